@@ -1,0 +1,2 @@
+"""verigrad: neural networks from scratch in NumPy, with verified gradients."""
+__version__ = "0.1.0"
