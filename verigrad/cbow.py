@@ -1,0 +1,259 @@
+"""The continuous bag-of-words model of the NLP course, function for function.
+
+Notation (course): V vocabulary size, N embedding size, C context half-width, m batch size.
+
+    x  (V, m)  mean of the one-hot vectors of the 2C context words of each example
+    y  (V, m)  one-hot vector of each centre word
+    z1 = W1 x + b1          W1 (N, V), b1 (N, 1)
+    h  = ReLU(z1)           (N, m)
+    z  = W2 h + b2          W2 (V, N), b2 (V, 1)
+    yhat = softmax(z)       column-wise, (V, m)
+    J  = -(1/m) sum(y * log(yhat))
+
+The word embeddings are the rows of ``(W1.T + W2) / 2``.
+
+The names and signatures match the course so a learner can compare with their own.
+``back_prop`` returns the true gradient; ``rule="lecture"`` gives the lecture notebook's
+formula instead (see docs/cbow.md for why that one is not the gradient).  The real
+trainer for large corpora is :class:`verigrad.embeddings.CBOW`.
+"""
+import numpy as np
+
+from .text import tokenize
+
+__all__ = [
+    "tokenize", "get_dict", "get_windows", "word_to_one_hot_vector",
+    "context_words_to_vector", "get_training_example", "get_batches",
+    "initialize_model", "relu", "softmax", "forward_prop", "compute_cost", "back_prop",
+    "gradient_descent", "compute_pca", "embeddings",
+]
+
+
+def _check_matrix(name, array, shape):
+    """Raise unless `array` is a 2-D ndarray of `shape` (None = any size on that axis)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(array).__name__}")
+    if array.ndim != 2 or any(want is not None and got != want
+                              for got, want in zip(array.shape, shape)):
+        expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def get_dict(words):
+    """Map each distinct word to its index in the sorted vocabulary, and back.
+
+    Returns ``(word2Ind, Ind2word)``; e.g. on the course's Shakespeare tokens
+    ``word2Ind['king'] == 2745``.
+    """
+    vocabulary = sorted(set(words))
+    word2Ind = {word: i for i, word in enumerate(vocabulary)}
+    Ind2word = {i: word for i, word in enumerate(vocabulary)}
+    return word2Ind, Ind2word
+
+
+def get_windows(words, C):
+    """Yield ``(context_words, center_word)`` for every word with C words on each side."""
+    _check_positive_int("C", C)
+    for i in range(C, len(words) - C):
+        yield list(words[i - C:i]) + list(words[i + 1:i + C + 1]), words[i]
+
+
+def word_to_one_hot_vector(word, word2Ind, V):
+    """One-hot vector of `word`, shape (V,)."""
+    if word not in word2Ind:
+        raise KeyError(f"word {word!r} is not in word2Ind")
+    one_hot = np.zeros(V)
+    one_hot[word2Ind[word]] = 1
+    return one_hot
+
+
+def context_words_to_vector(context_words, word2Ind, V):
+    """Mean of the one-hot vectors of the context words, shape (V,)."""
+    if len(context_words) == 0:
+        raise ValueError("context_words must not be empty")
+    return np.mean([word_to_one_hot_vector(w, word2Ind, V) for w in context_words], axis=0)
+
+
+def get_training_example(words, C, word2Ind, V):
+    """Yield ``(x, y)`` vectors of shape (V,) for each window of the corpus."""
+    for context_words, center_word in get_windows(words, C):
+        yield (context_words_to_vector(context_words, word2Ind, V),
+               word_to_one_hot_vector(center_word, word2Ind, V))
+
+
+def get_batches(data, word2Ind, V, C, batch_size):
+    """Yield batches ``(x, y)`` of shape (V, batch_size), cycling through `data` forever.
+
+    As in the course, the stream never ends (``gradient_descent`` stops after
+    ``num_iters`` batches).  Each column of x is the mean one-hot vector of the 2C
+    context words, each column of y the one-hot centre word.  The batch is built with
+    index arithmetic instead of one example at a time.
+    """
+    _check_positive_int("C", C)
+    _check_positive_int("batch_size", batch_size)
+    if len(data) < 2 * C + 1:
+        raise ValueError(f"data must hold at least 2*C+1 = {2 * C + 1} words, got {len(data)}")
+    ids = np.array([word2Ind[w] for w in data])
+    centres = np.arange(C, len(ids) - C)
+    offsets = np.concatenate([np.arange(-C, 0), np.arange(1, C + 1)])
+    columns = np.arange(batch_size)
+    start = 0
+    while True:
+        positions = centres[(start + columns) % len(centres)]
+        start = (start + batch_size) % len(centres)
+        x = np.zeros((V, batch_size))
+        np.add.at(x, (ids[positions[:, None] + offsets], columns[:, None]), 1.0 / (2 * C))
+        y = np.zeros((V, batch_size))
+        y[ids[positions], columns] = 1.0
+        yield x, y
+
+
+def initialize_model(N, V, random_seed=1):
+    """W1 (N, V), W2 (V, N), b1 (N, 1), b2 (V, 1), drawn as the course does.
+
+    ``np.random.seed(random_seed)`` then ``np.random.rand`` for W1, W2, b1, b2 in that
+    order, so the numbers equal the course notebook's.
+    """
+    _check_positive_int("N", N)
+    _check_positive_int("V", V)
+    np.random.seed(random_seed)
+    W1 = np.random.rand(N, V)
+    W2 = np.random.rand(V, N)
+    b1 = np.random.rand(N, 1)
+    b2 = np.random.rand(V, 1)
+    return W1, W2, b1, b2
+
+
+def relu(z):
+    """max(z, 0), element-wise."""
+    return np.maximum(z, 0)
+
+
+def softmax(z):
+    """Column-wise softmax: ``exp(z) / sum(exp(z), axis=0)``.
+
+    The column maximum is subtracted first; that does not change the result but keeps
+    ``exp`` from overflowing.
+    """
+    e_z = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return e_z / np.sum(e_z, axis=0, keepdims=True)
+
+
+def forward_prop(x, W1, W2, b1, b2):
+    """Return ``(z, h)``: ``h = ReLU(W1 x + b1)`` (N, m) and ``z = W2 h + b2`` (V, m)."""
+    N, V = W1.shape
+    _check_matrix("x", x, (V, None))
+    _check_matrix("W2", W2, (V, N))
+    _check_matrix("b1", b1, (N, 1))
+    _check_matrix("b2", b2, (V, 1))
+    h = relu(W1 @ x + b1)
+    z = W2 @ h + b2
+    return z, h
+
+
+def compute_cost(y, yhat, batch_size):
+    """Cross-entropy cost ``-(1/batch_size) * sum(y * log(yhat))`` (a float)."""
+    _check_matrix("yhat", yhat, y.shape)
+    _check_positive_int("batch_size", batch_size)
+    return float(-np.sum(y * np.log(yhat)) / batch_size)
+
+
+def back_prop(x, yhat, y, h, W1, W2, b1, b2, batch_size, rule="gradient"):
+    """Gradients of ``compute_cost`` with respect to W1, W2, b1, b2.
+
+    Returns ``(grad_W1, grad_W2, grad_b1, grad_b2)`` with the shapes of W1, W2, b1, b2::
+
+        l1      = step(z1) * W2.T (yhat - y)        (N, m); step(z1) = 1 where h > 0
+        grad_W1 = (1/m) l1 x.T
+        grad_W2 = (1/m) (yhat - y) h.T
+        grad_b1 = (1/m) sum over columns of l1
+        grad_b2 = (1/m) sum over columns of (yhat - y)
+
+    with m = `batch_size`.  ``rule="lecture"`` replaces l1 by the lecture notebook's
+    ``ReLU(W2.T (yhat - y))``, which reproduces its printed values but is not the
+    gradient: it zeroes the negative back-propagated errors instead of the errors of the
+    hidden units that were switched off (docs/cbow.md shows the numbers).
+    """
+    if rule not in ("gradient", "lecture"):
+        raise ValueError(f"rule must be 'gradient' or 'lecture', got {rule!r}")
+    N, V = W1.shape
+    _check_matrix("yhat", yhat, (V, None))
+    _check_matrix("y", y, yhat.shape)
+    _check_matrix("x", x, yhat.shape)
+    _check_matrix("h", h, (N, yhat.shape[1]))
+    _check_matrix("W2", W2, (V, N))
+    _check_positive_int("batch_size", batch_size)
+    error = yhat - y
+    l1 = W2.T @ error
+    if rule == "lecture":
+        l1 = relu(l1)
+    else:
+        # h = ReLU(z1), so h > 0 exactly where z1 > 0: the ReLU's derivative.
+        l1 = l1 * (h > 0)
+    grad_W1 = l1 @ x.T / batch_size
+    grad_W2 = error @ h.T / batch_size
+    grad_b1 = np.sum(l1, axis=1, keepdims=True) / batch_size
+    grad_b2 = np.sum(error, axis=1, keepdims=True) / batch_size
+    return grad_W1, grad_W2, grad_b1, grad_b2
+
+
+def gradient_descent(data, word2Ind, N, V, num_iters, alpha=0.03, random_seed=282,
+                     batch_size=128, C=2, rule="gradient", costs=None, verbose=True):
+    """Train the course model on the token list `data`; return ``(W1, W2, b1, b2)``.
+
+    As in the course: weights from ``initialize_model(N, V, random_seed)``, batches from
+    ``get_batches(data, word2Ind, V, C, batch_size)``, plain gradient descent with
+    learning rate `alpha`, multiplied by 0.66 every 100 iterations, stopping after
+    `num_iters` batches; the cost is printed every 10 iterations when `verbose`.
+    If `costs` is a list, every iteration's cost is appended to it.
+    """
+    _check_positive_int("num_iters", num_iters)
+    W1, W2, b1, b2 = initialize_model(N, V, random_seed=random_seed)
+    batches = get_batches(data, word2Ind, V, C, batch_size)
+    for iteration in range(1, num_iters + 1):
+        x, y = next(batches)
+        z, h = forward_prop(x, W1, W2, b1, b2)
+        yhat = softmax(z)
+        cost = compute_cost(y, yhat, batch_size)
+        if costs is not None:
+            costs.append(cost)
+        if verbose and iteration % 10 == 0:
+            print(f"iters: {iteration} cost: {cost:.6f}")
+        grad_W1, grad_W2, grad_b1, grad_b2 = back_prop(x, yhat, y, h, W1, W2, b1, b2,
+                                                       batch_size, rule=rule)
+        W1 = W1 - alpha * grad_W1
+        W2 = W2 - alpha * grad_W2
+        b1 = b1 - alpha * grad_b1
+        b2 = b2 - alpha * grad_b2
+        if iteration % 100 == 0:
+            alpha *= 0.66
+    return W1, W2, b1, b2
+
+
+def compute_pca(X, n_components=2):
+    """Project the rows of X (m, n) on their first `n_components` principal axes.
+
+    Centre the columns, take the eigenvectors of the covariance matrix with the largest
+    eigenvalues, and return ``X_centred @ eigenvectors``, shape (m, n_components).
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (m, n), got shape {X.shape}")
+    if not 1 <= n_components <= X.shape[1]:
+        raise ValueError(f"n_components must be between 1 and {X.shape[1]}, got {n_components}")
+    centred = X - X.mean(axis=0)
+    eigenvalues, eigenvectors = np.linalg.eigh(np.cov(centred, rowvar=False))
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    return centred @ eigenvectors[:, order]
+
+
+def embeddings(W1, W2):
+    """The course's word embeddings: ``(W1.T + W2) / 2``, one row (N,) per word."""
+    N, V = W1.shape
+    _check_matrix("W2", W2, (V, N))
+    return (W1.T + W2) / 2
