@@ -581,17 +581,17 @@ class _NumpyNegativeSampling:
             error = np.einsum("bk,bkn->bn", g, out)
             _scatter_add(self.w_out, rows.ravel(), (g[:, :, None] * h[:, None, :])
                          .reshape(-1, h.shape[1]))
-            _scatter_add(self.w_in, ctx[weight > 0], np.broadcast_to(
-                error[:, None, :], ctx.shape + error.shape[1:])[weight > 0])
+            example, slot = np.nonzero(weight)
+            _scatter_add(self.w_in, ctx[example, slot], error[example])
         return int(len(centres))
 
 
 def _scatter_add(matrix, rows, values):
-    """matrix[rows] += values, adding up repeated rows (a fast np.add.at)."""
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    matrix[rows[first]] += np.add.reduceat(values[order], first, axis=0)
+    """matrix[rows] += values, adding up repeated rows (np.add.at on the flat matrix,
+    which NumPy runs much faster than on rows).  `matrix` must be C-contiguous."""
+    columns = matrix.shape[1]
+    flat = (rows[:, None] * columns + np.arange(columns)).ravel()
+    np.add.at(matrix.reshape(-1), flat, values.reshape(-1))
 
 
 class _NumbaNegativeSampling(_NumpyNegativeSampling):
@@ -627,13 +627,14 @@ class _NumpySoftmax(_NumpyNegativeSampling):
     def __init__(self, model, rng):
         self.model = model
         vocabulary, dim = len(model.words), model.vector_size
-        self.W1 = ((rng.random((dim, vocabulary)) - 0.5) / dim).astype(np.float32)
+        # W1 (N, V) is kept as its transpose so that a word's column is contiguous.
+        self.W1_t = ((rng.random((vocabulary, dim)) - 0.5) / dim).astype(np.float32)
         self.W2 = ((rng.random((vocabulary, dim)) - 0.5) / dim).astype(np.float32)
         self.b1 = np.zeros((dim, 1), dtype=np.float32)
         self.b2 = np.zeros((vocabulary, 1), dtype=np.float32)
 
     def embeddings(self):
-        return (self.W1.T + self.W2) / 2
+        return (self.W1_t + self.W2) / 2
 
     def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
         m = self.model
@@ -647,7 +648,7 @@ class _NumpySoftmax(_NumpyNegativeSampling):
             weight = mask[batch].astype(np.float32)
             weight /= weight.sum(axis=1, keepdims=True)                # x: mean one-hot
             ctx, y = context[batch], centres[batch]
-            z1 = np.einsum("bc,nbc->nb", weight, self.W1[:, ctx]) + self.b1    # (N, B)
+            z1 = np.einsum("bc,bcn->nb", weight, self.W1_t[ctx]) + self.b1     # (N, B)
             h = relu(z1)
             yhat = softmax(self.W2 @ h + self.b2)                              # (V, B)
             yhat[y, np.arange(len(y))] -= 1                                    # yhat - y
@@ -655,6 +656,7 @@ class _NumpySoftmax(_NumpyNegativeSampling):
             self.W2 -= alpha * (yhat @ h.T)
             self.b2 -= alpha * yhat.sum(axis=1, keepdims=True)
             self.b1 -= alpha * l1.sum(axis=1, keepdims=True)
-            grad_columns = l1.T[:, None, :] * weight[:, :, None]              # (B, 2w, N)
-            _scatter_add(self.W1.T, ctx[mask[batch]], -alpha * grad_columns[mask[batch]])
+            example, slot = np.nonzero(weight)
+            grad_columns = l1.T[example] * weight[example, slot, None]
+            _scatter_add(self.W1_t, ctx[example, slot], -alpha * grad_columns)
         return int(len(centres))
