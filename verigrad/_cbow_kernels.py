@@ -45,53 +45,58 @@ def train_negative_chunk(tokens, starts, remap, keep, w_in, w_out, alias_prob, a
             kept[length] = row
             length += 1
         progress = (starts[s] - starts[0]) / max(total, 1)
-        alpha = alpha_start + (alpha_end - alpha_start) * progress
+        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * progress)
         for i in range(length):
             rng = rng * _LCG_MULTIPLIER + _LCG_INCREMENT
-            shrink = np.int64((rng >> np.uint64(16)) % np.uint64(window))
+            shrink = np.int64(((rng >> np.uint64(32)) * np.uint64(window)) >> np.uint64(32))
             lo = max(0, i - window + shrink)
             hi = min(length, i + window + 1 - shrink)
             count = hi - lo - 1
             if count <= 0:
                 continue
-            for d in range(dim):
-                hidden[d] = 0.0
-                error[d] = 0.0
+            hidden[:] = 0.0
+            error[:] = 0.0
             for j in range(lo, hi):
                 if j != i:
+                    vec = w_in[kept[j]]
                     for d in range(dim):
-                        hidden[d] += w_in[kept[j], d]
+                        hidden[d] += vec[d]
+            inv = np.float32(1.0 / count)
             for d in range(dim):
-                hidden[d] /= count
+                hidden[d] *= inv
             centre = kept[i]
             for k in range(negative + 1):
                 if k == 0:
                     target = centre
-                    label = 1.0
+                    label = np.float32(1.0)
                 else:
                     rng = rng * _LCG_MULTIPLIER + _LCG_INCREMENT
-                    target = np.int64((rng >> np.uint64(24)) % np.uint64(n_vocab))
+                    target = np.int64(((rng >> np.uint64(32)) * np.uint64(n_vocab))
+                                      >> np.uint64(32))
                     rng = rng * _LCG_MULTIPLIER + _LCG_INCREMENT
                     if ((rng >> np.uint64(40)) / 16777216.0) >= alias_prob[target]:
                         target = alias_index[target]
                     if target == centre:
                         continue
-                    label = 0.0
-                score = 0.0
+                    label = np.float32(0.0)
+                out = w_out[target]
+                score = np.float32(0.0)
                 for d in range(dim):
-                    score += hidden[d] * w_out[target, d]
+                    score += hidden[d] * out[d]
                 if score > _MAX_EXP:
-                    g = (label - 1.0) * alpha
+                    g = (label - np.float32(1.0)) * alpha
                 elif score < -_MAX_EXP:
                     g = label * alpha
                 else:
-                    g = (label - 1.0 / (1.0 + np.exp(-score))) * alpha
+                    g = (label - np.float32(1.0) / (np.float32(1.0) + np.exp(-score))) * alpha
                 for d in range(dim):
-                    error[d] += g * w_out[target, d]
-                    w_out[target, d] += g * hidden[d]
+                    error[d] += g * out[d]
+                for d in range(dim):
+                    out[d] += g * hidden[d]
             for j in range(lo, hi):
                 if j != i:
+                    vec = w_in[kept[j]]
                     for d in range(dim):
-                        w_in[kept[j], d] += error[d]
+                        vec[d] += error[d]
         trained += length
     return trained
