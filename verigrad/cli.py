@@ -2,12 +2,15 @@
 import argparse
 import sys
 
+from .cli_cbow import add_cbow_commands
+
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="verigrad",
         description="Neural networks from scratch in NumPy, with verified gradients.")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_cbow_commands(sub)
     return parser
 
 

@@ -172,7 +172,8 @@ class WordVectors:
         with open(path, "w", encoding="utf-8") as out:
             out.write(f"{len(self.words)} {self.vectors.shape[1]}\n")
             for word, vector in zip(self.words, self.vectors):
-                out.write(word + " " + " ".join(f"{v:.7g}" for v in vector) + "\n")
+                # 9 significant digits give back every float32 exactly.
+                out.write(word + " " + " ".join(f"{v:.9g}" for v in vector) + "\n")
 
     @classmethod
     def load_word2vec_format(cls, path):
@@ -400,6 +401,7 @@ class CBOW:
             trained = self._train(encoded, trainer)
             del encoded.ids     # release the memory map before the directory goes
         finished = time.perf_counter()
+        self._trainer = trainer
         self.wv = WordVectors(self.words, trainer.embeddings())
         self.stats = {"corpus_words": encoded.total, "vocabulary": len(self.words),
                       "trained_words": trained, "backend": trainer.name,
@@ -541,14 +543,12 @@ class CBOW:
 class _NumpyNegativeSampling:
     """Negative sampling in vectorised batches of `batch_size` examples (the reference).
 
-    For a batch of B examples (centre c, context rows ctx with mask, K = negative):
-
-        h      = sum(W_in[ctx] * mask) / count                          (B, N)
-        rows   = [c, noise_1..noise_K]                                 (B, K+1)
-        g      = alpha * (labels - sigmoid(h . W_out[rows]))           (B, K+1)
-        W_out[rows] += g h        W_in[ctx] += mask * sum_k g_k W_out[rows_k]
-
-    Updates of the same row within a batch add up.
+    Each batch of `batch_size` examples takes one step of size alpha along
+    ``negative_sampling_gradients``; updates of the same row within a batch add up.
+    As in word2vec.c and gensim, the step of each context vector is the gradient with
+    respect to their mean h, not divided by the number of context words: count times
+    the true gradient, a larger learning rate for the input vectors.
+    Noise words are drawn by inverting the cumulative unigram^0.75 distribution.
     """
     name = "numpy"
 
@@ -589,28 +589,54 @@ class _NumpyNegativeSampling:
         centres, context, mask = self._windows(tokens, starts, rng)
         has_context = mask.any(axis=1)
         centres, context, mask = centres[has_context], context[has_context], mask[has_context]
-        labels = np.zeros(m.negative + 1, dtype=np.float32)
-        labels[0] = 1
         for start in range(0, len(centres), m.batch_size):
             batch = slice(start, start + m.batch_size)
             alpha = alpha_start + (alpha_end - alpha_start) * start / len(centres)
-            weight = mask[batch].astype(np.float32)
-            ctx = context[batch]
-            h = np.einsum("bc,bcn->bn", weight, self.w_in[ctx]) / weight.sum(1, keepdims=True)
-            noise = np.searchsorted(self.noise_cdf, rng.random((len(h), m.negative)))
+            noise = np.searchsorted(self.noise_cdf, rng.random((len(centres[batch]), m.negative)))
             rows = np.concatenate([centres[batch, None],
                                    np.minimum(noise, len(self.noise_cdf) - 1)], axis=1)
-            out = self.w_out[rows]                                       # (B, K+1, N)
-            score = np.einsum("bn,bkn->bk", h, out)
-            g = alpha * (labels - 1 / (1 + np.exp(-np.clip(score, -30, 30))))
-            # word2vec skips a noise word equal to the centre word.
-            g[:, 1:][rows[:, 1:] == rows[:, :1]] = 0
-            error = np.einsum("bk,bkn->bn", g, out)
-            _scatter_add(self.w_out, rows.ravel(), (g[:, :, None] * h[:, None, :])
-                         .reshape(-1, h.shape[1]))
-            example, slot = np.nonzero(weight)
-            _scatter_add(self.w_in, ctx[example, slot], error[example])
+            _, (in_rows, in_grads), (out_rows, out_grads) = negative_sampling_gradients(
+                self.w_in, self.w_out, context[batch], mask[batch], rows)
+            _scatter_add(self.w_out, out_rows, -alpha * out_grads)
+            # word2vec's convention: each context vector moves by the gradient with
+            # respect to h, i.e. `count` times its own gradient (see the class doc).
+            count = mask[batch].sum(axis=1)[np.nonzero(mask[batch])[0], None]
+            _scatter_add(self.w_in, in_rows, -alpha * count * in_grads)
         return int(len(centres))
+
+
+def negative_sampling_gradients(w_in, w_out, context, mask, rows):
+    """Loss of a batch of CBOW examples under negative sampling, and its gradient.
+
+    context (B, C) rows of w_in with mask (B, C) marking the real context words;
+    rows (B, K+1): the centre word's row of w_out, then K noise rows (a noise row equal
+    to the centre row is ignored, as in word2vec).  With h = mean of the context
+    vectors (B, N), s = h . w_out[rows] (B, K+1) and labels (1, 0, ..., 0)::
+
+        loss    = -sum log sigmoid(s[:, 0]) - sum log sigmoid(-s[:, 1:])
+        dL/ds   = sigmoid(s) - labels
+        dL/dw_out[rows[b, k]] += dL/ds[b, k] h[b]
+        dL/dw_in[context[b, c]] += sum_k dL/ds[b, k] w_out[rows[b, k]] / count[b]
+
+    Returns ``loss, (in_rows, in_grads), (out_rows, out_grads)``: the gradient as rows
+    and values to add up (rows repeat).
+    """
+    weight = (mask / mask.sum(axis=1, keepdims=True)).astype(w_in.dtype)
+    h = np.einsum("bc,bcn->bn", weight, w_in[context])
+    out = w_out[rows]                                                   # (B, K+1, N)
+    score = np.einsum("bn,bkn->bk", h, out)
+    labels = np.zeros(rows.shape[1], dtype=score.dtype)
+    labels[0] = 1
+    used = np.ones(rows.shape, dtype=bool)
+    used[:, 1:] = rows[:, 1:] != rows[:, :1]
+    sigmoid = 1 / (1 + np.exp(-np.clip(score, -30, 30)))
+    loss = -np.sum(np.log(np.where(labels == 1, sigmoid, 1 - sigmoid) + 1e-30)[used])
+    d_score = (sigmoid - labels) * used
+    d_h = np.einsum("bk,bkn->bn", d_score, out)
+    example, slot = np.nonzero(mask)
+    in_grads = d_h[example] * weight[example, slot, None]
+    out_grads = (d_score[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
+    return float(loss), (context[example, slot], in_grads), (rows.ravel(), out_grads)
 
 
 def _scatter_add(matrix, rows, values):
