@@ -457,7 +457,7 @@ class CBOW:
                 upto = epoch * encoded.total + encoded.starts[end]
                 alpha_start = self.alpha - (self.alpha - self.min_alpha) * done / total
                 alpha_end = self.alpha - (self.alpha - self.min_alpha) * upto / total
-                jobs.append((first, end, alpha_start, alpha_end,
+                jobs.append((first, end, float(alpha_start), float(alpha_end),
                              int(seeds[epoch * len(chunks) + i])))
 
         def run(job):
@@ -600,8 +600,9 @@ class _NumpyNegativeSampling:
             _scatter_add(self.w_out, out_rows, -alpha * out_grads)
             # word2vec's convention: each context vector moves by the gradient with
             # respect to h, i.e. `count` times its own gradient (see the class doc).
-            count = mask[batch].sum(axis=1)[np.nonzero(mask[batch])[0], None]
-            _scatter_add(self.w_in, in_rows, -alpha * count * in_grads)
+            count = mask[batch].sum(axis=1, dtype=in_grads.dtype)
+            example = np.nonzero(mask[batch])[0]
+            _scatter_add(self.w_in, in_rows, -alpha * count[example, None] * in_grads)
         return int(len(centres))
 
 
@@ -621,8 +622,13 @@ def negative_sampling_gradients(w_in, w_out, context, mask, rows):
     Returns ``loss, (in_rows, in_grads), (out_rows, out_grads)``: the gradient as rows
     and values to add up (rows repeat).
     """
-    weight = (mask / mask.sum(axis=1, keepdims=True)).astype(w_in.dtype)
-    h = np.einsum("bc,bcn->bn", weight, w_in[context])
+    count = mask.sum(axis=1)
+    if not count.all():
+        raise ValueError("mask: every example needs at least one context word")
+    example, slot = np.nonzero(mask)               # grouped by example, in order
+    in_rows = context[example, slot]
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    h = np.add.reduceat(w_in[in_rows], first, axis=0) / count[:, None].astype(w_in.dtype)
     out = w_out[rows]                                                   # (B, K+1, N)
     score = np.einsum("bn,bkn->bk", h, out)
     labels = np.zeros(rows.shape[1], dtype=score.dtype)
@@ -633,10 +639,9 @@ def negative_sampling_gradients(w_in, w_out, context, mask, rows):
     loss = -np.sum(np.log(np.where(labels == 1, sigmoid, 1 - sigmoid) + 1e-30)[used])
     d_score = (sigmoid - labels) * used
     d_h = np.einsum("bk,bkn->bn", d_score, out)
-    example, slot = np.nonzero(mask)
-    in_grads = d_h[example] * weight[example, slot, None]
+    in_grads = d_h[example] / count[example, None].astype(w_in.dtype)
     out_grads = (d_score[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
-    return float(loss), (context[example, slot], in_grads), (rows.ravel(), out_grads)
+    return float(loss), (in_rows, in_grads), (rows.ravel(), out_grads)
 
 
 def _scatter_add(matrix, rows, values):
@@ -644,7 +649,8 @@ def _scatter_add(matrix, rows, values):
     which NumPy runs much faster than on rows).  `matrix` must be C-contiguous."""
     columns = matrix.shape[1]
     flat = (rows[:, None] * columns + np.arange(columns)).ravel()
-    np.add.at(matrix.reshape(-1), flat, values.reshape(-1))
+    # Values of another dtype would send np.add.at down its slow, casting path.
+    np.add.at(matrix.reshape(-1), flat, values.astype(matrix.dtype, copy=False).reshape(-1))
 
 
 class _NumbaNegativeSampling(_NumpyNegativeSampling):
