@@ -648,7 +648,9 @@ def _scatter_add(matrix, rows, values):
     """matrix[rows] += values, adding up repeated rows (np.add.at on the flat matrix,
     which NumPy runs much faster than on rows).  `matrix` must be C-contiguous."""
     columns = matrix.shape[1]
-    flat = (rows[:, None] * columns + np.arange(columns)).ravel()
+    index_type = np.int32 if matrix.size < 2 ** 31 else np.int64     # less to move
+    flat = (rows.astype(index_type)[:, None] * columns
+            + np.arange(columns, dtype=index_type)).ravel()
     # Values of another dtype would send np.add.at down its slow, casting path.
     np.add.at(matrix.reshape(-1), flat, values.astype(matrix.dtype, copy=False).reshape(-1))
 
