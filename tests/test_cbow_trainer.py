@@ -148,6 +148,21 @@ def test_softmax_loss_cost_falls(text_dir):
     assert cross_entropy(before) == pytest.approx(np.log(len(before.words)), abs=0.05)
 
 
+def test_corpus_streams_from_gzip_or_a_one_shot_generator(text_dir, tmp_path):
+    import gzip
+    lines = (text_dir / "lee_background.cor").read_text(encoding="utf-8").splitlines()
+    with gzip.open(tmp_path / "lee.txt.gz", "wt", encoding="utf-8") as out:
+        out.write("\n".join(lines))
+    settings = dict(vector_size=8, epochs=1, backend="numpy", progress=False)
+    from_gzip = CBOW(**settings).fit(tmp_path / "lee.txt.gz")
+    from_generator = CBOW(**settings).fit(vg.text.simple_tokenize(line) for line in lines)
+    assert from_gzip.words == from_generator.words
+    np.testing.assert_array_equal(from_gzip.counts, from_generator.counts)
+    assert from_gzip.stats["corpus_words"] == sum(len(vg.text.simple_tokenize(line))
+                                                 for line in lines)
+    assert from_gzip.words[:3] == ["the", "to", "of"]
+
+
 def test_word2vec_format_round_trip_and_gensim(tmp_path):
     rng = np.random.default_rng(5)
     words = ["alpha", "beta", "gamma", "delta"]

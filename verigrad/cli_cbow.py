@@ -45,7 +45,7 @@ def add_cbow_commands(subparsers):
     similar = commands.add_parser("similar", help="nearest words to WORD",
                                   description="Print the words nearest to WORD by cosine.")
     similar.add_argument("model", metavar="DIR", help="directory written by 'cbow train'")
-    similar.add_argument("word", metavar="WORD")
+    similar.add_argument("word", metavar="WORD", help="a word of the model's vocabulary")
     similar.add_argument("--topn", type=int, default=10, help="how many words (default 10)")
     similar.set_defaults(handler=_similar)
 

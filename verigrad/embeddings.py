@@ -440,8 +440,8 @@ class CBOW:
                     raise ImportError("backend='numba' needs numba: "
                                       "pip install 'verigrad[fast]'") from None
                 print("verigrad.CBOW: numba is not installed, training with the NumPy "
-                      "reference (about 5x slower); pip install 'verigrad[fast]' for the "
-                      "compiled kernel", file=sys.stderr)
+                      "reference (several times slower); pip install 'verigrad[fast]' for "
+                      "the compiled kernel", file=sys.stderr)
             else:
                 return _NumbaNegativeSampling(self, rng, _cbow_kernels)
         return _NumpyNegativeSampling(self, rng)
