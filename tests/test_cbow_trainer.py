@@ -177,8 +177,11 @@ def test_word2vec_format_round_trip_and_gensim(tmp_path):
     assert list(kv.index_to_key) == words
     np.testing.assert_array_equal(kv["gamma"], wv["gamma"])
     kv.save_word2vec_format(str(tmp_path / "g.txt"))
-    np.testing.assert_array_equal(WordVectors.load_word2vec_format(tmp_path / "g.txt").vectors,
-                                  wv.vectors)
+    imported = CBOW.load_word2vec_format(tmp_path / "g.txt")
+    np.testing.assert_array_equal(imported.wv.vectors, wv.vectors)
+    (word, cosine), = imported.most_similar("alpha", 1)
+    (gensim_word, gensim_cosine), = kv.most_similar("alpha", topn=1)
+    assert word == gensim_word and cosine == pytest.approx(gensim_cosine, abs=1e-6)
 
 
 def test_evaluations_match_definitions(tmp_path):

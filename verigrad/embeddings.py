@@ -510,6 +510,15 @@ class CBOW:
         """Export the embeddings in word2vec text format (gensim reads it)."""
         self._vectors().save_word2vec_format(path)
 
+    @classmethod
+    def load_word2vec_format(cls, path):
+        """A model holding the vectors of a word2vec text file (e.g. gensim's export),
+        ready for look-ups and evaluation; ``fit`` would train anew."""
+        model = cls(progress=False)
+        model.wv = WordVectors.load_word2vec_format(path)
+        model.words = model.wv.words
+        return model
+
     def save(self, directory):
         """Save to `directory`: config.json, weights.npz and vectors.txt (word2vec)."""
         wv = self._vectors()

@@ -45,8 +45,9 @@ _SENTENCE_STARTERS = frozenset("""
     thus under when while yet
 """.split())
 
-# The model's orthographic facts for the capitalised words that follow an abbreviation,
-# an initial or an ellipsis in the course text.  A word the model has seen in lower case
+# The model's orthographic facts for the words whose verdict decides a sentence break
+# after an abbreviation, an initial or an ellipsis in the course text (the full model
+# knows about 20,000 words; see docs/cbow.md).  A word the model has seen in lower case
 # is a common word, so capitalised after "I." it begins a new sentence; a word it never
 # saw in lower case (a name, "Thy", "I") leaves "I." inside the sentence.  Words that
 # are also seen capitalised mid-sentence ("To", "That") do not open a sentence after an
@@ -117,6 +118,7 @@ def _ends_sentence(before, after):
 
 
 def _opens_after_abbreviation(after):
+    """After an abbreviation or ellipsis, only a clear sentence start opens a sentence."""
     if _opens_sentence(after):
         return True
     return after[0].isupper() and _word_type(after) in _SENTENCE_STARTERS
@@ -135,17 +137,17 @@ def split_sentences(text):
             spans.append((start, match.end()))
             start = match.start("next") if match.group("next") is not None else match.end()
     spans.append((start, len(text.rstrip())))
-    sentences, shift = [], 0
-    for (s1, e1), nxt in zip(spans, spans[1:] + [None]):
-        s1 += shift
-        shift = 0
-        if nxt is not None:
-            closing = _CLOSING_PUNCTUATION.match(text, nxt[0], nxt[1])
+    # Closing quotes or brackets that open the next span move to the end of this one.
+    sentences, moved = [], 0
+    for (start, end), following in zip(spans, spans[1:] + [None]):
+        start, moved = start + moved, 0
+        if following is not None:
+            closing = _CLOSING_PUNCTUATION.match(text, *following)
             if closing:
-                e1 = nxt[0] + len(closing.group().rstrip())
-                shift = closing.end() - nxt[0]
-        if text[s1:e1]:
-            sentences.append(text[s1:e1])
+                end = following[0] + len(closing.group().rstrip())
+                moved = closing.end() - following[0]
+        if text[start:end]:
+            sentences.append(text[start:end])
     return sentences
 
 
