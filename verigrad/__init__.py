@@ -1,2 +1,13 @@
-"""verigrad: neural networks from scratch in NumPy, with verified gradients."""
+"""verigrad: neural networks from scratch in NumPy, with verified gradients.
+
+    import verigrad as vg
+    model = vg.Sequential([vg.Dense(784, 128), vg.ReLU(), vg.Dense(128, 10)],
+                          loss=vg.SoftmaxCrossEntropy())
+"""
+from . import data
+from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from .model import Callback, History, Sequential, TrainingDiverged, load
+from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
+
 __version__ = "0.1.0"
