@@ -7,7 +7,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="verigrad",
         description="Neural networks from scratch in NumPy, with verified gradients.")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     return parser
 
 
