@@ -17,7 +17,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .layers import Dense, Layer, Sigmoid, Softmax, layer_from_config
+from .layers import (Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh,
+                     layer_from_config)
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, loss_from_config
 from .optim import Adam, Optimizer
 from .validation import check_inputs, check_positive_int, check_targets
@@ -458,6 +459,35 @@ class Sequential:
 
     def __repr__(self):
         return f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, dtype='{self.dtype.name}')"
+
+
+ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
+        dtype="float32", seed=0):
+    """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
+
+    Each hidden layer is Dense → activation (→ Dropout(dropout) if dropout > 0); the last
+    Dense outputs logits for ``loss`` (default ``SoftmaxCrossEntropy``). init defaults to
+    "he" for ReLU-type activations and "xavier" for sigmoid/tanh.
+
+        vg.mlp([784, 256, 128, 10], dropout=0.2)
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least [n_in, n_out], got {sizes!r}")
+    if init is None:
+        init = "he" if activation in ("relu", "leaky_relu") else "xavier"
+    layers = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [Dense(n_in, n_out, init=init), ACTIVATIONS[activation]()]
+        if dropout:
+            layers.append(Dropout(dropout))
+    layers.append(Dense(sizes[-2], sizes[-1], init=init))
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    return Sequential(layers, loss=loss, l2=l2, dtype=dtype, seed=seed)
 
 
 def load(path):
