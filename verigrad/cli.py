@@ -61,6 +61,8 @@ def add_train_command(sub):
     p.add_argument("--dropout", type=float, default=0.2, help="dropout rate after each hidden layer")
     p.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
     p.add_argument("--clip-norm", type=float, default=None, help="clip the global gradient norm")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="use only the first N training examples (quick experiments)")
     p.add_argument("--val-size", type=int, default=5000,
                    help="training examples held out for validation curves (0: none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, split, shuffling and dropout")
@@ -110,6 +112,8 @@ def run_train(args):
     except (FileNotFoundError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.train_size is not None:
+        X_train, Y_train = X_train[:, :args.train_size], Y_train[:args.train_size]
     if args.dtype == "float64":
         X_train, X_test = X_train.astype(np.float64, order="F"), X_test.astype(np.float64, order="F")
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)

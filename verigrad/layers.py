@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .validation import check_positive_int
+
 _LAYER_TYPES = {}
 
 
@@ -89,9 +91,7 @@ class Dense(Layer):
 
     def __init__(self, n_in, n_out, init="he", seed=None):
         super().__init__()
-        for arg, value in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Dense {arg} must be a positive integer, got {value!r}")
+        n_in, n_out = check_positive_int(n_in, "Dense n_in"), check_positive_int(n_out, "Dense n_out")
         if init not in self.INITS:
             raise ValueError(f"Dense init must be one of {self.INITS}, got {init!r}")
         self.n_in, self.n_out, self.init, self.seed = int(n_in), int(n_out), init, seed
