@@ -168,6 +168,7 @@ class Sequential:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.layers, self.loss, self.l2, self.seed = layers, loss, float(l2), seed
         self.n_in, self.n_out = self._check_sizes()
+        self._first_trainable = next(i for i, layer in enumerate(layers) if layer.params)
         self._check_output_activation()
         init_seeds, run_seed = np.random.SeedSequence(seed).spawn(2)
         for layer, child in zip(layers, init_seeds.spawn(len(layers))):
@@ -233,7 +234,7 @@ class Sequential:
     def _backward(self, dZ):
         """Run backprop from dJ/dZ of the last layer; gradients land in each layer's grads.
         Stops at the first parameterised layer: nothing below it needs a gradient."""
-        first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        first = self._first_trainable
         for i in range(len(self.layers) - 1, first - 1, -1):
             layer = self.layers[i]
             if i == first and isinstance(layer, Dense):
@@ -351,8 +352,6 @@ class Sequential:
         rng = self._rng if seed is None else np.random.default_rng(seed)
         for layer, child in zip(self.layers, rng.spawn(len(self.layers))):
             layer.set_rng(child)
-        # Gathering rows of Xᵀ gives each mini-batch as contiguous columns.
-        XT = X.T if X.flags.f_contiguous else None
         steps = math.ceil(m / batch_size)
         history = History(batch_size, steps)
         self.stop_training = False
@@ -363,16 +362,10 @@ class Sequential:
             optimizer.set_epoch(epoch)
             for cb in callbacks:
                 cb.on_epoch_begin(self, epoch)
-            order = rng.permutation(m) if shuffle else np.arange(m)
-            start, cost_sum, correct = time.perf_counter(), 0.0, 0.0
+            order = rng.permutation(m) if shuffle else None
+            start, seen, cost_sum, correct = time.perf_counter(), 0, 0.0, 0.0
             bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", verbose)
-            for b in range(steps):
-                idx = order[b * batch_size:(b + 1) * batch_size]
-                if shuffle or XT is None:
-                    Xb = XT[idx].T if XT is not None else X[:, idx]
-                else:
-                    Xb = X[:, idx[0]:idx[-1] + 1]
-                Yb = Y[..., idx]
+            for Xb, Yb in _batches(X, Y, order, batch_size):
                 step += 1
                 for cb in callbacks:
                     cb.on_step_begin(self, step)
@@ -382,15 +375,16 @@ class Sequential:
                     raise self._diverged(Xb, step, cost)
                 optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
                 history.step_cost.append(cost)
-                cost_sum += cost * len(idx)
+                k = Xb.shape[1]
+                seen += k
+                cost_sum += cost * k
                 if self.loss.classifier:
-                    correct += self.loss.accuracy(Z, Yb) * len(idx)
+                    correct += self.loss.accuracy(Z, Yb) * k
                 for cb in callbacks:
                     cb.on_step_end(self, step, cost)
                 bar.update(1)
                 if self.stop_training:
                     break
-            seen = min((b + 1) * batch_size, m)
             history.cost.append(cost_sum / seen)
             history.accuracy.append(correct / seen if self.loss.classifier else None)
             history.lr.append(optimizer.lr)
@@ -505,6 +499,19 @@ def load(path):
         for name in model.params:
             model.params[name] = data[name]
     return model
+
+
+def _batches(X, Y, order, batch_size):
+    """Mini-batches (X_b, Y_b) of X (n, m) and Y, taking the columns in ``order`` (None:
+    as they are). For a column-contiguous X, gathering rows of Xᵀ copies each example as one
+    block, and every X_b comes out column-contiguous."""
+    m = X.shape[1]
+    for start in range(0, m, batch_size):
+        if order is None:
+            yield X[:, start:start + batch_size], Y[..., start:start + batch_size]
+            continue
+        idx = order[start:start + batch_size]
+        yield (X.T[idx].T if X.flags.f_contiguous else X[:, idx]), Y[..., idx]
 
 
 def _progress(total, desc, verbose):
