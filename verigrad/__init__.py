@@ -11,3 +11,6 @@ from .model import Callback, History, Sequential, TrainingDiverged, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
 
 __version__ = "0.1.0"
+from . import findings
+from .findings import Finding
+from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
