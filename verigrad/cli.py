@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .cli_gradcheck import add_gradcheck_commands
 from .model import ACTIVATIONS, TrainingDiverged, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 
@@ -25,6 +26,7 @@ def build_parser():
         epilog="Run 'verigrad COMMAND --help' for the options of a command.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_train_command(sub)
+    add_gradcheck_commands(sub)
     return parser
 
 
