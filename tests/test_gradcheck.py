@@ -214,6 +214,19 @@ def test_dropout_left_on_is_reported_frozen_and_np_random_restored():
     assert all(p.note == "not checked" for p in unfreezable.params)
 
 
+def test_random_gradients_alone_are_reported_and_checked_with_one_mask():
+    params, cost, grads, _, _ = make_net()
+    dropped = lambda p: grads(p, lambda g: {**g, "dW1": g["dW1"] *
+                                            (np.random.rand(*g["dW1"].shape) < 0.8)})
+    report = vg.check_backprop(cost, dropped, params)
+    assert kinds(report) == {("nondeterministic", None), ("mask", "W1")}
+    assert "grads(params) (dW1" in report.findings[0].message
+    unfreezable = lambda p: grads(p, lambda g: {**g, "dW2": g["dW2"] +
+                                                np.random.default_rng().random()})
+    report = vg.check_backprop(cost, unfreezable, params)
+    assert kinds(report) == {("nondeterministic", None)} and "did not make it" in str(report)
+
+
 # ---- the kinds, one by one ----------------------------------------------------------------
 
 def test_scale_sign_transpose_sum_axis_and_shape_are_recognised():

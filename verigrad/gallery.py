@@ -15,6 +15,7 @@ from functools import partial
 
 import numpy as np
 
+from .data import load_mnist
 from .gradcheck import check_backprop, gradcheck
 from .layers import Dense, Layer
 from .losses import SoftmaxCrossEntropy
@@ -37,10 +38,6 @@ class Case:
         self.expected = frozenset(expected)
         self.needs_mnist = needs_mnist
 
-    @property
-    def correct(self):
-        return not self.expected
-
     def run(self, batch=None):
         """(call, report): the check as the learner writes it, and verigrad's report."""
         kwargs = self.make(batch)
@@ -56,7 +53,6 @@ class Case:
 def load_batch(path=None, m=64):
     """The first m MNIST training images (784, m) in [0, 1] and one-hot labels (10, m),
     float64, from ``path`` or the usual places (see ``verigrad.data.load_mnist``)."""
-    from .data import load_mnist
     X, y, _, _ = load_mnist(path)
     return X[:, :m].astype(np.float64), np.eye(10)[:, y[:m]]
 

@@ -73,10 +73,11 @@ class GradcheckReport:
     """What a gradient check found. ``print(report)`` shows it as a table.
 
     ok: every parameter right and nothing found. params: ParamCheck per parameter, in layer
-    order. findings: the Finding list. first_wrong_layer and location: going backward from
-    the output, the first layer with a wrong gradient, and a sentence pointing at the
-    backward step to look at (None when all are right). mode, eps, tol, cost: how it was
-    checked and the cost J at the point checked.
+    order (``report["W1"]`` picks one). findings: the Finding list. first_wrong_layer and
+    location: going backward from the output, the first layer with a wrong gradient, and a
+    sentence pointing at the backward step to look at (None when all are right). mode, eps,
+    tol, cost: how it was checked and the cost J at the point checked. kinks: how many
+    entries were left out at a kink.
     """
 
     def __init__(self, params, findings, mode, eps, tol, cost, first_wrong_layer=None,
@@ -135,9 +136,9 @@ class GradcheckReport:
         if self.kinks:
             lines.append("")
             lines.append(textwrap.fill(
-                f"{self.kinks} entries sit at a kink: their ±eps step crosses a ReLU's 0, where "
-                f"the central difference averages the two slopes, so they are left out of the "
-                f"verdict.", 100))
+                f"{self.kinks} entries sit at a kink: their ±eps step crosses a point where the "
+                f"slope jumps (a ReLU's 0), so the central difference averages two slopes; they "
+                f"are left out of the verdict.", 100))
         lines.append("")
         lines.append("Result: " + self._result())
         return "\n".join(lines)
@@ -469,7 +470,7 @@ class _FunctionProblem:
                 found.append(mutation_diagnosis(key, caller, before, None))
             elif not np.array_equal(after, before, equal_nan=True):
                 found.append(mutation_diagnosis(key, caller, before, after))
-        self.work = {k: v.copy() for k, v in self.pristine.items()}
+        self._restore()
         return found
 
     def _prepare(self):
@@ -499,19 +500,27 @@ class _FunctionProblem:
         self.analytic = self._parse(result)
         if not self.frozen:
             repeat = self._parse(self._call(self.grads_fn))
-            self.work = {k: v.copy() for k, v in self.pristine.items()}
+            self._restore()
             changed = [k for k in self.names
                        if not np.array_equal(repeat[k], self.analytic[k], equal_nan=True)]
             if changed:
+                first, second = self.analytic[changed[0]], repeat[changed[0]]
+                where = np.unravel_index(int(np.argmax(np.abs(first - second))), first.shape)
                 self.frozen = True
                 self.analytic = self._parse(self._call(self.grads_fn))
-                self.work = {k: v.copy() for k, v in self.pristine.items()}
-                key = changed[0]
+                self._restore()
+                again = self._parse(self._call(self.grads_fn))
+                self._restore()
+                repeatable = all(np.array_equal(again[k], self.analytic[k], equal_nan=True)
+                                 for k in self.names)
+                self.blocked = self.blocked or not repeatable
                 self.diagnoses.append(nondeterministic_diagnosis(
-                    f"grads(params) (for {self.grad_names[key]})",
-                    float(np.ravel(repeat[key])[0]), float(np.ravel(self.analytic[key])[0]),
-                    True))
+                    f"grads(params) ({self.grad_names[changed[0]]}{list(map(int, where))})",
+                    float(first[where]), float(second[where]), repeatable))
                 self.cost = self._cost()
+
+    def _restore(self):
+        self.work = {k: v.copy() for k, v in self.pristine.items()}
 
     def _parse(self, result):
         """The analytic gradients by parameter name, as float64 arrays of their own shape."""
@@ -519,7 +528,7 @@ class _FunctionProblem:
             found = {}
             lower = {str(k).lower(): k for k in result}
             for name in self.names:
-                for key in (name, "d" + name, lower.get(("d" + name).lower()),
+                for key in ("d" + name, lower.get(("d" + name).lower()), name,
                             lower.get(name.lower())):
                     if key is not None and key in result:
                         found[name] = (result[key], str(key))
