@@ -56,9 +56,10 @@ def add_gradcheck_commands(sub):
 
 
 def _add_check_options(p):
-    p.add_argument("--mode", choices=MODES, default=None,
+    p.add_argument("--mode", choices=("auto", *MODES), default="auto",
                    help="full: every entry; sample: --samples entries per array; fast: one "
-                        "random direction per array (default: full up to 20,000 parameters)")
+                        "random direction per array; auto: full up to 20,000 parameters, "
+                        "fast above")
     p.add_argument("--eps", type=float, default=1e-6, help="step of the central difference")
     p.add_argument("--tol", type=float, default=1e-7, help="largest relative error accepted")
     p.add_argument("--samples", type=int, default=10, help="entries per array in sample mode")
@@ -66,7 +67,7 @@ def _add_check_options(p):
 
 
 def _settings(args):
-    return {"mode": args.mode, "eps": args.eps, "tol": args.tol, "samples": args.samples,
+    return {"mode": None if args.mode == "auto" else args.mode, "eps": args.eps, "tol": args.tol, "samples": args.samples,
             "seed": args.seed}
 
 
