@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sklearn = pytest.importorskip("sklearn")
+pytest.importorskip("sklearn")
 
 from sklearn import neural_network as sk_nn  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
@@ -29,13 +29,14 @@ REPO = Path(__file__).resolve().parent.parent
 # Short trainings stop at max_iter on purpose; the tests that are about the warning catch it.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+
 def check_name(check):
     while hasattr(check, "func"):
         check = check.func
     return check.__name__
 
 
-# Small networks and short training keep the ~170 checks at a few seconds in all.
+# Small networks and short training keep the ~200 checks at a few seconds in all.
 CHECKED = dict(hidden_layer_sizes=(16,), max_iter=50, learning_rate_init=0.01, batch_size=32)
 ESTIMATORS = [MLPClassifier(**CHECKED), MLPClassifier(dtype="float64", **CHECKED),
               MLPRegressor(**CHECKED)]

@@ -14,10 +14,10 @@ fitted weights are in scikit-learn's layout. Underneath, each estimator trains a
 ``coefs_`` and ``intercepts_`` are views of the model's live arrays, not copies: writing
 into them changes the model.
 
-Each fit validates X once and converts it to the estimator's ``dtype`` ("float32" by
-default, "float64" allowed) in C order, as scikit-learn estimators convert their input;
-the model then receives ``X.T``, a view (no copy) that is F-contiguous, so every mini-batch
-is gathered as contiguous rows.
+Each fit validates X once and converts it to the estimator's ``dtype`` (by default float32
+for the classifier, float64 for the regressor) in C order, as scikit-learn estimators
+convert their input; the model then receives ``X.T``, a view (no copy) that is
+F-contiguous, so every mini-batch is gathered as contiguous rows.
 
 scikit-learn is an optional extra: ``pip install verigrad[sklearn]``.
 """
@@ -263,10 +263,10 @@ class _BaseMLP(BaseEstimator):
         self.loss_curve_ = []
         self._no_improvement_count = 0
         self._best_params = {k: v.copy() for k, v in self.model_.params.items()}
-        if self.early_stopping:
-            self.validation_scores_, self.best_validation_score_, self.best_loss_ = [], -np.inf, None
-        else:
-            self.validation_scores_, self.best_validation_score_, self.best_loss_ = None, None, np.inf
+        # scikit-learn's bookkeeping: validation scores with early stopping, else the loss
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self.best_loss_ = None if self.early_stopping else np.inf
 
     # ---- prediction ---------------------------------------------------------------------
 
@@ -462,9 +462,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = """Multi-layer perceptron regressor on verigrad, with scikit-learn's API.
 
-    Linear outputs trained on the half mean squared error (1/2m)·Σ‖ŷ − y‖² (summed over the
-    outputs, so for several outputs ``loss_curve_`` is n_outputs times scikit-learn's, which
-    averages over them; the gradients are the same). y may have several columns.
+    Linear outputs trained on the half mean squared error (1/2m)·Σ‖ŷ − y‖², summed over the
+    outputs: y may have several columns. (scikit-learn's ``loss_curve_`` averages the
+    squared error over the outputs as well; its gradient sums them, as this one does.)
     """ + "\n    Parameters\n    ----------" + _PARAMETERS + """
     Attributes
     ----------""" + _ATTRIBUTES
