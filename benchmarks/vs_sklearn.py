@@ -1,6 +1,6 @@
 """verigrad's MLPClassifier against scikit-learn's, same network, same data, one run.
 
-    python benchmarks/vs_sklearn.py [--threads 2] [--repeats 2] [--epochs 10]
+    python benchmarks/vs_sklearn.py [--threads 1] [--repeats 2] [--epochs 10] [--sklearn-float64]
 
 On MNIST and Fashion-MNIST (official test split): hidden layers (256, 128), ReLU, Adam
 with learning rate 1e-3, mini-batches of 128, 10 epochs, L2 alpha = 1e-4, through each
@@ -8,7 +8,8 @@ library's scikit-learn estimator. Both get the same float32 rows X/255 (the read
 output): verigrad computes in float32, and scikit-learn keeps float32 input in float32,
 its fastest setting (``--sklearn-float64`` adds scikit-learn on float64 input, its
 default precision, as a third contender). The BLAS thread count is set to the same value
-for all before NumPy is imported. Each repeat fits every contender once, alternating who
+for all before NumPy is imported (1 by default: on a small shared machine, BLAS threads
+stall on each other; see docs/sklearn.md). Wall and CPU seconds are both shown. Each repeat fits every contender once, alternating who
 goes first, with random_state = the repeat's number; the table shows medians of the fit
 time and of the test accuracy. The ratio is verigrad's seconds / scikit-learn's (float32).
 The last line is one JSON object with the figures (``ratio``, ``verigrad_accuracy`` and
