@@ -83,9 +83,14 @@ def test_extreme_logits_give_exact_finite_costs_without_warnings(loss):
     assert np.isfinite(grad).all()
 
 
-def test_float32_logits_stay_float32():
-    loss = vg.SoftmaxCrossEntropy()
-    loss.forward(np.zeros((3, 2), np.float32), np.array([0, 1]))
+@pytest.mark.parametrize("loss,n_out,Y", [
+    (vg.SoftmaxCrossEntropy(), 3, np.array([0, 1])),
+    (vg.SoftmaxCrossEntropy(), 3, np.eye(3)[:, :2]),
+    (vg.BinaryCrossEntropy(), 1, np.array([0, 1])),
+    (vg.MSE(), 1, np.array([[0.5, 1.5]])),
+], ids=["labels", "one_hot_float64", "bce_int_labels", "mse_float64_targets"])
+def test_float32_logits_give_float32_gradients(loss, n_out, Y):
+    loss.forward(np.zeros((n_out, 2), np.float32), Y)
     assert loss.backward().dtype == np.float32
 
 

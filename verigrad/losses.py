@@ -98,7 +98,8 @@ class SoftmaxCrossEntropy(Loss):
         log_total = np.log(total)
         if Y.ndim == 1:
             return float(np.mean(log_total[0] - shifted[Y, np.arange(m)]))
-        return float(np.sum(Y * (log_total - shifted)) / m)
+        self.Y = Y.astype(Z.dtype, copy=False)
+        return float(np.sum(self.Y * (log_total - shifted)) / m)
 
     def backward(self):
         m = self.P.shape[1]
@@ -138,7 +139,8 @@ class BinaryCrossEntropy(Loss):
     output, integer labels of shape (m,) are accepted too."""
 
     def forward(self, Z, Y):
-        Y = Y.reshape(Z.shape)
+        # integer labels join the arithmetic in the logits' dtype (else float32 turns float64)
+        Y = Y.reshape(Z.shape).astype(Z.dtype, copy=False)
         self.A, self.Y = sigmoid(Z), Y
         m = Z.shape[1]
         return float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m)
@@ -177,7 +179,7 @@ class MSE(Loss):
     classifier = False
 
     def forward(self, Z, Y):
-        self.diff = Z - Y.reshape(Z.shape)
+        self.diff = Z - Y.reshape(Z.shape).astype(Z.dtype, copy=False)
         return float(0.5 * np.sum(self.diff * self.diff) / Z.shape[1])
 
     def backward(self):

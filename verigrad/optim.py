@@ -179,11 +179,11 @@ class Adam(Optimizer):
         np.multiply(g, g, out=work)
         work *= 1 - self.beta2
         s += work
-        correction1 = 1 - self.beta1 ** self.t
-        correction2 = 1 - self.beta2 ** self.t
+        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one pass fewer than
+        # dividing √s by k first.
+        k = math.sqrt(1 - self.beta2 ** self.t)
         np.sqrt(s, out=work)
-        work /= math.sqrt(correction2)
-        work += self.eps
+        work += k * self.eps
         np.divide(v, work, out=work)
-        work *= self.lr / correction1
+        work *= self.lr * k / (1 - self.beta1 ** self.t)
         p -= work
