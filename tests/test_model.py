@@ -1,4 +1,6 @@
 """Sequential: parameters, save/load, reproducibility, fit variants and input errors."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -277,3 +279,25 @@ def test_bad_fit_arguments():
         vg.Sequential([vg.Dense(4, 3)]).fit(X, y, verbose=0)
     with pytest.raises(TypeError, match="optimizer must be a verigrad Optimizer"):
         model.fit(X, y, optimizer="adam", verbose=0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba not installed")
+@pytest.mark.parametrize("make", [lambda b: vg.Adam(0.01, backend=b),
+                                  lambda b: vg.RMSProp(0.01, backend=b),
+                                  lambda b: vg.SGD(0.1, momentum=0.9, nesterov=True, backend=b)],
+                         ids=["adam", "rmsprop", "nesterov"])
+def test_numba_and_numpy_optimizers_agree_in_float32(make):
+    start = np.random.default_rng(0).standard_normal((50, 40)).astype(np.float32)
+    runs = {}
+    for backend in ("numpy", "numba"):
+        p, optimizer = start.copy(), make(backend)
+        for step in range(20):
+            optimizer.step({"W": p}, {"W": np.sin(p + step)})
+        assert p.dtype == np.float32
+        runs[backend] = p
+    np.testing.assert_allclose(runs["numba"], runs["numpy"], rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend must be one of"):
+        vg.Adam(backend="cuda")

@@ -4,6 +4,8 @@ The networks have three hidden layers, L2 and dropout with a fixed mask; torch c
 same function from the same weights, and every forward value, gradient and optimizer step
 must agree to 1e-10.
 """
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -106,25 +108,31 @@ def test_forward_and_every_gradient_equal_torch_autograd(activations, loss):
 
 
 OPTIMIZERS = {
-    "sgd": (lambda: vg.SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
-    "momentum": (lambda: vg.SGD(0.1, momentum=0.9),
+    "sgd": (lambda **kw: vg.SGD(0.1, **kw), lambda p: torch.optim.SGD(p, lr=0.1)),
+    "momentum": (lambda **kw: vg.SGD(0.1, momentum=0.9, **kw),
                  lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
-    "nesterov": (lambda: vg.SGD(0.1, momentum=0.8, nesterov=True),
+    "nesterov": (lambda **kw: vg.SGD(0.1, momentum=0.8, nesterov=True, **kw),
                  lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.8, nesterov=True)),
-    "rmsprop": (lambda: vg.RMSProp(0.01, beta=0.95, eps=1e-7),
+    "rmsprop": (lambda **kw: vg.RMSProp(0.01, beta=0.95, eps=1e-7, **kw),
                 lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.95, eps=1e-7)),
-    "adam": (lambda: vg.Adam(0.01, beta1=0.8, beta2=0.99, eps=1e-7),
+    "adam": (lambda **kw: vg.Adam(0.01, beta1=0.8, beta2=0.99, eps=1e-7, **kw),
              lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-7)),
 }
 
 
+BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba not installed (verigrad[fast])"))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_five_optimizer_steps_equal_torch_optim(name):
+def test_five_optimizer_steps_equal_torch_optim(name, backend):
     activations, loss = ["tanh", "relu", "sigmoid"], vg.SoftmaxCrossEntropy()
     model, mask = build(activations, loss, seed=3)
     X, Y = data_for(loss, np.random.default_rng(4))
     params = torch_params(model)
-    ours, theirs = OPTIMIZERS[name][0](), OPTIMIZERS[name][1](list(params.values()))
+    ours = OPTIMIZERS[name][0](backend=backend)
+    theirs = OPTIMIZERS[name][1](list(params.values()))
     for step in range(5):
         _, grads = model.cost_and_grads(X, Y, training=True)
         ours.step(model.params, {k[1:]: g for k, g in grads.items()})

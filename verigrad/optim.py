@@ -4,6 +4,11 @@ An optimizer updates parameters in place: ``step(params, grads)`` with two dicts
 alike (name -> array). The update rules are written as PyTorch's ``torch.optim`` computes
 them, so the two agree step for step; where the course writes a rule differently the
 docstring says how they relate.
+
+backend: the NumPy code below is the reference. With numba installed
+(``pip install verigrad[fast]``) the momentum, RMSProp and Adam updates run as one
+compiled pass over each array instead of one NumPy pass per operation ("auto", the
+default, uses numba when it is installed; "numpy" or "numba" force one).
 """
 import math
 from abc import ABC, abstractmethod
@@ -58,24 +63,54 @@ class CosineDecay:
         return f"CosineDecay(total_epochs={self.total_epochs}, min_factor={self.min_factor})"
 
 
+BACKENDS = ("auto", "numba", "numpy")
+_NOT_LOADED = object()
+
+
+def _load_kernels(backend):
+    """The numba kernels module, or None for the NumPy reference."""
+    if backend == "numpy":
+        return None
+    try:
+        from . import _optim_kernels
+    except ImportError:
+        if backend == "numba":
+            raise ImportError("backend='numba' needs numba: pip install 'verigrad[fast]'") from None
+        return None
+    return _optim_kernels
+
+
 class Optimizer(ABC):
-    """Common part: learning rate (with an optional per-epoch schedule) and clipping.
+    """Common part: learning rate (with an optional per-epoch schedule), clipping, backend.
 
     clip_norm: if set, all gradients are scaled together so that their global L2 norm is at
     most clip_norm (scale = clip_norm / (norm + 1e-6), as ``torch.nn.utils.clip_grad_norm_``).
     """
 
-    def __init__(self, lr, schedule=None, clip_norm=None):
+    def __init__(self, lr, schedule=None, clip_norm=None, backend="auto"):
         if not lr > 0:
             raise ValueError(f"{type(self).__name__} lr must be > 0, got {lr!r}")
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"clip_norm must be > 0 or None, got {clip_norm!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.base_lr = float(lr)
         self.lr = float(lr)
         self.schedule = schedule
         self.clip_norm = clip_norm
+        self.backend = backend
+        self._kernels = _NOT_LOADED
         self.t = 0
         self.state = {}
+
+    def kernels(self, *arrays):
+        """The compiled kernels if the backend allows them and every array is contiguous
+        (numba imports on first use, not with verigrad), else None."""
+        if self._kernels is _NOT_LOADED:
+            self._kernels = _load_kernels(self.backend)
+        if self._kernels is None or not all(a.flags.c_contiguous for a in arrays):
+            return None
+        return self._kernels
 
     def set_epoch(self, epoch):
         """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
@@ -98,7 +133,7 @@ class Optimizer(ABC):
         """Update parameter ``p`` (called ``name``) in place from its gradient ``g``."""
 
     def __repr__(self):
-        return f"{type(self).__name__}(lr={self.base_lr})"
+        return f"{type(self).__name__}(lr={self.base_lr}, backend={self.backend!r})"
 
 
 class SGD(Optimizer):
@@ -110,8 +145,9 @@ class SGD(Optimizer):
     The course writes momentum as v ← β·v + (1 − β)·g; that is the same method with the
     learning rate scaled by (1 − β)."""
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, schedule=None, clip_norm=None):
-        super().__init__(lr, schedule, clip_norm)
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, schedule=None, clip_norm=None,
+                 backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD momentum must be in [0, 1), got {momentum!r}")
         if nesterov and momentum == 0:
@@ -123,6 +159,12 @@ class SGD(Optimizer):
             p -= self.lr * g
             return
         v = self.state.get(name)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            v = self.state.setdefault(name, np.zeros_like(p))
+            cast = p.dtype.type
+            kernels.momentum(p, g, v, cast(self.momentum), cast(self.lr), self.nesterov)
+            return
         if v is None:
             v = self.state[name] = g.copy()
         else:
@@ -134,8 +176,9 @@ class SGD(Optimizer):
 class RMSProp(Optimizer):
     """s ← β·s + (1 − β)·g²;   p ← p − lr·g / (√s + eps)   (``torch.optim.RMSprop``, alpha=β)."""
 
-    def __init__(self, lr=0.001, beta=0.9, eps=1e-8, schedule=None, clip_norm=None):
-        super().__init__(lr, schedule, clip_norm)
+    def __init__(self, lr=0.001, beta=0.9, eps=1e-8, schedule=None, clip_norm=None,
+                 backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= beta < 1:
             raise ValueError(f"RMSProp beta must be in [0, 1), got {beta!r}")
         self.beta, self.eps = float(beta), float(eps)
@@ -144,6 +187,12 @@ class RMSProp(Optimizer):
         s = self.state.get(name)
         if s is None:
             s = self.state[name] = np.zeros_like(p)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            cast = p.dtype.type
+            kernels.rmsprop(p, g, s, cast(self.beta), cast(1 - self.beta), cast(self.eps),
+                            cast(self.lr))
+            return
         s *= self.beta
         s += (1 - self.beta) * g * g
         denom = np.sqrt(s)
@@ -159,31 +208,38 @@ class Adam(Optimizer):
 
     which is p − lr·v̂/(√ŝ + eps) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ)."""
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, schedule=None, clip_norm=None):
-        super().__init__(lr, schedule, clip_norm)
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, schedule=None,
+                 clip_norm=None, backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
         for arg, value in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= value < 1:
                 raise ValueError(f"Adam {arg} must be in [0, 1), got {value!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def update(self, name, p, g):
-        state = self.state.get(name)
-        if state is None:
-            state = self.state[name] = (np.zeros_like(p), np.zeros_like(p), np.empty_like(p))
-        v, s, work = state
+        if name not in self.state:
+            self.state[name] = (np.zeros_like(p), np.zeros_like(p))
+        v, s = self.state[name]
+        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one pass fewer than
+        # dividing √s by k first.
+        k = math.sqrt(1 - self.beta2 ** self.t)
+        step = self.lr * k / (1 - self.beta1 ** self.t)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            cast = p.dtype.type
+            kernels.adam(p, g, v, s, cast(1 - self.beta1), cast(self.beta2),
+                         cast(1 - self.beta2), cast(k * self.eps), cast(step))
+            return
+        work = np.subtract(g, v)
         # v += (1 − β1)(g − v) is β1·v + (1 − β1)·g with one temporary fewer
-        np.subtract(g, v, out=work)
         work *= 1 - self.beta1
         v += work
         s *= self.beta2
         np.multiply(g, g, out=work)
         work *= 1 - self.beta2
         s += work
-        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one pass fewer than
-        # dividing √s by k first.
-        k = math.sqrt(1 - self.beta2 ** self.t)
         np.sqrt(s, out=work)
         work += k * self.eps
         np.divide(v, work, out=work)
-        work *= self.lr * k / (1 - self.beta1 ** self.t)
+        work *= step
         p -= work
