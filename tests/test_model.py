@@ -301,3 +301,14 @@ def test_numba_and_numpy_optimizers_agree_in_float32(make):
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend must be one of"):
         vg.Adam(backend="cuda")
+
+
+def test_model_and_optimizer_pickle_after_training():
+    import pickle
+
+    X, y = blobs(40)
+    model, optimizer = small_model(), vg.Adam(0.01)
+    model.fit(X, y, epochs=1, batch_size=8, optimizer=optimizer, verbose=0)
+    copy, opt_copy = pickle.loads(pickle.dumps((model, optimizer)))
+    np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
+    assert opt_copy.t == optimizer.t

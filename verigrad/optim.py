@@ -10,6 +10,7 @@ backend: the NumPy code below is the reference. With numba installed
 compiled pass over each array instead of one NumPy pass per operation ("auto", the
 default, uses numba when it is installed; "numpy" or "numba" force one).
 """
+import functools
 import math
 from abc import ABC, abstractmethod
 
@@ -64,11 +65,12 @@ class CosineDecay:
 
 
 BACKENDS = ("auto", "numba", "numpy")
-_NOT_LOADED = object()
 
 
+@functools.lru_cache(maxsize=None)
 def _load_kernels(backend):
-    """The numba kernels module, or None for the NumPy reference."""
+    """The numba kernels module, or None for the NumPy reference (imported once, on first
+    use: numba does not load with verigrad)."""
     if backend == "numpy":
         return None
     try:
@@ -99,18 +101,16 @@ class Optimizer(ABC):
         self.schedule = schedule
         self.clip_norm = clip_norm
         self.backend = backend
-        self._kernels = _NOT_LOADED
         self.t = 0
         self.state = {}
 
     def kernels(self, *arrays):
-        """The compiled kernels if the backend allows them and every array is contiguous
-        (numba imports on first use, not with verigrad), else None."""
-        if self._kernels is _NOT_LOADED:
-            self._kernels = _load_kernels(self.backend)
-        if self._kernels is None or not all(a.flags.c_contiguous for a in arrays):
+        """The compiled kernels if the backend allows them and every array is contiguous,
+        else None."""
+        kernels = _load_kernels(self.backend)
+        if kernels is None or not all(a.flags.c_contiguous for a in arrays):
             return None
-        return self._kernels
+        return kernels
 
     def set_epoch(self, epoch):
         """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
