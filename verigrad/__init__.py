@@ -7,7 +7,8 @@
 from . import data
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
-from .model import Callback, History, Sequential, TrainingDiverged, load, mlp
+from .guard import TrainingDiverged, TrainingWarning
+from .model import Callback, History, Sequential, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
 
 __version__ = "0.1.0"

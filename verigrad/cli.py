@@ -11,7 +11,8 @@ import numpy as np
 
 from . import data
 from .cli_gradcheck import add_gradcheck_commands
-from .model import ACTIVATIONS, TrainingDiverged, mlp
+from .guard import TrainingDiverged
+from .model import ACTIVATIONS, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}

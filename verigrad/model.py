@@ -8,7 +8,9 @@ runs them in reverse from dJ/dZ of the loss. The cost is
 (the second term only when ``l2=λ`` > 0; biases are not regularised), so each weight
 gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
 """
+import contextlib
 import copy
+import functools
 import json
 import math
 import time
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .guard import Guard
 from .layers import (Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh,
                      layer_from_config)
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, loss_from_config
@@ -25,16 +28,6 @@ from .validation import check_inputs, check_positive_int, check_targets
 
 _FORMAT = "verigrad.Sequential"
 _EVAL_CHUNK = 8192
-
-
-class TrainingDiverged(RuntimeError):
-    """Training produced NaN or inf. ``layer`` names the first layer whose output was not
-    finite, ``step`` the training step (counted from 1) and ``max_abs_preactivation`` the
-    largest |Z| reached before it."""
-
-    def __init__(self, message, layer=None, step=None, max_abs_preactivation=None):
-        super().__init__(message)
-        self.layer, self.step, self.max_abs_preactivation = layer, step, max_abs_preactivation
 
 
 class ParamDict(Mapping):
@@ -327,7 +320,7 @@ class Sequential:
     # ---- training ----------------------------------------------------------------------
 
     def fit(self, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-            seed=None, shuffle=True, callbacks=(), verbose=1):
+            seed=None, shuffle=True, callbacks=(), verbose=1, guard=True):
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -335,7 +328,13 @@ class Sequential:
         default they come from the model's seed, so a script is reproducible end to end).
         verbose=1 shows a progress bar per epoch, 0 nothing.
 
-        A step whose cost is NaN or inf stops training with ``TrainingDiverged``.
+        guard=True (the default) watches the numerics: a ``TrainingWarning`` flags what
+        usually comes before a divergence (inputs not scaled, ``np.random.rand``-like weights,
+        pre-activations far outside the useful range), and the first NaN or inf (in a step's
+        cost, or in the parameters after an epoch) stops training with ``TrainingDiverged``,
+        which names the layer and step. NumPy's own overflow warnings are silenced inside the
+        step then, since the guard reports the same event with its cause. guard=False trains
+        unchecked.
         """
         self._check_data(X, Y)
         if validation_data is not None:
@@ -354,6 +353,8 @@ class Sequential:
             layer.set_rng(child)
         steps = math.ceil(m / batch_size)
         history = History(batch_size, steps)
+        watch = Guard(self, optimizer) if guard else None
+        quiet = functools.partial(np.errstate, all="ignore") if guard else contextlib.nullcontext
         self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self, history)
@@ -369,11 +370,14 @@ class Sequential:
                 step += 1
                 for cb in callbacks:
                     cb.on_step_begin(self, step)
-                cost, Z = self._cost_and_backprop(Xb, Yb, training=True)
-                if not math.isfinite(cost):
-                    bar.close()
-                    raise self._diverged(Xb, step, cost)
-                optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
+                with quiet():
+                    if watch and watch.due(step, seen == 0):
+                        watch.check(Xb, step)
+                    cost, Z = self._cost_and_backprop(Xb, Yb, training=True)
+                    if watch and not math.isfinite(cost):
+                        bar.close()
+                        raise watch.diverged(Xb, step, cost)
+                    optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
                 history.step_cost.append(cost)
                 k = Xb.shape[1]
                 seen += k
@@ -385,6 +389,9 @@ class Sequential:
                 bar.update(1)
                 if self.stop_training:
                     break
+            if watch and not all(np.isfinite(p).all() for p in self.params.values()):
+                bar.close()
+                raise watch.diverged(Xb, step)
             history.cost.append(cost_sum / seen)
             history.accuracy.append(correct / seen if self.loss.classifier else None)
             history.lr.append(optimizer.lr)
@@ -402,27 +409,6 @@ class Sequential:
         for cb in callbacks:
             cb.on_train_end(self, history)
         return history
-
-    def _diverged(self, X, step, cost):
-        """Find the first layer whose output stops being finite on batch X."""
-        A, largest = X, 0.0
-        with np.errstate(all="ignore"):
-            for i, layer in enumerate(self.layers):
-                A = layer.forward(A, False)
-                finite = np.isfinite(A)
-                if isinstance(layer, Dense) and finite.any():
-                    largest = max(largest, float(np.abs(A[finite]).max()))
-                if not finite.all():
-                    name = f"layer {i} ({layer!r})"
-                    break
-            else:
-                name = f"the loss ({self.loss!r})"
-        return TrainingDiverged(
-            f"training diverged at step {step}: the cost is {cost}; the first non-finite "
-            f"values come from {name}, after pre-activations reached |Z| = {largest:.3g}. "
-            f"Likely causes: a learning rate too large, inputs not scaled (e.g. pixels not "
-            f"divided by 255), or weights initialised too large (use init='he' or 'xavier')",
-            layer=name, step=step, max_abs_preactivation=largest)
 
     # ---- saving ------------------------------------------------------------------------
 
