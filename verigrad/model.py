@@ -81,6 +81,45 @@ class History:
     def epochs(self):
         return len(self.cost)
 
+    def spikes(self, window=10, threshold=5.0, min_rise=0.1):
+        """Jumps of the per-step cost well above its running trend, with their likely cause.
+
+        The trend of step i is the median cost of the ``window`` steps before it. Step i is a
+        spike when log(cost/trend) exceeds ``threshold`` times the curve's step-to-step noise
+        (σ of log cost estimated from the median absolute deviation of its differences, which
+        neither the trend nor a few spikes move much) and the cost is more than ``min_rise``
+        (10%) above the trend. Consecutive spiking steps make one spike, reported at its
+        highest point. In a full-batch run a step is an epoch.
+
+        Returns a list of dicts: ``step`` and ``epoch`` (from 1), ``value``, ``trend``,
+        ``size`` (value/trend − 1) and ``cause``:
+          "schedule step"     the learning rate changed at most ``window`` steps before;
+          "learning rate"     full-batch descent (one step per epoch) has no sampling noise,
+                              so a jump means the step overshot the minimum;
+          "mini-batch noise"  otherwise: a batch harder than the others.
+        """
+        cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
+        if len(cost) <= window:
+            return []
+        trend = np.median(np.lib.stride_tricks.sliding_window_view(cost[:-1], window), axis=1)
+        rise = np.log(cost[window:] / trend)
+        steps = np.diff(np.log(cost))
+        noise = 1.4826 * np.median(np.abs(steps - np.median(steps))) / math.sqrt(2)
+        flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
+        per_epoch = self.steps_per_epoch or 1
+        found = []
+        for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
+            k = run[np.argmax(rise[run])]
+            i = k + window  # index into step_cost
+            epoch = i // per_epoch
+            changed = 0 < epoch < len(self.lr) and self.lr[epoch] != self.lr[epoch - 1]
+            cause = ("schedule step" if changed and i - epoch * per_epoch < window else
+                     "learning rate" if per_epoch == 1 else "mini-batch noise")
+            found.append({"step": int(i) + 1, "epoch": int(epoch) + 1, "value": float(cost[i]),
+                          "trend": float(trend[k]), "size": float(cost[i] / trend[k] - 1),
+                          "cause": cause})
+        return found
+
     def to_dict(self):
         out = {field: getattr(self, field) for field in self.FIELDS}
         out.update(step_cost=self.step_cost, batch_size=self.batch_size,
