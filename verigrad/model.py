@@ -84,7 +84,8 @@ class History:
     def spikes(self, window=10, threshold=5.0, min_rise=0.1):
         """Jumps of the per-step cost well above its running trend, with their likely cause.
 
-        The trend of step i is the median cost of the ``window`` steps before it. Step i is a
+        The trend of step i is the median cost of the ``window`` steps before it (of all the
+        steps before it, for the first ones; the first three steps are not judged). Step i is a
         spike when log(cost/trend) exceeds ``threshold`` times the curve's step-to-step noise
         (σ of log cost estimated from the median absolute deviation of its differences, which
         neither the trend nor a few spikes move much) and the cost is more than ``min_rise``
@@ -99,10 +100,14 @@ class History:
           "mini-batch noise"  otherwise: a batch harder than the others.
         """
         cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
-        if len(cost) <= window:
+        first = 3
+        if len(cost) <= first:
             return []
-        trend = np.median(np.lib.stride_tricks.sliding_window_view(cost[:-1], window), axis=1)
-        rise = np.log(cost[window:] / trend)
+        early = [np.median(cost[:i]) for i in range(first, min(window, len(cost)))]
+        late = (np.median(np.lib.stride_tricks.sliding_window_view(cost[:-1], window), axis=1)
+                if len(cost) > window else [])
+        trend = np.concatenate([early, late])
+        rise = np.log(cost[first:] / trend)
         steps = np.diff(np.log(cost))
         noise = 1.4826 * np.median(np.abs(steps - np.median(steps))) / math.sqrt(2)
         flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
@@ -110,7 +115,7 @@ class History:
         found = []
         for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
             k = run[np.argmax(rise[run])]
-            i = k + window  # index into step_cost
+            i = k + first  # index into step_cost
             epoch = i // per_epoch
             changed = 0 < epoch < len(self.lr) and self.lr[epoch] != self.lr[epoch - 1]
             cause = ("schedule step" if changed and i - epoch * per_epoch < window else
