@@ -81,16 +81,17 @@ class History:
     def epochs(self):
         return len(self.cost)
 
-    def spikes(self, window=10, threshold=5.0, min_rise=0.1):
+    def spikes(self, window=10, threshold=5.0, min_rise=0.1, span=100):
         """Jumps of the per-step cost well above its running trend, with their likely cause.
 
         The trend of step i is the median cost of the ``window`` steps before it (of all the
         steps before it, for the first ones; the first three steps are not judged). Step i is a
-        spike when log(cost/trend) exceeds ``threshold`` times the curve's step-to-step noise
-        (σ of log cost estimated from the median absolute deviation of its differences, which
-        neither the trend nor a few spikes move much) and the cost is more than ``min_rise``
-        (10%) above the trend. Consecutive spiking steps make one spike, reported at its
-        highest point. In a full-batch run a step is an epoch.
+        spike when log(cost/trend) exceeds ``threshold`` times the step-to-step noise of the
+        log cost around it (σ from the median absolute deviation of its differences over the
+        ``span`` steps centred on i, or over the whole run if shorter: neither the trend nor
+        a few spikes move it much) and the cost is more than ``min_rise`` (10%) above the
+        trend. Consecutive spiking steps make one spike, reported at its highest point. In a
+        full-batch run a step is an epoch.
 
         Returns a list of dicts: ``step`` and ``epoch`` (from 1), ``value``, ``trend``,
         ``size`` (value/trend − 1) and ``cause``:
@@ -99,17 +100,19 @@ class History:
                               so a jump means the step overshot the minimum;
           "mini-batch noise"  otherwise: a batch harder than the others.
         """
+        windows = np.lib.stride_tricks.sliding_window_view
         cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
-        first = 3
-        if len(cost) <= first:
+        first, n = 3, len(cost)
+        if n <= first:
             return []
-        early = [np.median(cost[:i]) for i in range(first, min(window, len(cost)))]
-        late = (np.median(np.lib.stride_tricks.sliding_window_view(cost[:-1], window), axis=1)
-                if len(cost) > window else [])
+        early = [np.median(cost[:i]) for i in range(first, min(window, n))]
+        late = np.median(windows(cost[:-1], window), axis=1) if n > window else []
         trend = np.concatenate([early, late])
         rise = np.log(cost[first:] / trend)
-        steps = np.diff(np.log(cost))
-        noise = 1.4826 * np.median(np.abs(steps - np.median(steps))) / math.sqrt(2)
+        diffs = windows(np.diff(np.log(cost)), min(span, n - 1))
+        spread = np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1)
+        centred = np.clip(np.arange(first, n) - span // 2, 0, len(spread) - 1)
+        noise = 1.4826 * spread[centred] / math.sqrt(2)
         flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
         per_epoch = self.steps_per_epoch or 1
         found = []
