@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 
 from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
-from .losses import BinaryCrossEntropy
 
 #: |Z| beyond which sigmoid and tanh are flat (σ'(30) ≈ 1e-13): their units no longer learn.
 SATURATING_LIMIT = 30.0
@@ -43,19 +42,19 @@ def layer_name(model, i):
 
 
 def _limit(model, i):
-    """(|Z| limit, what follows) for the output of Dense layer i; None for a regression
-    output, whose range is the targets'."""
+    """(|Z| limit, what follows) for the output of Dense layer i. The last layer's logits
+    go to a fused loss, which has a gradient at any |Z|: only huge values count there, and
+    none for a regression output, whose range is the targets'."""
     follower = model.layers[i + 1] if i + 1 < len(model.layers) else None
-    if follower is None and not model.loss.classifier:
-        return None, None
-    if isinstance(follower, Sigmoid) or (follower is None and
-                                         isinstance(model.loss, BinaryCrossEntropy)):
+    if isinstance(follower, Sigmoid):
         return SATURATING_LIMIT, "sigmoid"
     if isinstance(follower, Tanh):
         return SATURATING_LIMIT, "tanh"
     if isinstance(follower, (ReLU, LeakyReLU)):
         return LINEAR_LIMIT, type(follower).__name__
-    return LINEAR_LIMIT, "linear output"
+    if follower is None and not model.loss.classifier:
+        return None, None
+    return LINEAR_LIMIT, "logits" if follower is None else type(follower).__name__
 
 
 def looks_like_rand(W):
