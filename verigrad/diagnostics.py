@@ -257,18 +257,22 @@ SPIKE_ADVICE = {
 }
 
 
-def describe_spikes(history, **kwargs):
-    """A text report of ``history.spikes(**kwargs)``: each spike and what causes it."""
+def describe_spikes(history, shown=5, **kwargs):
+    """A text report of ``history.spikes(**kwargs)``: per cause, how many spikes, the
+    ``shown`` largest, and what to do about them."""
     spikes = history.spikes(**kwargs)
     if not spikes:
         return "no spikes: the cost stays close to its running trend"
     unit = "epoch" if history.steps_per_epoch == 1 else "step"
     lines = [f"{len(spikes)} spike{'s' if len(spikes) > 1 else ''} in the cost curve:"]
-    for s in spikes:
-        lines.append(f"  {unit} {s[unit]}: cost {s['value']:.4g}, {s['size']:+.0%} above the "
-                     f"trend {s['trend']:.4g} — {s['cause']}")
     for cause in dict.fromkeys(s["cause"] for s in spikes):
-        lines.append(f"{cause}: {SPIKE_ADVICE[cause]}")
+        chosen = [s for s in spikes if s["cause"] == cause]
+        lines.append(f"  {len(chosen)} from {cause}: {SPIKE_ADVICE[cause]}")
+        for s in sorted(chosen, key=lambda s: -s["size"])[:shown]:
+            lines.append(f"    {unit} {s[unit]}: cost {s['value']:.4g}, {s['size']:+.0%} above "
+                         f"the trend {s['trend']:.4g}")
+        if len(chosen) > shown:
+            lines.append(f"    and {len(chosen) - shown} more")
     return "\n".join(lines)
 
 

@@ -32,20 +32,22 @@ def plot_history(history, path, title=None, mark_spikes=True):
         steps = [(i + 1) / per_epoch for i in range(len(history.step_cost))]
         ax.plot(steps, history.step_cost, color="tab:blue", alpha=0.2, lw=0.6,
                 label="mini-batch cost")
-    ax.plot(middles, history.cost, "o-", color="tab:blue", label="train (epoch mean)",
-            ms=3 if history.epochs > 30 else 6)
+    size = 3 if history.epochs > 30 else 6
+    ax.plot(middles, history.cost, "o-", color="tab:blue", label="train (epoch mean)", ms=size)
     if mark_spikes:
         _mark_spikes(ax, history.spikes(), per_epoch)
     if history.val_cost:
-        ax.plot(epochs, history.val_cost, "s-", color="tab:orange", label="validation")
+        ax.plot(epochs, history.val_cost, "s-", color="tab:orange", label="validation", ms=size)
     ax.set(xlabel="epoch", ylabel="cost", title="cost")
     ax.legend()
     ax.grid(alpha=0.3)
     if has_accuracy:
         ax = axes[0, 1]
-        ax.plot(middles, history.accuracy, "o-", color="tab:blue", label="train (epoch mean)")
+        ax.plot(middles, history.accuracy, "o-", color="tab:blue", label="train (epoch mean)",
+                ms=size)
         if history.val_accuracy:
-            ax.plot(epochs, history.val_accuracy, "s-", color="tab:orange", label="validation")
+            ax.plot(epochs, history.val_accuracy, "s-", color="tab:orange", label="validation",
+                    ms=size)
         ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
         ax.legend()
         ax.grid(alpha=0.3)
@@ -156,12 +158,15 @@ DIAGNOSTIC_PANELS = (("act_mean", "activation mean", "linear"),
                      ("dead", "dead ReLUs (o), saturated sigmoid/tanh (s)", "linear"),
                      ("max_abs_z", "largest |Z|", "log"),
                      ("grad_norm", "gradient norm ‖dW‖", "log"),
-                     ("update_ratio", "update/weight ratio ‖ΔW‖/‖W‖ (healthy ≈ 1e-3)", "log"))
+                     ("update_ratio", "update/weight ratio ‖ΔW‖/‖W‖ (rule of thumb: 1e-3)", "log"))
 
 
 def plot_diagnostics(monitor, path, title=None):
     """The statistics of a ``diagnostics.Monitor`` per epoch, one line per layer, as a PNG."""
     plt = require_matplotlib()
+    from matplotlib.ticker import MaxNLocator
+
+    from .diagnostics import UPDATE_RATIO_RANGE
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), layout="constrained")
     colors = plt.get_cmap("tab10").colors
     layers = list(dict.fromkeys(r["layer"] for r in monitor.records))
@@ -173,11 +178,12 @@ def plot_diagnostics(monitor, path, title=None):
             if key == "dead":
                 _plot_column(ax, rows, "saturated", "s--", color, None)
         if key == "update_ratio":
-            ax.axhspan(1e-4, 1e-2, color="tab:green", alpha=0.1)
+            ax.axhspan(*UPDATE_RATIO_RANGE, color="tab:green", alpha=0.08)  # no warning here
             ax.axhline(1e-3, color="tab:green", lw=1, ls=":")
         if key == "dead":
             ax.set_ylim(-0.05, 1.05)
         ax.set(title=label, xlabel="epoch", yscale=scale)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4))
