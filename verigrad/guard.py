@@ -76,8 +76,13 @@ class Guard:
 
     def check(self, X, step):
         """Look for precursors on (up to 256 columns of) the batch X before the step runs;
-        each kind of warning is issued once per layer and ``fit`` call."""
+        each kind of warning is issued once per layer and ``fit`` call. Parameters that are
+        not finite before the first step are an error."""
         X = X[:, :_SAMPLE]
+        bad = self._nonfinite_parameter() if step == 1 else None
+        if bad is not None:
+            raise ValueError(f"{bad} of {layer_name(self.model, self._layer_of(bad))} holds NaN "
+                             f"or inf before training: give it finite values")
         found = [*self._inputs(X), *self._weights()] if step == 1 else []
         A = X
         for i, layer in enumerate(self.model.layers):
@@ -138,13 +143,12 @@ class Guard:
         """The ``TrainingDiverged`` for a non-finite value seen on ``step`` (batch X): the
         step's cost if ``cost`` is given, else the parameters after its update."""
         model = self.model
-        bad = next((name for name, p in model.params.items() if not np.isfinite(p).all()), None)
+        bad = self._nonfinite_parameter()
         if bad is not None:
             # The forward pass does not change parameters: the last update made them so.
             step = step - 1 if cost is not None else step
-            i = self._layer_of(bad)
-            where = f"the update of step {step} made {bad} of {layer_name(model, i)} non-finite"
-            layer, largest = layer_name(model, i), None
+            layer, largest = layer_name(model, self._layer_of(bad)), None
+            where = f"the update of step {step} made {bad} of {layer} non-finite"
         else:
             layer, largest = self._first_nonfinite(X)
             where = f"the cost is {cost}; the first non-finite values come from {layer}"
@@ -153,9 +157,15 @@ class Guard:
                                 f"Likely cause: {self.cause()}",
                                 layer=layer, step=step, max_abs_preactivation=largest)
 
+    def _nonfinite_parameter(self):
+        return next((name for name, p in self.model.params.items() if not np.isfinite(p).all()),
+                    None)
+
     def _layer_of(self, param):
-        k = int(param[1:])
-        return [i for i, layer in enumerate(self.model.layers) if layer.params][k - 1]
+        """Index of the layer holding the parameter named ``param`` (W1, b1, W2, ...)."""
+        owners = [i for i, layer in enumerate(self.model.layers) if layer.params]
+        return next(i for k, i in enumerate(owners, 1)
+                    if any(param == f"{name}{k}" for name in self.model.layers[i].params))
 
     def _first_nonfinite(self, X):
         A, largest = X, 0.0
