@@ -135,7 +135,7 @@ def run_train(args):
         X_train, Y_train = X_train[:, :args.train_size], Y_train[:args.train_size]
     if args.dtype == "float64":
         X_train, X_test = X_train.astype(np.float64, order="F"), X_test.astype(np.float64, order="F")
-    warn_leakage(X_train, X_test, args.quiet)
+    warn_leakage(args, X_train, X_test)
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
     model = mlp([X_train.shape[0], *args.hidden, int(Y_train.max()) + 1],
                 activation=args.activation, dropout=args.dropout, init=args.init,

@@ -87,7 +87,7 @@ class Monitor(Callback):
         return f"{i}: Dense {layer.n_in}→{layer.n_out} {act}"
 
     def on_epoch_begin(self, model, epoch):
-        self._epoch, self._offset, self._snapshot = epoch, 0, None
+        self._offset, self._snapshot = 0, None
         self._samples = {i: [] for i in self._dense}
 
     def on_step_begin(self, model, step):
@@ -191,7 +191,7 @@ class Monitor(Callback):
                 self._warn(("ratio", i), (
                     f"layer {name}: each step changes W by {ratio:.2g} of its size in epoch "
                     f"{epoch} (healthy: about 1e-3). Likely cause: a learning rate too large. "
-                    f"Fix: lower it about {ratio / 1e-3:.0f}× towards 1e-3 per step"))
+                    f"Fix: lower the learning rate (the ratio scales with it) towards 1e-3"))
             elif ratio < low:
                 self._warn(("ratio", i), (
                     f"layer {name}: each step changes W by only {ratio:.2g} of its size in "
@@ -276,13 +276,16 @@ def describe_spikes(history, shown=5, **kwargs):
     return "\n".join(lines)
 
 
-def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3):
+def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3, rise=0.1):
     """A warning text if the run overfits, else None.
 
     It overfits when the training accuracy (``train_accuracy`` if given, measured with
     dropout off; else the last epoch's mean) exceeds the last validation accuracy by more
-    than ``gap``, or when the validation cost has risen for ``patience`` epochs since its
-    minimum while the training cost kept falling."""
+    than ``gap``; or when the validation cost, averaged over the last ``patience`` epochs,
+    is more than ``rise`` (10%) above its minimum, reached at least ``patience`` epochs
+    before, while the training cost kept falling and (for classifiers) the training
+    accuracy is more than ``gap``/5 above the validation accuracy: a validation cost that
+    wobbles while both accuracies stay close is no sign."""
     if not history.val_cost:
         return None
     reasons = []
@@ -292,11 +295,13 @@ def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3):
         reasons.append(f"training accuracy {train:.2%} is {train - val:.1%} above the "
                        f"validation accuracy {val:.2%}")
     best = int(np.argmin(history.val_cost))
-    if (len(history.val_cost) - 1 - best >= patience and history.val_cost[-1] > history.val_cost[best]
-            and history.cost[-1] < history.cost[best]):
+    recent = float(np.mean(history.val_cost[-patience:]))
+    if (len(history.val_cost) - 1 - best >= patience and recent > (1 + rise) * history.val_cost[best]
+            and history.cost[-1] < history.cost[best]
+            and (train is None or val is None or train - val > gap / 5)):
         reasons.append(f"the validation cost rose from {history.val_cost[best]:.4g} (epoch "
-                       f"{best + 1}) to {history.val_cost[-1]:.4g} while the training cost "
-                       f"kept falling")
+                       f"{best + 1}) to {recent:.4g} (mean of the last {patience} epochs) while "
+                       f"the training cost kept falling")
     if not reasons:
         return None
     return ("overfitting: " + "; ".join(reasons) + ". The network memorises the training "

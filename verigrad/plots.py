@@ -158,7 +158,7 @@ DIAGNOSTIC_PANELS = (("act_mean", "activation mean", "linear"),
                      ("dead", "dead ReLUs (o), saturated sigmoid/tanh (s)", "linear"),
                      ("max_abs_z", "largest |Z|", "log"),
                      ("grad_norm", "gradient norm ‖dW‖", "log"),
-                     ("update_ratio", "update/weight ratio ‖ΔW‖/‖W‖ (rule of thumb: 1e-3)", "log"))
+                     ("update_ratio", "update ratio ‖ΔW‖/‖W‖ (aim: about 1e-3)", "log"))
 
 
 def plot_diagnostics(monitor, path, title=None):
