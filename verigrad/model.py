@@ -86,12 +86,13 @@ class History:
 
         The trend of step i is the median cost of the ``window`` steps before it (of all the
         steps before it, for the first ones; the first three steps are not judged). Step i is a
-        spike when log(cost/trend) exceeds ``threshold`` times the step-to-step noise of the
+        spike when its cost is more than ``min_rise`` (10%) above the trend and, in mini-batch
+        runs, log(cost/trend) also exceeds ``threshold`` times the step-to-step noise of the
         log cost around it (σ from the median absolute deviation of its differences over the
-        ``span`` steps centred on i, or over the whole run if shorter: neither the trend nor
-        a few spikes move it much) and the cost is more than ``min_rise`` (10%) above the
-        trend. Consecutive spiking steps make one spike, reported at its highest point. In a
-        full-batch run a step is an epoch.
+        ``span`` steps centred on i, or over the whole run if shorter: neither the trend nor a
+        few spikes move it much). Full-batch descent (one step per epoch) has no sampling
+        noise, so there every such rise counts. Consecutive spiking steps make one spike,
+        reported at its highest point.
 
         Returns a list of dicts: ``step`` and ``epoch`` (from 1), ``value``, ``trend``,
         ``size`` (value/trend − 1) and ``cause``:
@@ -109,12 +110,14 @@ class History:
         late = np.median(windows(cost[:-1], window), axis=1) if n > window else []
         trend = np.concatenate([early, late])
         rise = np.log(cost[first:] / trend)
-        diffs = windows(np.diff(np.log(cost)), min(span, n - 1))
-        spread = np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1)
-        centred = np.clip(np.arange(first, n) - span // 2, 0, len(spread) - 1)
-        noise = 1.4826 * spread[centred] / math.sqrt(2)
-        flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
         per_epoch = self.steps_per_epoch or 1
+        noise = 0.0
+        if per_epoch > 1:
+            diffs = windows(np.diff(np.log(cost)), min(span, n - 1))
+            spread = np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1)
+            centred = np.clip(np.arange(first, n) - span // 2, 0, len(spread) - 1)
+            noise = 1.4826 * spread[centred] / math.sqrt(2)
+        flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
         found = []
         for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
             k = run[np.argmax(rise[run])]
