@@ -38,7 +38,7 @@ def add_diagnostics_commands(sub):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="folder of a training run")
     p.add_argument("--out", type=Path, default=None,
-                   help="PNG file to write (default: RUN_DIR/curves.png)")
+                   help="PNG file to write; None: RUN_DIR/curves.png")
     p.set_defaults(handler=run_plot)
 
 
@@ -50,10 +50,10 @@ def add_toy_arguments(p):
     toy.add_argument("--samples", type=int, default=2000,
                      help="training points (a fresh set of as many is drawn for the test)")
     toy.add_argument("--noise", type=float, default=None,
-                     help="standard deviation of the noise (blobs: of each blob) "
-                          "(default: the maker's, e.g. 0.05 for spirals)")
+                     help="standard deviation of the noise (blobs: of each blob); None: the "
+                          "maker's own (spirals 0.05, moons 0.1, circles 0.05, blobs 0.5)")
     toy.add_argument("--classes", type=int, default=None,
-                     help="arms of the spirals or number of blobs (default: 2 and 3)")
+                     help="arms of the spirals or number of blobs; None: 2 arms, 3 blobs")
     p.add_argument("--diagnose", action="store_true",
                    help="measure every layer while training (activations, dead or saturated "
                         "units, gradient norms, update/weight ratios): table, warnings and "
