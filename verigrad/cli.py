@@ -10,8 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .cli_diagnostics import (add_diagnostics_commands, add_toy_arguments, fill_train_defaults,
+                              make_toy, monitor_for, plain_warnings, report_run, run_name,
+                              warn_leakage)
 from .cli_gradcheck import add_gradcheck_commands
-from .model import ACTIVATIONS, TrainingDiverged, mlp
+from .guard import TrainingDiverged
+from .model import ACTIVATIONS, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
@@ -27,6 +31,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_train_command(sub)
     add_gradcheck_commands(sub)
+    add_diagnostics_commands(sub)
     return parser
 
 
@@ -37,18 +42,25 @@ def add_train_command(sub):
                     "cross-entropy) with mini-batch gradient descent. A random validation "
                     "split is held out of the training set for the per-epoch curves; the test "
                     "set is used once, at the end. Writes model.npz, history.json, "
-                    "curves.png and config.json to --out.",
+                    "curves.png and config.json to --out, with confusion.png and "
+                    "most_wrong.png (image data sets) or boundary.png (toy), and "
+                    "diagnostics.png and diagnostics.txt with --diagnose. Warns when test "
+                    "examples duplicate training ones, when the run overfits, and explains "
+                    "the spikes of the cost curve.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("dataset", choices=sorted(DATASETS), help="data set to train on")
-    p.add_argument("--hidden", type=int, nargs="+", default=[256, 128], metavar="N",
-                   help="sizes of the hidden layers")
+    p.add_argument("dataset", choices=[*sorted(DATASETS), "toy"],
+                   help="data set to train on (toy: a 2-D problem, see --dataset)")
+    p.add_argument("--hidden", type=int, nargs="+", default=argparse.SUPPRESS, metavar="N",
+                   help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                    help="hidden-layer activation")
     p.add_argument("--init", choices=("he", "xavier", "normal", "uniform"), default=None,
                    help="weight initialisation (default: he for relu/leaky_relu, xavier otherwise)")
-    p.add_argument("--epochs", type=int, default=10, help="passes over the training set")
-    p.add_argument("--batch-size", type=int, default=128,
-                   help="examples per gradient step (m for full batch, 1 for per-example)")
+    p.add_argument("--epochs", type=int, default=argparse.SUPPRESS,
+                   help="passes over the training set (default: 10; toy: 200)")
+    p.add_argument("--batch-size", type=int, default=argparse.SUPPRESS,
+                   help="examples per gradient step (m for full batch, 1 for per-example) "
+                        "(default: 128; toy: 32)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
                    help="update rule; momentum/nesterov are SGD with --momentum")
     p.add_argument("--lr", type=float, default=None,
@@ -60,13 +72,15 @@ def add_train_command(sub):
     p.add_argument("--step-size", type=int, default=5, help="epochs between decays (step)")
     p.add_argument("--gamma", type=float, default=0.5,
                    help="decay factor (step: per step-size epochs; exponential: per epoch)")
-    p.add_argument("--dropout", type=float, default=0.2, help="dropout rate after each hidden layer")
+    p.add_argument("--dropout", type=float, default=argparse.SUPPRESS,
+                   help="dropout rate after each hidden layer (default: 0.2; toy: 0)")
     p.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
     p.add_argument("--clip-norm", type=float, default=None, help="clip the global gradient norm")
     p.add_argument("--train-size", type=int, default=None,
                    help="use only the first N training examples (quick experiments)")
-    p.add_argument("--val-size", type=int, default=5000,
-                   help="training examples held out for validation curves (0: none)")
+    p.add_argument("--val-size", type=int, default=argparse.SUPPRESS,
+                   help="training examples held out for validation curves (0: none) "
+                        "(default: 5000; toy: 400)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, split, shuffling and dropout")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="floating-point precision of the computation")
@@ -77,6 +91,7 @@ def add_train_command(sub):
     p.add_argument("--download", action="store_true",
                    help="download the data set if it is not found (checksums are verified)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_toy_arguments(p)
     p.set_defaults(handler=run_train)
 
 
@@ -108,16 +123,19 @@ def split_validation(X, Y, size, seed):
 
 
 def run_train(args):
-    out = args.out or Path("runs") / args.dataset
+    fill_train_defaults(args)
+    out = args.out or Path("runs") / run_name(args)
     try:
-        X_train, Y_train, X_test, Y_test = DATASETS[args.dataset](args.data, args.download)
-    except (FileNotFoundError, OSError) as err:
+        X_train, Y_train, X_test, Y_test = (make_toy(args) if args.dataset == "toy" else
+                                            DATASETS[args.dataset](args.data, args.download))
+    except (FileNotFoundError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.train_size is not None:
         X_train, Y_train = X_train[:, :args.train_size], Y_train[:args.train_size]
     if args.dtype == "float64":
         X_train, X_test = X_train.astype(np.float64, order="F"), X_test.astype(np.float64, order="F")
+    warn_leakage(args, X_train, X_test)
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
     model = mlp([X_train.shape[0], *args.hidden, int(Y_train.max()) + 1],
                 activation=args.activation, dropout=args.dropout, init=args.init,
@@ -128,10 +146,13 @@ def run_train(args):
         print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  batch size: {args.batch_size}  "
               f"training on {X_fit.shape[1]} examples, validating on "
               f"{0 if validation is None else validation[0].shape[1]}")
+    monitor = monitor_for(args)
     try:
-        history = model.fit(X_fit, Y_fit, epochs=args.epochs, batch_size=args.batch_size,
-                            optimizer=optimizer, validation_data=validation, seed=args.seed,
-                            verbose=0 if args.quiet else 1)
+        with plain_warnings():
+            history = model.fit(X_fit, Y_fit, epochs=args.epochs, batch_size=args.batch_size,
+                                optimizer=optimizer, validation_data=validation, seed=args.seed,
+                                verbose=0 if args.quiet else 1,
+                                callbacks=[] if monitor is None else [monitor])
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -146,11 +167,12 @@ def run_train(args):
     written = ["model.npz", "history.json", "config.json"]
     try:
         from .plots import plot_history
-        plot_history(history, out / "curves.png", title=f"{args.dataset}: test accuracy "
+        plot_history(history, out / "curves.png", title=f"{run_name(args)}: test accuracy "
                                                          f"{test['accuracy']:.2%}")
         written.append("curves.png")
     except ImportError as err:
         print(f"note: no plot written ({err})", file=sys.stderr)
+    written += report_run(args, out, model, history, monitor, (X_fit, Y_fit), (X_test, Y_test))
     print(f"test accuracy: {test['accuracy']:.2%}   test cost: {test['cost']:.4f}   "
           f"seconds/epoch: {np.median(history.seconds):.2f}")
     print(f"wrote {', '.join(written)} to {out}")

@@ -8,7 +8,9 @@ runs them in reverse from dJ/dZ of the loss. The cost is
 (the second term only when ``l2=λ`` > 0; biases are not regularised), so each weight
 gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
 """
+import contextlib
 import copy
+import functools
 import json
 import math
 import time
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .guard import Guard
 from .layers import (Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh,
                      layer_from_config)
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, loss_from_config
@@ -25,16 +28,6 @@ from .validation import check_inputs, check_positive_int, check_targets
 
 _FORMAT = "verigrad.Sequential"
 _EVAL_CHUNK = 8192
-
-
-class TrainingDiverged(RuntimeError):
-    """Training produced NaN or inf. ``layer`` names the first layer whose output was not
-    finite, ``step`` the training step (counted from 1) and ``max_abs_preactivation`` the
-    largest |Z| reached before it."""
-
-    def __init__(self, message, layer=None, step=None, max_abs_preactivation=None):
-        super().__init__(message)
-        self.layer, self.step, self.max_abs_preactivation = layer, step, max_abs_preactivation
 
 
 class ParamDict(Mapping):
@@ -87,6 +80,56 @@ class History:
     @property
     def epochs(self):
         return len(self.cost)
+
+    def spikes(self, window=10, threshold=5.0, min_rise=0.1, span=100):
+        """Jumps of the per-step cost well above its running trend, with their likely cause.
+
+        The trend of step i is the median cost of the ``window`` steps before it (of all the
+        steps before it, for the first ones; the first three steps are not judged). Step i is a
+        spike when its cost is more than ``min_rise`` (10%) above the trend and, in mini-batch
+        runs, log(cost/trend) also exceeds ``threshold`` times the step-to-step noise of the
+        log cost around it (σ from the median absolute deviation of its differences over the
+        ``span`` steps centred on i, or over the whole run if shorter: neither the trend nor a
+        few spikes move it much). Full-batch descent (one step per epoch) has no sampling
+        noise, so there every such rise counts. Consecutive spiking steps make one spike,
+        reported at its highest point.
+
+        Returns a list of dicts: ``step`` and ``epoch`` (from 1), ``value``, ``trend``,
+        ``size`` (value/trend − 1) and ``cause``:
+          "schedule step"     the learning rate changed at most ``window`` steps before;
+          "learning rate"     full-batch descent (one step per epoch) has no sampling noise,
+                              so a jump means the step overshot the minimum;
+          "mini-batch noise"  otherwise: a batch harder than the others.
+        """
+        windows = np.lib.stride_tricks.sliding_window_view
+        cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
+        first, n = 3, len(cost)
+        if n <= first:
+            return []
+        early = [np.median(cost[:i]) for i in range(first, min(window, n))]
+        late = np.median(windows(cost[:-1], window), axis=1) if n > window else []
+        trend = np.concatenate([early, late])
+        rise = np.log(cost[first:] / trend)
+        per_epoch = self.steps_per_epoch or 1
+        noise = 0.0
+        if per_epoch > 1:
+            diffs = windows(np.diff(np.log(cost)), min(span, n - 1))
+            spread = np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1)
+            centred = np.clip(np.arange(first, n) - span // 2, 0, len(spread) - 1)
+            noise = 1.4826 * spread[centred] / math.sqrt(2)
+        flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
+        found = []
+        for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
+            k = run[np.argmax(rise[run])]
+            i = k + first  # index into step_cost
+            epoch = i // per_epoch
+            changed = 0 < epoch < len(self.lr) and self.lr[epoch] != self.lr[epoch - 1]
+            cause = ("schedule step" if changed and i - epoch * per_epoch < window else
+                     "learning rate" if per_epoch == 1 else "mini-batch noise")
+            found.append({"step": int(i) + 1, "epoch": int(epoch) + 1, "value": float(cost[i]),
+                          "trend": float(trend[k]), "size": float(cost[i] / trend[k] - 1),
+                          "cause": cause})
+        return found
 
     def to_dict(self):
         out = {field: getattr(self, field) for field in self.FIELDS}
@@ -327,7 +370,7 @@ class Sequential:
     # ---- training ----------------------------------------------------------------------
 
     def fit(self, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-            seed=None, shuffle=True, callbacks=(), verbose=1):
+            seed=None, shuffle=True, callbacks=(), verbose=1, guard=True):
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -335,7 +378,13 @@ class Sequential:
         default they come from the model's seed, so a script is reproducible end to end).
         verbose=1 shows a progress bar per epoch, 0 nothing.
 
-        A step whose cost is NaN or inf stops training with ``TrainingDiverged``.
+        guard=True (the default) watches the numerics: a ``TrainingWarning`` flags what
+        usually comes before a divergence (inputs not scaled, ``np.random.rand``-like weights,
+        pre-activations far outside the useful range), and the first NaN or inf (in a step's
+        cost, or in the parameters after an epoch) stops training with ``TrainingDiverged``,
+        which names the layer and step. NumPy's own overflow warnings are silenced inside the
+        step then, since the guard reports the same event with its cause. guard=False trains
+        unchecked.
         """
         self._check_data(X, Y)
         if validation_data is not None:
@@ -354,6 +403,8 @@ class Sequential:
             layer.set_rng(child)
         steps = math.ceil(m / batch_size)
         history = History(batch_size, steps)
+        watch = Guard(self, optimizer) if guard else None
+        quiet = functools.partial(np.errstate, all="ignore") if guard else contextlib.nullcontext
         self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self, history)
@@ -369,11 +420,14 @@ class Sequential:
                 step += 1
                 for cb in callbacks:
                     cb.on_step_begin(self, step)
-                cost, Z = self._cost_and_backprop(Xb, Yb, training=True)
-                if not math.isfinite(cost):
-                    bar.close()
-                    raise self._diverged(Xb, step, cost)
-                optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
+                with quiet():
+                    if watch and watch.due(step, seen == 0):
+                        watch.check(Xb, step)
+                    cost, Z = self._cost_and_backprop(Xb, Yb, training=True)
+                    if watch and not math.isfinite(cost):
+                        bar.close()
+                        raise watch.diverged(Xb, step, cost)
+                    optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
                 history.step_cost.append(cost)
                 k = Xb.shape[1]
                 seen += k
@@ -385,6 +439,9 @@ class Sequential:
                 bar.update(1)
                 if self.stop_training:
                     break
+            if watch and not all(np.isfinite(p).all() for p in self.params.values()):
+                bar.close()
+                raise watch.diverged(Xb, step)
             history.cost.append(cost_sum / seen)
             history.accuracy.append(correct / seen if self.loss.classifier else None)
             history.lr.append(optimizer.lr)
@@ -402,27 +459,6 @@ class Sequential:
         for cb in callbacks:
             cb.on_train_end(self, history)
         return history
-
-    def _diverged(self, X, step, cost):
-        """Find the first layer whose output stops being finite on batch X."""
-        A, largest = X, 0.0
-        with np.errstate(all="ignore"):
-            for i, layer in enumerate(self.layers):
-                A = layer.forward(A, False)
-                finite = np.isfinite(A)
-                if isinstance(layer, Dense) and finite.any():
-                    largest = max(largest, float(np.abs(A[finite]).max()))
-                if not finite.all():
-                    name = f"layer {i} ({layer!r})"
-                    break
-            else:
-                name = f"the loss ({self.loss!r})"
-        return TrainingDiverged(
-            f"training diverged at step {step}: the cost is {cost}; the first non-finite "
-            f"values come from {name}, after pre-activations reached |Z| = {largest:.3g}. "
-            f"Likely causes: a learning rate too large, inputs not scaled (e.g. pixels not "
-            f"divided by 255), or weights initialised too large (use init='he' or 'xavier')",
-            layer=name, step=step, max_abs_preactivation=largest)
 
     # ---- saving ------------------------------------------------------------------------
 
