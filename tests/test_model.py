@@ -202,7 +202,8 @@ def test_divergence_stops_training_naming_the_layer():
     Y = rng.standard_normal((1, 64))
     model = vg.Sequential([vg.Dense(3, 4), vg.ReLU(), vg.Dense(4, 1)], loss=vg.MSE(),
                           dtype="float64")
-    with np.errstate(all="ignore"), pytest.raises(vg.TrainingDiverged) as err:
+    with pytest.warns(vg.TrainingWarning, match="not scaled"), \
+            pytest.raises(vg.TrainingDiverged) as err:
         model.fit(X, Y, epochs=20, batch_size=64, optimizer=vg.SGD(0.1), verbose=0)
     assert err.value.step is not None and err.value.step <= 20
     assert "Dense" in err.value.layer
