@@ -26,7 +26,6 @@ import verigrad.sklearn as vsk  # noqa: E402
 from verigrad.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-# Short trainings stop at max_iter on purpose; the tests that are about the warning catch it.
 # Short fits stop at max_iter on purpose; iris and scikit-learn's check data are unscaled,
 # which verigrad's guard rightly warns about (those warnings are tested in test_diagnostics).
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
