@@ -1,0 +1,245 @@
+"""verigrad against PyTorch (CPU) on the MNIST MLP, in one run.
+
+Both train the same 784-256-128-10 ReLU network from the same initial weights (Adam 1e-3,
+batch 128, float32, softmax cross-entropy, 10 epochs, same thread count). Each contender
+runs in its own worker process; the parent lets them train one epoch at a time, in
+alternating order, so machine noise hits both alike. Reported: seconds per epoch (median),
+the ratio verigrad/PyTorch, peak RSS of each worker, test accuracy after the last epoch,
+the GEMM-only floor (the same matrix products as one epoch, nothing else) and verigrad's
+epoch time as a multiple of it, and the peak RSS of `verigrad train mnist`.
+
+    python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--data DIR]
+
+The last line printed is one JSON object with the figures.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = [784, 256, 128, 10]
+BATCH = 128
+LR = 1e-3
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir():
+    env = os.environ.get("VERIGRAD_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+# ---- workers ------------------------------------------------------------------------------
+
+def send(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def wait_for(command):
+    line = sys.stdin.readline().strip()
+    if line != command:
+        raise SystemExit(f"worker expected {command!r}, got {line!r}")
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def verigrad_worker(args):
+    import numpy as np
+
+    import verigrad as vg
+
+    X_train, Y_train, X_test, Y_test = vg.data.load_mnist(args.data / "mnist")
+    model = vg.load(args.weights)
+
+    class Lockstep(vg.Callback):
+        """Train one epoch each time the parent says so, and report its time."""
+
+        def on_epoch_begin(self, model, epoch):
+            wait_for("epoch")
+
+        def on_epoch_end(self, model, epoch, history):
+            send({"seconds": history.seconds[-1]})
+
+    send({"ready": True})
+    model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
+              seed=0, callbacks=[Lockstep()], verbose=0)
+    accuracy = model.evaluate(X_test, Y_test)["accuracy"]
+    for _ in range(args.gemm_repeats):
+        wait_for("gemm")
+        send({"seconds": gemm_floor(np, X_train.shape[1])})
+    send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
+
+
+def gemm_floor(np, m):
+    """Seconds for the matrix products of one epoch: per mini-batch, Z[l] = W[l]·A[l-1]
+    (3 products), dW[l] = dZ[l]·A[l-1]ᵀ (3) and dA[l-1] = W[l]ᵀ·dZ[l] for l = 3, 2 (2)."""
+    rng = np.random.default_rng(0)
+    W = [rng.standard_normal((n_out, n_in), dtype=np.float32)
+         for n_in, n_out in zip(SIZES[:-1], SIZES[1:])]
+    X = np.asfortranarray(rng.random((SIZES[0], m), dtype=np.float32))
+    start = time.perf_counter()
+    for i in range(0, m, BATCH):
+        A = [X[:, i:i + BATCH]]
+        for Wl in W:
+            A.append(Wl @ A[-1])
+        dZ = A[-1]  # stands in for dJ/dZ of the output layer: same shape
+        grads = []
+        for l in range(len(W) - 1, -1, -1):
+            grads.append(dZ @ A[l].T)
+            if l > 0:
+                dZ = W[l].T @ dZ
+    return time.perf_counter() - start
+
+
+def torch_worker(args):
+    import numpy as np
+    import torch
+
+    import verigrad as vg
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    X_train, Y_train, X_test, Y_test = vg.data.load_mnist(args.data / "mnist")
+    X = torch.from_numpy(np.ascontiguousarray(X_train.T))
+    Y = torch.from_numpy(Y_train)
+    start_weights = np.load(args.weights)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                              torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, 10))
+    with torch.no_grad():
+        for l, layer in enumerate(net[::2], start=1):
+            layer.weight.copy_(torch.from_numpy(start_weights[f"W{l}"]))
+            layer.bias.copy_(torch.from_numpy(start_weights[f"b{l}"][:, 0]))
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    m = X.shape[0]
+    send({"ready": True})
+    for _ in range(args.epochs):
+        wait_for("epoch")
+        start = time.perf_counter()
+        net.train()
+        order = torch.randperm(m)
+        for i in range(0, m, BATCH):
+            idx = order[i:i + BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(net(X[idx]), Y[idx])
+            loss.backward()
+            optimizer.step()
+        send({"seconds": time.perf_counter() - start})
+    net.eval()
+    with torch.no_grad():
+        logits = net(torch.from_numpy(np.ascontiguousarray(X_test.T)))
+    accuracy = float((logits.argmax(dim=1).numpy() == Y_test).mean())
+    send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
+
+
+# ---- parent -------------------------------------------------------------------------------
+
+class Worker:
+    def __init__(self, kind, args):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
+                   OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
+        command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
+                   "--epochs", str(args.epochs), "--threads", str(args.threads),
+                   "--data", str(args.data), "--gemm-repeats", str(args.gemm_repeats)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, env=env)
+        self.receive()
+
+    def ask(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.receive()
+
+    def receive(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker stopped (exit code {self.process.wait()})")
+        return json.loads(line)
+
+
+def cli_peak_rss_mb(args, out):
+    """Peak RSS of `verigrad train mnist` (one epoch: the peak is reached in the first)."""
+    code = ("import resource, sys; from verigrad.cli import main; "
+            f"rc = main(['train', 'mnist', '--epochs', '1', '--quiet', '--out', {str(out)!r}, "
+            f"'--data', {str(args.data / 'mnist')!r}]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=default_data_dir())
+    parser.add_argument("--gemm-repeats", type=int, default=5)
+    parser.add_argument("--worker", choices=("verigrad", "torch"))
+    parser.add_argument("--weights", type=Path)
+    args = parser.parse_args()
+    if args.worker:
+        return (verigrad_worker if args.worker == "verigrad" else torch_worker)(args)
+
+    import numpy as np
+
+    import verigrad as vg
+
+    tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
+    args.weights = tmp / "init.npz"
+    vg.mlp(SIZES, seed=0).save(args.weights)
+    print(f"MNIST MLP {'-'.join(map(str, SIZES))}, Adam {LR}, batch {BATCH}, float32, "
+          f"{args.epochs} epochs, {args.threads} threads", flush=True)
+    workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
+    times = {name: [] for name in workers}
+    for epoch in range(args.epochs):
+        order = list(workers) if epoch % 2 == 0 else list(workers)[::-1]
+        for name in order:
+            times[name].append(workers[name].ask("epoch")["seconds"])
+        print(f"epoch {epoch + 1:>2}: verigrad {times['verigrad'][-1]:.3f} s   "
+              f"torch {times['torch'][-1]:.3f} s", flush=True)
+    final = {"torch": workers["torch"].receive()}
+    gemm = [workers["verigrad"].ask("gemm")["seconds"] for _ in range(args.gemm_repeats)]
+    final["verigrad"] = workers["verigrad"].receive()
+    for w in workers.values():
+        w.process.wait()
+    cli_rss = cli_peak_rss_mb(args, tmp / "cli-run")
+
+    vg_s, torch_s, floor = median(times["verigrad"]), median(times["torch"]), median(gemm)
+    figures = {
+        "verigrad_s_per_epoch": round(vg_s, 4), "torch_s_per_epoch": round(torch_s, 4),
+        "ratio": round(vg_s / torch_s, 4),
+        "gemm_floor_s": round(floor, 4), "gemm_floor_multiple": round(vg_s / floor, 4),
+        "verigrad_accuracy": round(final["verigrad"]["accuracy"], 2),
+        "torch_accuracy": round(final["torch"]["accuracy"], 2),
+        "verigrad_worker_peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
+        "torch_worker_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
+        "peak_rss_mb": round(cli_rss, 1),
+        "epochs": args.epochs, "threads": args.threads,
+        "numpy": np.__version__,
+    }
+    print()
+    print(f"{'':<10}{'s/epoch (median)':>18}{'test accuracy':>15}{'peak RSS':>11}")
+    for name in ("verigrad", "torch"):
+        print(f"{name:<10}{median(times[name]):>18.3f}{final[name]['accuracy']:>14.2f}%"
+              f"{final[name]['peak_rss_mb']:>8.0f} MB")
+    print(f"ratio verigrad/torch: {figures['ratio']:.3f}   GEMM floor: {floor:.3f} s/epoch, "
+          f"verigrad = {figures['gemm_floor_multiple']:.2f}x floor   "
+          f"`verigrad train mnist` peak RSS: {cli_rss:.0f} MB")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

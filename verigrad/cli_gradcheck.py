@@ -1,0 +1,139 @@
+"""``verigrad check`` and ``verigrad gradcheck``: gradient checks from the command line.
+
+    verigrad check my_backprop.py      # your params, cost(params), grads(params); exit 1 if wrong
+    verigrad gradcheck --layers 784 10 10 --dropout 0.5 --mnist
+"""
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .gradcheck import MODES, check_backprop, gradcheck
+from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from .model import ACTIVATIONS, mlp
+
+LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
+
+
+def add_gradcheck_commands(sub):
+    p = sub.add_parser(
+        "check", help="check the gradients of your own backprop file (exit 1 if wrong)",
+        description="Import FILE, which must define params (a dict of NumPy arrays), "
+                    "cost(params) -> float and grads(params) -> dict of gradients (dW1, db1, "
+                    "...; or a tuple, with a list 'order' naming the parameter of each). Print "
+                    "the gradient check's report and exit with 0 when every gradient is right, "
+                    "1 when one is wrong and 2 when the file cannot be checked, so that it can "
+                    "run in CI.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("file", type=Path, help="a Python file defining params, cost and grads")
+    _add_check_options(p)
+    p.set_defaults(handler=run_check)
+
+    q = sub.add_parser(
+        "gradcheck", help="gradient-check a built-in dense network (exit 1 if wrong)",
+        description="Build a dense network (Dense → activation → dropout, ..., Dense → loss) in "
+                    "float64 and check its backprop against central differences on random "
+                    "data or the first MNIST images.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    q.add_argument("--layers", type=int, nargs="+", default=[20, 16, 10], metavar="N",
+                   help="layer sizes: n_in, hidden..., n_out")
+    q.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
+                   help="hidden-layer activation")
+    q.add_argument("--loss", choices=sorted(LOSSES), default="softmax",
+                   help="softmax cross-entropy, binary cross-entropy or ½ mean squared error")
+    q.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer")
+    q.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
+    q.add_argument("--examples", type=int, default=32, help="examples m in the batch checked")
+    q.add_argument("--mnist", action="store_true",
+                   help="use the first MNIST training images (needs --layers 784 ... 10)")
+    q.add_argument("--data", type=Path, default=None,
+                   help="folder holding the MNIST IDX .gz files (default: $VERIGRAD_DATA/mnist "
+                        "or ~/.cache/verigrad/mnist)")
+    _add_check_options(q)
+    q.set_defaults(handler=run_gradcheck)
+
+
+def _add_check_options(p):
+    p.add_argument("--mode", choices=("auto", *MODES), default="auto",
+                   help="full: every entry; sample: --samples entries per array; fast: one "
+                        "random direction per array; auto: full up to 20,000 parameters, "
+                        "fast above")
+    p.add_argument("--eps", type=float, default=1e-6, help="step of the central difference")
+    p.add_argument("--tol", type=float, default=1e-7, help="largest relative error accepted")
+    p.add_argument("--samples", type=int, default=10, help="entries per array in sample mode")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampled entries and directions")
+
+
+def _settings(args):
+    return {"mode": None if args.mode == "auto" else args.mode, "eps": args.eps, "tol": args.tol, "samples": args.samples,
+            "seed": args.seed}
+
+
+def load_learner_file(path):
+    """(params, cost, grads, order) from a learner's Python file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    # The file may import its neighbours (its own helpers), as when it is run directly.
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    missing = [name for name in ("params", "cost", "grads") if not hasattr(module, name)]
+    if missing:
+        raise AttributeError(f"{path} must define params (a dict of arrays), cost(params) and "
+                             f"grads(params); it does not define {', '.join(missing)}")
+    return module.params, module.cost, module.grads, getattr(module, "order", None)
+
+
+def run_check(args):
+    try:
+        params, cost, grads, order = load_learner_file(args.file)
+        report = check_backprop(cost, grads, params, order=order, **_settings(args))
+    except (FileNotFoundError, AttributeError, TypeError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(report)
+    return 0 if report.ok else 1
+
+
+def run_gradcheck(args):
+    sizes = args.layers
+    if len(sizes) < 2:
+        print("error: --layers needs at least n_in and n_out", file=sys.stderr)
+        return 2
+    try:
+        X, Y = _batch(args, sizes)
+        model = mlp(sizes, activation=args.activation, dropout=args.dropout,
+                    loss=LOSSES[args.loss](), l2=args.l2, dtype="float64", seed=args.seed)
+        report = gradcheck(model, X, Y, **_settings(args))
+    except (FileNotFoundError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(model.summary())
+    print()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _batch(args, sizes):
+    m, n_in, n_out = args.examples, sizes[0], sizes[-1]
+    rng = np.random.default_rng(args.seed)
+    if args.mnist:
+        if n_in != 784 or (args.loss == "softmax" and n_out != 10):
+            raise ValueError(f"--mnist needs --layers 784 ... 10, got {sizes}")
+        from .data import load_mnist
+        X, y, _, _ = load_mnist(args.data)
+        X, y = X[:, :m].astype(np.float64), y[:m]
+    else:
+        X, y = rng.standard_normal((n_in, m)), rng.integers(0, n_out, m)
+    if args.loss == "softmax":
+        return X, y
+    if args.loss == "binary":
+        return X, (rng.random((n_out, m)) < 0.5).astype(np.float64)
+    return X, rng.standard_normal((n_out, m))

@@ -1,0 +1,172 @@
+"""MNIST and Fashion-MNIST from the four standard IDX files.
+
+Files are looked for, in order, in ``path``, ``$VERIGRAD_DATA/<name>/`` and
+``~/.cache/verigrad/<name>/``. Nothing is fetched unless ``download=True`` is passed; a
+download goes to the cache folder (or ``path``) and is verified against the SHA-256 below
+before it is used.
+"""
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+DATASETS = {
+    "mnist": {
+        "urls": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        "sha256": {
+            "train-images-idx3-ubyte.gz": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
+            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        },
+    },
+    "fashion-mnist": {
+        "urls": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        "sha256": {
+            "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        },
+    },
+}
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path):
+    """Read an IDX file (optionally gzipped) into an array of its stored shape and type.
+
+    Layout: two zero bytes, a type code, the number of dimensions d, then d big-endian
+    uint32 sizes, then the data in row-major order."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()})")
+    ndim = raw[3]
+    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    offset = 4 + 4 * ndim
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - offset != expected:
+        raise ValueError(f"{path}: header promises {shape} = {expected} bytes of data, "
+                         f"file holds {len(raw) - offset}")
+    return np.frombuffer(raw, dtype, offset=offset).reshape(shape)
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def candidate_dirs(name, path=None):
+    """Folders searched for data set ``name``, in order."""
+    dirs = []
+    if path is not None:
+        dirs.append(Path(path).expanduser())
+    if os.environ.get("VERIGRAD_DATA"):
+        dirs.append(Path(os.environ["VERIGRAD_DATA"]).expanduser() / name)
+    dirs.append(Path.home() / ".cache" / "verigrad" / name)
+    return dirs
+
+
+def find_files(name, path=None, download=False):
+    """The folder holding all four files of ``name``, downloading them if asked."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; known: {sorted(DATASETS)}")
+    dirs = candidate_dirs(name, path)
+    for folder in dirs:
+        if all((folder / f).is_file() for f in FILES):
+            return folder
+    if download:
+        target = dirs[0] if path is not None else dirs[-1]
+        _download(name, target)
+        return target
+    searched = "\n".join(f"  {d}" for d in dirs)
+    raise FileNotFoundError(
+        f"{name} not found. verigrad looked for {', '.join(FILES)} in:\n{searched}\n"
+        f"Put the four files in one of these folders (or set VERIGRAD_DATA to a folder "
+        f"holding {name}/), or pass download=True (command line: --download) to fetch them "
+        f"into {dirs[-1] if path is None else dirs[0]} with checksum verification.")
+
+
+def _download(name, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = DATASETS[name]
+    for file in FILES:
+        target = folder / file
+        if target.is_file() and sha256(target) == spec["sha256"][file]:
+            continue
+        errors = []
+        for base in spec["urls"]:
+            try:
+                _fetch_verified(base + file, target, spec["sha256"][file])
+                break
+            except (OSError, ValueError) as err:
+                errors.append(f"{base + file}: {err}")
+        else:
+            raise OSError(f"could not download {file}:\n  " + "\n  ".join(errors))
+
+
+def _fetch_verified(url, target, expected_sha256):
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                shutil.copyfileobj(response, tmp)
+            tmp.close()
+            actual = sha256(tmp.name)
+            if actual != expected_sha256:
+                raise ValueError(f"checksum mismatch: expected {expected_sha256}, got {actual}")
+            os.replace(tmp.name, target)
+        finally:
+            if os.path.exists(tmp.name):
+                os.unlink(tmp.name)
+
+
+def load_idx_dataset(name, path=None, download=False):
+    """(X_train, Y_train, X_test, Y_test) for an MNIST-format data set.
+
+    X: float32 (784, m) with values in [0, 1], one image per column (stored column-contiguous,
+    so mini-batches are cheap to gather); Y: int64 labels (m,)."""
+    folder = find_files(name, path, download)
+    out = []
+    for images, labels in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
+        pixels = read_idx(folder / images)
+        if pixels.ndim != 3:
+            raise ValueError(f"{folder / images}: expected (m, rows, cols) images, got {pixels.shape}")
+        m = pixels.shape[0]
+        X = (pixels.reshape(m, -1).astype(np.float32) / np.float32(255)).T
+        Y = read_idx(folder / labels).astype(np.int64)
+        if Y.shape != (m,):
+            raise ValueError(f"{folder / labels}: {Y.shape} labels for {m} images")
+        out += [X, Y]
+    return tuple(out)
+
+
+def load_mnist(path=None, download=False):
+    """MNIST digits: X_train (784, 60000), Y_train (60000,), X_test (784, 10000), Y_test (10000,).
+
+    X is float32 in [0, 1]; Y holds integer labels 0-9. See the module docstring for where
+    the files are looked for."""
+    return load_idx_dataset("mnist", path, download)
+
+
+def load_fashion_mnist(path=None, download=False):
+    """Fashion-MNIST (10 clothing classes, ``FASHION_CLASSES``), same format as MNIST."""
+    return load_idx_dataset("fashion-mnist", path, download)

@@ -1,0 +1,330 @@
+"""Why a network does not learn, read from the training run itself.
+
+``Monitor`` is a ``fit`` callback that measures each layer on a few steps of every epoch:
+
+    activation mean and std       of the layer's output A = g(Z)
+    dead                          fraction of ReLU units with Z ≤ 0 for every example of the
+                                  batch: they pass no gradient, so they never recover
+    saturated                     fraction of sigmoid/tanh outputs on the flat part of the
+                                  curve (σ'(z) < 1% of its peak: |z| > 4.6; tanh: |z| > 2.65)
+    max |Z|                       the largest pre-activation
+    ‖dW‖                          Frobenius norm of the weight gradient
+    ‖ΔW‖/‖W‖                      the update/weight ratio of the step, healthy near 1e-3
+
+and warns, with a likely cause and a fix, when gradients vanish or explode, when most ReLUs
+are dead, when sigmoid/tanh units saturate, or when the update/weight ratio is far from
+1e-3. ``describe_spikes`` explains ``History.spikes()`` and ``check_overfitting`` the gap
+between training and validation. The NaN/inf guard and its ``TrainingWarning`` live in
+``verigrad.guard`` and are on in every ``fit``.
+
+    monitor = vg.diagnostics.Monitor()
+    model.fit(X, Y, epochs=10, callbacks=[monitor])
+    print(monitor.table()); monitor.plot("diagnostics.png")
+"""
+import warnings
+
+import numpy as np
+
+from .guard import TrainingDiverged, TrainingWarning
+from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh, sigmoid
+from .model import Callback
+
+__all__ = ["Monitor", "TrainingWarning", "TrainingDiverged", "describe_spikes",
+           "check_overfitting", "confusion_matrix", "most_confident_mistakes"]
+
+#: |Z| beyond which σ'(z) (or tanh'(z)) is below 1% of its value at 0.
+SATURATION = {Sigmoid: 4.6, Tanh: 2.65}
+#: Healthy range of the update/weight ratio ‖ΔW‖/‖W‖ per step (rule of thumb: about 1e-3).
+UPDATE_RATIO_RANGE = (1e-5, 1e-1)
+DEAD_LIMIT = 0.5
+SATURATED_LIMIT = 0.5
+#: Gradient RMS ratio, first to last layer, beyond which gradients vanish or explode with depth.
+DEPTH_RATIO = 1e3
+#: Growth of a layer's gradient norm since the first epoch that counts as exploding.
+GROWTH_LIMIT = 100.0
+COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm", "update_ratio")
+
+
+def _activation(layer):
+    return layer if isinstance(layer, (ReLU, LeakyReLU, Sigmoid, Tanh)) else None
+
+
+class Monitor(Callback):
+    """Per-layer statistics of training (see the module text), measured on ``samples`` evenly
+    spaced steps of every epoch, so the overhead stays small (one extra forward pass of the
+    batch per sampled step).
+
+    After ``fit``: ``records`` holds one dict per epoch and Dense layer (epoch, layer index,
+    name and the ``COLUMNS`` averaged over the sampled steps; ``dead`` is None for layers
+    without ReLU, ``saturated`` None without sigmoid/tanh), ``warnings`` the messages issued
+    (each issued as a ``TrainingWarning`` when found), ``table()`` the records as text and
+    ``plot(path)`` a PNG. verbose=1 prints the table at the end of training, 2 each epoch's
+    rows after the epoch, 0 nothing.
+    """
+
+    def __init__(self, samples=4, verbose=1):
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise ValueError(f"samples must be a positive integer, got {samples!r}")
+        self.samples, self.verbose = samples, verbose
+        self.records, self.warnings = [], []
+
+    # ---- collecting --------------------------------------------------------------------
+
+    def on_train_begin(self, model, history):
+        self.records, self.warnings, self._warned = [], [], set()
+        self._dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
+        self.names = {i: self._name(model, i) for i in self._dense}
+        self._sizes = {i: model.layers[i].params["W"].size for i in self._dense}
+        steps = history.steps_per_epoch or 1
+        self._sampled = set(np.linspace(0, steps - 1, min(self.samples, steps)).round().astype(int))
+        self._first_grad = {}
+
+    @staticmethod
+    def _name(model, i):
+        layer = model.layers[i]
+        after = model.layers[i + 1] if i + 1 < len(model.layers) else None
+        act = type(after).__name__ if _activation(after) else "output"
+        return f"{i}: Dense {layer.n_in}→{layer.n_out} {act}"
+
+    def on_epoch_begin(self, model, epoch):
+        self._offset, self._snapshot = 0, None
+        self._samples = {i: [] for i in self._dense}
+
+    def on_step_begin(self, model, step):
+        if self._offset in self._sampled:
+            self._snapshot = {i: (model.layers[i].params["W"].copy(),
+                                  model.layers[i].params["b"].copy()) for i in self._dense}
+        self._offset += 1
+
+    def on_step_end(self, model, step, cost):
+        if self._snapshot is None:
+            return
+        for i in self._dense:
+            W, b = self._snapshot[i]
+            self._samples[i].append(self._measure(model, i, W, b))
+        self._snapshot = None
+
+    def _measure(self, model, i, W, b):
+        """Statistics of Dense layer i on this step's batch, from the weights before the update."""
+        layer = model.layers[i]
+        Z = W @ layer.A_prev + b
+        act = _activation(model.layers[i + 1]) if i + 1 < len(model.layers) else None
+        if isinstance(act, ReLU):
+            A = np.maximum(Z, 0)
+        elif isinstance(act, LeakyReLU):
+            A = np.where(Z > 0, Z, Z * act.alpha)
+        elif isinstance(act, Sigmoid):
+            A = sigmoid(Z)
+        elif isinstance(act, Tanh):
+            A = np.tanh(Z)
+        else:
+            A = Z
+        limit = SATURATION.get(type(act))
+        W_norm = float(np.linalg.norm(W))
+        update = float(np.linalg.norm(layer.params["W"] - W))
+        return {"act_mean": float(A.mean()), "act_std": float(A.std()),
+                "dead": float(np.mean((Z <= 0).all(axis=1))) if isinstance(act, ReLU) else None,
+                "saturated": float(np.mean(np.abs(Z) > limit)) if limit else None,
+                "max_abs_z": float(np.abs(Z).max()),
+                "grad_norm": float(np.linalg.norm(layer.grads["W"])),
+                "update_ratio": update / W_norm if W_norm > 0 else float("inf")}
+
+    def on_epoch_end(self, model, epoch, history):
+        rows = []
+        for i in self._dense:
+            samples = self._samples[i]
+            if not samples:
+                continue
+            row = {"epoch": epoch + 1, "layer": i, "name": self.names[i]}
+            for key in COLUMNS:
+                values = [s[key] for s in samples if s[key] is not None]
+                row[key] = float(np.mean(values)) if values else None
+            rows.append(row)
+        self.records.extend(rows)
+        self._check(model, rows)
+        if self.verbose >= 2:
+            print(self.table(rows))
+
+    def on_train_end(self, model, history):
+        if self.verbose == 1:
+            print(self.table())
+
+    # ---- judging -----------------------------------------------------------------------
+
+    def _warn(self, key, message):
+        if key not in self._warned:
+            self._warned.add(key)
+            self.warnings.append(message)
+            warnings.warn(message, TrainingWarning, stacklevel=2)
+
+    def _check(self, model, rows):
+        if not rows:
+            return
+        epoch = rows[0]["epoch"]
+        for row in rows:
+            i, name = row["layer"], row["name"]
+            self._first_grad.setdefault(i, row["grad_norm"])
+            if row["dead"] is not None and row["dead"] > DEAD_LIMIT:
+                self._warn(("dead", i), (
+                    f"layer {name}: {row['dead']:.0%} of the ReLU units are dead in epoch "
+                    f"{epoch} (Z ≤ 0 for every example, so they pass no gradient and never "
+                    f"recover). Likely cause: a learning rate too large, which pushed their "
+                    f"weights and biases far negative, or unscaled inputs. Fix: lower the "
+                    f"learning rate, keep init='he', scale the inputs, or use LeakyReLU"))
+            if row["saturated"] is not None and row["saturated"] > SATURATED_LIMIT:
+                self._warn(("saturated", i), (
+                    f"layer {name}: {row['saturated']:.0%} of the outputs are saturated in "
+                    f"epoch {epoch} (on the flat part of the curve, where the gradient is "
+                    f"under 1% of its peak). Likely cause: weights or inputs too large. Fix: "
+                    f"scale the inputs, use init='xavier', lower the learning rate, or use "
+                    f"ReLU in hidden layers"))
+            if row["grad_norm"] > GROWTH_LIMIT * self._first_grad[i] > 0:
+                self._warn(("growing", i), (
+                    f"layer {name}: exploding gradients — ‖dW‖ grew from "
+                    f"{self._first_grad[i]:.3g} in the first epoch to {row['grad_norm']:.3g} in "
+                    f"epoch {epoch}. Likely cause: a learning rate too large (each step "
+                    f"overshoots, and the cost climbs). Fix: lower the learning rate, or "
+                    f"clip the gradient norm (clip_norm=)"))
+            low, high = UPDATE_RATIO_RANGE
+            ratio = row["update_ratio"]
+            if ratio > high:
+                self._warn(("ratio", i), (
+                    f"layer {name}: each step changes W by {ratio:.2g} of its size in epoch "
+                    f"{epoch} (healthy: about 1e-3). Likely cause: a learning rate too large. "
+                    f"Fix: lower the learning rate (the ratio scales with it) towards 1e-3"))
+            elif ratio < low:
+                self._warn(("ratio", i), (
+                    f"layer {name}: each step changes W by only {ratio:.2g} of its size in "
+                    f"epoch {epoch} (healthy: about 1e-3), so it barely learns. Likely "
+                    f"cause: a learning rate too small, or vanishing gradients. Fix: raise "
+                    f"the learning rate (try 10×) or check the gradient norms"))
+        self._check_depth(rows, epoch)
+
+    def _check_depth(self, rows, epoch):
+        """Gradients that shrink or grow layer after layer on their way back."""
+        if len(rows) < 2:
+            return
+        first, last = rows[0], rows[-1]
+        g_first, g_last = (r["grad_norm"] / np.sqrt(self._sizes[r["layer"]]) for r in (first, last))
+        if g_last > 0 and g_first < g_last / DEPTH_RATIO:
+            self._warn("vanishing", (
+                f"vanishing gradients in epoch {epoch}: the RMS weight gradient of layer "
+                f"{first['name']} ({g_first:.2g}) is {g_last / max(g_first, 1e-300):.2g}× "
+                f"smaller than that of layer {last['name']} ({g_last:.2g}), so the first "
+                f"layers barely learn. Likely cause: saturating sigmoid/tanh layers or dead "
+                f"ReLUs in between, or weights initialised too small. Fix: ReLU with "
+                f"init='he', fewer layers, or scaled inputs"))
+        elif g_first > g_last * DEPTH_RATIO:
+            self._warn("exploding", (
+                f"exploding gradients in epoch {epoch}: the RMS weight gradient of layer "
+                f"{first['name']} ({g_first:.2g}) is {g_first / max(g_last, 1e-300):.2g}× "
+                f"larger than that of layer {last['name']} ({g_last:.2g}); it grows layer "
+                f"after layer on the way back. Likely cause: weights initialised too large. "
+                f"Fix: init='he' (ReLU) or 'xavier' (sigmoid/tanh), or clip_norm="))
+
+    # ---- reporting ---------------------------------------------------------------------
+
+    def table(self, rows=None):
+        """The records (or ``rows``) as a text table, one line per epoch and layer."""
+        rows = self.records if rows is None else rows
+        head = (f"{'epoch':>5}  {'layer':<26}{'act mean':>9}{'act std':>9}{'dead':>7}"
+                f"{'satur.':>7}{'max|Z|':>9}{'‖dW‖':>10}{'‖ΔW‖/‖W‖':>10}")
+
+        def pct(value):
+            return "-" if value is None else f"{value:.0%}"
+
+        lines = [head] + [
+            f"{r['epoch']:>5}  {r['name']:<26}{r['act_mean']:>9.3g}{r['act_std']:>9.3g}"
+            f"{pct(r['dead']):>7}{pct(r['saturated']):>7}{r['max_abs_z']:>9.3g}"
+            f"{r['grad_norm']:>10.2e}{r['update_ratio']:>10.2e}" for r in rows]
+        return "\n".join(lines)
+
+    def plot(self, path, title=None):
+        """Save the statistics per epoch and layer as a PNG (needs matplotlib)."""
+        from .plots import plot_diagnostics
+        return plot_diagnostics(self, path, title=title)
+
+
+SPIKE_ADVICE = {
+    "learning rate": "full-batch gradient descent has no sampling noise, so the cost jumps "
+                     "because a step overshot the minimum: lower the learning rate (about 2-3×) "
+                     "or use a decaying schedule",
+    "mini-batch noise": "each step sees a different mini-batch, and some batches are harder: "
+                        "harmless while the epoch means fall; a larger batch or a smaller "
+                        "learning rate smooths it",
+    "schedule step": "the learning rate changed just before: a jump after an increase (a "
+                     "restart) is expected and settles; after a decrease it should not happen",
+}
+
+
+def describe_spikes(history, shown=5, **kwargs):
+    """A text report of ``history.spikes(**kwargs)``: per cause, how many spikes, the
+    ``shown`` largest, and what to do about them."""
+    spikes = history.spikes(**kwargs)
+    if not spikes:
+        return "no spikes: the cost stays close to its running trend"
+    unit = "epoch" if history.steps_per_epoch == 1 else "step"
+    lines = [f"{len(spikes)} spike{'s' if len(spikes) > 1 else ''} in the cost curve:"]
+    for cause in dict.fromkeys(s["cause"] for s in spikes):
+        chosen = [s for s in spikes if s["cause"] == cause]
+        lines.append(f"  {len(chosen)} from {cause}: {SPIKE_ADVICE[cause]}")
+        for s in sorted(chosen, key=lambda s: -s["size"])[:shown]:
+            lines.append(f"    {unit} {s[unit]}: cost {s['value']:.4g}, {s['size']:+.0%} above "
+                         f"the trend {s['trend']:.4g}")
+        if len(chosen) > shown:
+            lines.append(f"    and {len(chosen) - shown} more")
+    return "\n".join(lines)
+
+
+def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3, rise=0.1):
+    """A warning text if the run overfits, else None.
+
+    It overfits when the training accuracy (``train_accuracy`` if given, measured with
+    dropout off; else the last epoch's mean) exceeds the last validation accuracy by more
+    than ``gap``; or when the validation cost, averaged over the last ``patience`` epochs,
+    is more than ``rise`` (10%) above its minimum, reached at least ``patience`` epochs
+    before, while the training cost kept falling and (for classifiers) the training
+    accuracy is more than ``gap``/5 above the validation accuracy: a validation cost that
+    wobbles while both accuracies stay close is no sign."""
+    if not history.val_cost:
+        return None
+    reasons = []
+    train = history.accuracy[-1] if train_accuracy is None else train_accuracy
+    val = history.val_accuracy[-1]
+    if train is not None and val is not None and train - val > gap:
+        reasons.append(f"training accuracy {train:.2%} is {train - val:.1%} above the "
+                       f"validation accuracy {val:.2%}")
+    best = int(np.argmin(history.val_cost))
+    recent = float(np.mean(history.val_cost[-patience:]))
+    if (len(history.val_cost) - 1 - best >= patience and recent > (1 + rise) * history.val_cost[best]
+            and history.cost[-1] < history.cost[best]
+            and (train is None or val is None or train - val > gap / 5)):
+        reasons.append(f"the validation cost rose from {history.val_cost[best]:.4g} (epoch "
+                       f"{best + 1}) to {recent:.4g} (mean of the last {patience} epochs) while "
+                       f"the training cost kept falling")
+    if not reasons:
+        return None
+    return ("overfitting: " + "; ".join(reasons) + ". The network memorises the training "
+            "set. Fix: stop earlier (best validation epoch above), add dropout or an L2 "
+            "penalty, use a smaller network, or get more data")
+
+
+def confusion_matrix(y_true, y_pred, n_classes=None):
+    """C[i, j] = how many examples of class i were predicted as class j (rows: truth)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be label vectors of one shape (m,), got "
+                         f"{y_true.shape} and {y_pred.shape}")
+    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else n_classes
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def most_confident_mistakes(proba, y_true, n=25):
+    """Indices of the (at most n) misclassified examples whose wrong prediction had the
+    highest probability, most confident first. proba: (n_classes, m) class probabilities."""
+    predicted = proba.argmax(axis=0)
+    wrong = np.flatnonzero(predicted != y_true)
+    confidence = proba[predicted[wrong], wrong]
+    return wrong[np.argsort(-confidence, kind="stable")[:n]]

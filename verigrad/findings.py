@@ -1,0 +1,399 @@
+"""What a failed gradient check means: the finding kinds, and how each one is recognised.
+
+A gradient check compares the analytic gradient ``a`` (from backprop) with the numeric one
+``n`` (from central differences). When they disagree, the way they disagree usually names
+the bug. Each ``Finding`` has a ``kind`` (one of the strings below, part of the API), the
+parameter it concerns (None for the whole check) and a message written for the learner:
+what is wrong, where to look and how to fix it.
+
+    scale             a ≈ c·n for one constant c (a missing 1/m, the MSE's ½, a checker
+                      that measured half the slope)
+    sign              a ≈ −n (Y − A instead of A − Y)
+    transpose         a ≈ nᵀ for a square parameter
+    sum_axis          a bias gradient summed over every axis: a scalar, or every entry equal
+                      to that total
+    mask              agrees on some entries and is zero where the other is not (an
+                      activation-derivative mask applied to the wrong array)
+    shape             the gradient's shape differs from the parameter's
+    mutation          cost or grads changed an array it was given
+    nondeterministic  cost (or grads) returns different values for the same parameters
+    nan               NaN or inf in the cost or a gradient
+    mismatch          wrong, with none of the patterns above
+"""
+import re
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+SCALE = "scale"
+SIGN = "sign"
+TRANSPOSE = "transpose"
+SUM_AXIS = "sum_axis"
+MASK = "mask"
+SHAPE = "shape"
+MUTATION = "mutation"
+NONDETERMINISTIC = "nondeterministic"
+NAN = "nan"
+MISMATCH = "mismatch"
+KINDS = (SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINISTIC, NAN,
+         MISMATCH)
+
+# A pattern (a constant factor, a transpose, ...) is accepted when it explains the analytic
+# gradient to this relative precision: far looser than the numeric gradient's own error
+# (about 1e-9), far tighter than what a different formula produces.
+PATTERN_RTOL = 1e-5
+
+
+class Diagnosis(NamedTuple):
+    """A finding before it is written out: ``head`` says what is wrong with this parameter,
+    ``why`` (shared by every parameter with the same cause) the likely mistake and fix."""
+
+    kind: str
+    param: Optional[str]
+    head: str
+    why: str
+
+
+def explain(diagnoses):
+    """Findings from diagnoses, giving each cause in full once and referring back to it."""
+    findings, first = [], {}
+    for d in diagnoses:
+        earlier = first.setdefault((d.kind, d.why), d.param)
+        if earlier != d.param and d.why:
+            message = f"{d.head}: the same cause as for {earlier} above."
+        else:
+            message = f"{d.head}{d.why}"
+        findings.append(Finding(d.kind, d.param, message))
+    return findings
+
+
+class Finding(NamedTuple):
+    """One diagnosis: ``kind`` (see ``KINDS``), ``param`` (a parameter name, or None when
+    it concerns the whole check) and ``message`` (what is wrong and how to fix it)."""
+
+    kind: str
+    param: Optional[str]
+    message: str
+
+    def __str__(self):
+        where = f" {self.param}" if self.param else ""
+        return f"[{self.kind}]{where}: {self.message}"
+
+
+class Comparison:
+    """The analytic and numeric gradient of one parameter, as the diagnosis needs them.
+
+    name, shape: the parameter; grad_name: what the learner calls its gradient (``dW1``).
+    analytic: the whole analytic gradient as returned (it may have the wrong shape).
+    index: the flat indices of the entries compared (all of them in a full check).
+    a, n: analytic and numeric values at those entries (kinks removed).
+    total: the numeric sum of every entry (the slope along all-ones), or None.
+    floor: the numeric gradient's rounding noise; differences below it are not errors.
+    m: the batch size when known (it names a missing 1/m).
+    """
+
+    def __init__(self, name, shape, grad_name, analytic, index, a, n, floor, total=None,
+                 m=None):
+        self.name, self.shape, self.grad_name = name, tuple(shape), grad_name
+        self.analytic, self.index, self.a, self.n = analytic, index, a, n
+        self.floor, self.total, self.m = floor, total, m
+
+
+def relative_error(a, n):
+    """‖a − n‖ / (‖a‖ + ‖n‖), the course's measure; 0 when both are exactly zero."""
+    denominator = np.linalg.norm(a) + np.linalg.norm(n)
+    return 0.0 if denominator == 0 else float(np.linalg.norm(a - n) / denominator)
+
+
+def _agree(a, b, floor):
+    return np.abs(a - b) <= floor + PATTERN_RTOL * (np.abs(a) + np.abs(b))
+
+
+def _fmt(x):
+    return f"{x:.4g}"
+
+
+def is_bias(name, shape):
+    """Biases are named b… (b1, b_out) or are column/row vectors of a layer."""
+    return bool(re.match(r"[bB]", name)) or (len(shape) == 2 and 1 in shape) or len(shape) == 1
+
+
+# ---- gradients of the wrong shape -------------------------------------------------------
+
+
+def diagnose_shape(c):
+    """The diagnosis of a gradient whose shape differs from its parameter's."""
+    a, shape, g, name = c.analytic, c.shape, c.grad_name, c.name
+    size = int(np.prod(shape))
+    if a.size == 1 and size > 1 and is_bias(name, shape):
+        value = float(a.reshape(()))
+        head = f"{g} is a single number, {_fmt(value)}, where {name} is a {shape} array"
+        if c.total is not None:
+            head += _compared_with_total(value, c.total, g, c.floor)
+        return Diagnosis(SUM_AXIS, name, head, _SUM_AXIS_WHY)
+    head = f"{g} has shape {a.shape} but {name} has shape {shape}"
+    if a.size == size and c.n is not None and len(c.n) and len(shape) == 2:
+        flipped = a.shape == shape[::-1]
+        values = (a.T if flipped else a).reshape(-1)[c.index]
+        if relative_error(values, c.n) <= PATTERN_RTOL:
+            head += f" (its values are right once {'transposed' if flipped else 'reshaped'})"
+    if len(shape) == 2 and a.shape == shape[::-1]:
+        why = (f": it is transposed. Compute dW = dZ · A_prevᵀ, of shape (n_out, n_in) like "
+               f"W, not A_prev · dZᵀ.")
+    elif len(shape) == 2 and shape[1] == 1 and a.shape == (shape[0],):
+        why = (": the sum dropped the column axis. Use np.sum(dZ, axis=1, keepdims=True) so "
+               "that db stays a column.")
+    elif len(shape) == 2 and shape[1] == 1 and a.ndim == 2 and a.shape[0] == 1:
+        why = (": it was summed over axis=0, the units of each example, instead of axis=1, "
+               "the examples of each unit. Use np.sum(dZ, axis=1, keepdims=True).")
+    else:
+        why = ": each gradient must have the shape of its parameter."
+    return Diagnosis(SHAPE, name, head, why)
+
+
+_SUM_AXIS_WHY = (". np.sum(dZ) adds over the units as well as over the examples, so every "
+                 "unit gets the same number. Sum over the examples only: "
+                 "db = np.sum(dZ, axis=1, keepdims=True) / m.")
+
+
+def _compared_with_total(value, total, g, floor):
+    if _agree(np.array(value), np.array(total), floor):
+        return f": the total of the correct {g} over all its entries"
+    ratio = value / total if total else 0.0
+    if round(ratio) >= 2 and abs(ratio - round(ratio)) <= 1e-3 * abs(ratio):
+        return (f": {round(ratio)} × the total of the correct {g} ({_fmt(total)}), so a 1/m "
+                f"is missing too")
+    return f" (the correct {g} adds up to {_fmt(total)})"
+
+
+# ---- gradients of the right shape ---------------------------------------------------------
+
+
+def diagnose(c):
+    """The diagnosis of one parameter whose check failed, or None if it passes.
+
+    The patterns are tried from the most specific to the least: a non-finite value, a
+    bias summed over every axis, a sign flip, a constant factor, a transpose, a mask.
+    """
+    a, n, g, name = c.a, c.n, c.grad_name, c.name
+    if not (np.isfinite(a).all() and np.isfinite(n).all()):
+        return _nan_diagnosis(c)
+    if a.size == 0 or np.all(np.abs(a - n) <= c.floor) or relative_error(a, n) == 0:
+        return None
+    bias = _sum_axis(c)
+    if bias:
+        return bias
+    if not np.any(np.abs(n) > c.floor):
+        return Diagnosis(MISMATCH, name, (
+            f"the true gradient of {name} is zero on every entry checked, but {g} is not "
+            f"(largest {_fmt(float(np.max(np.abs(a))))})"), (
+            f": the cost does not change when {name} changes. Does the cost read a global "
+            f"variable instead of the parameter in the params it is given?"))
+    if not np.any(np.abs(a) > c.floor):
+        return Diagnosis(MISMATCH, name, (
+            f"{g} is zero on every entry checked, but the true gradient is not (largest "
+            f"{_fmt(float(np.max(np.abs(n))))})"), (
+            ": the gradient is never computed, or computed and not returned under its key."))
+    scale = float(np.vdot(a, n) / np.vdot(n, n))
+    if np.all(_agree(a, scale * n, c.floor)):
+        if abs(scale + 1) < 1e-3:
+            return Diagnosis(SIGN, name, (
+                f"{g} has the opposite sign of the true gradient on every entry"), (
+                ": the error term is reversed. Use dZ = A − Y (prediction minus target), not "
+                "Y − A; with the wrong sign, gradient descent climbs the cost."))
+        if abs(scale - 1) > 1e-3:
+            return Diagnosis(SCALE, name,
+                             f"{g} is {_fmt(scale)} × the true gradient on every entry",
+                             _scale_why(scale, c.m))
+    transposed = _transpose(c)
+    if transposed:
+        return transposed
+    masked = _mask(c)
+    if masked:
+        return masked
+    return _mismatch(c)
+
+
+def _nan_diagnosis(c):
+    bad_a, bad_n = int(np.sum(~np.isfinite(c.a))), int(np.sum(~np.isfinite(c.n)))
+    parts = []
+    if bad_a:
+        parts.append(f"{c.grad_name} has {bad_a} NaN or inf entries")
+    if bad_n:
+        parts.append(f"the cost is NaN or inf near {bad_n} of the entries of {c.name}")
+    return Diagnosis(NAN, c.name, "; ".join(parts), (
+        ": an overflow in exp, a log of 0 or a division by 0 on the way. Scale the inputs, "
+        "initialise the weights small and compute sigmoid and softmax stably."))
+
+
+def _sum_axis(c):
+    """A bias gradient with every entry equal to the total of the true one."""
+    a, shape = c.analytic, c.shape
+    if c.total is None or a.size < 2 or not is_bias(c.name, shape):
+        return None
+    value = float(a.reshape(-1)[0])
+    if not np.all(a == value) or np.all(_agree(c.n, np.full_like(c.n, c.n[0]), c.floor)):
+        return None
+    if not _agree(np.array(value), np.array(c.total), c.floor):
+        return None
+    return Diagnosis(SUM_AXIS, c.name, (
+        f"every entry of {c.grad_name} is {_fmt(value)}: the total of the correct "
+        f"{c.grad_name} over all its entries"), _SUM_AXIS_WHY)
+
+
+def _scale_why(c, m):
+    near = lambda x: abs(c - x) <= 1e-3 * abs(x)
+    if m and m > 1 and near(m):
+        return (f": exactly m = {m}, the number of examples, so a 1/m is missing. The cost is "
+                f"a mean over the examples, so every gradient carries a 1/m (put it once into "
+                f"dZ of the output layer, or into each dW and db).")
+    if m and m > 1 and near(1 / m):
+        return (f": exactly 1/m with m = {m}, so the 1/m is applied twice (once in dZ and "
+                f"again in dW or db); keep only one.")
+    if near(2):
+        return (". A factor of 2 usually means the ½ of a squared error: for "
+                "J = (1/2m)·Σ(A − Y)² the derivative is (A − Y)/m, the ½ cancelling the 2 of "
+                "the square; 2·(A − Y)/m belongs to a cost without the ½.")
+    if near(0.5):
+        return (": half the slope. Either the cost has no ½ (J = (1/m)·Σ(A − Y)²) while the "
+                "gradient (A − Y)/m assumes J = (1/2m)·Σ(A − Y)², or the gradient comes from a "
+                "hand-written numerical gradient that shallow-copied its parameters "
+                "(dict.copy() shares the arrays): θ+ε was still in place when it computed θ−ε "
+                "from it, so it took (J(θ+ε) − J(θ))/2ε. Against a correct gradient its "
+                "relative difference is 1/3, the classic 'difference = 0.3333'. Copy the "
+                "arrays ({k: v.copy() for k, v in params.items()}) and restore θ after each "
+                "entry.")
+    whole = round(c) if c >= 1 else round(1 / c)
+    if whole >= 3 and near(whole if c >= 1 else 1 / whole):
+        if c >= 1:
+            return (f", a whole number: if the batch has {whole} examples, a 1/m is missing "
+                    f"(the cost is a mean, so every gradient carries a 1/m).")
+        return (f", 1/{whole}: if the batch has {whole} examples, the 1/m is applied twice "
+                f"(once in dZ and again in dW or db).")
+    return (": a constant factor, such as a learning rate, keep_prob or 1/m applied to the "
+            "gradient (or missing from it). Look for the line that multiplies or divides it "
+            "by a constant.")
+
+
+def _transpose(c):
+    a, shape = c.analytic, c.shape
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2 or a.shape != shape:
+        return None
+    if not np.all(_agree(a.T.reshape(-1)[c.index], c.n, c.floor)):
+        return None
+    return Diagnosis(TRANSPOSE, c.name, (
+        f"{c.grad_name} equals the transpose of the true gradient; {c.name} is square "
+        f"{shape}, so the shapes could not reveal it"), (
+        ": compute dW = dZ · A_prevᵀ (n_out × n_in, like W), not A_prev · dZᵀ."))
+
+
+def _mask(c):
+    a, n, floor = c.a, c.n, c.floor
+    a_zero, n_zero = np.abs(a) <= floor, np.abs(n) <= floor
+    agree = _agree(a, n, floor)
+    zero_a = ~agree & a_zero & ~n_zero
+    zero_n = ~agree & n_zero & ~a_zero
+    if not np.all(agree | zero_a | zero_n) or not (zero_a.any() or zero_n.any()):
+        return None
+    parts = []
+    if zero_a.any():
+        parts.append(f"zero on {int(zero_a.sum())} entries where the true gradient is not")
+    if zero_n.any():
+        parts.append(f"non-zero on {int(zero_n.sum())} where the true gradient is zero")
+    agreed = int(np.sum(agree & ~a_zero))
+    head = (f"{c.grad_name} is {' and '.join(parts)}" +
+            (f"; it agrees on the other {agreed} non-zero entries" if agreed else ""))
+    return Diagnosis(MASK, c.name, head, (
+        ": an activation-derivative mask taken from the wrong array. The mask must come from "
+        "the pre-activation: dZ = dA · (Z > 0) (A > 0 is the same for ReLU), not relu(dA), "
+        "which zeros entries by the sign of the gradient instead."))
+
+
+def _mismatch(c):
+    a, n = c.a, c.n
+    worst = int(np.argmax(np.abs(a - n)))
+    where = [int(i) for i in np.unravel_index(c.index[worst], c.shape)]
+    rel = relative_error(a, n)
+    head = (f"{c.grad_name} is wrong (relative error {rel:.2g}; worst at {where}: analytic "
+            f"{_fmt(a[worst])} vs numeric {_fmt(n[worst])})")
+    if rel < 1e-4:
+        return Diagnosis(MISMATCH, c.name, head, (
+            ", but only slightly, as from float32 arithmetic somewhere in the cost or the "
+            "gradients (check the dtype of X and of every cache) or a non-smooth point of the "
+            "cost."))
+    return Diagnosis(MISMATCH, c.name, head, (
+        " with no simple pattern (not a constant factor, a sign, a transpose or a mask): a "
+        "wrong formula in its backward step. See where below."))
+
+
+# ---- findings about the check as a whole --------------------------------------------------
+
+
+def mutation_diagnosis(name, caller, before, after):
+    """``caller`` changed the parameter array ``name`` from ``before`` to ``after``."""
+    head = f"{caller} changed params['{name}'] in place"
+    keep = ". Leave the params you are given as they are."
+    if after is None:
+        return Diagnosis(MUTATION, name, head + " (it removed it or replaced it)", keep)
+    if after.shape != before.shape:
+        return Diagnosis(MUTATION, name, head + f" (it now has shape {after.shape})", keep)
+    change = np.abs(after - before)
+    change[np.isnan(change)] = np.inf
+    where = np.unravel_index(int(np.argmax(change)), change.shape)
+    largest = float(change[where])
+    head += (f" (largest change {largest:.3g}, at {[int(i) for i in where]}; "
+             f"{int(np.sum(change > 0))} entries changed)")
+    if largest <= 8 * np.finfo(np.float64).eps * max(abs(float(before[where])), 1e-300):
+        return Diagnosis(MUTATION, name, head, (
+            ": values perturbed and put back, not quite exactly, which is what a numerical "
+            "gradient does when it adds ±ε to the caller's arrays, e.g. through a shallow "
+            "copy (dict.copy() and list(params) share the arrays). Copy every array before "
+            "perturbing it."))
+    return Diagnosis(MUTATION, name, head, (
+        ": an update (W -= α·dW) inside backprop, or an in-place operation (+=, x[...] =, a "
+        "ReLU derivative that overwrites its input) on an array that is a parameter. Compute "
+        "new arrays instead; verigrad gave every later call an untouched copy."))
+
+
+def nondeterministic_diagnosis(what, first, second, frozen, model=False):
+    """``what`` gave ``first`` and then ``second`` for the same parameters."""
+    head = f"{what} gave {first:.12g} and then {second:.12g} for the same parameters"
+    if model:
+        return Diagnosis(NONDETERMINISTIC, None, head, (
+            " although dropout was frozen: a custom layer draws random numbers that do not "
+            "come from the generator its set_rng method receives. Draw them from that "
+            "generator (keep it in set_rng) so that a check can repeat them; no gradient "
+            "could be checked."))
+    why = (": something random is on during the check, such as dropout (keep_prob < 1) or "
+           "sampling. A gradient check needs the same function in every evaluation: switch "
+           "dropout off for the check (keep_prob = 1) or draw the mask once and reuse it.")
+    if frozen:
+        return Diagnosis(NONDETERMINISTIC, None, head, why + (
+            " Re-seeding np.random before every call made the calls repeatable, so the "
+            "comparison below uses the same random numbers (the same mask) in every "
+            "evaluation."))
+    return Diagnosis(NONDETERMINISTIC, None, head, why + (
+        " Re-seeding np.random did not make it repeatable (a numpy.random.Generator or "
+        "another source?), so no gradient could be checked."))
+
+
+def nan_cost_diagnosis(value, floating_errors, params):
+    """The cost is ``value`` (NaN or inf); ``floating_errors`` are NumPy's reports."""
+    head = f"the cost is {value} at the parameters given"
+    if floating_errors:
+        head += f" (NumPy reported: {', '.join(sorted(floating_errors))})"
+    unit = [name for name, p in params.items()
+            if p.ndim == 2 and min(p.shape) > 1 and np.all((p >= 0) & (p < 1))]
+    if unit:
+        why = (f". Every entry of {', '.join(unit)} lies in [0, 1): weights drawn with "
+               f"np.random.rand are all positive, so each pre-activation adds up n_prev "
+               f"positive terms and grows with the inputs until exp overflows or a sigmoid "
+               f"saturates to exactly 0 or 1 (and log gives -inf). Initialise with "
+               f"np.random.randn(n, n_prev) * 0.01 (or * np.sqrt(2 / n_prev) for ReLU) and "
+               f"scale the inputs (pixels / 255).")
+    else:
+        why = (". Usual causes: exp of a large pre-activation (scale the inputs, initialise "
+               "the weights small, subtract the column max before a softmax's exp) or log of "
+               "a prediction that is exactly 0 or 1.")
+    return Diagnosis(NAN, None, head, why + " No gradient can be checked until the cost is "
+                                            "finite.")

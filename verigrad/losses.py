@@ -1,0 +1,197 @@
+"""Costs, computed from the last layer's logits Z (n_out, m) and averaged over the batch.
+
+Each loss fuses its output activation with the cost, which keeps it numerically stable
+(log-sum-exp instead of ``log(softmax + 1e-9)``) and makes the gradient simple: dJ/dZ is
+(prediction − target)/m for all three. ``forward`` returns the cost and keeps what
+``backward`` needs; ``backward()`` returns dJ/dZ with the 1/m already applied.
+"""
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from .layers import sigmoid, softmax
+
+_LOSS_TYPES = {}
+
+
+class Loss(ABC):
+    """Base class: ``forward(Z, Y) -> float``, ``backward() -> dZ``, ``output(Z)``, ``predict(Z)``."""
+
+    #: whether predictions are class labels (and so have an accuracy)
+    classifier = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _LOSS_TYPES[cls.__name__] = cls
+
+    @abstractmethod
+    def forward(self, Z, Y):
+        """Mean cost over the batch's m columns."""
+
+    @abstractmethod
+    def backward(self):
+        """dJ/dZ for the last ``forward``, shape (n_out, m), 1/m included."""
+
+    @abstractmethod
+    def output(self, Z):
+        """What the model outputs for logits Z: probabilities, or values for regression."""
+
+    @abstractmethod
+    def predict(self, Z):
+        """Predicted labels (classification) or values (regression)."""
+
+    @abstractmethod
+    def check_targets(self, Y, n_out, m, name="Y"):
+        """Raise a clear error unless Y is a valid target for n_out outputs and m examples."""
+
+    def accuracy(self, Z, Y):
+        """Fraction of examples predicted correctly, or None for regression."""
+        if not self.classifier:
+            return None
+        return float(np.mean(self.predict(Z) == Y))
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+def loss_from_config(name, config):
+    if name not in _LOSS_TYPES:
+        raise ValueError(f"unknown loss {name!r} (known: {sorted(_LOSS_TYPES)})")
+    return _LOSS_TYPES[name](**config)
+
+
+def _check_label_vector(Y, m, name, n_classes):
+    if Y.shape != (m,):
+        raise ValueError(f"{name} has shape {Y.shape}; integer labels must have shape (m,) = ({m},)")
+    if Y.dtype.kind not in "iu":
+        raise TypeError(f"{name} has dtype {Y.dtype}; integer class labels need an integer dtype "
+                        f"(e.g. {name}.astype(int)), or pass one-hot labels of shape ({n_classes}, {m})")
+    if m and (Y.min() < 0 or Y.max() >= n_classes):
+        raise ValueError(f"{name} holds labels from {Y.min()} to {Y.max()}, but the model has "
+                         f"{n_classes} outputs, so labels must lie in [0, {n_classes - 1}]")
+
+
+def _check_float_targets(Y, shape, name):
+    if Y.shape != shape:
+        raise ValueError(f"{name} has shape {Y.shape}, expected {shape} (n_outputs, m)")
+    if Y.dtype.kind != "f":
+        raise TypeError(f"{name} has dtype {Y.dtype}, expected a floating dtype")
+    if not np.isfinite(Y).all():
+        raise ValueError(f"{name} contains NaN or inf")
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax + cross-entropy:  J = −(1/m) Σ_j log softmax(Z)[y_j, j].
+
+    Labels are integers (m,) or one-hot columns (n_classes, m). With P = softmax(Z) and Y
+    one-hot,  dJ/dZ = (P − Y)/m.  log softmax is computed as Z − max − log Σ exp(Z − max)."""
+
+    def forward(self, Z, Y):
+        m = Z.shape[1]
+        shifted = Z - Z.max(axis=0, keepdims=True)
+        E = np.exp(shifted)
+        total = E.sum(axis=0, keepdims=True)
+        self.P, self.Y = E / total, Y
+        log_total = np.log(total)
+        if Y.ndim == 1:
+            return float(np.mean(log_total[0] - shifted[Y, np.arange(m)]))
+        self.Y = Y.astype(Z.dtype, copy=False)
+        return float(np.sum(self.Y * (log_total - shifted)) / m)
+
+    def backward(self):
+        m = self.P.shape[1]
+        dZ = self.P.copy()
+        if self.Y.ndim == 1:
+            dZ[self.Y, np.arange(m)] -= 1
+        else:
+            dZ -= self.Y
+        dZ /= m
+        return dZ
+
+    def output(self, Z):
+        return softmax(Z)
+
+    def predict(self, Z):
+        return Z.argmax(axis=0)
+
+    def accuracy(self, Z, Y):
+        return super().accuracy(Z, Y if Y.ndim == 1 else Y.argmax(axis=0))
+
+    def check_targets(self, Y, n_out, m, name="Y"):
+        if Y.ndim == 1:
+            return _check_label_vector(Y, m, name, n_out)
+        _check_float_targets(Y, (n_out, m), name)
+        if (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1, atol=1e-3):
+            raise ValueError(f"{name} is 2-D, so each column must be a one-hot (or probability) "
+                             f"vector over the {n_out} classes: non-negative, summing to 1")
+
+
+class BinaryCrossEntropy(Loss):
+    """Sigmoid + binary cross-entropy, summed over outputs and averaged over examples:
+
+        J = (1/m) Σ_j Σ_k [max(z, 0) − z·y + log(1 + e^(−|z|))]
+
+    which equals −(1/m) Σ [y log σ(z) + (1 − y) log(1 − σ(z))] without ever taking log(0).
+    dJ/dZ = (σ(Z) − Y)/m. Targets are 0/1 (or probabilities) of shape (n_out, m); with one
+    output, integer labels of shape (m,) are accepted too."""
+
+    def forward(self, Z, Y):
+        # integer labels join the arithmetic in the logits' dtype (else float32 turns float64)
+        Y = Y.reshape(Z.shape).astype(Z.dtype, copy=False)
+        self.A, self.Y = sigmoid(Z), Y
+        m = Z.shape[1]
+        return float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m)
+
+    def backward(self):
+        return (self.A - self.Y) / self.A.shape[1]
+
+    def output(self, Z):
+        return sigmoid(Z)
+
+    def predict(self, Z):
+        labels = (Z > 0).astype(np.int64)
+        return labels[0] if labels.shape[0] == 1 else labels
+
+    def check_targets(self, Y, n_out, m, name="Y"):
+        if Y.ndim == 1:
+            if n_out != 1:
+                raise ValueError(f"{name} is 1-D, which only fits a model with 1 output; this "
+                                 f"model has {n_out}: pass {name} of shape ({n_out}, {m})")
+            _check_label_vector(Y, m, name, 2)
+            return
+        _check_float_targets(Y, (n_out, m), name)
+        if (Y < 0).any() or (Y > 1).any():
+            raise ValueError(f"{name} must hold targets in [0, 1] for binary cross-entropy")
+
+    def accuracy(self, Z, Y):
+        return float(np.mean(self.predict(Z) == (Y.reshape(-1) if Z.shape[0] == 1 else Y)))
+
+
+class MSE(Loss):
+    """Half mean squared error:  J = (1/2m) Σ_j ‖Z[:, j] − Y[:, j]‖²;  dJ/dZ = (Z − Y)/m.
+
+    The ½ cancels the 2 of the derivative. The output layer is linear (the logits are the
+    predictions). With one output, targets of shape (m,) are accepted too."""
+
+    classifier = False
+
+    def forward(self, Z, Y):
+        self.diff = Z - Y.reshape(Z.shape).astype(Z.dtype, copy=False)
+        return float(0.5 * np.sum(self.diff * self.diff) / Z.shape[1])
+
+    def backward(self):
+        return self.diff / self.diff.shape[1]
+
+    def output(self, Z):
+        return Z
+
+    def predict(self, Z):
+        return Z
+
+    def check_targets(self, Y, n_out, m, name="Y"):
+        if Y.ndim == 1 and n_out == 1:
+            Y = Y.reshape(1, m) if Y.shape == (m,) else Y
+        _check_float_targets(Y, (n_out, m), name)

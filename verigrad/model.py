@@ -1,0 +1,567 @@
+"""``Sequential``: a stack of layers, a loss, and the training loop.
+
+Forward propagation runs the layers in order on X (n_features, m); backward propagation
+runs them in reverse from dJ/dZ of the loss. The cost is
+
+    J = (1/m) Σ_j L(ŷ_j, y_j)  +  λ/(2m) Σ_l ‖W[l]‖²_F
+
+(the second term only when ``l2=λ`` > 0; biases are not regularised), so each weight
+gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
+"""
+import contextlib
+import copy
+import functools
+import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+
+from .guard import Guard
+from .layers import (Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh,
+                     layer_from_config)
+from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, loss_from_config
+from .optim import Adam, Optimizer
+from .validation import check_inputs, check_positive_int, check_targets
+
+_FORMAT = "verigrad.Sequential"
+_EVAL_CHUNK = 8192
+
+
+class ParamDict(Mapping):
+    """The model's live parameters by name (W1, b1, W2, ...).
+
+    Reading gives the arrays the model computes with; writing an entry copies the new values
+    into that array (its shape must match), so ``model.params["W1"] = W`` and
+    ``model.params["W1"][0, 0] = 1.0`` both change the model."""
+
+    def __init__(self, arrays):
+        self._arrays = OrderedDict(arrays)
+
+    def __getitem__(self, name):
+        return self._arrays[name]
+
+    def __setitem__(self, name, value):
+        if name not in self._arrays:
+            raise KeyError(f"no parameter {name!r}; the model has {list(self._arrays)}")
+        target = self._arrays[name]
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(f"params[{name!r}] has shape {target.shape}, got {value.shape}")
+        target[...] = value
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self):
+        return len(self._arrays)
+
+    def __repr__(self):
+        return "ParamDict(" + ", ".join(f"{k}: {v.shape}" for k, v in self._arrays.items()) + ")"
+
+
+class History:
+    """What ``fit`` measured.
+
+    Per epoch: ``cost`` and ``accuracy`` (means over the epoch's mini-batches, dropout on),
+    ``val_cost`` and ``val_accuracy`` (on ``validation_data`` at the end of the epoch, dropout
+    off), ``lr`` and ``seconds``. Per step: ``step_cost``, the cost of each mini-batch."""
+
+    FIELDS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr", "seconds")
+
+    def __init__(self, batch_size=None, steps_per_epoch=None):
+        self.batch_size, self.steps_per_epoch = batch_size, steps_per_epoch
+        for field in self.FIELDS:
+            setattr(self, field, [])
+        self.step_cost = []
+
+    @property
+    def epochs(self):
+        return len(self.cost)
+
+    def spikes(self, window=10, threshold=5.0, min_rise=0.1, span=100):
+        """Jumps of the per-step cost well above its running trend, with their likely cause.
+
+        The trend of step i is the median cost of the ``window`` steps before it (of all the
+        steps before it, for the first ones; the first three steps are not judged). Step i is a
+        spike when its cost is more than ``min_rise`` (10%) above the trend and, in mini-batch
+        runs, log(cost/trend) also exceeds ``threshold`` times the step-to-step noise of the
+        log cost around it (σ from the median absolute deviation of its differences over the
+        ``span`` steps centred on i, or over the whole run if shorter: neither the trend nor a
+        few spikes move it much). Full-batch descent (one step per epoch) has no sampling
+        noise, so there every such rise counts. Consecutive spiking steps make one spike,
+        reported at its highest point.
+
+        Returns a list of dicts: ``step`` and ``epoch`` (from 1), ``value``, ``trend``,
+        ``size`` (value/trend − 1) and ``cause``:
+          "schedule step"     the learning rate changed at most ``window`` steps before;
+          "learning rate"     full-batch descent (one step per epoch) has no sampling noise,
+                              so a jump means the step overshot the minimum;
+          "mini-batch noise"  otherwise: a batch harder than the others.
+        """
+        windows = np.lib.stride_tricks.sliding_window_view
+        cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
+        first, n = 3, len(cost)
+        if n <= first:
+            return []
+        early = [np.median(cost[:i]) for i in range(first, min(window, n))]
+        late = np.median(windows(cost[:-1], window), axis=1) if n > window else []
+        trend = np.concatenate([early, late])
+        rise = np.log(cost[first:] / trend)
+        per_epoch = self.steps_per_epoch or 1
+        noise = 0.0
+        if per_epoch > 1:
+            diffs = windows(np.diff(np.log(cost)), min(span, n - 1))
+            spread = np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1)
+            centred = np.clip(np.arange(first, n) - span // 2, 0, len(spread) - 1)
+            noise = 1.4826 * spread[centred] / math.sqrt(2)
+        flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
+        found = []
+        for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
+            k = run[np.argmax(rise[run])]
+            i = k + first  # index into step_cost
+            epoch = i // per_epoch
+            changed = 0 < epoch < len(self.lr) and self.lr[epoch] != self.lr[epoch - 1]
+            cause = ("schedule step" if changed and i - epoch * per_epoch < window else
+                     "learning rate" if per_epoch == 1 else "mini-batch noise")
+            found.append({"step": int(i) + 1, "epoch": int(epoch) + 1, "value": float(cost[i]),
+                          "trend": float(trend[k]), "size": float(cost[i] / trend[k] - 1),
+                          "cause": cause})
+        return found
+
+    def to_dict(self):
+        out = {field: getattr(self, field) for field in self.FIELDS}
+        out.update(step_cost=self.step_cost, batch_size=self.batch_size,
+                   steps_per_epoch=self.steps_per_epoch)
+        return out
+
+    def save(self, path):
+        with open(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=1)
+
+    @classmethod
+    def from_dict(cls, data):
+        history = cls(data.get("batch_size"), data.get("steps_per_epoch"))
+        for field in cls.FIELDS + ("step_cost",):
+            setattr(history, field, list(data.get(field, [])))
+        return history
+
+    @classmethod
+    def load(cls, path):
+        with open(path) as f:
+            return cls.from_dict(json.load(f))
+
+    def __repr__(self):
+        last = {f: getattr(self, f)[-1] for f in ("cost", "accuracy", "val_cost", "val_accuracy")
+                if getattr(self, f) and getattr(self, f)[-1] is not None}
+        return f"History(epochs={self.epochs}, last={last})"
+
+
+class Callback:
+    """Hooks into ``fit``. Override what you need; set ``model.stop_training = True`` to stop
+    after the current step. ``on_step_end`` runs after the update, while the layers still
+    hold that step's activations and gradients."""
+
+    def on_train_begin(self, model, history):
+        pass
+
+    def on_epoch_begin(self, model, epoch):
+        pass
+
+    def on_step_begin(self, model, step):
+        pass
+
+    def on_step_end(self, model, step, cost):
+        pass
+
+    def on_epoch_end(self, model, epoch, history):
+        pass
+
+    def on_train_end(self, model, history):
+        pass
+
+
+class Sequential:
+    """A feed-forward network: ``layers`` applied in order, trained against ``loss``.
+
+    layers: list of ``Layer`` objects; each one's input size must match the previous output.
+    loss:   a ``Loss`` that takes the last layer's logits (``SoftmaxCrossEntropy``,
+            ``BinaryCrossEntropy``, ``MSE``); needed to train or evaluate.
+    l2:     λ of the L2 penalty λ/(2m)·Σ‖W‖² (0 for none).
+    dtype:  "float32" (default, fast) or "float64" (for gradient checks).
+    seed:   initial weights of the Dense layers built without their own seed, and the
+            default randomness of ``fit``: the same seed builds the same model.
+    """
+
+    def __init__(self, layers, loss=None, l2=0.0, dtype="float32", seed=0):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}] is {type(layer).__name__}, not a verigrad Layer")
+        if loss is not None and not isinstance(loss, Loss):
+            raise TypeError(f"loss must be a verigrad Loss, got {type(loss).__name__}")
+        if not l2 >= 0:
+            raise ValueError(f"l2 must be ≥ 0, got {l2!r}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        self.layers, self.loss, self.l2, self.seed = layers, loss, float(l2), seed
+        self.n_in, self.n_out = self._check_sizes()
+        self._first_trainable = next(i for i, layer in enumerate(layers) if layer.params)
+        self._check_output_activation()
+        init_seeds, run_seed = np.random.SeedSequence(seed).spawn(2)
+        for layer, child in zip(layers, init_seeds.spawn(len(layers))):
+            if isinstance(layer, Dense) and layer.seed is None:
+                layer.initialize(np.random.default_rng(child))
+        self._rng = np.random.default_rng(run_seed)
+        self._cast(self.dtype)
+        self.stop_training = False
+
+    def _check_sizes(self):
+        first = next((layer for layer in self.layers if isinstance(layer, Dense)), None)
+        if first is None:
+            raise ValueError("the model needs a Dense layer to know its input size")
+        n_in = n = first.n_in
+        for i, layer in enumerate(self.layers):
+            try:
+                n = layer.output_size(n)
+            except ValueError as err:
+                raise ValueError(f"layer {i} ({layer!r}) does not fit: {err}") from None
+        return n_in, n
+
+    def _check_output_activation(self):
+        last = self.layers[-1]
+        fused = {SoftmaxCrossEntropy: Softmax, BinaryCrossEntropy: Sigmoid}
+        for loss_type, layer_type in fused.items():
+            if isinstance(self.loss, loss_type) and isinstance(last, layer_type):
+                raise ValueError(f"{loss_type.__name__} applies {layer_type.__name__.lower()} "
+                                 f"itself and takes logits: remove the final {last!r} layer "
+                                 f"(its output would be squashed twice)")
+
+    def _cast(self, dtype):
+        for layer in self.layers:
+            for store in (layer.params, layer.grads):
+                for name, value in store.items():
+                    if value.dtype != dtype:
+                        store[name] = value.astype(dtype)
+        self.params = ParamDict(self._named(lambda layer: layer.params))
+
+    def _named(self, store_of):
+        """(model name, array) pairs: W1, b1, W2, ... numbered by parameterised layer."""
+        k = 0
+        for layer in self.layers:
+            if layer.params:
+                k += 1
+                for name, value in store_of(layer).items():
+                    yield f"{name}{k}", value
+
+    def astype(self, dtype):
+        """A copy of the model computing in ``dtype`` (e.g. float64 for a gradient check)."""
+        clone = copy.deepcopy(self)
+        clone.dtype = np.dtype(dtype)
+        clone._cast(clone.dtype)
+        return clone
+
+    # ---- forward and backward ----------------------------------------------------------
+
+    def _forward(self, X, training):
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training)
+        return A
+
+    def _backward(self, dZ):
+        """Run backprop from dJ/dZ of the last layer; gradients land in each layer's grads.
+        Stops at the first parameterised layer: nothing below it needs a gradient."""
+        first = self._first_trainable
+        for i in range(len(self.layers) - 1, first - 1, -1):
+            layer = self.layers[i]
+            if i == first and isinstance(layer, Dense):
+                layer.backward(dZ, input_grad=False)
+            else:
+                dZ = layer.backward(dZ)
+
+    def _l2_penalty(self, m):
+        if not self.l2:
+            return 0.0
+        total = sum(float(np.vdot(p, p)) for name, p in self.params.items() if name[0] == "W")
+        return self.l2 / (2 * m) * total
+
+    def _add_l2_grads(self, m):
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                layer.grads["W"] += (self.l2 / m) * layer.params["W"]
+
+    def _grads(self):
+        return OrderedDict(self._named(lambda layer: layer.grads))
+
+    def _cost_and_backprop(self, X, Y, training):
+        Z = self._forward(X, training)
+        m = X.shape[1]
+        cost = self.loss.forward(Z, Y) + self._l2_penalty(m)
+        self._backward(self.loss.backward())
+        if self.l2:
+            self._add_l2_grads(m)
+        return cost, Z
+
+    def forward(self, X, training=False):
+        """Logits of the last layer for X (n_features, m). ``training=True`` turns dropout on."""
+        check_inputs(X, self.n_in, self.dtype)
+        return self._forward(X, training)
+
+    def cost(self, X, Y, training=False):
+        """J(X, Y): mean loss over the m columns plus the L2 penalty λ/(2m)·Σ‖W‖²."""
+        self._check_data(X, Y)
+        return self.loss.forward(self._forward(X, training), Y) + self._l2_penalty(X.shape[1])
+
+    def cost_and_grads(self, X, Y, training=False):
+        """(J, grads): the cost and its gradient for every parameter, as an ordered dict named
+        like ``params`` with a ``d`` in front (dW1, db1, ...). Dropout is active only with
+        ``training=True``. The arrays returned are copies: later calls do not change them."""
+        self._check_data(X, Y)
+        cost, _ = self._cost_and_backprop(X, Y, training)
+        return cost, OrderedDict((f"d{k}", g.copy()) for k, g in self._grads().items())
+
+    def predict_proba(self, X):
+        """The loss's output for X: class probabilities (n_classes, m) for softmax
+        cross-entropy, σ(Z) for binary cross-entropy, Z itself for MSE."""
+        self._require_loss()
+        return self.loss.output(self._forward_chunks(X))
+
+    def predict(self, X):
+        """Predicted class labels (m,) for classifiers, output values for regression."""
+        self._require_loss()
+        return self.loss.predict(self._forward_chunks(X))
+
+    def _forward_chunks(self, X):
+        check_inputs(X, self.n_in, self.dtype)
+        return np.concatenate([self._forward(X[:, i:i + _EVAL_CHUNK], False)
+                               for i in range(0, X.shape[1], _EVAL_CHUNK)] or
+                              [np.empty((self.n_out, 0), self.dtype)], axis=1)
+
+    def evaluate(self, X, Y):
+        """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
+        self._check_data(X, Y)
+        m = X.shape[1]
+        total, correct = 0.0, 0.0
+        for i in range(0, m, _EVAL_CHUNK):
+            Xc, Yc = X[:, i:i + _EVAL_CHUNK], Y[..., i:i + _EVAL_CHUNK]
+            Z = self._forward(Xc, False)
+            total += self.loss.forward(Z, Yc) * Xc.shape[1]
+            if self.loss.classifier:
+                correct += self.loss.accuracy(Z, Yc) * Xc.shape[1]
+        return {"cost": total / m + self._l2_penalty(m),
+                "accuracy": correct / m if self.loss.classifier else None}
+
+    def _require_loss(self):
+        if self.loss is None:
+            raise ValueError("this model has no loss: build it with "
+                             "Sequential(layers, loss=vg.SoftmaxCrossEntropy()) or another Loss")
+
+    def _check_data(self, X, Y, names=("X", "Y")):
+        self._require_loss()
+        check_inputs(X, self.n_in, self.dtype, names[0])
+        check_targets(self.loss, Y, self.n_out, X.shape[1], names[1])
+
+    # ---- training ----------------------------------------------------------------------
+
+    def fit(self, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
+            seed=None, shuffle=True, callbacks=(), verbose=1, guard=True):
+        """Train with mini-batch gradient descent and return a ``History``.
+
+        batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
+        optimizer defaults to ``Adam(1e-3)``. seed fixes the shuffling and dropout masks (by
+        default they come from the model's seed, so a script is reproducible end to end).
+        verbose=1 shows a progress bar per epoch, 0 nothing.
+
+        guard=True (the default) watches the numerics: a ``TrainingWarning`` flags what
+        usually comes before a divergence (inputs not scaled, ``np.random.rand``-like weights,
+        pre-activations far outside the useful range), and the first NaN or inf (in a step's
+        cost, or in the parameters after an epoch) stops training with ``TrainingDiverged``,
+        which names the layer and step. NumPy's own overflow warnings are silenced inside the
+        step then, since the guard reports the same event with its cause. guard=False trains
+        unchecked.
+        """
+        self._check_data(X, Y)
+        if validation_data is not None:
+            if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
+                raise TypeError("validation_data must be a tuple (X_val, Y_val)")
+            self._check_data(*validation_data, names=("validation_data[0]", "validation_data[1]"))
+        epochs = check_positive_int(epochs, "epochs")
+        m = X.shape[1]
+        batch_size = min(check_positive_int(batch_size, "batch_size"), m)
+        optimizer = Adam(1e-3) if optimizer is None else optimizer
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a verigrad Optimizer, got {type(optimizer).__name__}")
+
+        rng = self._rng if seed is None else np.random.default_rng(seed)
+        for layer, child in zip(self.layers, rng.spawn(len(self.layers))):
+            layer.set_rng(child)
+        steps = math.ceil(m / batch_size)
+        history = History(batch_size, steps)
+        watch = Guard(self, optimizer) if guard else None
+        quiet = functools.partial(np.errstate, all="ignore") if guard else contextlib.nullcontext
+        self.stop_training = False
+        for cb in callbacks:
+            cb.on_train_begin(self, history)
+        step = 0
+        for epoch in range(epochs):
+            optimizer.set_epoch(epoch)
+            for cb in callbacks:
+                cb.on_epoch_begin(self, epoch)
+            order = rng.permutation(m) if shuffle else None
+            start, seen, cost_sum, correct = time.perf_counter(), 0, 0.0, 0.0
+            bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", verbose)
+            for Xb, Yb in _batches(X, Y, order, batch_size):
+                step += 1
+                for cb in callbacks:
+                    cb.on_step_begin(self, step)
+                with quiet():
+                    if watch and watch.due(step, seen == 0):
+                        watch.check(Xb, step)
+                    cost, Z = self._cost_and_backprop(Xb, Yb, training=True)
+                    if watch and not math.isfinite(cost):
+                        bar.close()
+                        raise watch.diverged(Xb, step, cost)
+                    optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
+                history.step_cost.append(cost)
+                k = Xb.shape[1]
+                seen += k
+                cost_sum += cost * k
+                if self.loss.classifier:
+                    correct += self.loss.accuracy(Z, Yb) * k
+                for cb in callbacks:
+                    cb.on_step_end(self, step, cost)
+                bar.update(1)
+                if self.stop_training:
+                    break
+            if watch and not all(np.isfinite(p).all() for p in self.params.values()):
+                bar.close()
+                raise watch.diverged(Xb, step)
+            history.cost.append(cost_sum / seen)
+            history.accuracy.append(correct / seen if self.loss.classifier else None)
+            history.lr.append(optimizer.lr)
+            history.seconds.append(time.perf_counter() - start)
+            if validation_data is not None:
+                val = self.evaluate(*validation_data)
+                history.val_cost.append(val["cost"])
+                history.val_accuracy.append(val["accuracy"])
+            bar.set_postfix_str(_epoch_summary(history), refresh=True)
+            bar.close()
+            for cb in callbacks:
+                cb.on_epoch_end(self, epoch, history)
+            if self.stop_training:
+                break
+        for cb in callbacks:
+            cb.on_train_end(self, history)
+        return history
+
+    # ---- saving ------------------------------------------------------------------------
+
+    def get_config(self):
+        return {"format": _FORMAT, "version": 1,
+                "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
+                "loss": None if self.loss is None else
+                {"type": type(self.loss).__name__, "config": self.loss.get_config()},
+                "l2": self.l2, "dtype": self.dtype.name}
+
+    def save(self, path):
+        """Write the weights and a JSON description of the architecture to one ``.npz`` file
+        (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
+        arrays = {name: np.asarray(value) for name, value in self.params.items()}
+        np.savez(path, __architecture__=np.array(json.dumps(self.get_config())), **arrays)
+
+    def summary(self):
+        """A table of the layers, their output sizes and parameter counts."""
+        rows, n, total = [], self.n_in, 0
+        for i, layer in enumerate(self.layers):
+            n = layer.output_size(n)
+            count = sum(p.size for p in layer.params.values())
+            total += count
+            rows.append(f"{i:>3}  {layer!r:<40} {n:>8}  {count:>10,}")
+        head = f"{'#':>3}  {'layer':<40} {'outputs':>8}  {'params':>10}"
+        return "\n".join([head, *rows, f"loss: {self.loss!r}   l2: {self.l2}   "
+                          f"dtype: {self.dtype.name}   parameters: {total:,}"])
+
+    def __repr__(self):
+        return f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, dtype='{self.dtype.name}')"
+
+
+ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
+        dtype="float32", seed=0):
+    """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
+
+    Each hidden layer is Dense → activation (→ Dropout(dropout) if dropout > 0); the last
+    Dense outputs logits for ``loss`` (default ``SoftmaxCrossEntropy``). init defaults to
+    "he" for ReLU-type activations and "xavier" for sigmoid/tanh.
+
+        vg.mlp([784, 256, 128, 10], dropout=0.2)
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least [n_in, n_out], got {sizes!r}")
+    if init is None:
+        init = "he" if activation in ("relu", "leaky_relu") else "xavier"
+    layers = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [Dense(n_in, n_out, init=init), ACTIVATIONS[activation]()]
+        if dropout:
+            layers.append(Dropout(dropout))
+    layers.append(Dense(sizes[-2], sizes[-1], init=init))
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    return Sequential(layers, loss=loss, l2=l2, dtype=dtype, seed=seed)
+
+
+def load(path):
+    """Rebuild a model written by ``Sequential.save``."""
+    with np.load(path, allow_pickle=False) as data:
+        if "__architecture__" not in data:
+            raise ValueError(f"{path} is not a verigrad model file (no architecture record)")
+        config = json.loads(str(data["__architecture__"]))
+        if config.get("format") != _FORMAT:
+            raise ValueError(f"{path} holds {config.get('format')!r}, not a {_FORMAT} model")
+        layers = [layer_from_config(l["type"], l["config"]) for l in config["layers"]]
+        loss = None if config["loss"] is None else loss_from_config(config["loss"]["type"],
+                                                                    config["loss"]["config"])
+        model = Sequential(layers, loss=loss, l2=config["l2"], dtype=config["dtype"])
+        for name in model.params:
+            model.params[name] = data[name]
+    return model
+
+
+def _batches(X, Y, order, batch_size):
+    """Mini-batches (X_b, Y_b) of X (n, m) and Y, taking the columns in ``order`` (None:
+    as they are). For a column-contiguous X, gathering rows of Xᵀ copies each example as one
+    block, and every X_b comes out column-contiguous."""
+    m = X.shape[1]
+    for start in range(0, m, batch_size):
+        if order is None:
+            yield X[:, start:start + batch_size], Y[..., start:start + batch_size]
+            continue
+        idx = order[start:start + batch_size]
+        yield (X.T[idx].T if X.flags.f_contiguous else X[:, idx]), Y[..., idx]
+
+
+def _progress(total, desc, verbose):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit="batch", disable=not verbose, leave=True,
+                dynamic_ncols=True, mininterval=0.25)
+
+
+def _epoch_summary(history):
+    parts = [f"cost={history.cost[-1]:.4f}"]
+    if history.accuracy[-1] is not None:
+        parts.append(f"acc={history.accuracy[-1]:.4f}")
+    if history.val_cost:
+        parts.append(f"val_cost={history.val_cost[-1]:.4f}")
+        if history.val_accuracy[-1] is not None:
+            parts.append(f"val_acc={history.val_accuracy[-1]:.4f}")
+    return " ".join(parts)

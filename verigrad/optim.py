@@ -1,0 +1,245 @@
+"""Optimizers and learning-rate schedules.
+
+An optimizer updates parameters in place: ``step(params, grads)`` with two dicts keyed
+alike (name -> array). The update rules are written as PyTorch's ``torch.optim`` computes
+them, so the two agree step for step; where the course writes a rule differently the
+docstring says how they relate.
+
+backend: the NumPy code below is the reference. With numba installed
+(``pip install verigrad[fast]``) the momentum, RMSProp and Adam updates run as one
+compiled pass over each array instead of one NumPy pass per operation ("auto", the
+default, uses numba when it is installed; "numpy" or "numba" force one).
+"""
+import functools
+import math
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class StepDecay:
+    """lr = lr0 · gamma^⌊epoch / step_size⌋  (e.g. halve every 5 epochs)."""
+
+    def __init__(self, step_size, gamma=0.1):
+        if step_size < 1:
+            raise ValueError(f"StepDecay step_size must be ≥ 1, got {step_size!r}")
+        self.step_size, self.gamma = int(step_size), float(gamma)
+
+    def __call__(self, epoch):
+        return self.gamma ** (epoch // self.step_size)
+
+    def __repr__(self):
+        return f"StepDecay(step_size={self.step_size}, gamma={self.gamma})"
+
+
+class ExponentialDecay:
+    """lr = lr0 · gamma^epoch."""
+
+    def __init__(self, gamma):
+        if not 0 < gamma <= 1:
+            raise ValueError(f"ExponentialDecay gamma must be in (0, 1], got {gamma!r}")
+        self.gamma = float(gamma)
+
+    def __call__(self, epoch):
+        return self.gamma ** epoch
+
+    def __repr__(self):
+        return f"ExponentialDecay(gamma={self.gamma})"
+
+
+class CosineDecay:
+    """lr = lr0 · (f + (1 − f)·(1 + cos(π·epoch/total_epochs))/2), f = min_factor:
+    from lr0 at epoch 0 down to f·lr0 at ``total_epochs``."""
+
+    def __init__(self, total_epochs, min_factor=0.0):
+        if total_epochs < 1:
+            raise ValueError(f"CosineDecay total_epochs must be ≥ 1, got {total_epochs!r}")
+        self.total_epochs, self.min_factor = int(total_epochs), float(min_factor)
+
+    def __call__(self, epoch):
+        progress = min(epoch, self.total_epochs) / self.total_epochs
+        return self.min_factor + (1 - self.min_factor) * (1 + math.cos(math.pi * progress)) / 2
+
+    def __repr__(self):
+        return f"CosineDecay(total_epochs={self.total_epochs}, min_factor={self.min_factor})"
+
+
+BACKENDS = ("auto", "numba", "numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def _load_kernels(backend):
+    """The numba kernels module, or None for the NumPy reference (imported once, on first
+    use: numba does not load with verigrad)."""
+    if backend == "numpy":
+        return None
+    try:
+        from . import _optim_kernels
+    except ImportError:
+        if backend == "numba":
+            raise ImportError("backend='numba' needs numba: pip install 'verigrad[fast]'") from None
+        return None
+    return _optim_kernels
+
+
+class Optimizer(ABC):
+    """Common part: learning rate (with an optional per-epoch schedule), clipping, backend.
+
+    clip_norm: if set, all gradients are scaled together so that their global L2 norm is at
+    most clip_norm (scale = clip_norm / (norm + 1e-6), as ``torch.nn.utils.clip_grad_norm_``).
+    """
+
+    def __init__(self, lr, schedule=None, clip_norm=None, backend="auto"):
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__} lr must be > 0, got {lr!r}")
+        if clip_norm is not None and not clip_norm > 0:
+            raise ValueError(f"clip_norm must be > 0 or None, got {clip_norm!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.base_lr = float(lr)
+        self.lr = float(lr)
+        self.schedule = schedule
+        self.clip_norm = clip_norm
+        self.backend = backend
+        self.t = 0
+        self.state = {}
+
+    def kernels(self, *arrays):
+        """The compiled kernels if the backend allows them and every array is contiguous,
+        else None."""
+        kernels = _load_kernels(self.backend)
+        if kernels is None or not all(a.flags.c_contiguous for a in arrays):
+            return None
+        return kernels
+
+    def set_epoch(self, epoch):
+        """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
+        self.lr = self.base_lr * (self.schedule(epoch) if self.schedule else 1.0)
+
+    def step(self, params, grads):
+        """Update every array of ``params`` in place from ``grads`` (same keys)."""
+        if self.clip_norm is not None:
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+            if norm > self.clip_norm:
+                scale = self.clip_norm / (norm + 1e-6)
+                for g in grads.values():
+                    g *= scale
+        self.t += 1
+        for name, p in params.items():
+            self.update(name, p, grads[name])
+
+    @abstractmethod
+    def update(self, name, p, g):
+        """Update parameter ``p`` (called ``name``) in place from its gradient ``g``."""
+
+    def __repr__(self):
+        return f"{type(self).__name__}(lr={self.base_lr}, backend={self.backend!r})"
+
+
+class SGD(Optimizer):
+    """Gradient descent, with optional (Nesterov) momentum, as ``torch.optim.SGD``:
+
+        v ← μ·v + g                  (v = g at the first step)
+        p ← p − lr·v                 or, with nesterov,  p ← p − lr·(g + μ·v)
+
+    The course writes momentum as v ← β·v + (1 − β)·g; that is the same method with the
+    learning rate scaled by (1 − β)."""
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, schedule=None, clip_norm=None,
+                 backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD momentum must be in [0, 1), got {momentum!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD nesterov=True needs momentum > 0")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def update(self, name, p, g):
+        if self.momentum == 0:
+            p -= self.lr * g
+            return
+        v = self.state.get(name)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            v = self.state.setdefault(name, np.zeros_like(p))
+            cast = p.dtype.type
+            kernels.momentum(p, g, v, cast(self.momentum), cast(self.lr), self.nesterov)
+            return
+        if v is None:
+            v = self.state[name] = g.copy()
+        else:
+            v *= self.momentum
+            v += g
+        p -= self.lr * (g + self.momentum * v if self.nesterov else v)
+
+
+class RMSProp(Optimizer):
+    """s ← β·s + (1 − β)·g²;   p ← p − lr·g / (√s + eps)   (``torch.optim.RMSprop``, alpha=β)."""
+
+    def __init__(self, lr=0.001, beta=0.9, eps=1e-8, schedule=None, clip_norm=None,
+                 backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
+        if not 0 <= beta < 1:
+            raise ValueError(f"RMSProp beta must be in [0, 1), got {beta!r}")
+        self.beta, self.eps = float(beta), float(eps)
+
+    def update(self, name, p, g):
+        s = self.state.get(name)
+        if s is None:
+            s = self.state[name] = np.zeros_like(p)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            cast = p.dtype.type
+            kernels.rmsprop(p, g, s, cast(self.beta), cast(1 - self.beta), cast(self.eps),
+                            cast(self.lr))
+            return
+        s *= self.beta
+        s += (1 - self.beta) * g * g
+        denom = np.sqrt(s)
+        denom += self.eps
+        p -= self.lr * g / denom
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), bias-corrected, as ``torch.optim.Adam``:
+
+        v ← β1·v + (1 − β1)·g            s ← β2·s + (1 − β2)·g²
+        p ← p − lr/(1 − β1ᵗ) · v / (√s / √(1 − β2ᵗ) + eps)
+
+    which is p − lr·v̂/(√ŝ + eps) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ)."""
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, schedule=None,
+                 clip_norm=None, backend="auto"):
+        super().__init__(lr, schedule, clip_norm, backend)
+        for arg, value in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= value < 1:
+                raise ValueError(f"Adam {arg} must be in [0, 1), got {value!r}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def update(self, name, p, g):
+        if name not in self.state:
+            self.state[name] = (np.zeros_like(p), np.zeros_like(p))
+        v, s = self.state[name]
+        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one pass fewer than
+        # dividing √s by k first.
+        k = math.sqrt(1 - self.beta2 ** self.t)
+        step = self.lr * k / (1 - self.beta1 ** self.t)
+        kernels = self.kernels(p, g)
+        if kernels is not None:
+            cast = p.dtype.type
+            kernels.adam(p, g, v, s, cast(1 - self.beta1), cast(self.beta2),
+                         cast(1 - self.beta2), cast(k * self.eps), cast(step))
+            return
+        work = np.subtract(g, v)
+        # v += (1 − β1)(g − v) is β1·v + (1 − β1)·g with one temporary fewer
+        work *= 1 - self.beta1
+        v += work
+        s *= self.beta2
+        np.multiply(g, g, out=work)
+        work *= 1 - self.beta2
+        s += work
+        np.sqrt(s, out=work)
+        work += k * self.eps
+        np.divide(v, work, out=work)
+        work *= step
+        p -= work
