@@ -30,19 +30,18 @@ import re
 # does not end a sentence unless the next word clearly starts one.  Single letters here
 # ("v." as in "ACT V.") never end a sentence.
 _ABBREVIATIONS = frozenset("""
-    ala adm ariz ave bros c calif chg cie co col colo conn corp cos ct d dec dr e f feb
+    ala adm ariz aug ave bros c calif chg cie co col colo conn corp cos ct d dec dr e f feb
     fla fri ft g ga gen h ill inc jan jr k kan ky l lt ltd m maj messrs mg mich minn mr
-    mrs ms n nev nov oct ok okla ore p pa prof r rep reps s sen sep sept sr st t tenn
+    mrs ms n nev nov oct ok okla ore p pa prof r rep reps s sen sep sept sr st sw t tenn
     tues v va vs vt w wash wed wis yr
 """.split())
 
 # Words the model saw starting sentences: after an abbreviation or an ellipsis, a
 # capitalised one of these opens a new sentence.
 _SENTENCE_STARTERS = frozenset("""
-    according although among and as at because before both but despite during even
-    first however if in indeed instead it meanwhile moreover most nevertheless
-    nonetheless nor separately similarly since so some the there these they this though
-    thus under when while yet
+    according although among both but despite even he however i if in indeed instead it
+    many meanwhile moreover most nevertheless nonetheless nor sales separately similarly
+    since so some the there these they this though thus under when while yet
 """.split())
 
 # The model's orthographic facts for the words whose verdict decides a sentence break
