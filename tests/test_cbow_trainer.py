@@ -78,6 +78,35 @@ def test_numba_kernel_takes_the_verified_gradient_steps():
     np.testing.assert_allclose(got_out, want_out, atol=1e-5)
 
 
+def test_softmax_trainer_steps_along_the_course_back_prop(tmp_path):
+    from verigrad import cbow
+    sentence = ["a", "b", "c", "a", "d", "b", "a"]
+    # window 1 never shrinks and sample=0 keeps every word: the batch is known.
+    model = CBOW(vector_size=3, window=1, loss="softmax", sample=0, min_count=1,
+                 batch_size=100, workers=1, progress=False)
+    encoded = embeddings._EncodedCorpus([sentence], tmp_path)
+    model._build_vocabulary(encoded)
+    trainer = embeddings._NumpySoftmax(model, np.random.default_rng(0))
+    W1, W2 = trainer.W1_t.T.astype(np.float64), trainer.W2.astype(np.float64)
+    b1, b2 = trainer.b1.astype(np.float64), trainer.b2.astype(np.float64)
+    rows = [model.words.index(w) for w in sentence]
+    V = len(model.words)
+    x, y = np.zeros((V, len(rows))), np.zeros((V, len(rows)))
+    for i, row in enumerate(rows):
+        context = [rows[j] for j in (i - 1, i + 1) if 0 <= j < len(rows)]
+        for c in context:
+            x[c, i] += 1 / len(context)
+        y[row, i] = 1
+    z, h = cbow.forward_prop(x, W1, W2, b1, b2)
+    # The trainer sums the batch's gradients: the course's back_prop with batch_size 1.
+    grads = cbow.back_prop(x, cbow.softmax(z), y, h, W1, W2, b1, b2, 1)
+    alpha = 0.1
+    trainer.train_chunk(np.asarray(encoded.ids), encoded.starts, alpha, alpha, 1)
+    for got, start, grad in zip([trainer.W1_t.T, trainer.W2, trainer.b1, trainer.b2],
+                                [W1, W2, b1, b2], grads):
+        np.testing.assert_allclose(got, start - alpha * grad, atol=1e-6)
+
+
 def test_alias_table_reproduces_the_distribution():
     p = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
     prob, alias = embeddings._alias_table(p)
