@@ -3,7 +3,6 @@
     verigrad check my_backprop.py      # your params, cost(params), grads(params); exit 1 if wrong
     verigrad gradcheck --layers 784 10 10 --dropout 0.5 --mnist
 """
-import argparse
 import importlib.util
 import sys
 from pathlib import Path
