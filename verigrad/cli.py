@@ -14,6 +14,7 @@ from .cli_diagnostics import (add_diagnostics_commands, add_toy_arguments, fill_
                               make_toy, monitor_for, plain_warnings, report_run, run_name,
                               warn_leakage)
 from .cli_cbow import add_cbow_commands
+from .cli_format import HelpFormatter
 from .cli_gradcheck import add_gradcheck_commands
 from .guard import TrainingDiverged
 from .model import ACTIVATIONS, mlp
@@ -49,7 +50,7 @@ def add_train_command(sub):
                     "diagnostics.png and diagnostics.txt with --diagnose. Warns when test "
                     "examples duplicate training ones, when the run overfits, and explains "
                     "the spikes of the cost curve.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("dataset", choices=[*sorted(DATASETS), "toy"],
                    help="data set to train on (toy: a 2-D problem, see --dataset)")
     p.add_argument("--hidden", type=int, nargs="+", default=argparse.SUPPRESS, metavar="N",

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from . import data
+from .cli_format import HelpFormatter
 from .diagnostics import (Monitor, check_overfitting, confusion_matrix, describe_spikes,
                           most_confident_mistakes)
 from .guard import TrainingWarning
@@ -35,7 +36,7 @@ def add_diagnostics_commands(sub):
                     "accuracy per epoch, training against validation, with the spikes of the "
                     "cost curve marked; print what the spikes come from and whether the run "
                     "overfits.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="folder of a training run")
     p.add_argument("--out", type=Path, default=None,
                    help="PNG file to write; None: RUN_DIR/curves.png")

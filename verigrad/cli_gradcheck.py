@@ -3,13 +3,13 @@
     verigrad check my_backprop.py      # your params, cost(params), grads(params); exit 1 if wrong
     verigrad gradcheck --layers 784 10 10 --dropout 0.5 --mnist
 """
-import argparse
 import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from .cli_format import HelpFormatter
 from .gradcheck import MODES, check_backprop, gradcheck
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import ACTIVATIONS, mlp
@@ -26,7 +26,7 @@ def add_gradcheck_commands(sub):
                     "the gradient check's report and exit with 0 when every gradient is right, "
                     "1 when one is wrong and 2 when the file cannot be checked, so that it can "
                     "run in CI.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("file", type=Path, help="a Python file defining params, cost and grads")
     _add_check_options(p)
     p.set_defaults(handler=run_check)
@@ -36,7 +36,7 @@ def add_gradcheck_commands(sub):
         description="Build a dense network (Dense → activation → dropout, ..., Dense → loss) in "
                     "float64 and check its backprop against central differences on random "
                     "data or the first MNIST images.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     q.add_argument("--layers", type=int, nargs="+", default=[20, 16, 10], metavar="N",
                    help="layer sizes: n_in, hidden..., n_out")
     q.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",

@@ -138,8 +138,8 @@ def diagnose_shape(c):
         if relative_error(values, c.n) <= PATTERN_RTOL:
             head += f" (its values are right once {'transposed' if flipped else 'reshaped'})"
     if len(shape) == 2 and a.shape == shape[::-1]:
-        why = (f": it is transposed. Compute dW = dZ · A_prevᵀ, of shape (n_out, n_in) like "
-               f"W, not A_prev · dZᵀ.")
+        why = (": it is transposed. Compute dW = dZ · A_prevᵀ, of shape (n_out, n_in) like "
+               "W, not A_prev · dZᵀ.")
     elif len(shape) == 2 and shape[1] == 1 and a.shape == (shape[0],):
         why = (": the sum dropped the column axis. Use np.sum(dZ, axis=1, keepdims=True) so "
                "that db stays a column.")
