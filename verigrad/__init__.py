@@ -3,8 +3,18 @@
     import verigrad as vg
     model = vg.Sequential([vg.Dense(784, 128), vg.ReLU(), vg.Dense(128, 10)],
                           loss=vg.SoftmaxCrossEntropy())
+    model.fit(X, Y, epochs=10, batch_size=128)          # X: (n_features, m), one column each
+    print(vg.gradcheck(model, X[:, :64], Y[:64]))       # which gradient is wrong, and why
+
+Modules: layers, losses, optim, model (Sequential, History), gradcheck and findings,
+diagnostics and guard, data (MNIST, toy problems, leakage), cbow (the course's CBOW
+functions) and embeddings (the CBOW trainer); verigrad.sklearn and verigrad.plots load
+their optional extras on import.
 """
-from . import data, diagnostics
+from . import cbow, data, diagnostics, findings
+from .embeddings import CBOW
+from .findings import Finding
+from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
 from .guard import TrainingDiverged, TrainingWarning
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
@@ -12,8 +22,13 @@ from .model import Callback, History, Sequential, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
 
 __version__ = "0.1.0"
-from . import findings
-from .findings import Finding
-from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
-from . import cbow
-from .embeddings import CBOW
+
+__all__ = [
+    "Sequential", "mlp", "load", "History", "Callback",
+    "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+    "Loss", "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
+    "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
+    "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
+    "TrainingDiverged", "TrainingWarning", "CBOW",
+    "data", "diagnostics", "findings", "cbow",
+]
