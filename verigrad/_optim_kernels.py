@@ -2,14 +2,15 @@
 
 Each kernel is the same update as the NumPy code in ``optim.py``, entry by entry, in one
 pass over memory instead of one pass per arithmetic operation. All scalars arrive in the
-parameters' dtype, so float32 stays float32. ``optim.py`` is the reference; the tests
-check both against ``torch.optim``.
+parameters' dtype, so float32 stays float32. error_model="numpy" lets a division by zero
+give inf as NumPy does instead of raising, which is also what lets LLVM vectorise the loops.
+``optim.py`` is the reference; the tests check both against ``torch.optim``.
 """
 import numba
 import numpy as np
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def adam(p, g, v, s, c1, b2, c2, k_eps, step):
     """v ← v + c1·(g − v);  s ← b2·s + c2·g²;  p ← p − step·v/(√s + k_eps)."""
     p, g, v, s = p.reshape(-1), g.reshape(-1), v.reshape(-1), s.reshape(-1)
@@ -22,7 +23,7 @@ def adam(p, g, v, s, c1, b2, c2, k_eps, step):
         p[i] -= step * (vi / (np.sqrt(si) + k_eps))
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def rmsprop(p, g, s, beta, c, eps, lr):
     """s ← β·s + c·g²;  p ← p − lr·g/(√s + eps)."""
     p, g, s = p.reshape(-1), g.reshape(-1), s.reshape(-1)
@@ -33,7 +34,7 @@ def rmsprop(p, g, s, beta, c, eps, lr):
         p[i] -= lr * (gi / (np.sqrt(si) + eps))
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def momentum(p, g, v, mu, lr, nesterov):
     """v ← μ·v + g;  p ← p − lr·v, or with Nesterov p ← p − lr·(g + μ·v)."""
     p, g, v = p.reshape(-1), g.reshape(-1), v.reshape(-1)
