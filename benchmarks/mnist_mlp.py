@@ -5,8 +5,9 @@ batch 128, float32, softmax cross-entropy, 10 epochs, same thread count). Each c
 runs in its own worker process; the parent lets them train one epoch at a time, in
 alternating order, so machine noise hits both alike. Reported: seconds per epoch (median),
 the ratio verigrad/PyTorch, peak RSS of each worker, test accuracy after the last epoch,
-the GEMM-only floor (the same matrix products as one epoch, nothing else) and verigrad's
-epoch time as a multiple of it, and the peak RSS of `verigrad train mnist`.
+the GEMM-only floor (the same matrix products as one epoch, nothing else, timed in
+verigrad's worker before each epoch) and verigrad's epoch time as a multiple of it, and the
+peak RSS of `verigrad train mnist`.
 
     python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--data DIR]
 
@@ -58,10 +59,14 @@ def verigrad_worker(args):
     model = vg.load(args.weights)
 
     class Lockstep(vg.Callback):
-        """Train one epoch each time the parent says so, and report its time."""
+        """Train one epoch each time the parent says so, and report its time; time the
+        GEMM floor whenever it is asked for in between."""
 
         def on_epoch_begin(self, model, epoch):
-            wait_for("epoch")
+            while (command := sys.stdin.readline().strip()) == "gemm":
+                send({"seconds": gemm_floor(np, X_train.shape[1])})
+            if command != "epoch":
+                raise SystemExit(f"worker expected 'epoch' or 'gemm', got {command!r}")
 
         def on_epoch_end(self, model, epoch, history):
             send({"seconds": history.seconds[-1]})
@@ -70,9 +75,6 @@ def verigrad_worker(args):
     model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
               seed=0, callbacks=[Lockstep()], verbose=0)
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
-    for _ in range(args.gemm_repeats):
-        wait_for("gemm")
-        send({"seconds": gemm_floor(np, X_train.shape[1])})
     send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
 
 
@@ -147,7 +149,7 @@ class Worker:
                    OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
                    "--epochs", str(args.epochs), "--threads", str(args.threads),
-                   "--data", str(args.data), "--gemm-repeats", str(args.gemm_repeats)]
+                   "--data", str(args.data)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, env=env)
         self.receive()
@@ -186,7 +188,6 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--gemm-repeats", type=int, default=5)
     parser.add_argument("--worker", choices=("verigrad", "torch"))
     parser.add_argument("--weights", type=Path)
     args = parser.parse_args()
@@ -204,15 +205,15 @@ def main():
           f"{args.epochs} epochs, {args.threads} threads", flush=True)
     workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
     times = {name: [] for name in workers}
+    gemm = []
     for epoch in range(args.epochs):
+        gemm.append(workers["verigrad"].ask("gemm")["seconds"])
         order = list(workers) if epoch % 2 == 0 else list(workers)[::-1]
         for name in order:
             times[name].append(workers[name].ask("epoch")["seconds"])
         print(f"epoch {epoch + 1:>2}: verigrad {times['verigrad'][-1]:.3f} s   "
-              f"torch {times['torch'][-1]:.3f} s", flush=True)
-    final = {"torch": workers["torch"].receive()}
-    gemm = [workers["verigrad"].ask("gemm")["seconds"] for _ in range(args.gemm_repeats)]
-    final["verigrad"] = workers["verigrad"].receive()
+              f"torch {times['torch'][-1]:.3f} s   GEMM floor {gemm[-1]:.3f} s", flush=True)
+    final = {name: worker.receive() for name, worker in workers.items()}
     for w in workers.values():
         w.process.wait()
     cli_rss = cli_peak_rss_mb(args, tmp / "cli-run")
