@@ -24,7 +24,9 @@ import re
 # Punkt considers every period (and ? and !) followed by whitespace or by closing
 # punctuation as a candidate sentence end, then decides from the token before the period
 # and the token after it.  Its English model learned, from a news corpus, which words are
-# abbreviations, which words start sentences, and in which case each word appears.
+# abbreviations, which words start sentences, and in which case each word appears.  The
+# word lists below are facts read from that model (NLTK 3.5's english.pickle; NLTK is
+# Apache-2.0 licensed); no NLTK code is used.
 
 # Abbreviations of Punkt's English model that can appear in prose: a period after them
 # does not end a sentence unless the next word clearly starts one.  Single letters here
