@@ -592,7 +592,9 @@ class _NumpyNegativeSampling:
             & (np.abs(offsets) <= reach[:, None])
         return rows, rows[position], mask
 
-    def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
+    def _batches(self, tokens, starts, alpha_start, alpha_end, seed):
+        """The chunk's examples that have context, in mini-batches: yields (rng, alpha,
+        centres, context, mask), alpha decaying linearly across the chunk."""
         m = self.model
         rng = np.random.default_rng(seed)
         centres, context, mask = self._windows(tokens, starts, rng)
@@ -601,18 +603,25 @@ class _NumpyNegativeSampling:
         for start in range(0, len(centres), m.batch_size):
             batch = slice(start, start + m.batch_size)
             alpha = alpha_start + (alpha_end - alpha_start) * start / len(centres)
-            noise = np.searchsorted(self.noise_cdf, rng.random((len(centres[batch]), m.negative)))
-            rows = np.concatenate([centres[batch, None],
+            yield rng, alpha, centres[batch], context[batch], mask[batch]
+
+    def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
+        trained = 0
+        for rng, alpha, centres, context, mask in self._batches(tokens, starts, alpha_start,
+                                                                 alpha_end, seed):
+            noise = np.searchsorted(self.noise_cdf, rng.random((len(centres), self.model.negative)))
+            rows = np.concatenate([centres[:, None],
                                    np.minimum(noise, len(self.noise_cdf) - 1)], axis=1)
             _, (in_rows, in_grads), (out_rows, out_grads) = negative_sampling_gradients(
-                self.w_in, self.w_out, context[batch], mask[batch], rows)
+                self.w_in, self.w_out, context, mask, rows)
             _scatter_add(self.w_out, out_rows, -alpha * out_grads)
             # word2vec's convention: each context vector moves by the gradient with
             # respect to h, i.e. `count` times its own gradient (see the class doc).
-            count = mask[batch].sum(axis=1, dtype=in_grads.dtype)
-            example = np.nonzero(mask[batch])[0]
+            count = mask.sum(axis=1, dtype=in_grads.dtype)
+            example = np.nonzero(mask)[0]
             _scatter_add(self.w_in, in_rows, -alpha * count[example, None] * in_grads)
-        return int(len(centres))
+            trained += len(centres)
+        return trained
 
 
 def negative_sampling_gradients(w_in, w_out, context, mask, rows):
@@ -707,17 +716,11 @@ class _NumpySoftmax(_NumpyNegativeSampling):
         return (self.W1_t + self.W2) / 2
 
     def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
-        m = self.model
-        rng = np.random.default_rng(seed)
-        centres, context, mask = self._windows(tokens, starts, rng)
-        has_context = mask.any(axis=1)
-        centres, context, mask = centres[has_context], context[has_context], mask[has_context]
-        for start in range(0, len(centres), m.batch_size):
-            batch = slice(start, start + m.batch_size)
-            alpha = alpha_start + (alpha_end - alpha_start) * start / len(centres)
-            weight = mask[batch].astype(np.float32)
+        trained = 0
+        for _, alpha, y, ctx, mask in self._batches(tokens, starts, alpha_start, alpha_end,
+                                                    seed):
+            weight = mask.astype(np.float32)
             weight /= weight.sum(axis=1, keepdims=True)                # x: mean one-hot
-            ctx, y = context[batch], centres[batch]
             z1 = np.einsum("bc,bcn->nb", weight, self.W1_t[ctx]) + self.b1     # (N, B)
             h = relu(z1)
             yhat = softmax(self.W2 @ h + self.b2)                              # (V, B)
@@ -729,4 +732,5 @@ class _NumpySoftmax(_NumpyNegativeSampling):
             example, slot = np.nonzero(weight)
             grad_columns = l1.T[example] * weight[example, slot, None]
             _scatter_add(self.W1_t, ctx[example, slot], -alpha * grad_columns)
-        return int(len(centres))
+            trained += len(y)
+        return trained
