@@ -20,6 +20,7 @@ trainer for large corpora is :class:`verigrad.embeddings.CBOW`.
 import numpy as np
 
 from .text import tokenize
+from .validation import check_positive_int
 
 __all__ = [
     "tokenize", "get_dict", "get_windows", "word_to_one_hot_vector",
@@ -39,11 +40,6 @@ def _check_matrix(name, array, shape):
         raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def get_dict(words):
     """Map each distinct word to its index in the sorted vocabulary, and back.
 
@@ -58,7 +54,7 @@ def get_dict(words):
 
 def get_windows(words, C):
     """Yield ``(context_words, center_word)`` for every word with C words on each side."""
-    _check_positive_int("C", C)
+    check_positive_int(C, "C")
     for i in range(C, len(words) - C):
         yield list(words[i - C:i]) + list(words[i + 1:i + C + 1]), words[i]
 
@@ -94,8 +90,8 @@ def get_batches(data, word2Ind, V, C, batch_size):
     context words, each column of y the one-hot centre word.  The batch is built with
     index arithmetic instead of one example at a time.
     """
-    _check_positive_int("C", C)
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int(C, "C")
+    check_positive_int(batch_size, "batch_size")
     if len(data) < 2 * C + 1:
         raise ValueError(f"data must hold at least 2*C+1 = {2 * C + 1} words, got {len(data)}")
     ids = np.array([word2Ind[w] for w in data])
@@ -119,8 +115,8 @@ def initialize_model(N, V, random_seed=1):
     ``np.random.seed(random_seed)`` then ``np.random.rand`` for W1, W2, b1, b2 in that
     order, so the numbers equal the course notebook's.
     """
-    _check_positive_int("N", N)
-    _check_positive_int("V", V)
+    check_positive_int(N, "N")
+    check_positive_int(V, "V")
     np.random.seed(random_seed)
     W1 = np.random.rand(N, V)
     W2 = np.random.rand(V, N)
@@ -159,7 +155,7 @@ def forward_prop(x, W1, W2, b1, b2):
 def compute_cost(y, yhat, batch_size):
     """Cross-entropy cost ``-(1/batch_size) * sum(y * log(yhat))`` (a float)."""
     _check_matrix("yhat", yhat, y.shape)
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int(batch_size, "batch_size")
     return float(-np.sum(y * np.log(yhat)) / batch_size)
 
 
@@ -187,7 +183,7 @@ def back_prop(x, yhat, y, h, W1, W2, b1, b2, batch_size, rule="gradient"):
     _check_matrix("x", x, yhat.shape)
     _check_matrix("h", h, (N, yhat.shape[1]))
     _check_matrix("W2", W2, (V, N))
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int(batch_size, "batch_size")
     error = yhat - y
     l1 = W2.T @ error
     if rule == "lecture":
@@ -212,7 +208,7 @@ def gradient_descent(data, word2Ind, N, V, num_iters, alpha=0.03, random_seed=28
     `num_iters` batches; the cost is printed every 10 iterations when `verbose`.
     If `costs` is a list, every iteration's cost is appended to it.
     """
-    _check_positive_int("num_iters", num_iters)
+    check_positive_int(num_iters, "num_iters")
     W1, W2, b1, b2 = initialize_model(N, V, random_seed=random_seed)
     batches = get_batches(data, word2Ind, V, C, batch_size)
     for iteration in range(1, num_iters + 1):

@@ -28,6 +28,7 @@ import numpy as np
 from .guard import TrainingDiverged, TrainingWarning
 from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh, sigmoid
 from .model import Callback
+from .validation import check_positive_int
 
 __all__ = ["Monitor", "TrainingWarning", "TrainingDiverged", "describe_spikes",
            "check_overfitting", "confusion_matrix", "most_confident_mistakes"]
@@ -63,9 +64,7 @@ class Monitor(Callback):
     """
 
     def __init__(self, samples=4, verbose=1):
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-            raise ValueError(f"samples must be a positive integer, got {samples!r}")
-        self.samples, self.verbose = samples, verbose
+        self.samples, self.verbose = check_positive_int(samples, "samples"), verbose
         self.records, self.warnings = [], []
 
     # ---- collecting --------------------------------------------------------------------

@@ -39,6 +39,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .cbow import compute_pca, relu, softmax
+from .validation import check_positive_int
 
 _MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
 _CHUNK_WORDS = 50000        # words per unit of work handed to a thread
@@ -358,12 +359,11 @@ class CBOW:
         for name, value in [("vector_size", vector_size), ("window", window),
                             ("min_count", min_count), ("epochs", epochs),
                             ("batch_size", batch_size), ("workers", workers)]:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_positive_int(value, name)
         if loss not in ("negative", "softmax"):
             raise ValueError(f"loss must be 'negative' or 'softmax', got {loss!r}")
-        if loss == "negative" and (not isinstance(negative, (int, np.integer)) or negative < 1):
-            raise ValueError(f"negative must be a positive integer, got {negative!r}")
+        if loss == "negative":
+            check_positive_int(negative, "negative")
         if not 0 <= sample < 1:
             raise ValueError(f"sample must be in [0, 1), got {sample!r}")
         if not 0 < min_alpha <= alpha:

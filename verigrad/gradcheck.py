@@ -32,6 +32,7 @@ from .findings import (MISMATCH, MUTATION, PATTERN_RTOL, Comparison, Diagnosis, 
                        nondeterministic_diagnosis, relative_error)
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU
 from .model import Sequential
+from .validation import check_positive_int
 
 #: the default mode is "full" up to this many parameters, "fast" above
 FULL_CHECK_LIMIT = 20_000
@@ -233,8 +234,7 @@ def _check_settings(mode, eps, tol, samples):
     for name, value in (("eps", eps), ("tol", tol)):
         if not (isinstance(value, (int, float, np.floating)) and 0 < value < 1):
             raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise ValueError(f"samples must be a positive integer, got {samples!r}")
+    check_positive_int(samples, "samples")
 
 
 def _promote(array, name):
