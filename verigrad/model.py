@@ -499,12 +499,13 @@ def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
     """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
 
     Each hidden layer is Dense → activation (→ Dropout(dropout) if dropout > 0); the last
-    Dense outputs logits for ``loss`` (default ``SoftmaxCrossEntropy``). init defaults to
-    "he" for ReLU-type activations and "xavier" for sigmoid/tanh.
+    Dense outputs logits for ``loss`` (default ``SoftmaxCrossEntropy``). activation=None
+    leaves the hidden layers linear. init defaults to "he" for ReLU-type activations and
+    "xavier" otherwise.
 
         vg.mlp([784, 256, 128, 10], dropout=0.2)
     """
-    if activation not in ACTIVATIONS:
+    if activation is not None and activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least [n_in, n_out], got {sizes!r}")
@@ -512,7 +513,9 @@ def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
         init = "he" if activation in ("relu", "leaky_relu") else "xavier"
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [Dense(n_in, n_out, init=init), ACTIVATIONS[activation]()]
+        layers.append(Dense(n_in, n_out, init=init))
+        if activation is not None:
+            layers.append(ACTIVATIONS[activation]())
         if dropout:
             layers.append(Dropout(dropout))
     layers.append(Dense(sizes[-2], sizes[-1], init=init))

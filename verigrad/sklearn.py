@@ -37,14 +37,15 @@ except ImportError as err:
     raise ImportError("verigrad.sklearn needs scikit-learn 1.6 or newer: "
                       "pip install verigrad[sklearn]") from err
 
-from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import Dense
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
-from .model import Callback, Sequential
+from .model import Callback, mlp
 from .optim import SGD, Adam
 from .validation import check_positive_int
 
 # Hidden activation by scikit-learn's name (plus leaky_relu); None: no activation layer.
-ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "logistic": Sigmoid, "tanh": Tanh,
+# scikit-learn's activation names and verigrad's (None: linear hidden layers)
+ACTIVATIONS = {"relu": "relu", "leaky_relu": "leaky_relu", "logistic": "sigmoid", "tanh": "tanh",
                "identity": None}
 SOLVERS = ("sgd", "momentum", "adam")
 
@@ -184,18 +185,8 @@ class _BaseMLP(BaseEstimator):
         return sizes, dtype
 
     def _build_model(self, sizes, dtype, n_in, n_out, loss, seed):
-        activation = ACTIVATIONS[self.activation]
-        init = "he" if self.activation in ("relu", "leaky_relu") else "xavier"
-        layers, n = [], n_in
-        for size in sizes:
-            layers.append(Dense(n, size, init=init))
-            if activation is not None:
-                layers.append(activation())
-            if self.dropout > 0:
-                layers.append(Dropout(self.dropout))
-            n = size
-        layers.append(Dense(n, n_out, init=init))
-        return Sequential(layers, loss=loss, l2=self.alpha, dtype=dtype, seed=seed)
+        return mlp([n_in, *sizes, n_out], activation=ACTIVATIONS[self.activation],
+                   dropout=self.dropout, loss=loss, l2=self.alpha, dtype=dtype, seed=seed)
 
     def _make_optimizer(self):
         if self.solver == "adam":
