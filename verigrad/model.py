@@ -427,7 +427,7 @@ class Sequential:
                     if watch and not math.isfinite(cost):
                         bar.close()
                         raise watch.diverged(Xb, step, cost)
-                    optimizer.step(self.params, OrderedDict(self._named(lambda l: l.grads)))
+                    optimizer.step(self.params, self._grads())
                 history.step_cost.append(cost)
                 k = Xb.shape[1]
                 seen += k
