@@ -48,7 +48,7 @@ class Loss(ABC):
         """Fraction of examples predicted correctly, or None for regression."""
         if not self.classifier:
             return None
-        return float(np.mean(self.predict(Z) == Y))
+        return _fraction_equal(self.predict(Z), Y)
 
     def get_config(self):
         return {}
@@ -61,6 +61,12 @@ def loss_from_config(name, config):
     if name not in _LOSS_TYPES:
         raise ValueError(f"unknown loss {name!r} (known: {sorted(_LOSS_TYPES)})")
     return _LOSS_TYPES[name](**config)
+
+
+def _fraction_equal(predicted, Y):
+    """Fraction of entries where the prediction equals the target (NaN for no entries)."""
+    hits = predicted == Y
+    return np.count_nonzero(hits) / hits.size if hits.size else float("nan")
 
 
 def _check_label_vector(Y, m, name, n_classes):
@@ -97,7 +103,7 @@ class SoftmaxCrossEntropy(Loss):
         self.P, self.Y = E / total, Y
         log_total = np.log(total)
         if Y.ndim == 1:
-            return float(np.mean(log_total[0] - shifted[Y, np.arange(m)]))
+            return float((log_total[0] - shifted[Y, np.arange(m)]).sum()) / m
         self.Y = Y.astype(Z.dtype, copy=False)
         return float(np.sum(self.Y * (log_total - shifted)) / m)
 
@@ -167,7 +173,7 @@ class BinaryCrossEntropy(Loss):
             raise ValueError(f"{name} must hold targets in [0, 1] for binary cross-entropy")
 
     def accuracy(self, Z, Y):
-        return float(np.mean(self.predict(Z) == (Y.reshape(-1) if Z.shape[0] == 1 else Y)))
+        return _fraction_equal(self.predict(Z), Y.reshape(-1) if Z.shape[0] == 1 else Y)
 
 
 class MSE(Loss):
