@@ -1,15 +1,16 @@
 """verigrad against PyTorch (CPU) on the MNIST MLP, in one run.
 
-Both train the same 784-256-128-10 ReLU network from the same initial weights (Adam 1e-3,
-batch 128, float32, softmax cross-entropy, 10 epochs, same thread count). Each contender
-runs in its own worker process; the parent lets them train one epoch at a time, in
-alternating order, so machine noise hits both alike. Reported: seconds per epoch (median),
-the ratio verigrad/PyTorch, peak RSS of each worker, test accuracy after the last epoch,
-the GEMM-only floor (the same matrix products as one epoch, nothing else, timed in
+Both train the network of the issue's example, 784-256-128-10 with ReLU and Dropout(0.2)
+after the first hidden layer (``--dropout 0`` leaves it out), from the same initial weights
+(Adam 1e-3, batch 128, float32, softmax cross-entropy, 10 epochs, same thread count).
+Each contender runs in its own worker process; the parent lets them train one epoch at a
+time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
+(median), the ratio verigrad/PyTorch, peak RSS of each worker, test accuracy after the last
+epoch, the GEMM-only floor (the same matrix products as one epoch, nothing else, timed in
 verigrad's worker before each epoch) and verigrad's epoch time as a multiple of it, and the
 peak RSS of `verigrad train mnist`.
 
-    python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--data DIR]
+    python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--dropout 0.2] [--data DIR]
 
 The last line printed is one JSON object with the figures.
 """
@@ -112,10 +113,12 @@ def torch_worker(args):
     Y = torch.from_numpy(Y_train)
     start_weights = np.load(args.weights)
     net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                              torch.nn.Dropout(args.dropout),
                               torch.nn.Linear(256, 128), torch.nn.ReLU(),
                               torch.nn.Linear(128, 10))
+    linear = [layer for layer in net if isinstance(layer, torch.nn.Linear)]
     with torch.no_grad():
-        for l, layer in enumerate(net[::2], start=1):
+        for l, layer in enumerate(linear, start=1):
             layer.weight.copy_(torch.from_numpy(start_weights[f"W{l}"]))
             layer.bias.copy_(torch.from_numpy(start_weights[f"b{l}"][:, 0]))
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
@@ -143,13 +146,26 @@ def torch_worker(args):
 
 # ---- parent -------------------------------------------------------------------------------
 
+def start_model(dropout):
+    """The issue's example network (He-initialised, seed 0); both contenders start from it."""
+    import verigrad as vg
+
+    layers = [vg.Dense(SIZES[0], SIZES[1]), vg.ReLU()]
+    if dropout:
+        layers.append(vg.Dropout(dropout))
+    for n_in, n_out in zip(SIZES[1:-2], SIZES[2:-1]):
+        layers += [vg.Dense(n_in, n_out), vg.ReLU()]
+    layers.append(vg.Dense(SIZES[-2], SIZES[-1]))
+    return vg.Sequential(layers, loss=vg.SoftmaxCrossEntropy(), seed=0)
+
+
 class Worker:
     def __init__(self, kind, args):
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
                    OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
                    "--epochs", str(args.epochs), "--threads", str(args.threads),
-                   "--data", str(args.data)]
+                   "--dropout", str(args.dropout), "--data", str(args.data)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, env=env)
         self.receive()
@@ -187,6 +203,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dropout", type=float, default=0.2,
+                        help="dropout rate after the first hidden layer (0: none)")
     parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--worker", choices=("verigrad", "torch"))
     parser.add_argument("--weights", type=Path)
@@ -196,12 +214,12 @@ def main():
 
     import numpy as np
 
-    import verigrad as vg
 
     tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
     args.weights = tmp / "init.npz"
-    vg.mlp(SIZES, seed=0).save(args.weights)
-    print(f"MNIST MLP {'-'.join(map(str, SIZES))}, Adam {LR}, batch {BATCH}, float32, "
+    start_model(args.dropout).save(args.weights)
+    print(f"MNIST MLP {'-'.join(map(str, SIZES))}, dropout {args.dropout} after the first "
+          f"hidden layer, Adam {LR}, batch {BATCH}, float32, "
           f"{args.epochs} epochs, {args.threads} threads", flush=True)
     workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
     times = {name: [] for name in workers}
@@ -228,7 +246,7 @@ def main():
         "verigrad_worker_peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
         "torch_worker_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
         "peak_rss_mb": round(cli_rss, 1),
-        "epochs": args.epochs, "threads": args.threads,
+        "epochs": args.epochs, "threads": args.threads, "dropout": args.dropout,
         "numpy": np.__version__,
     }
     print()
