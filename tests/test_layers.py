@@ -119,6 +119,20 @@ def test_dropout_is_inverted_and_identity_at_evaluation():
     assert abs(A.mean() - 1.0) < 0.02
 
 
+@pytest.mark.parametrize("rate", [0.05, 0.5, 0.9, 1 - 1e-12])
+def test_dropout_drops_each_unit_with_probability_rate(rate):
+    """The mask is drawn from raw random bits; the keep rate must still be 1 − rate (within
+    4 standard errors of a binomial proportion) and the scale exactly 1/(1 − rate)."""
+    drop = vg.Dropout(rate)
+    drop.set_rng(np.random.default_rng(3))
+    X = np.ones((1001, 999), dtype=np.float32)
+    A = drop.forward(X, training=True)
+    assert A.dtype == np.float32 and A.shape == X.shape
+    kept = np.count_nonzero(A) / A.size
+    assert abs(kept - (1 - rate)) <= 4 * np.sqrt(rate * (1 - rate) / A.size) + 1e-9
+    np.testing.assert_array_equal(np.unique(A[A != 0]), np.float32(1 / (1 - rate)))
+
+
 def test_dropout_freeze_reuses_the_mask():
     drop = vg.Dropout(0.5)
     drop.set_rng(np.random.default_rng(1))
