@@ -85,7 +85,7 @@ def gemm_floor(np, m):
     rng = np.random.default_rng(0)
     W = [rng.standard_normal((n_out, n_in), dtype=np.float32)
          for n_in, n_out in zip(SIZES[:-1], SIZES[1:])]
-    X = np.asfortranarray(rng.random((SIZES[0], m), dtype=np.float32))
+    X = rng.random((m, SIZES[0]), dtype=np.float32).T  # column-contiguous, like MNIST's X
     start = time.perf_counter()
     for i in range(0, m, BATCH):
         A = [X[:, i:i + BATCH]]
