@@ -336,8 +336,8 @@ def test_kinks_in_a_learners_function_are_recognised_by_their_one_sided_slopes()
 class HalfDense(vg.Dense):
     """A Dense whose weight gradient is halved: a wrong custom layer."""
 
-    def backward(self, dZ, input_grad=True):
-        dA = super().backward(dZ, input_grad)
+    def backward(self, dZ):
+        dA = super().backward(dZ)
         self.grads["W"] *= 0.5
         return dA
 
@@ -474,8 +474,8 @@ def test_randomness_drawn_through_set_rng_is_frozen_other_randomness_is_reported
 
 def test_a_layer_that_updates_its_weights_in_backward_is_a_mutation():
     class SelfUpdating(vg.Dense):
-        def backward(self, dZ, input_grad=True):
-            dA = super().backward(dZ, input_grad)
+        def backward(self, dZ):
+            dA = super().backward(dZ)
             self.params["W"] -= 0.1 * self.grads["W"]
             return dA
 

@@ -246,7 +246,7 @@ def test_binary_probabilities_are_two_columns():
     clf.fit(X, yes)
     assert clf.n_outputs_ == 1 and clf.out_activation_ == "logistic"
     P = clf.predict_proba(X)
-    np.testing.assert_allclose(P[:, 1], vg.layers.sigmoid(clf.decision_function(X)), rtol=1e-6)
+    np.testing.assert_allclose(P[:, 1], vg.functional.sigmoid(clf.decision_function(X)), rtol=1e-6)
     np.testing.assert_allclose(P.sum(axis=1), 1, rtol=1e-6)
     np.testing.assert_array_equal(clf.predict(X), np.where(P[:, 1] > 0.5, "setosa", "other"))
     assert clf.score(X, yes) > 0.95

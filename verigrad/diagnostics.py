@@ -26,7 +26,8 @@ import warnings
 import numpy as np
 
 from .guard import TrainingDiverged, TrainingWarning
-from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh, sigmoid
+from .functional import sigmoid
+from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
 from .model import Callback
 from .validation import check_positive_int
 

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .layers import sigmoid, softmax
+from .functional import sigmoid, softmax
 
 _LOSS_TYPES = {}
 

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from .guard import Guard
-from .layers import (Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh,
-                     layer_from_config)
+from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers.base import layer_from_config
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, loss_from_config
 from .optim import Adam, Optimizer
-from .validation import check_inputs, check_positive_int, check_targets
+from .validation import check_inputs, check_positive_int, check_targets, describe_shape
 
 _FORMAT = "verigrad.Sequential"
 _EVAL_CHUNK = 8192
@@ -191,11 +191,14 @@ class Sequential:
             ``BinaryCrossEntropy``, ``MSE``); needed to train or evaluate.
     l2:     λ of the L2 penalty λ/(2m)·Σ‖W‖² (0 for none).
     dtype:  "float32" (default, fast) or "float64" (for gradient checks).
-    seed:   initial weights of the Dense layers built without their own seed, and the
+    seed:   initial weights of the layers built without their own seed, and the
             default randomness of ``fit``: the same seed builds the same model.
+    input_shape: the shape of one example, the example axis left out: (784,) for dense
+            batches (n, m), (1, 28, 28) for images (C, H, W, m). By default the first
+            layer that declares its ``input_shape`` (a Dense layer does) sets it.
     """
 
-    def __init__(self, layers, loss=None, l2=0.0, dtype="float32", seed=0):
+    def __init__(self, layers, loss=None, l2=0.0, dtype="float32", seed=0, input_shape=None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
@@ -210,28 +213,51 @@ class Sequential:
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.layers, self.loss, self.l2, self.seed = layers, loss, float(l2), seed
-        self.n_in, self.n_out = self._check_sizes()
-        self._first_trainable = next(i for i, layer in enumerate(layers) if layer.params)
+        self.input_shape, self.output_shape = self._check_shapes(input_shape)
+        self._first_trainable = next((i for i, layer in enumerate(layers) if layer.params),
+                                     len(layers))
+        for i, layer in enumerate(layers):
+            layer.needs_input_grad = i > self._first_trainable
         self._check_output_activation()
         init_seeds, run_seed = np.random.SeedSequence(seed).spawn(2)
         for layer, child in zip(layers, init_seeds.spawn(len(layers))):
-            if isinstance(layer, Dense) and layer.seed is None:
+            if layer.seed is None:
                 layer.initialize(np.random.default_rng(child))
         self._rng = np.random.default_rng(run_seed)
         self._cast(self.dtype)
         self.stop_training = False
 
-    def _check_sizes(self):
-        first = next((layer for layer in self.layers if isinstance(layer, Dense)), None)
-        if first is None:
-            raise ValueError("the model needs a Dense layer to know its input size")
-        n_in = n = first.n_in
+    def _check_shapes(self, input_shape):
+        """(input shape, output shape) of one example, checking that each layer accepts
+        the output of the one before it."""
+        if input_shape is None:
+            input_shape = next((layer.input_shape for layer in self.layers
+                                if layer.input_shape is not None), None)
+            if input_shape is None:
+                raise ValueError("the model cannot tell the shape of its input: pass "
+                                 "Sequential(..., input_shape=(C, H, W)) or the like, the "
+                                 "shape of one example without the example axis")
+        elif isinstance(input_shape, (int, np.integer)):
+            input_shape = (input_shape,)
+        input_shape = tuple(None if s is None else check_positive_int(s, "input_shape")
+                            for s in input_shape)
+        shape = input_shape
         for i, layer in enumerate(self.layers):
             try:
-                n = layer.output_size(n)
+                shape = tuple(layer.output_shape(shape))
             except ValueError as err:
                 raise ValueError(f"layer {i} ({layer!r}) does not fit: {err}") from None
-        return n_in, n
+        return input_shape, shape
+
+    @property
+    def n_in(self):
+        """Features per example of a dense input (the first entry of ``input_shape``)."""
+        return self.input_shape[0]
+
+    @property
+    def n_out(self):
+        """Outputs per example (rows of the logits)."""
+        return self.output_shape[0]
 
     def _check_output_activation(self):
         last = self.layers[-1]
@@ -244,7 +270,7 @@ class Sequential:
 
     def _cast(self, dtype):
         for layer in self.layers:
-            for store in (layer.params, layer.grads):
+            for store in (layer.params, layer.grads, layer.state):
                 for name, value in store.items():
                     if value.dtype != dtype:
                         store[name] = value.astype(dtype)
@@ -279,11 +305,7 @@ class Sequential:
         Stops at the first parameterised layer: nothing below it needs a gradient."""
         first = self._first_trainable
         for i in range(len(self.layers) - 1, first - 1, -1):
-            layer = self.layers[i]
-            if i == first and isinstance(layer, Dense):
-                layer.backward(dZ, input_grad=False)
-            else:
-                dZ = layer.backward(dZ)
+            dZ = self.layers[i].backward(dZ)
 
     def _l2_penalty(self, m):
         if not self.l2:
@@ -293,15 +315,16 @@ class Sequential:
 
     def _add_l2_grads(self, m):
         for layer in self.layers:
-            if isinstance(layer, Dense):
-                layer.grads["W"] += (self.l2 / m) * layer.params["W"]
+            for name, W in layer.params.items():
+                if name[0] == "W":
+                    layer.grads[name] += (self.l2 / m) * W
 
     def _grads(self):
         return OrderedDict(self._named(lambda layer: layer.grads))
 
     def _cost_and_backprop(self, X, Y, training):
         Z = self._forward(X, training)
-        m = X.shape[1]
+        m = X.shape[-1]
         cost = self.loss.forward(Z, Y) + self._l2_penalty(m)
         self._backward(self.loss.backward())
         if self.l2:
@@ -310,13 +333,13 @@ class Sequential:
 
     def forward(self, X, training=False):
         """Logits of the last layer for X (n_features, m). ``training=True`` turns dropout on."""
-        check_inputs(X, self.n_in, self.dtype)
+        self._check_inputs(X)
         return self._forward(X, training)
 
     def cost(self, X, Y, training=False):
         """J(X, Y): mean loss over the m columns plus the L2 penalty λ/(2m)·Σ‖W‖²."""
         self._check_data(X, Y)
-        return self.loss.forward(self._forward(X, training), Y) + self._l2_penalty(X.shape[1])
+        return self.loss.forward(self._forward(X, training), Y) + self._l2_penalty(X.shape[-1])
 
     def cost_and_grads(self, X, Y, training=False):
         """(J, grads): the cost and its gradient for every parameter, as an ordered dict named
@@ -338,22 +361,22 @@ class Sequential:
         return self.loss.predict(self._forward_chunks(X))
 
     def _forward_chunks(self, X):
-        check_inputs(X, self.n_in, self.dtype)
-        return np.concatenate([self._forward(X[:, i:i + _EVAL_CHUNK], False)
-                               for i in range(0, X.shape[1], _EVAL_CHUNK)] or
-                              [np.empty((self.n_out, 0), self.dtype)], axis=1)
+        self._check_inputs(X)
+        return np.concatenate([self._forward(X[..., i:i + _EVAL_CHUNK], False)
+                               for i in range(0, X.shape[-1], _EVAL_CHUNK)] or
+                              [np.empty((self.n_out, 0), self.dtype)], axis=-1)
 
     def evaluate(self, X, Y):
         """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
         self._check_data(X, Y)
-        m = X.shape[1]
+        m = X.shape[-1]
         total, correct = 0.0, 0.0
         for i in range(0, m, _EVAL_CHUNK):
-            Xc, Yc = X[:, i:i + _EVAL_CHUNK], Y[..., i:i + _EVAL_CHUNK]
+            Xc, Yc = X[..., i:i + _EVAL_CHUNK], Y[..., i:i + _EVAL_CHUNK]
             Z = self._forward(Xc, False)
-            total += self.loss.forward(Z, Yc) * Xc.shape[1]
+            total += self.loss.forward(Z, Yc) * Xc.shape[-1]
             if self.loss.classifier:
-                correct += self.loss.accuracy(Z, Yc) * Xc.shape[1]
+                correct += self.loss.accuracy(Z, Yc) * Xc.shape[-1]
         return {"cost": total / m + self._l2_penalty(m),
                 "accuracy": correct / m if self.loss.classifier else None}
 
@@ -364,8 +387,11 @@ class Sequential:
 
     def _check_data(self, X, Y, names=("X", "Y")):
         self._require_loss()
-        check_inputs(X, self.n_in, self.dtype, names[0])
-        check_targets(self.loss, Y, self.n_out, X.shape[1], names[1])
+        self._check_inputs(X, names[0])
+        check_targets(self.loss, Y, self.n_out, X.shape[-1], names[1])
+
+    def _check_inputs(self, X, name="X"):
+        check_inputs(X, self.input_shape, self.dtype, name, self.layers[0].input_kind)
 
     # ---- training ----------------------------------------------------------------------
 
@@ -392,7 +418,7 @@ class Sequential:
                 raise TypeError("validation_data must be a tuple (X_val, Y_val)")
             self._check_data(*validation_data, names=("validation_data[0]", "validation_data[1]"))
         epochs = check_positive_int(epochs, "epochs")
-        m = X.shape[1]
+        m = X.shape[-1]
         batch_size = min(check_positive_int(batch_size, "batch_size"), m)
         optimizer = Adam(1e-3) if optimizer is None else optimizer
         if not isinstance(optimizer, Optimizer):
@@ -429,7 +455,7 @@ class Sequential:
                         raise watch.diverged(Xb, step, cost)
                     optimizer.step(self.params, self._grads())
                 history.step_cost.append(cost)
-                k = Xb.shape[1]
+                k = Xb.shape[-1]
                 seen += k
                 cost_sum += cost * k
                 if self.loss.classifier:
@@ -477,13 +503,13 @@ class Sequential:
 
     def summary(self):
         """A table of the layers, their output sizes and parameter counts."""
-        rows, n, total = [], self.n_in, 0
+        rows, shape, total = [], self.input_shape, 0
         for i, layer in enumerate(self.layers):
-            n = layer.output_size(n)
+            shape = layer.output_shape(shape)
             count = sum(p.size for p in layer.params.values())
             total += count
-            rows.append(f"{i:>3}  {layer!r:<40} {n:>8}  {count:>10,}")
-        head = f"{'#':>3}  {'layer':<40} {'outputs':>8}  {'params':>10}"
+            rows.append(f"{i:>3}  {layer!r:<40} {describe_shape(shape):>16}  {count:>10,}")
+        head = f"{'#':>3}  {'layer':<40} {'outputs':>16}  {'params':>10}"
         return "\n".join([head, *rows, f"loss: {self.loss!r}   l2: {self.l2}   "
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
@@ -541,16 +567,16 @@ def load(path):
 
 
 def _batches(X, Y, order, batch_size):
-    """Mini-batches (X_b, Y_b) of X (n, m) and Y, taking the columns in ``order`` (None:
-    as they are). For a column-contiguous X, gathering rows of Xᵀ copies each example as one
-    block, and every X_b comes out column-contiguous."""
-    m = X.shape[1]
+    """Mini-batches (X_b, Y_b) of X (..., m) and Y, taking the examples in ``order`` (None:
+    as they are). For a column-contiguous (Fortran-order) X, gathering rows of Xᵀ copies
+    each example as one block, and every X_b comes out column-contiguous."""
+    m = X.shape[-1]
     for start in range(0, m, batch_size):
         if order is None:
-            yield X[:, start:start + batch_size], Y[..., start:start + batch_size]
+            yield X[..., start:start + batch_size], Y[..., start:start + batch_size]
             continue
         idx = order[start:start + batch_size]
-        yield (X.T[idx].T if X.flags.f_contiguous else X[:, idx]), Y[..., idx]
+        yield (X.T[idx].T if X.flags.f_contiguous else X[..., idx]), Y[..., idx]
 
 
 def _progress(total, desc, verbose):

@@ -3,19 +3,34 @@ actual shape or dtype. Nothing is converted silently: a wrong input is an error.
 import numpy as np
 
 
-def check_inputs(X, n_in, dtype, name="X"):
-    """X must be a finite (n_in, m) array of the model's dtype, one column per example."""
+def check_inputs(X, input_shape, dtype, name="X", kind="float"):
+    """X must be a finite array of shape (*input_shape, m) in the model's dtype (``kind``
+    "float"), or of integer indices (``kind`` "index"), one example per last-axis slice.
+    ``input_shape`` is one example's shape; None entries match any size."""
+    input_shape = tuple(input_shape)
+    want = describe_shape(input_shape)
     if not isinstance(X, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape (n_features, m), "
-                        f"got {type(X).__name__}")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D with shape (n_features, m) = ({n_in}, m), "
-                         f"got shape {X.shape}")
-    if X.shape[0] != n_in:
-        hint = (f"; it looks transposed: pass {name}.T (one column per example)"
-                if X.shape[1] == n_in else "")
-        raise ValueError(f"{name} has shape {X.shape}, but the first layer expects "
-                         f"({n_in}, m): {n_in} features in rows{hint}")
+        raise TypeError(f"{name} must be a NumPy array of shape {want}, got {type(X).__name__}")
+    if X.ndim != len(input_shape) + 1:
+        hint = ""
+        if X.ndim == len(input_shape) + 1 - 1 and len(input_shape) > 1:
+            hint = "; a single example still needs the example axis: add [..., None]"
+        raise ValueError(f"{name} must be {X.ndim and len(input_shape) + 1}-D with shape "
+                         f"{want}, got shape {X.shape}{hint}")
+    if not shape_fits(input_shape, X.shape[:-1]):
+        hint = ""
+        if len(input_shape) == 1 and X.shape[-1] == input_shape[0]:
+            hint = f"; it looks transposed: pass {name}.T (one column per example)"
+        elif shape_fits(input_shape, X.shape[1:]):
+            hint = (f"; it looks like examples come first: the example axis is last, pass "
+                    f"np.moveaxis({name}, 0, -1)")
+        raise ValueError(f"{name} has shape {X.shape}, but the first layer expects {want}, "
+                         f"the example axis last{hint}")
+    if kind == "index":
+        if X.dtype.kind not in "iu":
+            raise TypeError(f"{name} has dtype {X.dtype}, but the first layer takes integer "
+                            f"indices: pass {name}.astype(np.int64)")
+        return
     if X.dtype != dtype:
         raise TypeError(f"{name} has dtype {X.dtype}, but the model computes in {dtype}: pass "
                         f"{name}.astype(np.{dtype}) or build the model with dtype='{X.dtype}'"
@@ -29,9 +44,9 @@ def check_inputs(X, n_in, dtype, name="X"):
         return
     finite = np.isfinite(X)
     if not finite.all():
-        row, col = np.argwhere(~finite)[0]
-        raise ValueError(f"{name} contains NaN or inf (first at {name}[{row}, {col}] = "
-                         f"{X[row, col]}); clean or impute the data before training")
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(f"{name} contains NaN or inf (first at {name}{list(where)} = "
+                         f"{X[where]}); clean or impute the data before training")
 
 
 def check_targets(loss, Y, n_out, m, name="Y"):
@@ -51,3 +66,14 @@ def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def describe_shape(shape):
+    """(784,) -> '(784, m)'; (1, 28, 28) -> '(1, 28, 28, m)'; None dims print as '?'."""
+    return "(" + ", ".join("?" if s is None else str(s) for s in (*shape, "m")) + ")"
+
+
+def shape_fits(expected, actual):
+    """Whether the one-example shape ``actual`` matches ``expected`` (None matches any size)."""
+    return len(expected) == len(actual) and all(e is None or e == a
+                                                for e, a in zip(expected, actual))

@@ -1,0 +1,9 @@
+"""Layers: each concept one class, its backward beside its forward (see ``base`` for the
+contract every layer follows and the facts it declares)."""
+from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .base import Layer, layer_from_config
+from .dense import Dense
+from .dropout import Dropout
+
+__all__ = ["Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+           "layer_from_config"]

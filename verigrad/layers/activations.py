@@ -1,0 +1,109 @@
+"""Elementwise activations: A = g(Z), dZ = dA ⊙ g'(Z), and softmax.
+
+Each declares its facts (see ``verigrad.layers.base``): where its derivative has a kink,
+where it saturates and the range of Z where it still learns. The maths is in
+``verigrad.functional``.
+"""
+from .. import functional as F
+from .base import Layer
+
+
+class ReLU(Layer):
+    """A = max(0, Z);  dZ = dA · step(Z), where step(Z) = 1 if Z > 0 else 0.
+
+    At the kink Z = 0 the derivative is taken as 0 (as PyTorch does)."""
+
+    elementwise = True
+    kinks = (0.0,)
+    useful_limit = 1e3
+    zero_gradient_below = 0.0
+
+    def activation(self, Z):
+        return F.relu(Z)
+
+    def forward(self, Z, training=False):
+        self.Z = Z
+        return F.relu(Z)
+
+    def backward(self, dA):
+        return dA * (self.Z > 0)
+
+
+class LeakyReLU(Layer):
+    """A = Z if Z > 0 else alpha·Z;  dZ = dA · (1 if Z > 0 else alpha)."""
+
+    elementwise = True
+    kinks = (0.0,)
+    useful_limit = 1e3
+
+    def __init__(self, alpha=0.01):
+        super().__init__()
+        if not 0 <= alpha < 1:
+            raise ValueError(f"LeakyReLU alpha must be in [0, 1), got {alpha!r}")
+        self.alpha = float(alpha)
+
+    def activation(self, Z):
+        return F.leaky_relu(Z, self.alpha)
+
+    def forward(self, Z, training=False):
+        self.Z = Z
+        return F.leaky_relu(Z, self.alpha)
+
+    def backward(self, dA):
+        return dA * F.leaky_relu_derivative(self.Z, self.alpha).astype(dA.dtype, copy=False)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class Sigmoid(Layer):
+    """A = σ(Z);  dZ = dA · A · (1 − A)   (σ'(z) = σ(z)(1 − σ(z)), not σ(z)·σ(1 − z))."""
+
+    elementwise = True
+    #: σ'(4.6) is 1% of σ'(0); σ'(30) < 1e-13.
+    saturation_limit = 4.6
+    useful_limit = 30.0
+
+    def activation(self, Z):
+        return F.sigmoid(Z)
+
+    def forward(self, Z, training=False):
+        self.A = F.sigmoid(Z)
+        return self.A
+
+    def backward(self, dA):
+        return dA * F.sigmoid_derivative(self.A)
+
+
+class Tanh(Layer):
+    """A = tanh(Z);  dZ = dA · (1 − A²)."""
+
+    elementwise = True
+    #: tanh'(2.65) is 1% of tanh'(0); tanh'(30) < 1e-13.
+    saturation_limit = 2.65
+    useful_limit = 30.0
+
+    def activation(self, Z):
+        return F.tanh(Z)
+
+    def forward(self, Z, training=False):
+        self.A = F.tanh(Z)
+        return self.A
+
+    def backward(self, dA):
+        return dA * F.tanh_derivative(self.A)
+
+
+class Softmax(Layer):
+    """Softmax over the class axis (rows), for inference or for a custom loss.
+
+    For training, end the model with logits and use ``SoftmaxCrossEntropy``: it fuses the two
+    and its gradient is simply (A − Y)/m. This layer's own Jacobian-vector product is
+    dZ = A ⊙ (dA − Σ_rows(dA ⊙ A))."""
+
+    def forward(self, Z, training=False):
+        self.A = F.softmax(Z)
+        return self.A
+
+    def backward(self, dA):
+        return F.softmax_backward(dA, self.A)

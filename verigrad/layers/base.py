@@ -1,0 +1,124 @@
+"""The ``Layer`` contract every layer follows, built-in or written by a learner.
+
+Shapes keep the example axis last: a dense batch is (n, m), images (C, H, W, m), sequences
+(n_x, T, m). A layer's *shape* is the shape of one example, the batch axis left out:
+(n,), (C, H, W) or (n_x, T); ``None`` stands for a size the layer accepts at any value
+(the length T of a sequence, say).
+
+``forward(A_prev, training)`` returns the output and keeps what ``backward`` needs;
+``backward(dA)`` takes dJ/d(output), fills ``self.grads`` (same names and shapes as
+``self.params``) and returns dJ/d(input). A model sets ``needs_input_grad = False`` on its
+first parameterised layer, since nothing below it needs a gradient; a layer may then skip
+computing dJ/d(input) and return None.
+Backward never writes into the array it is given: a derivative computed in place on the
+caller's data is one of the classic backprop bugs.
+
+A layer also *declares its own facts*, so that the model, the NaN guard, the Monitor and
+gradcheck treat a learner's layer exactly like a built-in one (none of them tests a
+layer's class):
+
+    input_shape        the one-example shape the layer requires, or None (any shape that
+                       ``output_shape`` accepts); a model takes its input shape from it
+    input_kind         "float" (the default), or "index" for integer inputs (token ids)
+    elementwise        True for activations g applied entry by entry: A = g(Z), and
+                       ``activation(Z)`` computes g(Z) without touching the layer's cache
+    kinks              values of Z where g' jumps (ReLU: 0); a gradient check treats
+                       entries within its step of a kink as unreliable, not wrong
+    saturation_limit   |Z| beyond which g'(Z) is below 1% of its peak (sigmoid 4.6): the
+                       Monitor's "saturated" column
+    useful_limit       |Z| beyond which a pre-activation is outside g's useful range
+                       (sigmoid and tanh: 30, where g' < 1e-13): the guard's warning
+    zero_gradient_below  Z below which g' = 0 (ReLU: 0): a unit below it for every
+                       example is dead
+
+Parameters whose name starts with ``W`` are weights: the L2 penalty and the
+``np.random.rand`` check apply to them, not to biases or normalisation scales.
+Non-parameter arrays a layer keeps across calls (running statistics) live in
+``self.state``; they are saved with the model but get no gradient.
+"""
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+_LAYER_TYPES = {}
+
+
+class Layer(ABC):
+    """Base class of every layer; subclass it to write your own.
+
+    A subclass sets ``self.params`` (name -> array) and ``self.grads`` (name -> array of the
+    same shape, filled by ``backward``), and implements ``forward`` and ``backward``.
+    Override ``output_shape`` if the layer changes the shape of an example, ``get_config``
+    if its constructor takes arguments (so that ``save``/``load`` can rebuild it),
+    ``initialize`` if it draws initial weights (the model seeds it), and ``set_rng`` if it
+    draws random numbers while running (so that ``fit(seed=...)`` controls them).
+    """
+
+    input_shape = None
+    input_kind = "float"
+    elementwise = False
+    kinks = ()
+    saturation_limit = None
+    useful_limit = None
+    zero_gradient_below = None
+    #: a seed fixed at construction; layers without one are initialised from the model's
+    seed = None
+    #: False when nothing below the layer needs dJ/d(input) (set by the model)
+    needs_input_grad = True
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+        self.state = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _LAYER_TYPES[cls.__name__] = cls
+
+    @abstractmethod
+    def forward(self, A_prev, training=False):
+        """Output of the layer for the batch ``A_prev`` (example axis last)."""
+
+    @abstractmethod
+    def backward(self, dA):
+        """Given dJ/dA (the output's gradient), fill ``self.grads`` and return dJ/dA_prev
+        (or None when ``needs_input_grad`` is False)."""
+
+    def output_shape(self, input_shape):
+        """Shape of one output example for one input example of ``input_shape`` (a tuple,
+        batch axis left out); raise ValueError naming the expected and actual shape."""
+        return tuple(input_shape)
+
+    def activation(self, Z):
+        """g(Z) for an elementwise activation, without changing the layer's cache."""
+        raise TypeError(f"{type(self).__name__} is not an elementwise activation")
+
+    def kink_distance(self, A_prev):
+        """How far each input entry is from a point where the layer's derivative jumps
+        (inf where it is smooth), or None for a smooth layer. From ``kinks`` by default;
+        a layer whose kinks depend on several entries (a max over a window) overrides it."""
+        if not self.kinks:
+            return None
+        return np.min([np.abs(A_prev - k) for k in self.kinks], axis=0)
+
+    def initialize(self, rng):
+        """Draw the initial parameters from ``rng`` (layers with random initial weights)."""
+
+    def get_config(self):
+        """Constructor arguments, as JSON-serialisable values, that rebuild this layer."""
+        return {}
+
+    def set_rng(self, rng):
+        """Receive the ``numpy.random.Generator`` this layer draws from (stochastic layers)."""
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def layer_from_config(name, config):
+    """Rebuild a layer saved by ``Sequential.save`` from its class name and config."""
+    if name not in _LAYER_TYPES:
+        raise ValueError(f"unknown layer type {name!r}: import the module that defines it "
+                         f"before loading (known: {sorted(_LAYER_TYPES)})")
+    return _LAYER_TYPES[name](**config)

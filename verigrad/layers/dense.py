@@ -1,0 +1,74 @@
+"""The fully connected layer."""
+import numpy as np
+
+from ..validation import check_positive_int, describe_shape
+from .base import Layer
+
+
+class Dense(Layer):
+    """Fully connected layer: Z = W · A_prev + b.
+
+    W has shape (n_out, n_in) and b shape (n_out, 1). With dZ = dJ/dZ of shape (n_out, m):
+
+        dW = dZ · A_prevᵀ          (n_out, n_in)
+        db = Σ_columns dZ          (n_out, 1)    -- summed over the examples (axis=1)
+        dA_prev = Wᵀ · dZ          (n_in, m)
+
+    The 1/m of the mean cost is already inside dZ (the loss puts it there).
+
+    init: "he" (N(0, 2/n_in), for ReLU), "xavier" (N(0, 1/n_in), Glorot/LeCun-style for
+    tanh/sigmoid), "normal" (N(0, 0.01²), the course's ``randn * 0.01``) or "uniform"
+    (U(-1/√n_in, 1/√n_in)). Biases start at zero.
+
+    seed fixes the initial weights. Without it the initial weights come from the seed of the
+    ``Sequential`` the layer is placed in, so a whole model is reproducible from one number;
+    to set weights by hand, build the model first, then write into ``model.params``.
+    """
+
+    INITS = ("he", "xavier", "normal", "uniform")
+
+    def __init__(self, n_in, n_out, init="he", seed=None):
+        super().__init__()
+        n_in, n_out = check_positive_int(n_in, "Dense n_in"), check_positive_int(n_out, "Dense n_out")
+        if init not in self.INITS:
+            raise ValueError(f"Dense init must be one of {self.INITS}, got {init!r}")
+        self.n_in, self.n_out, self.init, self.seed = int(n_in), int(n_out), init, seed
+        self.input_shape = (self.n_in,)
+        # float64 on its own; a Sequential casts its layers to the model's dtype.
+        self.params = {"W": np.empty((self.n_out, self.n_in)), "b": np.zeros((self.n_out, 1))}
+        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
+        self.initialize(np.random.default_rng(seed))
+        self.A_prev = None
+
+    def initialize(self, rng):
+        """Draw W afresh from ``rng`` by the layer's init rule and zero b (in place)."""
+        W, n_in = self.params["W"], self.n_in
+        if self.init == "uniform":
+            limit = 1.0 / np.sqrt(n_in)
+            W[...] = rng.uniform(-limit, limit, size=W.shape)
+        else:
+            std = {"he": np.sqrt(2.0 / n_in), "xavier": np.sqrt(1.0 / n_in), "normal": 0.01}
+            W[...] = rng.standard_normal(W.shape) * std[self.init]
+        self.params["b"][...] = 0
+
+    def forward(self, A_prev, training=False):
+        self.A_prev = A_prev
+        Z = self.params["W"] @ A_prev
+        Z += self.params["b"]
+        return Z
+
+    def backward(self, dZ):
+        np.matmul(dZ, self.A_prev.T, out=self.grads["W"])
+        np.sum(dZ, axis=1, keepdims=True, out=self.grads["b"])
+        return self.params["W"].T @ dZ if self.needs_input_grad else None
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != self.input_shape:
+            given = (input_shape[0] if len(input_shape) == 1 else
+                     f"shape {describe_shape(input_shape)}: put a Flatten() before it")
+            raise ValueError(f"{self!r} expects n_in={self.n_in} rows of input, but the layer "
+                             f"before it gives {given}")
+        return (self.n_out,)
+
+    def get_config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
