@@ -16,7 +16,8 @@ from .embeddings import CBOW
 from .findings import Finding
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
 from .guard import TrainingDiverged, TrainingWarning
-from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (BatchNorm, BatchNorm2D, Dense, Dropout, GroupNorm, Layer, LayerNorm,
+                     LeakyReLU, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .model import Callback, History, Sequential, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Sequential", "mlp", "load", "History", "Callback",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+    "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Loss", "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",

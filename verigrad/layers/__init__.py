@@ -4,6 +4,7 @@ from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, layer_from_config
 from .dense import Dense
 from .dropout import Dropout
+from .normalization import BatchNorm, BatchNorm2D, GroupNorm, LayerNorm
 
 __all__ = ["Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
-           "layer_from_config"]
+           "BatchNorm", "BatchNorm2D", "GroupNorm", "LayerNorm", "layer_from_config"]

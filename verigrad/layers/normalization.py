@@ -1,0 +1,308 @@
+"""Normalization layers: batch norm (dense and spatial), group norm and layer norm.
+
+Each one standardises its input over a set R of axes and then scales and shifts it, with a
+learned γ and β per feature (dense input (n, m)) or per channel (images (C, H, W, m)):
+
+    μ = mean_R(x)     σ² = mean_R((x − μ)²)     x̂ = (x − μ) / √(σ² + ε)     y = γ·x̂ + β
+
+The layers differ only in R, the axes a statistic is taken over:
+
+    BatchNorm     (n, m)          over the m examples, one μ and σ² per feature
+    BatchNorm2D   (C, H, W, m)    over (H, W, m), one per channel
+    GroupNorm     (C, ..., m)     over the channels of a group and (H, W), one per example
+                                  and group
+    LayerNorm     (n, m)          over the n features, one per example (one group)
+
+Backward, with N entries in R and dx̂ = dy·γ (the "alt" form: the graph of μ and σ² folded
+into one expression):
+
+    dβ = Σ dy     dγ = Σ dy·x̂            (summed over every axis but the feature/channel one)
+    dx = (1/√(σ² + ε)) · (dx̂ − mean_R(dx̂) − x̂ · mean_R(dx̂·x̂))
+
+The two means are the paths through μ and through σ²: leave one out and the gradient is
+wrong. Batch statistics make each example's output depend on the whole batch, so a cost
+on one example has a gradient on all the others.
+"""
+import numpy as np
+
+from ..validation import check_positive_int, describe_shape
+from .base import Layer
+
+
+class _Normalization(Layer):
+    """Shared forward and backward; a subclass says which axes R the statistics run over
+    (``_grouped`` and ``_statistic_axes``) and which input shapes it takes."""
+
+    #: whether the layer keeps running statistics for evaluation (batch norm)
+    running = False
+
+    def __init__(self, n_features, eps, what):
+        super().__init__()
+        self.n_features = check_positive_int(n_features, f"{type(self).__name__} {what}")
+        if not (isinstance(eps, (int, float, np.floating)) and eps > 0):
+            raise ValueError(f"{type(self).__name__} eps must be a positive number, got {eps!r}")
+        self.eps = float(eps)
+        self.params = {"gamma": np.ones((self.n_features, 1)),
+                       "beta": np.zeros((self.n_features, 1))}
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self.A_prev = self.xhat = self.inv_std = None
+        self.batch_statistics = False
+
+    # ---- the axes ------------------------------------------------------------------------
+
+    def _grouped(self, X):
+        """X arranged so that every statistic is taken over ``_statistic_axes`` (a view)."""
+        return X
+
+    def _statistic_axes(self, ndim):
+        """The axes R of the grouped view (of ``ndim`` dimensions) a statistic runs over."""
+        raise NotImplementedError
+
+    def _per_feature(self, p, ndim):
+        """γ or β (n, 1) shaped to broadcast against an input of ``ndim`` dimensions."""
+        return p.reshape(self.n_features, *(1,) * (ndim - 1))
+
+    # ---- forward and backward ------------------------------------------------------------
+
+    def forward(self, X, training=False):
+        self._check_input(X)
+        Xg = self._grouped(X)
+        axes = self._statistic_axes(Xg.ndim)
+        self.batch_statistics = training or not self.running
+        if self.batch_statistics:
+            mean = Xg.mean(axis=axes, keepdims=True)
+            centred = Xg - mean
+            var = np.mean(np.square(centred), axis=axes, keepdims=True)
+            if training:
+                self._observe(mean, var, Xg.size // mean.size)
+        else:
+            mean = self._per_feature(self.state["running_mean"], Xg.ndim).astype(X.dtype,
+                                                                                 copy=False)
+            var = self._per_feature(self.state["running_var"], Xg.ndim).astype(X.dtype,
+                                                                               copy=False)
+            centred = Xg - mean
+        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(X.dtype, copy=False)
+        centred *= self.inv_std
+        self.A_prev, self.xhat = X, centred.reshape(X.shape)
+        Y = self.xhat * self._per_feature(self.params["gamma"], X.ndim)
+        Y += self._per_feature(self.params["beta"], X.ndim)
+        return Y
+
+    def backward(self, dY):
+        sums = tuple(range(1, dY.ndim))  # every axis but the feature/channel one
+        np.sum(dY, axis=sums, out=self.grads["beta"].reshape(-1))
+        np.sum(dY * self.xhat, axis=sums, out=self.grads["gamma"].reshape(-1))
+        if not self.needs_input_grad:
+            return None
+        dxhat = self._grouped(dY * self._per_feature(self.params["gamma"], dY.ndim))
+        if not self.batch_statistics:
+            # Running statistics are constants: only the path through x̂ = (x − μ)/σ remains.
+            return (dxhat * self.inv_std).reshape(dY.shape)
+        xhat = self._grouped(self.xhat)
+        axes = self._statistic_axes(xhat.ndim)
+        dX = xhat * -np.mean(dxhat * xhat, axis=axes, keepdims=True)
+        dX += dxhat
+        dX -= np.mean(dxhat, axis=axes, keepdims=True)
+        dX *= self.inv_std
+        return dX.reshape(dY.shape)
+
+    def _backward_by_graph(self, dY):
+        """dJ/dX by walking the computational graph of the forward pass one node at a time,
+        for a forward pass with batch statistics: the readable reference that ``backward``'s
+        folded expression is tested against. Returns (dX, dγ, dβ) without touching the cache.
+
+            μ = mean_R(x) → xc = x − μ → sq = xc² → σ² = mean_R(sq) → s = √(σ² + ε)
+            → r = 1/s → x̂ = xc·r → y = γ·x̂ + β
+        """
+        gamma = self._per_feature(self.params["gamma"], dY.ndim)
+        sums = tuple(range(1, dY.ndim))
+        x = self._grouped(self.A_prev)
+        axes = self._statistic_axes(x.ndim)
+        mu = np.mean(x, axis=axes, keepdims=True)
+        n = x.size // mu.size
+        xc = x - mu
+        sq = xc ** 2
+        var = np.mean(sq, axis=axes, keepdims=True)
+        s = np.sqrt(var + self.eps)
+        r = 1 / s
+        xhat = xc * r
+        # y = γ·x̂ + β
+        dbeta = np.sum(dY, axis=sums).reshape(-1, 1)
+        dgamma = np.sum(dY * xhat.reshape(dY.shape), axis=sums).reshape(-1, 1)
+        dxhat = self._grouped(dY * gamma)
+        # x̂ = xc·r: xc reaches x̂ directly, and through r
+        dxc = dxhat * r
+        dr = np.sum(dxhat * xc, axis=axes, keepdims=True)
+        # r = 1/s,  s = √(σ² + ε)
+        ds = -dr / s ** 2
+        dvar = ds / (2 * s)
+        # σ² = mean_R(sq),  sq = xc²
+        dsq = np.broadcast_to(dvar / n, x.shape)
+        dxc = dxc + 2 * xc * dsq
+        # xc = x − μ,  μ = mean_R(x)
+        dmu = -np.sum(dxc, axis=axes, keepdims=True)
+        dx = dxc + np.broadcast_to(dmu / n, x.shape)
+        return dx.reshape(dY.shape), dgamma, dbeta
+
+    def _observe(self, mean, var, n):
+        """Called in training with the batch statistics of ``n`` values each (a hook for
+        running statistics)."""
+
+    def _check_input(self, X):
+        """A clear error for input of the wrong rank or feature count."""
+        if not isinstance(X, np.ndarray):
+            raise TypeError(f"{self!r} takes a NumPy array, got {type(X).__name__}")
+        shape = X.shape[:-1]
+        try:
+            self.output_shape(shape)
+        except ValueError as err:
+            raise ValueError(f"{err} (input of shape {X.shape}, the example axis last)") from None
+
+
+class BatchNorm(_Normalization):
+    """Batch normalization of dense batches (n, m): each feature standardised over the m
+    examples of the batch, then y = γ·x̂ + β (γ, β of shape (n, 1)).
+
+    In training (``training=True``) the layer uses the batch's mean and variance and updates
+    the running statistics in ``self.state`` as ``torch.nn.BatchNorm1d`` does:
+
+        running_mean ← (1 − momentum)·running_mean + momentum·μ
+        running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (unbiased)
+
+    starting from 0 and 1. In evaluation (``training=False``: ``predict``, ``evaluate``) it
+    uses the running statistics, so a prediction does not depend on the rest of the batch.
+    Training needs at least 2 examples per batch (the variance of one value is 0).
+    """
+
+    running = True
+    _size_name = "n_features"
+
+    def __init__(self, n_features, momentum=0.1, eps=1e-5):
+        super().__init__(n_features, eps, self._size_name)
+        if not (isinstance(momentum, (int, float, np.floating)) and 0 <= momentum <= 1):
+            raise ValueError(f"{type(self).__name__} momentum must be a number in [0, 1], "
+                             f"got {momentum!r}")
+        self.momentum = float(momentum)
+        self.input_shape = self._expected_shape()
+        self.state = {"running_mean": np.zeros((self.n_features, 1)),
+                      "running_var": np.ones((self.n_features, 1))}
+
+    def _expected_shape(self):
+        return (self.n_features,)
+
+    def _statistic_axes(self, ndim):
+        return tuple(range(1, ndim))
+
+    def output_shape(self, input_shape):
+        expected = self._expected_shape()
+        input_shape = tuple(input_shape)
+        if len(input_shape) != len(expected) or input_shape[0] != self.n_features:
+            raise ValueError(f"{self!r} expects input of shape {describe_shape(expected)}, "
+                             f"got {describe_shape(input_shape)}{self._rank_hint(input_shape)}")
+        return input_shape
+
+    def _rank_hint(self, input_shape):
+        if len(input_shape) == 3:
+            return ": use BatchNorm2D for images (C, H, W, m)"
+        return ""
+
+    def _observe(self, mean, var, n):
+        """Running averages for evaluation, as PyTorch keeps them: r ← (1 − momentum)·r +
+        momentum·batch value, with the unbiased variance σ²·n/(n − 1) of the n values."""
+        if n < 2:
+            raise ValueError(self._single_value_message())
+        for name, batch in (("running_mean", mean), ("running_var", var * (n / (n - 1)))):
+            r = self.state[name]
+            r *= 1 - self.momentum
+            r += self.momentum * batch.reshape(r.shape)
+
+    def _single_value_message(self):
+        return (f"{self!r} got a batch of 1 example in training mode: the batch variance "
+                f"of a single value is 0, so x̂ = (x − μ)/√(0 + ε) = 0 for every input and "
+                f"the layer learns nothing. Train with batches of 2 or more examples (in "
+                f"fit, a last mini-batch of one example comes from m % batch_size == 1); "
+                f"single examples are fine in evaluation mode (training=False)")
+
+    def get_config(self):
+        return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}
+
+
+class BatchNorm2D(BatchNorm):
+    """Spatial batch normalization of images (C, H, W, m): each channel standardised over
+    its H·W·m values, y = γ·x̂ + β with γ, β of shape (C, 1). Running statistics as
+    ``torch.nn.BatchNorm2d`` (the unbiased variance uses n = H·W·m); see ``BatchNorm``."""
+
+    _size_name = "channels"
+
+    def __init__(self, channels, momentum=0.1, eps=1e-5):
+        super().__init__(channels, momentum, eps)
+
+    def _expected_shape(self):
+        return (self.n_features, None, None)
+
+    def _rank_hint(self, input_shape):
+        if len(input_shape) == 1:
+            return ": use BatchNorm for dense batches (n, m)"
+        return ""
+
+    def _single_value_message(self):
+        return (f"{self!r} got a single value per channel in training mode (one 1×1 image): "
+                f"the batch variance of one value is 0. Train with more examples per batch, "
+                f"or use evaluation mode (training=False)")
+
+    def get_config(self):
+        return {"channels": self.n_features, "momentum": self.momentum, "eps": self.eps}
+
+
+class GroupNorm(_Normalization):
+    """Group normalization: the C channels split into ``groups`` groups of C/groups; each
+    example is standardised over the channels of a group (and their H, W for images), then
+    y = γ·x̂ + β per channel (γ, β of shape (C, 1)). Takes dense (C, m) or images
+    (C, H, W, m). The statistics are per example, so training and evaluation compute the
+    same thing and there are no running statistics (as ``torch.nn.GroupNorm``).
+    """
+
+    def __init__(self, groups, channels, eps=1e-5):
+        super().__init__(channels, eps, "channels")
+        self.groups = check_positive_int(groups, f"{type(self).__name__} groups")
+        if self.n_features % self.groups:
+            raise ValueError(f"{type(self).__name__} channels ({self.n_features}) must be a "
+                             f"multiple of groups ({self.groups})")
+
+    def _grouped(self, X):
+        return X.reshape(self.groups, self.n_features // self.groups, *X.shape[1:])
+
+    def _statistic_axes(self, ndim):
+        return tuple(range(1, ndim - 1))  # all but the group and the example axis
+
+    def output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if not input_shape or input_shape[0] != self.n_features:
+            raise ValueError(f"{self!r} expects {self.n_features} channels first, shape "
+                             f"({self.n_features}, m) or ({self.n_features}, H, W, m), got "
+                             f"{describe_shape(input_shape)}")
+        return input_shape
+
+    def get_config(self):
+        return {"groups": self.groups, "channels": self.n_features, "eps": self.eps}
+
+
+class LayerNorm(GroupNorm):
+    """Layer normalization of dense batches (n, m): each example standardised over its own
+    n features, then y = γ·x̂ + β (γ, β of shape (n, 1)), as ``torch.nn.LayerNorm(n)``.
+    Group normalization with one group; the same in training and evaluation."""
+
+    def __init__(self, n_features, eps=1e-5):
+        super().__init__(1, n_features, eps)
+        self.input_shape = (self.n_features,)
+
+    def output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if input_shape != self.input_shape:
+            raise ValueError(f"{self!r} expects input of shape "
+                             f"{describe_shape(self.input_shape)}, got "
+                             f"{describe_shape(input_shape)}")
+        return input_shape
+
+    def get_config(self):
+        return {"n_features": self.n_features, "eps": self.eps}
