@@ -16,8 +16,9 @@ from .embeddings import CBOW
 from .findings import Finding
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
 from .guard import TrainingDiverged, TrainingWarning
-from .layers import (BatchNorm, BatchNorm2D, Dense, Dropout, GroupNorm, Layer, LayerNorm,
-                     LeakyReLU, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (AvgPool2D, BatchNorm, BatchNorm2D, Conv2D, Dense, Dropout, Flatten,
+                     GlobalAvgPool2D, GroupNorm, Layer, LayerNorm, LeakyReLU, MaxPool2D, ReLU,
+                     Sigmoid, Softmax, Tanh)
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .model import Callback, History, Sequential, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
@@ -28,6 +29,7 @@ __all__ = [
     "Sequential", "mlp", "load", "History", "Callback",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
     "Loss", "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",

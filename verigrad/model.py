@@ -493,7 +493,7 @@ class Sequential:
                 "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
                 "loss": None if self.loss is None else
                 {"type": type(self.loss).__name__, "config": self.loss.get_config()},
-                "l2": self.l2, "dtype": self.dtype.name}
+                "l2": self.l2, "dtype": self.dtype.name, "input_shape": list(self.input_shape)}
 
     def save(self, path):
         """Write the weights and a JSON description of the architecture to one ``.npz`` file
@@ -560,7 +560,8 @@ def load(path):
         layers = [layer_from_config(l["type"], l["config"]) for l in config["layers"]]
         loss = None if config["loss"] is None else loss_from_config(config["loss"]["type"],
                                                                     config["loss"]["config"])
-        model = Sequential(layers, loss=loss, l2=config["l2"], dtype=config["dtype"])
+        model = Sequential(layers, loss=loss, l2=config["l2"], dtype=config["dtype"],
+                           input_shape=config.get("input_shape"))
         for name in model.params:
             model.params[name] = data[name]
     return model

@@ -2,9 +2,14 @@
 contract every layer follows and the facts it declares)."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, layer_from_config
+from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .normalization import BatchNorm, BatchNorm2D, GroupNorm, LayerNorm
+from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .shape import Flatten
 
 __all__ = ["Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
-           "BatchNorm", "BatchNorm2D", "GroupNorm", "LayerNorm", "layer_from_config"]
+           "BatchNorm", "BatchNorm2D", "GroupNorm", "LayerNorm",
+           "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
+           "layer_from_config"]

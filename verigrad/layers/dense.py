@@ -3,6 +3,7 @@ import numpy as np
 
 from ..validation import check_positive_int, describe_shape
 from .base import Layer
+from .init import INITS, check_init, draw_weights
 
 
 class Dense(Layer):
@@ -25,14 +26,13 @@ class Dense(Layer):
     to set weights by hand, build the model first, then write into ``model.params``.
     """
 
-    INITS = ("he", "xavier", "normal", "uniform")
+    INITS = INITS
 
     def __init__(self, n_in, n_out, init="he", seed=None):
         super().__init__()
         n_in, n_out = check_positive_int(n_in, "Dense n_in"), check_positive_int(n_out, "Dense n_out")
-        if init not in self.INITS:
-            raise ValueError(f"Dense init must be one of {self.INITS}, got {init!r}")
-        self.n_in, self.n_out, self.init, self.seed = int(n_in), int(n_out), init, seed
+        self.n_in, self.n_out, self.seed = int(n_in), int(n_out), seed
+        self.init = check_init(init, "Dense")
         self.input_shape = (self.n_in,)
         # float64 on its own; a Sequential casts its layers to the model's dtype.
         self.params = {"W": np.empty((self.n_out, self.n_in)), "b": np.zeros((self.n_out, 1))}
@@ -42,13 +42,7 @@ class Dense(Layer):
 
     def initialize(self, rng):
         """Draw W afresh from ``rng`` by the layer's init rule and zero b (in place)."""
-        W, n_in = self.params["W"], self.n_in
-        if self.init == "uniform":
-            limit = 1.0 / np.sqrt(n_in)
-            W[...] = rng.uniform(-limit, limit, size=W.shape)
-        else:
-            std = {"he": np.sqrt(2.0 / n_in), "xavier": np.sqrt(1.0 / n_in), "normal": 0.01}
-            W[...] = rng.standard_normal(W.shape) * std[self.init]
+        draw_weights(self.params["W"], self.n_in, self.init, rng)
         self.params["b"][...] = 0
 
     def forward(self, A_prev, training=False):

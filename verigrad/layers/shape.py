@@ -1,0 +1,28 @@
+"""Layers that only rearrange entries."""
+import math
+
+from ..validation import describe_shape
+from .base import Layer
+
+
+class Flatten(Layer):
+    """Each example's entries in one column: A_prev (C, H, W, m) -> A (C·H·W, m).
+
+    A reshape, in row-major order: row c·H·W + i·W + j of A holds A_prev[c, i, j, :], the
+    order of PyTorch's ``flatten`` of an (m, C, H, W) batch, so the first Dense layer's
+    weights carry over between the two. Backward reshapes dA back. Any rank works:
+    (n_x, T, m) becomes (n_x·T, m)."""
+
+    def forward(self, A_prev, training=False):
+        self.A_shape = A_prev.shape
+        return A_prev.reshape(-1, A_prev.shape[-1])
+
+    def backward(self, dA):
+        return dA.reshape(self.A_shape)
+
+    def output_shape(self, input_shape):
+        if any(size is None for size in input_shape):
+            raise ValueError(f"{self!r} needs every size of its input to be known, got "
+                             f"{describe_shape(input_shape)}: pass the image size, "
+                             f"Sequential(..., input_shape=(C, H, W))")
+        return (math.prod(input_shape),)
