@@ -16,10 +16,10 @@ from .embeddings import CBOW
 from .findings import Finding
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
 from .guard import TrainingDiverged, TrainingWarning
-from .layers import (AvgPool2D, BatchNorm, BatchNorm2D, Conv2D, Dense, Dropout, Flatten,
-                     GlobalAvgPool2D, GroupNorm, Layer, LayerNorm, LeakyReLU, MaxPool2D, ReLU,
-                     Sigmoid, Softmax, Tanh)
-from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from .layers import (GRU, LSTM, RNN, AvgPool2D, BatchNorm, BatchNorm2D, Conv2D, Dense, Dropout,
+                     Embedding, Flatten, GlobalAvgPool2D, GroupNorm, Layer, LayerNorm, LeakyReLU,
+                     MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
+from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
 from .model import Callback, History, Sequential, load, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
 
@@ -30,7 +30,8 @@ __all__ = [
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
-    "Loss", "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
+    "Embedding", "RNN", "LSTM", "GRU",
+    "Loss", "SoftmaxCrossEntropy", "SequenceSoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
     "TrainingDiverged", "TrainingWarning", "CBOW",

@@ -78,7 +78,7 @@ class Guard:
         """Look for precursors on (up to 256 columns of) the batch X before the step runs;
         each kind of warning is issued once per layer and ``fit`` call. Parameters that are
         not finite before the first step are an error."""
-        X = X[:, :_SAMPLE]
+        X = X[..., :_SAMPLE]
         bad = self._nonfinite_parameter() if step == 1 else None
         if bad is not None:
             raise ValueError(f"{bad} of {layer_name(self.model, self._layer_of(bad))} holds NaN "
@@ -99,6 +99,8 @@ class Guard:
                 warnings.warn(message, TrainingWarning, stacklevel=3)
 
     def _inputs(self, X):
+        if self.model.layers[0].input_kind == "index":  # token ids have no scale to check
+            return
         rms = float(np.sqrt(np.mean(np.square(X, dtype=np.float64))))
         if rms > INPUT_RMS_LIMIT:
             self.findings.add("inputs")

@@ -201,3 +201,62 @@ class MSE(Loss):
         if Y.ndim == 1 and n_out == 1:
             Y = Y.reshape(1, m) if Y.shape == (m,) else Y
         _check_float_targets(Y, (n_out, m), name)
+
+
+class SequenceSoftmaxCrossEntropy(Loss):
+    """Softmax cross-entropy at every time step of a sequence: logits Z (n_classes, T, m),
+    integer labels Y (T, m), one per step and example.
+
+        J = −(1/N) Σ_(t, j) mask[t, j] · log softmax(Z[:, t, j])[Y[t, j]],   N = Σ mask
+
+    the mean over the N counted (time step, example) pairs: the loss per token (per character
+    for a character model), as PyTorch's ``cross_entropy`` with ``ignore_index`` takes it.
+    CS231n's temporal softmax loss sums over time and divides by m instead: it equals
+    J·N/m. dJ/dZ = mask ⊙ (P − one_hot(Y))/N, zero at the padding.
+
+    Padding: a label of −1 marks a position that is not counted (the mask is Y ≥ 0), or pass
+    ``mask`` (T, m) to ``forward``. A batch with nothing to count costs 0, gradient 0."""
+
+    PAD = -1
+
+    def forward(self, Z, Y, mask=None):
+        mask = Y != self.PAD if mask is None else np.asarray(mask, dtype=bool)
+        if mask.shape != Y.shape:
+            raise ValueError(f"mask has shape {mask.shape}, expected the labels' {Y.shape}")
+        shifted = Z - Z.max(axis=0, keepdims=True)
+        E = np.exp(shifted)
+        total = E.sum(axis=0, keepdims=True)
+        self.P, self.Y, self.mask = E / total, np.where(mask, Y, 0), mask
+        self.N = int(np.count_nonzero(mask))
+        picked = np.take_along_axis(shifted, self.Y[None], axis=0)[0]
+        log_loss = np.log(total[0]) - picked
+        return float(np.sum(log_loss, where=mask)) / max(self.N, 1)
+
+    def backward(self):
+        dZ = self.P.copy()
+        np.put_along_axis(dZ, self.Y[None], np.take_along_axis(dZ, self.Y[None], axis=0) - 1,
+                          axis=0)
+        dZ *= self.mask / max(self.N, 1)
+        return dZ
+
+    def output(self, Z):
+        return softmax(Z)
+
+    def predict(self, Z):
+        return Z.argmax(axis=0)
+
+    def accuracy(self, Z, Y):
+        counted = Y != self.PAD
+        return _fraction_equal(self.predict(Z)[counted], Y[counted])
+
+    def check_targets(self, Y, n_out, m, name="Y"):
+        if Y.ndim != 2:
+            raise ValueError(f"{name} must hold one integer label per time step and example, "
+                             f"shape (T, m), got shape {Y.shape}")
+        if Y.dtype.kind not in "iu":
+            raise TypeError(f"{name} has dtype {Y.dtype}; sequence labels must be integers "
+                            f"(T, m) in [0, {n_out - 1}], −1 for padding")
+        if Y.size and (Y.min() < self.PAD or Y.max() >= n_out):
+            raise ValueError(f"{name} holds labels from {Y.min()} to {Y.max()}, but the model "
+                             f"has {n_out} outputs: labels must lie in [0, {n_out - 1}] (−1 "
+                             f"marks padding)")

@@ -5,11 +5,13 @@ from .base import Layer, layer_from_config
 from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .normalization import BatchNorm, BatchNorm2D, GroupNorm, LayerNorm
 from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .recurrent import GRU, LSTM, RNN
 from .shape import Flatten
 
 __all__ = ["Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
            "BatchNorm", "BatchNorm2D", "GroupNorm", "LayerNorm",
            "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
-           "layer_from_config"]
+           "Embedding", "RNN", "LSTM", "GRU", "layer_from_config"]

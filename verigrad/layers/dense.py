@@ -17,6 +17,10 @@ class Dense(Layer):
 
     The 1/m of the mean cost is already inside dZ (the loss puts it there).
 
+    On a sequence (n_in, T, m) the layer acts on every time step with the same W and b
+    (a "time-distributed" Dense): the T·m columns are one batch, Z is (n_out, T, m), and the
+    sums above run over the time steps as well as the examples.
+
     init: "he" (N(0, 2/n_in), for ReLU), "xavier" (N(0, 1/n_in), Glorot/LeCun-style for
     tanh/sigmoid), "normal" (N(0, 0.01²), the course's ``randn * 0.01``) or "uniform"
     (U(-1/√n_in, 1/√n_in)). Biases start at zero.
@@ -46,17 +50,23 @@ class Dense(Layer):
         self.params["b"][...] = 0
 
     def forward(self, A_prev, training=False):
-        self.A_prev = A_prev
-        Z = self.params["W"] @ A_prev
+        self.A_prev = A_prev.reshape(self.n_in, -1)  # sequences: time steps join the columns
+        Z = self.params["W"] @ self.A_prev
         Z += self.params["b"]
-        return Z
+        return Z.reshape(self.n_out, *A_prev.shape[1:])
 
     def backward(self, dZ):
+        shape = dZ.shape[1:]
+        dZ = dZ.reshape(self.n_out, -1)
         np.matmul(dZ, self.A_prev.T, out=self.grads["W"])
         np.sum(dZ, axis=1, keepdims=True, out=self.grads["b"])
-        return self.params["W"].T @ dZ if self.needs_input_grad else None
+        if not self.needs_input_grad:
+            return None
+        return (self.params["W"].T @ dZ).reshape(self.n_in, *shape)
 
     def output_shape(self, input_shape):
+        if len(input_shape) == 2 and input_shape[0] == self.n_in:  # a sequence (n_in, T)
+            return (self.n_out, input_shape[1])
         if tuple(input_shape) != self.input_shape:
             given = (input_shape[0] if len(input_shape) == 1 else
                      f"shape {describe_shape(input_shape)}: put a Flatten() before it")

@@ -1,0 +1,86 @@
+"""Word (or character) embeddings: integer token ids to vectors."""
+import numpy as np
+
+from ..validation import check_positive_int
+from .base import Layer
+
+
+class Embedding(Layer):
+    """Looks up the column of W for each token id: ids (T, m) → vectors (n, T, m).
+
+    W has shape (n, vocab_size), the course's embedding matrix E: column j is the vector of
+    token j, so e_j = W·o_j for the one-hot o_j, and the lookup W[:, ids] is that product
+    without the one-hots. Backward, for dA = dJ/d(output) (n, T, m):
+
+        dW[:, j] = Σ over the positions (t, example) holding token j of dA[:, t, example]
+
+    A token that occurs several times in the batch collects the sum of all its gradients;
+    ``np.add.at`` accumulates repeated indices (plain ``dW[:, ids] += dA`` would keep only one
+    of them). The ids have no gradient, so backward returns None.
+
+    Takes token ids of any integer dtype in [0, vocab_size). init: "normal" draws N(0, 1) as
+    PyTorch does, "uniform" U(−0.05, 0.05). In a model W is named ``W`` + the layer's number
+    and, like every weight, gets the L2 penalty.
+    """
+
+    INITS = ("normal", "uniform")
+    input_kind = "index"
+
+    def __init__(self, vocab_size, n, init="normal", seed=None):
+        super().__init__()
+        self.vocab_size = check_positive_int(vocab_size, "Embedding vocab_size")
+        self.n = check_positive_int(n, "Embedding n")
+        if init not in self.INITS:
+            raise ValueError(f"Embedding init must be one of {self.INITS}, got {init!r}")
+        self.init, self.seed = init, seed
+        self.input_shape = (None,)
+        self.params = {"W": np.empty((self.n, self.vocab_size))}
+        self.grads = {"W": np.zeros_like(self.params["W"])}
+        self.initialize(np.random.default_rng(seed))
+        self.ids = None
+
+    def initialize(self, rng):
+        W = self.params["W"]
+        W[...] = (rng.standard_normal(W.shape) if self.init == "normal" else
+                  rng.uniform(-0.05, 0.05, size=W.shape))
+
+    def forward(self, A_prev, training=False):
+        self.ids = self._check_ids(A_prev)
+        return self.params["W"][:, self.ids]
+
+    def backward(self, dA):
+        dW = self.grads["W"]
+        dW[...] = 0
+        # dWᵀ[j] += dAᵀ[k] for every position k holding token j, repeats accumulated
+        np.add.at(dW.T, self.ids.reshape(-1), dA.reshape(self.n, -1).T)
+        return None
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(f"{self!r} takes token ids (T, m), one sequence per column; the "
+                             f"input has one-example shape {tuple(input_shape)}")
+        return (self.n, input_shape[0])
+
+    def get_config(self):
+        return {"vocab_size": self.vocab_size, "n": self.n, "init": self.init}
+
+    def _check_ids(self, ids):
+        if not isinstance(ids, np.ndarray):
+            raise TypeError(f"Embedding input must be a NumPy array of token ids (T, m), got "
+                            f"{type(ids).__name__}")
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"Embedding input has dtype {ids.dtype}; it takes integer token ids "
+                            f"(T, m): pass ids.astype(np.int64)")
+        if ids.ndim != 2:
+            raise ValueError(f"Embedding input must be token ids of shape (T, m), one sequence "
+                             f"per column, got shape {ids.shape}")
+        if ids.shape[0] == 0:
+            raise ValueError(f"Embedding input has T = 0 time steps (shape {ids.shape}); a "
+                             f"sequence needs at least one token")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            bad = ids.max() if ids.max() >= self.vocab_size else ids.min()
+            where = tuple(int(i) for i in np.argwhere(ids == bad)[0])
+            raise IndexError(f"Embedding input holds token id {bad} at {list(where)}, outside "
+                             f"the vocabulary [0, {self.vocab_size - 1}] (vocab_size="
+                             f"{self.vocab_size})")
+        return ids
