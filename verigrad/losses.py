@@ -203,7 +203,7 @@ class MSE(Loss):
         _check_float_targets(Y, (n_out, m), name)
 
 
-class SequenceSoftmaxCrossEntropy(Loss):
+class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
     """Softmax cross-entropy at every time step of a sequence: logits Z (n_classes, T, m),
     integer labels Y (T, m), one per step and example.
 
@@ -215,7 +215,8 @@ class SequenceSoftmaxCrossEntropy(Loss):
     J·N/m. dJ/dZ = mask ⊙ (P − one_hot(Y))/N, zero at the padding.
 
     Padding: a label of −1 marks a position that is not counted (the mask is Y ≥ 0), or pass
-    ``mask`` (T, m) to ``forward``. A batch with nothing to count costs 0, gradient 0."""
+    ``mask`` (T, m) to ``forward``. A batch with nothing to count costs 0, gradient 0.
+    Outputs and predictions are the softmax's, at every step: (n_classes, T, m), (T, m)."""
 
     PAD = -1
 
@@ -238,12 +239,6 @@ class SequenceSoftmaxCrossEntropy(Loss):
                           axis=0)
         dZ *= self.mask / max(self.N, 1)
         return dZ
-
-    def output(self, Z):
-        return softmax(Z)
-
-    def predict(self, Z):
-        return Z.argmax(axis=0)
 
     def accuracy(self, Z, Y):
         counted = Y != self.PAD
