@@ -1,7 +1,7 @@
 """verigrad's CBOW against gensim's Word2Vec(sg=0): speed and embedding quality.
 
 Both read each corpus as a stream of lines (the Gutenberg corpus straight from its gzip
-file), split by ``verigrad.text.simple_tokenize`` (lower-cased runs of letters), with
+file), split by ``verigrad.course.tokenize.simple_tokenize`` (lower-cased runs of letters), with
 the same vector_size, window, negative, min_count, sample, epochs and 2 threads.
 
 Effective words are the words actually trained (after dropping rare words and
@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from verigrad.embeddings import CBOW  # noqa: E402
-from verigrad.text import simple_tokenize  # noqa: E402
+from verigrad.course.tokenize import simple_tokenize  # noqa: E402
+from verigrad.word2vec import CBOW  # noqa: E402
 
 TEXT = REPO.parent / "shared" / "data" / "text"
 CORPORA = {

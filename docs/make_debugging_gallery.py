@@ -13,9 +13,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the gallery's cases are tests
 
-from verigrad import findings  # noqa: E402
-from verigrad.gallery import CASES, CORRECT, load_batch  # noqa: E402
+from gallery import CASES, CORRECT, load_batch  # noqa: E402
+
+from verigrad.gradcheck import findings  # noqa: E402
 
 INTRO = """# Debugging backprop with verigrad
 

@@ -6,22 +6,28 @@
     model.fit(X, Y, epochs=10, batch_size=128)          # X: (n_features, m), one column each
     print(vg.gradcheck(model, X[:, :64], Y[:64]))       # which gradient is wrong, and why
 
-Modules: layers, losses, optim, model (Sequential, History), gradcheck and findings,
-diagnostics and guard, data (MNIST, toy problems, leakage), cbow (the course's CBOW
-functions) and embeddings (the CBOW trainer); verigrad.sklearn and verigrad.plots load
-their optional extras on import.
+The parts: ``layers``, ``losses``, ``optim``, ``model`` (Sequential, mlp), ``train`` (the
+loop behind ``fit``, Callback, History), ``io`` (save and load), ``gradcheck`` (the check
+and the backprop debugger), ``diagnostics`` (the guard, Monitor, curves, metrics, leakage),
+``data`` (MNIST, toy problems), ``course`` (the NLP course's CBOW functions and tokenizer)
+and ``word2vec`` (the CBOW trainer for real corpora). ``verigrad.sklearn`` and
+``verigrad.plots`` load their optional extras on import.
 """
-from . import cbow, data, diagnostics, findings
-from .embeddings import CBOW
-from .findings import Finding
+from . import course, data, diagnostics, word2vec
+from .course import cbow as cbow
+from .diagnostics import TrainingDiverged, TrainingWarning
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
-from .guard import TrainingDiverged, TrainingWarning
+from .gradcheck import findings as findings
+from .gradcheck.findings import Finding
+from .io import load
 from .layers import (GRU, LSTM, RNN, AvgPool2D, BatchNorm, BatchNorm2D, Conv2D, Dense, Dropout,
                      Embedding, Flatten, GlobalAvgPool2D, GroupNorm, Layer, LayerNorm, LeakyReLU,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
-from .model import Callback, History, Sequential, load, mlp
+from .model import Sequential, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
+from .train import Callback, History
+from .word2vec import CBOW
 
 __version__ = "0.1.0"
 
@@ -35,5 +41,5 @@ __all__ = [
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
     "TrainingDiverged", "TrainingWarning", "CBOW",
-    "data", "diagnostics", "findings", "cbow",
+    "data", "diagnostics", "course", "word2vec",
 ]

@@ -10,8 +10,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from .functional import sigmoid, softmax
-
-_LOSS_TYPES = {}
+from .io import _LOSS_TYPES
 
 
 class Loss(ABC):
@@ -55,12 +54,6 @@ class Loss(ABC):
 
     def __repr__(self):
         return f"{type(self).__name__}()"
-
-
-def loss_from_config(name, config):
-    if name not in _LOSS_TYPES:
-        raise ValueError(f"unknown loss {name!r} (known: {sorted(_LOSS_TYPES)})")
-    return _LOSS_TYPES[name](**config)
 
 
 def _fraction_equal(predicted, Y):

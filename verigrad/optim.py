@@ -10,11 +10,12 @@ backend: the NumPy code below is the reference. With numba installed
 compiled pass over each array instead of one NumPy pass per operation ("auto", the
 default, uses numba when it is installed; "numpy" or "numba" force one).
 """
-import functools
 import math
 from abc import ABC, abstractmethod
 
 import numpy as np
+
+from ._backend import BACKENDS, load_kernels
 
 
 class StepDecay:
@@ -64,24 +65,6 @@ class CosineDecay:
         return f"CosineDecay(total_epochs={self.total_epochs}, min_factor={self.min_factor})"
 
 
-BACKENDS = ("auto", "numba", "numpy")
-
-
-@functools.lru_cache(maxsize=None)
-def _load_kernels(backend):
-    """The numba kernels module, or None for the NumPy reference (imported once, on first
-    use: numba does not load with verigrad)."""
-    if backend == "numpy":
-        return None
-    try:
-        from . import _optim_kernels
-    except ImportError:
-        if backend == "numba":
-            raise ImportError("backend='numba' needs numba: pip install 'verigrad[fast]'") from None
-        return None
-    return _optim_kernels
-
-
 class Optimizer(ABC):
     """Common part: learning rate (with an optional per-epoch schedule), clipping, backend.
 
@@ -107,7 +90,7 @@ class Optimizer(ABC):
     def kernels(self, *arrays):
         """The compiled kernels if the backend allows them and every array is contiguous,
         else None."""
-        kernels = _load_kernels(self.backend)
+        kernels = load_kernels("_optim_kernels", self.backend)
         if kernels is None or not all(a.flags.c_contiguous for a in arrays):
             return None
         return kernels

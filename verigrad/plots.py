@@ -166,7 +166,7 @@ def plot_diagnostics(monitor, path, title=None):
     plt = require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    from .diagnostics import UPDATE_RATIO_RANGE
+    from .diagnostics.monitor import UPDATE_RATIO_RANGE
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), layout="constrained")
     colors = plt.get_cmap("tab10").colors
     layers = list(dict.fromkeys(r["layer"] for r in monitor.records))

@@ -39,8 +39,9 @@ except ImportError as err:
 
 from .layers import Dense
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
-from .model import Callback, mlp
+from .model import mlp
 from .optim import SGD, Adam
+from .train import Callback
 from .validation import check_positive_int
 
 # Hidden activation by scikit-learn's name (plus leaky_relu); None: no activation layer.

@@ -1,6 +1,7 @@
-"""Data sets: MNIST and Fashion-MNIST readers (no download unless asked), 2-D toy problems,
-and a check for examples shared between a training and a test set."""
-from .leakage import LeakageReport, check_leakage
+"""Data sets: MNIST and Fashion-MNIST readers (no download unless asked) and 2-D toy
+problems. ``check_leakage`` (examples shared between a training and a test set) lives in
+``verigrad.diagnostics`` and is offered here too, beside the data it checks."""
+from ..diagnostics.leakage import LeakageReport, check_leakage
 from .mnist import FASHION_CLASSES, load_fashion_mnist, load_mnist, read_idx
 from .toy import make_blobs, make_circles, make_moons, make_spirals
 

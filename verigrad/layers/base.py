@@ -40,7 +40,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-_LAYER_TYPES = {}
+from ..io import _LAYER_TYPES
 
 
 class Layer(ABC):
@@ -115,10 +115,3 @@ class Layer(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-
-def layer_from_config(name, config):
-    """Rebuild a layer saved by ``Sequential.save`` from its class name and config."""
-    if name not in _LAYER_TYPES:
-        raise ValueError(f"unknown layer type {name!r}: import the module that defines it "
-                         f"before loading (known: {sorted(_LAYER_TYPES)})")
-    return _LAYER_TYPES[name](**config)

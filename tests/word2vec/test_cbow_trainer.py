@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad import embeddings
 from verigrad.cli import main
-from verigrad.embeddings import CBOW, WordVectors, negative_sampling_gradients
+from verigrad.course.tokenize import simple_tokenize
+from verigrad.word2vec import CBOW, WordVectors, negative_sampling_gradients
+from verigrad.word2vec.corpus import _EncodedCorpus
+from verigrad.word2vec.sampling import _alias_table
+from verigrad.word2vec.trainers import _NumpySoftmax
 
 
 def dense(shape, rows, values):
@@ -49,7 +52,7 @@ def test_negative_sampling_gradient_passes_check_backprop():
 
 
 def test_numba_kernel_takes_the_verified_gradient_steps():
-    kernels = pytest.importorskip("verigrad._cbow_kernels")
+    kernels = pytest.importorskip("verigrad.word2vec._kernels")
     rng = np.random.default_rng(1)
     V, N, alpha, noise_row = 6, 5, 0.1, 4
     w_in = rng.normal(size=(V, N)).astype(np.float32)
@@ -79,14 +82,14 @@ def test_numba_kernel_takes_the_verified_gradient_steps():
 
 
 def test_softmax_trainer_steps_along_the_course_back_prop(tmp_path):
-    from verigrad import cbow
+    from verigrad.course import cbow
     sentence = ["a", "b", "c", "a", "d", "b", "a"]
     # window 1 never shrinks and sample=0 keeps every word: the batch is known.
     model = CBOW(vector_size=3, window=1, loss="softmax", sample=0, min_count=1,
                  batch_size=100, workers=1, progress=False)
-    encoded = embeddings._EncodedCorpus([sentence], tmp_path)
+    encoded = _EncodedCorpus([sentence], tmp_path)
     model._build_vocabulary(encoded)
-    trainer = embeddings._NumpySoftmax(model, np.random.default_rng(0))
+    trainer = _NumpySoftmax(model, np.random.default_rng(0))
     W1, W2 = trainer.W1_t.T.astype(np.float64), trainer.W2.astype(np.float64)
     b1, b2 = trainer.b1.astype(np.float64), trainer.b2.astype(np.float64)
     rows = [model.words.index(w) for w in sentence]
@@ -109,7 +112,7 @@ def test_softmax_trainer_steps_along_the_course_back_prop(tmp_path):
 
 def test_alias_table_reproduces_the_distribution():
     p = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
-    prob, alias = embeddings._alias_table(p)
+    prob, alias = _alias_table(p)
     recovered = prob / len(p)
     for i, target in enumerate(alias):
         recovered[target] += (1 - prob[i]) / len(p)
@@ -118,7 +121,7 @@ def test_alias_table_reproduces_the_distribution():
 
 def _tiny_corpus(text_dir, lines=12000):
     with open(text_dir / "tinyshakespeare" / "input.txt", encoding="utf-8") as f:
-        return [vg.text.simple_tokenize(line) for _, line in zip(range(lines), f)]
+        return [simple_tokenize(line) for _, line in zip(range(lines), f)]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -171,10 +174,10 @@ def test_corpus_streams_from_gzip_or_a_one_shot_generator(text_dir, tmp_path):
         out.write("\n".join(lines))
     settings = dict(vector_size=8, epochs=1, backend="numpy", progress=False)
     from_gzip = CBOW(**settings).fit(tmp_path / "lee.txt.gz")
-    from_generator = CBOW(**settings).fit(vg.text.simple_tokenize(line) for line in lines)
+    from_generator = CBOW(**settings).fit(simple_tokenize(line) for line in lines)
     assert from_gzip.words == from_generator.words
     np.testing.assert_array_equal(from_gzip.counts, from_generator.counts)
-    assert from_gzip.stats["corpus_words"] == sum(len(vg.text.simple_tokenize(line))
+    assert from_gzip.stats["corpus_words"] == sum(len(simple_tokenize(line))
                                                  for line in lines)
     assert from_gzip.words[:3] == ["the", "to", "of"]
 

@@ -2,12 +2,12 @@
 
 Every case is written as a learner writes it, in the course's style (a dict of parameters
 W1, b1, ...; ``forward_propagation``, ``compute_cost``, ``backward_propagation``), with the
-buggy line marked ``# bug``. The bugs come from the developers' guide and from learner forum
-threads. ``docs/make_debugging_gallery.py`` turns the gallery into ``docs/debugging.md``
+buggy line marked ``# bug``. The bugs are ones learners make, many of them reported in
+course forum threads. ``docs/make_debugging_gallery.py`` turns the gallery into ``docs/debugging.md``
 with verigrad's actual output, and the tests check that every buggy case is flagged on the
 right parameters with the right kind and every correct variant passes.
 
-    from verigrad.gallery import CASES, load_batch
+    from gallery import CASES, load_batch        # with tests/ on sys.path
     for case in CASES:
         call, report = case.run(load_batch() if case.needs_mnist else None)
 """
@@ -15,11 +15,8 @@ from functools import partial
 
 import numpy as np
 
-from .data import load_mnist
-from .gradcheck import check_backprop, gradcheck
-from .layers import Dense, Layer
-from .losses import SoftmaxCrossEntropy
-from .model import Sequential
+from verigrad import Dense, Layer, Sequential, SoftmaxCrossEntropy, check_backprop, gradcheck
+from verigrad.data import load_mnist
 
 
 class Case:

@@ -105,6 +105,9 @@ def test_download_verifies_checksums(tmp_path, monkeypatch):
     digests = {f: hashlib.sha256((source / f).read_bytes()).hexdigest() for f in mnist.FILES}
     spec = {"urls": (source.as_uri() + "/",), "sha256": digests}
     monkeypatch.setitem(mnist.DATASETS, "mnist", spec)
+    # Only the download may supply the files, not a copy found in the usual places.
+    monkeypatch.delenv("VERIGRAD_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
     target = tmp_path / "target"
     X, *_ = vg.data.load_mnist(target, download=True)
     assert X.shape == (784, 5) and all((target / f).is_file() for f in mnist.FILES)

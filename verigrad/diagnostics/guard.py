@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
 
 #: |Z| beyond which sigmoid and tanh are flat (σ'(30) ≈ 1e-13): their units no longer learn.
 SATURATING_LIMIT = 30.0

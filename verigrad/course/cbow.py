@@ -15,12 +15,12 @@ The word embeddings are the rows of ``(W1.T + W2) / 2``.
 The names and signatures match the course so a learner can compare with their own.
 ``back_prop`` returns the true gradient; ``rule="lecture"`` gives the lecture notebook's
 formula instead (see docs/cbow.md for why that one is not the gradient).  The real
-trainer for large corpora is :class:`verigrad.embeddings.CBOW`.
+trainer for large corpora is :class:`verigrad.CBOW` (``verigrad.word2vec``).
 """
 import numpy as np
 
-from .text import tokenize
-from .validation import check_positive_int
+from ..validation import check_positive_int
+from .tokenize import tokenize
 
 __all__ = [
     "tokenize", "get_dict", "get_windows", "word_to_one_hot_vector",

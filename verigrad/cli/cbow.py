@@ -1,7 +1,7 @@
 """``verigrad cbow``: train CBOW word embeddings, query them, evaluate them."""
 import json
 
-from .cli_format import HelpFormatter
+from . import HelpFormatter
 
 
 def add_cbow_commands(subparsers):
@@ -67,7 +67,7 @@ def add_cbow_commands(subparsers):
 
 
 def _train(args):
-    from .embeddings import CBOW
+    from ..word2vec import CBOW
     model = CBOW(vector_size=args.dim, window=args.window, loss=args.loss,
                  negative=args.negative, min_count=args.min_count, sample=args.sample,
                  alpha=args.alpha, min_alpha=args.min_alpha, epochs=args.epochs,
@@ -82,14 +82,14 @@ def _train(args):
 
 
 def _similar(args):
-    from .embeddings import CBOW
+    from ..word2vec import CBOW
     for word, cosine in CBOW.load(args.model).most_similar(args.word, args.topn):
         print(f"{word}\t{cosine:.4f}")
     return 0
 
 
 def _evaluate(args):
-    from .embeddings import CBOW
+    from ..word2vec import CBOW
     model = CBOW.load(args.model)
     report = {}
     for path in args.pairs or []:

@@ -21,321 +21,24 @@ Training, as in word2vec.c and gensim (Mikolov et al. 2013):
 The corpus is read once, streamed: its words become integer ids in a temporary file
 that every epoch reads back in chunks, so a corpus larger than memory works.  Chunks go
 to `workers` threads that update the shared weights without locks (Hogwild), with the
-numba kernel of ``verigrad._cbow_kernels`` when numba is installed, else with the
+numba kernel of ``verigrad.word2vec._kernels`` when numba is installed, else with the
 batched NumPy code below (the readable reference).
 """
-import gzip
 import json
-import os
-import re
 import sys
 import tempfile
 import time
-from array import array
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from .cbow import compute_pca, relu, softmax
-from .validation import check_positive_int
-
-_MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
-_CHUNK_WORDS = 50000        # words per unit of work handed to a thread
-_FLUSH_WORDS = 1 << 22      # ids buffered in memory before they go to the temporary file
-
-
-# --- word vectors ----------------------------------------------------------------------
-
-class WordVectors:
-    """Word vectors with look-up, cosine similarity and the standard evaluations.
-
-    ``words`` (list of str) and ``vectors`` (V, N) float32, row i for words[i].
-    """
-
-    def __init__(self, words, vectors):
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"vectors must have shape ({len(words)}, N) for {len(words)} "
-                             f"words, got {vectors.shape}")
-        self.words = list(words)
-        self.index = {word: i for i, word in enumerate(self.words)}
-        if len(self.index) != len(self.words):
-            raise ValueError("words must be distinct")
-        self.vectors = vectors
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        self._unit = vectors / np.where(norms > 0, norms, 1)
-
-    def __len__(self):
-        return len(self.words)
-
-    def __contains__(self, word):
-        return word in self.index
-
-    def __getitem__(self, word):
-        return self.vectors[self._row(word)]
-
-    def _row(self, word):
-        if word not in self.index:
-            raise KeyError(f"word {word!r} is not in the vocabulary ({len(self.words)} words)")
-        return self.index[word]
-
-    def similarity(self, a, b):
-        """Cosine similarity of the vectors of words `a` and `b`."""
-        return float(self._unit[self._row(a)] @ self._unit[self._row(b)])
-
-    def most_similar(self, word, topn=10):
-        """The `topn` words nearest to `word` by cosine, as ``[(word, cosine), ...]``."""
-        return self._nearest([self._row(word)], [], topn)
-
-    def analogy(self, a, b, c, topn=1):
-        """Words d with a : b :: c : d, i.e. nearest to ``b - a + c`` (unit vectors)."""
-        return self._nearest([self._row(b), self._row(c)], [self._row(a)], topn)
-
-    def _nearest(self, positive, negative, topn):
-        query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
-        scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
-        scores[positive + negative] = -np.inf
-        best = np.argsort(-scores)[:topn]
-        return [(self.words[i], float(scores[i])) for i in best]
-
-    def evaluate_word_pairs(self, path):
-        """Correlation with human similarity judgements, e.g. WordSim-353 or SimLex-999.
-
-        The file has ``word1<TAB>word2<TAB>score`` lines ('#' lines are comments); words
-        are looked up in lower case and pairs with an unknown word are skipped, as
-        gensim's ``evaluate_word_pairs`` does.  Returns a dict with ``pearson``,
-        ``spearman``, ``oov_ratio`` (percent of pairs skipped) and ``pairs`` (used).
-        """
-        human, model, skipped = [], [], 0
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) < 3:
-                raise ValueError(f"{path}: expected 'word1<TAB>word2<TAB>score', got {line!r}")
-            a, b = parts[0].lower(), parts[1].lower()
-            if a not in self.index or b not in self.index:
-                skipped += 1
-                continue
-            human.append(float(parts[2]))
-            model.append(self.similarity(a, b))
-        if len(human) < 2:
-            raise ValueError(f"{path}: fewer than 2 pairs are in the vocabulary")
-        human, model = np.array(human), np.array(model)
-        return {"pearson": float(np.corrcoef(human, model)[0, 1]),
-                "spearman": float(np.corrcoef(_ranks(human), _ranks(model))[0, 1]),
-                "oov_ratio": 100.0 * skipped / (skipped + len(human)),
-                "pairs": len(human)}
-
-    def evaluate_word_analogies(self, path):
-        """Accuracy on analogy questions ``a b c d`` (``: section`` headers), as gensim.
-
-        A question counts when its four words are in the vocabulary (lower case); it is
-        right when d is the nearest word to ``b - a + c`` other than a, b, c.  Returns a
-        dict with ``accuracy``, ``correct``, ``questions`` (answered), ``skipped`` and
-        ``sections`` (name -> accuracy).
-        """
-        sections, questions, skipped, section = {}, [], 0, "(none)"
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if line.startswith(":"):
-                section = line[1:].strip()
-                continue
-            parts = line.lower().split()
-            if not parts:
-                continue
-            if len(parts) != 4:
-                raise ValueError(f"{path}: expected 4 words per question, got {line!r}")
-            if all(w in self.index for w in parts):
-                questions.append((section, [self.index[w] for w in parts]))
-            else:
-                skipped += 1
-        if not questions:
-            raise ValueError(f"{path}: no question has all four words in the vocabulary")
-        rows = np.array([q for _, q in questions])
-        correct = np.zeros(len(rows), dtype=bool)
-        for start in range(0, len(rows), 1000):
-            a, b, c, d = rows[start:start + 1000].T
-            query = self._unit[b] - self._unit[a] + self._unit[c]
-            scores = query @ self._unit.T
-            for column in (a, b, c):
-                scores[np.arange(len(a)), column] = -np.inf
-            correct[start:start + 1000] = scores.argmax(axis=1) == d
-        for name in dict.fromkeys(name for name, _ in questions):
-            mask = np.array([name == s for s, _ in questions])
-            sections[name] = float(correct[mask].mean())
-        return {"accuracy": float(correct.mean()), "correct": int(correct.sum()),
-                "questions": len(rows), "skipped": skipped, "sections": sections}
-
-    def save_word2vec_format(self, path):
-        """Write the word2vec text format: ``V N`` then ``word v1 ... vN`` per line."""
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(f"{len(self.words)} {self.vectors.shape[1]}\n")
-            for word, vector in zip(self.words, self.vectors):
-                # 9 significant digits give back every float32 exactly.
-                out.write(word + " " + " ".join(f"{v:.9g}" for v in vector) + "\n")
-
-    @classmethod
-    def load_word2vec_format(cls, path):
-        """Read the word2vec text format written by this class or by gensim."""
-        with open(path, encoding="utf-8") as source:
-            header = source.readline().split()
-            if len(header) != 2:
-                raise ValueError(f"{path}: first line must be 'V N', got {' '.join(header)!r}")
-            count, dim = int(header[0]), int(header[1])
-            words, vectors = [], np.zeros((count, dim), dtype=np.float32)
-            for i, line in enumerate(source):
-                parts = line.rstrip("\n").rstrip(" ").split(" ")
-                if i >= count or len(parts) != dim + 1:
-                    raise ValueError(f"{path}: line {i + 2} should be a word and {dim} "
-                                     f"numbers ({count} lines), got {len(parts)} fields")
-                words.append(parts[0])
-                vectors[i] = np.array(parts[1:], dtype=np.float32)
-        if len(words) != count:
-            raise ValueError(f"{path}: header announces {count} words, found {len(words)}")
-        return cls(words, vectors)
-
-    def plot(self, words, path, title=None):
-        """Save a PNG scatter plot of `words` on their first two principal components."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        points = compute_pca(self.vectors[[self._row(w) for w in words]], 2)
-        figure, axes = plt.subplots(figsize=(7, 6))
-        axes.scatter(points[:, 0], points[:, 1], s=12)
-        for word, (x, y) in zip(words, points):
-            axes.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points")
-        axes.set_title(title or "word vectors, first two principal components")
-        figure.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(figure)
-
-
-def _ranks(values):
-    """Ranks 1..n with ties given their mean rank (for Spearman's correlation)."""
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(1, len(values) + 1)
-    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=ranks)
-    return sums[inverse] / counts[inverse]
-
-
-# --- the corpus, read once ---------------------------------------------------------------
-
-class _EncodedCorpus:
-    """The corpus as ids in a temporary file, with sentence boundaries and word counts.
-
-    ids are given in order of first appearance (id 0 is the end-of-sentence marker used
-    while reading); ``counts[id]`` is the number of times word ``types[id]`` occurs and
-    ``starts`` (S+1,) the offsets of the S sentences.
-    """
-
-    def __init__(self, corpus, directory):
-        self.types = _Ids({_END: 0})
-        ids_path = os.path.join(directory, "ids.int32")
-        lengths = []
-        with open(ids_path, "wb") as ids_file:
-            for tokens in _token_blocks(corpus):
-                ids = np.array(array("i", map(self.types.__getitem__, tokens)), dtype=np.int32)
-                ends = np.flatnonzero(ids == 0)
-                lengths.append(_cut_long(np.diff(ends, prepend=-1) - 1))
-                ids[ids != 0].tofile(ids_file)
-        lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
-        self.starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
-        self.total = int(self.starts[-1])
-        if self.total == 0:
-            raise ValueError("corpus has no words")
-        self.ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(self.total,))
-        self.counts = np.zeros(len(self.types), dtype=np.int64)
-        for start in range(0, self.total, _FLUSH_WORDS):
-            self.counts += np.bincount(self.ids[start:start + _FLUSH_WORDS],
-                                       minlength=len(self.types))
-
-    def chunks(self):
-        """(first sentence, end sentence) ranges of about _CHUNK_WORDS words."""
-        bounds = np.searchsorted(self.starts, np.arange(0, self.total, _CHUNK_WORDS))
-        bounds = np.unique(np.concatenate([bounds, [len(self.starts) - 1]]))
-        return list(zip(bounds[:-1], bounds[1:]))
-
-
-_END = "\n"                                 # marks the end of a sentence in a token block
-_WORDS_AND_ENDS = re.compile(r"[^\W\d_]+|\n")
-
-
-class _Ids(dict):
-    """word -> id, giving the next id to a word not seen before."""
-
-    def __missing__(self, word):
-        self[word] = len(self)
-        return len(self) - 1
-
-
-def _cut_long(lengths):
-    """Sentence lengths with those over _MAX_SENTENCE cut into pieces."""
-    if lengths.max(initial=0) <= _MAX_SENTENCE:
-        return lengths
-    pieces = []
-    for length in lengths:
-        while length > _MAX_SENTENCE:
-            pieces.append(_MAX_SENTENCE)
-            length -= _MAX_SENTENCE
-        pieces.append(length)
-    return np.array(pieces, dtype=np.int64)
-
-
-def _token_blocks(corpus):
-    """Lists of tokens with _END after each sentence, about _FLUSH_WORDS words each.
-
-    A path is read in blocks of lines (one sentence per line, .gz allowed), each block
-    lower-cased and split by one regular expression -- the same tokens as
-    ``simple_tokenize`` line by line, without a Python step per line.  Otherwise
-    `corpus` must be an iterable of token lists.
-    """
-    if isinstance(corpus, (str, os.PathLike)):
-        path = Path(corpus)
-        if not path.is_file():
-            raise FileNotFoundError(f"corpus file not found: {path}")
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-            while True:
-                block = "".join(lines.readlines(_FLUSH_WORDS * 4))
-                if not block:
-                    return
-                yield _WORDS_AND_ENDS.findall(block.lower() + _END)
-    try:
-        iterator = iter(corpus)
-    except TypeError:
-        raise TypeError("corpus must be a path or an iterable of token lists, got "
-                        f"{type(corpus).__name__}") from None
-    block = []
-    for sentence in iterator:
-        if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
-            raise TypeError("corpus must yield lists of str tokens, got "
-                            f"{type(sentence).__name__}: {str(sentence)[:60]!r}")
-        block.extend(sentence)
-        block.append(_END)
-        if len(block) >= _FLUSH_WORDS:
-            yield block
-            block = []
-    yield block
-
-
-def _alias_table(probabilities):
-    """Walker's alias table: draw i uniform, keep it with prob[i], else take alias[i]."""
-    n = len(probabilities)
-    prob = np.asarray(probabilities, dtype=np.float64) * n
-    alias = np.arange(n, dtype=np.int64)
-    small = [i for i in range(n) if prob[i] < 1.0]
-    large = [i for i in range(n) if prob[i] >= 1.0]
-    while small and large:
-        s, g = small.pop(), large.pop()
-        alias[s] = g
-        prob[g] -= 1.0 - prob[s]
-        (small if prob[g] < 1.0 else large).append(g)
-    prob[small + large] = 1.0
-    return prob, alias
-
+from ..course.cbow import relu, softmax
+from ..validation import check_positive_int
+from .corpus import _EncodedCorpus
+from .sampling import _alias_table, negative_sampling_gradients
+from .vectors import WordVectors
 
 # --- the trainer ----------------------------------------------------------------------------
 
@@ -391,7 +94,7 @@ class CBOW:
 
     def fit(self, corpus):
         """Train on `corpus`: a path (one sentence per line, optionally .gz) whose lines
-        are split by ``verigrad.text.simple_tokenize``, or an iterable of token lists."""
+        are split by ``verigrad.course.tokenize.simple_tokenize``, or an iterable of token lists."""
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="verigrad-cbow-") as directory:
             encoded = _EncodedCorpus(corpus, directory)
@@ -434,7 +137,7 @@ class CBOW:
             return _NumpySoftmax(self, rng)
         if self.backend in ("auto", "numba"):
             try:
-                from . import _cbow_kernels
+                from . import _kernels
             except ImportError:
                 if self.backend == "numba":
                     raise ImportError("backend='numba' needs numba: "
@@ -443,7 +146,7 @@ class CBOW:
                       "reference (several times slower); pip install 'verigrad[fast]' for "
                       "the compiled kernel", file=sys.stderr)
             else:
-                return _NumbaNegativeSampling(self, rng, _cbow_kernels)
+                return _NumbaNegativeSampling(self, rng, _kernels)
         return _NumpyNegativeSampling(self, rng)
 
     def _train(self, encoded, trainer):
@@ -622,44 +325,6 @@ class _NumpyNegativeSampling:
             _scatter_add(self.w_in, in_rows, -alpha * count[example, None] * in_grads)
             trained += len(centres)
         return trained
-
-
-def negative_sampling_gradients(w_in, w_out, context, mask, rows):
-    """Loss of a batch of CBOW examples under negative sampling, and its gradient.
-
-    context (B, C) rows of w_in with mask (B, C) marking the real context words;
-    rows (B, K+1): the centre word's row of w_out, then K noise rows (a noise row equal
-    to the centre row is ignored, as in word2vec).  With h = mean of the context
-    vectors (B, N), s = h . w_out[rows] (B, K+1) and labels (1, 0, ..., 0)::
-
-        loss    = -sum log sigmoid(s[:, 0]) - sum log sigmoid(-s[:, 1:])
-        dL/ds   = sigmoid(s) - labels
-        dL/dw_out[rows[b, k]] += dL/ds[b, k] h[b]
-        dL/dw_in[context[b, c]] += sum_k dL/ds[b, k] w_out[rows[b, k]] / count[b]
-
-    Returns ``loss, (in_rows, in_grads), (out_rows, out_grads)``: the gradient as rows
-    and values to add up (rows repeat).
-    """
-    count = mask.sum(axis=1)
-    if not count.all():
-        raise ValueError("mask: every example needs at least one context word")
-    example, slot = np.nonzero(mask)               # grouped by example, in order
-    in_rows = context[example, slot]
-    first = np.concatenate([[0], np.cumsum(count)[:-1]])
-    h = np.add.reduceat(w_in[in_rows], first, axis=0) / count[:, None].astype(w_in.dtype)
-    out = w_out[rows]                                                   # (B, K+1, N)
-    score = np.einsum("bn,bkn->bk", h, out)
-    labels = np.zeros(rows.shape[1], dtype=score.dtype)
-    labels[0] = 1
-    used = np.ones(rows.shape, dtype=bool)
-    used[:, 1:] = rows[:, 1:] != rows[:, :1]
-    sigmoid = 1 / (1 + np.exp(-np.clip(score, -30, 30)))
-    loss = -np.sum(np.log(np.where(labels == 1, sigmoid, 1 - sigmoid) + 1e-30)[used])
-    d_score = (sigmoid - labels) * used
-    d_h = np.einsum("bk,bkn->bn", d_score, out)
-    in_grads = d_h[example] / count[example, None].astype(w_in.dtype)
-    out_grads = (d_score[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])
-    return float(loss), (in_rows, in_grads), (rows.ravel(), out_grads)
 
 
 def _scatter_add(matrix, rows, values):

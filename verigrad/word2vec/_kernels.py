@@ -1,6 +1,6 @@
 """Optional numba kernel for CBOW with negative sampling (``pip install verigrad[fast]``).
 
-It does what ``embeddings._NumpyNegativeSampling`` does, one example at a time as
+It does what ``trainers._NumpyNegativeSampling`` does, one example at a time as
 word2vec.c does, compiled with ``nogil=True`` so that several Python threads train on
 different chunks of sentences at once, sharing the weights without locks (Hogwild).
 Random numbers come from word2vec.c's linear congruential generator, one stream per

@@ -1,4 +1,4 @@
-"""Why a network does not learn, read from the training run itself.
+"""``Monitor``: why a network does not learn, read from the training run itself.
 
 ``Monitor`` is a ``fit`` callback that measures each layer on a few steps of every epoch:
 
@@ -13,9 +13,7 @@
 
 and warns, with a likely cause and a fix, when gradients vanish or explode, when most ReLUs
 are dead, when sigmoid/tanh units saturate, or when the update/weight ratio is far from
-1e-3. ``describe_spikes`` explains ``History.spikes()`` and ``check_overfitting`` the gap
-between training and validation. The NaN/inf guard and its ``TrainingWarning`` live in
-``verigrad.guard`` and are on in every ``fit``.
+1e-3.
 
     monitor = vg.diagnostics.Monitor()
     model.fit(X, Y, epochs=10, callbacks=[monitor])
@@ -25,14 +23,11 @@ import warnings
 
 import numpy as np
 
-from .guard import TrainingDiverged, TrainingWarning
-from .functional import sigmoid
-from .layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
-from .model import Callback
-from .validation import check_positive_int
-
-__all__ = ["Monitor", "TrainingWarning", "TrainingDiverged", "describe_spikes",
-           "check_overfitting", "confusion_matrix", "most_confident_mistakes"]
+from ..functional import sigmoid
+from ..layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..train import Callback
+from ..validation import check_positive_int
+from .guard import TrainingWarning
 
 #: |Z| beyond which σ'(z) (or tanh'(z)) is below 1% of its value at 0.
 SATURATION = {Sigmoid: 4.6, Tanh: 2.65}
@@ -241,90 +236,5 @@ class Monitor(Callback):
 
     def plot(self, path, title=None):
         """Save the statistics per epoch and layer as a PNG (needs matplotlib)."""
-        from .plots import plot_diagnostics
+        from ..plots import plot_diagnostics
         return plot_diagnostics(self, path, title=title)
-
-
-SPIKE_ADVICE = {
-    "learning rate": "full-batch gradient descent has no sampling noise, so the cost jumps "
-                     "because a step overshot the minimum: lower the learning rate (about 2-3×) "
-                     "or use a decaying schedule",
-    "mini-batch noise": "each step sees a different mini-batch, and some batches are harder: "
-                        "harmless while the epoch means fall; a larger batch or a smaller "
-                        "learning rate smooths it",
-    "schedule step": "the learning rate changed just before: a jump after an increase (a "
-                     "restart) is expected and settles; after a decrease it should not happen",
-}
-
-
-def describe_spikes(history, shown=5, **kwargs):
-    """A text report of ``history.spikes(**kwargs)``: per cause, how many spikes, the
-    ``shown`` largest, and what to do about them."""
-    spikes = history.spikes(**kwargs)
-    if not spikes:
-        return "no spikes: the cost stays close to its running trend"
-    unit = "epoch" if history.steps_per_epoch == 1 else "step"
-    lines = [f"{len(spikes)} spike{'s' if len(spikes) > 1 else ''} in the cost curve:"]
-    for cause in dict.fromkeys(s["cause"] for s in spikes):
-        chosen = [s for s in spikes if s["cause"] == cause]
-        lines.append(f"  {len(chosen)} from {cause}: {SPIKE_ADVICE[cause]}")
-        for s in sorted(chosen, key=lambda s: -s["size"])[:shown]:
-            lines.append(f"    {unit} {s[unit]}: cost {s['value']:.4g}, {s['size']:+.0%} above "
-                         f"the trend {s['trend']:.4g}")
-        if len(chosen) > shown:
-            lines.append(f"    and {len(chosen) - shown} more")
-    return "\n".join(lines)
-
-
-def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3, rise=0.1):
-    """A warning text if the run overfits, else None.
-
-    It overfits when the training accuracy (``train_accuracy`` if given, measured with
-    dropout off; else the last epoch's mean) exceeds the last validation accuracy by more
-    than ``gap``; or when the validation cost, averaged over the last ``patience`` epochs,
-    is more than ``rise`` (10%) above its minimum, reached at least ``patience`` epochs
-    before, while the training cost kept falling and (for classifiers) the training
-    accuracy is more than ``gap``/5 above the validation accuracy: a validation cost that
-    wobbles while both accuracies stay close is no sign."""
-    if not history.val_cost:
-        return None
-    reasons = []
-    train = history.accuracy[-1] if train_accuracy is None else train_accuracy
-    val = history.val_accuracy[-1]
-    if train is not None and val is not None and train - val > gap:
-        reasons.append(f"training accuracy {train:.2%} is {train - val:.1%} above the "
-                       f"validation accuracy {val:.2%}")
-    best = int(np.argmin(history.val_cost))
-    recent = float(np.mean(history.val_cost[-patience:]))
-    if (len(history.val_cost) - 1 - best >= patience and recent > (1 + rise) * history.val_cost[best]
-            and history.cost[-1] < history.cost[best]
-            and (train is None or val is None or train - val > gap / 5)):
-        reasons.append(f"the validation cost rose from {history.val_cost[best]:.4g} (epoch "
-                       f"{best + 1}) to {recent:.4g} (mean of the last {patience} epochs) while "
-                       f"the training cost kept falling")
-    if not reasons:
-        return None
-    return ("overfitting: " + "; ".join(reasons) + ". The network memorises the training "
-            "set. Fix: stop earlier (best validation epoch above), add dropout or an L2 "
-            "penalty, use a smaller network, or get more data")
-
-
-def confusion_matrix(y_true, y_pred, n_classes=None):
-    """C[i, j] = how many examples of class i were predicted as class j (rows: truth)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be label vectors of one shape (m,), got "
-                         f"{y_true.shape} and {y_pred.shape}")
-    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else n_classes
-    counts = np.zeros((k, k), dtype=np.int64)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
-
-
-def most_confident_mistakes(proba, y_true, n=25):
-    """Indices of the (at most n) misclassified examples whose wrong prediction had the
-    highest probability, most confident first. proba: (n_classes, m) class probabilities."""
-    predicted = proba.argmax(axis=0)
-    wrong = np.flatnonzero(predicted != y_true)
-    confidence = proba[predicted[wrong], wrong]
-    return wrong[np.argsort(-confidence, kind="stable")[:n]]

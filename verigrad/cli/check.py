@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli_format import HelpFormatter
-from .gradcheck import MODES, check_backprop, gradcheck
-from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
-from .model import ACTIVATIONS, mlp
+from ..gradcheck import MODES, check_backprop, gradcheck
+from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from ..model import ACTIVATIONS, mlp
+from . import HelpFormatter
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
@@ -127,7 +127,7 @@ def _batch(args, sizes):
     if args.mnist:
         if n_in != 784 or (args.loss == "softmax" and n_out != 10):
             raise ValueError(f"--mnist needs --layers 784 ... 10, got {sizes}")
-        from .data import load_mnist
+        from ..data import load_mnist
         X, y, _, _ = load_mnist(args.data)
         X, y = X[:, :m].astype(np.float64), y[:m]
     else:

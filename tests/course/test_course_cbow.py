@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad import cbow
+from verigrad.course import cbow
 
 # The lecture notebook's weights (seeds/003_*.txt): V = 5, N = 3.
 W1 = np.array([[0.41687358, 0.08854191, -0.23495225, 0.28320538, 0.41800106],

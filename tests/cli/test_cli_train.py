@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad import cli
+from verigrad.cli import train as train_command
 from verigrad.cli import main
 
 plt = pytest.importorskip("matplotlib.pyplot")
@@ -59,7 +59,7 @@ def test_train_warns_of_leakage_and_overfitting(tmp_path, capsys, monkeypatch):
     y = rng.integers(0, 2, 400)
     X_test = np.asfortranarray(rng.random((20, 100), dtype=np.float32))
     X_test[:, :4] = X[:, [7, 8, 9, 10]]
-    monkeypatch.setitem(cli.DATASETS, "mnist", fake_loader(X, y, X_test, rng.integers(0, 2, 100)))
+    monkeypatch.setitem(train_command.DATASETS, "mnist", fake_loader(X, y, X_test, rng.integers(0, 2, 100)))
     assert main(["train", "mnist", "--val-size", "100", "--hidden", "256", "--dropout", "0",
                  "--epochs", "60", "--batch-size", "50", "--lr", "0.01",
                  "--out", str(tmp_path / "run"), "--quiet"]) == 0
@@ -73,7 +73,7 @@ def test_train_reports_divergence_with_the_layer(tmp_path, capsys, monkeypatch):
     rng = np.random.default_rng(0)
     X = np.asfortranarray(rng.random((20, 300), dtype=np.float32) * 1000)
     y = rng.integers(0, 3, 300)
-    monkeypatch.setitem(cli.DATASETS, "mnist", fake_loader(X, y, X[:, :50], y[:50]))
+    monkeypatch.setitem(train_command.DATASETS, "mnist", fake_loader(X, y, X[:, :50], y[:50]))
     assert main(["train", "mnist", "--val-size", "50", "--optimizer", "sgd", "--lr", "10",
                  "--out", str(tmp_path / "run"), "--quiet"]) == 1
     err = capsys.readouterr().err

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from verigrad.gallery import CASES, CORRECT, load_batch
+from gallery import CASES, CORRECT, load_batch
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "debugging.md"
+DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "debugging.md"
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad.findings import KINDS, relative_error
-from verigrad.gradcheck import _ModelProblem
+from verigrad.gradcheck.findings import KINDS, relative_error
+from verigrad.gradcheck.problems import _ModelProblem
 
 
 # ---- a small learner network written with plain functions ---------------------------------

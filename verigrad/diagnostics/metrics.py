@@ -1,0 +1,23 @@
+"""Where a classifier goes wrong: its confusion matrix and its most confident mistakes."""
+import numpy as np
+
+
+def confusion_matrix(y_true, y_pred, n_classes=None):
+    """C[i, j] = how many examples of class i were predicted as class j (rows: truth)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be label vectors of one shape (m,), got "
+                         f"{y_true.shape} and {y_pred.shape}")
+    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else n_classes
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def most_confident_mistakes(proba, y_true, n=25):
+    """Indices of the (at most n) misclassified examples whose wrong prediction had the
+    highest probability, most confident first. proba: (n_classes, m) class probabilities."""
+    predicted = proba.argmax(axis=0)
+    wrong = np.flatnonzero(predicted != y_true)
+    confidence = proba[predicted[wrong], wrong]
+    return wrong[np.argsort(-confidence, kind="stable")[:n]]

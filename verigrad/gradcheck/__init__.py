@@ -1,0 +1,83 @@
+"""Gradient checking, and a backprop debugger that names the bug.
+
+    report = vg.gradcheck(model, X, Y)                # any Sequential, custom layers included
+    report = vg.check_backprop(cost, grads, params)   # your own functions
+    print(report)          # parameter, shape, relative error, worst entry, verdict
+    report.ok              # True when every gradient is right
+    report.params          # one ParamCheck per parameter, in layer order
+    report.findings        # Finding(kind, param, message): what is wrong and how to fix it
+
+The numeric gradient of each entry θ is the central difference
+
+    n = (J(θ + ε) − J(θ − ε)) / 2ε
+
+and each parameter is judged by the course's relative error ‖a − n‖ / (‖a‖ + ‖n‖) between
+the analytic gradient a (backprop) and n. The check always computes in float64.
+
+engine     the loop, the modes (full, sample, fast) and the noise floor
+problems   a learner's own functions, and a Sequential model
+findings   what a wrong gradient's numbers say about the bug (scale, sign, transpose, ...)
+report     the table, the findings and where in backprop to look
+"""
+import numpy as np
+
+from . import findings
+from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
+from .findings import Finding
+from .problems import _FunctionProblem, _ModelProblem
+from .report import GradcheckReport, ParamCheck
+
+__all__ = ["gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
+           "findings", "MODES", "FULL_CHECK_LIMIT"]
+
+
+def check_backprop(cost, grads, params, *, order=None, mode=None, eps=1e-6, tol=1e-7,
+                   samples=10, seed=0):
+    """Check hand-written gradients against central differences of a hand-written cost.
+
+    cost(params) -> float: the cost J at ``params``.
+    grads(params) -> the gradient of J: a dict keyed like ``params`` (``W1``) or with a ``d``
+        in front (``dW1``), other keys ignored; or a tuple/list, with ``order`` naming the
+        parameter of each element (``order=["W1", "b1", "W2", "b2"]``).
+    params: dict of NumPy arrays, name -> array. The check works on a deep float64 copy and
+        never changes these arrays (float32 input is promoted, with a warning).
+
+    eps: the step of the central difference. Its error has two parts: truncation, about
+        ε²·J‴/6 relative, and rounding, about u·|J|/ε (u = 2.2e-16). ε = 1e-6 balances them
+        for float64 costs of order 1 (1e-7, the course's value, is ten times noisier).
+    tol: the largest relative error ‖a − n‖/(‖a‖ + ‖n‖) a correct gradient may show; with
+        eps=1e-6 correct gradients give 1e-11 to 1e-8, wrong ones 1e-3 and more. A gradient
+        whose differences are all below the rounding noise of the numeric one
+        (20·u·|J|/ε) is also accepted, so that tiny gradients do not raise false alarms.
+    mode: "full", "sample" or "fast" (see the module docstring); None picks by size.
+    samples: entries compared per array in sample mode and in arrays that fail in fast mode.
+    seed: the random entries and directions.
+
+    Entries at a kink of the cost (where the step crosses a point at which the slope jumps,
+    such as a ReLU's 0) are recognised by their one-sided slopes, one of which matches the
+    analytic value, and are left out of the verdict. A cost that changes between two calls
+    at the same point (dropout left on) is reported, and np.random is re-seeded before every
+    call so that the check can go on; np.random's state is restored afterwards.
+    """
+    check_settings(mode, eps, tol, samples)
+    saved = np.random.get_state()
+    try:
+        problem = _FunctionProblem(cost, grads, params, order)
+        return run(problem, mode, eps, tol, samples, seed)
+    finally:
+        np.random.set_state(saved)
+
+
+def gradcheck(model, X, Y, *, mode=None, eps=1e-6, tol=1e-7, samples=10, seed=0):
+    """Check the backprop of a ``Sequential`` (custom ``Layer`` subclasses included).
+
+    The check runs on a float64 copy of the model (the model itself is not changed) with the
+    cost of a training step: dropout on, with one mask drawn once and then frozen, so that
+    every evaluation sees the same function; layers that draw random numbers through
+    ``set_rng`` get the same numbers in every evaluation. Entries whose ±eps step moves a
+    ReLU or LeakyReLU pre-activation across 0 are reported as at a kink, not as errors.
+    The findings name the layer whose backward is wrong. eps, tol, mode, samples, seed: as
+    in ``check_backprop``. float32 X or Y is promoted to float64 with a warning.
+    """
+    check_settings(mode, eps, tol, samples)
+    return run(_ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)

@@ -1,0 +1,175 @@
+"""The gradient check's report: the table of parameters and verdicts, the findings, and the
+sentence saying where in backprop to look for the mistake."""
+import textwrap
+
+import numpy as np
+
+
+class ParamCheck:
+    """The check of one parameter.
+
+    name, shape; rel_error: ‖a − n‖ / (‖a‖ + ‖n‖) over the entries compared (in fast mode,
+    of the directional derivative); ok; worst_index, analytic, numeric: the entry with the
+    largest |a − n| and its two values (None when no entry was compared); checked: how many
+    entries were compared ("direction" in fast mode); kinks: entries left out because their
+    step crossed a ReLU kink; note: why the verdict is what it is, when that needs saying.
+    """
+
+    def __init__(self, name, shape, rel_error, ok, worst_index=None, analytic=None,
+                 numeric=None, checked=0, kinks=0, note=""):
+        self.name, self.shape, self.rel_error, self.ok = name, tuple(shape), rel_error, ok
+        self.worst_index, self.analytic, self.numeric = worst_index, analytic, numeric
+        self.checked, self.kinks, self.note = checked, kinks, note
+
+    def __repr__(self):
+        return (f"ParamCheck({self.name!r}, shape={self.shape}, rel_error={self.rel_error:.3g}, "
+                f"ok={self.ok}, worst_index={self.worst_index})")
+
+
+class GradcheckReport:
+    """What a gradient check found. ``print(report)`` shows it as a table.
+
+    ok: every parameter right and nothing found. params: ParamCheck per parameter, in layer
+    order (``report["W1"]`` picks one). findings: the Finding list. first_wrong_layer and
+    location: going backward from the output, the first layer with a wrong gradient, and a
+    sentence pointing at the backward step to look at (None when all are right). mode, eps,
+    tol, cost: how it was checked and the cost J at the point checked. kinks: how many
+    entries were left out at a kink.
+    """
+
+    def __init__(self, params, findings, mode, eps, tol, cost, first_wrong_layer=None,
+                 location=None):
+        self.params, self.findings = params, findings
+        self.mode, self.eps, self.tol, self.cost = mode, eps, tol, cost
+        self.first_wrong_layer, self.location = first_wrong_layer, location
+
+    @property
+    def ok(self):
+        return not self.findings and all(p.ok for p in self.params)
+
+    @property
+    def kinks(self):
+        return sum(p.kinks for p in self.params)
+
+    def __getitem__(self, name):
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"no parameter {name!r}; checked: {[p.name for p in self.params]}")
+
+    def __repr__(self):
+        return (f"GradcheckReport(ok={self.ok}, mode={self.mode!r}, "
+                f"findings={[(f.kind, f.param) for f in self.findings]})")
+
+    def __str__(self):
+        described = {"full": "every entry", "sample": "sampled entries",
+                     "fast": "one random direction per array"}[self.mode]
+        lines = [f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
+                 f"tol={self.tol:g}, cost J = {self.cost:.6g}"]
+        rows = [("parameter", "shape", "checked", "rel. error", "worst entry",
+                 "analytic", "numeric", "verdict")]
+        for p in self.params:
+            worst = ("-" if p.worst_index is None else
+                     "[" + ", ".join(map(str, p.worst_index)) + "]")
+            rows.append((p.name, str(p.shape), str(p.checked),
+                         "-" if np.isnan(p.rel_error) else f"{p.rel_error:.1e}", worst,
+                         "-" if p.analytic is None else f"{p.analytic:.6g}",
+                         "-" if p.numeric is None else f"{p.numeric:.6g}",
+                         _verdict(p, self.findings)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        right = {2, 3, 5, 6}
+        for r in rows:
+            lines.append("  ".join(c.rjust(w) if i in right else c.ljust(w)
+                                   for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if self.findings:
+            lines.append("")
+            lines.append("Findings:")
+            for f in self.findings:
+                lines.append(textwrap.fill(str(f), 100, initial_indent="- ",
+                                           subsequent_indent="  "))
+        if self.location:
+            lines.append("")
+            lines.append(textwrap.fill("Where: " + self.location, 100, subsequent_indent="  "))
+        if self.kinks:
+            lines.append("")
+            lines.append(textwrap.fill(
+                f"{self.kinks} entries sit at a kink: their ±eps step crosses a point where the "
+                f"slope jumps (a ReLU's 0), so the central difference averages two slopes; they "
+                f"are left out of the verdict.", 100))
+        lines.append("")
+        lines.append("Result: " + self._result())
+        return "\n".join(lines)
+
+    def _result(self):
+        if self.ok:
+            return "OK, every gradient matches."
+        findings = f"{len(self.findings)} finding{'s' if len(self.findings) != 1 else ''}"
+        if all(p.note == "not checked" for p in self.params):
+            return f"NOT CHECKED, see the {findings} above."
+        wrong = sum(not p.ok for p in self.params)
+        if not wrong:
+            return f"NOT OK: every gradient matches, but see the {findings} above."
+        return f"WRONG, {wrong} of {len(self.params)} gradients wrong ({findings})."
+
+
+def _verdict(p, findings):
+    kinds = [f.kind for f in findings if f.param == p.name]
+    if p.note == "not checked":
+        return p.note
+    if p.ok:
+        verdict = "ok"
+        if p.note:
+            verdict += f" ({p.note})"
+    else:
+        verdict = "WRONG" + (": " + ", ".join(kinds) if kinds else "")
+        if p.note and not (p.note == "wrong shape" and "shape" in kinds):
+            verdict += f" ({p.note})"
+    if p.kinks:
+        verdict += f", {p.kinks} at a kink"
+    return verdict
+
+
+def localise(problem, rows):
+    """Going backward from the output, the first layer with a wrong gradient, and where in
+    backprop to look for the mistake."""
+    layers = {}
+    for row in rows:
+        key = problem.layer_key(row.name)
+        if key is None:
+            return None, None
+        layers.setdefault(key, []).append(row)
+    wrong = sorted((k for k, group in layers.items() if not all(r.ok for r in group)),
+                   reverse=True)
+    if not wrong:
+        return None, None
+    k, top = wrong[0], max(layers)
+    bad = [r.name for r in layers[k] if not r.ok]
+    good = [r.name for r in layers[k] if r.ok]
+    below = [j for j in layers if j < k]
+    above = [problem.layer_label(j) for j in sorted(layers, reverse=True) if j > k]
+    if above:
+        start = (f"Going backward from the output, {join(above)} "
+                 f"{'is' if len(above) == 1 else 'are'} right and {problem.layer_label(k)} is "
+                 f"the first with wrong gradients. ")
+    else:
+        start = (f"Going backward from the output, the first wrong gradients are already those "
+                 f"of the output layer, {problem.layer_label(k)}. ")
+    if good:
+        return k, start + (f"{join(good)} {'is' if len(good) == 1 else 'are'} right, so the "
+                           f"error signal dZ of this layer is right and the mistake is in the "
+                           f"formula of {join(problem.grad_names[n] for n in bad)} alone. "
+                           + problem.param_formula(k))
+    if below and not any(j in wrong for j in below):
+        return k, start + ("The layers below are right, so the error signal dZ of this layer "
+                           "is right and the mistake is in how its parameter gradients are "
+                           "formed from it. " + problem.param_formula(k))
+    if k == top:
+        return k, start + problem.output_step(k) + (
+            " Fix it first: the layers below may only inherit the error." if below else "")
+    return k, start + problem.activation_step(k)
+
+
+def join(names):
+    """'a', 'a and b', 'a, b and c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,111 @@
+"""The corpus, read once and streamed: its words become integer ids in a temporary file that
+every epoch reads back in chunks, so a corpus larger than memory works."""
+import gzip
+import os
+import re
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+_MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
+_CHUNK_WORDS = 50000        # words per unit of work handed to a thread
+_FLUSH_WORDS = 1 << 22      # ids buffered in memory before they go to the temporary file
+
+
+class _EncodedCorpus:
+    """The corpus as ids in a temporary file, with sentence boundaries and word counts.
+
+    ids are given in order of first appearance (id 0 is the end-of-sentence marker used
+    while reading); ``counts[id]`` is the number of times word ``types[id]`` occurs and
+    ``starts`` (S+1,) the offsets of the S sentences.
+    """
+
+    def __init__(self, corpus, directory):
+        self.types = _Ids({_END: 0})
+        ids_path = os.path.join(directory, "ids.int32")
+        lengths = []
+        with open(ids_path, "wb") as ids_file:
+            for tokens in _token_blocks(corpus):
+                ids = np.array(array("i", map(self.types.__getitem__, tokens)), dtype=np.int32)
+                ends = np.flatnonzero(ids == 0)
+                lengths.append(_cut_long(np.diff(ends, prepend=-1) - 1))
+                ids[ids != 0].tofile(ids_file)
+        lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
+        self.total = int(self.starts[-1])
+        if self.total == 0:
+            raise ValueError("corpus has no words")
+        self.ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(self.total,))
+        self.counts = np.zeros(len(self.types), dtype=np.int64)
+        for start in range(0, self.total, _FLUSH_WORDS):
+            self.counts += np.bincount(self.ids[start:start + _FLUSH_WORDS],
+                                       minlength=len(self.types))
+
+    def chunks(self):
+        """(first sentence, end sentence) ranges of about _CHUNK_WORDS words."""
+        bounds = np.searchsorted(self.starts, np.arange(0, self.total, _CHUNK_WORDS))
+        bounds = np.unique(np.concatenate([bounds, [len(self.starts) - 1]]))
+        return list(zip(bounds[:-1], bounds[1:]))
+
+
+_END = "\n"                                 # marks the end of a sentence in a token block
+_WORDS_AND_ENDS = re.compile(r"[^\W\d_]+|\n")
+
+
+class _Ids(dict):
+    """word -> id, giving the next id to a word not seen before."""
+
+    def __missing__(self, word):
+        self[word] = len(self)
+        return len(self) - 1
+
+
+def _cut_long(lengths):
+    """Sentence lengths with those over _MAX_SENTENCE cut into pieces."""
+    if lengths.max(initial=0) <= _MAX_SENTENCE:
+        return lengths
+    pieces = []
+    for length in lengths:
+        while length > _MAX_SENTENCE:
+            pieces.append(_MAX_SENTENCE)
+            length -= _MAX_SENTENCE
+        pieces.append(length)
+    return np.array(pieces, dtype=np.int64)
+
+
+def _token_blocks(corpus):
+    """Lists of tokens with _END after each sentence, about _FLUSH_WORDS words each.
+
+    A path is read in blocks of lines (one sentence per line, .gz allowed), each block
+    lower-cased and split by one regular expression -- the same tokens as
+    ``simple_tokenize`` line by line, without a Python step per line.  Otherwise
+    `corpus` must be an iterable of token lists.
+    """
+    if isinstance(corpus, (str, os.PathLike)):
+        path = Path(corpus)
+        if not path.is_file():
+            raise FileNotFoundError(f"corpus file not found: {path}")
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+            while True:
+                block = "".join(lines.readlines(_FLUSH_WORDS * 4))
+                if not block:
+                    return
+                yield _WORDS_AND_ENDS.findall(block.lower() + _END)
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise TypeError("corpus must be a path or an iterable of token lists, got "
+                        f"{type(corpus).__name__}") from None
+    block = []
+    for sentence in iterator:
+        if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
+            raise TypeError("corpus must yield lists of str tokens, got "
+                            f"{type(sentence).__name__}: {str(sentence)[:60]!r}")
+        block.extend(sentence)
+        block.append(_END)
+        if len(block) >= _FLUSH_WORDS:
+            yield block
+            block = []
+    yield block

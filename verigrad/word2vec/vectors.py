@@ -1,0 +1,180 @@
+"""``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
+evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
+from pathlib import Path
+
+import numpy as np
+
+from ..course.cbow import compute_pca
+
+
+class WordVectors:
+    """Word vectors with look-up, cosine similarity and the standard evaluations.
+
+    ``words`` (list of str) and ``vectors`` (V, N) float32, row i for words[i].
+    """
+
+    def __init__(self, words, vectors):
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise ValueError(f"vectors must have shape ({len(words)}, N) for {len(words)} "
+                             f"words, got {vectors.shape}")
+        self.words = list(words)
+        self.index = {word: i for i, word in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise ValueError("words must be distinct")
+        self.vectors = vectors
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self._unit = vectors / np.where(norms > 0, norms, 1)
+
+    def __len__(self):
+        return len(self.words)
+
+    def __contains__(self, word):
+        return word in self.index
+
+    def __getitem__(self, word):
+        return self.vectors[self._row(word)]
+
+    def _row(self, word):
+        if word not in self.index:
+            raise KeyError(f"word {word!r} is not in the vocabulary ({len(self.words)} words)")
+        return self.index[word]
+
+    def similarity(self, a, b):
+        """Cosine similarity of the vectors of words `a` and `b`."""
+        return float(self._unit[self._row(a)] @ self._unit[self._row(b)])
+
+    def most_similar(self, word, topn=10):
+        """The `topn` words nearest to `word` by cosine, as ``[(word, cosine), ...]``."""
+        return self._nearest([self._row(word)], [], topn)
+
+    def analogy(self, a, b, c, topn=1):
+        """Words d with a : b :: c : d, i.e. nearest to ``b - a + c`` (unit vectors)."""
+        return self._nearest([self._row(b), self._row(c)], [self._row(a)], topn)
+
+    def _nearest(self, positive, negative, topn):
+        query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
+        scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
+        scores[positive + negative] = -np.inf
+        best = np.argsort(-scores)[:topn]
+        return [(self.words[i], float(scores[i])) for i in best]
+
+    def evaluate_word_pairs(self, path):
+        """Correlation with human similarity judgements, e.g. WordSim-353 or SimLex-999.
+
+        The file has ``word1<TAB>word2<TAB>score`` lines ('#' lines are comments); words
+        are looked up in lower case and pairs with an unknown word are skipped, as
+        gensim's ``evaluate_word_pairs`` does.  Returns a dict with ``pearson``,
+        ``spearman``, ``oov_ratio`` (percent of pairs skipped) and ``pairs`` (used).
+        """
+        human, model, skipped = [], [], 0
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 3:
+                raise ValueError(f"{path}: expected 'word1<TAB>word2<TAB>score', got {line!r}")
+            a, b = parts[0].lower(), parts[1].lower()
+            if a not in self.index or b not in self.index:
+                skipped += 1
+                continue
+            human.append(float(parts[2]))
+            model.append(self.similarity(a, b))
+        if len(human) < 2:
+            raise ValueError(f"{path}: fewer than 2 pairs are in the vocabulary")
+        human, model = np.array(human), np.array(model)
+        return {"pearson": float(np.corrcoef(human, model)[0, 1]),
+                "spearman": float(np.corrcoef(_ranks(human), _ranks(model))[0, 1]),
+                "oov_ratio": 100.0 * skipped / (skipped + len(human)),
+                "pairs": len(human)}
+
+    def evaluate_word_analogies(self, path):
+        """Accuracy on analogy questions ``a b c d`` (``: section`` headers), as gensim.
+
+        A question counts when its four words are in the vocabulary (lower case); it is
+        right when d is the nearest word to ``b - a + c`` other than a, b, c.  Returns a
+        dict with ``accuracy``, ``correct``, ``questions`` (answered), ``skipped`` and
+        ``sections`` (name -> accuracy).
+        """
+        sections, questions, skipped, section = {}, [], 0, "(none)"
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.startswith(":"):
+                section = line[1:].strip()
+                continue
+            parts = line.lower().split()
+            if not parts:
+                continue
+            if len(parts) != 4:
+                raise ValueError(f"{path}: expected 4 words per question, got {line!r}")
+            if all(w in self.index for w in parts):
+                questions.append((section, [self.index[w] for w in parts]))
+            else:
+                skipped += 1
+        if not questions:
+            raise ValueError(f"{path}: no question has all four words in the vocabulary")
+        rows = np.array([q for _, q in questions])
+        correct = np.zeros(len(rows), dtype=bool)
+        for start in range(0, len(rows), 1000):
+            a, b, c, d = rows[start:start + 1000].T
+            query = self._unit[b] - self._unit[a] + self._unit[c]
+            scores = query @ self._unit.T
+            for column in (a, b, c):
+                scores[np.arange(len(a)), column] = -np.inf
+            correct[start:start + 1000] = scores.argmax(axis=1) == d
+        for name in dict.fromkeys(name for name, _ in questions):
+            mask = np.array([name == s for s, _ in questions])
+            sections[name] = float(correct[mask].mean())
+        return {"accuracy": float(correct.mean()), "correct": int(correct.sum()),
+                "questions": len(rows), "skipped": skipped, "sections": sections}
+
+    def save_word2vec_format(self, path):
+        """Write the word2vec text format: ``V N`` then ``word v1 ... vN`` per line."""
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(f"{len(self.words)} {self.vectors.shape[1]}\n")
+            for word, vector in zip(self.words, self.vectors):
+                # 9 significant digits give back every float32 exactly.
+                out.write(word + " " + " ".join(f"{v:.9g}" for v in vector) + "\n")
+
+    @classmethod
+    def load_word2vec_format(cls, path):
+        """Read the word2vec text format written by this class or by gensim."""
+        with open(path, encoding="utf-8") as source:
+            header = source.readline().split()
+            if len(header) != 2:
+                raise ValueError(f"{path}: first line must be 'V N', got {' '.join(header)!r}")
+            count, dim = int(header[0]), int(header[1])
+            words, vectors = [], np.zeros((count, dim), dtype=np.float32)
+            for i, line in enumerate(source):
+                parts = line.rstrip("\n").rstrip(" ").split(" ")
+                if i >= count or len(parts) != dim + 1:
+                    raise ValueError(f"{path}: line {i + 2} should be a word and {dim} "
+                                     f"numbers ({count} lines), got {len(parts)} fields")
+                words.append(parts[0])
+                vectors[i] = np.array(parts[1:], dtype=np.float32)
+        if len(words) != count:
+            raise ValueError(f"{path}: header announces {count} words, found {len(words)}")
+        return cls(words, vectors)
+
+    def plot(self, words, path, title=None):
+        """Save a PNG scatter plot of `words` on their first two principal components."""
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        points = compute_pca(self.vectors[[self._row(w) for w in words]], 2)
+        figure, axes = plt.subplots(figsize=(7, 6))
+        axes.scatter(points[:, 0], points[:, 1], s=12)
+        for word, (x, y) in zip(words, points):
+            axes.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points")
+        axes.set_title(title or "word vectors, first two principal components")
+        figure.savefig(path, dpi=120, bbox_inches="tight")
+        plt.close(figure)
+
+
+def _ranks(values):
+    """Ranks 1..n with ties given their mean rank (for Spearman's correlation)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return sums[inverse] / counts[inverse]
