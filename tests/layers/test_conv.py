@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from tests.numerics import numeric_gradient, relative_error
+from numerics import numeric_gradient, relative_error
 from verigrad.layers import loops
 
 # (C, H, W, m, F, kernel, stride, padding): odd sizes, strides 1-3, padding 0-2, kernels

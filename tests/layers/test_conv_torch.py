@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from tests.test_conv import CONV_CASES, POOL_CASES, conv_from, lenet_like
+from test_conv import CONV_CASES, POOL_CASES, conv_from, lenet_like
 
 torch = pytest.importorskip("torch", reason="PyTorch is the test oracle: pip install torch==2.13.0")
 F = torch.nn.functional
