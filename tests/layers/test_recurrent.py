@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from tests.numerics import numeric_gradient
+from numerics import numeric_gradient
 
 LAYERS = {"RNN": vg.RNN, "LSTM": vg.LSTM, "GRU": vg.GRU}
 # (n_x, n_a, T, m): one step, one example, and a longer odd batch
