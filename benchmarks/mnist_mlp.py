@@ -1,7 +1,8 @@
 """verigrad against PyTorch (CPU) on the MNIST MLP, in one run.
 
 Both train the network of the issue's example, 784-256-128-10 with ReLU and Dropout(0.2)
-after the first hidden layer (``--dropout 0`` leaves it out), from the same initial weights
+after the first hidden layer (``--dropout 0`` leaves it out; ``--batch-norm`` puts a batch
+normalization between each hidden Dense layer and its ReLU), from the same initial weights
 (Adam 1e-3, batch 128, float32, softmax cross-entropy, 10 epochs, same thread count).
 Each contender runs in its own worker process; the parent lets them train one epoch at a
 time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
@@ -10,7 +11,8 @@ epoch, the GEMM-only floor (the same matrix products as one epoch, nothing else,
 verigrad's worker before each epoch) and verigrad's epoch time as a multiple of it, and the
 peak RSS of `verigrad train mnist`.
 
-    python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--dropout 0.2] [--data DIR]
+    python benchmarks/mnist_mlp.py [--epochs 10] [--threads 2] [--dropout 0.2] [--batch-norm]
+                                   [--data DIR]
 
 The last line printed is one JSON object with the figures.
 """
@@ -112,15 +114,22 @@ def torch_worker(args):
     X = torch.from_numpy(np.ascontiguousarray(X_train.T))
     Y = torch.from_numpy(Y_train)
     start_weights = np.load(args.weights)
-    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
-                              torch.nn.Dropout(args.dropout),
-                              torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                              torch.nn.Linear(128, 10))
-    linear = [layer for layer in net if isinstance(layer, torch.nn.Linear)]
+
+    def hidden(n_in, n_out):
+        norm = [torch.nn.BatchNorm1d(n_out)] if args.batch_norm else []
+        return [torch.nn.Linear(n_in, n_out), *norm, torch.nn.ReLU()]
+
+    net = torch.nn.Sequential(*hidden(784, 256), torch.nn.Dropout(args.dropout),
+                              *hidden(256, 128), torch.nn.Linear(128, 10))
+    # Parameterised modules in order, numbered 1, 2, ... as verigrad numbers its layers.
+    numbered = [module for module in net if isinstance(module, (torch.nn.Linear,
+                                                                torch.nn.BatchNorm1d))]
     with torch.no_grad():
-        for l, layer in enumerate(linear, start=1):
-            layer.weight.copy_(torch.from_numpy(start_weights[f"W{l}"]))
-            layer.bias.copy_(torch.from_numpy(start_weights[f"b{l}"][:, 0]))
+        for k, module in enumerate(numbered, start=1):
+            names = ("W", "b") if isinstance(module, torch.nn.Linear) else ("gamma", "beta")
+            module.weight.copy_(torch.from_numpy(start_weights[f"{names[0]}{k}"]).reshape(
+                module.weight.shape))
+            module.bias.copy_(torch.from_numpy(start_weights[f"{names[1]}{k}"][:, 0]))
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     m = X.shape[0]
@@ -146,15 +155,19 @@ def torch_worker(args):
 
 # ---- parent -------------------------------------------------------------------------------
 
-def start_model(dropout):
-    """The issue's example network (He-initialised, seed 0); both contenders start from it."""
+def start_model(dropout, batch_norm):
+    """The issue's example network (He-initialised, seed 0); both contenders start from it.
+    Batch normalization starts at γ = 1, β = 0 in both libraries."""
     import verigrad as vg
 
-    layers = [vg.Dense(SIZES[0], SIZES[1]), vg.ReLU()]
+    def hidden(n_in, n_out):
+        return [vg.Dense(n_in, n_out), *([vg.BatchNorm(n_out)] if batch_norm else []), vg.ReLU()]
+
+    layers = hidden(SIZES[0], SIZES[1])
     if dropout:
         layers.append(vg.Dropout(dropout))
     for n_in, n_out in zip(SIZES[1:-2], SIZES[2:-1]):
-        layers += [vg.Dense(n_in, n_out), vg.ReLU()]
+        layers += hidden(n_in, n_out)
     layers.append(vg.Dense(SIZES[-2], SIZES[-1]))
     return vg.Sequential(layers, loss=vg.SoftmaxCrossEntropy(), seed=0)
 
@@ -166,6 +179,7 @@ class Worker:
         command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
                    "--epochs", str(args.epochs), "--threads", str(args.threads),
                    "--dropout", str(args.dropout), "--data", str(args.data)]
+        command += ["--batch-norm"] if args.batch_norm else []
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, env=env)
         self.receive()
@@ -205,6 +219,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dropout", type=float, default=0.2,
                         help="dropout rate after the first hidden layer (0: none)")
+    parser.add_argument("--batch-norm", action="store_true",
+                        help="batch normalization between each hidden Dense layer and its ReLU")
     parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--worker", choices=("verigrad", "torch"))
     parser.add_argument("--weights", type=Path)
@@ -217,9 +233,9 @@ def main():
 
     tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
     args.weights = tmp / "init.npz"
-    start_model(args.dropout).save(args.weights)
+    start_model(args.dropout, args.batch_norm).save(args.weights)
     print(f"MNIST MLP {'-'.join(map(str, SIZES))}, dropout {args.dropout} after the first "
-          f"hidden layer, Adam {LR}, batch {BATCH}, float32, "
+          f"hidden layer, {'batch norm' if args.batch_norm else 'no batch norm'}, Adam {LR}, batch {BATCH}, float32, "
           f"{args.epochs} epochs, {args.threads} threads", flush=True)
     workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
     times = {name: [] for name in workers}
@@ -247,6 +263,7 @@ def main():
         "torch_worker_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
         "peak_rss_mb": round(cli_rss, 1),
         "epochs": args.epochs, "threads": args.threads, "dropout": args.dropout,
+        "batch_norm": args.batch_norm,
         "numpy": np.__version__,
     }
     print()
