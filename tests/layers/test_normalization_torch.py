@@ -110,3 +110,33 @@ def test_dense_batchnorm_relu_dense_equals_torch_autograd(loss):
         close(grads[f"d{name}"], p.grad.numpy(), name)
     # b1 is cancelled by the batch mean that follows it: its true gradient is zero
     np.testing.assert_allclose(grads["db1"], 0, atol=1e-15)
+
+
+# ---- images: Conv2D → BatchNorm2D → ReLU → MaxPool2D → Flatten → Dense ---------------------
+
+
+def test_conv_batchnorm2d_relu_pool_stack_equals_torch_autograd():
+    C, H, W, m, filters, n_out = 2, 6, 5, 4, 3, 3
+    model = vg.Sequential([vg.Conv2D(C, filters, 3, padding=1), vg.BatchNorm2D(filters),
+                           vg.ReLU(), vg.MaxPool2D(2), vg.Flatten(),
+                           vg.Dense(filters * 3 * 2, n_out)],
+                          loss=vg.SoftmaxCrossEntropy(), l2=L2, dtype="float64",
+                          input_shape=(C, H, W))
+    rng = np.random.default_rng(2)
+    for name in ("b1", "gamma2", "beta2", "b3"):
+        model.params[name] = rng.standard_normal(model.params[name].shape)
+    X, Y = rng.standard_normal((C, H, W, m)), rng.integers(0, n_out, m)
+    cost, grads = model.cost_and_grads(X, Y, training=True)
+
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in model.params.items()}
+    Xt = torch.tensor(np.moveaxis(X, -1, 0).copy())
+    Z1 = F.conv2d(Xt, params["W1"], params["b1"][:, 0], padding=1)
+    A1 = F.batch_norm(Z1, None, None, params["gamma2"][:, 0], params["beta2"][:, 0],
+                      training=True, eps=1e-5)
+    A = F.max_pool2d(torch.relu(A1), 2).flatten(1)
+    t_cost = (F.cross_entropy(A @ params["W3"].T + params["b3"][:, 0], torch.from_numpy(Y))
+              + L2 / (2 * m) * (torch.sum(params["W1"] ** 2) + torch.sum(params["W3"] ** 2)))
+    t_cost.backward()
+    assert cost == pytest.approx(t_cost.item(), rel=1e-10)
+    for name, p in params.items():
+        close(grads[f"d{name}"], p.grad.numpy(), name)
