@@ -9,9 +9,10 @@ output): verigrad computes in float32, and scikit-learn keeps float32 input in f
 its fastest setting (``--sklearn-float64`` adds scikit-learn on float64 input, its
 default precision, as a third contender). The BLAS thread count is set to the same value
 for all before NumPy is imported (1 by default: on a small shared machine, BLAS threads
-stall on each other; see docs/sklearn.md). Wall and CPU seconds are both shown. Each repeat fits every contender once, alternating who
-goes first, with random_state = the repeat's number; the table shows medians of the fit
-time and of the test accuracy. The ratio is verigrad's seconds / scikit-learn's (float32).
+stall on each other; see docs/sklearn.md). Wall and CPU seconds are both shown. Each repeat
+fits every contender once, alternating who goes first, with random_state = the repeat's
+number; the table shows medians of the fit time and of the test accuracy. The ratio is
+verigrad's seconds / scikit-learn's (float32).
 The last line is one JSON object with the figures (``ratio``, ``verigrad_accuracy`` and
 ``sklearn_accuracy`` are MNIST's, accuracies in percent).
 """

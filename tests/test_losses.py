@@ -1,9 +1,9 @@
 """Losses: closed-form values, gradients against central differences, stability."""
 import numpy as np
 import pytest
+from numerics import numeric_gradient, relative_error
 
 import verigrad as vg
-from numerics import numeric_gradient, relative_error
 
 
 def targets(loss, rng, n, m):
@@ -72,7 +72,8 @@ def test_mse_is_half_mean_squared_error():
                          ids=["softmax_ce", "bce"])
 def test_extreme_logits_give_exact_finite_costs_without_warnings(loss):
     Z = np.array([[1e4, -1e4], [-1e4, 1e4]])
-    Y = np.array([1, 0]) if isinstance(loss, vg.SoftmaxCrossEntropy) else np.array([[0.0, 1.0], [1.0, 0.0]])
+    Y = (np.array([1, 0]) if isinstance(loss, vg.SoftmaxCrossEntropy) else
+         np.array([[0.0, 1.0], [1.0, 0.0]]))
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         cost = loss.forward(Z, Y)
         grad = loss.backward()

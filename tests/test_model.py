@@ -3,9 +3,9 @@ import importlib.util
 
 import numpy as np
 import pytest
+from numerics import numeric_gradient, relative_error
 
 import verigrad as vg
-from numerics import numeric_gradient, relative_error
 
 
 def blobs(m=200, seed=0, dtype=np.float32):
@@ -249,7 +249,8 @@ def test_fused_output_activation_is_refused():
     (np.zeros((4, 10)), TypeError, r"dtype float64.*computes in float32.*astype"),
     (np.zeros((4, 10), np.uint8), TypeError, "255"),
     ([[0.0] * 10] * 4, TypeError, "NumPy array"),
-    (np.where(np.eye(4, 10) > 0, np.nan, 0).astype(np.float32), ValueError, r"NaN or inf .*X\[0, 0\]"),
+    (np.where(np.eye(4, 10) > 0, np.nan, 0).astype(np.float32), ValueError,
+     r"NaN or inf .*X\[0, 0\]"),
 ], ids=["transposed", "wrong_rows", "1d", "float64", "uint8", "list", "nan"])
 def test_bad_inputs_name_the_argument_and_shapes(X, error, pattern):
     model = small_model()

@@ -20,9 +20,29 @@ from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
 from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
 from .io import load
-from .layers import (GRU, LSTM, RNN, AvgPool2D, BatchNorm, BatchNorm2D, Conv2D, Dense, Dropout,
-                     Embedding, Flatten, GlobalAvgPool2D, GroupNorm, Layer, LayerNorm, LeakyReLU,
-                     MaxPool2D, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (
+    GRU,
+    LSTM,
+    RNN,
+    AvgPool2D,
+    BatchNorm,
+    BatchNorm2D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAvgPool2D,
+    GroupNorm,
+    Layer,
+    LayerNorm,
+    LeakyReLU,
+    MaxPool2D,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential, mlp
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay

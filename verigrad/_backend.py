@@ -6,7 +6,7 @@ import importlib
 BACKENDS = ("auto", "numba", "numpy")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_kernels(module, backend):
     """The numba kernels module ``verigrad.<module>``, or None for the NumPy reference
     (imported once, on first use: numba does not load with verigrad)."""

@@ -14,7 +14,8 @@ from .io import _LOSS_TYPES
 
 
 class Loss(ABC):
-    """Base class: ``forward(Z, Y) -> float``, ``backward() -> dZ``, ``output(Z)``, ``predict(Z)``."""
+    """Base class: ``forward(Z, Y) -> float``, ``backward() -> dZ``, ``output(Z)``,
+    ``predict(Z)``."""
 
     #: whether predictions are class labels (and so have an accuracy)
     classifier = True
@@ -64,10 +65,12 @@ def _fraction_equal(predicted, Y):
 
 def _check_label_vector(Y, m, name, n_classes):
     if Y.shape != (m,):
-        raise ValueError(f"{name} has shape {Y.shape}; integer labels must have shape (m,) = ({m},)")
+        raise ValueError(f"{name} has shape {Y.shape}; integer labels must have shape "
+                         f"(m,) = ({m},)")
     if Y.dtype.kind not in "iu":
         raise TypeError(f"{name} has dtype {Y.dtype}; integer class labels need an integer dtype "
-                        f"(e.g. {name}.astype(int)), or pass one-hot labels of shape ({n_classes}, {m})")
+                        f"(e.g. {name}.astype(int)), or pass one-hot labels of shape "
+                        f"({n_classes}, {m})")
     if m and (Y.min() < 0 or Y.max() >= n_classes):
         raise ValueError(f"{name} holds labels from {Y.min()} to {Y.max()}, but the model has "
                          f"{n_classes} outputs, so labels must lie in [0, {n_classes - 1}]")

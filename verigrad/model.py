@@ -19,6 +19,7 @@ from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Ta
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .train import fit
 from .validation import check_inputs, check_positive_int, check_targets, describe_shape
+
 _EVAL_CHUNK = 8192
 
 
@@ -291,7 +292,8 @@ class Sequential:
 
     def get_config(self):
         return {"format": io.FORMAT, "version": 1,
-                "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
+                "layers": [{"type": type(layer).__name__, "config": layer.get_config()}
+                           for layer in self.layers],
                 "loss": None if self.loss is None else
                 {"type": type(self.loss).__name__, "config": self.loss.get_config()},
                 "l2": self.l2, "dtype": self.dtype.name, "input_shape": list(self.input_shape)}
@@ -314,7 +316,8 @@ class Sequential:
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
     def __repr__(self):
-        return f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, dtype='{self.dtype.name}')"
+        return (f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, "
+                f"dtype='{self.dtype.name}')")
 
 
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}

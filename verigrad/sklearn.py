@@ -234,7 +234,7 @@ class _BaseMLP(BaseEstimator):
         batch_size = min(200, m) if self.batch_size == "auto" else self.batch_size
         if batch_size > m:
             warnings.warn(f"batch_size={batch_size} is larger than the {m} training samples; "
-                          f"it is clipped to {m}")
+                          f"it is clipped to {m}", stacklevel=3)
         monitor = _EpochMonitor(self, validation)
         self.n_iter_ = 0
         self.model_.fit(X.T, self._encode_targets(y), epochs=1 if incremental else self.max_iter,
@@ -245,7 +245,8 @@ class _BaseMLP(BaseEstimator):
                 self.model_.params[name] = value
         if not incremental and not monitor.converged and self.n_iter_ == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                          f"and the optimization hasn't converged yet.", ConvergenceWarning)
+                          f"and the optimization hasn't converged yet.", ConvergenceWarning,
+                          stacklevel=3)
         return self
 
     def _initialize(self, sizes, dtype, n_features, y, seed):

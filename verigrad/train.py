@@ -75,7 +75,8 @@ class History:
             noise = 1.4826 * spread[centred] / math.sqrt(2)
         flagged = np.flatnonzero((rise > threshold * noise) & (rise > math.log1p(min_rise)))
         found = []
-        for run in np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []:
+        runs = np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1) if flagged.size else []
+        for run in runs:
             k = run[np.argmax(rise[run])]
             i = k + first  # index into step_cost
             epoch = i // per_epoch

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad.cli import train as train_command
 from verigrad.cli import main
+from verigrad.cli import train as train_command
 
 plt = pytest.importorskip("matplotlib.pyplot")
 
@@ -18,7 +18,8 @@ def size(path):
 
 def test_train_toy_spirals_saves_the_boundary_and_diagnoses(tmp_path, capsys):
     out = tmp_path / "spirals"
-    assert main(["train", "toy", "--dataset", "spirals", "--epochs", "60", "--lr", "0.01", "--diagnose",
+    assert main(["train", "toy", "--dataset", "spirals", "--epochs", "60", "--lr", "0.01",
+                 "--diagnose",
                  "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr()
     config = json.loads((out / "config.json").read_text())
@@ -59,7 +60,8 @@ def test_train_warns_of_leakage_and_overfitting(tmp_path, capsys, monkeypatch):
     y = rng.integers(0, 2, 400)
     X_test = np.asfortranarray(rng.random((20, 100), dtype=np.float32))
     X_test[:, :4] = X[:, [7, 8, 9, 10]]
-    monkeypatch.setitem(train_command.DATASETS, "mnist", fake_loader(X, y, X_test, rng.integers(0, 2, 100)))
+    monkeypatch.setitem(train_command.DATASETS, "mnist",
+                        fake_loader(X, y, X_test, rng.integers(0, 2, 100)))
     assert main(["train", "mnist", "--val-size", "100", "--hidden", "256", "--dropout", "0",
                  "--epochs", "60", "--batch-size", "50", "--lr", "0.01",
                  "--out", str(tmp_path / "run"), "--quiet"]) == 0

@@ -59,7 +59,8 @@ def fake_dataset(folder, m_train=5, m_test=3):
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, m in (("train", m_train), ("t10k", m_test)):
-        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, m, dtype=np.uint8))
 
 

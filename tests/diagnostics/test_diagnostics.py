@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad.diagnostics import (Monitor, TrainingWarning, check_overfitting, confusion_matrix,
-                                  describe_spikes, most_confident_mistakes)
+from verigrad.diagnostics import (
+    Monitor,
+    TrainingWarning,
+    check_overfitting,
+    confusion_matrix,
+    describe_spikes,
+    most_confident_mistakes,
+)
 
 
 def recorded(run):
@@ -81,7 +87,8 @@ def test_guard_stops_the_rand_init_times_10_network_naming_the_layer():
                                               optimizer=vg.SGD(190), verbose=0))
     assert isinstance(err, vg.TrainingDiverged)
     assert err.step == 9
-    assert err.layer == "the loss (MSE()) of the output of layer 2 (Dense(n_in=3, n_out=2, init='he'))"
+    assert err.layer == ("the loss (MSE()) of the output of layer 2 "
+                         "(Dense(n_in=3, n_out=2, init='he'))")
     assert err.max_abs_preactivation > 1e15
     text = str(err)
     assert text.startswith("training diverged at step 9: the cost is inf")
@@ -119,8 +126,11 @@ def test_an_update_that_overflows_is_reported_at_its_own_step():
     X, y = vg.data.make_blobs(200, centers=2, seed=0)
     for epochs, batch_size in ((1, 200), (3, 100)):
         model = vg.mlp([2, 8, 2], seed=0)
-        err, caught = recorded(lambda: model.fit(X, y, epochs=epochs, batch_size=batch_size,
-                                                  optimizer=vg.SGD(1e39), verbose=0))
+        def train(model=model, epochs=epochs, batch_size=batch_size):
+            return model.fit(X, y, epochs=epochs, batch_size=batch_size,
+                             optimizer=vg.SGD(1e39), verbose=0)
+
+        err, caught = recorded(train)
         assert isinstance(err, vg.TrainingDiverged) and err.step == 1
         assert "the update of step 1 made W1 of layer 0 (Dense(n_in=2, n_out=8" in str(err)
         assert err.layer.startswith("layer 0 (Dense(n_in=2, n_out=8")
@@ -131,7 +141,8 @@ def test_non_finite_parameters_before_training_are_an_error():
     X, y = vg.data.make_blobs(100, centers=2)
     model = vg.mlp([2, 4, 2])
     model.params["b2"][1] = np.inf
-    with pytest.raises(ValueError, match=r"^b2 of layer 2 \(Dense\(n_in=4, n_out=2.* holds NaN or inf"):
+    with pytest.raises(ValueError,
+                       match=r"^b2 of layer 2 \(Dense\(n_in=4, n_out=2.* holds NaN or inf"):
         model.fit(X, y, epochs=1, verbose=0)
 
 
@@ -197,7 +208,8 @@ def test_monitor_statistics_match_a_hand_computation():
     Z2 = before["W2"] @ A1 + before["b2"]
     A2 = 1 / (1 + np.exp(-Z2))
     relu, sig, out = monitor.records
-    assert relu["act_mean"] == pytest.approx(A1.mean()) and relu["act_std"] == pytest.approx(A1.std())
+    assert relu["act_mean"] == pytest.approx(A1.mean())
+    assert relu["act_std"] == pytest.approx(A1.std())
     assert relu["dead"] == pytest.approx(np.mean((Z1 <= 0).all(axis=1)))
     assert relu["max_abs_z"] == pytest.approx(np.abs(Z1).max())
     assert relu["grad_norm"] == pytest.approx(np.linalg.norm(grads["dW1"]))
@@ -339,7 +351,8 @@ def test_full_batch_training_with_a_large_learning_rate_spikes():
     assert found and all(s["cause"] == "learning rate" for s in found)
     costs = np.array(history.cost)
     for s in found:
-        assert costs[s["epoch"] - 1] > 1.1 * np.median(costs[max(0, s["epoch"] - 11):s["epoch"] - 1])
+        before = costs[max(0, s["epoch"] - 11):s["epoch"] - 1]
+        assert costs[s["epoch"] - 1] > 1.1 * np.median(before)
 
 
 # ---- overfitting -------------------------------------------------------------------------

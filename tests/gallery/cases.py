@@ -3,9 +3,9 @@
 Every case is written as a learner writes it, in the course's style (a dict of parameters
 W1, b1, ...; ``forward_propagation``, ``compute_cost``, ``backward_propagation``), with the
 buggy line marked ``# bug``. The bugs are ones learners make, many of them reported in
-course forum threads. ``docs/make_debugging_gallery.py`` turns the gallery into ``docs/debugging.md``
-with verigrad's actual output, and the tests check that every buggy case is flagged on the
-right parameters with the right kind and every correct variant passes.
+course forum threads. ``docs/make_debugging_gallery.py`` turns the gallery into
+``docs/debugging.md`` with verigrad's actual output, and the tests check that every buggy
+case is flagged on the right parameters with the right kind and every correct variant passes.
 
     from gallery import CASES, load_batch        # with tests/ on sys.path
     for case in CASES:

@@ -7,7 +7,6 @@ import verigrad as vg
 from verigrad.gradcheck.findings import KINDS, relative_error
 from verigrad.gradcheck.problems import _ModelProblem
 
-
 # ---- a small learner network written with plain functions ---------------------------------
 
 def learner_functions(X, Y):

@@ -2,9 +2,9 @@
 bad input, save/load and gradcheck on a conv net (float64 throughout)."""
 import numpy as np
 import pytest
+from numerics import numeric_gradient, relative_error
 
 import verigrad as vg
-from numerics import numeric_gradient, relative_error
 from verigrad.layers import loops
 
 # (C, H, W, m, F, kernel, stride, padding): odd sizes, strides 1-3, padding 0-2, kernels

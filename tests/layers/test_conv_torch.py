@@ -6,9 +6,9 @@ flattening order are the same in both.
 """
 import numpy as np
 import pytest
+from test_conv import CONV_CASES, POOL_CASES, conv_from, lenet_like
 
 import verigrad as vg
-from test_conv import CONV_CASES, POOL_CASES, conv_from, lenet_like
 
 torch = pytest.importorskip("torch", reason="PyTorch is the test oracle: pip install torch==2.13.0")
 F = torch.nn.functional

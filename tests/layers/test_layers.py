@@ -5,9 +5,9 @@ For a layer f and a fixed random G, the scalar J = Σ G ⊙ f(X) has dJ/d(output
 """
 import numpy as np
 import pytest
+from numerics import numeric_gradient, relative_error
 
 import verigrad as vg
-from numerics import numeric_gradient, relative_error
 
 SHAPES = [(1, 1), (3, 1), (1, 5), (4, 7), (7, 3)]  # (n, m): batch size 1 and odd shapes
 

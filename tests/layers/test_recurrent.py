@@ -3,9 +3,9 @@ odd shapes (T = 1, m = 1, n_a ≠ n_x), truncated BPTT, the per-step gradient no
 and the bad-input errors. The PyTorch comparisons are in test_recurrent_torch.py."""
 import numpy as np
 import pytest
+from numerics import numeric_gradient
 
 import verigrad as vg
-from numerics import numeric_gradient
 
 LAYERS = {"RNN": vg.RNN, "LSTM": vg.LSTM, "GRU": vg.GRU}
 # (n_x, n_a, T, m): one step, one example, and a longer odd batch

@@ -43,7 +43,8 @@ def add_gradcheck_commands(sub):
                    help="hidden-layer activation")
     q.add_argument("--loss", choices=sorted(LOSSES), default="softmax",
                    help="softmax cross-entropy, binary cross-entropy or ½ mean squared error")
-    q.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer")
+    q.add_argument("--dropout", type=float, default=0.0,
+                   help="dropout rate after each hidden layer")
     q.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
     q.add_argument("--examples", type=int, default=32, help="examples m in the batch checked")
     q.add_argument("--mnist", action="store_true",
@@ -67,8 +68,8 @@ def _add_check_options(p):
 
 
 def _settings(args):
-    return {"mode": None if args.mode == "auto" else args.mode, "eps": args.eps, "tol": args.tol, "samples": args.samples,
-            "seed": args.seed}
+    return {"mode": None if args.mode == "auto" else args.mode, "eps": args.eps, "tol": args.tol,
+            "samples": args.samples, "seed": args.seed}
 
 
 def load_learner_file(path):

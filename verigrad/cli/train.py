@@ -13,8 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import data
-from ..diagnostics import (Monitor, TrainingDiverged, TrainingWarning, check_overfitting,
-                           confusion_matrix, describe_spikes, most_confident_mistakes)
+from ..diagnostics import (
+    Monitor,
+    TrainingDiverged,
+    TrainingWarning,
+    check_overfitting,
+    confusion_matrix,
+    describe_spikes,
+    most_confident_mistakes,
+)
 from ..model import ACTIVATIONS, mlp
 from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 from . import HelpFormatter
@@ -80,7 +87,8 @@ def add_train_command(sub):
     p.add_argument("--val-size", type=int, default=argparse.SUPPRESS,
                    help="training examples held out for validation curves (0: none) "
                         "(default: 5000; toy: 400)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights, split, shuffling and dropout")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the weights, split, shuffling and dropout")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="floating-point precision of the computation")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
@@ -133,7 +141,8 @@ def run_train(args):
     if args.train_size is not None:
         X_train, Y_train = X_train[:, :args.train_size], Y_train[:args.train_size]
     if args.dtype == "float64":
-        X_train, X_test = X_train.astype(np.float64, order="F"), X_test.astype(np.float64, order="F")
+        X_train = X_train.astype(np.float64, order="F")
+        X_test = X_test.astype(np.float64, order="F")
     warn_leakage(args, X_train, X_test)
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
     model = mlp([X_train.shape[0], *args.hidden, int(Y_train.max()) + 1],
@@ -142,7 +151,8 @@ def run_train(args):
     optimizer = make_optimizer(args)
     if not args.quiet:
         print(model.summary())
-        print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  batch size: {args.batch_size}  "
+        print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  "
+              f"batch size: {args.batch_size}  "
               f"training on {X_fit.shape[1]} examples, validating on "
               f"{0 if validation is None else validation[0].shape[1]}")
     monitor = monitor_for(args)
@@ -281,8 +291,12 @@ def report_run(args, out, model, history, monitor, fit, test):
 
 
 def _pictures(args, out, model, history, monitor, fit, test):
-    from ..plots import (plot_confusion_matrix, plot_decision_boundary, plot_image_grid,
-                        require_matplotlib)
+    from ..plots import (
+        plot_confusion_matrix,
+        plot_decision_boundary,
+        plot_image_grid,
+        require_matplotlib,
+    )
     require_matplotlib()
     name, written = run_name(args), []
     X_test, Y_test = test

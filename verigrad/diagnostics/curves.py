@@ -1,7 +1,6 @@
 """What the cost curves of a run say: the causes of its spikes and whether it overfits."""
 import numpy as np
 
-
 SPIKE_ADVICE = {
     "learning rate": "full-batch gradient descent has no sampling noise, so the cost jumps "
                      "because a step overshot the minimum: lower the learning rate (about 2-3×) "
@@ -53,7 +52,8 @@ def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3, rise=0
                        f"validation accuracy {val:.2%}")
     best = int(np.argmin(history.val_cost))
     recent = float(np.mean(history.val_cost[-patience:]))
-    if (len(history.val_cost) - 1 - best >= patience and recent > (1 + rise) * history.val_cost[best]
+    if (len(history.val_cost) - 1 - best >= patience
+            and recent > (1 + rise) * history.val_cost[best]
             and history.cost[-1] < history.cost[best]
             and (train is None or val is None or train - val > gap / 5)):
         reasons.append(f"the validation cost rose from {history.val_cost[best]:.4g} (epoch "

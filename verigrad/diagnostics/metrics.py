@@ -8,7 +8,8 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ValueError(f"y_true and y_pred must be label vectors of one shape (m,), got "
                          f"{y_true.shape} and {y_pred.shape}")
-    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else n_classes
+    k = (int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None
+         else n_classes)
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts

@@ -13,8 +13,16 @@ differences; ``run`` turns them into a ``GradcheckReport``.
 import numpy as np
 
 from ..validation import check_positive_int
-from .findings import (MISMATCH, Comparison, Diagnosis, diagnose, diagnose_shape, explain,
-                       is_bias, relative_error)
+from .findings import (
+    MISMATCH,
+    Comparison,
+    Diagnosis,
+    diagnose,
+    diagnose_shape,
+    explain,
+    is_bias,
+    relative_error,
+)
 from .report import GradcheckReport, ParamCheck, localise
 
 #: the default mode is "full" up to this many parameters, "fast" above

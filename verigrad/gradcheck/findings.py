@@ -242,7 +242,9 @@ def _sum_axis(c):
 
 
 def _scale_why(c, m):
-    near = lambda x: abs(c - x) <= 1e-3 * abs(x)
+    def near(x):
+        return abs(c - x) <= 1e-3 * abs(x)
+
     if m and m > 1 and near(m):
         return (f": exactly m = {m}, the number of examples, so a 1/m is missing. The cost is "
                 f"a mean over the examples, so every gradient carries a 1/m (put it once into "

@@ -16,8 +16,14 @@ import numpy as np
 from ..layers import Dense, Dropout, Layer, LeakyReLU, ReLU
 from ..model import Sequential
 from .engine import _NOISE, _U
-from .findings import (MUTATION, PATTERN_RTOL, Diagnosis, mutation_diagnosis,
-                       nan_cost_diagnosis, nondeterministic_diagnosis)
+from .findings import (
+    MUTATION,
+    PATTERN_RTOL,
+    Diagnosis,
+    mutation_diagnosis,
+    nan_cost_diagnosis,
+    nondeterministic_diagnosis,
+)
 from .report import join
 
 # Seed for re-seeding np.random before each call of a learner's random cost (dropout on).
@@ -46,7 +52,8 @@ class _FunctionProblem:
         self.work = {}
         for key, value in params.items():
             if not isinstance(value, np.ndarray):
-                raise TypeError(f"params[{key!r}] must be a NumPy array, got {type(value).__name__}")
+                raise TypeError(f"params[{key!r}] must be a NumPy array, "
+                                f"got {type(value).__name__}")
             if value.dtype.kind != "f":
                 raise TypeError(f"params[{key!r}] has dtype {value.dtype}; parameters must be "
                                 f"floating point: pass {key}.astype(np.float64)")
@@ -404,7 +411,7 @@ class _ModelProblem:
             pos = np.unravel_index(flat, p.shape)
             up, down, (j_up, signs_up), (j_down, signs_down) = _both_ways(
                 p, pos, eps,
-                lambda step: self._evaluate(i, layer, step if direct else None, key, pos))
+                lambda step, pos=pos: self._evaluate(i, layer, step if direct else None, key, pos))
             numeric[e] = (j_up - j_down) / (up + down)
             kinks[e] = _crossed(signs_up, signs_down)
         return numeric, kinks

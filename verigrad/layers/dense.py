@@ -34,7 +34,8 @@ class Dense(Layer):
 
     def __init__(self, n_in, n_out, init="he", seed=None):
         super().__init__()
-        n_in, n_out = check_positive_int(n_in, "Dense n_in"), check_positive_int(n_out, "Dense n_out")
+        n_in = check_positive_int(n_in, "Dense n_in")
+        n_out = check_positive_int(n_out, "Dense n_out")
         self.n_in, self.n_out, self.seed = int(n_in), int(n_out), seed
         self.init = check_init(init, "Dense")
         self.input_shape = (self.n_in,)
