@@ -37,6 +37,9 @@ class Case:
 
     def run(self, batch=None):
         """(call, report): the check as the learner writes it, and verigrad's report."""
+        # Learners' code draws from the global np.random: every case starts from one state,
+        # so that what it prints does not depend on the cases run before it.
+        np.random.seed(0)
         kwargs = self.make(batch)
         if "model" in kwargs:
             return "vg.gradcheck(model, X, Y)", gradcheck(**kwargs)
@@ -131,7 +134,7 @@ def backward_propagation(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-# ---- seed 002: every bias gradient summed over every axis (and no 1/m) --------------------
+# ---- every bias gradient summed over every axis (and no 1/m) ---------------------------------
 
 
 def compute_cost_sigmoid(A2, Y):
@@ -178,7 +181,7 @@ def backward_propagation_no_m(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-# ---- seed 004: sigmoid(z) * sigmoid(1 - z) ------------------------------------------------
+# ---- sigmoid(z) * sigmoid(1 - z) -------------------------------------------------------------
 
 
 def sigmoid_derivative(Z):
@@ -203,7 +206,7 @@ def backward_propagation_sigmoid_fixed(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-# ---- seed 001: a ReLU derivative that overwrites its input --------------------------------
+# ---- a ReLU derivative that overwrites its input ---------------------------------------------
 
 
 def relu_in_place(Z):
@@ -226,7 +229,7 @@ def backward_propagation_in_place(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-# ---- seed 001: the gradient checker that shallow-copies its parameters --------------------
+# ---- the gradient checker that shallow-copies its parameters ---------------------------------
 
 
 def numerical_gradients(parameters, cost_function, epsilon=1e-7):
@@ -257,7 +260,7 @@ def _shallow_copy_checker(batch):
     return problem
 
 
-# ---- seed 001: dropout left on during the check ------------------------------------------
+# ---- dropout left on during the check --------------------------------------------------------
 
 
 def forward_propagation_dropout(X, parameters, keep_prob=0.5):
@@ -293,7 +296,7 @@ def _dropout(keep_prob):
     return make
 
 
-# ---- seed 002: np.random.rand weights and unscaled inputs ---------------------------------
+# ---- np.random.rand weights and unscaled inputs ----------------------------------------------
 
 
 def initialize_parameters_rand(layer_dims):
@@ -321,7 +324,7 @@ def _rand_weights(batch):
                       partial(forward_propagation, g2=softmax_naive))
 
 
-# ---- seed 003: the CBOW lecture's ReLU(W2ᵀ(ŷ − y)) ----------------------------------------
+# ---- the CBOW lecture's ReLU(W2ᵀ(ŷ − y)) -----------------------------------------------------
 
 CBOW_W1 = np.array([[0.41687358, 0.08854191, -0.23495225, 0.28320538, 0.41800106],
                     [0.32735501, 0.22795148, -0.23951958, 0.4117634, -0.23924344],
@@ -417,7 +420,7 @@ def backward_propagation_update(parameters, cache, X, Y, learning_rate=0.1):
 
 
 class LearnerSigmoid(Layer):
-    """A learner's own sigmoid layer, with the derivative from seed 004."""
+    """A learner's own sigmoid layer, with the sigmoid(z) * sigmoid(1 - z) derivative."""
 
     def forward(self, Z, training=False):
         self.Z = Z
