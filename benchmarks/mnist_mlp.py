@@ -1,6 +1,6 @@
 """verigrad against PyTorch (CPU) on the MNIST MLP, in one run.
 
-Both train the network of the issue's example, 784-256-128-10 with ReLU and Dropout(0.2)
+Both train the README's example network, 784-256-128-10 with ReLU and Dropout(0.2)
 after the first hidden layer (``--dropout 0`` leaves it out; ``--batch-norm`` puts a batch
 normalization between each hidden Dense layer and its ReLU), from the same initial weights
 (Adam 1e-3, batch 128, float32, softmax cross-entropy, 10 epochs, same thread count).
@@ -156,7 +156,7 @@ def torch_worker(args):
 # ---- parent -------------------------------------------------------------------------------
 
 def start_model(dropout, batch_norm):
-    """The issue's example network (He-initialised, seed 0); both contenders start from it.
+    """The README's example network (He-initialised, seed 0); both contenders start from it.
     Batch normalization starts at γ = 1, β = 0 in both libraries."""
     import verigrad as vg
 

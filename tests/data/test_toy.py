@@ -80,7 +80,7 @@ def test_blobs_are_centred_where_documented():
 
 
 def test_a_small_network_solves_what_a_straight_line_cannot():
-    """The learner's problem (seed 002): 2 features, 2 classes, 2000 points, on which Keras
+    """A forum learner's problem: 2 features, 2 classes, 2000 points, on which Keras
     reached 85%. Two noisy moons (noise 0.2) are such a problem: logistic regression gets
     about 87%, while a 2-16-16-2 ReLU network reaches over 95% on 2000 fresh points
     (96-97% measured), and over 95% on two interleaved spirals, where a line gets ~60%."""

@@ -33,7 +33,7 @@ def messages(caught, category=TrainingWarning):
 
 
 def learner_data(m=1900):
-    """Seed 002's problem: 2 features, 2 classes, divided by the maximum and multiplied by 10
+    """A forum learner's problem: 2 features, 2 classes, divided by the maximum and multiplied by 10
     (so in [0, 10]), labels one-hot in a (2, m) float array."""
     X, y = vg.data.make_moons(m, noise=0.2, seed=2)
     X = (X - X.min(axis=1, keepdims=True)) / X.max() * 10
@@ -48,7 +48,7 @@ def rand_init(model, seed=1):
     return model
 
 
-# ---- the learner's 2-3-2 network (seed 002) ---------------------------------------------
+# ---- a forum learner's 2-3-2 network ------------------------------------------------------
 
 def test_learner_2_3_2_network_is_flagged_before_any_numpy_warning():
     """The thread's backward pass uses dZ2 = A2 − Y, the gradient of sigmoid + cross-entropy
@@ -342,7 +342,7 @@ def test_spike_causes_mini_batch_noise_and_schedule_step():
 
 
 def test_full_batch_training_with_a_large_learning_rate_spikes():
-    """Seed 004's situation: full-batch gradient descent on a ReLU network whose cost jumps
+    """A forum learner's situation: full-batch gradient descent on a ReLU network whose cost jumps
     up now and then; the jumps are put down to the learning rate."""
     X, y = vg.data.make_spirals(500, seed=0)
     model = vg.mlp([2, 32, 32, 2], seed=0)
