@@ -235,7 +235,8 @@ def main():
     args.weights = tmp / "init.npz"
     start_model(args.dropout, args.batch_norm).save(args.weights)
     print(f"MNIST MLP {'-'.join(map(str, SIZES))}, dropout {args.dropout} after the first "
-          f"hidden layer, {'batch norm' if args.batch_norm else 'no batch norm'}, Adam {LR}, batch {BATCH}, float32, "
+          f"hidden layer, {'batch norm' if args.batch_norm else 'no batch norm'}, Adam {LR}, "
+          f"batch {BATCH}, float32, "
           f"{args.epochs} epochs, {args.threads} threads", flush=True)
     workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
     times = {name: [] for name in workers}
