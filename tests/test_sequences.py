@@ -88,3 +88,14 @@ def test_sequence_loss_bad_targets_are_named():
         model.cost(ids, np.array([[0, 5]] * 4))
     with pytest.raises(ValueError, match="expected the labels"):
         vg.SequenceSoftmaxCrossEntropy().forward(np.zeros((5, 4, 2)), ids, mask=np.ones((4, 1)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_by_tanh_is_the_sigmoid_within_an_ulp_of_a_half(dtype):
+    Z = np.linspace(-40, 40, 2001).astype(dtype)
+    ulp = np.finfo(dtype).eps / 2
+    np.testing.assert_allclose(vg.functional.sigmoid_by_tanh(Z), vg.functional.sigmoid(Z),
+                               rtol=0, atol=2 * ulp)
+    out = Z.copy()
+    assert vg.functional.sigmoid_by_tanh(out, out=out) is out and out.dtype == dtype
+    np.testing.assert_array_equal(out, vg.functional.sigmoid_by_tanh(Z))

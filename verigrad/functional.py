@@ -36,14 +36,26 @@ def sigmoid(Z):
     return np.where(Z >= 0, 1, e) / (1 + e)
 
 
+def sigmoid_by_tanh(Z, out=None):
+    """σ(Z) as ½·tanh(Z/2) + ½: the same function in three passes of NumPy's vectorised tanh
+    (several times faster than ``sigmoid``), in place when ``out`` is Z. Its error is at
+    most an ulp of ½, so a value below about 1e-8 in float32 (1e-17 in float64) comes out
+    as 0: fine for gates, whose tiny values multiply other terms, not for log σ."""
+    out = np.multiply(Z, Z.dtype.type(0.5), out=out)
+    np.tanh(out, out=out)
+    out *= Z.dtype.type(0.5)
+    out += Z.dtype.type(0.5)
+    return out
+
+
 def sigmoid_derivative(A):
     """σ'(z) from A = σ(z): A·(1 − A)   (not σ(z)·σ(1 − z))."""
     return A * (1 - A)
 
 
-def tanh(Z):
-    """tanh(Z)."""
-    return np.tanh(Z)
+def tanh(Z, out=None):
+    """tanh(Z) (into ``out`` if given)."""
+    return np.tanh(Z, out=out)
 
 
 def tanh_derivative(A):

@@ -30,7 +30,7 @@ After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); after ``backwa
 """
 import numpy as np
 
-from ..functional import sigmoid, sigmoid_derivative, tanh, tanh_derivative
+from ..functional import sigmoid_by_tanh, sigmoid_derivative, tanh, tanh_derivative
 from ..validation import check_positive_int, describe_shape
 from .base import Layer
 
@@ -268,7 +268,7 @@ class RNN(_Recurrent):
         for t in range(Zx.shape[1]):
             Z = Zx[:, t]
             Z += W_a @ H[:, t]
-            H[:, t + 1] = tanh(Z)
+            tanh(Z, out=H[:, t + 1])
         return (H[:, -1].copy(),)
 
     def _run_backward(self, dH):
@@ -321,43 +321,52 @@ class LSTM(_Gated):
     ORDER = ("f", "i", "o", "c")
 
     def _run_forward(self, Zx, W_a, H, states):
-        n_a, T = self.n_a, Zx.shape[1]
         C = np.empty_like(H)  # c⟨0⟩ … c⟨T⟩
         C[:, 0] = states[1]
         tanh_C = np.empty_like(H[:, 1:])
-        for t in range(T):
+        for t in range(Zx.shape[1]):
             G = Zx[:, t]
             G += W_a @ H[:, t]
-            # G becomes the gate values: Γf, Γi, Γo, then c̃
-            G[:3 * n_a] = sigmoid(G[:3 * n_a])
-            G[3 * n_a:] = tanh(G[3 * n_a:])
-            f, i, o, cc = G[:n_a], G[n_a:2 * n_a], G[2 * n_a:3 * n_a], G[3 * n_a:]
-            C[:, t + 1] = f * C[:, t] + i * cc
-            tanh_C[:, t] = tanh(C[:, t + 1])
-            H[:, t + 1] = o * tanh_C[:, t]
+            _lstm_activate(G, C[:, t], C[:, t + 1], tanh_C[:, t], H[:, t + 1])
         self._gates, self._C, self._tanh_C = Zx, C, tanh_C
         return H[:, -1].copy(), C[:, -1].copy()
 
     def _run_backward(self, dH):
-        n_a, W_a = self.n_a, self._W_a
-        gates, C, tanh_C = self._gates, self._C, self._tanh_C
+        W_a, gates, C, tanh_C = self._W_a, self._gates, self._C, self._tanh_C
         dG = np.empty_like(gates)
         da_next = np.zeros_like(dH[:, 0])
         dc_next = np.zeros_like(da_next)
         for t in range(dH.shape[1] - 1, -1, -1):
-            G, dZ = gates[:, t], dG[:, t]
-            f, i, o, cc = G[:n_a], G[n_a:2 * n_a], G[2 * n_a:3 * n_a], G[3 * n_a:]
-            da = dH[:, t]
-            da += da_next
-            dc = dc_next + da * o * tanh_derivative(tanh_C[:, t])
-            dZ[:n_a] = dc * C[:, t] * sigmoid_derivative(f)
-            dZ[n_a:2 * n_a] = dc * cc * sigmoid_derivative(i)
-            dZ[2 * n_a:3 * n_a] = da * tanh_C[:, t] * sigmoid_derivative(o)
-            dZ[3 * n_a:] = dc * i * tanh_derivative(cc)
-            dc_next = dc * f
-            da_next = W_a.T @ dZ
+            _lstm_gate_grads(dH[:, t], da_next, dc_next, gates[:, t], C[:, t], tanh_C[:, t], dG[:, t])
+            da_next = W_a.T @ dG[:, t]
         return dG, dG, (da_next, dc_next)
 
+
+def _lstm_activate(G, c_prev, c, tanh_c, a):
+    """One LSTM step after the products: G (4n_a, m) holds the pre-activations of
+    [Γf; Γi; Γo; c̃] and is overwritten by their values; c, tanh_c and a are written."""
+    n_a = c.shape[0]
+    sigmoid_by_tanh(G[:3 * n_a], out=G[:3 * n_a])
+    tanh(G[3 * n_a:], out=G[3 * n_a:])
+    f, i, o, cc = G[:n_a], G[n_a:2 * n_a], G[2 * n_a:3 * n_a], G[3 * n_a:]
+    np.multiply(f, c_prev, out=c)
+    c += i * cc
+    tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=a)
+
+
+def _lstm_gate_grads(da, da_next, dc_next, G, c_prev, tanh_c, dZ):
+    """One step back: ``da`` (the gradient from the output) gains ``da_next`` (the one from
+    step t + 1); dZ (4n_a, m) receives [dZf; dZi; dZo; dZc]; dc_next becomes dc·Γf."""
+    n_a = da.shape[0]
+    f, i, o, cc = G[:n_a], G[n_a:2 * n_a], G[2 * n_a:3 * n_a], G[3 * n_a:]
+    da += da_next
+    dc = dc_next + da * o * tanh_derivative(tanh_c)
+    dZ[:n_a] = dc * c_prev * sigmoid_derivative(f)
+    dZ[n_a:2 * n_a] = dc * cc * sigmoid_derivative(i)
+    dZ[2 * n_a:3 * n_a] = da * tanh_c * sigmoid_derivative(o)
+    dZ[3 * n_a:] = dc * i * tanh_derivative(cc)
+    dc_next[...] = dc * f
 
 
 class GRU(_Gated):
@@ -403,7 +412,8 @@ class GRU(_Gated):
         for t in range(T):
             G = Zx[:, t]
             share = W_a @ H[:, t]
-            G[:2 * n_a] = sigmoid(G[:2 * n_a] + share[:2 * n_a])
+            G[:2 * n_a] += share[:2 * n_a]
+            sigmoid_by_tanh(G[:2 * n_a], out=G[:2 * n_a])
             Hc[:, t] = share[2 * n_a:] + bca
             u, r = G[:n_a], G[n_a:2 * n_a]
             # G becomes the gate values: Γu, Γr, then c̃
