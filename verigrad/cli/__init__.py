@@ -1,7 +1,8 @@
 """The ``verigrad`` command line: ``verigrad train mnist`` and friends.
 
 Every command documents itself: ``verigrad --help``, ``verigrad train --help``. Each command
-lives in a module of its own: ``train``, ``plot``, ``check`` (gradient checks) and ``cbow``.
+lives in a module of its own: ``train``, ``text`` (``sample``, and the language model of
+``train shakespeare``), ``plot``, ``check`` (gradient checks) and ``cbow``.
 """
 import argparse
 
@@ -17,7 +18,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser():
     # The command modules import HelpFormatter from this package, so they load here.
-    from . import cbow, check, plot, train
+    from . import cbow, check, plot, text, train
 
     parser = argparse.ArgumentParser(
         prog="verigrad",
@@ -25,6 +26,7 @@ def build_parser():
         epilog="Run 'verigrad COMMAND --help' for the options of a command.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     train.add_train_command(sub)
+    text.add_sample_command(sub)
     check.add_gradcheck_commands(sub)
     plot.add_plot_command(sub)
     cbow.add_cbow_commands(sub)

@@ -25,6 +25,7 @@ from ..diagnostics import (
 from ..model import ACTIVATIONS, mlp
 from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 from . import HelpFormatter
+from .text import TEXT_DATASETS, add_text_arguments, run_train_text
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
 OPTIMIZERS = ("adam", "sgd", "momentum", "nesterov", "rmsprop")
@@ -54,8 +55,9 @@ def add_train_command(sub):
                     "examples duplicate training ones, when the run overfits, and explains "
                     "the spikes of the cost curve.",
         formatter_class=HelpFormatter)
-    p.add_argument("dataset", choices=[*sorted(DATASETS), "toy"],
-                   help="data set to train on (toy: a 2-D problem, see --dataset)")
+    p.add_argument("dataset", choices=[*sorted(DATASETS), "toy", *TEXT_DATASETS],
+                   help="data set to train on (toy: a 2-D problem, see --dataset; "
+                        "shakespeare: a character-level language model, see --model)")
     p.add_argument("--hidden", type=int, nargs="+", default=argparse.SUPPRESS, metavar="N",
                    help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
@@ -94,11 +96,12 @@ def add_train_command(sub):
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding the four IDX .gz files (default: $VERIGRAD_DATA/DATASET "
-                        "or ~/.cache/verigrad/DATASET)")
+                        "or ~/.cache/verigrad/DATASET); for shakespeare, the text file")
     p.add_argument("--download", action="store_true",
                    help="download the data set if it is not found (checksums are verified)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_toy_arguments(p)
+    add_text_arguments(p)
     p.set_defaults(handler=run_train)
 
 
@@ -130,6 +133,8 @@ def split_validation(X, Y, size, seed):
 
 
 def run_train(args):
+    if args.dataset in TEXT_DATASETS:
+        return run_train_text(args)
     fill_train_defaults(args)
     out = args.out or Path("runs") / run_name(args)
     try:

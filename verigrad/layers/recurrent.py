@@ -35,7 +35,7 @@ from ..validation import check_positive_int, describe_shape
 from .base import Layer
 
 
-class _Recurrent(Layer):
+class Recurrent(Layer):
     """What RNN, LSTM and GRU share: shapes, checks, state handling, initialisation, and the
     products before and after the time loop. A subclass stacks its weight blocks into
     W_a (G·n_a, n_a) and W_x (G·n_a, n_x) and writes the time loops."""
@@ -211,7 +211,7 @@ def _concat_blocks(W, n_a):
     return W[:, :n_a], W[:, n_a:]
 
 
-class _Gated(_Recurrent):
+class _Gated(Recurrent):
     """LSTM and GRU: blocks W· (n_a, n_a + n_x) acting on [a⟨t−1⟩; x⟨t⟩] and biases b·, one
     per letter of ``GATES`` (the course's order), stacked in the order of ``ORDER``."""
 
@@ -239,7 +239,7 @@ class _Gated(_Recurrent):
             self.grads[f"b{g}"][...] = db[rows]
 
 
-class RNN(_Recurrent):
+class RNN(Recurrent):
     """A plain (Elman) recurrent layer with tanh:
 
         a⟨t⟩ = tanh(Waa·a⟨t−1⟩ + Wax·x⟨t⟩ + ba)

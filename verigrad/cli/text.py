@@ -1,0 +1,141 @@
+"""``verigrad train shakespeare`` (a character-level language model) and ``verigrad sample``
+(text drawn from a trained one)."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..data.chars import CharVocabulary, load_text, next_char_windows
+from ..diagnostics import TrainingDiverged
+from ..io import load
+from ..layers import GRU, LSTM, RNN, Dense, Embedding
+from ..losses import SequenceSoftmaxCrossEntropy
+from ..model import Sequential
+from ..sampling import sample_ids
+from . import HelpFormatter
+
+TEXT_DATASETS = ("shakespeare",)
+CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+#: defaults of ``verigrad train shakespeare`` for the options the data sets share
+TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100_000,
+                 "lr": 2e-3, "clip_norm": 5.0}
+
+
+def add_text_arguments(p):
+    """The options of ``verigrad train shakespeare``; --data names the text file there."""
+    text = p.add_argument_group(
+        "text (verigrad train shakespeare: Embedding → LSTM/GRU/RNN per --hidden size → "
+        "Dense over every step → softmax cross-entropy per character; defaults --hidden 256 "
+        "--epochs 2 --batch-size 64 --lr 2e-3 (adam) --clip-norm 5, --val-size 100000 characters "
+        "from the end of the text, --train-size N keeps the first N characters, --data FILE "
+        "the text, default $VERIGRAD_DATA/text/tinyshakespeare/input.txt)")
+    text.add_argument("--model", choices=sorted(CELLS), default="lstm",
+                      help="recurrent layer of the language model")
+    text.add_argument("--embedding", type=int, default=64,
+                      help="size of the character vectors")
+    text.add_argument("--seq-len", type=int, default=100,
+                      help="characters per training sequence (backpropagation through time "
+                           "spans this many steps)")
+
+
+def add_sample_command(sub):
+    p = sub.add_parser(
+        "sample", help="print text drawn from a language model trained by verigrad train",
+        description="Load RUN_DIR/model.npz and RUN_DIR/vocab.json (written by 'verigrad "
+                    "train shakespeare') and print --length characters drawn one at a time, "
+                    "each fed back in as the next input.",
+        formatter_class=HelpFormatter)
+    p.add_argument("run_dir", type=Path, help="folder of a trained language model")
+    p.add_argument("--length", type=int, default=500, help="characters to draw")
+    p.add_argument("--temperature", type=float, default=0.8,
+                   help="below 1: safer, more repetitive text; above 1: more random")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    p.add_argument("--prime", default="\n",
+                   help="text read before drawing (printed too), to set the states")
+    p.set_defaults(handler=run_sample)
+
+
+def run_train_text(args):
+    for key, value in TEXT_DEFAULTS.items():
+        if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
+            setattr(args, key, value)
+    out = args.out or Path("runs") / f"{args.dataset}-{args.model}"
+    try:
+        text = load_text(args.data)
+    except (FileNotFoundError, OSError, UnicodeDecodeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    text = text[:args.train_size] if args.train_size else text
+    vocab = CharVocabulary.from_text(text)
+    ids = vocab.encode(text)
+    if not 0 <= args.val_size < len(ids) // 2:
+        print(f"error: --val-size {args.val_size} must be below half the text "
+              f"({len(ids)} characters)", file=sys.stderr)
+        return 2
+    cut = len(ids) - args.val_size
+    X, Y = next_char_windows(ids[:cut], args.seq_len)
+    validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
+    model = language_model(vocab.size, args)
+    from .train import make_optimizer, plain_warnings
+    optimizer = make_optimizer(args)
+    if not args.quiet:
+        print(model.summary())
+        print(f"optimizer: {optimizer!r}  {len(text):,} characters, vocabulary of "
+              f"{vocab.size}; training on {X.shape[1]:,} sequences of {args.seq_len}, "
+              f"validating on {0 if validation is None else validation[0].shape[1]:,}")
+    try:
+        with plain_warnings():
+            history = model.fit(X, Y, epochs=args.epochs, batch_size=args.batch_size,
+                                optimizer=optimizer, validation_data=validation,
+                                seed=args.seed, verbose=0 if args.quiet else 1)
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.npz")
+    vocab.save(out / "vocab.json")
+    history.save(out / "history.json")
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+              if k != "handler"}
+    (out / "config.json").write_text(json.dumps(config, indent=1))
+    written = ["model.npz", "vocab.json", "history.json", "config.json"]
+    loss = history.val_cost[-1] if history.val_cost else history.cost[-1]
+    try:
+        from ..plots import plot_history
+        plot_history(history, out / "curves.png",
+                     title=f"{args.dataset}, {args.model}: loss per character {loss:.3f}")
+        written.append("curves.png")
+    except ImportError as err:
+        print(f"note: no plot written ({err})", file=sys.stderr)
+    which = "validation" if history.val_cost else "training"
+    print(f"{which} loss per character: {loss:.4f} nats ({loss / np.log(2):.3f} bits)   "
+          f"seconds/epoch: {np.median(history.seconds):.1f}")
+    print(f"wrote {', '.join(written)} to {out}")
+    print(f"sample: verigrad sample {out} --length 500 --temperature 0.8 --seed 0")
+    return 0
+
+
+def language_model(vocab_size, args):
+    """Embedding → one recurrent layer per --hidden size → Dense at every step."""
+    cell = CELLS[args.model]
+    layers, n = [Embedding(vocab_size, args.embedding)], args.embedding
+    for n_a in args.hidden:
+        layers.append(cell(n, n_a))
+        n = n_a
+    layers.append(Dense(n, vocab_size, init="xavier"))
+    return Sequential(layers, loss=SequenceSoftmaxCrossEntropy(), l2=args.l2, dtype=args.dtype,
+                      seed=args.seed)
+
+
+def run_sample(args):
+    try:
+        model = load(args.run_dir / "model.npz")
+        vocab = CharVocabulary.load(args.run_dir / "vocab.json")
+        start = vocab.encode(args.prime)
+        drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
+    except (FileNotFoundError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(args.prime + vocab.decode(drawn))
+    return 0

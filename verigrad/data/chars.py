@@ -1,0 +1,92 @@
+"""Text as character ids for a character-level language model.
+
+``CharVocabulary`` maps each character of a text to an integer id and back, and is saved
+beside a model (JSON) so that sampling later decodes the same way. ``next_char_windows``
+cuts an id sequence into the (T, m) inputs and next-character targets a model trains on.
+"""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..validation import check_positive_int
+
+#: where ``verigrad train shakespeare`` reads the text, below the data folder
+SHAKESPEARE = Path("text") / "tinyshakespeare" / "input.txt"
+
+
+class CharVocabulary:
+    """The characters of a text, sorted, with ids 0 … size − 1.
+
+        vocab = CharVocabulary.from_text(text)
+        ids = vocab.encode(text)          # int64 array, one id per character
+        vocab.decode(ids[:20])            # the first 20 characters again
+    """
+
+    def __init__(self, chars):
+        chars = list(chars)
+        if not chars or len(set(chars)) != len(chars):
+            raise ValueError("a vocabulary needs at least one character and no repeats")
+        self.chars = chars
+        self._ids = {c: i for i, c in enumerate(chars)}
+
+    @classmethod
+    def from_text(cls, text):
+        if not text:
+            raise ValueError("the text is empty: a vocabulary needs at least one character")
+        return cls(sorted(set(text)))
+
+    @property
+    def size(self):
+        return len(self.chars)
+
+    def encode(self, text):
+        """The ids of the characters of ``text`` (int64, shape (len(text),))."""
+        unknown = sorted(set(text) - self._ids.keys())
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {''.join(unknown)!r}")
+        return np.fromiter((self._ids[c] for c in text), dtype=np.int64, count=len(text))
+
+    def decode(self, ids):
+        """The text of a sequence of ids."""
+        return "".join(self.chars[i] for i in np.asarray(ids).reshape(-1))
+
+    def save(self, path):
+        Path(path).write_text(json.dumps({"chars": "".join(self.chars)}, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path):
+        return cls(json.loads(Path(path).read_text())["chars"])
+
+    def __repr__(self):
+        return f"CharVocabulary(size={self.size})"
+
+
+def next_char_windows(ids, seq_len):
+    """(X, Y), each (seq_len, m): column j of X is the j-th block of ``seq_len`` ids of the
+    text and Y the same block shifted by one, the next character at every step. Blocks do
+    not overlap; the ids left over at the end (fewer than a block) are dropped."""
+    seq_len = check_positive_int(seq_len, "seq_len")
+    ids = np.asarray(ids)
+    m = (len(ids) - 1) // seq_len
+    if m < 1:
+        raise ValueError(f"a text of {len(ids)} characters is too short for windows of "
+                         f"{seq_len} characters and their next characters")
+    X = ids[:m * seq_len].reshape(m, seq_len).T
+    Y = ids[1:m * seq_len + 1].reshape(m, seq_len).T
+    return np.ascontiguousarray(X), np.ascontiguousarray(Y)
+
+
+def load_text(path=None):
+    """The text of ``path``, or of the tiny Shakespeare file in ``$VERIGRAD_DATA`` (or
+    ``../shared/data`` beside the working folder) when path is None."""
+    if path is None:
+        roots = [Path(os.environ["VERIGRAD_DATA"])] if os.environ.get("VERIGRAD_DATA") else []
+        roots.append(Path("..") / "shared" / "data")
+        found = [root / SHAKESPEARE for root in roots if (root / SHAKESPEARE).is_file()]
+        if not found:
+            raise FileNotFoundError(f"no text given and {SHAKESPEARE} not found in "
+                                    f"{', '.join(map(str, roots))}: pass --data FILE")
+        path = found[0]
+    return Path(path).read_text(encoding="utf-8")
