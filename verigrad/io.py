@@ -1,7 +1,8 @@
 """Saving and loading models, and the registry of layer and loss types they are rebuilt from.
 
-A model file is one ``.npz``: the parameters by name (W1, b1, ...) and ``__architecture__``,
-a JSON record of each layer's and the loss's type and constructor arguments (no pickle).
+A model file is one ``.npz``: the parameters by name (W1, b1, ...), the layers' state arrays
+by name (running_mean2, running_var2, ... for a batch norm: no gradient, but evaluation reads
+them) and ``__architecture__``, a JSON record of each layer's and the loss's type and constructor arguments (no pickle).
 Every ``Layer`` and ``Loss`` subclass is registered under its class name when it is defined.
 """
 import json
@@ -29,9 +30,10 @@ def loss_from_config(name, config):
 
 
 def save(model, path):
-    """Write ``model``'s weights and a JSON description of its architecture to one ``.npz``
-    file."""
-    arrays = {name: np.asarray(value) for name, value in model.params.items()}
+    """Write ``model``'s weights, its state arrays and a JSON description of its architecture
+    to one ``.npz`` file."""
+    arrays = {name: np.asarray(value) for store in (model.params, model.state)
+              for name, value in store.items()}
     np.savez(path, __architecture__=np.array(json.dumps(model.get_config())), **arrays)
 
 
@@ -50,6 +52,10 @@ def load(path):
                                                                     config["loss"]["config"])
         model = Sequential(layers, loss=loss, l2=config["l2"], dtype=config["dtype"],
                            input_shape=config.get("input_shape"))
-        for name in model.params:
-            model.params[name] = data[name]
+        for store in (model.params, model.state):
+            for name in store:
+                if name not in data:
+                    raise ValueError(f"{path} has no array {name!r}, which its architecture "
+                                     f"needs: the file is incomplete")
+                store[name] = data[name]
     return model

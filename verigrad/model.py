@@ -15,7 +15,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import io
-from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax,
+                     Tanh)
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .train import fit
 from .validation import check_inputs, check_positive_int, check_targets, describe_shape
@@ -24,25 +25,29 @@ _EVAL_CHUNK = 8192
 
 
 class ParamDict(Mapping):
-    """The model's live parameters by name (W1, b1, W2, ...).
+    """The model's live parameters by name (W1, b1, W2, ...), or its state arrays
+    (running_mean2, ...).
 
     Reading gives the arrays the model computes with; writing an entry copies the new values
     into that array (its shape must match), so ``model.params["W1"] = W`` and
     ``model.params["W1"][0, 0] = 1.0`` both change the model."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, label="params"):
         self._arrays = OrderedDict(arrays)
+        self._label = label
 
     def __getitem__(self, name):
         return self._arrays[name]
 
     def __setitem__(self, name, value):
         if name not in self._arrays:
-            raise KeyError(f"no parameter {name!r}; the model has {list(self._arrays)}")
+            raise KeyError(f"no entry {name!r} in {self._label}; the model has "
+                           f"{list(self._arrays)}")
         target = self._arrays[name]
         value = np.asarray(value)
         if value.shape != target.shape:
-            raise ValueError(f"params[{name!r}] has shape {target.shape}, got {value.shape}")
+            raise ValueError(f"{self._label}[{name!r}] has shape {target.shape}, got "
+                             f"{value.shape}")
         target[...] = value
 
     def __iter__(self):
@@ -147,15 +152,19 @@ class Sequential:
                     if value.dtype != dtype:
                         store[name] = value.astype(dtype)
         self.params = ParamDict(self._named(lambda layer: layer.params))
+        self.state = ParamDict(self._named(lambda layer: layer.state), "state")
 
     def _named(self, store_of):
-        """(model name, array) pairs: W1, b1, W2, ... numbered by parameterised layer."""
+        """(model name, array) pairs: W1, b1, W2, ... numbered by parameterised layer
+        (running_mean2 for the state of the second); the state of a layer without parameters
+        is named by its position in ``layers`` (running_mean_layer3)."""
         k = 0
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             if layer.params:
                 k += 1
-                for name, value in store_of(layer).items():
-                    yield f"{name}{k}", value
+            suffix = str(k) if layer.params else f"_layer{i}"
+            for name, value in store_of(layer).items():
+                yield f"{name}{suffix}", value
 
     def astype(self, dtype):
         """A copy of the model computing in ``dtype`` (e.g. float64 for a gradient check)."""
@@ -324,15 +333,16 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh"
 
 
 def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
-        dtype="float32", seed=0):
+        dtype="float32", seed=0, batch_norm=False):
     """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
 
-    Each hidden layer is Dense → activation (→ Dropout(dropout) if dropout > 0); the last
-    Dense outputs logits for ``loss`` (default ``SoftmaxCrossEntropy``). activation=None
-    leaves the hidden layers linear. init defaults to "he" for ReLU-type activations and
-    "xavier" otherwise.
+    Each hidden layer is Dense (→ BatchNorm if batch_norm) → activation (→ Dropout(dropout)
+    if dropout > 0); the last Dense outputs logits for ``loss`` (default
+    ``SoftmaxCrossEntropy``). activation=None leaves the hidden layers linear. init defaults
+    to "he" for ReLU-type activations and "xavier" otherwise.
 
         vg.mlp([784, 256, 128, 10], dropout=0.2)
+        vg.mlp([784, *[100] * 8, 10], activation="sigmoid", batch_norm=True)
     """
     if activation is not None and activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
@@ -343,6 +353,8 @@ def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(Dense(n_in, n_out, init=init))
+        if batch_norm:
+            layers.append(BatchNorm(n_out))
         if activation is not None:
             layers.append(ACTIVATIONS[activation]())
         if dropout:

@@ -118,3 +118,16 @@ def test_plot_redraws_a_run_and_explains_its_spikes(tmp_path, capsys):
     assert size(tmp_path / "other.png") == (400, 1100)
     assert main(["plot", str(tmp_path)]) == 2
     assert "history.json not found" in capsys.readouterr().err
+
+
+def test_train_with_batch_norm_saves_the_running_statistics(tmp_path, capsys):
+    out = tmp_path / "bn"
+    assert main(["train", "toy", "--dataset", "moons", "--samples", "400", "--val-size", "100",
+                 "--epochs", "3", "--batch-norm", "--out", str(out), "--quiet"]) == 0
+    model = vg.load(out / "model.npz")
+    assert [type(layer).__name__ for layer in model.layers[:3]] == ["Dense", "BatchNorm", "ReLU"]
+    assert not np.array_equal(model.state["running_mean2"], 0)
+    # 33 training points in batches of 32 leave a last batch of one example
+    assert main(["train", "toy", "--samples", "33", "--val-size", "0", "--batch-norm",
+                 "--out", str(tmp_path / "one"), "--quiet"]) == 2
+    assert "batch of 1 example" in capsys.readouterr().err

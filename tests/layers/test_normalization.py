@@ -266,3 +266,77 @@ def test_a_model_with_the_wrong_feature_count_fails_at_construction():
 def test_bad_constructor_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# ---- saving, building, watching ----------------------------------------------------------
+
+
+def test_save_and_load_keep_the_running_statistics(tmp_path):
+    model = vg.mlp([4, 6, 5, 3], batch_norm=True, seed=1)
+    rng = np.random.default_rng(6)
+    X, Y = rng.standard_normal((4, 64)).astype(np.float32), rng.integers(0, 3, 64)
+    model.fit(X, Y, epochs=3, batch_size=16, verbose=0)
+    assert list(model.state) == ["running_mean2", "running_var2", "running_mean4",
+                                 "running_var4"]
+    model.save(tmp_path / "bn.npz")
+    with np.load(tmp_path / "bn.npz") as saved:
+        np.testing.assert_array_equal(saved["running_var4"], model.state["running_var4"])
+    loaded = vg.load(tmp_path / "bn.npz")
+    for name, value in model.state.items():
+        np.testing.assert_array_equal(loaded.state[name], value)
+        assert loaded.state[name].dtype == np.float32
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # evaluation really reads them: the starting statistics (0 and 1) predict otherwise
+    for name in loaded.state:
+        loaded.state[name] = np.full_like(loaded.state[name], "var" in name)
+    assert not np.allclose(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_mlp_puts_batch_norm_between_each_hidden_dense_layer_and_its_activation():
+    model = vg.mlp([5, 4, 3, 2], activation="sigmoid", dropout=0.1, batch_norm=True)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Dense", "BatchNorm", "Sigmoid", "Dropout", "Dense", "BatchNorm", "Sigmoid",
+        "Dropout", "Dense"]
+    assert [layer.n_features for layer in model.layers if layer.normalizes] == [4, 3]
+
+
+def test_guard_does_not_judge_the_scale_of_a_dense_output_that_batch_norm_rescales():
+    """Z of 1e4 would be far outside a sigmoid's useful range, but the batch norm between
+    them brings it back to unit scale in training."""
+    import warnings
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((3, 32)).astype(np.float32), rng.integers(0, 2, 32)
+    model = vg.Sequential([vg.Dense(3, 8), vg.BatchNorm(8), vg.Sigmoid(), vg.Dense(8, 2)],
+                          loss=vg.SoftmaxCrossEntropy())
+    model.params["W1"] = model.params["W1"] * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", vg.TrainingWarning)
+        model.fit(X, Y, epochs=2, batch_size=16, verbose=0)
+    plain = vg.Sequential([vg.Dense(3, 8), vg.Sigmoid(), vg.Dense(8, 2)],
+                          loss=vg.SoftmaxCrossEntropy())
+    plain.params["W1"] = plain.params["W1"] * 1e4
+    with pytest.warns(vg.TrainingWarning, match="pre-activations reach"):
+        plain.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+
+
+def test_monitor_measures_the_activation_input_after_the_batch_norm():
+    """One full-batch step: the Monitor's numbers are those of Z = BN(W·X + b) with the
+    parameters before the step, and the batch norm's running statistics move once."""
+    X, y = vg.data.make_blobs(64, centers=2, seed=3, dtype="float64")
+    model = vg.Sequential([vg.Dense(2, 5), vg.BatchNorm(5), vg.Tanh(), vg.Dense(5, 2)],
+                          loss=vg.SoftmaxCrossEntropy(), dtype="float64")
+    model.params["gamma2"] = np.linspace(0.5, 4, 5)[:, None]
+    before = {k: v.copy() for k, v in model.params.items()}
+    monitor = vg.diagnostics.Monitor(verbose=0)
+    model.fit(X, y, epochs=1, batch_size=64, optimizer=vg.SGD(0.1), shuffle=False,
+              callbacks=[monitor], verbose=0)
+    Z1 = before["W1"] @ X + before["b1"]
+    Z = (before["gamma2"] * (Z1 - Z1.mean(axis=1, keepdims=True))
+         / np.sqrt(Z1.var(axis=1, keepdims=True) + 1e-5) + before["beta2"])
+    tanh, out = monitor.records
+    assert tanh["name"] == "0: Dense 2→5 BatchNorm Tanh"
+    assert tanh["max_abs_z"] == pytest.approx(np.abs(Z).max(), rel=1e-12)
+    assert tanh["act_mean"] == pytest.approx(np.tanh(Z).mean(), rel=1e-12)
+    assert tanh["saturated"] == pytest.approx(np.mean(np.abs(Z) > 2.65))
+    np.testing.assert_allclose(model.state["running_mean2"],
+                               0.1 * Z1.mean(axis=1, keepdims=True), rtol=1e-12)

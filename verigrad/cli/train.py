@@ -45,9 +45,9 @@ TRAIN_DEFAULTS = {
 def add_train_command(sub):
     p = sub.add_parser(
         "train", help="train a dense network on a data set and save model, history and plot",
-        description="Train a dense network (Dense → activation → dropout, ..., Dense → softmax "
-                    "cross-entropy) with mini-batch gradient descent. A random validation "
-                    "split is held out of the training set for the per-epoch curves; the test "
+        description="Train a dense network (Dense → [BatchNorm →] activation → dropout, ..., "
+                    "Dense → softmax cross-entropy) with mini-batch gradient descent. A random "
+                    "validation split is held out of the training set for the per-epoch curves; the test "
                     "set is used once, at the end. Writes model.npz, history.json, "
                     "curves.png and config.json to --out, with confusion.png and "
                     "most_wrong.png (image data sets) or boundary.png (toy), and "
@@ -80,6 +80,9 @@ def add_train_command(sub):
     p.add_argument("--step-size", type=int, default=5, help="epochs between decays (step)")
     p.add_argument("--gamma", type=float, default=0.5,
                    help="decay factor (step: per step-size epochs; exponential: per epoch)")
+    p.add_argument("--batch-norm", action="store_true",
+                   help="batch normalization after each hidden Dense layer, before its "
+                        "activation (Dense → BatchNorm → activation)")
     p.add_argument("--dropout", type=float, default=argparse.SUPPRESS,
                    help="dropout rate after each hidden layer (default: 0.2; toy: 0)")
     p.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
@@ -152,7 +155,7 @@ def run_train(args):
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
     model = mlp([X_train.shape[0], *args.hidden, int(Y_train.max()) + 1],
                 activation=args.activation, dropout=args.dropout, init=args.init,
-                l2=args.l2, dtype=args.dtype, seed=args.seed)
+                l2=args.l2, dtype=args.dtype, seed=args.seed, batch_norm=args.batch_norm)
     optimizer = make_optimizer(args)
     if not args.quiet:
         print(model.summary())
@@ -170,6 +173,9 @@ def run_train(args):
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except ValueError as err:  # a setting the data cannot train with (a batch norm's batch of 1)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     test = model.evaluate(X_test, Y_test)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.npz")

@@ -44,8 +44,11 @@ def layer_name(model, i):
 def _limit(model, i):
     """(|Z| limit, what follows) for the output of Dense layer i. The last layer's logits
     go to a fused loss, which has a gradient at any |Z|: only huge values count there, and
-    none for a regression output, whose range is the targets'."""
+    none for a regression output, whose range is the targets'. Nor is there a limit before a
+    normalization layer, which takes the scale out of Z in training."""
     follower = model.layers[i + 1] if i + 1 < len(model.layers) else None
+    if follower is not None and follower.normalizes:
+        return None, None
     if isinstance(follower, Sigmoid):
         return SATURATING_LIMIT, "sigmoid"
     if isinstance(follower, Tanh):

@@ -2,7 +2,8 @@
 
 ``Monitor`` is a ``fit`` callback that measures each layer on a few steps of every epoch:
 
-    activation mean and std       of the layer's output A = g(Z)
+    activation mean and std       of the layer's output A = g(Z) (Z taken after the batch
+                                  norm, when one sits between the Dense layer and g)
     dead                          fraction of ReLU units with Z ≤ 0 for every example of the
                                   batch: they pass no gradient, so they never recover
     saturated                     fraction of sigmoid/tanh outputs on the flat part of the
@@ -19,6 +20,7 @@ are dead, when sigmoid/tanh units saturate, or when the update/weight ratio is f
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
 """
+import copy
 import warnings
 
 import numpy as np
@@ -44,6 +46,22 @@ COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm",
 
 def _activation(layer):
     return layer if isinstance(layer, (ReLU, LeakyReLU, Sigmoid, Tanh)) else None
+
+
+def _normalization_after(model, i):
+    """The normalization layer right after layer i (Dense → BatchNorm → g), or None."""
+    after = model.layers[i + 1] if i + 1 < len(model.layers) else None
+    return after if after is not None and after.normalizes else None
+
+
+def _normalized(norm, Z, params):
+    """What normalization layer ``norm`` output for Z in this training step, computed with
+    the parameters it had before the update, on a twin: the layer, its cache and its running
+    statistics stay as they are."""
+    twin = copy.copy(norm)
+    twin.params = params
+    twin.state = {name: value.copy() for name, value in norm.state.items()}
+    return twin.forward(Z, training=True)
 
 
 class Monitor(Callback):
@@ -76,10 +94,12 @@ class Monitor(Callback):
 
     @staticmethod
     def _name(model, i):
-        layer = model.layers[i]
-        after = model.layers[i + 1] if i + 1 < len(model.layers) else None
+        layer, norm = model.layers[i], _normalization_after(model, i)
+        j = i + 1 + (norm is not None)
+        after = model.layers[j] if j < len(model.layers) else None
         act = type(after).__name__ if _activation(after) else "output"
-        return f"{i}: Dense {layer.n_in}→{layer.n_out} {act}"
+        through = f"{type(norm).__name__} " if norm is not None else ""
+        return f"{i}: Dense {layer.n_in}→{layer.n_out} {through}{act}"
 
     def on_epoch_begin(self, model, epoch):
         self._offset, self._snapshot = 0, None
@@ -87,23 +107,33 @@ class Monitor(Callback):
 
     def on_step_begin(self, model, step):
         if self._offset in self._sampled:
-            self._snapshot = {i: (model.layers[i].params["W"].copy(),
-                                  model.layers[i].params["b"].copy()) for i in self._dense}
+            self._snapshot = {}
+            for i in self._dense:
+                norm = _normalization_after(model, i)
+                self._snapshot[i] = (model.layers[i].params["W"].copy(),
+                                     model.layers[i].params["b"].copy(),
+                                     None if norm is None else
+                                     {k: p.copy() for k, p in norm.params.items()})
         self._offset += 1
 
     def on_step_end(self, model, step, cost):
         if self._snapshot is None:
             return
         for i in self._dense:
-            W, b = self._snapshot[i]
-            self._samples[i].append(self._measure(model, i, W, b))
+            self._samples[i].append(self._measure(model, i, *self._snapshot[i]))
         self._snapshot = None
 
-    def _measure(self, model, i, W, b):
-        """Statistics of Dense layer i on this step's batch, from the weights before the update."""
+    def _measure(self, model, i, W, b, norm_params):
+        """Statistics of Dense layer i on this step's batch, from the weights before the
+        update; Z is the input of the activation, after the normalization layer if one
+        follows the Dense layer."""
         layer = model.layers[i]
         Z = W @ layer.A_prev + b
-        act = _activation(model.layers[i + 1]) if i + 1 < len(model.layers) else None
+        j = i + 1
+        if norm_params is not None:
+            Z = _normalized(model.layers[j], Z, norm_params)
+            j += 1
+        act = _activation(model.layers[j]) if j < len(model.layers) else None
         if isinstance(act, ReLU):
             A = np.maximum(Z, 0)
         elif isinstance(act, LeakyReLU):
@@ -208,7 +238,8 @@ class Monitor(Callback):
                 f"smaller than that of layer {last['name']} ({g_last:.2g}), so the first "
                 f"layers barely learn. Likely cause: saturating sigmoid/tanh layers or dead "
                 f"ReLUs in between, or weights initialised too small. Fix: ReLU with "
-                f"init='he', fewer layers, or scaled inputs"))
+                f"init='he', batch normalization after each Dense layer "
+                f"(mlp(..., batch_norm=True)), fewer layers, or scaled inputs"))
         elif g_first > g_last * DEPTH_RATIO:
             self._warn("exploding", (
                 f"exploding gradients in epoch {epoch}: the RMS weight gradient of layer "

@@ -30,6 +30,10 @@ layer's class):
                        (sigmoid and tanh: 30, where g' < 1e-13): the guard's warning
     zero_gradient_below  Z below which g' = 0 (ReLU: 0): a unit below it for every
                        example is dead
+    normalizes         "batch" for a layer that standardises each feature over the batch
+                       (batch norm: the scale of its input, and a constant added to a
+                       feature, do not reach its output), "example" for one that
+                       standardises each example (layer norm), None otherwise
 
 Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 ``np.random.rand`` check apply to them, not to biases or normalisation scales.
@@ -61,6 +65,7 @@ class Layer(ABC):
     saturation_limit = None
     useful_limit = None
     zero_gradient_below = None
+    normalizes = None
     #: a seed fixed at construction; layers without one are initialised from the model's
     seed = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)

@@ -33,9 +33,6 @@ class _Normalization(Layer):
     """Shared forward and backward; a subclass says which axes R the statistics run over
     (``_grouped`` and ``_statistic_axes``) and which input shapes it takes."""
 
-    #: whether the layer keeps running statistics for evaluation (batch norm)
-    running = False
-
     def __init__(self, n_features, eps, what):
         super().__init__()
         self.n_features = check_positive_int(n_features, f"{type(self).__name__} {what}")
@@ -68,7 +65,8 @@ class _Normalization(Layer):
         self._check_input(X)
         Xg = self._grouped(X)
         axes = self._statistic_axes(Xg.ndim)
-        self.batch_statistics = training or not self.running
+        # batch norm evaluates with its running statistics; the others always use their own
+        self.batch_statistics = training or self.normalizes != "batch"
         if self.batch_statistics:
             mean = Xg.mean(axis=axes, keepdims=True)
             centred = Xg - mean
@@ -174,7 +172,7 @@ class BatchNorm(_Normalization):
     Training needs at least 2 examples per batch (the variance of one value is 0).
     """
 
-    running = True
+    normalizes = "batch"
     _size_name = "n_features"
 
     def __init__(self, n_features, momentum=0.1, eps=1e-5):
@@ -261,6 +259,8 @@ class GroupNorm(_Normalization):
     (C, H, W, m). The statistics are per example, so training and evaluation compute the
     same thing and there are no running statistics (as ``torch.nn.GroupNorm``).
     """
+
+    normalizes = "example"
 
     def __init__(self, groups, channels, eps=1e-5):
         super().__init__(channels, eps, "channels")
