@@ -340,3 +340,30 @@ def test_mnist_subset(data_dir):
     clf = MLPClassifier(hidden_layer_sizes=(32,), batch_size=64, max_iter=2, random_state=0)
     clf.fit(X_train.T[:8000], y_train[:8000])
     assert clf.score(X_test.T, y_test) > 0.9
+
+
+def test_batch_norm_estimator_keeps_the_running_statistics_of_its_best_epoch(monkeypatch):
+    """With early stopping the estimator returns to the best epoch's weights; its batch
+    norm's running statistics must come back with them, or predictions would change."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    seen = []
+    on_epoch_end = vsk._EpochMonitor.on_epoch_end
+
+    def recording(self, model, epoch, history):
+        seen.append({k: v.copy() for k, v in model.state.items()})
+        return on_epoch_end(self, model, epoch, history)
+
+    monkeypatch.setattr(vsk._EpochMonitor, "on_epoch_end", recording)
+    clf = MLPClassifier(hidden_layer_sizes=(8, 8), batch_norm=True, batch_size=30,
+                        learning_rate_init=0.05, early_stopping=True, validation_fraction=0.2,
+                        n_iter_no_change=4, max_iter=500, random_state=1).fit(X, y)
+    assert [type(layer).__name__ for layer in clf.model_.layers[:3]] == [
+        "Dense", "BatchNorm", "ReLU"]
+    best = int(np.argmax(clf.validation_scores_))
+    assert best < clf.n_iter_ - 1
+    for name, value in clf.model_.state.items():
+        np.testing.assert_array_equal(value, seen[best][name])
+        assert not np.array_equal(value, seen[-1][name])
+    assert clf.score(X, y) > 0.9
+    assert len(clf.coefs_) == 3  # the Dense layers only

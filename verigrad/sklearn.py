@@ -56,6 +56,13 @@ def _as_rows(Z):
     return np.ascontiguousarray(Z.T)
 
 
+def _weights(model):
+    """Copies of the model's parameters and state arrays (a batch norm's running statistics),
+    by name: what early stopping keeps of the best epoch."""
+    return {name: value.copy() for store in (model.params, model.state)
+            for name, value in store.items()}
+
+
 class _EpochMonitor(Callback):
     """scikit-learn's end-of-epoch bookkeeping, run inside ``Sequential.fit``: the loss
     curve, the no-improvement count (on the training loss, or on the validation score with
@@ -92,7 +99,7 @@ class _EpochMonitor(Callback):
                 est._no_improvement_count = 0
             if score > est.best_validation_score_:
                 est.best_validation_score_ = score
-                est._best_params = {k: v.copy() for k, v in model.params.items()}
+                est._best_params = _weights(model)
             what = "Validation score"
         if est._no_improvement_count > est.n_iter_no_change:
             self.converged = True
@@ -107,7 +114,7 @@ class _BaseMLP(BaseEstimator):
     loop (``Sequential.fit`` with an ``_EpochMonitor``) and the fitted attributes."""
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
-                 alpha=1e-4, solver="adam", learning_rate_init=1e-3, batch_size="auto",
+                 batch_norm=False, alpha=1e-4, solver="adam", learning_rate_init=1e-3, batch_size="auto",
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=False,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
@@ -115,6 +122,7 @@ class _BaseMLP(BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
         self.alpha = alpha
         self.solver = solver
         self.learning_rate_init = learning_rate_init
@@ -187,7 +195,8 @@ class _BaseMLP(BaseEstimator):
 
     def _build_model(self, sizes, dtype, n_in, n_out, loss, seed):
         return mlp([n_in, *sizes, n_out], activation=ACTIVATIONS[self.activation],
-                   dropout=self.dropout, loss=loss, l2=self.alpha, dtype=dtype, seed=seed)
+                   dropout=self.dropout, loss=loss, l2=self.alpha, dtype=dtype, seed=seed,
+                   batch_norm=bool(self.batch_norm))
 
     def _make_optimizer(self):
         if self.solver == "adam":
@@ -242,7 +251,8 @@ class _BaseMLP(BaseEstimator):
                         callbacks=[monitor], verbose=0)
         if self.early_stopping:
             for name, value in self._best_params.items():
-                self.model_.params[name] = value
+                (self.model_.params if name in self.model_.params else
+                 self.model_.state)[name] = value
         if not incremental and not monitor.converged and self.n_iter_ == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           f"and the optimization hasn't converged yet.", ConvergenceWarning,
@@ -255,7 +265,7 @@ class _BaseMLP(BaseEstimator):
         self.model_ = self._build_model(sizes, dtype, n_features, n_out, loss, seed)
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        self._best_params = {k: v.copy() for k, v in self.model_.params.items()}
+        self._best_params = _weights(self.model_)
         # scikit-learn's bookkeeping: validation scores with early stopping, else the loss
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
@@ -293,6 +303,9 @@ _PARAMETERS = """
         0.01), Xavier-normal otherwise; biases at zero.
     dropout : float in [0, 1), default=0.0
         Inverted-dropout rate after each hidden activation, in training only.
+    batch_norm : bool, default=False
+        Batch normalization between each hidden Dense layer and its activation; predictions
+        use its running statistics. Training needs mini-batches of 2 or more examples.
     alpha : float, default=1e-4
         L2 penalty: the cost gains alpha/(2m)·Σ‖W‖² per mini-batch of m examples (the
         model's ``l2``), exactly scikit-learn's term. Biases are not penalised.
