@@ -218,6 +218,10 @@ def test_gradcheck_flags_a_batchnorm_backward_missing_the_path_through_the_mean(
     wrong = {p.name for p in report.params if not p.ok}
     assert wrong and wrong <= {"W1", "b1"}, str(report)
     assert report["W3"].ok and report["gamma2"].ok
+    # b1's true gradient is 0 (the batch mean cancels it): the finding says so, and where
+    assert any(f.param == "b1" and "path through the batch mean" in str(f)
+               for f in report.findings), str(report)
+    assert "_MeanPathLeftOut.backward passes down or" in report.location
 
 
 # ---- bad input ----------------------------------------------------------------------------

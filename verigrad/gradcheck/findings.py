@@ -90,13 +90,16 @@ class Comparison:
     total: the numeric sum of every entry (the slope along all-ones), or None.
     floor: the numeric gradient's rounding noise; differences below it are not errors.
     m: the batch size when known (it names a missing 1/m).
+    zero_reason: why the true gradient is zero by construction (a bias followed by a batch
+    norm), when it is; None otherwise.
     """
 
     def __init__(self, name, shape, grad_name, analytic, index, a, n, floor, total=None,
-                 m=None):
+                 m=None, zero_reason=None):
         self.name, self.shape, self.grad_name = name, tuple(shape), grad_name
         self.analytic, self.index, self.a, self.n = analytic, index, a, n
         self.floor, self.total, self.m = floor, total, m
+        self.zero_reason = zero_reason
 
 
 def relative_error(a, n):
@@ -186,7 +189,7 @@ def diagnose(c):
     if not np.any(np.abs(n) > c.floor):
         return Diagnosis(MISMATCH, name, (
             f"the true gradient of {name} is zero on every entry checked, but {g} is not "
-            f"(largest {_fmt(float(np.max(np.abs(a))))})"), (
+            f"(largest {_fmt(float(np.max(np.abs(a))))})"), c.zero_reason or (
             f": the cost does not change when {name} changes. Does the cost read a global "
             f"variable instead of the parameter in the params it is given?"))
     if not np.any(np.abs(a) > c.floor):

@@ -224,6 +224,10 @@ class _FunctionProblem:
 
     # description
 
+    def zero_reason(self, name):
+        """Why the true gradient of ``name`` is zero by construction, or None."""
+        return None
+
     def layer_key(self, name):
         match = re.search(r"(\d+)$", name)
         return int(match.group(1)) if match else None
@@ -426,6 +430,17 @@ class _ModelProblem:
 
     # description
 
+    def zero_reason(self, name):
+        i, key, _ = self.owner[name]
+        after = self.model.layers[i + 1] if i + 1 < len(self.model.layers) else None
+        if key.startswith("b") and after is not None and after.normalizes == "batch":
+            return (f": {type(after).__name__} right after layer {i} subtracts each feature's "
+                    f"batch mean, so a constant added to {name} cancels out and the true "
+                    f"gradient is 0 by construction. A nonzero d{name} means the gradient "
+                    f"{type(after).__name__}.backward passes down does not sum to 0 over the "
+                    f"batch: look at its path through the batch mean μ.")
+        return None
+
     def _layer_name(self, i):
         return f"layer {i} ({type(self.model.layers[i]).__name__})"
 
@@ -458,9 +473,10 @@ class _ModelProblem:
                      if self.model.layers[j].params)
         between = [self._layer_name(j) for j in range(i + 1, upper)]
         if not between:
-            return (f"So the mistake is in the gradient that "
-                    f"{type(self.model.layers[upper]).__name__}.backward passes down (dA_prev "
-                    f"= Wᵀ·dZ) or in {type(self.model.layers[i]).__name__}.backward.")
+            above = self.model.layers[upper]
+            formula = " (dA_prev = Wᵀ·dZ)" if "W" in above.params else ""
+            return (f"So the mistake is in the gradient that {type(above).__name__}.backward "
+                    f"passes down{formula} or in {type(self.model.layers[i]).__name__}.backward.")
         custom = [b for b, j in zip(between, range(i + 1, upper))
                   if type(self.model.layers[j]).__module__ != Layer.__module__]
         return (f"So the mistake is in the backward step through {join(between)}, the "
