@@ -15,6 +15,7 @@ nats), the process's peak RSS and the peak of verigrad's own allocations in one 
 The last line printed is one JSON object with the figures.
 """
 import argparse
+import functools
 import json
 import os
 import sys
@@ -142,8 +143,8 @@ def main():
         cols = order[(step * BATCH) % X.shape[1]:][:BATCH]
         Xb, Yb = X[:, cols], Y[:, cols]
         Xt, Yt = torch.from_numpy(Xb), torch.from_numpy(Yb)
-        runs = [("verigrad", lambda: verigrad_step(Xb, Yb)),
-                ("torch", lambda: torch_step(Xt, Yt)), ("floor", floor)]
+        runs = [("verigrad", functools.partial(verigrad_step, Xb, Yb)),
+                ("torch", functools.partial(torch_step, Xt, Yt)), ("floor", floor)]
         for name, run in runs if step % 2 else runs[::-1]:
             start = time.perf_counter()
             run()

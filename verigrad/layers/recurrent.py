@@ -337,7 +337,8 @@ class LSTM(_Gated):
         da_next = np.zeros_like(dH[:, 0])
         dc_next = np.zeros_like(da_next)
         for t in range(dH.shape[1] - 1, -1, -1):
-            _lstm_gate_grads(dH[:, t], da_next, dc_next, gates[:, t], C[:, t], tanh_C[:, t], dG[:, t])
+            _lstm_gate_grads(dH[:, t], da_next, dc_next, gates[:, t], C[:, t], tanh_C[:, t],
+                             dG[:, t])
             da_next = W_a.T @ dG[:, t]
         return dG, dG, (da_next, dc_next)
 
