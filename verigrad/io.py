@@ -2,7 +2,8 @@
 
 A model file is one ``.npz``: the parameters by name (W1, b1, ...), the layers' state arrays
 by name (running_mean2, running_var2, ... for a batch norm: no gradient, but evaluation reads
-them) and ``__architecture__``, a JSON record of each layer's and the loss's type and constructor arguments (no pickle).
+them) and ``__architecture__``, a JSON record of each layer's and the loss's type and
+constructor arguments (no pickle).
 Every ``Layer`` and ``Loss`` subclass is registered under its class name when it is defined.
 """
 import json

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import io
-from .layers import (BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax,
-                     Tanh)
+from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from .train import fit
 from .validation import check_inputs, check_positive_int, check_targets, describe_shape

@@ -114,9 +114,9 @@ class _BaseMLP(BaseEstimator):
     loop (``Sequential.fit`` with an ``_EpochMonitor``) and the fitted attributes."""
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
-                 batch_norm=False, alpha=1e-4, solver="adam", learning_rate_init=1e-3, batch_size="auto",
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
-                 warm_start=False, momentum=0.9, nesterovs_momentum=False,
+                 batch_norm=False, alpha=1e-4, solver="adam", learning_rate_init=1e-3,
+                 batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=False,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, dtype=None):
         self.hidden_layer_sizes = hidden_layer_sizes

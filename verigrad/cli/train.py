@@ -47,9 +47,9 @@ def add_train_command(sub):
         "train", help="train a dense network on a data set and save model, history and plot",
         description="Train a dense network (Dense → [BatchNorm →] activation → dropout, ..., "
                     "Dense → softmax cross-entropy) with mini-batch gradient descent. A random "
-                    "validation split is held out of the training set for the per-epoch curves; the test "
-                    "set is used once, at the end. Writes model.npz, history.json, "
-                    "curves.png and config.json to --out, with confusion.png and "
+                    "validation split is held out of the training set for the per-epoch "
+                    "curves; the test set is used once, at the end. Writes model.npz, "
+                    "history.json, curves.png and config.json to --out, with confusion.png and "
                     "most_wrong.png (image data sets) or boundary.png (toy), and "
                     "diagnostics.png and diagnostics.txt with --diagnose. Warns when test "
                     "examples duplicate training ones, when the run overfits, and explains "
