@@ -53,6 +53,11 @@ numeric gradient's own rounding noise are accepted too. `mode="full"` compares e
 (two cost evaluations) and samples entries only where that fails; the default is full up to
 20,000 parameters. Entries whose ±ε step crosses a ReLU's kink are reported as *at a kink*
 and left out of the verdict; dropout is frozen during a model check.
+When a parameter fails, each of its entries is estimated again with the step ε/10: where the
+two estimates disagree far beyond float64's rounding, the cost itself loses precision there
+(`log(1 - A)` of a saturated sigmoid, typically), and the entry is reported as *unreliable*
+and left out of the verdict and of the patterns, which are named from the entries that can
+be trusted.
 
 **Finding kinds** (`finding.kind`):
 
@@ -86,6 +91,8 @@ KIND_TEXT = {
     "nondeterministic": "the cost changes between two calls at the same point (dropout left on)",
     "nan": "NaN or inf in the cost or a gradient",
     "mismatch": "wrong, with none of the patterns above",
+    "exception": "the forward or backward of a pair checked with `vg.check_layer` raised; the "
+                 "finding gives the file and line in your code",
 }
 
 

@@ -16,7 +16,7 @@ and ``word2vec`` (the CBOW trainer for real corpora). ``verigrad.sklearn`` and
 from . import course, data, diagnostics, word2vec
 from .course import cbow as cbow
 from .diagnostics import TrainingDiverged, TrainingWarning
-from .gradcheck import GradcheckReport, ParamCheck, check_backprop, gradcheck
+from .gradcheck import GradcheckReport, ParamCheck, check_backprop, check_layer, gradcheck
 from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
 from .io import load
@@ -59,7 +59,7 @@ __all__ = [
     "Embedding", "RNN", "LSTM", "GRU",
     "Loss", "SoftmaxCrossEntropy", "SequenceSoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
-    "gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
+    "gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
     "TrainingDiverged", "TrainingWarning", "CBOW",
     "data", "diagnostics", "course", "word2vec",
 ]

@@ -467,6 +467,27 @@ def _two_three_two(batch):
     return problem
 
 
+def backward_propagation_saturated(parameters, cache, X, Y):
+    Z1, A1, Z2, A2 = cache
+    dZ2 = A2 - Y  # bug: no 1/m, so every gradient is m times too large
+    dW2 = np.dot(dZ2, A1.T)
+    db2 = np.sum(dZ2, axis=1, keepdims=True)
+    dZ1 = np.dot(parameters["W2"].T, dZ2) * (Z1 > 0)
+    dW1 = np.dot(dZ1, X.T)
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def _saturated_two_three_two(batch):
+    rng = np.random.RandomState(2057)
+    X = rng.rand(2, 20) * 10  # inputs in [0, 10], not scaled
+    Y = (rng.rand(2, 20) < 0.5).astype(float)
+    parameters = {"W1": rng.rand(3, 2), "b1": rng.rand(3, 1),  # np.random.rand: all positive
+                  "W2": rng.rand(2, 3), "b2": rng.rand(2, 1)}
+    return _functions(X, Y, parameters, backward_propagation_saturated,
+                      partial(forward_propagation, g2=sigmoid), compute_cost_sigmoid)
+
+
 def _mnist_problem(backward):
     def make(batch):
         X, Y, parameters = _mnist_network(batch)
@@ -486,6 +507,18 @@ CASES = [
          "`a = (A2 - Y) / m`.",
          [backward_propagation_2_3_2], _two_three_two,
          {("scale", "W1"), ("scale", "W2"), ("sum_axis", "b1"), ("sum_axis", "b2")}),
+    Case("saturated_cost", "A missing 1/m behind a cost that loses precision",
+         "The same 2-3-2 thread, m = 20: inputs up to 10 and `np.random.rand` weights drive "
+         "the second output unit's sigmoid to within 1e-12 of 1, where `np.log(1 - A2)` keeps "
+         "only a few digits. Central differences through that unit are noise, and a plain "
+         "check sees ratios wobbling between 14 and 32 and calls every gradient a mismatch "
+         "with no pattern. verigrad notices that its estimates at two step sizes disagree, "
+         "leaves those entries out and names the pattern of the rest: m = 20 times the true "
+         "gradient.",
+         "Divide by m once, `dZ2 = (A2 - Y) / m`; scale the inputs and initialise with "
+         "`np.random.randn(n, n_prev) * 0.01`, so that the output does not saturate.",
+         [backward_propagation_saturated], _saturated_two_three_two,
+         {("scale", "W2"), ("scale", "b2")}),
     Case("wrong_axis", "A bias gradient summed over the wrong axis",
          "`axis=0` adds over the units of each example instead of over the examples of each "
          "unit: db1 comes out with one entry per example.",

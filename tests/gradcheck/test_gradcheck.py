@@ -73,7 +73,7 @@ def test_relative_error_is_the_course_formula_and_zero_when_both_are_zero():
 
 def test_finding_kinds_are_the_documented_strings():
     assert KINDS == ("scale", "sign", "transpose", "sum_axis", "mask", "shape", "mutation",
-                     "nondeterministic", "nan", "mismatch")
+                     "nondeterministic", "nan", "mismatch", "exception")
     assert vg.findings.SCALE == "scale" and vg.findings.SUM_AXIS == "sum_axis"
 
 

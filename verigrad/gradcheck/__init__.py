@@ -2,6 +2,7 @@
 
     report = vg.gradcheck(model, X, Y)                # any Sequential, custom layers included
     report = vg.check_backprop(cost, grads, params)   # your own functions
+    report = vg.check_layer(forward, backward, *inputs)   # one layer's forward and backward
     print(report)          # parameter, shape, relative error, worst entry, verdict
     report.ok              # True when every gradient is right
     report.params          # one ParamCheck per parameter, in layer order
@@ -16,6 +17,7 @@ the analytic gradient a (backprop) and n. The check always computes in float64.
 
 engine     the loop, the modes (full, sample, fast) and the noise floor
 problems   a learner's own functions, and a Sequential model
+pairs      a learner's forward/backward pair (one layer, as the courses' exercises write it)
 findings   what a wrong gradient's numbers say about the bug (scale, sign, transpose, ...)
 report     the table, the findings and where in backprop to look
 """
@@ -24,10 +26,11 @@ import numpy as np
 from . import findings
 from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
 from .findings import Finding
+from .pairs import LearnerError, _LayerProblem
 from .problems import _FunctionProblem, _ModelProblem
 from .report import GradcheckReport, ParamCheck
 
-__all__ = ["gradcheck", "check_backprop", "GradcheckReport", "ParamCheck", "Finding",
+__all__ = ["gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
            "findings", "MODES", "FULL_CHECK_LIMIT"]
 
 
@@ -81,3 +84,53 @@ def gradcheck(model, X, Y, *, mode=None, eps=1e-6, tol=1e-7, samples=10, seed=0)
     """
     check_settings(mode, eps, tol, samples)
     return run(_ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)
+
+
+def check_layer(forward, backward, *inputs, eps=1e-6, tol=1e-7, seed=0, **kwargs):
+    """Check a hand-written layer: backward against central differences of forward.
+
+    forward(*inputs, **kwargs) -> (out, cache), or (out1, out2, ..., cache).
+    backward(dout, cache), or backward(dout1, dout2, cache) for the leading outputs (the
+        outputs after those get no upstream gradient); keyword arguments of forward that
+        backward also names (mode="max", activation="relu") are passed to it too. It returns
+        the input gradients: a tuple in the order of the float array inputs, one array, or a
+        dict keyed "d" + name ("dx", "da_prev", "dWf", also for the arrays inside a dict
+        input such as the course's ``parameters``).
+    inputs: float arrays are differentiated; integer arrays, dicts of settings
+        (``hparameters``, ``bn_param``), numbers and strings are passed as they are.
+
+    The check draws upstream gradients dout ~ N(0, 1) (seeded by ``seed``), takes
+    J = Σ ⟨dout, out⟩ as the cost and compares backward's result with central differences
+    of J in float64 on every float input, with the tolerance, kink handling, unreliable
+    entries and finding kinds of ``check_backprop`` (eps, tol: as there; every entry is
+    compared up to FULL_CHECK_LIMIT entries, one direction per array above). The caller's
+    arrays are never changed; a forward or backward that changes its inputs, the cache or
+    dout is reported as ``mutation``, and an exception in it as ``exception``, with the file
+    and line. np.random is re-seeded before every call, so that a dropout mask is the same
+    in every evaluation, and restored afterwards.
+
+        report = vg.check_layer(affine_forward, affine_backward, x, w, b)
+        report = vg.check_layer(conv_forward, conv_backward, A_prev, W, b, {"stride": 2, "pad": 1})
+        report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev, parameters)
+    """
+    return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)
+
+
+def check_pair(forward, backward, inputs, kwargs, *, eps=1e-6, tol=1e-7, seed=0, factors=None,
+               m=None):
+    """``check_layer`` with its arguments as a tuple and a dict, and the catalogue's extras:
+    factors (name -> number the analytic gradient is multiplied by) and m (the batch size,
+    which names a missing 1/m)."""
+    check_settings(None, eps, tol, 10)
+    saved = np.random.get_state()
+    try:
+        problem = _LayerProblem(forward, backward, inputs, kwargs, seed, factors)
+        if not problem.blocked:
+            problem.m = m
+        try:
+            return run(problem, None, eps, tol, 10, seed)
+        except LearnerError as error:  # raised only at some of the points evaluated
+            problem._fail(problem.pristine, error)
+            return run(problem, None, eps, tol, 10, seed)
+    finally:
+        np.random.set_state(saved)

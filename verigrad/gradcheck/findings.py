@@ -19,6 +19,7 @@ what is wrong, where to look and how to fix it.
     nondeterministic  cost (or grads) returns different values for the same parameters
     nan               NaN or inf in the cost or a gradient
     mismatch          wrong, with none of the patterns above
+    exception         the learner's forward or backward raised (their file and line given)
 """
 import re
 from typing import NamedTuple, Optional
@@ -35,8 +36,9 @@ MUTATION = "mutation"
 NONDETERMINISTIC = "nondeterministic"
 NAN = "nan"
 MISMATCH = "mismatch"
+EXCEPTION = "exception"
 KINDS = (SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINISTIC, NAN,
-         MISMATCH)
+         MISMATCH, EXCEPTION)
 
 # A pattern (a constant factor, a transpose, ...) is accepted when it explains the analytic
 # gradient to this relative precision: far looser than the numeric gradient's own error
@@ -334,10 +336,11 @@ def _mismatch(c):
 # ---- findings about the check as a whole --------------------------------------------------
 
 
-def mutation_diagnosis(name, caller, before, after):
-    """``caller`` changed the parameter array ``name`` from ``before`` to ``after``."""
-    head = f"{caller} changed params['{name}'] in place"
-    keep = ". Leave the params you are given as they are."
+def mutation_diagnosis(name, caller, before, after, array=None):
+    """``caller`` changed the parameter array ``name`` from ``before`` to ``after``; array:
+    how to call that array in the message (default params['name'])."""
+    head = f"{caller} changed {array or f'params[{name!r}]'} in place"
+    keep = f". Leave the {'arrays' if array else 'params'} you are given as they are."
     if after is None:
         return Diagnosis(MUTATION, name, head + " (it removed it or replaced it)", keep)
     if after.shape != before.shape:

@@ -1,7 +1,8 @@
 """The two kinds of problem the gradient check runs on, behind one interface: a learner's
 own ``cost(params)`` and ``grads(params)`` functions, and a ``Sequential`` model.
 
-Each gives the engine ``names``, ``shapes``, ``analytic`` gradients, ``grad_names``, ``cost``,
+Each gives the engine ``names``, ``shapes``, ``analytic`` gradients, ``grad_names``, ``cost``
+(and ``objective``, what the cost is called),
 ``m``, ``diagnoses`` found before the numeric loop and ``blocked`` (when the loop cannot
 run); ``entries`` and ``direction`` evaluate central differences; ``layer_key``,
 ``layer_label``, ``param_formula``, ``output_step`` and ``activation_step`` describe where
@@ -41,6 +42,8 @@ def _promote(array, name):
 
 class _FunctionProblem:
     """cost(params) and grads(params), evaluated on a float64 copy of params."""
+
+    objective = "cost J"
 
     def __init__(self, cost, grads, params, order):
         if not callable(cost) or not callable(grads):
@@ -297,6 +300,8 @@ def _crossed(signs_up, signs_down):
 class _ModelProblem:
     """A float64 copy of a Sequential with its randomness frozen, and the cost of a training
     step as a function of one parameter at a time."""
+
+    objective = "cost J"
 
     def __init__(self, model, X, Y, seed):
         if not isinstance(model, Sequential):

@@ -12,14 +12,18 @@ class ParamCheck:
     of the directional derivative); ok; worst_index, analytic, numeric: the entry with the
     largest |a − n| and its two values (None when no entry was compared); checked: how many
     entries were compared ("direction" in fast mode); kinks: entries left out because their
-    step crossed a ReLU kink; note: why the verdict is what it is, when that needs saying.
+    step crossed a ReLU kink; unreliable: entries left out because their numeric estimate
+    is noise (two step sizes disagree), and noise, the largest error estimated among them;
+    note: why the verdict is what it is, when that needs saying ("unreliable": no entry
+    could be judged).
     """
 
     def __init__(self, name, shape, rel_error, ok, worst_index=None, analytic=None,
-                 numeric=None, checked=0, kinks=0, note=""):
+                 numeric=None, checked=0, kinks=0, note="", unreliable=0, noise=0.0):
         self.name, self.shape, self.rel_error, self.ok = name, tuple(shape), rel_error, ok
         self.worst_index, self.analytic, self.numeric = worst_index, analytic, numeric
         self.checked, self.kinks, self.note = checked, kinks, note
+        self.unreliable, self.noise = unreliable, noise
 
     def __repr__(self):
         return (f"ParamCheck({self.name!r}, shape={self.shape}, rel_error={self.rel_error:.3g}, "
@@ -33,12 +37,14 @@ class GradcheckReport:
     order (``report["W1"]`` picks one). findings: the Finding list. first_wrong_layer and
     location: going backward from the output, the first layer with a wrong gradient, and a
     sentence pointing at the backward step to look at (None when all are right). mode, eps,
-    tol, cost: how it was checked and the cost J at the point checked. kinks: how many
-    entries were left out at a kink.
+    tol, cost: how it was checked and the cost J at the point checked (objective: what J is
+    called in the heading). kinks, unreliable:
+    how many entries were left out at a kink, and because their numeric estimate is noise.
     """
 
     def __init__(self, params, findings, mode, eps, tol, cost, first_wrong_layer=None,
-                 location=None):
+                 location=None, objective="cost J"):
+        self.objective = objective
         self.params, self.findings = params, findings
         self.mode, self.eps, self.tol, self.cost = mode, eps, tol, cost
         self.first_wrong_layer, self.location = first_wrong_layer, location
@@ -50,6 +56,10 @@ class GradcheckReport:
     @property
     def kinks(self):
         return sum(p.kinks for p in self.params)
+
+    @property
+    def unreliable(self):
+        return sum(p.unreliable for p in self.params)
 
     def __getitem__(self, name):
         for p in self.params:
@@ -65,7 +75,7 @@ class GradcheckReport:
         described = {"full": "every entry", "sample": "sampled entries",
                      "fast": "one random direction per array"}[self.mode]
         lines = [f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
-                 f"tol={self.tol:g}, cost J = {self.cost:.6g}"]
+                 f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}"]
         rows = [("parameter", "shape", "checked", "rel. error", "worst entry",
                  "analytic", "numeric", "verdict")]
         for p in self.params:
@@ -96,9 +106,29 @@ class GradcheckReport:
                 f"{self.kinks} entries sit at a kink: their ±eps step crosses a point where the "
                 f"slope jumps (a ReLU's 0), so the central difference averages two slopes; they "
                 f"are left out of the verdict.", 100))
+        if self.unreliable:
+            lines.append("")
+            lines.append(textwrap.fill(self._unreliable_note(), 100))
         lines.append("")
         lines.append("Result: " + self._result())
         return "\n".join(lines)
+
+    def _unreliable_note(self):
+        parts = [(f"all {p.unreliable}" if p.note == "unreliable" else
+                  f"{p.unreliable} of {int(np.prod(p.shape))}") + f" entries of {p.name}"
+                 for p in self.params if p.unreliable]
+        rounding = np.finfo(np.float64).eps * abs(self.cost)
+        error = max(p.noise for p in self.params) * self.eps
+        return (f"Unreliable: {join(parts)} are left out of the verdict and of the patterns, "
+                f"because their numeric estimate is noise: central differences with steps "
+                f"eps and eps/10 disagree far more than float64 rounding explains. The cost "
+                f"itself loses precision near these parameters: its rounding error reaches "
+                f"about {error:.1g}, where float64's would be {rounding:.1g}. The usual cause "
+                f"is log(1 − A) or log(A) of a sigmoid output A within 1e-12 of 1 or 0 (a "
+                f"large |z|): 1 − A keeps only a few significant digits. Compute the "
+                f"cross-entropy from Z (log σ(z) = −np.logaddexp(0, −z), log(1 − σ(z)) = "
+                f"−np.logaddexp(0, z)), or keep the output out of saturation (scale the "
+                f"inputs, initialise the weights small).")
 
     def _result(self):
         if self.ok:
@@ -106,16 +136,20 @@ class GradcheckReport:
         findings = f"{len(self.findings)} finding{'s' if len(self.findings) != 1 else ''}"
         if all(p.note == "not checked" for p in self.params):
             return f"NOT CHECKED, see the {findings} above."
-        wrong = sum(not p.ok for p in self.params)
+        unjudged = sum(p.note == "unreliable" for p in self.params)
+        wrong = sum(not p.ok for p in self.params) - unjudged
+        tail = f"; {unjudged} not judged (numeric estimate unreliable)" if unjudged else ""
+        if not wrong and not self.findings:
+            return f"NOT CHECKED: {unjudged} of {len(self.params)} gradients not judged."
         if not wrong:
-            return f"NOT OK: every gradient matches, but see the {findings} above."
-        return f"WRONG, {wrong} of {len(self.params)} gradients wrong ({findings})."
+            return f"NOT OK: every gradient matches, but see the {findings} above{tail}."
+        return f"WRONG, {wrong} of {len(self.params)} gradients wrong ({findings}){tail}."
 
 
 def _verdict(p, findings):
     kinds = [f.kind for f in findings if f.param == p.name]
-    if p.note == "not checked":
-        return p.note
+    if p.note in ("not checked", "unreliable"):
+        return "not judged (unreliable)" if p.note == "unreliable" else p.note
     if p.ok:
         verdict = "ok"
         if p.note:
@@ -138,14 +172,16 @@ def localise(problem, rows):
         if key is None:
             return None, None
         layers.setdefault(key, []).append(row)
-    wrong = sorted((k for k, group in layers.items() if not all(r.ok for r in group)),
-                   reverse=True)
+    wrong = sorted((k for k, group in layers.items()
+                    if not all(r.ok or r.note == "unreliable" for r in group)), reverse=True)
     if not wrong:
         return None, None
     k, top = wrong[0], max(layers)
-    bad = [r.name for r in layers[k] if not r.ok]
+    bad = [r.name for r in layers[k] if not r.ok and r.note != "unreliable"]
     good = [r.name for r in layers[k] if r.ok]
-    below = [j for j in layers if j < k]
+    # layers none of whose entries could be judged say nothing about where the error starts
+    below = [j for j in layers
+             if j < k and not all(r.note == "unreliable" for r in layers[j])]
     above = [problem.layer_label(j) for j in sorted(layers, reverse=True) if j > k]
     if above:
         start = (f"Going backward from the output, {join(above)} "

@@ -1,0 +1,314 @@
+"""A learner's forward/backward pair as a gradient-check problem.
+
+    out, cache = forward(*inputs, **kwargs)          # or out1, out2, ..., cache
+    grads = backward(dout, cache)                    # or backward(dout1, dout2, cache)
+
+The pair is checked through the scalar J = Σₖ ⟨doutₖ, outₖ⟩, with the upstream gradients
+doutₖ drawn at random (seeded) for the outputs that backward receives one for. The gradient
+of J with respect to an input is exactly what backward must return for it, so the engine
+compares backward's result with central differences of J, computed by calling the learner's
+own forward: correct code written differently from a textbook is never rejected.
+
+Inputs: float arrays are differentiated; a dict of arrays (the course's ``parameters``) is
+differentiated in the entries whose gradient backward returns (``dWax`` for ``Wax``); every
+other input (integer indices, labels, ``hparameters``, ``bn_param``, numbers, strings) is
+passed as given, in a fresh copy for every call. backward returns the gradients as a tuple
+in the order of the float array inputs, one array (when there is one such input), or a dict
+keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
+"""
+import copy
+import inspect
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from .findings import EXCEPTION, MUTATION, Diagnosis, mutation_diagnosis
+from .problems import _FunctionProblem, _promote
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
+class LearnerError(Exception):
+    """The learner's forward or backward raised ``error`` (the check cannot go on)."""
+
+    def __init__(self, role, error):
+        super().__init__(f"{role} raised {type(error).__name__}: {error}")
+        self.role, self.error = role, error
+
+
+def learner_frame(error):
+    """The innermost frame of error's traceback in the learner's code (outside verigrad and
+    NumPy), or None."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(_PACKAGE) and "/numpy/" not in f.filename]
+    return frames[-1] if frames else None
+
+
+def exception_diagnosis(role, error):
+    """The finding for an exception raised in the learner's code, with their file and line."""
+    frame, where = learner_frame(error), ""
+    if frame:
+        where = f" at {frame.filename}, line {frame.lineno}"
+        if frame.line:
+            where += f": `{frame.line.strip()}`"
+    return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}: {error}{where}", (
+        ". No gradient could be checked: the arrays it received have the shapes in the "
+        "table above."))
+
+
+def _arrays_in(value):
+    """Every NumPy array inside value (tuples, lists and dicts followed), in a fixed order."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, Mapping):
+        return [a for v in value.values() for a in _arrays_in(v)]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _arrays_in(v)]
+    return []
+
+
+def _is_float_array(value):
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _positional_names(function, count):
+    """Names for ``count`` positional arguments of ``function`` (x, w, b; or input1...)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = []
+    for i in range(count):
+        if i < len(parameters) and parameters[i].kind in (
+                inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            names.append(parameters[i].name)
+        else:
+            names.append(f"input{i + 1}")
+    return names
+
+
+def upstream_count(backward, kwargs):
+    """How many upstream gradients backward takes: its required positional parameters,
+    less the cache and those given by keyword."""
+    try:
+        parameters = inspect.signature(backward).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    required = [p for p in parameters
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty and p.name not in kwargs]
+    return max(len(required) - 1, 1)
+
+
+def _accepted(function, kwargs):
+    """The keyword arguments function accepts (all of them when it takes **kwargs)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return dict(kwargs)
+    return {k: v for k, v in kwargs.items() if k in parameters}
+
+
+class _LayerProblem(_FunctionProblem):
+    """forward(*inputs, **kwargs) and backward(dout..., cache) as cost(params) and
+    grads(params), params being the float arrays among the inputs (float64 copies).
+
+    factors: name -> a number the analytic gradient is multiplied by before the comparison
+    (the course's linear_backward divides dW and db by m but not dA_prev: a factor m puts
+    all three on the scale of J).
+    """
+
+    objective = "J = Σ⟨dout, out⟩"
+
+    def __init__(self, forward, backward, inputs, kwargs, seed=0, factors=None):
+        if not callable(forward) or not callable(backward):
+            raise TypeError("forward and backward must be functions: "
+                            "check_layer(forward, backward, *inputs)")
+        self.forward, self.backward = forward, backward
+        self.kwargs = dict(kwargs)
+        self.backward_kwargs = _accepted(backward, kwargs)
+        self.factors = dict(factors or {})
+        self.n_upstream = upstream_count(backward, self.backward_kwargs)
+        self.labels = _positional_names(forward, len(inputs))
+        self.slots, self.work_names = [], []
+        params = {}
+        for label, value in zip(self.labels, inputs):
+            if _is_float_array(value):
+                params[label] = _promote(value, label)
+                self.slots.append(("array", label))
+                self.work_names.append(label)
+            elif isinstance(value, Mapping) and any(_is_float_array(v) for v in value.values()):
+                self.slots.append(("dict", {k: (_promote(v, f"{label}[{k!r}]")
+                                                if _is_float_array(v) else copy.deepcopy(v))
+                                            for k, v in value.items()}))
+            else:
+                self.slots.append(("const", copy.deepcopy(value)))
+        self.side_effects, self._first, self.error = [], True, None
+        self.in_dict = set()
+        try:
+            outputs, cache = self._run_forward({k: v.copy() for k, v in params.items()})
+            rng = np.random.default_rng(seed)
+            self.douts = [rng.standard_normal(np.shape(out))
+                          for out in outputs[:self.n_upstream]]
+            result = self._run_backward(cache)
+        except LearnerError as error:
+            self._fail(params, error)
+            return
+        # dict members are differentiated where backward returns their gradient
+        returned = {str(k).lower() for k in result} if isinstance(result, Mapping) else set()
+        for kind, members in self.slots:
+            if kind == "dict":
+                for key, value in members.items():
+                    if _is_float_array(value) and ("d" + str(key)).lower() in returned:
+                        params[key] = value
+                        self.work_names.append(key)
+        if not params:
+            raise TypeError("none of the inputs is a float array (or a dict of them whose "
+                            "gradient backward returns): there is nothing to differentiate")
+        self.in_dict = {key for kind, members in self.slots if kind == "dict"
+                        for key in members if key in params}
+        try:
+            super().__init__(self._cost_of, self._grads_of, params, None)
+        except LearnerError as error:
+            self._fail(params, error)
+            return
+        self.names = list(self.work_names)
+        self.diagnoses += self.side_effects
+
+    def _fail(self, params, error):
+        """The learner's code raised: nothing can be checked; the finding says where."""
+        self.names = list(self.work_names)
+        self.shapes = {name: params[name].shape for name in self.names}
+        self.grad_names = {name: "d" + name for name in self.names}
+        self.analytic, self.m, self.cost, self.blocked = {}, None, float("nan"), True
+        self.diagnoses = [exception_diagnosis(error.role, error.error)]
+        self.error = error.error
+
+    # the learner's calls
+
+    def _arguments(self, params):
+        args = []
+        for kind, value in self.slots:
+            if kind == "array":
+                args.append(params[value])
+            elif kind == "dict":
+                args.append({k: params[k] if k in params else copy.deepcopy(v)
+                             for k, v in value.items()})
+            else:
+                args.append(copy.deepcopy(value))
+        return args
+
+    def _run_forward(self, params):
+        try:
+            result = self.forward(*self._arguments(params), **self.kwargs)
+        except Exception as error:
+            raise LearnerError("forward", error) from error
+        if not isinstance(result, tuple) or len(result) < 2:
+            raise TypeError(f"forward must return (out, cache) or (out1, ..., cache); it "
+                            f"returned {type(result).__name__}")
+        outputs = [np.asarray(out, dtype=np.float64) if not isinstance(out, np.ndarray)
+                   else out for out in result[:-1]]
+        if len(outputs) < self.n_upstream:
+            raise TypeError(f"backward takes {self.n_upstream} upstream gradients, but forward "
+                            f"returned {len(outputs)} output(s) before the cache")
+        return outputs, result[-1]
+
+    def _run_backward(self, cache):
+        douts = [d.copy() for d in self.douts]
+        watched = [a.copy() for a in _arrays_in(cache)] if self._first else None
+        try:
+            result = self.backward(*douts, cache, **self.backward_kwargs)
+        except Exception as error:
+            raise LearnerError("backward", error) from error
+        if self._first:
+            self._first = False
+            for i, (before, after) in enumerate(zip(self.douts, douts)):
+                if not np.array_equal(before, after):
+                    label = "dout" if len(douts) == 1 else f"upstream gradient {i + 1}"
+                    self.side_effects.append(Diagnosis(MUTATION, None, (
+                        f"backward changed its {label} in place"), (
+                        ": a derivative written into the array it receives (dx = dout; "
+                        "dx[x <= 0] = 0 changes dout too). Copy it first: "
+                        "dx = dout.copy(), or dx = dout * (x > 0).")))
+            now = _arrays_in(cache)
+            if len(now) == len(watched) and any(
+                    a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+                    for a, b in zip(watched, now)):
+                self.side_effects.append(Diagnosis(MUTATION, None, (
+                    "backward changed an array of the cache in place"), (
+                    ": a second backward from the same cache would see changed values. "
+                    "Compute new arrays instead of +=, -= or x[...] = on cached ones.")))
+        return result
+
+    def _cost_of(self, params):
+        outputs, _ = self._run_forward(params)
+        return sum(float(np.vdot(d, np.asarray(out, dtype=np.float64)))
+                   for d, out in zip(self.douts, outputs))
+
+    def _grads_of(self, params):
+        _, cache = self._run_forward(params)
+        return self._run_backward(cache)
+
+    def _mutations(self, caller):
+        role = "forward" if caller.startswith("cost") else "forward or backward"
+        found = []
+        for key, before in self.pristine.items():
+            after = self.work.get(key)
+            if isinstance(after, np.ndarray) and np.array_equal(after, before, equal_nan=True):
+                continue
+            array = (f"its input {key}" if key not in self.in_dict else
+                     f"the array {key!r} of a dict input")
+            found.append(mutation_diagnosis(key, role, before,
+                                            after if isinstance(after, np.ndarray) else None,
+                                            array=array))
+        self._restore()
+        return found
+
+    def _parse(self, result):
+        """The analytic gradients by input name; an input whose gradient is missing from a
+        dict gets zeros (named "not returned"), so that a true gradient there shows."""
+        names = self.work_names
+        top = [n for n in names if n not in self.in_dict]
+        found = {}
+        if isinstance(result, Mapping):
+            lower = {str(k).lower(): k for k in result}
+            for name in names:
+                key = lower.get(("d" + name).lower(), lower.get(name.lower()))
+                if key is not None:
+                    found[name] = (result[key], str(key))
+        elif isinstance(result, (tuple, list)):
+            arrays = list(result)
+            if len(arrays) != len(top):
+                raise ValueError(f"backward returned {len(arrays)} gradients, but forward has "
+                                 f"{len(top)} float array inputs ({', '.join(top)}): return one "
+                                 f"gradient per float input, in their order, or a dict keyed "
+                                 f"d + name")
+            found = {name: (value, "d" + name) for name, value in zip(top, arrays)}
+        elif isinstance(result, np.ndarray) or np.isscalar(result):
+            found = {top[0]: (result, "d" + top[0])} if top else {}
+        else:
+            raise TypeError(f"backward must return the input gradients as a tuple, an array or "
+                            f"a dict keyed d + name; it returned {type(result).__name__}")
+        out = {}
+        for name in names:
+            if name not in found:
+                out[name] = np.zeros(self.work[name].shape)
+                self.grad_names[name] = f"d{name} (not returned)"
+                continue
+            value, key = found[name]
+            try:
+                out[name] = np.array(value, dtype=np.float64) * self.factors.get(name, 1)
+            except (TypeError, ValueError):
+                raise TypeError(f"backward's gradient {key!r} is not an array of numbers "
+                                f"({type(value).__name__})") from None
+            self.grad_names[name] = key
+        return out
+
+    # description: a single layer has no layers to localise
+
+    def layer_key(self, name):
+        return None
