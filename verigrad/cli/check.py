@@ -4,11 +4,14 @@
     verigrad gradcheck --layers 784 10 10 --dropout 0.5 --mnist
 """
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ..exercises import files
+from ..exercises.files import defines_cost_and_grads
 from ..gradcheck import MODES, check_backprop, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
@@ -19,16 +22,28 @@ LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": M
 
 def add_gradcheck_commands(sub):
     p = sub.add_parser(
-        "check", help="check the gradients of your own backprop file (exit 1 if wrong)",
-        description="Import FILE, which must define params (a dict of NumPy arrays), "
-                    "cost(params) -> float and grads(params) -> dict of gradients (dW1, db1, "
-                    "...; or a tuple, with a list 'order' naming the parameter of each). Print "
-                    "the gradient check's report and exit with 0 when every gradient is right, "
-                    "1 when one is wrong and 2 when the file cannot be checked, so that it can "
-                    "run in CI.",
+        "check", help="check your backprop: a notebook's or file's exercises, or params/cost/"
+                      "grads (exit 1 if wrong)",
+        description="Check the courses' backprop exercises that FILE (.py or .ipynb) defines "
+                    "(linear_backward, conv_backward, affine_backward, lstm_cell_backward, "
+                    "...), and the forward/backward pairs it declares in VERIGRAD_CHECKS, in "
+                    "a separate process; print one table: function, verdict, finding, line. "
+                    "A .py file that defines params (a dict of NumPy arrays), cost(params) and "
+                    "grads(params) (dW1, db1, ...; or a tuple, with a list 'order') gets the "
+                    "gradient check's report instead. Exit 0 when everything checked is right, "
+                    "1 when something is wrong, 2 when the file cannot be checked, so that it "
+                    "can run in CI.",
         formatter_class=HelpFormatter)
-    p.add_argument("file", type=Path, help="a Python file defining params, cost and grads")
+    p.add_argument("file", type=Path, help="a notebook or Python file")
     _add_check_options(p)
+    p.add_argument("--all", action="store_true",
+                   help="run every statement of the file, not only imports, definitions and "
+                        "simple assignments")
+    p.add_argument("--json", type=Path, default=None, metavar="OUT",
+                   help="write per-function results and points to OUT (Gradescope/Otter "
+                        "format)")
+    p.add_argument("--timeout", type=float, default=120,
+                   help="seconds the file's code and its checks may take")
     p.set_defaults(handler=run_check)
 
     q = sub.add_parser(
@@ -93,6 +108,8 @@ def load_learner_file(path):
 
 
 def run_check(args):
+    if not defines_cost_and_grads(args.file):
+        return run_exercise_check(args)
     try:
         params, cost, grads, order = load_learner_file(args.file)
         report = check_backprop(cost, grads, params, order=order, **_settings(args))
@@ -101,6 +118,24 @@ def run_check(args):
         return 2
     print(report)
     return 0 if report.ok else 1
+
+
+def run_exercise_check(args):
+    """``verigrad check`` on a notebook or a file of exercises: the table, --json."""
+    try:
+        payload = files.check_file(args.file, run_all=args.all, timeout=args.timeout,
+                                   seed=args.seed)
+    except files.CannotCheck as err:
+        print(f"error: cannot check {args.file}: {err}", file=sys.stderr)
+        if args.json:
+            args.json.write_text(json.dumps({"file": str(args.file), "exit_code": 2,
+                                             "error": str(err), "tests": []}, indent=1))
+        return 2
+    print(files.table(payload))
+    if args.json:
+        args.json.write_text(json.dumps(files.as_json(payload, args.file), indent=1),
+                             encoding="utf-8")
+    return files.exit_code(payload)
 
 
 def run_gradcheck(args):

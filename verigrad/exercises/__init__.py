@@ -1,0 +1,65 @@
+"""The courses' NumPy backprop exercises, by name: a learner's ``conv_backward`` or
+``affine_backward`` is run on generated configurations (the edge cases where bugs hide),
+its forward compared with verigrad's reference layers, its backward with central
+differences of the learner's own forward, and a wrong output matched against the common
+wrong formulas to say which mistake it is.
+
+    from verigrad import exercises
+    results = exercises.check_functions({"affine_forward": affine_forward,
+                                         "affine_backward": affine_backward})
+    for r in results:
+        print(r.name, r.verdict, r.summary())
+
+``verigrad check notebook.ipynb`` does this for every exercise a notebook or file defines.
+The catalogue knows each exercise's signature, shapes and cache layout; it holds no
+solutions: the references are verigrad's layers, called on the learner's layout.
+"""
+import inspect
+
+from ..gradcheck.findings import Finding
+from . import dense
+from .core import MISTAKES, Exercise, Result, where
+
+EXERCISES = [*dense.EXERCISES]
+
+__all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for"]
+
+
+def exercise_for(name, function):
+    """The catalogue's exercise that ``function`` (called ``name``) is an attempt at, or
+    None: the name must match, and the signature when two courses share the name."""
+    candidates = [e for e in EXERCISES if e.name == name]
+    for exercise in candidates:
+        if exercise.matches(function):
+            return exercise
+    return None
+
+
+def check_functions(functions, seed=0):
+    """Results for every function in ``functions`` (name -> function) that is one of the
+    catalogue's exercises, in the catalogue's order. A function named like an exercise
+    whose signature fits none of them cannot be checked (a Result with ok None)."""
+    results, seen = [], set()
+    for exercise in EXERCISES:
+        function = functions.get(exercise.name)
+        if function is None or exercise.name in seen:
+            continue
+        chosen = exercise_for(exercise.name, function)
+        if chosen is None:
+            seen.add(exercise.name)
+            expected = " or ".join(f"({', '.join(e.parameters)})" for e in EXERCISES
+                                   if e.name == exercise.name)
+            results.append(Result(exercise.name, exercise.course, None, [Finding(
+                "signature", None, f"{exercise.name}{_signature(function)} cannot be called as "
+                f"the exercise, whose parameters are {expected}")], where=where(function)))
+        elif chosen is exercise:
+            seen.add(exercise.name)
+            results.append(exercise.check(functions, seed))
+    return results
+
+
+def _signature(function):
+    try:
+        return str(inspect.signature(function))
+    except (TypeError, ValueError):
+        return "(...)"

@@ -1,0 +1,322 @@
+"""How an exercise is checked: generated configurations, the forward against verigrad's
+reference layers, the backward against central differences of the learner's own forward,
+and the outputs of known wrong formulas, to say which mistake the learner's output equals.
+
+An ``Exercise`` names the function (``conv_backward``), the course, the parameters its
+signature has (to tell apart same-named exercises of two courses) and a ``check``
+function: given the learner's functions by name, it returns a ``Result``.
+"""
+import copy
+import inspect
+import re
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ..gradcheck import check_settings, run
+from ..gradcheck.findings import EXCEPTION, MUTATION, Finding
+from ..gradcheck.pairs import LearnerError, _LayerProblem, exception_diagnosis, learner_frame
+
+FORWARD = "forward"
+
+#: the kinds of finding the catalogue adds to those of the gradient check: kind -> (when it
+#: is reported, what the message advises)
+MISTAKES = {
+    "forward": ("the function's output differs from verigrad's reference on a configuration "
+                "and equals none of the known wrong formulas",
+                "the entry that differs most, its value and the reference's; fix the forward "
+                "first, since the backward is checked against it"),
+    "missing": ("a backward exercise whose forward (which builds the cache) is not defined in "
+                "the file", "define the forward beside it"),
+    "signature": ("a function named like an exercise whose parameters fit none of the "
+                  "exercises of that name", "the parameters the exercise expects"),
+    "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
+                   "network with one activation everywhere",
+                   "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
+}
+
+
+class Config(NamedTuple):
+    """One generated call: a label naming the edge case ("pad=0, stride=2, m=1"), the
+    positional and keyword arguments, and m, the batch size when a 1/m convention applies."""
+
+    label: str
+    args: tuple
+    kwargs: dict = {}
+    m: int = None
+
+    def fresh(self):
+        """Deep copies of the arguments: a call never sees what an earlier one changed."""
+        return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
+
+
+class Mistake(NamedTuple):
+    """A common wrong formula: its finding kind, what it is (said to the learner when their
+    output equals it, with the advice) and output(args, kwargs[, douts]) -> its output,
+    computed with the references (a tuple of arrays for a forward, name -> array for a
+    backward's gradients)."""
+
+    kind: str
+    message: str
+    output: Callable
+
+
+class Result:
+    """The verdict on one of the learner's functions.
+
+    name: the function; exercise: which exercise it was taken for; ok: True, False, or None
+    when it could not be checked; findings: Finding list; config: the label of the first
+    configuration that failed; file, line: where to look (the line of an exception, else
+    the function's first line); report: the gradient check's report of that configuration,
+    if a gradient was checked; configs: how many configurations were run.
+    """
+
+    def __init__(self, name, exercise, ok, findings=(), config=None, where=(None, None),
+                 report=None, configs=0):
+        self.name, self.exercise, self.ok = name, exercise, ok
+        self.findings, self.config, self.report = list(findings), config, report
+        self.file, self.line = where
+        self.configs = configs
+
+    @property
+    def verdict(self):
+        return {True: "ok", False: "WRONG", None: "cannot check"}[self.ok]
+
+    def summary(self):
+        """The first finding in one line: kind and message."""
+        if not self.findings:
+            return "" if self.ok else f"needs {self.config}"
+        first = self.findings[0]
+        return f"[{first.kind}] {first.message}"
+
+    def __repr__(self):
+        return f"Result({self.name!r}, {self.verdict}, {[f.kind for f in self.findings]})"
+
+
+class Exercise(NamedTuple):
+    """name, course (where it comes from), parameters (the names of its leading positional
+    parameters, as the notebook writes them) and check(functions, seed) -> Result."""
+
+    name: str
+    course: str
+    parameters: tuple
+    check: Callable
+
+    def matches(self, function):
+        """Whether the learner's function has this exercise's signature (its leading
+        positional parameter names, or at least their number when the names differ)."""
+        code = getattr(function, "__code__", None)
+        if code is None:
+            return False
+        names = code.co_varnames[:code.co_argcount]
+        defaults = len(getattr(function, "__defaults__", None) or ())
+        if tuple(names[:len(self.parameters)]) == self.parameters:
+            return True
+        required = code.co_argcount - defaults
+        return required <= len(self.parameters) <= code.co_argcount and not any(
+            n in names for n in _OTHER_COURSE.get(self.name, ()))
+
+
+# names whose presence says a same-named function is the other course's exercise
+_OTHER_COURSE = {}
+
+
+def where(function, error=None, findings=()):
+    """(file, line) to look at: the learner's line that raised; else the last line that
+    assigns the first wrong gradient (db = ..., dW[...] += ...); else the function's def."""
+    if error is not None:
+        frame = learner_frame(error)
+        if frame:
+            return frame.filename, frame.lineno
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None, None
+    for finding in findings:
+        for variable in ("d" + finding.param, finding.param) if finding.param else ():
+            line = _assignment_line(function, variable)
+            if line:
+                return code.co_filename, line
+    return code.co_filename, code.co_firstlineno
+
+
+def _assignment_line(function, variable):
+    """The number of the last line of function's source that assigns ``variable`` (also
+    by +=, or into a slice of it), or None."""
+    try:
+        lines, first = inspect.getsourcelines(function)
+    except (OSError, TypeError):
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(variable)}\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)",
+                         re.IGNORECASE)
+    found = [first + i for i, line in enumerate(lines) if pattern.match(line)]
+    return found[-1] if found else None
+
+
+def _as_tuple(value, count):
+    if isinstance(value, tuple):
+        return value[:count]
+    return (value,)
+
+
+def close(got, expected):
+    """Same shape and equal to float64 rounding (relative 1e-6 of the largest entry)."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return False
+    scale = max(float(np.max(np.abs(expected), initial=0)), 1e-12)
+    return bool(np.allclose(got, expected, rtol=1e-6, atol=1e-9 * scale, equal_nan=True))
+
+
+def _difference(got, expected, what):
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        squeezed = got.squeeze().shape == expected.squeeze().shape and close(
+            got.reshape(expected.shape) if got.size == expected.size else got, expected)
+        return (f"{what} has shape {got.shape}, expected {expected.shape}" +
+                (" (its values are right)" if squeezed else ""))
+    if got.ndim == 0:
+        return f"{what} is {float(got):.6g} instead of {float(expected):.6g}"
+    diff = np.abs(got - expected)
+    diff[np.isnan(diff)] = np.inf
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    return (f"{what} differs from the reference at {list(map(int, worst))}: "
+            f"{got[worst]:.6g} instead of {expected[worst]:.6g} "
+            f"({int(np.sum(diff > 1e-9 * max(np.max(np.abs(expected), initial=0), 1e-12)))} of "
+            f"{diff.size} entries differ)")
+
+
+def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
+                  names=("out",)):
+    """Run function on every configuration and compare its first ``outputs`` outputs with
+    reference(*args, **kwargs) (a tuple). Returns (findings, config label) for the first
+    configuration that fails, or ([], None)."""
+    for config in configs:
+        args, kwargs = config.fresh()
+        try:
+            got = _as_tuple(function(*args, **kwargs), outputs)
+        except Exception as error:  # the learner's code
+            return [exception_finding(name, error)], config.label, error
+        unchanged = [_same(a, b) for a, b in zip(args, config.args)]
+        expected = reference(*config.fresh()[0], **config.fresh()[1])
+        for i, (g, e) in enumerate(zip(got, expected)):
+            if close(g, e):
+                continue
+            for mistake in mistakes:
+                wrong = _as_tuple(mistake.output(*config.fresh()[0], **config.fresh()[1]),
+                                  outputs)
+                if len(wrong) > i and close(g, wrong[i]):
+                    return [Finding(mistake.kind, names[i], (
+                        f"on {config.label}, {name}'s {names[i]} equals {mistake.message}"))], \
+                        config.label, None
+            return [Finding(FORWARD, names[i], (
+                f"on {config.label}, {_difference(g, e, name + ' ' + names[i])}. The "
+                f"backward is checked against this forward, so fix it first."))], \
+                config.label, None
+        if not all(unchanged):
+            return [Finding(MUTATION, None, (
+                f"on {config.label}, {name} changed its argument "
+                f"{unchanged.index(False) + 1} in place; compute new arrays instead."))], \
+                config.label, None
+    return [], None, None
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(
+            a, b, equal_nan=True)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(
+            _same(a[k], b[k]) for k in a if isinstance(a[k], (np.ndarray, dict)))
+    return True
+
+
+def exception_finding(name, error):
+    diagnosis = exception_diagnosis(name, error)
+    return Finding(EXCEPTION, None, diagnosis.head + ".")
+
+
+def pair_problem(forward, backward, config, seed=0, factors=None):
+    """(report, problem) of check_layer's check of one configuration; problem.analytic holds
+    the learner's gradients (times factors) and problem.douts the upstream gradients."""
+    check_settings(None, 1e-6, 1e-7, 10)
+    args, kwargs = config.fresh()
+    saved = np.random.get_state()
+    try:
+        problem = _LayerProblem(forward, backward, args, kwargs, seed, factors)
+        if not problem.blocked:
+            problem.m = config.m
+        try:
+            return run(problem, None, 1e-6, 1e-7, 10, seed), problem
+        except LearnerError as error:
+            problem._fail(problem.pristine, error)
+            return run(problem, None, 1e-6, 1e-7, 10, seed), problem
+    finally:
+        np.random.set_state(saved)
+
+
+def check_backward(name, backward, forward, configs, mistakes=(), factors=None):
+    """Check backward against central differences of forward on every configuration, and
+    name a known mistake the learner's gradients equal. factors(config) -> name -> number
+    (the 1/m conventions). Returns (findings, config label, report, error) for the first
+    configuration that fails, or ([], None, last report, None)."""
+    report = None
+    for config in configs:
+        report, problem = pair_problem(forward, backward, config,
+                                       factors=factors(config) if factors else None)
+        if report.ok:
+            continue
+        if problem.error is not None:
+            return report.findings, config.label, report, problem.error
+        named = []
+        for mistake in mistakes:
+            args, kwargs = config.fresh()
+            wrong = mistake.output(*args, douts=problem.douts, **kwargs)
+            if wrong and all(n in problem.analytic and close(problem.analytic[n], value)
+                             for n, value in wrong.items()):
+                which = ", ".join("d" + n for n in wrong)
+                named.append(Finding(mistake.kind, next(iter(wrong)), (
+                    f"on {config.label}, {name}'s {which} equals {mistake.message}")))
+                break
+        return named + report.findings, config.label, report, None
+    return [], None, report, None
+
+
+# ---- the registry helpers each topic module uses -----------------------------------------
+
+
+def forward_exercise(name, course, parameters, configs, reference, mistakes=(), outputs=1,
+                     names=("out",)):
+    """An exercise whose function is a forward (or any function with a reference output)."""
+
+    def check(functions, seed=0):
+        function = functions[name]
+        findings, label, error = check_forward(name, function, configs(seed), reference,
+                                               mistakes, outputs, names)
+        ok = None if findings and findings[0].kind == EXCEPTION else not findings
+        return Result(name, course, ok, findings, label, where(function, error, findings),
+                      configs=len(configs(seed)))
+
+    return Exercise(name, course, tuple(parameters), check)
+
+
+def backward_exercise(name, course, parameters, partner, configs, builder=None, mistakes=(),
+                      factors=None):
+    """An exercise whose function is a backward: checked with the learner's forward
+    ``partner`` when they wrote one, else with ``builder`` (a forward made of references
+    that returns the cache in the notebook's format); without either it cannot be
+    checked (the cache's format is the learner's own)."""
+
+    def check(functions, seed=0):
+        function = functions[name]
+        forward = functions.get(partner, builder)
+        if forward is None:
+            return Result(name, course, None, [Finding(
+                "missing", None, f"{name} is checked with your {partner}, which builds its "
+                f"cache; define {partner} in the same file")], where=where(function))
+        cases = configs(seed)
+        findings, label, report, error = check_backward(name, function, forward, cases,
+                                                        mistakes, factors)
+        return Result(name, course, None if error else not findings, findings, label,
+                      where(function, error, findings), report, configs=len(cases))
+
+    return Exercise(name, course, tuple(parameters), check)
