@@ -14,6 +14,7 @@ and ``word2vec`` (the CBOW trainer for real corpora). ``verigrad.sklearn`` and
 ``verigrad.plots`` load their optional extras on import.
 """
 from . import course, data, diagnostics, word2vec
+from .convnets import cnn
 from .course import cbow as cbow
 from .diagnostics import TrainingDiverged, TrainingWarning
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, check_layer, gradcheck
@@ -52,7 +53,7 @@ from .word2vec import CBOW
 __version__ = "0.1.0"
 
 __all__ = [
-    "Sequential", "mlp", "load", "History", "Callback",
+    "Sequential", "mlp", "cnn", "load", "History", "Callback",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",

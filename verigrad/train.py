@@ -221,15 +221,18 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
 
 def _batches(X, Y, order, batch_size):
     """Mini-batches (X_b, Y_b) of X (..., m) and Y, taking the examples in ``order`` (None:
-    as they are). For a column-contiguous (Fortran-order) X, gathering rows of Xᵀ copies
-    each example as one block, and every X_b comes out column-contiguous."""
+    as they are). When each example is one contiguous block of memory (a column-contiguous
+    (n, m) X, images stored example by example), gathering examples copies whole blocks,
+    and every X_b comes out stored the same way."""
     m = X.shape[-1]
+    by_example = np.moveaxis(X, -1, 0)
     for start in range(0, m, batch_size):
         if order is None:
             yield X[..., start:start + batch_size], Y[..., start:start + batch_size]
             continue
         idx = order[start:start + batch_size]
-        yield (X.T[idx].T if X.flags.f_contiguous else X[..., idx]), Y[..., idx]
+        yield (np.moveaxis(by_example[idx], 0, -1) if by_example.flags.c_contiguous
+               else X[..., idx]), Y[..., idx]
 
 
 def _progress(total, desc, verbose):

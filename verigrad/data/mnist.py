@@ -147,20 +147,23 @@ def _fetch_verified(url, target, expected_sha256):
                 os.unlink(tmp.name)
 
 
-def load_idx_dataset(name, path=None, download=False):
+def load_idx_dataset(name, path=None, download=False, images=False):
     """(X_train, Y_train, X_test, Y_test) for an MNIST-format data set.
 
     X: float32 (784, m) with values in [0, 1], one image per column (stored column-contiguous,
-    so mini-batches are cheap to gather); Y: int64 labels (m,)."""
+    so mini-batches are cheap to gather), or with ``images=True`` the same numbers as
+    images (1, 28, 28, m) for convolutional layers; Y: int64 labels (m,)."""
     folder = find_files(name, path, download)
     out = []
-    for images, labels in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
-        pixels = read_idx(folder / images)
+    for image_file, labels in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
+        pixels = read_idx(folder / image_file)
         if pixels.ndim != 3:
-            raise ValueError(f"{folder / images}: expected (m, rows, cols) images, "
+            raise ValueError(f"{folder / image_file}: expected (m, rows, cols) images, "
                              f"got {pixels.shape}")
         m = pixels.shape[0]
         X = (pixels.reshape(m, -1).astype(np.float32) / np.float32(255)).T
+        if images:
+            X = X.reshape(1, *pixels.shape[1:], m)
         Y = read_idx(folder / labels).astype(np.int64)
         if Y.shape != (m,):
             raise ValueError(f"{folder / labels}: {Y.shape} labels for {m} images")
@@ -168,14 +171,15 @@ def load_idx_dataset(name, path=None, download=False):
     return tuple(out)
 
 
-def load_mnist(path=None, download=False):
+def load_mnist(path=None, download=False, images=False):
     """MNIST digits: X_train (784, 60000), Y_train (60000,), X_test (784, 10000), Y_test (10000,).
 
-    X is float32 in [0, 1]; Y holds integer labels 0-9. See the module docstring for where
-    the files are looked for."""
-    return load_idx_dataset("mnist", path, download)
+    X is float32 in [0, 1]; Y holds integer labels 0-9. ``images=True`` gives X_train as
+    (1, 28, 28, 60000) and X_test as (1, 28, 28, 10000), the layout of ``Conv2D``. See the
+    module docstring for where the files are looked for."""
+    return load_idx_dataset("mnist", path, download, images)
 
 
-def load_fashion_mnist(path=None, download=False):
+def load_fashion_mnist(path=None, download=False, images=False):
     """Fashion-MNIST (10 clothing classes, ``FASHION_CLASSES``), same format as MNIST."""
-    return load_idx_dataset("fashion-mnist", path, download)
+    return load_idx_dataset("fashion-mnist", path, download, images)

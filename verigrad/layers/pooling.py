@@ -60,18 +60,26 @@ class MaxPool2D(_Pool2D):
         return A
 
     def backward(self, dA):
+        out_hw = self.A.shape[1:3]
         dA_prev = np.zeros_like(self.A_prev, dtype=dA.dtype)
         # Each window's gradient goes to the first entry equal to its max: ``free`` marks
         # the windows whose max has not been found yet.
         free = np.ones(self.A.shape, bool)
-        out_hw = self.A.shape[1:3]
+        hit = np.empty(self.A.shape, bool)
         for (p, q), view in self._views(self.A_prev, out_hw):
-            hit = view == self.A
+            np.equal(view, self.A, out=hit)
             hit &= free
             free ^= hit
             target = windows.offset_view(dA_prev, p, q, out_hw, self.stride)
-            np.add(target, dA, out=target, where=hit)
+            if self._overlapping:
+                target += dA * hit
+            else:
+                np.multiply(dA, hit, out=target)
         return dA_prev
+
+    @property
+    def _overlapping(self):
+        return any(s < k for s, k in zip(self.stride, self.kernel_size))
 
     def kink_distance(self, A_prev):
         """How far each entry is from changing which entry of a window is its max: the
