@@ -253,3 +253,19 @@ def test_large_evaluation_batches_are_convolved_in_slices(monkeypatch):
     layer.forward(A_prev, training=True)
     layer.backward(dZ)
     np.testing.assert_array_equal(layer.grads["W"], dW)
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:3])
+def test_products_in_column_blocks_equal_the_loop_reference(case, monkeypatch):
+    from verigrad.layers import conv
+    monkeypatch.setattr(conv, "_BLOCK", 5)
+    layer, A_prev = conv_from(case)
+    W, b = layer.params["W"], layer.params["b"]
+    Z = layer.forward(A_prev, True)
+    np.testing.assert_allclose(Z, loops.convolve(A_prev, W, b, layer.stride, layer.padding),
+                               rtol=1e-12, atol=1e-12)
+    dZ = np.random.default_rng(4).standard_normal(Z.shape)
+    dA_prev = layer.backward(dZ)
+    expected = loops.convolve_grads(A_prev, W, dZ, layer.stride, layer.padding)
+    for ours, theirs in zip((dA_prev, layer.grads["W"], layer.grads["b"]), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

@@ -1,0 +1,274 @@
+"""verigrad against PyTorch (CPU) on an MNIST convolutional network, in one run.
+
+Both train ``vg.cnn(model)`` -- LeNet-5 by default (conv 6 5×5 padding 2, max-pool 2,
+conv 16 5×5, max-pool 2, Dense 120, 84, 10, ReLU), or ``--model two-conv`` -- from the same
+initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, same thread count).
+Each contender runs in its own worker process; the parent lets them train one epoch at a
+time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
+(median), the ratio verigrad/PyTorch, test accuracy after the last epoch, peak RSS of each
+worker, and the GEMM floor -- the same matrix products as one verigrad epoch (im2col
+products of the convolutions, Dense products), nothing else, timed in verigrad's worker
+before each epoch -- with verigrad's epoch time as a multiple of it.
+
+    python benchmarks/mnist_cnn.py [--model lenet5|two-conv] [--epochs N] [--threads 2]
+
+The last line printed is one JSON object with the figures.
+"""
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BATCH = 128
+LR = 1e-3
+#: epochs of the training recipe (``verigrad train mnist --model ...`` defaults)
+EPOCHS = {"lenet5": 15, "two-conv": 12}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir():
+    env = os.environ.get("VERIGRAD_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+# ---- workers ------------------------------------------------------------------------------
+
+def send(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def wait_for(command):
+    line = sys.stdin.readline().strip()
+    if line != command:
+        raise SystemExit(f"worker expected {command!r}, got {line!r}")
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def verigrad_worker(args):
+    import numpy as np
+
+    import verigrad as vg
+
+    X_train, Y_train, X_test, Y_test = vg.data.load_mnist(args.data / "mnist", images=True)
+    model = vg.load(args.weights)
+    products = gemm_shapes(model)
+
+    class Lockstep(vg.Callback):
+        """Train one epoch each time the parent says so, and report its time; time the
+        GEMM floor whenever it is asked for in between."""
+
+        def on_epoch_begin(self, model, epoch):
+            while (command := sys.stdin.readline().strip()) == "gemm":
+                send({"seconds": gemm_floor(np, products, X_train.shape[-1])})
+            if command != "epoch":
+                raise SystemExit(f"worker expected 'epoch' or 'gemm', got {command!r}")
+
+        def on_epoch_end(self, model, epoch, history):
+            send({"seconds": history.seconds[-1]})
+
+    send({"ready": True})
+    model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
+              seed=0, callbacks=[Lockstep()], verbose=0)
+    accuracy = model.evaluate(X_test, Y_test)["accuracy"]
+    send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
+
+
+def gemm_shapes(model):
+    """(rows, inner, columns per example, whether dJ/d(input) is computed) of each
+    parameterised layer's product Z = W_row · X_col: a convolution's W_row is (F, C·kh·kw)
+    and X_col has H_out·W_out columns per example; a Dense layer's are W and A_prev."""
+    shapes, shape = [], model.input_shape
+    for layer in model.layers:
+        shape = layer.output_shape(shape)
+        if "W" in layer.params:
+            W = layer.params["W"]
+            shapes.append((W.shape[0], W.size // W.shape[0], math.prod(shape[1:]),
+                           layer.needs_input_grad))
+    return shapes
+
+
+def gemm_floor(np, products, m):
+    """Seconds for the matrix products of one epoch: per mini-batch and layer,
+    Z = W_row·X_col, dW_row = dZ·X_colᵀ and (below the first layer) dX_col = W_rowᵀ·dZ."""
+    rng = np.random.default_rng(0)
+    batches = [BATCH] * (m // BATCH) + ([m % BATCH] if m % BATCH else [])
+    arrays = {}
+    for k in sorted(set(batches)):
+        arrays[k] = [(rng.standard_normal((rows, inner), dtype=np.float32),
+                      rng.standard_normal((inner, per_example * k), dtype=np.float32), grad)
+                     for rows, inner, per_example, grad in products]
+    start = time.perf_counter()
+    for k in batches:
+        for W, X_col, grad in arrays[k]:
+            Z = W @ X_col
+            Z @ X_col.T
+            if grad:
+                W.T @ Z
+    return time.perf_counter() - start
+
+
+def torch_worker(args):
+    import numpy as np
+    import torch
+
+    import verigrad as vg
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    X_train, Y_train, X_test, Y_test = vg.data.load_mnist(args.data / "mnist", images=True)
+    # (1, 28, 28, m) stored example by example is (m, 1, 28, 28) in C order: no copy.
+    X = torch.from_numpy(np.moveaxis(X_train, -1, 0))
+    Y = torch.from_numpy(Y_train)
+    net = torch_net(torch, vg.load(args.weights))
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    m = X.shape[0]
+    send({"ready": True})
+    for _ in range(args.epochs):
+        wait_for("epoch")
+        start = time.perf_counter()
+        net.train()
+        order = torch.randperm(m)
+        for i in range(0, m, BATCH):
+            idx = order[i:i + BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(net(X[idx]), Y[idx])
+            loss.backward()
+            optimizer.step()
+        send({"seconds": time.perf_counter() - start})
+    net.eval()
+    X_test = torch.from_numpy(np.moveaxis(X_test, -1, 0))
+    with torch.no_grad():
+        predicted = torch.cat([net(X_test[i:i + 8192]).argmax(dim=1)
+                               for i in range(0, X_test.shape[0], 8192)])
+    accuracy = float((predicted.numpy() == Y_test).mean())
+    send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
+
+
+def torch_net(torch, model):
+    """The same network as the verigrad ``model``, layer for layer, with its weights."""
+    import verigrad as vg
+
+    nn, modules = torch.nn, []
+    for layer in model.layers:
+        if isinstance(layer, vg.Conv2D):
+            module = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
+                               layer.stride, layer.padding)
+        elif isinstance(layer, vg.Dense):
+            module = nn.Linear(layer.n_in, layer.n_out)
+        elif isinstance(layer, vg.MaxPool2D):
+            module = nn.MaxPool2d(layer.kernel_size, layer.stride)
+        elif isinstance(layer, vg.Dropout):
+            module = nn.Dropout(layer.rate)
+        else:
+            module = {vg.ReLU: nn.ReLU, vg.Flatten: nn.Flatten}[type(layer)]()
+        if layer.params:
+            with torch.no_grad():
+                module.weight.copy_(torch.from_numpy(layer.params["W"]))
+                module.bias.copy_(torch.from_numpy(layer.params["b"][:, 0]))
+        modules.append(module)
+    return nn.Sequential(*modules)
+
+
+# ---- parent -------------------------------------------------------------------------------
+
+class Worker:
+    def __init__(self, kind, args):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
+                   OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
+                   NUMBA_NUM_THREADS=str(args.threads))
+        command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
+                   "--epochs", str(args.epochs), "--threads", str(args.threads),
+                   "--data", str(args.data)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, env=env)
+        self.receive()
+
+    def ask(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.receive()
+
+    def receive(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker stopped (exit code {self.process.wait()})")
+        return json.loads(line)
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=sorted(EPOCHS), default="lenet5")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's (lenet5 15, "
+                        "two-conv 12)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=default_data_dir())
+    parser.add_argument("--worker", choices=("verigrad", "torch"))
+    parser.add_argument("--weights", type=Path)
+    args = parser.parse_args()
+    if args.worker:
+        return (verigrad_worker if args.worker == "verigrad" else torch_worker)(args)
+
+    import numpy as np
+
+    import verigrad as vg
+
+    args.epochs = args.epochs or EPOCHS[args.model]
+    tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
+    args.weights = tmp / "init.npz"
+    vg.cnn(args.model, seed=0).save(args.weights)
+    print(f"MNIST {args.model}, Adam {LR}, batch {BATCH}, float32, {args.epochs} epochs, "
+          f"{args.threads} threads", flush=True)
+    workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
+    times = {name: [] for name in workers}
+    gemm = []
+    for epoch in range(args.epochs):
+        gemm.append(workers["verigrad"].ask("gemm")["seconds"])
+        order = list(workers) if epoch % 2 == 0 else list(workers)[::-1]
+        for name in order:
+            times[name].append(workers[name].ask("epoch")["seconds"])
+        print(f"epoch {epoch + 1:>2}: verigrad {times['verigrad'][-1]:.3f} s   "
+              f"torch {times['torch'][-1]:.3f} s   GEMM floor {gemm[-1]:.3f} s", flush=True)
+    final = {name: worker.receive() for name, worker in workers.items()}
+    for w in workers.values():
+        w.process.wait()
+
+    vg_s, torch_s, floor = median(times["verigrad"]), median(times["torch"]), median(gemm)
+    figures = {
+        "model": args.model,
+        "verigrad_s_per_epoch": round(vg_s, 4), "torch_s_per_epoch": round(torch_s, 4),
+        "ratio": round(vg_s / torch_s, 4),
+        "gemm_floor_s": round(floor, 4), "gemm_floor_multiple": round(vg_s / floor, 4),
+        "verigrad_accuracy": round(final["verigrad"]["accuracy"], 2),
+        "torch_accuracy": round(final["torch"]["accuracy"], 2),
+        "peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
+        "torch_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
+        "epochs": args.epochs, "threads": args.threads, "numpy": np.__version__,
+    }
+    print()
+    print(f"{'':<10}{'s/epoch (median)':>18}{'test accuracy':>15}{'peak RSS':>11}")
+    for name in ("verigrad", "torch"):
+        print(f"{name:<10}{median(times[name]):>18.3f}{final[name]['accuracy']:>14.2f}%"
+              f"{final[name]['peak_rss_mb']:>8.0f} MB")
+    print(f"ratio verigrad/torch: {figures['ratio']:.3f}   GEMM floor: {floor:.3f} s/epoch, "
+          f"verigrad = {figures['gemm_floor_multiple']:.2f}x floor")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
