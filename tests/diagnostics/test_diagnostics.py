@@ -274,6 +274,24 @@ def test_gradients_growing_with_a_learning_rate_too_large_are_flagged():
     assert any("each step changes W by" in m and "too large" in m for m in monitor.warnings)
 
 
+def test_gradients_growing_while_the_cost_falls_are_not_called_exploding():
+    """A deep linear network started near 0 sits on a saddle: its first layer's gradient
+    grows 10,000-fold over the epochs as it leaves, while the cost falls every epoch."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 512)).astype(np.float32)
+    Y = np.array([[1.0, -2.0]], dtype=np.float32) @ X
+    model = vg.Sequential([vg.Dense(2, 4, init="normal"), vg.Dense(4, 4, init="normal"),
+                           vg.Dense(4, 4, init="normal"), vg.Dense(4, 1, init="normal")],
+                          loss=vg.MSE())
+    monitor = Monitor(verbose=0)
+    history, _ = recorded(lambda: model.fit(X, Y, epochs=8, batch_size=64,
+                                            optimizer=vg.Adam(3e-3), callbacks=[monitor],
+                                            verbose=0))
+    norms = [r["grad_norm"] for r in monitor.records if r["layer"] == 0]
+    assert norms[-1] / norms[0] > 1000 and np.all(np.diff(history.cost) < 0)
+    assert not any("exploding" in m for m in monitor.warnings)
+
+
 def test_learning_rate_too_small_is_flagged():
     X, y = vg.data.make_moons(500, seed=0)
     model = vg.mlp([2, 16, 2], seed=0)

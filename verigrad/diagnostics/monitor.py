@@ -39,7 +39,8 @@ DEAD_LIMIT = 0.5
 SATURATED_LIMIT = 0.5
 #: Gradient RMS ratio, first to last layer, beyond which gradients vanish or explode with depth.
 DEPTH_RATIO = 1e3
-#: Growth of a layer's gradient norm since the first epoch that counts as exploding.
+#: Growth of a layer's gradient norm since the first epoch that counts as exploding (when the
+#: cost climbs too).
 GROWTH_LIMIT = 100.0
 COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm", "update_ratio")
 
@@ -166,7 +167,10 @@ class Monitor(Callback):
                 row[key] = float(np.mean(values)) if values else None
             rows.append(row)
         self.records.extend(rows)
-        self._check(model, rows)
+        # a gradient that grows while the cost falls is a network leaving a plateau (after
+        # vanishing gradients, say), not one that overshoots
+        climbing = len(history.cost) > 1 and history.cost[-1] > min(history.cost[:-1])
+        self._check(model, rows, climbing)
         if self.verbose >= 2:
             print(self.table(rows))
 
@@ -182,7 +186,7 @@ class Monitor(Callback):
             self.warnings.append(message)
             warnings.warn(message, TrainingWarning, stacklevel=2)
 
-    def _check(self, model, rows):
+    def _check(self, model, rows, climbing):
         if not rows:
             return
         epoch = rows[0]["epoch"]
@@ -203,13 +207,13 @@ class Monitor(Callback):
                     f"under 1% of its peak). Likely cause: weights or inputs too large. Fix: "
                     f"scale the inputs, use init='xavier', lower the learning rate, or use "
                     f"ReLU in hidden layers"))
-            if row["grad_norm"] > GROWTH_LIMIT * self._first_grad[i] > 0:
+            if climbing and row["grad_norm"] > GROWTH_LIMIT * self._first_grad[i] > 0:
                 self._warn(("growing", i), (
                     f"layer {name}: exploding gradients — ‖dW‖ grew from "
                     f"{self._first_grad[i]:.3g} in the first epoch to {row['grad_norm']:.3g} in "
-                    f"epoch {epoch}. Likely cause: a learning rate too large (each step "
-                    f"overshoots, and the cost climbs). Fix: lower the learning rate, or "
-                    f"clip the gradient norm (clip_norm=)"))
+                    f"epoch {epoch}, while the cost climbed. Likely cause: a learning rate too "
+                    f"large (each step overshoots). Fix: lower the learning rate, or clip the "
+                    f"gradient norm (clip_norm=)"))
             low, high = UPDATE_RATIO_RANGE
             ratio = row["update_ratio"]
             if ratio > high:
