@@ -30,6 +30,21 @@ MISTAKES = {
                 "the file", "define the forward beside it"),
     "signature": ("a function named like an exercise whose parameters fit none of the "
                   "exercises of that name", "the parameters the exercise expects"),
+    "stride": ("the output or gradient equals a loop's that reads the window at (h, w) "
+               "instead of (h·stride, w·stride)",
+               "vert_start = h·stride, horiz_start = w·stride"),
+    "accumulate": ("the gradient equals the one with each window's contribution assigned (=) "
+                   "instead of added (+=), which loses overlapping windows",
+                   "+= into da_prev_pad (and dW, db)"),
+    "empty_slice": ("conv_backward fails, or returns an empty dA_prev, with pad = 0",
+                    "da_prev_pad[pad:-pad] is empty for pad = 0: slice with explicit ends"),
+    "pool_count": ("an average pool's gradient divided by the wrong count (f, or not at all)",
+                   "share dz over the n_H·n_W entries of the window"),
+    "pool_mode": ("the output or gradient equals the other pooling mode's",
+                  "the branches for \"max\" and \"average\" are swapped"),
+    "pad_axes": ("zero_pad pads the examples and channels too",
+                 "pad only the height and width axes"),
+    "bias": ("the output equals the one without the bias b", "add b"),
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
@@ -276,8 +291,13 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None):
                 which = ", ".join("d" + n for n in wrong)
                 named.append(Finding(mistake.kind, next(iter(wrong)), (
                     f"on {config.label}, {name}'s {which} equals {mistake.message}")))
+                explained = set(wrong)
                 break
-        return named + report.findings, config.label, report, None
+        else:
+            explained = set()
+        # a named mistake replaces the gradient check's generic reading of the same gradient
+        rest = [f for f in report.findings if f.param not in explained]
+        return named + rest, config.label, report, None
     return [], None, report, None
 
 
@@ -300,11 +320,12 @@ def forward_exercise(name, course, parameters, configs, reference, mistakes=(), 
 
 
 def backward_exercise(name, course, parameters, partner, configs, builder=None, mistakes=(),
-                      factors=None):
+                      factors=None, explain=None):
     """An exercise whose function is a backward: checked with the learner's forward
     ``partner`` when they wrote one, else with ``builder`` (a forward made of references
     that returns the cache in the notebook's format); without either it cannot be
-    checked (the cache's format is the learner's own)."""
+    checked (the cache's format is the learner's own). explain(config, findings, error) ->
+    a Finding naming a mistake that shows as an exception or a shape, or None."""
 
     def check(functions, seed=0):
         function = functions[name]
@@ -316,6 +337,11 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
         cases = configs(seed)
         findings, label, report, error = check_backward(name, function, forward, cases,
                                                         mistakes, factors)
+        if findings and explain:
+            config = next(c for c in cases if c.label == label)
+            named = explain(config, findings, error)
+            if named:
+                findings, error = [named, *findings], None
         return Result(name, course, None if error else not findings, findings, label,
                       where(function, error, findings), report, configs=len(cases))
 

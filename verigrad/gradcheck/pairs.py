@@ -53,9 +53,8 @@ def exception_diagnosis(role, error):
         where = f" at {frame.filename}, line {frame.lineno}"
         if frame.line:
             where += f": `{frame.line.strip()}`"
-    return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}: {error}{where}", (
-        ". No gradient could be checked: the arrays it received have the shapes in the "
-        "table above."))
+    return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}: {error}{where}",
+                     ". No gradient could be checked.")
 
 
 def _arrays_in(value):
