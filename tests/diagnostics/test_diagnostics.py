@@ -419,3 +419,21 @@ def test_confusion_matrix_and_most_confident_mistakes():
     np.testing.assert_array_equal(most_confident_mistakes(proba, y_true), [1, 4])
     with pytest.raises(ValueError, match="label vectors of one shape"):
         confusion_matrix(y_true, y_pred[:3])
+
+
+@pytest.mark.parametrize("scale, kind", [(0.5, "vanish"), (1.5, "explode")])
+def test_monitor_says_when_gradients_vanish_or_explode_through_time(scale, kind):
+    """a⟨t⟩ = tanh(Waa·a⟨t−1⟩ + ...) near 0 passes the gradient back times Waa = scale·I per
+    step: 0.5²⁹ ≈ 2e-9 vanishes, 1.5²⁹ ≈ 1e5 explodes over 30 steps."""
+    rnn = vg.RNN(2, 4, return_sequences=False)
+    model = vg.Sequential([rnn, vg.Dense(4, 3)], loss=vg.SoftmaxCrossEntropy(), dtype="float64")
+    model.params["Waa1"] = scale * np.eye(4)
+    rng = np.random.default_rng(0)
+    X, y = 1e-12 * rng.standard_normal((2, 30, 16)), rng.integers(0, 3, 16)
+    monitor = Monitor(verbose=0)
+    with pytest.warns(vg.TrainingWarning, match=f"gradients {kind} through time"):
+        model.fit(X, y, epochs=1, batch_size=16, verbose=0, callbacks=[monitor],
+                  optimizer=vg.SGD(1e-9))
+    record = monitor.time_records[0]
+    assert record["ratio"] == pytest.approx(scale ** 29, rel=1e-3)
+    assert "‖dJ/da⟨1⟩‖" in monitor.table()

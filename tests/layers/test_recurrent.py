@@ -243,3 +243,26 @@ def test_bad_inputs_are_named(kind):
 def test_lstm_initial_state_needs_both_states():
     with pytest.raises(ValueError, match=r"initial_state must be \(a0, c0\)"):
         vg.LSTM(2, 3).forward(np.zeros((2, 1, 1)), initial_state=np.zeros((3, 1)))
+
+
+class OnePathRNN(vg.RNN):
+    """The classic BPTT mistake: the gradient from step t + 1 is not added to the one from
+    the output at t."""
+
+    def _run_backward(self, dH):
+        dZ = dH * (1 - self._H[:, 1:] ** 2)
+        return dZ, dZ, (self._W_a.T @ dZ[:, 0],)
+
+
+@pytest.mark.parametrize("mode", ["sample", "fast"])
+def test_gradcheck_passes_recurrent_models_and_names_a_broken_layer(mode):
+    rng = np.random.default_rng(9)
+    ids, Y = rng.integers(0, 6, size=(7, 3)), rng.integers(0, 6, size=(7, 3))
+    layers = [vg.Embedding(6, 3), vg.LSTM(3, 4), vg.GRU(4, 3), vg.RNN(3, 4), vg.Dense(4, 6)]
+    model = vg.Sequential(layers, loss=vg.SequenceSoftmaxCrossEntropy())
+    assert vg.gradcheck(model, ids, Y, mode=mode).ok
+    broken = vg.Sequential([vg.Embedding(6, 3), OnePathRNN(3, 4), vg.Dense(4, 6)],
+                           loss=vg.SequenceSoftmaxCrossEntropy())
+    report = vg.gradcheck(broken, ids, Y, mode=mode)
+    assert not report.ok and not report["Waa2"].ok and report["W3"].ok
+    assert report.first_wrong_layer == 2  # numbered like its parameters: Waa2

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.chars import CharVocabulary, load_text, next_char_windows
-from ..diagnostics import TrainingDiverged
+from ..diagnostics import Monitor, TrainingDiverged
 from ..io import load
 from ..layers import GRU, LSTM, RNN, Dense, Embedding
 from ..losses import SequenceSoftmaxCrossEntropy
@@ -84,11 +84,13 @@ def run_train_text(args):
         print(f"optimizer: {optimizer!r}  {len(text):,} characters, vocabulary of "
               f"{vocab.size}; training on {X.shape[1]:,} sequences of {args.seq_len}, "
               f"validating on {0 if validation is None else validation[0].shape[1]:,}")
+    monitor = Monitor(verbose=0) if args.diagnose else None
     try:
         with plain_warnings():
             history = model.fit(X, Y, epochs=args.epochs, batch_size=args.batch_size,
                                 optimizer=optimizer, validation_data=validation,
-                                seed=args.seed, verbose=0 if args.quiet else 1)
+                                seed=args.seed, verbose=0 if args.quiet else 1,
+                                callbacks=[monitor] if monitor else [])
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -100,6 +102,9 @@ def run_train_text(args):
               if k != "handler"}
     (out / "config.json").write_text(json.dumps(config, indent=1))
     written = ["model.npz", "vocab.json", "history.json", "config.json"]
+    if monitor is not None:
+        (out / "diagnostics.txt").write_text(monitor.table() + "\n")
+        written.append("diagnostics.txt")
     loss = history.val_cost[-1] if history.val_cost else history.cost[-1]
     try:
         from ..plots import plot_history

@@ -16,6 +16,12 @@ and warns, with a likely cause and a fix, when gradients vanish or explode, when
 are dead, when sigmoid/tanh units saturate, or when the update/weight ratio is far from
 1e-3.
 
+Through time: for every layer that reports ``state_gradient_norms()`` (the recurrent
+layers: ‖dJ/da⟨t⟩‖ for t = 1 … T after backward), ``time_records`` holds per epoch the
+gradient reaching the first and the last hidden state (means over the sampled steps) and
+their ratio; a ratio beyond 1e3 either way is reported as gradients exploding or vanishing
+through time.
+
     monitor = vg.diagnostics.Monitor()
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
@@ -39,6 +45,8 @@ DEAD_LIMIT = 0.5
 SATURATED_LIMIT = 0.5
 #: Gradient RMS ratio, first to last layer, beyond which gradients vanish or explode with depth.
 DEPTH_RATIO = 1e3
+#: ‖dJ/da⟨1⟩‖ / ‖dJ/da⟨T⟩‖ beyond which gradients vanish or explode through time.
+TIME_RATIO = 1e3
 #: Growth of a layer's gradient norm since the first epoch that counts as exploding (when the
 #: cost climbs too).
 GROWTH_LIMIT = 100.0
@@ -92,6 +100,9 @@ class Monitor(Callback):
         steps = history.steps_per_epoch or 1
         self._sampled = set(np.linspace(0, steps - 1, min(self.samples, steps)).round().astype(int))
         self._first_grad = {}
+        self.time_records = []
+        self._recurrent = [i for i, layer in enumerate(model.layers)
+                           if hasattr(layer, "state_gradient_norms")]
 
     @staticmethod
     def _name(model, i):
@@ -105,6 +116,7 @@ class Monitor(Callback):
     def on_epoch_begin(self, model, epoch):
         self._offset, self._snapshot = 0, None
         self._samples = {i: [] for i in self._dense}
+        self._time_samples = {i: [] for i in self._recurrent}
 
     def on_step_begin(self, model, step):
         if self._offset in self._sampled:
@@ -122,6 +134,9 @@ class Monitor(Callback):
             return
         for i in self._dense:
             self._samples[i].append(self._measure(model, i, *self._snapshot[i]))
+        for i in self._recurrent:
+            norms = model.layers[i].state_gradient_norms()
+            self._time_samples[i].append((float(norms[0]), float(norms[-1])))
         self._snapshot = None
 
     def _measure(self, model, i, W, b, norm_params):
@@ -171,6 +186,7 @@ class Monitor(Callback):
         # vanishing gradients, say), not one that overshoots
         climbing = len(history.cost) > 1 and history.cost[-1] > min(history.cost[:-1])
         self._check(model, rows, climbing)
+        self._check_time(model, epoch + 1)
         if self.verbose >= 2:
             print(self.table(rows))
 
@@ -252,6 +268,34 @@ class Monitor(Callback):
                 f"after layer on the way back. Likely cause: weights initialised too large. "
                 f"Fix: init='he' (ReLU) or 'xavier' (sigmoid/tanh), or clip_norm="))
 
+    def _check_time(self, model, epoch):
+        """Gradients that shrink or grow step after step on their way back through time."""
+        for i in self._recurrent:
+            samples = np.array(self._time_samples[i])
+            if not samples.size:
+                continue
+            first, last = samples.mean(axis=0)
+            layer = model.layers[i]
+            name = f"{i}: {type(layer).__name__} {layer.n_x}→{layer.n_a}"
+            ratio = first / last if last > 0 else float("inf")
+            self.time_records.append({"epoch": epoch, "layer": i, "name": name,
+                                      "first": first, "last": last, "ratio": ratio})
+            if ratio < 1 / TIME_RATIO:
+                self._warn(("time-vanishing", i), (
+                    f"layer {name}: gradients vanish through time in epoch {epoch}: "
+                    f"‖dJ/da⟨1⟩‖ = {first:.2g} is {1 / max(ratio, 1e-300):.2g}× smaller than "
+                    f"‖dJ/da⟨T⟩‖ = {last:.2g}, so what the first steps read barely affects "
+                    f"the cost. Likely cause: a plain RNN's tanh and Waa shrinking the "
+                    f"gradient at every step. Fix: an LSTM or GRU, shorter sequences, or "
+                    f"outputs at every step (return_sequences=True)"))
+            elif ratio > TIME_RATIO:
+                self._warn(("time-exploding", i), (
+                    f"layer {name}: gradients explode through time in epoch {epoch}: "
+                    f"‖dJ/da⟨1⟩‖ = {first:.2g} is {ratio:.2g}× larger than ‖dJ/da⟨T⟩‖ = "
+                    f"{last:.2g}; they grow at every step back. Likely cause: recurrent "
+                    f"weights too large. Fix: clip the gradient norm (clip_norm=5), a "
+                    f"smaller init or learning rate, or shorter sequences"))
+
     # ---- reporting ---------------------------------------------------------------------
 
     def table(self, rows=None):
@@ -267,6 +311,11 @@ class Monitor(Callback):
             f"{r['epoch']:>5}  {r['name']:<26}{r['act_mean']:>9.3g}{r['act_std']:>9.3g}"
             f"{pct(r['dead']):>7}{pct(r['saturated']):>7}{r['max_abs_z']:>9.3g}"
             f"{r['grad_norm']:>10.2e}{r['update_ratio']:>10.2e}" for r in rows]
+        if self.time_records and rows is self.records:
+            lines += ["", f"{'epoch':>5}  {'recurrent layer':<26}{'‖dJ/da⟨1⟩‖':>12}"
+                          f"{'‖dJ/da⟨T⟩‖':>12}{'ratio':>10}"]
+            lines += [f"{r['epoch']:>5}  {r['name']:<26}{r['first']:>12.3g}{r['last']:>12.3g}"
+                      f"{r['ratio']:>10.3g}" for r in self.time_records]
         return "\n".join(lines)
 
     def plot(self, path, title=None):
