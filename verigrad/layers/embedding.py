@@ -51,8 +51,11 @@ class Embedding(Layer):
     def backward(self, dA):
         dW = self.grads["W"]
         dW[...] = 0
-        # dWᵀ[j] += dAᵀ[k] for every position k holding token j, repeats accumulated
-        np.add.at(dW.T, self.ids.reshape(-1), dA.reshape(self.n, -1).T)
+        ids = self.ids.reshape(-1)
+        # dW[r, j] += dA[r, k] for every position k holding token j, repeats accumulated; one
+        # row at a time, since add.at on 1-D arrays is many times faster than on rows of 2-D
+        for dW_row, dA_row in zip(dW, dA.reshape(self.n, -1), strict=True):
+            np.add.at(dW_row, ids, dA_row)
         return None
 
     def output_shape(self, input_shape):
