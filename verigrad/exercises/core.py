@@ -250,16 +250,18 @@ def exception_finding(name, error):
     return Finding(EXCEPTION, None, diagnosis.head + ".")
 
 
-def pair_problem(forward, backward, config, seed=0, factors=None):
+def pair_problem(forward, backward, config, seed=0, factors=None, columns=False):
     """(report, problem) of check_layer's check of one configuration; problem.analytic holds
-    the learner's gradients (times factors) and problem.douts the upstream gradients."""
+    the learner's gradients (times factors) and problem.douts the upstream gradients.
+    columns: the exercise keeps examples in columns (the course's dense layers), so the
+    advice may give those formulas."""
     check_settings(None, 1e-6, 1e-7, 10)
     args, kwargs = config.fresh()
     saved = np.random.get_state()
     try:
         problem = _LayerProblem(forward, backward, args, kwargs, seed, factors)
         if not problem.blocked:
-            problem.m = config.m
+            problem.m, problem.columns = config.m, columns
         try:
             return run(problem, None, 1e-6, 1e-7, 10, seed), problem
         except LearnerError as error:
@@ -269,7 +271,8 @@ def pair_problem(forward, backward, config, seed=0, factors=None):
         np.random.set_state(saved)
 
 
-def check_backward(name, backward, forward, configs, mistakes=(), factors=None):
+def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
+                   columns=False):
     """Check backward against central differences of forward on every configuration, and
     name a known mistake the learner's gradients equal. factors(config) -> name -> number
     (the 1/m conventions). Returns (findings, config label, report, error) for the first
@@ -277,7 +280,8 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None):
     report = None
     for config in configs:
         report, problem = pair_problem(forward, backward, config,
-                                       factors=factors(config) if factors else None)
+                                       factors=factors(config) if factors else None,
+                                       columns=columns)
         if report.ok:
             continue
         if problem.error is not None:
@@ -320,7 +324,7 @@ def forward_exercise(name, course, parameters, configs, reference, mistakes=(), 
 
 
 def backward_exercise(name, course, parameters, partner, configs, builder=None, mistakes=(),
-                      factors=None, explain=None):
+                      factors=None, explain=None, columns=False):
     """An exercise whose function is a backward: checked with the learner's forward
     ``partner`` when they wrote one, else with ``builder`` (a forward made of references
     that returns the cache in the notebook's format); without either it cannot be
@@ -336,7 +340,7 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
                 f"cache; define {partner} in the same file")], where=where(function))
         cases = configs(seed)
         findings, label, report, error = check_backward(name, function, forward, cases,
-                                                        mistakes, factors)
+                                                        mistakes, factors, columns)
         if findings and explain:
             config = next(c for c in cases if c.label == label)
             named = explain(config, findings, error)

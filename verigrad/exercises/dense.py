@@ -265,7 +265,8 @@ EXERCISES = [
     forward_exercise("linear_forward", COURSE1, ("A", "W", "b"), _course_dense_configs,
                      _linear_reference, names=("Z",)),
     backward_exercise("linear_backward", COURSE1, ("dZ", "cache"), "linear_forward",
-                      _course_dense_configs, _linear_builder, factors=_per_example),
+                      _course_dense_configs, _linear_builder, factors=_per_example,
+                      columns=True),
     forward_exercise("linear_activation_forward", COURSE1, ("A_prev", "W", "b", "activation"),
                      _with_activation(_course_dense_configs), _linear_activation_reference,
                      [Mistake("activation", "the other activation's output: the branches for "
@@ -273,7 +274,7 @@ EXERCISES = [
                      names=("A",)),
     backward_exercise("linear_activation_backward", COURSE1, ("dA", "cache", "activation"),
                       "linear_activation_forward", _with_activation(_course_dense_configs),
-                      _linear_activation_builder, factors=_per_example),
+                      _linear_activation_builder, factors=_per_example, columns=True),
     forward_exercise("L_model_forward", COURSE1, ("X", "parameters"), _model_configs,
                      _model_reference,
                      [Mistake("activation", "a network with ReLU in the output layer too: "

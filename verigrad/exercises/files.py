@@ -204,10 +204,16 @@ def worker(path, out, run_all, seed):
         namespace, notes = _execute(cells, run_all)
         functions = _own_functions(namespace, {filename for filename, _ in cells})
         results = check_functions(functions, seed) + _declared(namespace, functions, seed)
-        payload = {"results": [_as_dict(r) for r in results], "notes": notes}
+        payload = as_payload(results, notes)
     except CannotCheck as error:
         payload = {"error": str(error)}
     Path(out).write_text(json.dumps(payload), encoding="utf-8")
+
+
+def as_payload(results, notes=()):
+    """The results as the worker sends them: what ``table``, ``as_json`` and ``exit_code``
+    read."""
+    return {"results": [_as_dict(r) for r in results], "notes": list(notes)}
 
 
 def _as_dict(result):

@@ -111,7 +111,8 @@ def check_layer(forward, backward, *inputs, eps=1e-6, tol=1e-7, seed=0, **kwargs
 
         report = vg.check_layer(affine_forward, affine_backward, x, w, b)
         report = vg.check_layer(conv_forward, conv_backward, A_prev, W, b, {"stride": 2, "pad": 1})
-        report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev, parameters)
+        report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev,
+                                parameters)
     """
     return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)
 

@@ -95,7 +95,8 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
     n, index_kept = numeric[keep], index[keep]
     total = _numeric_total(problem, name, a_full, numeric, mode, eps)
     comparison = Comparison(name, shape, problem.grad_names[name], a_full, index_kept, None, n,
-                            floor, total, problem.m, problem.zero_reason(name))
+                            floor, total, problem.m, problem.zero_reason(name),
+                            problem.columns)
     checked = "direction" if directional else int(keep.sum())
     if not right_shape:
         return (ParamCheck(name, shape, float("nan"), False, checked=checked,

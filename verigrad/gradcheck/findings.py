@@ -94,14 +94,16 @@ class Comparison:
     m: the batch size when known (it names a missing 1/m).
     zero_reason: why the true gradient is zero by construction (a bias followed by a batch
     norm), when it is; None otherwise.
+    columns: whether the arrays keep the examples in columns, as the course's dense layers
+    do (dW = dZ·A_prevᵀ, db summed over axis 1): the advice then gives those formulas.
     """
 
     def __init__(self, name, shape, grad_name, analytic, index, a, n, floor, total=None,
-                 m=None, zero_reason=None):
+                 m=None, zero_reason=None, columns=True):
         self.name, self.shape, self.grad_name = name, tuple(shape), grad_name
         self.analytic, self.index, self.a, self.n = analytic, index, a, n
         self.floor, self.total, self.m = floor, total, m
-        self.zero_reason = zero_reason
+        self.zero_reason, self.columns = zero_reason, columns
 
 
 def relative_error(a, n):
@@ -135,7 +137,7 @@ def diagnose_shape(c):
         head = f"{g} is a single number, {_fmt(value)}, where {name} is a {shape} array"
         if c.total is not None:
             head += _compared_with_total(value, c.total, g, c.floor)
-        return Diagnosis(SUM_AXIS, name, head, _SUM_AXIS_WHY)
+        return Diagnosis(SUM_AXIS, name, head, _sum_axis_why(c))
     head = f"{g} has shape {a.shape} but {name} has shape {shape}"
     if a.size == size and c.n is not None and len(c.n) and len(shape) == 2:
         flipped = a.shape == shape[::-1]
@@ -156,9 +158,14 @@ def diagnose_shape(c):
     return Diagnosis(SHAPE, name, head, why)
 
 
-_SUM_AXIS_WHY = (". np.sum(dZ) adds over the units as well as over the examples, so every "
-                 "unit gets the same number. Sum over the examples only: "
-                 "db = np.sum(dZ, axis=1, keepdims=True) / m.")
+def _sum_axis_why(c):
+    if c.columns:
+        return (". np.sum(dZ) adds over the units as well as over the examples, so every "
+                "unit gets the same number. Sum over the examples only: "
+                "db = np.sum(dZ, axis=1, keepdims=True) / m.")
+    return (". A sum over every axis adds over the units as well as over the examples, so "
+            "every unit gets the same number. Sum over the examples' axis only, keeping one "
+            "entry per unit.")
 
 
 def _compared_with_total(value, total, g, floor):
@@ -243,7 +250,7 @@ def _sum_axis(c):
         return None
     return Diagnosis(SUM_AXIS, c.name, (
         f"every entry of {c.grad_name} is {_fmt(value)}: the total of the correct "
-        f"{c.grad_name} over all its entries"), _SUM_AXIS_WHY)
+        f"{c.grad_name} over all its entries"), _sum_axis_why(c))
 
 
 def _scale_why(c, m):
@@ -291,7 +298,8 @@ def _transpose(c):
     return Diagnosis(TRANSPOSE, c.name, (
         f"{c.grad_name} equals the transpose of the true gradient; {c.name} is square "
         f"{shape}, so the shapes could not reveal it"), (
-        ": compute dW = dZ · A_prevᵀ (n_out × n_in, like W), not A_prev · dZᵀ."))
+        ": compute dW = dZ · A_prevᵀ (n_out × n_in, like W), not A_prev · dZᵀ." if c.columns
+        else ": the product's two factors are in the wrong order."))
 
 
 def _mask(c):

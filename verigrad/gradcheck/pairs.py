@@ -122,6 +122,7 @@ class _LayerProblem(_FunctionProblem):
     """
 
     objective = "J = Σ⟨dout, out⟩"
+    columns = False  # any layout: the advice stays general
 
     def __init__(self, forward, backward, inputs, kwargs, seed=0, factors=None):
         if not callable(forward) or not callable(backward):

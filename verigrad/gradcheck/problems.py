@@ -2,7 +2,7 @@
 own ``cost(params)`` and ``grads(params)`` functions, and a ``Sequential`` model.
 
 Each gives the engine ``names``, ``shapes``, ``analytic`` gradients, ``grad_names``, ``cost``
-(and ``objective``, what the cost is called),
+(and ``objective``, what the cost is called; ``columns``, whether examples are columns),
 ``m``, ``diagnoses`` found before the numeric loop and ``blocked`` (when the loop cannot
 run); ``entries`` and ``direction`` evaluate central differences; ``layer_key``,
 ``layer_label``, ``param_formula``, ``output_step`` and ``activation_step`` describe where
@@ -44,6 +44,7 @@ class _FunctionProblem:
     """cost(params) and grads(params), evaluated on a float64 copy of params."""
 
     objective = "cost J"
+    columns = True  # examples in columns: the advice may give the dense formulas
 
     def __init__(self, cost, grads, params, order):
         if not callable(cost) or not callable(grads):
@@ -302,6 +303,7 @@ class _ModelProblem:
     step as a function of one parameter at a time."""
 
     objective = "cost J"
+    columns = True  # examples in columns: the advice may give the dense formulas
 
     def __init__(self, model, X, Y, seed):
         if not isinstance(model, Sequential):

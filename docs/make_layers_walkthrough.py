@@ -1,0 +1,187 @@
+"""Write docs/checking-your-layers.md: checking a course notebook's layer functions with
+``verigrad check`` and ``vg.check_layer``, and a gallery of learner mistakes across the
+exercises with verigrad's actual output, so that the page stays true.
+
+    python docs/make_layers_walkthrough.py
+"""
+import argparse
+import inspect
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the learners' code lives with the tests
+
+from exercises import learners_conv, learners_dense  # noqa: E402
+
+import verigrad as vg  # noqa: E402
+from verigrad import exercises  # noqa: E402
+from verigrad.exercises import files  # noqa: E402
+from verigrad.exercises.core import MISTAKES  # noqa: E402
+
+NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
+GROUPS = [("Dense layers, costs and losses", learners_dense),
+          ("Convolution and pooling", learners_conv)]
+
+INTRO = """# Checking your layers
+
+Course graders compare a few fixed numbers and CS231n prints one `rel_error`; verigrad says
+*what* is wrong in a hand-written layer. Run it on your notebook before you ask the forum:
+
+```
+verigrad check "Building_your_Deep_Neural_Network_Step_by_Step.ipynb"
+verigrad check layers.py --json results.json      # per-function results and points
+```
+
+It takes the notebook's code cells in order and runs only the imports, the function
+definitions and simple assignments (no training loops, no plots; `--all` runs every cell),
+in a separate Python process with a time limit (`--timeout`, 120 s). It finds the courses'
+exercises by name and signature, runs each on generated configurations (the edge cases
+where bugs hide: pad 0 and pad > 0, stride 1 and 2, a single example, non-square images,
+ties in a max-pool window), compares every forward with verigrad's own layers and every
+backward with central differences of **your own forward** (so correct code written
+differently from the notebook is never rejected), and recognises the common mistakes by
+computing what the wrong formula gives. The exit status is 0 when everything checked is
+right, 1 when something is wrong and 2 when the file cannot be checked (a cell that does
+not parse, a function that cannot be called as its exercise, the time limit), so a CI job
+or a grader can use it; `--json` writes the results in the Gradescope/Otter-Grader format
+(`tests`: name, score, max_score, output), which nbgrader tests can read too.
+
+Run it in the notebook's folder, beside the course's helper modules (`dnn_utils`,
+`testCases`, ...): an import that fails is noted and the check goes on, but a function that
+needs the missing helper cannot run.
+
+The exercises it knows: EXERCISES.
+
+## A notebook with two wrong functions
+
+`tests/exercises/fixtures/two_wrong.ipynb` has four of them, an import of the course's
+`testCases` (absent here) and an endless training loop, which the default run leaves out.
+`verigrad check two_wrong.ipynb` prints:
+
+```text
+NOTEBOOK_OUTPUT
+```
+
+and exits with 1. The *look at* column is the line that assigns the first wrong gradient
+(or the line that raised), else the function's first line.
+
+## Any forward/backward pair: `vg.check_layer`
+
+For a layer the catalogue does not know, give it example inputs:
+
+```python
+report = vg.check_layer(forward, backward, *inputs, **kwargs)
+print(report); report.ok; report.findings
+```
+
+`forward(*inputs, **kwargs)` returns `(out, cache)` or several outputs and then the cache;
+`backward(dout, cache)` (or `backward(dout1, dout2, cache)` for the leading outputs) returns
+the input gradients as a tuple in input order, one array, or a dict keyed `d` + name (`dxt`,
+`da_prev`, `dWf`, also for the arrays inside a dict input such as `parameters`). Integer
+inputs and settings (`hparameters`, `bn_param`) are passed as they are. verigrad draws
+seeded random upstream gradients, differentiates J = Σ⟨dout, out⟩ by central differences
+in float64 and compares, with the tolerance, kink handling and finding kinds of
+`vg.check_backprop` ([debugging.md](debugging.md)); it never changes your arrays and reports
+a forward or backward that changes its inputs, the cache or `dout` (`mutation`) and an
+exception in your code, with its file and line (`exception`). For example, a scale-and-shift
+layer whose `dgamma` is summed over the wrong axis:
+
+```python
+PAIR_SOURCE
+```
+
+prints
+
+```text
+PAIR_OUTPUT
+```
+
+In a file or notebook, `verigrad check` checks such pairs too when the file declares them:
+
+```python
+VERIGRAD_CHECKS = {
+    "scale_shift_forward": {"backward": "scale_shift_backward",
+                            "inputs": (x, gamma), "kwargs": {}},
+}
+```
+
+## Finding kinds of the exercises
+
+Besides the gradient check's kinds (`scale`, `sign`, `transpose`, `sum_axis`, `mask`,
+`shape`, `mutation`, `nondeterministic`, `nan`, `mismatch`, `exception`):
+
+| kind | when | the message's advice |
+|---|---|---|
+KINDS_TABLE
+
+## Learner mistakes and what verigrad says
+
+Each function below is a mistake learners make, written as they write it (the buggy line
+marked `# bug`), checked with the rest of the exercise correct. The output is verigrad's
+(this page is generated by `docs/make_layers_walkthrough.py`, and the cases are tests).
+"""
+
+
+def scale_shift_forward(x, gamma):
+    return gamma * x, (x, gamma)
+
+
+def scale_shift_backward(dout, cache):
+    x, gamma = cache
+    return dout * gamma, (dout * x).sum(axis=1)  # bug: gamma's gradient sums over axis 0
+
+
+def _pair():
+    import numpy as np
+    x = np.linspace(-1, 1, 12).reshape(4, 3)
+    gamma = np.array([0.5, -1.0, 2.0])
+    source = "\n\n\n".join(inspect.getsource(f).rstrip()
+                           for f in (scale_shift_forward, scale_shift_backward))
+    source += ("\n\n\nx = np.linspace(-1, 1, 12).reshape(4, 3)\ngamma = np.array([0.5, -1.0, "
+               "2.0])\nprint(vg.check_layer(scale_shift_forward, scale_shift_backward, x, "
+               "gamma))")
+    return source, str(vg.check_layer(scale_shift_forward, scale_shift_backward, x, gamma))
+
+
+def _exercise_list():
+    by_course = {}
+    for e in exercises.EXERCISES:
+        by_course.setdefault(e.course, []).append(f"`{e.name}`")
+    return "; ".join(f"{course}: {', '.join(names)}" for course, names in by_course.items())
+
+
+def render():
+    notebook = files.table(files.check_file(NOTEBOOK))
+    pair_source, pair_output = _pair()
+    kinds = "\n".join(f"| `{kind}` | {when} | {advice} |"
+                      for kind, (when, advice) in MISTAKES.items())
+    parts = [INTRO.replace("EXERCISES", _exercise_list()).replace("NOTEBOOK_OUTPUT", notebook)
+             .replace("PAIR_SOURCE", pair_source).replace("PAIR_OUTPUT", pair_output)
+             .replace("KINDS_TABLE", kinds)]
+    number = 0
+    for title, module in GROUPS:
+        parts.append(f"### {title}\n")
+        for name, function, _ in module.MISTAKES:
+            number += 1
+            results = exercises.check_functions({**module.CORRECT, name: function})
+            result = next(r for r in results if r.name == name)
+            code = textwrap.dedent(inspect.getsource(function)).rstrip()
+            output = files.table(files.as_payload([result]))
+            parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n{code}\n"
+                         f"```\n\n```text\n{output}\n```\n")
+    return "\n".join(parts) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "checking-your-layers.md")
+    args = parser.parse_args()
+    args.out.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
