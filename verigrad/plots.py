@@ -204,3 +204,44 @@ def _save(fig, path, title):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_filters(W, path, columns=8, title=None):
+    """The kernels of a convolutional layer, W (F, C, kh, kw), one picture per filter (the
+    mean over its C input channels), on one colour scale centred at 0: red weights are
+    positive, blue negative."""
+    import numpy as np
+    plt = require_matplotlib()
+    kernels = np.asarray(W, dtype=np.float64).mean(axis=1)
+    limit = float(np.abs(kernels).max()) or 1.0
+    columns = min(columns, len(kernels))
+    rows = max(1, -(-len(kernels) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.6 * rows + 0.6),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.axis("off")
+    for f, ax in zip(range(len(kernels)), axes.flat):
+        shown = ax.imshow(kernels[f], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"filter {f}", fontsize=8)
+    fig.colorbar(shown, ax=axes, shrink=0.8)
+    return _save(fig, path, title)
+
+
+def plot_feature_maps(image, maps, path, columns=8, title=None):
+    """One input image (C, H, W) and a layer's feature maps (F, H_out, W_out) for it, each
+    map on its own scale."""
+    import numpy as np
+    plt = require_matplotlib()
+    image, maps = np.asarray(image, dtype=np.float64), np.asarray(maps, dtype=np.float64)
+    panels = [("input", image.mean(axis=0), "gray_r")] + [
+        (f"map {f}", maps[f], "viridis") for f in range(len(maps))]
+    columns = min(columns, len(panels))
+    rows = max(1, -(-len(panels) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.6 * rows + 0.6),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.axis("off")
+    for (caption, picture, cmap), ax in zip(panels, axes.flat):
+        ax.imshow(picture, cmap=cmap)
+        ax.set_title(caption, fontsize=8)
+    return _save(fig, path, title)

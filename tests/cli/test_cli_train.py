@@ -49,7 +49,7 @@ def test_toy_options_and_their_errors(tmp_path, capsys):
 
 
 def fake_loader(X_train, y_train, X_test, y_test):
-    return lambda path, download: (X_train, y_train, X_test, y_test)
+    return lambda path, download, images=False: (X_train, y_train, X_test, y_test)
 
 
 def test_train_warns_of_leakage_and_overfitting(tmp_path, capsys, monkeypatch):
@@ -131,3 +131,35 @@ def test_train_with_batch_norm_saves_the_running_statistics(tmp_path, capsys):
     assert main(["train", "toy", "--samples", "33", "--val-size", "0", "--batch-norm",
                  "--out", str(tmp_path / "one"), "--quiet"]) == 2
     assert "batch of 1 example" in capsys.readouterr().err
+
+
+def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, capsys, monkeypatch):
+    if not (data_dir / "mnist").is_dir():
+        pytest.skip(f"MNIST not found in {data_dir}")
+    monkeypatch.setenv("VERIGRAD_DATA", str(data_dir))
+    out = tmp_path / "cnn"
+    assert main(["train", "mnist", "--model", "cnn", "--train-size", "1200", "--val-size",
+                 "200", "--epochs", "1", "--diagnose", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote model.npz, history.json, config.json, curves.png, diagnostics.txt, " \
+           "diagnostics.png, confusion.png, filters.png, feature_maps.png, most_wrong.png" \
+           in printed
+    model = vg.load(out / "model.npz")
+    assert model.input_shape == (1, 28, 28)
+    assert [type(layer).__name__ for layer in model.layers[:3]] == ["Conv2D", "ReLU", "MaxPool2D"]
+    config = json.loads((out / "config.json").read_text())
+    assert (config["model"], config["epochs"], config["dropout"]) == ("cnn", 1, None)
+    assert size(out / "filters.png") == (220, 900)
+    assert size(out / "feature_maps.png") == (220, 1050)
+    assert size(out / "most_wrong.png") == (1125, 1000)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["mnist", "--model", "lstm"], "--model lstm does not train on mnist"),
+    (["toy", "--model", "cnn"], "--model cnn does not train on toy (it takes mlp)"),
+    (["mnist", "--model", "cnn", "--batch-norm"], "--batch-norm is for the dense network"),
+    (["shakespeare", "--model", "two-conv"], "--model two-conv is for image data sets"),
+])
+def test_train_model_choices_that_do_not_fit_the_data(argv, message, tmp_path, capsys):
+    assert main(["train", *argv, "--out", str(tmp_path), "--quiet"]) == 2
+    assert message in capsys.readouterr().err

@@ -30,8 +30,6 @@ def add_text_arguments(p):
         "--epochs 2 --batch-size 64 --lr 2e-3 (adam) --clip-norm 5, --val-size 100000 characters "
         "from the end of the text, --train-size N keeps the first N characters, --data FILE "
         "the text, default $VERIGRAD_DATA/text/tinyshakespeare/input.txt)")
-    text.add_argument("--model", choices=sorted(CELLS), default="lstm",
-                      help="recurrent layer of the language model")
     text.add_argument("--embedding", type=int, default=64,
                       help="size of the character vectors")
     text.add_argument("--seq-len", type=int, default=100,
@@ -57,6 +55,11 @@ def add_sample_command(sub):
 
 
 def run_train_text(args):
+    args.model = args.model or "lstm"
+    if args.model not in CELLS:
+        print(f"error: --model {args.model} is for image data sets; a language model takes "
+              f"{', '.join(sorted(CELLS))}", file=sys.stderr)
+        return 2
     for key, value in TEXT_DEFAULTS.items():
         if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
             setattr(args, key, value)

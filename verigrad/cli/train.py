@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import data
+from ..convnets import cnn
 from ..diagnostics import (
     Monitor,
     TrainingDiverged,
@@ -22,10 +23,11 @@ from ..diagnostics import (
     describe_spikes,
     most_confident_mistakes,
 )
+from ..layers import Conv2D
 from ..model import ACTIVATIONS, mlp
 from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
 from . import HelpFormatter
-from .text import TEXT_DATASETS, add_text_arguments, run_train_text
+from .text import CELLS, TEXT_DATASETS, add_text_arguments, run_train_text
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
 OPTIMIZERS = ("adam", "sgd", "momentum", "nesterov", "rmsprop")
@@ -39,7 +41,14 @@ TRAIN_DEFAULTS = {
                "val_size": 5000},
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
             "val_size": 400},
+    # convolutional presets: dropout None is the preset's own
+    "lenet5": {"hidden": [], "dropout": None, "epochs": 15, "batch_size": 128,
+               "val_size": 5000},
+    "two-conv": {"hidden": [], "dropout": None, "epochs": 12, "batch_size": 128,
+                 "val_size": 5000},
 }
+#: --model for image data sets: the dense network, or a convolutional preset (cnn = lenet5)
+IMAGE_MODELS = {"mlp": None, "cnn": "lenet5", "lenet5": "lenet5", "two-conv": "two-conv"}
 
 
 def add_train_command(sub):
@@ -58,6 +67,12 @@ def add_train_command(sub):
     p.add_argument("dataset", choices=[*sorted(DATASETS), "toy", *TEXT_DATASETS],
                    help="data set to train on (toy: a 2-D problem, see --dataset; "
                         "shakespeare: a character-level language model, see --model)")
+    p.add_argument("--model", choices=[*IMAGE_MODELS, *sorted(CELLS)], default=None,
+                   help="the network: mlp (dense, the default), cnn (LeNet-5: conv 6 5×5, "
+                        "max-pool, conv 16 5×5, max-pool, Dense 120, 84; 15 epochs by "
+                        "default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "
+                        "Dropout 0.25, Dense 128, Dropout 0.5; 12 epochs) for image data "
+                        "sets; lstm (default), gru or rnn for shakespeare")
     p.add_argument("--hidden", type=int, nargs="+", default=argparse.SUPPRESS, metavar="N",
                    help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
@@ -124,38 +139,69 @@ def make_optimizer(args):
 
 
 def split_validation(X, Y, size, seed):
-    """Hold ``size`` random training columns out as a validation set."""
+    """Hold ``size`` random training examples out as a validation set."""
+    m = X.shape[-1]
     if size <= 0:
         return X, Y, None
-    if size >= X.shape[1]:
-        raise ValueError(f"--val-size {size} leaves no training data (m = {X.shape[1]})")
-    order = np.random.default_rng(seed).permutation(X.shape[1])
+    if size >= m:
+        raise ValueError(f"--val-size {size} leaves no training data (m = {m})")
+    order = np.random.default_rng(seed).permutation(m)
     val, train = order[:size], np.sort(order[size:])
-    # Gathering rows of Xᵀ keeps each split column-contiguous for fast mini-batches.
-    return X.T[train].T, Y[train], (X.T[val].T, Y[val])
+    # Gathering whole examples keeps each split stored example by example (a
+    # column-contiguous (n, m) X) for fast mini-batches.
+    by_example = np.moveaxis(X, -1, 0)
+    return (np.moveaxis(by_example[train], 0, -1), Y[train],
+            (np.moveaxis(by_example[val], 0, -1), Y[val]))
+
+
+def example_major(X, dtype):
+    """X (..., m) in ``dtype``, each example one contiguous block of memory."""
+    return np.moveaxis(np.moveaxis(X, -1, 0).astype(dtype, order="C"), 0, -1)
+
+
+def flat(X):
+    """X (..., m) as (n, m), one column per example (a view for example-major images)."""
+    return X.reshape(-1, X.shape[-1])
 
 
 def run_train(args):
     if args.dataset in TEXT_DATASETS:
         return run_train_text(args)
+    args.model = args.model or "mlp"
+    if args.model not in IMAGE_MODELS or (args.dataset == "toy" and args.model != "mlp"):
+        print(f"error: --model {args.model} does not train on {args.dataset} (it takes "
+              f"{'mlp' if args.dataset == 'toy' else ', '.join(IMAGE_MODELS)})", file=sys.stderr)
+        return 2
+    preset = IMAGE_MODELS[args.model]
+    if preset and args.batch_norm:
+        print("error: --batch-norm is for the dense network (--model mlp)", file=sys.stderr)
+        return 2
     fill_train_defaults(args)
     out = args.out or Path("runs") / run_name(args)
     try:
-        X_train, Y_train, X_test, Y_test = (make_toy(args) if args.dataset == "toy" else
-                                            DATASETS[args.dataset](args.data, args.download))
+        X_train, Y_train, X_test, Y_test = (
+            make_toy(args) if args.dataset == "toy" else
+            DATASETS[args.dataset](args.data, args.download, images=preset is not None))
     except (FileNotFoundError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.train_size is not None:
-        X_train, Y_train = X_train[:, :args.train_size], Y_train[:args.train_size]
+        X_train, Y_train = X_train[..., :args.train_size], Y_train[:args.train_size]
     if args.dtype == "float64":
-        X_train = X_train.astype(np.float64, order="F")
-        X_test = X_test.astype(np.float64, order="F")
-    warn_leakage(args, X_train, X_test)
+        X_train, X_test = example_major(X_train, np.float64), example_major(X_test, np.float64)
+    warn_leakage(args, flat(X_train), flat(X_test))
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
-    model = mlp([X_train.shape[0], *args.hidden, int(Y_train.max()) + 1],
-                activation=args.activation, dropout=args.dropout, init=args.init,
-                l2=args.l2, dtype=args.dtype, seed=args.seed, batch_norm=args.batch_norm)
+    n_classes = int(Y_train.max()) + 1
+    if preset:
+        dropout = args.dropout
+        if preset == "two-conv" and dropout is not None:
+            dropout = (dropout, dropout)
+        model = cnn(preset, input_shape=X_train.shape[:-1], n_classes=n_classes,
+                    dropout=dropout, l2=args.l2, dtype=args.dtype, seed=args.seed)
+    else:
+        model = mlp([X_train.shape[0], *args.hidden, n_classes],
+                    activation=args.activation, dropout=args.dropout, init=args.init,
+                    l2=args.l2, dtype=args.dtype, seed=args.seed, batch_norm=args.batch_norm)
     optimizer = make_optimizer(args)
     if not args.quiet:
         print(model.summary())
@@ -218,14 +264,20 @@ def add_toy_arguments(p):
 
 
 def fill_train_defaults(args):
-    """Set the options left out on the command line to the defaults for the data set."""
-    for key, value in TRAIN_DEFAULTS["toy" if args.dataset == "toy" else "images"].items():
+    """Set the options left out on the command line to the defaults for the data set and
+    model."""
+    kind = "toy" if args.dataset == "toy" else IMAGE_MODELS[args.model] or "images"
+    for key, value in TRAIN_DEFAULTS[kind].items():
         if not hasattr(args, key):
             setattr(args, key, value)
 
 
 def run_name(args):
-    return f"toy-{args.toy}" if args.dataset == "toy" else args.dataset
+    if args.dataset == "toy":
+        return f"toy-{args.toy}"
+    # a run's config.json from before --model has none
+    preset = IMAGE_MODELS.get(getattr(args, "model", None) or "mlp")
+    return f"{args.dataset}-{preset}" if preset else args.dataset
 
 
 def make_toy(args):
@@ -325,13 +377,34 @@ def _pictures(args, out, model, history, monitor, fit, test):
     plot_confusion_matrix(counts, out / "confusion.png", labels=labels,
                           title=f"{name}: test set, accuracy {accuracy:.2%}")
     written.append("confusion.png")
-    side = math.isqrt(X_test.shape[0])
-    if side * side != X_test.shape[0]:
-        return written  # not square images
+    if X_test.ndim == 4:
+        written += _conv_pictures(name, out, model, X_test)
+        shape = X_test.shape[1:3]
+    else:
+        side = math.isqrt(X_test.shape[0])
+        if side * side != X_test.shape[0]:
+            return written  # not square images
+        shape = (side, side)
     wrong = most_confident_mistakes(proba, Y_test, n=25)
     label = (lambda k: labels[k]) if labels else str
     captions = [f"says {label(proba[:, j].argmax())} ({proba[:, j].max():.0%})\n"
                 f"is {label(Y_test[j])} (#{j})" for j in wrong]
-    plot_image_grid(X_test[:, wrong], captions, out / "most_wrong.png", shape=(side, side),
+    plot_image_grid(flat(X_test)[:, wrong], captions, out / "most_wrong.png", shape=shape,
                     title=f"{name}: the {len(wrong)} most confidently wrong test images")
     return written + ["most_wrong.png"]
+
+
+def _conv_pictures(name, out, model, X_test):
+    """filters.png, the first convolutional layer's kernels, and feature_maps.png, what it
+    makes of the first test image (after its activation, when one follows)."""
+    from ..plots import plot_feature_maps, plot_filters
+    i = next(i for i, layer in enumerate(model.layers) if isinstance(layer, Conv2D))
+    first = model.layers[i]
+    plot_filters(first.params["W"], out / "filters.png",
+                 title=f"{name}: the {first.out_channels} filters of the first layer")
+    A = X_test[..., :1]
+    for layer in model.layers[:i + 1 + bool(model.layers[i + 1].elementwise)]:
+        A = layer.forward(A)
+    plot_feature_maps(X_test[..., 0], A[..., 0], out / "feature_maps.png",
+                      title=f"{name}: test image #0 and the first layer's feature maps")
+    return ["filters.png", "feature_maps.png"]
