@@ -128,8 +128,8 @@ def test_custom_layer_subclass_trains_saves_and_loads(tmp_path):
     model.fit(X, y, epochs=2, batch_size=4, optimizer=vg.SGD(0.5), verbose=0)
     assert not np.array_equal(before, model.params["s2"])
     model.save(tmp_path / "custom.npz")
-    np.testing.assert_array_equal(vg.load(tmp_path / "custom.npz").predict_proba(X),
-                                  model.predict_proba(X))
+    loaded = vg.load(tmp_path / "custom.npz", custom_layers={"Scale": Scale})
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
 @pytest.mark.parametrize("batch_size", [200, 16, 1])
@@ -181,6 +181,59 @@ def test_callbacks_see_every_step_and_can_stop_training():
     cb = StopAtFive()
     history = small_model().fit(X, y, epochs=3, batch_size=10, callbacks=[cb], verbose=0)
     assert cb.steps == [1, 2, 3, 4, 5] and history.epochs == 1
+
+
+def test_callback_hooks_run_in_order_and_on_backward_end_sees_the_gradients():
+    """on_backward_end comes after backprop and before the update: the layers hold the
+    gradient of the step's cost at the parameters it was computed with, and
+    model.activations the step's forward pass; on_step_end sees the update done."""
+    class Spy(vg.Callback):
+        def __init__(self):
+            self.calls = []
+
+        def on_train_begin(self, model, history):
+            self.calls.append("train_begin")
+
+        def on_epoch_begin(self, model, epoch):
+            self.calls.append(f"epoch_begin {epoch}")
+
+        def on_step_begin(self, model, step):
+            self.calls.append(f"step_begin {step}")
+            self.before = {k: v.copy() for k, v in model.params.items()}
+
+        def on_backward_end(self, model, step, cost):
+            self.calls.append(f"backward_end {step}")
+            assert all(np.array_equal(model.params[k], v) for k, v in self.before.items())
+            X = model.activations[0]
+            assert model.activations[-1].shape == (3, X.shape[-1])
+            grads = {f"d{name}": array.copy() for name, array in model._grads().items()}
+            check = model.astype("float64")
+            _, expected = check.cost_and_grads(X.astype(np.float64), self.labels(X))
+            for name, g in expected.items():
+                np.testing.assert_allclose(grads[name], g, rtol=1e-4, atol=1e-6)
+
+        def on_step_end(self, model, step, cost):
+            self.calls.append(f"step_end {step}")
+            assert not np.array_equal(model.params["W1"], self.before["W1"])
+
+        def on_epoch_end(self, model, epoch, history):
+            self.calls.append(f"epoch_end {epoch}")
+
+        def on_train_end(self, model, history):
+            self.calls.append("train_end")
+
+    X, y = blobs(20)
+    spy = Spy()
+    columns = {X[:, j].tobytes(): y[j] for j in range(20)}
+    spy.labels = lambda Xb: np.array([columns[Xb[:, j].tobytes()] for j in range(Xb.shape[1])])
+    model = vg.Sequential([vg.Dense(4, 8), vg.ReLU(), vg.Dense(8, 3)],
+                          loss=vg.SoftmaxCrossEntropy())
+    model.fit(X, y, epochs=2, batch_size=10, optimizer=vg.SGD(0.1), callbacks=[spy], verbose=0)
+    step = ["step_begin {0}", "backward_end {0}", "step_end {0}"]
+    assert spy.calls == ["train_begin", "epoch_begin 0",
+                         *(c.format(k) for k in (1, 2) for c in step), "epoch_end 0",
+                         "epoch_begin 1", *(c.format(k) for k in (3, 4) for c in step),
+                         "epoch_end 1", "train_end"]
 
 
 def test_regression_and_binary_models_train():

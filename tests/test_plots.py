@@ -92,3 +92,13 @@ def test_diagnostics_figure(tmp_path):
     model.fit(X, y, epochs=3, callbacks=[monitor], verbose=0)
     assert monitor.plot(tmp_path / "d.png", title="moons") == tmp_path / "d.png"
     opened(tmp_path / "d.png", 750, 1400)
+
+
+def test_plots_leave_the_backend_and_pyplot_alone(tmp_path):
+    """A notebook's backend and figures are the learner's: drawing a file changes neither."""
+    import matplotlib
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
+    plots.plot_history(spiky_history([]), tmp_path / "h.png")
+    plots.plot_confusion_matrix(np.eye(3, dtype=int), tmp_path / "c.png")
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
+

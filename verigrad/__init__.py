@@ -20,7 +20,7 @@ from .diagnostics import TrainingDiverged, TrainingWarning
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, check_layer, gradcheck
 from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
-from .io import load
+from .io import load, register_layer, register_loss
 from .layers import (
     GRU,
     LSTM,
@@ -53,7 +53,8 @@ from .word2vec import CBOW
 __version__ = "0.1.0"
 
 __all__ = [
-    "Sequential", "mlp", "cnn", "load", "History", "Callback",
+    "Sequential", "mlp", "cnn", "load", "register_layer", "register_loss", "History",
+    "Callback",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",

@@ -53,6 +53,11 @@ def sigmoid_derivative(A):
     return A * (1 - A)
 
 
+def softplus(Z):
+    """log(1 + e^Z), computed as max(Z, 0) + log(1 + e^(−|Z|)): no overflow for any Z."""
+    return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
+
+
 def tanh(Z, out=None):
     """tanh(Z) (into ``out`` if given)."""
     return np.tanh(Z, out=out)

@@ -9,8 +9,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .functional import sigmoid, softmax
-from .io import _LOSS_TYPES
+from .functional import log_softmax, sigmoid, softmax, softplus
 
 
 class Loss(ABC):
@@ -19,10 +18,9 @@ class Loss(ABC):
 
     #: whether predictions are class labels (and so have an accuracy)
     classifier = True
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _LOSS_TYPES[cls.__name__] = cls
+    #: the output function the loss applies to the logits itself (softmax, sigmoid), or
+    #: None: a model refuses a last layer that computes it again
+    fused_activation = None
 
     @abstractmethod
     def forward(self, Z, Y):
@@ -91,17 +89,16 @@ class SoftmaxCrossEntropy(Loss):
     Labels are integers (m,) or one-hot columns (n_classes, m). With P = softmax(Z) and Y
     one-hot,  dJ/dZ = (P − Y)/m.  log softmax is computed as Z − max − log Σ exp(Z − max)."""
 
+    fused_activation = staticmethod(softmax)
+
     def forward(self, Z, Y):
         m = Z.shape[1]
-        shifted = Z - Z.max(axis=0, keepdims=True)
-        E = np.exp(shifted)
-        total = E.sum(axis=0, keepdims=True)
-        self.P, self.Y = E / total, Y
-        log_total = np.log(total)
+        log_P = log_softmax(Z)
+        self.P, self.Y = np.exp(log_P), Y
         if Y.ndim == 1:
-            return float((log_total[0] - shifted[Y, np.arange(m)]).sum()) / m
+            return -float(log_P[Y, np.arange(m)].sum()) / m
         self.Y = Y.astype(Z.dtype, copy=False)
-        return float(np.sum(self.Y * (log_total - shifted)) / m)
+        return -float(np.sum(self.Y * log_P)) / m
 
     def backward(self):
         m = self.P.shape[1]
@@ -134,18 +131,20 @@ class SoftmaxCrossEntropy(Loss):
 class BinaryCrossEntropy(Loss):
     """Sigmoid + binary cross-entropy, summed over outputs and averaged over examples:
 
-        J = (1/m) Σ_j Σ_k [max(z, 0) − z·y + log(1 + e^(−|z|))]
+        J = (1/m) Σ_j Σ_k [softplus(z) − z·y],   softplus(z) = log(1 + e^z)
 
     which equals −(1/m) Σ [y log σ(z) + (1 − y) log(1 − σ(z))] without ever taking log(0).
     dJ/dZ = (σ(Z) − Y)/m. Targets are 0/1 (or probabilities) of shape (n_out, m); with one
     output, integer labels of shape (m,) are accepted too."""
+
+    fused_activation = staticmethod(sigmoid)
 
     def forward(self, Z, Y):
         # integer labels join the arithmetic in the logits' dtype (else float32 turns float64)
         Y = Y.reshape(Z.shape).astype(Z.dtype, copy=False)
         self.A, self.Y = sigmoid(Z), Y
         m = Z.shape[1]
-        return float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m)
+        return float(np.sum(softplus(Z) - Z * Y) / m)
 
     def backward(self):
         return (self.A - self.Y) / self.A.shape[1]
@@ -220,13 +219,10 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
         mask = Y != self.PAD if mask is None else np.asarray(mask, dtype=bool)
         if mask.shape != Y.shape:
             raise ValueError(f"mask has shape {mask.shape}, expected the labels' {Y.shape}")
-        shifted = Z - Z.max(axis=0, keepdims=True)
-        E = np.exp(shifted)
-        total = E.sum(axis=0, keepdims=True)
-        self.P, self.Y, self.mask = E / total, np.where(mask, Y, 0), mask
+        log_P = log_softmax(Z)
+        self.P, self.Y, self.mask = np.exp(log_P), np.where(mask, Y, 0), mask
         self.N = int(np.count_nonzero(mask))
-        picked = np.take_along_axis(shifted, self.Y[None], axis=0)[0]
-        log_loss = np.log(total[0]) - picked
+        log_loss = -np.take_along_axis(log_P, self.Y[None], axis=0)[0]
         return float(np.sum(log_loss, where=mask)) / max(self.N, 1)
 
     def backward(self):

@@ -9,15 +9,19 @@ runs them in reverse from dJ/dZ of the loss. The cost is
 gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
 """
 import copy
+import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Optional
 
 import numpy as np
 
 from . import io
-from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
-from .train import fit
+from .diagnostics.guard import Guard
+from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from .losses import Loss, SoftmaxCrossEntropy
+from .optim import Optimizer
+from .train import Callback, History, fit
 from .validation import check_inputs, check_positive_int, check_targets, describe_shape
 
 _EVAL_CHUNK = 8192
@@ -74,7 +78,9 @@ class Sequential:
             layer that declares its ``input_shape`` (a Dense layer does) sets it.
     """
 
-    def __init__(self, layers, loss=None, l2=0.0, dtype="float32", seed=0, input_shape=None):
+    def __init__(self, layers: Sequence[Layer], loss: Optional[Loss] = None, l2: float = 0.0,
+                 dtype="float32", seed: Optional[int] = 0,
+                 input_shape: Optional[tuple[Optional[int], ...]] = None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
@@ -90,8 +96,8 @@ class Sequential:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.layers, self.loss, self.l2, self.seed = layers, loss, float(l2), seed
         self.input_shape, self.output_shape = self._check_shapes(input_shape)
-        self._first_trainable = next((i for i, layer in enumerate(layers) if layer.params),
-                                     len(layers))
+        self._parameterised = [i for i, layer in enumerate(layers) if layer.params]
+        self._first_trainable = self._parameterised[0] if self._parameterised else len(layers)
         for i, layer in enumerate(layers):
             layer.needs_input_grad = i > self._first_trainable
         self._check_output_activation()
@@ -126,23 +132,33 @@ class Sequential:
         return input_shape, shape
 
     @property
-    def n_in(self):
+    def n_in(self) -> int:
         """Features per example of a dense input (the first entry of ``input_shape``)."""
         return self.input_shape[0]
 
     @property
-    def n_out(self):
+    def n_out(self) -> int:
         """Outputs per example (rows of the logits)."""
         return self.output_shape[0]
 
     def _check_output_activation(self):
+        """A loss that applies its own output function (softmax, sigmoid) takes logits: a
+        last layer that computes the same function would squash them twice. The layer is
+        tried on a probe, so a learner's own softmax layer is caught like the built-in."""
+        fused = getattr(self.loss, "fused_activation", None)
         last = self.layers[-1]
-        fused = {SoftmaxCrossEntropy: Softmax, BinaryCrossEntropy: Sigmoid}
-        for loss_type, layer_type in fused.items():
-            if isinstance(self.loss, loss_type) and isinstance(last, layer_type):
-                raise ValueError(f"{loss_type.__name__} applies {layer_type.__name__.lower()} "
-                                 f"itself and takes logits: remove the final {last!r} layer "
-                                 f"(its output would be squashed twice)")
+        if fused is None or last.params:
+            return
+        shape = tuple(2 if s is None else s for s in self.output_shape)
+        probe = np.linspace(-3, 3, math.prod(shape) * 3).reshape(*shape, 3)
+        try:
+            squashed = copy.deepcopy(last).forward(probe, False)
+        except Exception:  # a layer that cannot run on a probe is not this mistake
+            return
+        if np.shape(squashed) == probe.shape and np.allclose(squashed, fused(probe)):
+            raise ValueError(f"{type(self.loss).__name__} applies {fused.__name__} itself and "
+                             f"takes logits: remove the final {last!r} layer (its output "
+                             f"would be squashed twice)")
 
     def _cast(self, dtype):
         for layer in self.layers:
@@ -152,6 +168,8 @@ class Sequential:
                         store[name] = value.astype(dtype)
         self.params = ParamDict(self._named(lambda layer: layer.params))
         self.state = ParamDict(self._named(lambda layer: layer.state), "state")
+        self._owners = {f"{key}{k}": (i, key) for k, i in enumerate(self._parameterised, 1)
+                        for key in self.layers[i].params}
 
     def _named(self, store_of):
         """(model name, array) pairs: W1, b1, W2, ... numbered by parameterised layer
@@ -165,7 +183,30 @@ class Sequential:
             for name, value in store_of(layer).items():
                 yield f"{name}{suffix}", value
 
-    def astype(self, dtype):
+    # ---- one numbering of layers and parameters ----------------------------------------
+
+    def locate(self, param: str) -> tuple[int, str]:
+        """(i, key): the parameter named ``param`` (W2, gamma3, ...) is
+        ``layers[i].params[key]``.
+
+        The model numbers its parameterised layers 1..L as the course numbers its layers,
+        and the l-th one's parameters carry l: Wl, bl for a Dense layer."""
+        if param not in self._owners:
+            raise KeyError(f"no parameter {param!r}; the model has {list(self.params)}")
+        return self._owners[param]
+
+    def layer_label(self, i: int) -> str:
+        """How messages name ``layers[i]``: "layer 2 (Dense W2, b2)" for the second
+        parameterised layer; "the ReLU after layer 2" for a layer without parameters."""
+        layer = self.layers[i]
+        kind = type(layer).__name__
+        if i in self._parameterised:
+            k = self._parameterised.index(i) + 1
+            return f"layer {k} ({kind} {', '.join(f'{key}{k}' for key in layer.params)})"
+        before = sum(j < i for j in self._parameterised)
+        return f"the {kind} after layer {before}" if before else f"the {kind} before layer 1"
+
+    def astype(self, dtype) -> "Sequential":
         """A copy of the model computing in ``dtype`` (e.g. float64 for a gradient check)."""
         clone = copy.deepcopy(self)
         clone.dtype = np.dtype(dtype)
@@ -175,10 +216,10 @@ class Sequential:
     # ---- forward and backward ----------------------------------------------------------
 
     def _forward(self, X, training):
-        A = X
+        self.activations = [X]
         for layer in self.layers:
-            A = layer.forward(A, training)
-        return A
+            self.activations.append(layer.forward(self.activations[-1], training))
+        return self.activations[-1]
 
     def _backward(self, dZ):
         """Run backprop from dJ/dZ of the last layer; gradients land in each layer's grads.
@@ -187,7 +228,8 @@ class Sequential:
         for i in range(len(self.layers) - 1, first - 1, -1):
             dZ = self.layers[i].backward(dZ)
 
-    def _l2_penalty(self, m):
+    def l2_penalty(self, m: int) -> float:
+        """λ/(2m)·Σ_l ‖W[l]‖²_F for a batch of m examples (0 without ``l2``)."""
         if not self.l2:
             return 0.0
         total = sum(float(np.vdot(p, p)) for name, p in self.params.items() if name[0] == "W")
@@ -205,67 +247,82 @@ class Sequential:
     def _cost_and_backprop(self, X, Y, training):
         Z = self._forward(X, training)
         m = X.shape[-1]
-        cost = self.loss.forward(Z, Y) + self._l2_penalty(m)
+        cost = self.cost_from_logits(Z, Y)
         self._backward(self.loss.backward())
         if self.l2:
             self._add_l2_grads(m)
         return cost, Z
 
-    def forward(self, X, training=False):
-        """Logits of the last layer for X (n_features, m). ``training=True`` turns dropout on."""
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Logits of the last layer for X (n_features, m). ``training=True`` turns dropout on.
+
+        Every forward pass (this one, and those of ``fit``, ``cost``, ``predict``) leaves
+        its arrays in ``activations``, in the course's notation A[0] = X, A[1], ..., A[L]:
+        ``activations[i]`` is the input of ``layers[i]`` and ``activations[i + 1]`` its
+        output. Callbacks read them there."""
         self._check_inputs(X)
         return self._forward(X, training)
 
-    def cost(self, X, Y, training=False):
+    def cost(self, X: np.ndarray, Y: np.ndarray, training: bool = False) -> float:
         """J(X, Y): mean loss over the m columns plus the L2 penalty λ/(2m)·Σ‖W‖²."""
-        self._check_data(X, Y)
-        return self.loss.forward(self._forward(X, training), Y) + self._l2_penalty(X.shape[-1])
+        self.check_data(X, Y)
+        return self.cost_from_logits(self._forward(X, training), Y)
 
-    def cost_and_grads(self, X, Y, training=False):
+    def cost_from_logits(self, Z: np.ndarray, Y: np.ndarray) -> float:
+        """J for the last layer's output Z (n_out, m): the loss plus the L2 penalty."""
+        return self.loss.forward(Z, Y) + self.l2_penalty(Z.shape[-1])
+
+    def cost_and_grads(self, X: np.ndarray, Y: np.ndarray,
+                       training: bool = False) -> tuple[float, dict[str, np.ndarray]]:
         """(J, grads): the cost and its gradient for every parameter, as an ordered dict named
         like ``params`` with a ``d`` in front (dW1, db1, ...). Dropout is active only with
         ``training=True``. The arrays returned are copies: later calls do not change them."""
-        self._check_data(X, Y)
+        self.check_data(X, Y)
         cost, _ = self._cost_and_backprop(X, Y, training)
         return cost, OrderedDict((f"d{k}", g.copy()) for k, g in self._grads().items())
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """The loss's output for X: class probabilities (n_classes, m) for softmax
         cross-entropy, σ(Z) for binary cross-entropy, Z itself for MSE."""
         self._require_loss()
         return self.loss.output(self._forward_chunks(X))
 
-    def predict(self, X):
+    def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted class labels (m,) for classifiers, output values for regression."""
         self._require_loss()
         return self.loss.predict(self._forward_chunks(X))
 
     def _forward_chunks(self, X):
         self._check_inputs(X)
-        return np.concatenate([self._forward(X[..., i:i + _EVAL_CHUNK], False)
-                               for i in range(0, X.shape[-1], _EVAL_CHUNK)] or
-                              [np.empty((self.n_out, 0), self.dtype)], axis=-1)
+        empty = np.empty((*(s or 0 for s in self.output_shape), 0), self.dtype)
+        return np.concatenate([Z for Z, _ in self._chunks(X)] or [empty], axis=-1)
 
-    def evaluate(self, X, Y):
+    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Optional[float]]:
         """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
-        self._check_data(X, Y)
+        self.check_data(X, Y)
         m = X.shape[-1]
         total, correct = 0.0, 0.0
-        for i in range(0, m, _EVAL_CHUNK):
-            Xc, Yc = X[..., i:i + _EVAL_CHUNK], Y[..., i:i + _EVAL_CHUNK]
-            Z = self._forward(Xc, False)
-            total += self.loss.forward(Z, Yc) * Xc.shape[-1]
+        for Z, Yc in self._chunks(X, Y):
+            total += self.loss.forward(Z, Yc) * Z.shape[-1]
             if self.loss.classifier:
-                correct += self.loss.accuracy(Z, Yc) * Xc.shape[-1]
-        return {"cost": total / m + self._l2_penalty(m),
+                correct += self.loss.accuracy(Z, Yc) * Z.shape[-1]
+        return {"cost": total / m + self.l2_penalty(m),
                 "accuracy": correct / m if self.loss.classifier else None}
+
+    def _chunks(self, X, Y=None):
+        """(logits, targets) of X and Y cut into chunks of _EVAL_CHUNK examples, dropout
+        off: a large set is evaluated without one huge activation array."""
+        for i in range(0, X.shape[-1], _EVAL_CHUNK):
+            part = slice(i, i + _EVAL_CHUNK)
+            yield self._forward(X[..., part], False), None if Y is None else Y[..., part]
 
     def _require_loss(self):
         if self.loss is None:
             raise ValueError("this model has no loss: build it with "
                              "Sequential(layers, loss=vg.SoftmaxCrossEntropy()) or another Loss")
 
-    def _check_data(self, X, Y, names=("X", "Y")):
+    def check_data(self, X: np.ndarray, Y: np.ndarray, names=("X", "Y")) -> None:
+        """Raise a clear error, naming the argument, unless X and Y fit this model."""
         self._require_loss()
         self._check_inputs(X, names[0])
         check_targets(self.loss, Y, self.n_out, X.shape[-1], names[1])
@@ -273,10 +330,43 @@ class Sequential:
     def _check_inputs(self, X, name="X"):
         check_inputs(X, self.input_shape, self.dtype, name, self.layers[0].input_kind)
 
+    # ---- randomness ---------------------------------------------------------------------
+
+    def set_rng(self, rng) -> None:
+        """Give every layer its own generator, spawned from ``rng`` (a
+        ``numpy.random.Generator`` or a seed); ``fit`` does this before training."""
+        rng = np.random.default_rng(rng)
+        for layer, child in zip(self.layers, rng.spawn(len(self.layers))):
+            layer.set_rng(child)
+
+    def freeze_randomness(self, seed: int = 0) -> None:
+        """Make the training cost a deterministic function of the parameters, as a gradient
+        check needs (use it on a copy: ``model.astype("float64")``). Every layer gets a
+        generator from ``seed``; the layers that can ``freeze`` keep the random numbers of
+        the next training pass, and ``reseed`` gives the others (those that override
+        ``set_rng``) the same generators again before each pass."""
+        seeds = np.random.SeedSequence(seed).spawn(len(self.layers))
+        self._reseeds = []
+        for i, (layer, s) in enumerate(zip(self.layers, seeds)):
+            layer.set_rng(np.random.default_rng(s))
+            if not layer.freeze() and type(layer).set_rng is not Layer.set_rng:
+                self._reseeds.append((i, layer, s))
+
+    def reseed(self, start: int = 0) -> None:
+        """Before a training pass that starts at ``layers[start]``: give the random layers
+        from there on that cannot freeze the generators ``freeze_randomness`` gave them."""
+        for i, layer, s in getattr(self, "_reseeds", ()):
+            if i >= start:
+                layer.set_rng(np.random.default_rng(s))
+
     # ---- training ----------------------------------------------------------------------
 
-    def fit(self, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-            seed=None, shuffle=True, callbacks=(), verbose=1, guard=True):
+    def fit(self, X: np.ndarray, Y: np.ndarray, epochs: int = 10, batch_size: int = 32,
+            optimizer: Optional[Optimizer] = None,
+            validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
+            seed: Optional[int] = None, shuffle: bool = True,
+            callbacks: Sequence[Callback] = (), verbose: int = 1,
+            guard: bool = True) -> History:
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -284,34 +374,33 @@ class Sequential:
         default they come from the model's seed, so a script is reproducible end to end).
         verbose=1 shows a progress bar per epoch, 0 nothing.
 
-        guard=True (the default) watches the numerics: a ``TrainingWarning`` flags what
-        usually comes before a divergence (inputs not scaled, ``np.random.rand``-like weights,
-        pre-activations far outside the useful range), and the first NaN or inf (in a step's
-        cost, or in the parameters after an epoch) stops training with ``TrainingDiverged``,
-        which names the layer and step. NumPy's own overflow warnings are silenced inside the
-        step then, since the guard reports the same event with its cause. guard=False trains
-        unchecked.
+        callbacks: ``Callback`` objects whose hooks run during training (see ``Callback``).
+        guard=True (the default) runs the guard callback first, which watches the numerics: a
+        ``TrainingWarning`` flags what usually comes before a divergence (inputs not scaled,
+        ``np.random.rand``-like weights, pre-activations far outside the useful range), and
+        the first NaN or inf (in a step's cost, or in the parameters after an epoch) stops
+        training with ``TrainingDiverged``, which names the layer and step. NumPy's own
+        overflow warnings are silenced inside the step then, since the guard reports the
+        same event with its cause. guard=False trains unchecked.
         """
+        callbacks = [Guard(), *callbacks] if guard else list(callbacks)
         return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    validation_data=validation_data, seed=seed, shuffle=shuffle,
-                   callbacks=callbacks, verbose=verbose, guard=guard)
+                   callbacks=callbacks, verbose=verbose, numpy_warnings=not guard)
 
     # ---- saving ------------------------------------------------------------------------
 
-    def get_config(self):
-        return {"format": io.FORMAT, "version": 1,
-                "layers": [{"type": type(layer).__name__, "config": layer.get_config()}
-                           for layer in self.layers],
-                "loss": None if self.loss is None else
-                {"type": type(self.loss).__name__, "config": self.loss.get_config()},
-                "l2": self.l2, "dtype": self.dtype.name, "input_shape": list(self.input_shape)}
+    def get_config(self) -> dict:
+        """The architecture as ``save`` records it: each layer's and the loss's type
+        (``module.QualName``) and constructor arguments, l2, dtype and input shape."""
+        return io.architecture(self)
 
-    def save(self, path):
+    def save(self, path) -> None:
         """Write the weights and a JSON description of the architecture to one ``.npz`` file
         (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
         io.save(self, path)
 
-    def summary(self):
+    def summary(self) -> str:
         """A table of the layers, their output sizes and parameter counts."""
         rows, shape, total = [], self.input_shape, 0
         for i, layer in enumerate(self.layers):
@@ -331,31 +420,41 @@ class Sequential:
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
-def mlp(sizes, activation="relu", dropout=0.0, init=None, loss=None, l2=0.0,
-        dtype="float32", seed=0, batch_norm=False):
+def mlp(sizes: Sequence[int], activation="relu", dropout: float = 0.0,
+        init: Optional[str] = None, loss: Optional[Loss] = None, l2: float = 0.0,
+        dtype="float32", seed: Optional[int] = 0, batch_norm: bool = False) -> Sequential:
     """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
 
     Each hidden layer is Dense (→ BatchNorm if batch_norm) → activation (→ Dropout(dropout)
     if dropout > 0); the last Dense outputs logits for ``loss`` (default
-    ``SoftmaxCrossEntropy``). activation=None leaves the hidden layers linear. init defaults
-    to "he" for ReLU-type activations and "xavier" otherwise.
+    ``SoftmaxCrossEntropy``). activation is one of the names in ``ACTIVATIONS``, an
+    elementwise ``Layer`` class built without arguments (your own), or None for linear
+    hidden layers. init defaults to "xavier" for linear
+    layers and activations that saturate (that declare a ``saturation_limit``: sigmoid,
+    tanh), "he" for the others (ReLU-type).
 
         vg.mlp([784, 256, 128, 10], dropout=0.2)
         vg.mlp([784, *[100] * 8, 10], activation="sigmoid", batch_norm=True)
     """
-    if activation is not None and activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    if isinstance(activation, str) and activation in ACTIVATIONS:
+        activation = ACTIVATIONS[activation]
+    elif activation is not None and not (isinstance(activation, type)
+                                         and issubclass(activation, Layer)
+                                         and activation.elementwise):
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, an elementwise "
+                         f"Layer class or None, got {activation!r}")
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least [n_in, n_out], got {sizes!r}")
     if init is None:
-        init = "he" if activation in ("relu", "leaky_relu") else "xavier"
+        linear = activation is None or activation.saturation_limit is not None
+        init = "xavier" if linear else "he"
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(Dense(n_in, n_out, init=init))
         if batch_norm:
             layers.append(BatchNorm(n_out))
         if activation is not None:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(activation())
         if dropout:
             layers.append(Dropout(dropout))
     layers.append(Dense(sizes[-2], sizes[-1], init=init))

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ._backend import BACKENDS, load_kernels
+from ._backend import check_backend, load_kernels
 
 
 class StepDecay:
@@ -77,8 +77,7 @@ class Optimizer(ABC):
             raise ValueError(f"{type(self).__name__} lr must be > 0, got {lr!r}")
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"clip_norm must be > 0 or None, got {clip_norm!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        check_backend(backend)
         self.base_lr = float(lr)
         self.lr = float(lr)
         self.schedule = schedule
@@ -95,6 +94,13 @@ class Optimizer(ABC):
             return None
         return kernels
 
+    def slots(self, name, p, count=1):
+        """The optimizer's own arrays for parameter ``name`` (momentum, squares), zeros
+        like ``p`` at first."""
+        if name not in self.state:
+            self.state[name] = tuple(np.zeros_like(p) for _ in range(count))
+        return self.state[name]
+
     def set_epoch(self, epoch):
         """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
         self.lr = self.base_lr * (self.schedule(epoch) if self.schedule else 1.0)
@@ -109,11 +115,22 @@ class Optimizer(ABC):
                     g *= scale
         self.t += 1
         for name, p in params.items():
-            self.update(name, p, grads[name])
+            g = grads[name]
+            kernels = self.kernels(p, g)
+            if kernels is None:
+                self.update(name, p, g)
+            else:
+                self.compiled_update(kernels, name, p, g)
 
     @abstractmethod
     def update(self, name, p, g):
-        """Update parameter ``p`` (called ``name``) in place from its gradient ``g``."""
+        """Update parameter ``p`` (called ``name``) in place from its gradient ``g``: the
+        NumPy reference, written as the formula."""
+
+    def compiled_update(self, kernels, name, p, g):
+        """The same update in one compiled pass over memory (``backend`` "numba"); tested
+        equal to ``update``."""
+        self.update(name, p, g)
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.base_lr}, backend={self.backend!r})"
@@ -141,19 +158,17 @@ class SGD(Optimizer):
         if self.momentum == 0:
             p -= self.lr * g
             return
-        v = self.state.get(name)
-        kernels = self.kernels(p, g)
-        if kernels is not None:
-            v = self.state.setdefault(name, np.zeros_like(p))
-            cast = p.dtype.type
-            kernels.momentum(p, g, v, cast(self.momentum), cast(self.lr), self.nesterov)
-            return
-        if v is None:
-            v = self.state[name] = g.copy()
-        else:
-            v *= self.momentum
-            v += g
+        (v,) = self.slots(name, p)
+        v[...] = self.momentum * v + g
         p -= self.lr * (g + self.momentum * v if self.nesterov else v)
+
+    def compiled_update(self, kernels, name, p, g):
+        if self.momentum == 0:
+            self.update(name, p, g)
+            return
+        (v,) = self.slots(name, p)
+        cast = p.dtype.type
+        kernels.momentum(p, g, v, cast(self.momentum), cast(self.lr), self.nesterov)
 
 
 class RMSProp(Optimizer):
@@ -167,20 +182,15 @@ class RMSProp(Optimizer):
         self.beta, self.eps = float(beta), float(eps)
 
     def update(self, name, p, g):
-        s = self.state.get(name)
-        if s is None:
-            s = self.state[name] = np.zeros_like(p)
-        kernels = self.kernels(p, g)
-        if kernels is not None:
-            cast = p.dtype.type
-            kernels.rmsprop(p, g, s, cast(self.beta), cast(1 - self.beta), cast(self.eps),
-                            cast(self.lr))
-            return
-        s *= self.beta
-        s += (1 - self.beta) * g * g
-        denom = np.sqrt(s)
-        denom += self.eps
-        p -= self.lr * g / denom
+        (s,) = self.slots(name, p)
+        s[...] = self.beta * s + (1 - self.beta) * g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+    def compiled_update(self, kernels, name, p, g):
+        (s,) = self.slots(name, p)
+        cast = p.dtype.type
+        kernels.rmsprop(p, g, s, cast(self.beta), cast(1 - self.beta), cast(self.eps),
+                        cast(self.lr))
 
 
 class Adam(Optimizer):
@@ -200,29 +210,17 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def update(self, name, p, g):
-        if name not in self.state:
-            self.state[name] = (np.zeros_like(p), np.zeros_like(p))
-        v, s = self.state[name]
-        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one pass fewer than
-        # dividing √s by k first.
+        v, s = self.slots(name, p, 2)
+        v[...] = self.beta1 * v + (1 - self.beta1) * g
+        s[...] = self.beta2 * s + (1 - self.beta2) * g * g
+        v_hat, s_hat = v / (1 - self.beta1 ** self.t), s / (1 - self.beta2 ** self.t)
+        p -= self.lr * v_hat / (np.sqrt(s_hat) + self.eps)
+
+    def compiled_update(self, kernels, name, p, g):
+        # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one division fewer per entry
+        v, s = self.slots(name, p, 2)
         k = math.sqrt(1 - self.beta2 ** self.t)
         step = self.lr * k / (1 - self.beta1 ** self.t)
-        kernels = self.kernels(p, g)
-        if kernels is not None:
-            cast = p.dtype.type
-            kernels.adam(p, g, v, s, cast(1 - self.beta1), cast(self.beta2),
-                         cast(1 - self.beta2), cast(k * self.eps), cast(step))
-            return
-        work = np.subtract(g, v)
-        # v += (1 − β1)(g − v) is β1·v + (1 − β1)·g with one temporary fewer
-        work *= 1 - self.beta1
-        v += work
-        s *= self.beta2
-        np.multiply(g, g, out=work)
-        work *= 1 - self.beta2
-        s += work
-        np.sqrt(s, out=work)
-        work += k * self.eps
-        np.divide(v, work, out=work)
-        work *= step
-        p -= work
+        cast = p.dtype.type
+        kernels.adam(p, g, v, s, cast(1 - self.beta1), cast(self.beta2), cast(1 - self.beta2),
+                     cast(k * self.eps), cast(step))

@@ -1,15 +1,29 @@
-"""Pictures of a training run (matplotlib is an optional extra: ``pip install verigrad[plot]``)."""
+"""Pictures of a training run (matplotlib is an optional extra: ``pip install verigrad[plot]``).
+
+Each function draws on its own ``matplotlib.figure.Figure`` and writes it to a file: no
+pyplot, so the backend and the figures of a notebook or a script are left as they were.
+"""
 
 
 def require_matplotlib():
-    """Import matplotlib with a file-only backend, or explain how to install it."""
+    """The matplotlib module, or an ImportError that says how to install it."""
     try:
         import matplotlib
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'verigrad[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+    return matplotlib
+
+
+def figure(**kwargs):
+    """A new Figure laid out by the constrained layout engine, outside pyplot."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+    return Figure(layout="constrained", **kwargs)
+
+
+def _colors():
+    from matplotlib import colormaps
+    return colormaps["tab10"].colors
 
 
 def plot_history(history, path, title=None, mark_spikes=True):
@@ -19,10 +33,9 @@ def plot_history(history, path, title=None, mark_spikes=True):
     middle of their epoch; validation is measured at the end of each epoch. The left panel
     also shows each mini-batch's cost (faint), so the noise of mini-batch training is visible,
     and marks the spikes of ``history.spikes()`` (red triangles, labelled with their cause)."""
-    plt = require_matplotlib()
     has_accuracy = any(a is not None for a in history.accuracy)
-    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(11 if has_accuracy else 6, 4),
-                             squeeze=False, layout="constrained")
+    fig = figure(figsize=(11 if has_accuracy else 6, 4))
+    axes = fig.subplots(1, 2 if has_accuracy else 1, squeeze=False)
     from matplotlib.ticker import MaxNLocator
     ax = axes[0, 0]
     epochs = range(1, history.epochs + 1)
@@ -72,7 +85,7 @@ def plot_decision_boundary(model, X, y, path, history=None, title=None, resoluti
 
     Each region is coloured by its predicted class, paler where the model is less sure
     (the probability of that class); the black line is where the prediction changes."""
-    plt = require_matplotlib()
+    require_matplotlib()
     import numpy as np
     from matplotlib.colors import ListedColormap
     if X.shape[0] != 2:
@@ -87,10 +100,9 @@ def plot_decision_boundary(model, X, y, path, history=None, title=None, resoluti
         proba = np.concatenate([1 - proba, proba])
     label, confidence = proba.argmax(axis=0), proba.max(axis=0)
     k = proba.shape[0]
-    colors = plt.get_cmap("tab10").colors[:max(k, 2)]
-    fig, axes = plt.subplots(1, 2 if history is not None else 1,
-                             figsize=(11, 4.8) if history is not None else (5.5, 4.8),
-                             squeeze=False, layout="constrained")
+    colors = _colors()[:max(k, 2)]
+    fig = figure(figsize=(11, 4.8) if history is not None else (5.5, 4.8))
+    axes = fig.subplots(1, 2 if history is not None else 1, squeeze=False)
     ax = axes[0, 0]
     rgb = np.array(colors)[label]
     strength = ((confidence - 1 / k) / (1 - 1 / k))[:, None]
@@ -118,12 +130,12 @@ def plot_decision_boundary(model, X, y, path, history=None, title=None, resoluti
 def plot_confusion_matrix(counts, path, labels=None, title=None):
     """A confusion matrix ``counts`` (rows: true class, columns: predicted) as a PNG; cells
     are shaded by the fraction of their row and show the count."""
-    plt = require_matplotlib()
     import numpy as np
     k = counts.shape[0]
     labels = [str(i) for i in range(k)] if labels is None else list(labels)
     share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(7.5, 6.5), layout="constrained")
+    fig = figure(figsize=(7.5, 6.5))
+    ax = fig.subplots()
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):
@@ -140,11 +152,10 @@ def plot_confusion_matrix(counts, path, labels=None, title=None):
 def plot_image_grid(images, captions, path, shape=(28, 28), columns=5, title=None):
     """Images (n_pixels, n) as a grid of grey pictures with a caption each, saved as a PNG:
     e.g. the most confidently wrong predictions."""
-    plt = require_matplotlib()
     n = images.shape[1]
     rows = max(1, -(-n // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.25 * rows), squeeze=False,
-                             layout="constrained")
+    fig = figure(figsize=(2 * columns, 2.25 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for j, ax in zip(range(n), axes.flat):
@@ -163,12 +174,10 @@ DIAGNOSTIC_PANELS = (("act_mean", "activation mean", "linear"),
 
 def plot_diagnostics(monitor, path, title=None):
     """The statistics of a ``diagnostics.Monitor`` per epoch, one line per layer, as a PNG."""
-    plt = require_matplotlib()
+    fig = figure(figsize=(14, 7.5))
     from matplotlib.ticker import MaxNLocator
-
-    from .diagnostics.monitor import UPDATE_RATIO_RANGE
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), layout="constrained")
-    colors = plt.get_cmap("tab10").colors
+    axes = fig.subplots(2, 3)
+    colors = _colors()
     layers = list(dict.fromkeys(r["layer"] for r in monitor.records))
     for (key, label, scale), ax in zip(DIAGNOSTIC_PANELS, axes.flat):
         for n, i in enumerate(layers):
@@ -178,7 +187,8 @@ def plot_diagnostics(monitor, path, title=None):
             if key == "dead":
                 _plot_column(ax, rows, "saturated", "s--", color, None)
         if key == "update_ratio":
-            ax.axhspan(*UPDATE_RATIO_RANGE, color="tab:green", alpha=0.08)  # no warning here
+            # the range where the Monitor gives no warning
+            ax.axhspan(*monitor.update_ratio_range, color="tab:green", alpha=0.08)
             ax.axhline(1e-3, color="tab:green", lw=1, ls=":")
         if key == "dead":
             ax.set_ylim(-0.05, 1.05)
@@ -197,12 +207,10 @@ def _plot_column(ax, rows, key, style, color, label):
 
 
 def _save(fig, path, title):
-    """Title, lay out, write as PNG at 100 dpi and free the figure."""
-    plt = require_matplotlib()
+    """Title, lay out and write as PNG at 100 dpi."""
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 

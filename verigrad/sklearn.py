@@ -37,7 +37,6 @@ except ImportError as err:
     raise ImportError("verigrad.sklearn needs scikit-learn 1.6 or newer: "
                       "pip install verigrad[sklearn]") from err
 
-from .layers import Dense
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import mlp
 from .optim import SGD, Adam
@@ -149,16 +148,19 @@ class _BaseMLP(BaseEstimator):
     def coefs_(self):
         """Weight matrices, coefs_[i] of shape (n_in, n_out): views of the model's W.T."""
         check_is_fitted(self)
-        return [layer.params["W"].T for layer in self._dense_layers()]
+        return [W.T for W in self._by_prefix("W")]
 
     @property
     def intercepts_(self):
         """Bias vectors, intercepts_[i] of shape (n_out,): views of the model's b[:, 0]."""
         check_is_fitted(self)
-        return [layer.params["b"][:, 0] for layer in self._dense_layers()]
+        return [b[:, 0] for b in self._by_prefix("b")]
 
-    def _dense_layers(self):
-        return [layer for layer in self.model_.layers if isinstance(layer, Dense)]
+    def _by_prefix(self, prefix):
+        """The model's parameters W1, W2, ... (or b1, b2, ...) in layer order: the Dense
+        layers' (a batch norm's are gamma2, beta2)."""
+        return [p for name, p in self.model_.params.items()
+                if name.startswith(prefix) and name[len(prefix):].isdigit()]
 
     # ---- training -----------------------------------------------------------------------
 

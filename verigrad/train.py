@@ -13,7 +13,6 @@ import time
 
 import numpy as np
 
-from .diagnostics.guard import Guard
 from .optim import Adam, Optimizer
 from .validation import check_positive_int
 
@@ -117,9 +116,30 @@ class History:
 
 
 class Callback:
-    """Hooks into ``fit``. Override what you need; set ``model.stop_training = True`` to stop
-    after the current step. ``on_step_end`` runs after the update, while the layers still
-    hold that step's activations and gradients."""
+    """Hooks into ``fit``: subclass and override the ones you need. Set
+    ``model.stop_training = True`` in any hook to stop after the current step.
+
+    ======================================  =============================================
+    hook                                    when it runs, and what the model holds then
+    ======================================  =============================================
+    ``on_train_begin(model, history)``      before the first step; ``model.optimizer`` is
+                                            the optimizer of this run
+    ``on_epoch_begin(model, epoch)``        before the epoch's first step (epoch from 0)
+    ``on_step_begin(model, step)``          before the step's forward pass (step from 1)
+    ``on_backward_end(model, step, cost)``  after backprop, before the update: the layers
+                                            hold this step's gradients (``grads``), the
+                                            parameters are those the cost was computed
+                                            with, ``model.activations`` the forward pass
+    ``on_step_end(model, step, cost)``      after the update; ``model.activations`` and
+                                            the gradients are still this step's
+    ``on_epoch_end(model, epoch, history)``  after the epoch's validation; ``history``
+                                            holds the epoch's means
+    ``on_train_end(model, history)``        after the last epoch (not after an exception)
+    ======================================  =============================================
+
+    ``fit`` runs the NaN guard (``verigrad.diagnostics.guard.Guard``) as the first callback
+    unless ``guard=False``.
+    """
 
     def on_train_begin(self, model, history):
         pass
@@ -128,6 +148,9 @@ class Callback:
         pass
 
     def on_step_begin(self, model, step):
+        pass
+
+    def on_backward_end(self, model, step, cost):
         pass
 
     def on_step_end(self, model, step, cost):
@@ -141,82 +164,102 @@ class Callback:
 
 
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        seed=None, shuffle=True, callbacks=(), verbose=1, guard=True):
+        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True):
     """Train ``model`` with mini-batch gradient descent and return a ``History``: the loop
-    behind ``Sequential.fit``, whose docstring explains the arguments."""
-    model._check_data(X, Y)
-    if validation_data is not None:
-        if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
-            raise TypeError("validation_data must be a tuple (X_val, Y_val)")
-        model._check_data(*validation_data, names=("validation_data[0]", "validation_data[1]"))
-    epochs = check_positive_int(epochs, "epochs")
-    m = X.shape[-1]
-    batch_size = min(check_positive_int(batch_size, "batch_size"), m)
-    optimizer = Adam(1e-3) if optimizer is None else optimizer
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a verigrad Optimizer, got {type(optimizer).__name__}")
-
+    behind ``Sequential.fit``, whose docstring explains the arguments. numpy_warnings=False
+    silences NumPy's floating-point warnings inside each step (the guard reports the same
+    events with their cause)."""
+    epochs, batch_size, optimizer = _check_settings(model, X, Y, epochs, batch_size,
+                                                    optimizer, validation_data)
     rng = model._rng if seed is None else np.random.default_rng(seed)
-    for layer, child in zip(model.layers, rng.spawn(len(model.layers))):
-        layer.set_rng(child)
-    steps = math.ceil(m / batch_size)
-    history = History(batch_size, steps)
-    watch = Guard(model, optimizer) if guard else None
-    quiet = functools.partial(np.errstate, all="ignore") if guard else contextlib.nullcontext
-    model.stop_training = False
-    for cb in callbacks:
-        cb.on_train_begin(model, history)
+    model.set_rng(rng)
+    m = X.shape[-1]
+    history = History(batch_size, math.ceil(m / batch_size))
+    numerics = contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate,
+                                                                               all="ignore")
+    model.optimizer, model.stop_training = optimizer, False
+    _notify(callbacks, "on_train_begin", model, history)
     step = 0
     for epoch in range(epochs):
         optimizer.set_epoch(epoch)
-        for cb in callbacks:
-            cb.on_epoch_begin(model, epoch)
+        _notify(callbacks, "on_epoch_begin", model, epoch)
         order = rng.permutation(m) if shuffle else None
-        start, seen, cost_sum, correct = time.perf_counter(), 0, 0.0, 0.0
-        bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", verbose)
-        for Xb, Yb in _batches(X, Y, order, batch_size):
-            step += 1
-            for cb in callbacks:
-                cb.on_step_begin(model, step)
-            with quiet():
-                if watch and watch.due(step, seen == 0):
-                    watch.check(Xb, step)
-                cost, Z = model._cost_and_backprop(Xb, Yb, training=True)
-                if watch and not math.isfinite(cost):
-                    bar.close()
-                    raise watch.diverged(Xb, step, cost)
-                optimizer.step(model.params, model._grads())
-            history.step_cost.append(cost)
-            k = Xb.shape[-1]
-            seen += k
-            cost_sum += cost * k
-            if model.loss.classifier:
-                correct += model.loss.accuracy(Z, Yb) * k
-            for cb in callbacks:
-                cb.on_step_end(model, step, cost)
-            bar.update(1)
-            if model.stop_training:
-                break
-        if watch and not all(np.isfinite(p).all() for p in model.params.values()):
-            bar.close()
-            raise watch.diverged(Xb, step)
-        history.cost.append(cost_sum / seen)
-        history.accuracy.append(correct / seen if model.loss.classifier else None)
-        history.lr.append(optimizer.lr)
-        history.seconds.append(time.perf_counter() - start)
-        if validation_data is not None:
-            val = model.evaluate(*validation_data)
-            history.val_cost.append(val["cost"])
-            history.val_accuracy.append(val["accuracy"])
-        bar.set_postfix_str(_epoch_summary(history), refresh=True)
-        bar.close()
-        for cb in callbacks:
-            cb.on_epoch_end(model, epoch, history)
+        epoch_mean = _EpochMean(model.loss)
+        with _progress(history.steps_per_epoch, f"epoch {epoch + 1}/{epochs}", verbose) as bar:
+            for Xb, Yb in _batches(X, Y, order, batch_size):
+                step += 1
+                _notify(callbacks, "on_step_begin", model, step)
+                with numerics():
+                    cost, Z = model._cost_and_backprop(Xb, Yb, training=True)
+                    _notify(callbacks, "on_backward_end", model, step, cost)
+                    optimizer.step(model.params, model._grads())
+                history.step_cost.append(cost)
+                epoch_mean.add(cost, Z, Yb)
+                _notify(callbacks, "on_step_end", model, step, cost)
+                bar.update(1)
+                if model.stop_training:
+                    break
+            history.cost.append(epoch_mean.cost())
+            history.accuracy.append(epoch_mean.accuracy())
+            history.lr.append(optimizer.lr)
+            history.seconds.append(epoch_mean.seconds())
+            if validation_data is not None:
+                with numerics():  # weights gone non-finite: the guard says so next
+                    val = model.evaluate(*validation_data)
+                history.val_cost.append(val["cost"])
+                history.val_accuracy.append(val["accuracy"])
+            bar.set_postfix_str(_epoch_summary(history), refresh=True)
+        _notify(callbacks, "on_epoch_end", model, epoch, history)
         if model.stop_training:
             break
-    for cb in callbacks:
-        cb.on_train_end(model, history)
+    _notify(callbacks, "on_train_end", model, history)
     return history
+
+
+def _check_settings(model, X, Y, epochs, batch_size, optimizer, validation_data):
+    """The checked (epochs, batch_size, optimizer) of a ``fit`` call; errors name the
+    argument."""
+    model.check_data(X, Y)
+    if validation_data is not None:
+        if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a tuple (X_val, Y_val)")
+        model.check_data(*validation_data, names=("validation_data[0]", "validation_data[1]"))
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = min(check_positive_int(batch_size, "batch_size"), X.shape[-1])
+    optimizer = Adam(1e-3) if optimizer is None else optimizer
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a verigrad Optimizer, got {type(optimizer).__name__}")
+    return epochs, batch_size, optimizer
+
+
+def _notify(callbacks, hook, *args):
+    for callback in callbacks:
+        getattr(callback, hook)(*args)
+
+
+class _EpochMean:
+    """The running means of one epoch: cost and accuracy weighted by batch size, and the
+    time since it began."""
+
+    def __init__(self, loss):
+        self.loss, self.start = loss, time.perf_counter()
+        self.seen, self.total, self.correct = 0, 0.0, 0.0
+
+    def add(self, cost, Z, Y):
+        k = Z.shape[-1]
+        self.seen += k
+        self.total += cost * k
+        if self.loss.classifier:
+            self.correct += self.loss.accuracy(Z, Y) * k
+
+    def cost(self):
+        return self.total / self.seen
+
+    def accuracy(self):
+        return self.correct / self.seen if self.loss.classifier else None
+
+    def seconds(self):
+        return time.perf_counter() - self.start
 
 
 def _batches(X, Y, order, batch_size):

@@ -62,6 +62,27 @@ def check_targets(loss, Y, n_out, m, name="Y"):
     loss.check_targets(Y, n_out, m, name)
 
 
+def check_matrix(array, name, shape=(None, None)):
+    """Raise unless ``array`` is a 2-D NumPy array of numbers of ``shape``: an int fixes a
+    size, None or a name such as "m" leaves it free (the name shows in the message)."""
+    want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of shape {want}, "
+                        f"got {type(array).__name__}")
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D with shape {want}, got shape {array.shape}")
+    if any(isinstance(w, int) and g != w for g, w in zip(array.shape, shape)):
+        raise ValueError(f"{name} must have shape {want}, got {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+
+
+def looks_like_rand(W):
+    """True for weights with the signature of ``np.random.rand``: all in [0, 1), mean ≈ ½
+    (weights must be centred on 0)."""
+    return W.size >= 4 and W.min() >= 0 and W.max() < 1 and W.mean() > 0.25
+
+
 def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")

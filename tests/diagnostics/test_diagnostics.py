@@ -71,7 +71,7 @@ def test_learner_2_3_2_network_is_flagged_before_any_numpy_warning():
     assert any(m.startswith("W1 holds only values in [0, 1)") for m in found)
     assert any(m.startswith("W2 holds only values in [0, 1)") for m in found)
     exploding = [m for m in found if "pre-activations reach" in m]
-    assert exploding[0].startswith("layer 0 (Dense(n_in=2, n_out=3") and "at step 2" in exploding[0]
+    assert exploding[0].startswith("layer 1 (Dense W1, b1)") and "at step 2" in exploding[0]
     assert any("of the ReLU units are dead" in m for m in monitor.warnings)
     assert history.accuracy[-1] < 0.6
 
@@ -87,8 +87,7 @@ def test_guard_stops_the_rand_init_times_10_network_naming_the_layer():
                                               optimizer=vg.SGD(190), verbose=0))
     assert isinstance(err, vg.TrainingDiverged)
     assert err.step == 9
-    assert err.layer == ("the loss (MSE()) of the output of layer 2 "
-                         "(Dense(n_in=3, n_out=2, init='he'))")
+    assert err.layer == "the loss (MSE()) of the output of layer 2 (Dense W2, b2)"
     assert err.max_abs_preactivation > 1e15
     text = str(err)
     assert text.startswith("training diverged at step 9: the cost is inf")
@@ -115,7 +114,7 @@ def test_inputs_times_1000_with_mse_and_sgd_diverge_and_are_caught():
 
     err, caught = recorded(lambda: train(True))
     assert isinstance(err, vg.TrainingDiverged) and err.step <= 5
-    assert "layer 2 (Dense(n_in=64, n_out=10" in err.layer
+    assert err.layer == "the loss (MSE()) of the output of layer 2 (Dense W2, b2)"
     assert messages(caught)[0].startswith("the inputs are not scaled: their root mean square")
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
 
@@ -132,8 +131,8 @@ def test_an_update_that_overflows_is_reported_at_its_own_step():
 
         err, caught = recorded(train)
         assert isinstance(err, vg.TrainingDiverged) and err.step == 1
-        assert "the update of step 1 made W1 of layer 0 (Dense(n_in=2, n_out=8" in str(err)
-        assert err.layer.startswith("layer 0 (Dense(n_in=2, n_out=8")
+        assert "the update of step 1 made W1 of layer 1 (Dense W1, b1) non-finite" in str(err)
+        assert err.layer == "layer 1 (Dense W1, b1)"
         assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
 
 
@@ -141,8 +140,7 @@ def test_non_finite_parameters_before_training_are_an_error():
     X, y = vg.data.make_blobs(100, centers=2)
     model = vg.mlp([2, 4, 2])
     model.params["b2"][1] = np.inf
-    with pytest.raises(ValueError,
-                       match=r"^b2 of layer 2 \(Dense\(n_in=4, n_out=2.* holds NaN or inf"):
+    with pytest.raises(ValueError, match=r"^b2 of layer 2 \(Dense W2, b2\) holds NaN or inf"):
         model.fit(X, y, epochs=1, verbose=0)
 
 
@@ -153,8 +151,8 @@ def test_saturating_hidden_layer_is_flagged_at_step_1():
     model.params["W1"] = model.params["W1"] * 100
     _, caught = recorded(lambda: model.fit(X, y, epochs=1, verbose=0))
     found = [m for m in messages(caught) if "pre-activations reach" in m]
-    assert len(found) == 1 and found[0].startswith("layer 0 (Dense(n_in=2, n_out=16")
-    assert "of its tanh (|Z| ≤ 30)" in found[0] and "at step 1" in found[0]
+    assert len(found) == 1 and found[0].startswith("layer 1 (Dense W1, b1): pre-activations reach")
+    assert "of its Tanh (|Z| ≤ 30)" in found[0] and "at step 1" in found[0]
 
 
 # ---- healthy runs stay silent ----------------------------------------------------------
@@ -184,7 +182,7 @@ def test_healthy_mnist_run_gives_no_warning(data_dir):
     assert history.val_accuracy[-1] > 0.85
     assert caught == [] and monitor.warnings == []
     layers = {r["layer"] for r in monitor.records}
-    assert layers == {0, 3, 6} and len(monitor.records) == 6
+    assert layers == {1, 2, 3} and len(monitor.records) == 6
     first = monitor.records[0]
     assert 0 <= first["dead"] < 0.1 and first["saturated"] is None
     assert 1e-4 < first["update_ratio"] < 1e-1
@@ -229,7 +227,7 @@ def test_dead_relus_are_flagged():
     _, caught = recorded(lambda: model.fit(X, y, epochs=2, callbacks=[monitor], verbose=0))
     assert monitor.records[0]["dead"] == 1.0
     dead = [m for m in monitor.warnings if "dead" in m]
-    assert len(dead) == 1 and dead[0].startswith("layer 0: Dense 2→32 ReLU: 100% of the ReLU")
+    assert len(dead) == 1 and dead[0].startswith("layer 1 (Dense W1, b1) → ReLU: 100% of the ReLU")
     assert "Fix:" in dead[0] and dead[0] in messages(caught)
 
 
@@ -254,7 +252,7 @@ def test_vanishing_gradients_in_a_deep_sigmoid_stack_are_flagged():
     monitor = Monitor(verbose=0)
     recorded(lambda: model.fit(X, y, epochs=1, callbacks=[monitor], verbose=0))
     found = [m for m in monitor.warnings if m.startswith("vanishing gradients")]
-    assert len(found) == 1 and "layer 0: Dense 2→16 Sigmoid" in found[0]
+    assert len(found) == 1 and "layer 1 (Dense W1, b1) → Sigmoid" in found[0]
 
 
 def test_gradients_growing_with_a_learning_rate_too_large_are_flagged():
@@ -287,7 +285,7 @@ def test_gradients_growing_while_the_cost_falls_are_not_called_exploding():
     history, _ = recorded(lambda: model.fit(X, Y, epochs=8, batch_size=64,
                                             optimizer=vg.Adam(3e-3), callbacks=[monitor],
                                             verbose=0))
-    norms = [r["grad_norm"] for r in monitor.records if r["layer"] == 0]
+    norms = [r["grad_norm"] for r in monitor.records if r["layer"] == 1]
     assert norms[-1] / norms[0] > 1000 and np.all(np.diff(history.cost) < 0)
     assert not any("exploding" in m for m in monitor.warnings)
 
@@ -309,7 +307,7 @@ def test_monitor_samples_few_steps_and_prints_a_table(capsys):
     assert monitor._sampled == {0, 10, 19}
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:4] == ["epoch", "layer", "act", "mean"]
-    assert len(lines) == 1 + 2 * 2 and lines[1].startswith("    1  0: Dense 2→8 ReLU")
+    assert len(lines) == 1 + 2 * 2 and lines[1].startswith("    1  layer 1 (Dense W1, b1) → ReLU")
     with pytest.raises(ValueError, match="samples must be a positive integer"):
         Monitor(samples=0)
 

@@ -1,11 +1,15 @@
 """Gradient checking: verdicts, the finding kinds, kinks, modes, inputs and the promises
 (no mutation of the caller's arrays, randomness frozen, np.random restored)."""
+import dataclasses
+import json
+
 import numpy as np
 import pytest
 
 import verigrad as vg
 from verigrad.gradcheck.findings import KINDS, relative_error
-from verigrad.gradcheck.problems import _ModelProblem
+from verigrad.gradcheck.pairs import _LayerProblem
+from verigrad.gradcheck.problems import FunctionProblem, ModelProblem, Problem
 
 # ---- a small learner network written with plain functions ---------------------------------
 
@@ -405,8 +409,8 @@ def test_the_dense_shortcut_equals_perturbing_and_recomputing():
                             loss=vg.SoftmaxCrossEntropy(), l2=0.2, dtype="float64", seed=3)
     for name in ("W1", "b1"):
         size = fast.params[name].size
-        a, _ = _ModelProblem(fast, X, y, 0).entries(name, np.arange(size), 1e-6)
-        b, _ = _ModelProblem(general, X, y, 0).entries(name, np.arange(size), 1e-6)
+        a, _ = ModelProblem(fast, X, y, 0).entries(name, np.arange(size), 1e-6)
+        b, _ = ModelProblem(general, X, y, 0).entries(name, np.arange(size), 1e-6)
         naive = np.empty(size)
         p = fast.params[name].reshape(-1)
         for i in range(size):
@@ -483,3 +487,39 @@ def test_a_layer_that_updates_its_weights_in_backward_is_a_mutation():
                           loss=vg.SoftmaxCrossEntropy(), dtype="float64")
     report = vg.gradcheck(model, rng.standard_normal((4, 5)), rng.integers(0, 2, 5))
     assert kinds(report) == {("mutation", "W1")} and "SelfUpdating" in str(report)
+
+
+def test_finding_kinds_are_their_documented_strings_and_findings_are_frozen():
+    params, cost, grads, _, _ = make_net()
+    report = vg.check_backprop(cost, lambda p: {k: -v for k, v in grads(p).items()}, params)
+    finding = report.findings[0]
+    assert finding.kind == "sign" and f"{finding.kind}" == "sign"
+    assert json.dumps([finding.kind]) == '["sign"]'
+    assert [str(kind) for kind in vg.findings.KINDS] == [
+        "scale", "sign", "transpose", "sum_axis", "mask", "shape", "mutation",
+        "nondeterministic", "nan", "mismatch", "exception"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.kind = "scale"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.params[0].ok = False
+
+
+def test_every_problem_kind_implements_the_declared_protocol():
+    params, cost, grads, _, _ = make_net()
+    rng = np.random.default_rng(0)
+    model = vg.Sequential([vg.Dense(3, 4), vg.ReLU(), vg.Dense(4, 2)],
+                          loss=vg.SoftmaxCrossEntropy(), dtype="float64")
+    def affine_forward(x, w):
+        return x @ w, (x, w)
+
+    def affine_backward(dout, cache):
+        x, w = cache
+        return dout @ w.T, x.T @ dout
+
+    pair = _LayerProblem(affine_forward, affine_backward,
+                         (rng.standard_normal((2, 3)), rng.standard_normal((3, 4))), {})
+    for problem in (FunctionProblem(cost, grads, params, None),
+                    ModelProblem(model, rng.standard_normal((3, 5)), rng.integers(0, 2, 5), 0),
+                    pair):
+        assert isinstance(problem, Problem)
+        assert all(hasattr(problem, name) for name in Problem.__annotations__)

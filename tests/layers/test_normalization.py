@@ -338,7 +338,7 @@ def test_monitor_measures_the_activation_input_after_the_batch_norm():
     Z = (before["gamma2"] * (Z1 - Z1.mean(axis=1, keepdims=True))
          / np.sqrt(Z1.var(axis=1, keepdims=True) + 1e-5) + before["beta2"])
     tanh, out = monitor.records
-    assert tanh["name"] == "0: Dense 2→5 BatchNorm Tanh"
+    assert tanh["name"] == "layer 1 (Dense W1, b1) → BatchNorm → Tanh"
     assert tanh["max_abs_z"] == pytest.approx(np.abs(Z).max(), rel=1e-12)
     assert tanh["act_mean"] == pytest.approx(np.tanh(Z).mean(), rel=1e-12)
     assert tanh["saturated"] == pytest.approx(np.mean(np.abs(Z) > 2.65))

@@ -19,7 +19,8 @@ trainer for large corpora is :class:`verigrad.CBOW` (``verigrad.word2vec``).
 """
 import numpy as np
 
-from ..validation import check_positive_int
+from .. import functional as F
+from ..validation import check_matrix, check_positive_int
 from .tokenize import tokenize
 
 __all__ = [
@@ -28,16 +29,6 @@ __all__ = [
     "initialize_model", "relu", "softmax", "forward_prop", "compute_cost", "back_prop",
     "gradient_descent", "compute_pca", "embeddings",
 ]
-
-
-def _check_matrix(name, array, shape):
-    """Raise unless `array` is a 2-D ndarray of `shape` (None = any size on that axis)."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, got {type(array).__name__}")
-    if array.ndim != 2 or any(want is not None and got != want
-                              for got, want in zip(array.shape, shape)):
-        expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
 
 
 def get_dict(words):
@@ -127,7 +118,7 @@ def initialize_model(N, V, random_seed=1):
 
 def relu(z):
     """max(z, 0), element-wise."""
-    return np.maximum(z, 0)
+    return F.relu(z)
 
 
 def softmax(z):
@@ -136,17 +127,16 @@ def softmax(z):
     The column maximum is subtracted first; that does not change the result but keeps
     ``exp`` from overflowing.
     """
-    e_z = np.exp(z - np.max(z, axis=0, keepdims=True))
-    return e_z / np.sum(e_z, axis=0, keepdims=True)
+    return F.softmax(z, axis=0)
 
 
 def forward_prop(x, W1, W2, b1, b2):
     """Return ``(z, h)``: ``h = ReLU(W1 x + b1)`` (N, m) and ``z = W2 h + b2`` (V, m)."""
     N, V = W1.shape
-    _check_matrix("x", x, (V, None))
-    _check_matrix("W2", W2, (V, N))
-    _check_matrix("b1", b1, (N, 1))
-    _check_matrix("b2", b2, (V, 1))
+    check_matrix(x, "x", (V, None))
+    check_matrix(W2, "W2", (V, N))
+    check_matrix(b1, "b1", (N, 1))
+    check_matrix(b2, "b2", (V, 1))
     h = relu(W1 @ x + b1)
     z = W2 @ h + b2
     return z, h
@@ -154,7 +144,7 @@ def forward_prop(x, W1, W2, b1, b2):
 
 def compute_cost(y, yhat, batch_size):
     """Cross-entropy cost ``-(1/batch_size) * sum(y * log(yhat))`` (a float)."""
-    _check_matrix("yhat", yhat, y.shape)
+    check_matrix(yhat, "yhat", y.shape)
     check_positive_int(batch_size, "batch_size")
     return float(-np.sum(y * np.log(yhat)) / batch_size)
 
@@ -178,11 +168,11 @@ def back_prop(x, yhat, y, h, W1, W2, b1, b2, batch_size, rule="gradient"):
     if rule not in ("gradient", "lecture"):
         raise ValueError(f"rule must be 'gradient' or 'lecture', got {rule!r}")
     N, V = W1.shape
-    _check_matrix("yhat", yhat, (V, None))
-    _check_matrix("y", y, yhat.shape)
-    _check_matrix("x", x, yhat.shape)
-    _check_matrix("h", h, (N, yhat.shape[1]))
-    _check_matrix("W2", W2, (V, N))
+    check_matrix(yhat, "yhat", (V, None))
+    check_matrix(y, "y", yhat.shape)
+    check_matrix(x, "x", yhat.shape)
+    check_matrix(h, "h", (N, yhat.shape[1]))
+    check_matrix(W2, "W2", (V, N))
     check_positive_int(batch_size, "batch_size")
     error = yhat - y
     l1 = W2.T @ error
@@ -251,5 +241,5 @@ def compute_pca(X, n_components=2):
 def embeddings(W1, W2):
     """The course's word embeddings: ``(W1.T + W2) / 2``, one row (N,) per word."""
     N, V = W1.shape
-    _check_matrix("W2", W2, (V, N))
+    check_matrix(W2, "W2", (V, N))
     return (W1.T + W2) / 2

@@ -207,9 +207,11 @@ def tokenize(text):
             for token in word_tokenize(sentence) if token.isalpha() or token == "."]
 
 
-_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+#: a word for the trainer of large corpora: a run of letters (no digits, no underscore)
+WORD = r"[^\W\d_]+"
+_WORDS = re.compile(WORD)
 
 
 def simple_tokenize(line):
     """Lower-cased runs of letters: the trainer's tokenizer for large corpora."""
-    return _LETTER_RUNS.findall(line.lower())
+    return _WORDS.findall(line.lower())

@@ -10,6 +10,8 @@ measured in full.
 """
 import numpy as np
 
+from ..validation import check_matrix
+
 __all__ = ["check_leakage", "LeakageReport"]
 
 _AXES = 32
@@ -66,16 +68,6 @@ class LeakageReport:
                 f"n_train={self.n_train}, n_test={self.n_test}, tol={self.tol})")
 
 
-def _check_matrix(X, name):
-    if not isinstance(X, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape (n_features, m), "
-                        f"got {type(X).__name__}")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D with shape (n_features, m), got shape {X.shape}")
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}")
-
-
 def check_leakage(X_train, X_test, tol=0.1, decimals=None):
     """Find test columns that are (nearly) duplicates of training columns.
 
@@ -89,8 +81,8 @@ def check_leakage(X_train, X_test, tol=0.1, decimals=None):
     similar examples lie far apart: MNIST's closest train-test pair is 13% apart. In a
     dense low-dimensional cloud independent points are often that close: use tol=0 (or a
     small tol) there."""
-    _check_matrix(X_train, "X_train")
-    _check_matrix(X_test, "X_test")
+    check_matrix(X_train, "X_train", ("n_features", "m"))
+    check_matrix(X_test, "X_test", ("n_features", "m"))
     if X_train.shape[0] != X_test.shape[0]:
         raise ValueError(f"X_train has {X_train.shape[0]} features (rows) but X_test has "
                          f"{X_test.shape[0]}; both must be (n_features, m)")

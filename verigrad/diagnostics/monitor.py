@@ -1,13 +1,16 @@
 """``Monitor``: why a network does not learn, read from the training run itself.
 
-``Monitor`` is a ``fit`` callback that measures each layer on a few steps of every epoch:
+``Monitor`` is a ``fit`` callback that measures each parameterised layer on a few steps of
+every epoch:
 
-    activation mean and std       of the layer's output A = g(Z) (Z taken after the batch
-                                  norm, when one sits between the Dense layer and g)
-    dead                          fraction of ReLU units with Z ≤ 0 for every example of the
-                                  batch: they pass no gradient, so they never recover
-    saturated                     fraction of sigmoid/tanh outputs on the flat part of the
-                                  curve (σ'(z) < 1% of its peak: |z| > 4.6; tanh: |z| > 2.65)
+    activation mean and std       of the activation's output A = g(Z) (Z taken after the
+                                  batch norm, when one sits between the layer and g)
+    dead                          fraction of units with Z at or below the activation's
+                                  ``zero_gradient_below`` (ReLU: Z ≤ 0) for every example of
+                                  the batch: they pass no gradient, so they never recover
+    saturated                     fraction of outputs on the flat part of the curve, |Z|
+                                  beyond the activation's ``saturation_limit`` (σ'(z) < 1%
+                                  of its peak: |z| > 4.6; tanh: |z| > 2.65)
     max |Z|                       the largest pre-activation
     ‖dW‖                          Frobenius norm of the weight gradient
     ‖ΔW‖/‖W‖                      the update/weight ratio of the step, healthy near 1e-3
@@ -26,19 +29,14 @@ through time.
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
 """
-import copy
 import warnings
 
 import numpy as np
 
-from ..functional import sigmoid
-from ..layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..train import Callback
 from ..validation import check_positive_int
 from .guard import TrainingWarning
 
-#: |Z| beyond which σ'(z) (or tanh'(z)) is below 1% of its value at 0.
-SATURATION = {Sigmoid: 4.6, Tanh: 2.65}
 #: Healthy range of the update/weight ratio ‖ΔW‖/‖W‖ per step (rule of thumb: about 1e-3).
 UPDATE_RATIO_RANGE = (1e-5, 1e-1)
 DEAD_LIMIT = 0.5
@@ -53,50 +51,50 @@ GROWTH_LIMIT = 100.0
 COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm", "update_ratio")
 
 
-def _activation(layer):
-    return layer if isinstance(layer, (ReLU, LeakyReLU, Sigmoid, Tanh)) else None
-
-
-def _normalization_after(model, i):
-    """The normalization layer right after layer i (Dense → BatchNorm → g), or None."""
-    after = model.layers[i + 1] if i + 1 < len(model.layers) else None
-    return after if after is not None and after.normalizes else None
-
-
-def _normalized(norm, Z, params):
-    """What normalization layer ``norm`` output for Z in this training step, computed with
-    the parameters it had before the update, on a twin: the layer, its cache and its running
-    statistics stay as they are."""
-    twin = copy.copy(norm)
-    twin.params = params
-    twin.state = {name: value.copy() for name, value in norm.state.items()}
-    return twin.forward(Z, training=True)
-
-
 class Monitor(Callback):
     """Per-layer statistics of training (see the module text), measured on ``samples`` evenly
-    spaced steps of every epoch, so the overhead stays small (one extra forward pass of the
-    batch per sampled step).
+    spaced steps of every epoch from the step's own forward pass (``model.activations``),
+    so the overhead stays small.
 
-    After ``fit``: ``records`` holds one dict per epoch and Dense layer (epoch, layer index,
-    name and the ``COLUMNS`` averaged over the sampled steps; ``dead`` is None for layers
-    without ReLU, ``saturated`` None without sigmoid/tanh), ``warnings`` the messages issued
-    (each issued as a ``TrainingWarning`` when found), ``table()`` the records as text and
-    ``plot(path)`` a PNG. verbose=1 prints the table at the end of training, 2 each epoch's
-    rows after the epoch, 0 nothing.
+    Every parameterised layer is measured, with the elementwise activation after it if there
+    is one: Z is the layer's output, A = g(Z) the activation's. What the activation declares
+    decides the columns: ``zero_gradient_below`` gives ``dead`` (the fraction of units, the
+    entries along axis 0: rows of a dense layer, channels of a convolution, whose Z is at or
+    below it for every example and position), ``saturation_limit`` gives ``saturated``; each
+    is None for a layer whose activation declares no such limit. The weights are the
+    parameters whose name starts with W (all of a layer's parameters if none does).
+
+    After ``fit``: ``records`` holds one dict per epoch and layer (epoch, ``layer`` k of the
+    model's numbering 1..L, ``name`` and the ``COLUMNS`` averaged over the sampled steps),
+    ``names`` the name of each layer k, ``warnings`` the messages issued (each issued as a
+    ``TrainingWarning`` when found), ``table()`` the records as text and ``plot(path)`` a
+    PNG. verbose=1 prints the table at the end of training, 2 each epoch's rows after the
+    epoch, 0 nothing.
     """
+
+    update_ratio_range = UPDATE_RATIO_RANGE
 
     def __init__(self, samples=4, verbose=1):
         self.samples, self.verbose = check_positive_int(samples, "samples"), verbose
-        self.records, self.warnings = [], []
+        self.records, self.warnings, self.names = [], [], {}
 
     # ---- collecting --------------------------------------------------------------------
 
     def on_train_begin(self, model, history):
         self.records, self.warnings, self._warned = [], [], set()
-        self._dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
-        self.names = {i: self._name(model, i) for i in self._dense}
-        self._sizes = {i: model.layers[i].params["W"].size for i in self._dense}
+        # a normalization layer right after a parameterised one is measured with it
+        owners = [i for i, layer in enumerate(model.layers) if layer.params
+                  and not (i > 0 and model.layers[i - 1].params and layer.normalizes)]
+        self._layers = dict(enumerate(owners, 1))  # k -> index in model.layers
+        self._number = {i: k for k, i in enumerate(
+            (i for i, layer in enumerate(model.layers) if layer.params), 1)}
+        self.names = {k: self._name(model, i) for k, i in self._layers.items()}
+        after = {k: _activation_after(model, i) for k, i in self._layers.items()}
+        self._kinds = {k: type(a).__name__ for k, a in after.items() if a is not None}
+        self._dead_below = {k: a.zero_gradient_below for k, a in after.items()
+                            if a is not None}
+        self._sizes = {k: sum(W.size for W in _weights(model.layers[i]).values())
+                       for k, i in self._layers.items()}
         steps = history.steps_per_epoch or 1
         self._sampled = set(np.linspace(0, steps - 1, min(self.samples, steps)).round().astype(int))
         self._first_grad = {}
@@ -106,79 +104,69 @@ class Monitor(Callback):
 
     @staticmethod
     def _name(model, i):
-        layer, norm = model.layers[i], _normalization_after(model, i)
-        j = i + 1 + (norm is not None)
-        after = model.layers[j] if j < len(model.layers) else None
-        act = type(after).__name__ if _activation(after) else "output"
-        through = f"{type(norm).__name__} " if norm is not None else ""
-        return f"{i}: Dense {layer.n_in}→{layer.n_out} {through}{act}"
+        label = model.layer_label(i)
+        norm, after = _normalization_after(model, i), _activation_after(model, i)
+        through = f" → {type(norm).__name__}" if norm is not None else ""
+        if after is not None:
+            return f"{label}{through} → {type(after).__name__}"
+        return f"{label}{through} → output" if i == len(model.layers) - 1 else label + through
 
     def on_epoch_begin(self, model, epoch):
         self._offset, self._snapshot = 0, None
-        self._samples = {i: [] for i in self._dense}
+        self._samples = {k: [] for k in self._layers}
         self._time_samples = {i: [] for i in self._recurrent}
 
-    def on_step_begin(self, model, step):
+    def on_backward_end(self, model, step, cost):
         if self._offset in self._sampled:
             self._snapshot = {}
-            for i in self._dense:
-                norm = _normalization_after(model, i)
-                self._snapshot[i] = (model.layers[i].params["W"].copy(),
-                                     model.layers[i].params["b"].copy(),
-                                     None if norm is None else
-                                     {k: p.copy() for k, p in norm.params.items()})
+            for k, i in self._layers.items():
+                weights = {name: W.copy() for name, W in _weights(model.layers[i]).items()}
+                self._snapshot[k] = weights
+                self._samples[k].append(self._measure(model, i, weights))
+            for i in self._recurrent:
+                norms = model.layers[i].state_gradient_norms()
+                self._time_samples[i].append((float(norms[0]), float(norms[-1])))
         self._offset += 1
 
     def on_step_end(self, model, step, cost):
         if self._snapshot is None:
             return
-        for i in self._dense:
-            self._samples[i].append(self._measure(model, i, *self._snapshot[i]))
-        for i in self._recurrent:
-            norms = model.layers[i].state_gradient_norms()
-            self._time_samples[i].append((float(norms[0]), float(norms[-1])))
+        for k, i in self._layers.items():
+            before = self._snapshot[k]
+            now = _weights(model.layers[i])
+            W_norm = _norm(before.values())
+            change = _norm(now[name] - W for name, W in before.items())
+            self._samples[k][-1]["update_ratio"] = (change / W_norm if W_norm > 0
+                                                    else float("inf"))
         self._snapshot = None
 
-    def _measure(self, model, i, W, b, norm_params):
-        """Statistics of Dense layer i on this step's batch, from the weights before the
-        update; Z is the input of the activation, after the normalization layer if one
-        follows the Dense layer."""
-        layer = model.layers[i]
-        Z = W @ layer.A_prev + b
-        j = i + 1
-        if norm_params is not None:
-            Z = _normalized(model.layers[j], Z, norm_params)
-            j += 1
-        act = _activation(model.layers[j]) if j < len(model.layers) else None
-        if isinstance(act, ReLU):
-            A = np.maximum(Z, 0)
-        elif isinstance(act, LeakyReLU):
-            A = np.where(Z > 0, Z, Z * act.alpha)
-        elif isinstance(act, Sigmoid):
-            A = sigmoid(Z)
-        elif isinstance(act, Tanh):
-            A = np.tanh(Z)
-        else:
-            A = Z
-        limit = SATURATION.get(type(act))
-        W_norm = float(np.linalg.norm(W))
-        update = float(np.linalg.norm(layer.params["W"] - W))
-        return {"act_mean": float(A.mean()), "act_std": float(A.std()),
-                "dead": float(np.mean((Z <= 0).all(axis=1))) if isinstance(act, ReLU) else None,
-                "saturated": float(np.mean(np.abs(Z) > limit)) if limit else None,
-                "max_abs_z": float(np.abs(Z).max()),
-                "grad_norm": float(np.linalg.norm(layer.grads["W"])),
-                "update_ratio": update / W_norm if W_norm > 0 else float("inf")}
+    def _measure(self, model, i, weights):
+        """Statistics of layer i in this step's forward pass, before the update. Z is the
+        input of its activation: the output of the batch norm in Dense → BatchNorm → g."""
+        j = i + 1 + (_normalization_after(model, i) is not None)
+        Z = model.activations[j]
+        after = _activation_after(model, i)
+        A = Z if after is None else model.activations[j + 1]
+        dead = saturated = None
+        if after is not None and after.zero_gradient_below is not None:
+            below = (Z <= after.zero_gradient_below).reshape(Z.shape[0], -1)
+            dead = float(np.mean(below.all(axis=1)))
+        if after is not None and after.saturation_limit is not None:
+            saturated = float(np.mean(np.abs(Z) > after.saturation_limit))
+        grads = model.layers[i].grads
+        return {"act_mean": float(A.mean()), "act_std": float(A.std()), "dead": dead,
+                "saturated": saturated, "max_abs_z": float(np.abs(Z).max()),
+                "grad_norm": _norm(grads[name] for name in weights)}
 
     def on_epoch_end(self, model, epoch, history):
         rows = []
-        for i in self._dense:
-            samples = self._samples[i]
+        for k in self._layers:
+            samples = self._samples[k]
             if not samples:
                 continue
-            row = {"epoch": epoch + 1, "layer": i, "name": self.names[i]}
+            row = {"epoch": epoch + 1, "layer": k, "name": self.names[k]}
             for key in COLUMNS:
-                values = [s[key] for s in samples if s[key] is not None]
+                values = [s[key] for s in samples if s.get(key) is not None]
                 row[key] = float(np.mean(values)) if values else None
             rows.append(row)
         self.records.extend(rows)
@@ -211,35 +199,36 @@ class Monitor(Callback):
             self._first_grad.setdefault(i, row["grad_norm"])
             if row["dead"] is not None and row["dead"] > DEAD_LIMIT:
                 self._warn(("dead", i), (
-                    f"layer {name}: {row['dead']:.0%} of the ReLU units are dead in epoch "
-                    f"{epoch} (Z ≤ 0 for every example, so they pass no gradient and never "
+                    f"{name}: {row['dead']:.0%} of the {self._kinds[i]} units are dead in "
+                    f"epoch {epoch} (Z ≤ {self._dead_below[i]:g} for every example, so they "
+                    f"pass no gradient and never "
                     f"recover). Likely cause: a learning rate too large, which pushed their "
                     f"weights and biases far negative, or unscaled inputs. Fix: lower the "
                     f"learning rate, keep init='he', scale the inputs, or use LeakyReLU"))
             if row["saturated"] is not None and row["saturated"] > SATURATED_LIMIT:
                 self._warn(("saturated", i), (
-                    f"layer {name}: {row['saturated']:.0%} of the outputs are saturated in "
+                    f"{name}: {row['saturated']:.0%} of the outputs are saturated in "
                     f"epoch {epoch} (on the flat part of the curve, where the gradient is "
                     f"under 1% of its peak). Likely cause: weights or inputs too large. Fix: "
                     f"scale the inputs, use init='xavier', lower the learning rate, or use "
                     f"ReLU in hidden layers"))
             if climbing and row["grad_norm"] > GROWTH_LIMIT * self._first_grad[i] > 0:
                 self._warn(("growing", i), (
-                    f"layer {name}: exploding gradients — ‖dW‖ grew from "
+                    f"{name}: exploding gradients — ‖dW‖ grew from "
                     f"{self._first_grad[i]:.3g} in the first epoch to {row['grad_norm']:.3g} in "
                     f"epoch {epoch}, while the cost climbed. Likely cause: a learning rate too "
                     f"large (each step overshoots). Fix: lower the learning rate, or clip the "
                     f"gradient norm (clip_norm=)"))
             low, high = UPDATE_RATIO_RANGE
             ratio = row["update_ratio"]
-            if ratio > high:
+            if ratio is not None and ratio > high:
                 self._warn(("ratio", i), (
-                    f"layer {name}: each step changes W by {ratio:.2g} of its size in epoch "
+                    f"{name}: each step changes W by {ratio:.2g} of its size in epoch "
                     f"{epoch} (healthy: about 1e-3). Likely cause: a learning rate too large. "
                     f"Fix: lower the learning rate (the ratio scales with it) towards 1e-3"))
-            elif ratio < low:
+            elif ratio is not None and ratio < low:
                 self._warn(("ratio", i), (
-                    f"layer {name}: each step changes W by only {ratio:.2g} of its size in "
+                    f"{name}: each step changes W by only {ratio:.2g} of its size in "
                     f"epoch {epoch} (healthy: about 1e-3), so it barely learns. Likely "
                     f"cause: a learning rate too small, or vanishing gradients. Fix: raise "
                     f"the learning rate (try 10×) or check the gradient norms"))
@@ -275,14 +264,13 @@ class Monitor(Callback):
             if not samples.size:
                 continue
             first, last = samples.mean(axis=0)
-            layer = model.layers[i]
-            name = f"{i}: {type(layer).__name__} {layer.n_x}→{layer.n_a}"
+            name = model.layer_label(i)
             ratio = first / last if last > 0 else float("inf")
-            self.time_records.append({"epoch": epoch, "layer": i, "name": name,
+            self.time_records.append({"epoch": epoch, "layer": self._number[i], "name": name,
                                       "first": first, "last": last, "ratio": ratio})
             if ratio < 1 / TIME_RATIO:
                 self._warn(("time-vanishing", i), (
-                    f"layer {name}: gradients vanish through time in epoch {epoch}: "
+                    f"{name}: gradients vanish through time in epoch {epoch}: "
                     f"‖dJ/da⟨1⟩‖ = {first:.2g} is {1 / max(ratio, 1e-300):.2g}× smaller than "
                     f"‖dJ/da⟨T⟩‖ = {last:.2g}, so what the first steps read barely affects "
                     f"the cost. Likely cause: a plain RNN's tanh and Waa shrinking the "
@@ -290,7 +278,7 @@ class Monitor(Callback):
                     f"outputs at every step (return_sequences=True)"))
             elif ratio > TIME_RATIO:
                 self._warn(("time-exploding", i), (
-                    f"layer {name}: gradients explode through time in epoch {epoch}: "
+                    f"{name}: gradients explode through time in epoch {epoch}: "
                     f"‖dJ/da⟨1⟩‖ = {first:.2g} is {ratio:.2g}× larger than ‖dJ/da⟨T⟩‖ = "
                     f"{last:.2g}; they grow at every step back. Likely cause: recurrent "
                     f"weights too large. Fix: clip the gradient norm (clip_norm=5), a "
@@ -301,24 +289,53 @@ class Monitor(Callback):
     def table(self, rows=None):
         """The records (or ``rows``) as a text table, one line per epoch and layer."""
         rows = self.records if rows is None else rows
-        head = (f"{'epoch':>5}  {'layer':<26}{'act mean':>9}{'act std':>9}{'dead':>7}"
+        width = max([26, *(len(r["name"]) + 1 for r in rows)])
+        head = (f"{'epoch':>5}  {'layer':<{width}}{'act mean':>9}{'act std':>9}{'dead':>7}"
                 f"{'satur.':>7}{'max|Z|':>9}{'‖dW‖':>10}{'‖ΔW‖/‖W‖':>10}")
 
         def pct(value):
             return "-" if value is None else f"{value:.0%}"
 
         lines = [head] + [
-            f"{r['epoch']:>5}  {r['name']:<26}{r['act_mean']:>9.3g}{r['act_std']:>9.3g}"
+            f"{r['epoch']:>5}  {r['name']:<{width}}{r['act_mean']:>9.3g}{r['act_std']:>9.3g}"
             f"{pct(r['dead']):>7}{pct(r['saturated']):>7}{r['max_abs_z']:>9.3g}"
-            f"{r['grad_norm']:>10.2e}{r['update_ratio']:>10.2e}" for r in rows]
+            f"{r['grad_norm']:>10.2e}{_sci(r['update_ratio']):>10}" for r in rows]
         if self.time_records and rows is self.records:
-            lines += ["", f"{'epoch':>5}  {'recurrent layer':<26}{'‖dJ/da⟨1⟩‖':>12}"
+            lines += ["", f"{'epoch':>5}  {'recurrent layer':<{width}}{'‖dJ/da⟨1⟩‖':>12}"
                           f"{'‖dJ/da⟨T⟩‖':>12}{'ratio':>10}"]
-            lines += [f"{r['epoch']:>5}  {r['name']:<26}{r['first']:>12.3g}{r['last']:>12.3g}"
-                      f"{r['ratio']:>10.3g}" for r in self.time_records]
+            lines += [f"{r['epoch']:>5}  {r['name']:<{width}}{r['first']:>12.3g}"
+                      f"{r['last']:>12.3g}{r['ratio']:>10.3g}" for r in self.time_records]
         return "\n".join(lines)
 
     def plot(self, path, title=None):
         """Save the statistics per epoch and layer as a PNG (needs matplotlib)."""
         from ..plots import plot_diagnostics
         return plot_diagnostics(self, path, title=title)
+
+
+def _sci(value):
+    return "-" if value is None else f"{value:.2e}"
+
+
+def _normalization_after(model, i):
+    """The normalization layer right after layer i (Dense → BatchNorm → g), or None."""
+    after = model.layers[i + 1] if i + 1 < len(model.layers) else None
+    return after if after is not None and after.normalizes else None
+
+
+def _activation_after(model, i):
+    """The elementwise activation after layer i, past a normalization layer, or None."""
+    j = i + 1 + (_normalization_after(model, i) is not None)
+    after = model.layers[j] if j < len(model.layers) else None
+    return after if after is not None and after.elementwise else None
+
+
+def _weights(layer):
+    """The layer's weights: its parameters named W..., or all of them if none is."""
+    weights = {name: p for name, p in layer.params.items() if name[0] == "W"}
+    return weights or layer.params
+
+
+def _norm(arrays):
+    """The Frobenius norm of several arrays taken together."""
+    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

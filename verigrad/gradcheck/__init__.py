@@ -18,24 +18,32 @@ the analytic gradient a (backprop) and n. The check always computes in float64.
 engine     the loop, the modes (full, sample, fast) and the noise floor
 problems   a learner's own functions, and a Sequential model
 pairs      a learner's forward/backward pair (one layer, as the courses' exercises write it)
+           (the three kinds of problem implement one Protocol, ``problems.Problem``)
 findings   what a wrong gradient's numbers say about the bug (scale, sign, transpose, ...)
 report     the table, the findings and where in backprop to look
 """
+from collections.abc import Mapping, Sequence
+from typing import Callable, Optional, Union
+
 import numpy as np
 
+from ..model import Sequential
 from . import findings
 from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
 from .findings import Finding
 from .pairs import LearnerError, _LayerProblem
-from .problems import _FunctionProblem, _ModelProblem
+from .problems import FunctionProblem, ModelProblem
 from .report import GradcheckReport, ParamCheck
 
 __all__ = ["gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
            "findings", "MODES", "FULL_CHECK_LIMIT"]
 
 
-def check_backprop(cost, grads, params, *, order=None, mode=None, eps=1e-6, tol=1e-7,
-                   samples=10, seed=0):
+def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
+                   grads: Callable[[dict[str, np.ndarray]], Union[Mapping, Sequence]],
+                   params: dict[str, np.ndarray], *, order: Optional[Sequence[str]] = None,
+                   mode: Optional[str] = None, eps: float = 1e-6, tol: float = 1e-7,
+                   samples: int = 10, seed: int = 0) -> GradcheckReport:
     """Check hand-written gradients against central differences of a hand-written cost.
 
     cost(params) -> float: the cost J at ``params``.
@@ -65,13 +73,15 @@ def check_backprop(cost, grads, params, *, order=None, mode=None, eps=1e-6, tol=
     check_settings(mode, eps, tol, samples)
     saved = np.random.get_state()
     try:
-        problem = _FunctionProblem(cost, grads, params, order)
+        problem = FunctionProblem(cost, grads, params, order)
         return run(problem, mode, eps, tol, samples, seed)
     finally:
         np.random.set_state(saved)
 
 
-def gradcheck(model, X, Y, *, mode=None, eps=1e-6, tol=1e-7, samples=10, seed=0):
+def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional[str] = None,
+              eps: float = 1e-6, tol: float = 1e-7, samples: int = 10,
+              seed: int = 0) -> GradcheckReport:
     """Check the backprop of a ``Sequential`` (custom ``Layer`` subclasses included).
 
     The check runs on a float64 copy of the model (the model itself is not changed) with the
@@ -83,7 +93,7 @@ def gradcheck(model, X, Y, *, mode=None, eps=1e-6, tol=1e-7, samples=10, seed=0)
     in ``check_backprop``. float32 X or Y is promoted to float64 with a warning.
     """
     check_settings(mode, eps, tol, samples)
-    return run(_ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)
+    return run(ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)
 
 
 def check_layer(forward, backward, *inputs, eps=1e-6, tol=1e-7, seed=0, **kwargs):

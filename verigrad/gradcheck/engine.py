@@ -10,6 +10,8 @@ name the bug. The default is ``full`` up to FULL_CHECK_LIMIT parameters and ``fa
 A problem (``problems``) supplies the cost, the analytic gradients and the numeric
 differences; ``run`` turns them into a ``GradcheckReport``.
 """
+from dataclasses import replace
+
 import numpy as np
 
 from ..validation import check_positive_int
@@ -94,15 +96,15 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
     keep = ~kinks
     n, index_kept = numeric[keep], index[keep]
     total = _numeric_total(problem, name, a_full, numeric, mode, eps)
-    comparison = Comparison(name, shape, problem.grad_names[name], a_full, index_kept, None, n,
-                            floor, total, problem.m, problem.zero_reason(name),
+    a = a_full.reshape(-1)[index_kept] if right_shape else None
+    comparison = Comparison(name, tuple(shape), problem.grad_names[name], a_full, index_kept, a,
+                            n, floor, total, problem.m, problem.zero_reason(name),
                             problem.columns)
     checked = "direction" if directional else int(keep.sum())
     if not right_shape:
         return (ParamCheck(name, shape, float("nan"), False, checked=checked,
                            kinks=int(kinks.sum()), note="wrong shape"),
                 diagnose_shape(comparison))
-    a = a_full.reshape(-1)[index_kept]
     finite = bool(np.isfinite(a).all() and np.isfinite(n).all())
     ok = finite and _agree(a, n, tol, floor)
     shaky, noise = np.zeros(len(n), bool), 0.0
@@ -113,11 +115,10 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
                                kinks=int(kinks.sum()), note="unreliable",
                                unreliable=int(shaky.sum()), noise=noise), None)
         a, n, index_kept = a[~shaky], n[~shaky], index_kept[~shaky]
-        comparison.n, comparison.index = n, index_kept
+        comparison = replace(comparison, a=a, n=n, index=index_kept)
         ok = _agree(a, n, tol, floor)
         if not directional:
             checked = len(n)
-    comparison.a = a
     rel = relative_error(a, n)
     note = "" if not ok or rel <= tol else "below rounding noise"
     if directional:

@@ -22,23 +22,37 @@ what is wrong, where to look and how to fix it.
     exception         the learner's forward or backward raised (their file and line given)
 """
 import re
-from typing import NamedTuple, Optional
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
 
 import numpy as np
 
-SCALE = "scale"
-SIGN = "sign"
-TRANSPOSE = "transpose"
-SUM_AXIS = "sum_axis"
-MASK = "mask"
-SHAPE = "shape"
-MUTATION = "mutation"
-NONDETERMINISTIC = "nondeterministic"
-NAN = "nan"
-MISMATCH = "mismatch"
-EXCEPTION = "exception"
-KINDS = (SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINISTIC, NAN,
-         MISMATCH, EXCEPTION)
+from ..validation import looks_like_rand
+
+
+class Kind(str, Enum):
+    """The kinds of finding. Each is a ``str`` equal to its documented name, so
+    ``finding.kind == "scale"`` holds and JSON writes it as that string."""
+
+    SCALE = "scale"
+    SIGN = "sign"
+    TRANSPOSE = "transpose"
+    SUM_AXIS = "sum_axis"
+    MASK = "mask"
+    SHAPE = "shape"
+    MUTATION = "mutation"
+    NONDETERMINISTIC = "nondeterministic"
+    NAN = "nan"
+    MISMATCH = "mismatch"
+    EXCEPTION = "exception"
+
+    def __str__(self):
+        return self.value
+
+
+(SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINISTIC, NAN, MISMATCH,
+ EXCEPTION) = KINDS = tuple(Kind)
 
 # A pattern (a constant factor, a transpose, ...) is accepted when it explains the analytic
 # gradient to this relative precision: far looser than the numeric gradient's own error
@@ -46,11 +60,12 @@ KINDS = (SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINIST
 PATTERN_RTOL = 1e-5
 
 
-class Diagnosis(NamedTuple):
+@dataclass(frozen=True)
+class Diagnosis:
     """A finding before it is written out: ``head`` says what is wrong with this parameter,
     ``why`` (shared by every parameter with the same cause) the likely mistake and fix."""
 
-    kind: str
+    kind: Kind
     param: Optional[str]
     head: str
     why: str
@@ -69,11 +84,13 @@ def explain(diagnoses):
     return findings
 
 
-class Finding(NamedTuple):
-    """One diagnosis: ``kind`` (see ``KINDS``), ``param`` (a parameter name, or None when
-    it concerns the whole check) and ``message`` (what is wrong and how to fix it)."""
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis: ``kind`` (a ``Kind``, equal to its string), ``param`` (a parameter
+    name, or None when it concerns the whole check) and ``message`` (what is wrong and how
+    to fix it)."""
 
-    kind: str
+    kind: Kind
     param: Optional[str]
     message: str
 
@@ -82,6 +99,7 @@ class Finding(NamedTuple):
         return f"[{self.kind}]{where}: {self.message}"
 
 
+@dataclass(frozen=True)
 class Comparison:
     """The analytic and numeric gradient of one parameter, as the diagnosis needs them.
 
@@ -98,12 +116,18 @@ class Comparison:
     do (dW = dZ·A_prevᵀ, db summed over axis 1): the advice then gives those formulas.
     """
 
-    def __init__(self, name, shape, grad_name, analytic, index, a, n, floor, total=None,
-                 m=None, zero_reason=None, columns=True):
-        self.name, self.shape, self.grad_name = name, tuple(shape), grad_name
-        self.analytic, self.index, self.a, self.n = analytic, index, a, n
-        self.floor, self.total, self.m = floor, total, m
-        self.zero_reason, self.columns = zero_reason, columns
+    name: str
+    shape: tuple[int, ...]
+    grad_name: str
+    analytic: np.ndarray
+    index: np.ndarray
+    a: Optional[np.ndarray]
+    n: np.ndarray
+    floor: float
+    total: Optional[float] = None
+    m: Optional[int] = None
+    zero_reason: Optional[str] = None
+    columns: bool = True
 
 
 def relative_error(a, n):
@@ -398,8 +422,7 @@ def nan_cost_diagnosis(value, floating_errors, params):
     head = f"the cost is {value} at the parameters given"
     if floating_errors:
         head += f" (NumPy reported: {', '.join(sorted(floating_errors))})"
-    unit = [name for name, p in params.items()
-            if p.ndim == 2 and min(p.shape) > 1 and np.all((p >= 0) & (p < 1))]
+    unit = [name for name, p in params.items() if p.ndim == 2 and looks_like_rand(p)]
     if unit:
         why = (f". Every entry of {', '.join(unit)} lies in [0, 1): weights drawn with "
                f"np.random.rand are all positive, so each pre-activation adds up n_prev "

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .findings import EXCEPTION, MUTATION, Diagnosis, mutation_diagnosis
-from .problems import _FunctionProblem, _promote
+from .problems import FunctionProblem, _promote
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
@@ -112,7 +112,7 @@ def _accepted(function, kwargs):
     return {k: v for k, v in kwargs.items() if k in parameters}
 
 
-class _LayerProblem(_FunctionProblem):
+class _LayerProblem(FunctionProblem):
     """forward(*inputs, **kwargs) and backward(dout..., cache) as cost(params) and
     grads(params), params being the float arrays among the inputs (float64 copies).
 

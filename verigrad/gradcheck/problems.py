@@ -1,20 +1,18 @@
-"""The two kinds of problem the gradient check runs on, behind one interface: a learner's
-own ``cost(params)`` and ``grads(params)`` functions, and a ``Sequential`` model.
-
-Each gives the engine ``names``, ``shapes``, ``analytic`` gradients, ``grad_names``, ``cost``
-(and ``objective``, what the cost is called; ``columns``, whether examples are columns),
-``m``, ``diagnoses`` found before the numeric loop and ``blocked`` (when the loop cannot
-run); ``entries`` and ``direction`` evaluate central differences; ``layer_key``,
-``layer_label``, ``param_formula``, ``output_step`` and ``activation_step`` describe where
-to look for a wrong gradient.
+"""Two of the kinds of problem the gradient check runs on, behind one interface
+(``Problem``, which ``pairs._LayerProblem`` implements too): a learner's own
+``cost(params)`` and ``grads(params)`` functions (``FunctionProblem``), and a ``Sequential``
+model (``ModelProblem``).
 """
+from __future__ import annotations
+
 import re
 import warnings
 from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..layers import Dense, Dropout, Layer, LeakyReLU, ReLU
+from ..layers import Dense
 from ..model import Sequential
 from .engine import _NOISE, _U
 from .findings import (
@@ -31,6 +29,56 @@ from .report import join
 _FREEZE_SEED = 1234
 
 
+@runtime_checkable
+class Problem(Protocol):
+    """What the engine needs of the thing it checks.
+
+    Before the numeric loop: ``names`` (parameters in layer order), their ``shapes``, the
+    ``analytic`` gradients and what the learner calls them (``grad_names``: dW1, ...), the
+    ``cost`` J at the point checked and what it is called (``objective``), whether examples
+    are columns (``columns``: the advice may give the dense formulas), the batch size
+    ``m`` (None when unknown), the ``diagnoses`` already found and ``blocked`` (True when
+    the loop cannot run)."""
+
+    names: list[str]
+    shapes: dict[str, tuple[int, ...]]
+    analytic: dict[str, np.ndarray]
+    grad_names: dict[str, str]
+    cost: float
+    objective: str
+    columns: bool
+    m: int | None
+    diagnoses: list
+    blocked: bool
+
+    def entries(self, name: str, index: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+        """Central differences of parameter ``name`` at the flat indices ``index``, and
+        which of them stepped across a kink."""
+
+    def direction(self, name: str, d: np.ndarray, eps: float) -> tuple[float, np.ndarray, bool]:
+        """J(θ + εd) − J(θ − εd), the step taken (up + down), and whether it crossed a
+        kink."""
+
+    def zero_reason(self, name: str) -> str | None:
+        """Why the true gradient of ``name`` is zero by construction (a bias right before a
+        batch norm), or None."""
+
+    def layer_key(self, name: str) -> int | None:
+        """The layer number k of parameter ``name`` (None when the names carry none)."""
+
+    def layer_label(self, k: int) -> str:
+        """How messages name layer k."""
+
+    def param_formula(self, k: int) -> str:
+        """Where to look when layer k's parameter gradients alone are wrong."""
+
+    def output_step(self, k: int) -> str:
+        """Where to look when the output layer k is wrong."""
+
+    def activation_step(self, k: int) -> str:
+        """Where to look when layer k is the first wrong one below a right one."""
+
+
 def _promote(array, name):
     """float64 copy of a float array; float32/float16 with a warning."""
     if array.dtype != np.float64:
@@ -40,7 +88,7 @@ def _promote(array, name):
     return np.array(array, dtype=np.float64)
 
 
-class _FunctionProblem:
+class FunctionProblem:
     """cost(params) and grads(params), evaluated on a float64 copy of params."""
 
     objective = "cost J"
@@ -290,17 +338,13 @@ def _differ(x, y):
     return not abs(x - y) <= 4 * _U * max(abs(x), abs(y))
 
 
-def _crossed(signs_up, signs_down):
-    """Whether a ReLU-type pre-activation is on different sides of 0 after the two steps."""
-    return not all(np.array_equal(u, d) for u, d in zip(signs_up, signs_down))
-
-
 # ---- a Sequential model ------------------------------------------------------------------
 
 
-class _ModelProblem:
+class ModelProblem:
     """A float64 copy of a Sequential with its randomness frozen, and the cost of a training
-    step as a function of one parameter at a time."""
+    step as a function of one parameter at a time. It uses the model's public interface
+    only, and asks each layer where its derivative has kinks (``kink_distance``)."""
 
     objective = "cost J"
     columns = True  # examples in columns: the advice may give the dense formulas
@@ -308,37 +352,18 @@ class _ModelProblem:
     def __init__(self, model, X, Y, seed):
         if not isinstance(model, Sequential):
             raise TypeError(f"model must be a verigrad Sequential, got {type(model).__name__}")
-        model._require_loss()
         if isinstance(X, np.ndarray) and X.dtype.kind == "f":
             X = _promote(X, "X")
         if isinstance(Y, np.ndarray) and Y.dtype.kind == "f":
             Y = _promote(Y, "Y")
         work = model.astype("float64")
-        work._check_data(X, Y)
-        self.model, self.X, self.Y, self.m = work, X, Y, X.shape[1]
-        layers = work.layers
-        seeds = np.random.SeedSequence(seed).spawn(len(layers))
-        # Layers that draw random numbers get a fresh generator with the same seed before
-        # each evaluation, so that they draw the same numbers every time; dropout masks,
-        # drawn in one training pass, are frozen instead (cheaper, same effect).
-        self.reseed = [(i, layer, s) for i, (layer, s) in enumerate(zip(layers, seeds))
-                       if type(layer).set_rng is not Layer.set_rng
-                       and not isinstance(layer, Dropout)]
-        for layer, s in zip(layers, seeds):
-            layer.set_rng(np.random.default_rng(s))
-        work._forward(X, True)
-        for layer in layers:
-            if isinstance(layer, Dropout):
-                layer.freeze()
-
-        self.plan = [(layer, isinstance(layer, (ReLU, LeakyReLU))) for layer in layers]
-        self.owner = {}
-        k = 0
-        for i, layer in enumerate(layers):
-            if layer.params:
-                k += 1
-                for key in layer.params:
-                    self.owner[f"{key}{k}"] = (i, key, k)
+        work.check_data(X, Y)
+        self.model, self.X, self.Y, self.m = work, X, Y, X.shape[-1]
+        # Dropout masks are drawn in the next training pass and kept; other layers that draw
+        # random numbers get the same generator again before each evaluation.
+        work.freeze_randomness(seed)
+        owners = [i for i, layer in enumerate(work.layers) if layer.params]
+        self.number = {i: k for k, i in enumerate(owners, 1)}
         self.names = list(work.params)
         self.shapes = {n: work.params[n].shape for n in self.names}
         self.grad_names = {n: "d" + n for n in self.names}
@@ -346,15 +371,13 @@ class _ModelProblem:
 
         before = {n: work.params[n].copy() for n in self.names}
         X_before = X.copy()
-        self._reseed(0)
         errors = set()
         with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
             cost, grads = work.cost_and_grads(X, Y, training=True)
         for n in self.names:
             if not np.array_equal(work.params[n], before[n], equal_nan=True):
-                i = self.owner[n][0]
                 self.diagnoses.append(mutation_diagnosis(
-                    n, f"layer {i} ({type(layers[i]).__name__}) forward or backward",
+                    n, f"the forward or backward of {work.layer_label(work.locate(n)[0])}",
                     before[n], work.params[n].copy()))
                 work.params[n][...] = before[n]
         if not np.array_equal(X, X_before):
@@ -366,10 +389,12 @@ class _ModelProblem:
 
         self.inputs = [X]
         A = X
-        self._reseed(0)
-        for layer in layers:
+        work.reseed()
+        for layer in work.layers:
             A = layer.forward(A, True)
             self.inputs.append(np.array(A, copy=True))
+        # How far each layer's input is from a kink of its derivative (None: smooth)
+        self.kinks = [layer.kink_distance(A) for layer, A in zip(work.layers, self.inputs)]
         self.cost = self.loss_of(A)
         again = self._cost_from(0, X)[0]
         if not np.isfinite(self.cost):
@@ -380,25 +405,20 @@ class _ModelProblem:
                                                           False, model=True))
             self.blocked = True
 
-    def _reseed(self, start):
-        for i, layer, s in self.reseed:
-            if i >= start:
-                layer.set_rng(np.random.default_rng(s))
-
     def loss_of(self, Z):
-        return self.model.loss.forward(Z, self.Y) + self.model._l2_penalty(self.m)
+        return self.model.cost_from_logits(Z, self.Y)
 
     def _cost_from(self, start, A):
-        """J when layer ``start`` receives A, and the sign pattern of every ReLU-type
-        pre-activation on the way (to recognise a step that crossed a kink)."""
-        if self.reseed:
-            self._reseed(start)
-        signs = []
-        for layer, kinked in self.plan[start:]:
-            if kinked:
-                signs.append(A > 0)
-            A = layer.forward(A, True)
-        return self.loss_of(A), signs
+        """J when layer ``start`` receives A, and whether any layer's input on the way
+        moved across a kink of its derivative (farther than its distance to the kink)."""
+        self.model.reseed(start)
+        crossed = False
+        for j in range(start, len(self.model.layers)):
+            distance = self.kinks[j]
+            if distance is not None and not crossed:
+                crossed = bool(np.any(np.abs(A - self.inputs[j]) > distance))
+            A = self.model.layers[j].forward(A, True)
+        return self.loss_of(A), crossed
 
     def _evaluate(self, i, layer, step=None, key=None, pos=None):
         """J after a parameter of layer i changed. For a Dense layer and one entry, its
@@ -412,7 +432,7 @@ class _ModelProblem:
         return self._cost_from(i, A)
 
     def entries(self, name, index, eps):
-        i, key, _ = self.owner[name]
+        i, key = self.model.locate(name)
         layer = self.model.layers[i]
         p = layer.params[key]
         direct = type(layer) is Dense and key in ("W", "b")
@@ -420,72 +440,69 @@ class _ModelProblem:
         kinks = np.zeros(len(index), bool)
         for e, flat in enumerate(index):
             pos = np.unravel_index(flat, p.shape)
-            up, down, (j_up, signs_up), (j_down, signs_down) = _both_ways(
+            up, down, (j_up, crossed_up), (j_down, crossed_down) = _both_ways(
                 p, pos, eps,
                 lambda step, pos=pos: self._evaluate(i, layer, step if direct else None, key, pos))
             numeric[e] = (j_up - j_down) / (up + down)
-            kinks[e] = _crossed(signs_up, signs_down)
+            kinks[e] = crossed_up or crossed_down
         return numeric, kinks
 
     def direction(self, name, d, eps):
-        i, key, _ = self.owner[name]
+        i, key = self.model.locate(name)
         layer = self.model.layers[i]
         p = layer.params[key]
-        up, down, (j_up, signs_up), (j_down, signs_down) = _both_ways(
+        up, down, (j_up, crossed_up), (j_down, crossed_down) = _both_ways(
             p, ..., eps * d, lambda step: self._evaluate(i, layer))
-        return j_up - j_down, up + down, _crossed(signs_up, signs_down)
+        return j_up - j_down, up + down, crossed_up or crossed_down
 
     # description
 
     def zero_reason(self, name):
-        i, key, _ = self.owner[name]
+        i, key = self.model.locate(name)
         after = self.model.layers[i + 1] if i + 1 < len(self.model.layers) else None
         if key.startswith("b") and after is not None and after.normalizes == "batch":
-            return (f": {type(after).__name__} right after layer {i} subtracts each feature's "
-                    f"batch mean, so a constant added to {name} cancels out and the true "
-                    f"gradient is 0 by construction. A nonzero d{name} means the gradient "
-                    f"{type(after).__name__}.backward passes down does not sum to 0 over the "
-                    f"batch: look at its path through the batch mean μ.")
+            return (f": the {type(after).__name__} right after {self.model.layer_label(i)} "
+                    f"subtracts each feature's batch mean, so a constant added to {name} "
+                    f"cancels out and the true gradient is 0 by construction. A nonzero "
+                    f"d{name} means the gradient {type(after).__name__}.backward passes down "
+                    f"does not sum to 0 over the batch: look at its path through the batch "
+                    f"mean μ.")
         return None
 
-    def _layer_name(self, i):
-        return f"layer {i} ({type(self.model.layers[i]).__name__})"
-
     def layer_key(self, name):
-        return self.owner[name][2]
+        return self.number[self.model.locate(name)[0]]
 
     def _index(self, k):
-        return next(i for i, key, kk in self.owner.values() if kk == k)
+        return next(i for i, kk in self.number.items() if kk == k)
+
+    def _kind(self, i):
+        return type(self.model.layers[i]).__name__
 
     def layer_label(self, k):
-        names = [n for n, (_, _, kk) in self.owner.items() if kk == k]
-        i = self._index(k)
-        return f"layer {i} ({type(self.model.layers[i]).__name__}: {', '.join(names)})"
+        return self.model.layer_label(self._index(k))
 
     def param_formula(self, k):
-        i = self._index(k)
-        return (f"Look at the parameter gradients that "
-                f"{type(self.model.layers[i]).__name__}.backward stores in self.grads.")
+        return (f"Look at the parameter gradients that {self._kind(self._index(k))}.backward "
+                f"stores in self.grads.")
 
     def output_step(self, k):
         i = self._index(k)
-        after = [self._layer_name(j) for j in range(i + 1, len(self.model.layers))]
+        after = [self.model.layer_label(j) for j in range(i + 1, len(self.model.layers))]
         through = f", and the backward of {join(after)} between it and the loss" if after else ""
-        return (f"The mistake is at the start of backprop: in "
-                f"{type(self.model.layers[i]).__name__}.backward{through}.")
+        return f"The mistake is at the start of backprop: in {self._kind(i)}.backward{through}."
 
     def activation_step(self, k):
         i = self._index(k)
-        upper = next(j for j in range(i + 1, len(self.model.layers))
-                     if self.model.layers[j].params)
-        between = [self._layer_name(j) for j in range(i + 1, upper)]
+        upper = next(j for j in range(i + 1, len(self.model.layers)) if j in self.number)
+        between = range(i + 1, upper)
         if not between:
             above = self.model.layers[upper]
             formula = " (dA_prev = Wᵀ·dZ)" if "W" in above.params else ""
-            return (f"So the mistake is in the gradient that {type(above).__name__}.backward "
-                    f"passes down{formula} or in {type(self.model.layers[i]).__name__}.backward.")
-        custom = [b for b, j in zip(between, range(i + 1, upper))
-                  if type(self.model.layers[j]).__module__ != Layer.__module__]
-        return (f"So the mistake is in the backward step through {join(between)}, the "
-                f"activation between them: dZ = dA · g′(Z)" +
+            return (f"So the mistake is in the gradient that {self._kind(upper)}.backward "
+                    f"passes down{formula} or in {self._kind(i)}.backward.")
+        custom = [self.model.layer_label(j) for j in between
+                  if not type(self.model.layers[j]).__module__.startswith("verigrad.")]
+        return (f"So the mistake is in the backward step through "
+                f"{join(self.model.layer_label(j) for j in between)}, the activation between "
+                f"them: dZ = dA · g′(Z)" +
                 (f"; {join(custom)} is a custom layer: check its backward." if custom else "."))

@@ -1,10 +1,15 @@
 """The gradient check's report: the table of parameters and verdicts, the findings, and the
 sentence saying where in backprop to look for the mistake."""
 import textwrap
+from dataclasses import dataclass
+from typing import Optional, Union
 
 import numpy as np
 
+from .findings import Finding
 
+
+@dataclass(frozen=True)
 class ParamCheck:
     """The check of one parameter.
 
@@ -12,24 +17,34 @@ class ParamCheck:
     of the directional derivative); ok; worst_index, analytic, numeric: the entry with the
     largest |a − n| and its two values (None when no entry was compared); checked: how many
     entries were compared ("direction" in fast mode); kinks: entries left out because their
-    step crossed a ReLU kink; unreliable: entries left out because their numeric estimate
-    is noise (two step sizes disagree), and noise, the largest error estimated among them;
-    note: why the verdict is what it is, when that needs saying ("unreliable": no entry
-    could be judged).
+    step crossed a kink of a layer's derivative; unreliable: entries left out because their
+    numeric estimate is noise (two step sizes disagree), and noise, the largest error
+    estimated among them; note: why the verdict is what it is, when that needs saying
+    ("unreliable": no entry could be judged).
     """
 
-    def __init__(self, name, shape, rel_error, ok, worst_index=None, analytic=None,
-                 numeric=None, checked=0, kinks=0, note="", unreliable=0, noise=0.0):
-        self.name, self.shape, self.rel_error, self.ok = name, tuple(shape), rel_error, ok
-        self.worst_index, self.analytic, self.numeric = worst_index, analytic, numeric
-        self.checked, self.kinks, self.note = checked, kinks, note
-        self.unreliable, self.noise = unreliable, noise
+    name: str
+    shape: tuple[int, ...]
+    rel_error: float
+    ok: bool
+    worst_index: Optional[tuple[int, ...]] = None
+    analytic: Optional[float] = None
+    numeric: Optional[float] = None
+    checked: Union[int, str] = 0
+    kinks: int = 0
+    note: str = ""
+    unreliable: int = 0
+    noise: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(self.shape))
 
     def __repr__(self):
         return (f"ParamCheck({self.name!r}, shape={self.shape}, rel_error={self.rel_error:.3g}, "
                 f"ok={self.ok}, worst_index={self.worst_index})")
 
 
+@dataclass(frozen=True)
 class GradcheckReport:
     """What a gradient check found. ``print(report)`` shows it as a table.
 
@@ -42,12 +57,15 @@ class GradcheckReport:
     how many entries were left out at a kink, and because their numeric estimate is noise.
     """
 
-    def __init__(self, params, findings, mode, eps, tol, cost, first_wrong_layer=None,
-                 location=None, objective="cost J"):
-        self.objective = objective
-        self.params, self.findings = params, findings
-        self.mode, self.eps, self.tol, self.cost = mode, eps, tol, cost
-        self.first_wrong_layer, self.location = first_wrong_layer, location
+    params: list[ParamCheck]
+    findings: list[Finding]
+    mode: str
+    eps: float
+    tol: float
+    cost: float
+    first_wrong_layer: Optional[int] = None
+    location: Optional[str] = None
+    objective: str = "cost J"
 
     @property
     def ok(self):

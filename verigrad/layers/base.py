@@ -34,6 +34,9 @@ layer's class):
                        (batch norm: the scale of its input, and a constant added to a
                        feature, do not reach its output), "example" for one that
                        standardises each example (layer norm), None otherwise
+    freeze()           keeps the random numbers of the next training pass (Dropout's
+                       mask) and returns True; a layer that draws random numbers but cannot
+                       keep them overrides ``set_rng`` and gradcheck reseeds it instead
 
 Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 ``np.random.rand`` check apply to them, not to biases or normalisation scales.
@@ -43,8 +46,6 @@ Non-parameter arrays a layer keeps across calls (running statistics) live in
 from abc import ABC, abstractmethod
 
 import numpy as np
-
-from ..io import _LAYER_TYPES
 
 
 class Layer(ABC):
@@ -75,10 +76,6 @@ class Layer(ABC):
         self.params = {}
         self.grads = {}
         self.state = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _LAYER_TYPES[cls.__name__] = cls
 
     @abstractmethod
     def forward(self, A_prev, training=False):
@@ -114,7 +111,19 @@ class Layer(ABC):
         return {}
 
     def set_rng(self, rng):
-        """Receive the ``numpy.random.Generator`` this layer draws from (stochastic layers)."""
+        """Receive the ``numpy.random.Generator`` this layer draws from (stochastic layers).
+        A gradient check gives such a layer the same generator again before every training
+        pass, unless it can ``freeze``."""
+
+    def freeze(self):
+        """Keep the random numbers of the next training pass for every later one (so that
+        the cost becomes a deterministic function of the parameters, as a gradient check
+        needs) and return True; a layer that draws nothing, or cannot keep its draws,
+        returns False."""
+        return False
+
+    def unfreeze(self):
+        """Draw fresh random numbers in every training pass again (after ``freeze``)."""
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -32,6 +32,7 @@ class Dropout(Layer):
 
     def freeze(self):
         self.frozen = True
+        return True
 
     def unfreeze(self):
         self.frozen = False

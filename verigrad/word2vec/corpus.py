@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..course.tokenize import WORD
+
 _MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
 _CHUNK_WORDS = 50000        # words per unit of work handed to a thread
 _FLUSH_WORDS = 1 << 22      # ids buffered in memory before they go to the temporary file
@@ -50,7 +52,7 @@ class _EncodedCorpus:
 
 
 _END = "\n"                                 # marks the end of a sentence in a token block
-_WORDS_AND_ENDS = re.compile(r"[^\W\d_]+|\n")
+_WORDS_AND_ENDS = re.compile(WORD + "|" + _END)
 
 
 class _Ids(dict):

@@ -2,6 +2,8 @@
 of a batch of CBOW examples against them."""
 import numpy as np
 
+from .. import functional as F
+
 
 def _alias_table(probabilities):
     """Walker's alias table: draw i uniform, keep it with prob[i], else take alias[i]."""
@@ -48,9 +50,9 @@ def negative_sampling_gradients(w_in, w_out, context, mask, rows):
     labels[0] = 1
     used = np.ones(rows.shape, dtype=bool)
     used[:, 1:] = rows[:, 1:] != rows[:, :1]
-    sigmoid = 1 / (1 + np.exp(-np.clip(score, -30, 30)))
-    loss = -np.sum(np.log(np.where(labels == 1, sigmoid, 1 - sigmoid) + 1e-30)[used])
-    d_score = (sigmoid - labels) * used
+    # −log σ(s) = softplus(−s) for the centre word, −log(1 − σ(s)) = softplus(s) for noise
+    loss = np.sum(F.softplus(np.where(labels == 1, -score, score))[used])
+    d_score = (F.sigmoid(score) - labels) * used
     d_h = np.einsum("bk,bkn->bn", d_score, out)
     in_grads = d_h[example] / count[example, None].astype(w_in.dtype)
     out_grads = (d_score[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1])

@@ -25,7 +25,6 @@ numba kernel of ``verigrad.word2vec._kernels`` when numba is installed, else wit
 batched NumPy code below (the readable reference).
 """
 import json
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..course.cbow import relu, softmax
+from .. import functional as F
+from .._backend import check_backend, load_kernels
 from ..validation import check_positive_int
 from .corpus import _EncodedCorpus
 from .sampling import _alias_table, negative_sampling_gradients
@@ -72,8 +72,7 @@ class CBOW:
         if not 0 < min_alpha <= alpha:
             raise ValueError(f"need 0 < min_alpha <= alpha, got min_alpha={min_alpha!r}, "
                              f"alpha={alpha!r}")
-        if backend not in ("auto", "numba", "numpy"):
-            raise ValueError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
+        check_backend(backend)
         self.vector_size, self.window, self.loss = int(vector_size), int(window), loss
         self.negative, self.min_count, self.sample = int(negative), int(min_count), sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, int(epochs)
@@ -135,18 +134,9 @@ class CBOW:
         rng = np.random.default_rng(self.seed)
         if self.loss == "softmax":
             return _NumpySoftmax(self, rng)
-        if self.backend in ("auto", "numba"):
-            try:
-                from . import _kernels
-            except ImportError:
-                if self.backend == "numba":
-                    raise ImportError("backend='numba' needs numba: "
-                                      "pip install 'verigrad[fast]'") from None
-                print("verigrad.CBOW: numba is not installed, training with the NumPy "
-                      "reference (several times slower); pip install 'verigrad[fast]' for "
-                      "the compiled kernel", file=sys.stderr)
-            else:
-                return _NumbaNegativeSampling(self, rng, _kernels)
+        kernels = load_kernels("word2vec._kernels", self.backend)
+        if kernels is not None:
+            return _NumbaNegativeSampling(self, rng, kernels)
         return _NumpyNegativeSampling(self, rng)
 
     def _train(self, encoded, trainer):
@@ -387,8 +377,8 @@ class _NumpySoftmax(_NumpyNegativeSampling):
             weight = mask.astype(np.float32)
             weight /= weight.sum(axis=1, keepdims=True)                # x: mean one-hot
             z1 = np.einsum("bc,bcn->nb", weight, self.W1_t[ctx]) + self.b1     # (N, B)
-            h = relu(z1)
-            yhat = softmax(self.W2 @ h + self.b2)                              # (V, B)
+            h = F.relu(z1)
+            yhat = F.softmax(self.W2 @ h + self.b2)                              # (V, B)
             yhat[y, np.arange(len(y))] -= 1                                    # yhat - y
             l1 = (self.W2.T @ yhat) * (h > 0)
             self.W2 -= alpha * (yhat @ h.T)

@@ -157,17 +157,15 @@ class WordVectors:
 
     def plot(self, words, path, title=None):
         """Save a PNG scatter plot of `words` on their first two principal components."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from ..plots import figure as new_figure
         points = compute_pca(self.vectors[[self._row(w) for w in words]], 2)
-        figure, axes = plt.subplots(figsize=(7, 6))
+        figure = new_figure(figsize=(7, 6))
+        axes = figure.subplots()
         axes.scatter(points[:, 0], points[:, 1], s=12)
         for word, (x, y) in zip(words, points):
             axes.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points")
         axes.set_title(title or "word vectors, first two principal components")
         figure.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(figure)
 
 
 def _ranks(values):
