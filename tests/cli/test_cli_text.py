@@ -28,7 +28,7 @@ def test_train_writes_the_run_and_learns_the_text(run_dir, capsys):
     for name in ("model.npz", "vocab.json", "history.json", "config.json"):
         assert (run_dir / name).is_file()
     diagnostics = (run_dir / "diagnostics.txt").read_text()
-    assert "1: LSTM 8→24" in diagnostics and "‖dJ/da⟨1⟩‖" in diagnostics
+    assert "layer 2 (LSTM Wf2, " in diagnostics and "‖dJ/da⟨1⟩‖" in diagnostics
     history = vg.History.load(run_dir / "history.json")
     assert history.epochs == 30 and len(history.val_cost) == 30
     assert history.val_cost[-1] < 0.25 * history.val_cost[0]  # it has learnt the pattern
