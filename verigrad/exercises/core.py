@@ -45,6 +45,23 @@ MISTAKES = {
     "pad_axes": ("zero_pad pads the examples and channels too",
                  "pad only the height and width axes"),
     "bias": ("the output equals the one without the bias b", "add b"),
+    "softmax_axis": ("the prediction equals a softmax over the examples instead of the "
+                     "classes", "softmax over axis 0, the classes"),
+    "tanh_derivative": ("the gradient equals one with tanh' taken as 1 − z² of the "
+                        "pre-activation", "1 − tanh(z)² = 1 − a_next²"),
+    "state": ("the hidden states equal steps that all start from a0",
+              "carry a_next into the next step"),
+    "time_path": ("the gradient equals one where no gradient flows back through time",
+                  "add the gradient from step t + 1 to da[:, :, t]"),
+    "time_step": ("a sequence's backward is wrong: the first time step, counting back from "
+                  "T, at which dx differs from the reference's",
+                  "right at T and wrong before: the gradient carried from step t + 1"),
+    "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
+                   "only the hidden-state (or input) block of each gate matrix"),
+    "unmasked": ("temporal_softmax_loss equals the loss over every step, masked ones too",
+                 "multiply each step's loss by the mask"),
+    "repeated_index": ("word_embedding_backward equals dW[x] += dout, which loses repeated "
+                       "words", "np.add.at(dW, x, dout)"),
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),

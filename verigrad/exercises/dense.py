@@ -8,6 +8,8 @@ references are called on the transposes. The course's linear_backward returns dW
 with the 1/m of the mean cost inside but dA_prev without it: the check multiplies dW and db
 by m, so that all three are compared with the gradient of the same J.
 """
+import copy
+
 import numpy as np
 
 from ..gradcheck import check_backprop
@@ -235,13 +237,13 @@ def _summed(reference):
     return output
 
 
-def _loss_exercise(name, reference, configs, mistakes):
+def _loss_exercise(name, reference, configs, mistakes, parameters=("x", "y"), course=CS231N):
     """A loss returning (loss, dx): the loss against the reference, dx against central
-    differences of the learner's own loss."""
+    differences of the learner's own loss (the other arguments, labels and masks, fixed)."""
 
     def check(functions, seed=0):
         function = functions[name]
-        exercise = CS231N
+        exercise = course
         cases = configs(seed)
         findings, label, error = check_forward(name, function, cases, reference, mistakes, 1,
                                                ("loss",))
@@ -249,16 +251,21 @@ def _loss_exercise(name, reference, configs, mistakes):
             return Result(name, exercise, None if error else False, findings, label,
                           where(function, error, findings), configs=len(cases))
         for config in cases:
-            x, y = config.args
-            report = check_backprop(lambda p, y=y: function(p["x"], y.copy())[0],
-                                    lambda p, y=y: {"dx": function(p["x"], y.copy())[1]},
-                                    {"x": x})
+            x, *rest = config.args
+            try:
+                report = check_backprop(
+                    lambda p, rest=rest: function(p["x"], *copy.deepcopy(rest))[0],
+                    lambda p, rest=rest: {"dx": function(p["x"], *copy.deepcopy(rest))[1]},
+                    {"x": x})
+            except Exception as error:  # the learner's code
+                return Result(name, exercise, None, [exception_finding(name, error)],
+                              config.label, where(function, error), configs=len(cases))
             if not report.ok:
                 return Result(name, exercise, False, report.findings, config.label,
                               where(function), report, configs=len(cases))
         return Result(name, exercise, True, configs=len(cases), where=where(function))
 
-    return Exercise(name, CS231N, ("x", "y"), check)
+    return Exercise(name, course, tuple(parameters), check)
 
 
 EXERCISES = [

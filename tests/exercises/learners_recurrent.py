@@ -1,0 +1,245 @@
+"""Learner-style recurrent exercises for the tests: correct ones and buggy ones, each bug
+marked ``# bug``. Test fixtures only."""
+import numpy as np
+
+
+def softmax(x):
+    e = np.exp(x - np.max(x, axis=0))
+    return e / e.sum(axis=0)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def rnn_cell_forward(xt, a_prev, parameters):
+    a_next = np.tanh(parameters["Waa"] @ a_prev + parameters["Wax"] @ xt + parameters["ba"])
+    yt_pred = softmax(parameters["Wya"] @ a_next + parameters["by"])
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+
+
+def rnn_cell_backward(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dtanh = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dtanh, "da_prev": parameters["Waa"].T @ dtanh,
+            "dWax": dtanh @ xt.T, "dWaa": dtanh @ a_prev.T,
+            "dba": np.sum(dtanh, axis=1, keepdims=True)}
+
+
+def rnn_forward(x, a0, parameters):
+    caches = []
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wya"].shape
+    a, y_pred = np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+    a_next = a0
+    for t in range(T_x):
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+        a[:, :, t], y_pred[:, :, t] = a_next, yt_pred
+        caches.append(cache)
+    return a, y_pred, (caches, x)
+
+
+def rnn_backward(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape), "dWax": 0, "dWaa": 0, "dba": 0}
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        da_prevt = step["da_prev"]
+        grads["dx"][:, :, t] = step["dxt"]
+        for k in ("dWax", "dWaa", "dba"):
+            grads[k] = grads[k] + step[k]
+    grads["da0"] = da_prevt
+    return grads
+
+
+def lstm_cell_forward(xt, a_prev, c_prev, parameters):
+    concat = np.concatenate((a_prev, xt), axis=0)
+    ft = sigmoid(parameters["Wf"] @ concat + parameters["bf"])
+    it = sigmoid(parameters["Wi"] @ concat + parameters["bi"])
+    cct = np.tanh(parameters["Wc"] @ concat + parameters["bc"])
+    c_next = ft * c_prev + it * cct
+    ot = sigmoid(parameters["Wo"] @ concat + parameters["bo"])
+    a_next = ot * np.tanh(c_next)
+    yt_pred = softmax(parameters["Wy"] @ a_next + parameters["by"])
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt,
+                                     parameters)
+
+
+def lstm_cell_backward(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dot = da_next * np.tanh(c_next) * ot * (1 - ot)
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dcct = dc * it * (1 - cct ** 2)
+    dit = dc * cct * it * (1 - it)
+    dft = dc * c_prev * ft * (1 - ft)
+    concat = np.concatenate((a_prev, xt), axis=0)
+    grads = {}
+    for gate, dz in (("f", dft), ("i", dit), ("c", dcct), ("o", dot)):
+        grads["dW" + gate] = dz @ concat.T
+        grads["db" + gate] = dz.sum(axis=1, keepdims=True)
+    stacked = sum(parameters["W" + g].T @ dz for g, dz in (("f", dft), ("i", dit), ("c", dcct),
+                                                         ("o", dot)))
+    grads["da_prev"], grads["dxt"] = stacked[:n_a], stacked[n_a:]
+    grads["dc_prev"] = dc * ft
+    return grads
+
+
+def lstm_forward(x, a0, parameters):
+    caches = []
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wy"].shape
+    a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+    a_next, c_next = a0, np.zeros((n_a, m))
+    for t in range(T_x):
+        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a[:, :, t], c[:, :, t], y[:, :, t] = a_next, c_next, yt
+        caches.append(cache)
+    return a, y, c, (caches, x)
+
+
+def lstm_backward(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape)}
+    da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
+        grads["dx"][:, :, t] = step["dxt"]
+        for k in step:
+            if k[:2] in ("dW", "db"):
+                grads[k] = grads.get(k, 0) + step[k]
+    grads["da0"] = da_prevt
+    return grads
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    dz = dnext_h * (1 - next_h ** 2)
+    return dz @ Wx.T, dz @ Wh.T, x.T @ dz, prev_h.T @ dz, dz.sum(axis=0)
+
+
+def word_embedding_forward(x, W):
+    return W[x], (x, W.shape)
+
+
+def word_embedding_backward(dout, cache):
+    x, shape = cache
+    dW = np.zeros(shape)
+    np.add.at(dW, x, dout)
+    return dW
+
+
+def temporal_affine_forward(x, w, b):
+    out = x @ w + b
+    return out, (x, w, b, out)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w, b, out = cache
+    N, T, D = x.shape
+    return dout @ w.T, x.reshape(N * T, D).T @ dout.reshape(N * T, -1), dout.sum(axis=(0, 1))
+
+
+def temporal_softmax_loss(x, y, mask, verbose=False):
+    N, T, V = x.shape
+    flat, labels, keep = x.reshape(N * T, V), y.reshape(N * T), mask.reshape(N * T)
+    probs = np.exp(flat - flat.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    loss = -np.sum(keep * np.log(probs[np.arange(N * T), labels])) / N
+    dx = probs.copy()
+    dx[np.arange(N * T), labels] -= 1
+    dx *= keep[:, None] / N
+    return loss, dx.reshape(N, T, V)
+
+
+HELPERS = [softmax, sigmoid]  # the course's rnn_utils, which the exercises call
+CORRECT = {name: globals()[name] for name in (
+    "rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward", "lstm_cell_forward",
+    "lstm_cell_backward", "lstm_forward", "lstm_backward", "rnn_step_forward",
+    "rnn_step_backward", "word_embedding_forward", "word_embedding_backward",
+    "temporal_affine_forward", "temporal_affine_backward", "temporal_softmax_loss")}
+
+
+# ---- mistakes -------------------------------------------------------------------------------
+
+def rnn_cell_forward_softmax_rows(xt, a_prev, parameters):
+    a_next = np.tanh(parameters["Waa"] @ a_prev + parameters["Wax"] @ xt + parameters["ba"])
+    z = parameters["Wya"] @ a_next + parameters["by"]
+    yt_pred = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)  # bug: over the examples
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+
+
+def rnn_cell_backward_tanh_of_z(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    z = parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"]
+    dtanh = (1 - z ** 2) * da_next  # bug: tanh'(z) is 1 - tanh(z)**2
+    return {"dxt": parameters["Wax"].T @ dtanh, "da_prev": parameters["Waa"].T @ dtanh,
+            "dWax": dtanh @ xt.T, "dWaa": dtanh @ a_prev.T,
+            "dba": np.sum(dtanh, axis=1, keepdims=True)}
+
+
+def rnn_forward_from_a0(x, a0, parameters):
+    caches = []
+    n_a, m, T_x = a0.shape[0], x.shape[1], x.shape[2]
+    a, y_pred = np.zeros((n_a, m, T_x)), np.zeros((parameters["Wya"].shape[0], m, T_x))
+    for t in range(T_x):
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a0, parameters)  # bug: a0
+        a[:, :, t], y_pred[:, :, t] = a_next, yt_pred
+        caches.append(cache)
+    return a, y_pred, (caches, x)
+
+
+def rnn_backward_no_da_prevt(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape), "dWax": 0, "dWaa": 0, "dba": 0}
+    for t in reversed(range(T_x)):
+        step = rnn_cell_backward(da[:, :, t], caches[t])  # bug: + da_prevt is missing
+        grads["dx"][:, :, t] = step["dxt"]
+        for k in ("dWax", "dWaa", "dba"):
+            grads[k] = grads[k] + step[k]
+        grads["da0"] = step["da_prev"]
+    return grads
+
+
+def lstm_cell_backward_whole_matrix(da_next, dc_next, cache):
+    grads = lstm_cell_backward(da_next, dc_next, cache)
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    dot = da_next * np.tanh(c_next) * ot * (1 - ot)
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dft, dit = dc * c_prev * ft * (1 - ft), dc * cct * it * (1 - it)
+    dcct = dc * it * (1 - cct ** 2)
+    grads["da_prev"] = (parameters["Wf"].T @ dft + parameters["Wi"].T @ dit  # bug: whole W
+                        + parameters["Wc"].T @ dcct + parameters["Wo"].T @ dot)
+    return grads
+
+
+def word_embedding_backward_fancy(dout, cache):
+    x, shape = cache
+    dW = np.zeros(shape)
+    dW[x] += dout  # bug: repeated words keep one update
+    return dW
+
+
+def temporal_softmax_loss_unmasked(x, y, mask, verbose=False):
+    return temporal_softmax_loss(x, y, np.ones_like(mask))  # bug: the mask is ignored
+
+
+MISTAKES = [
+    ("rnn_cell_forward", rnn_cell_forward_softmax_rows, "softmax_axis"),
+    ("rnn_cell_backward", rnn_cell_backward_tanh_of_z, "tanh_derivative"),
+    ("rnn_forward", rnn_forward_from_a0, "state"),
+    ("rnn_backward", rnn_backward_no_da_prevt, "time_path"),
+    ("lstm_cell_backward", lstm_cell_backward_whole_matrix, "gate_block"),
+    ("word_embedding_backward", word_embedding_backward_fancy, "repeated_index"),
+    ("temporal_softmax_loss", temporal_softmax_loss_unmasked, "unmasked"),
+]

@@ -1,0 +1,35 @@
+"""The recurrent exercises: correct cells and sequences pass (T = 1, m = 1, repeated word
+indices, masked steps), each learner mistake is flagged with its kind, and a sequence
+backward that loses the path through time is placed at its first wrong time step."""
+import pytest
+
+from verigrad import exercises
+
+from . import learners_recurrent as learners
+
+
+def run(functions):
+    return {r.name: r for r in exercises.check_functions(functions)}
+
+
+def test_correct_implementations_pass_on_every_configuration():
+    results = run(learners.CORRECT)
+    assert set(results) == set(learners.CORRECT)
+    for name, result in results.items():
+        assert result.ok is True, (name, result.config, result.summary())
+
+
+@pytest.mark.parametrize("name, function, kind", learners.MISTAKES,
+                         ids=[m[1].__name__ for m in learners.MISTAKES])
+def test_each_mistake_is_flagged_with_its_kind(name, function, kind):
+    result = run({**learners.CORRECT, name: function})[name]
+    assert result.ok is False, result
+    assert result.findings[0].kind == kind, (result.findings, result.config)
+
+
+def test_the_first_wrong_time_step_is_counted_back_from_T():
+    result = run({**learners.CORRECT, "rnn_backward": learners.rnn_backward_no_da_prevt})[
+        "rnn_backward"]
+    step = next(f for f in result.findings if f.kind == "time_step")
+    assert result.config == "T=4, m=1"
+    assert "at t = 3 of T = 4" in step.message and "da_prevt" in step.message

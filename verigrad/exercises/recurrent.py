@@ -1,0 +1,442 @@
+"""Recurrent exercises: the Deep Learning Specialization's course 5 week 1 (``rnn_cell_*``,
+``rnn_*``, ``lstm_cell_*``, ``lstm_*``) and CS231n's ``rnn_step_*``, ``rnn_*``,
+``word_embedding_*``, ``temporal_affine_*`` and ``temporal_softmax_loss``.
+
+Layouts: the course keeps sequences as (n_x, m, T_x) and the state as (n_a, m), with the
+weights in a ``parameters`` dict (Wax, Waa, ba, Wya, by; Wf, Wi, Wc, Wo of shape
+(n_a, n_a + n_x) acting on [a⟨t−1⟩; x⟨t⟩], bf … bo, Wy, by); CS231n keeps them as (N, T, D)
+with Wx (D, H), Wh (H, H), b (H,), the LSTM's four blocks side by side in the order i, f,
+o, g; verigrad's RNN, LSTM and Embedding work on (n_x, T, m). The references are those
+layers; the predictions ŷ = softmax(Wya·a + by) use verigrad's softmax.
+
+For a sequence's backward the check also says the first time step, counting back from T,
+at which the learner's dx differs from the reference's: a gradient right at T and wrong
+before it has lost the path through time (the gradient carried back from step t + 1).
+"""
+import numpy as np
+
+from ..functional import softmax
+from ..gradcheck.findings import Finding
+from ..layers import LSTM, RNN, Dense, Embedding
+from ..losses import SoftmaxCrossEntropy
+from .core import (
+    Config,
+    Exercise,
+    Mistake,
+    backward_exercise,
+    close,
+    forward_exercise,
+    pair_problem,
+)
+from .dense import _loss_exercise
+
+COURSE5 = "Deep Learning Specialization, course 5 week 1"
+CS231N = "CS231n"
+TIME_STEP = "time_step"
+
+
+# ---- the references on verigrad's layout (n_x, T, m) --------------------------------------
+
+
+def _rnn_layer(Wax, Waa, ba):
+    layer = RNN(Wax.shape[1], Wax.shape[0])
+    layer.params["Wax"][...], layer.params["Waa"][...] = Wax, Waa
+    layer.params["ba"][...] = np.reshape(ba, (-1, 1))
+    return layer
+
+
+def _lstm_layer(blocks, n_x):
+    """blocks: gate letter -> (W (n_a, n_a + n_x), b (n_a, 1)) in the course's notation."""
+    n_a = blocks["f"][0].shape[0]
+    layer = LSTM(n_x, n_a)
+    for g, (W, b) in blocks.items():
+        layer.params[f"W{g}"][...], layer.params[f"b{g}"][...] = W, np.reshape(b, (-1, 1))
+    return layer
+
+
+def _run(layer, X, state, dH=None):
+    """(H (n_a, T, m), final state, dX, d_initial_state, grads) of layer on X (n_x, T, m)."""
+    H = layer.forward(X, training=True, initial_state=state)
+    final = layer.final_state
+    if dH is None:
+        return H, final
+    dX = layer.backward(dH)
+    return H, final, dX, layer.d_initial_state, {k: v.copy() for k, v in layer.grads.items()}
+
+
+def _seq(x):
+    """The course's (n_x, m, T) as (n_x, T, m), and back."""
+    return x.transpose(0, 2, 1)
+
+
+def _predict(W, b, a):
+    return softmax(W @ a + b)
+
+
+# ---- course 5 -----------------------------------------------------------------------------
+
+
+def _rnn_parameters(rng, n_x, n_a, n_y):
+    return {"Waa": rng.standard_normal((n_a, n_a)) * 0.5, "Wax": rng.standard_normal((n_a, n_x)),
+            "Wya": rng.standard_normal((n_y, n_a)), "ba": rng.standard_normal((n_a, 1)),
+            "by": rng.standard_normal((n_y, 1))}
+
+
+def _lstm_parameters(rng, n_x, n_a, n_y):
+    parameters = {f"W{g}": rng.standard_normal((n_a, n_a + n_x)) * 0.5 for g in "fico"}
+    parameters.update({f"b{g}": rng.standard_normal((n_a, 1)) for g in "fico"})
+    parameters.update({"Wy": rng.standard_normal((n_y, n_a)), "by": rng.standard_normal((n_y, 1))})
+    return parameters
+
+
+def _cell_configs(lstm):
+    def make(seed):
+        rng = np.random.default_rng(seed)
+        cases = []
+        for label, n_x, n_a, n_y, m in (("m=1", 3, 4, 2, 1), ("m=5", 3, 4, 2, 5)):
+            params = (_lstm_parameters if lstm else _rnn_parameters)(rng, n_x, n_a, n_y)
+            state = [rng.standard_normal((n_a, m)) for _ in range(1 + lstm)]
+            cases.append(Config(label, (rng.standard_normal((n_x, m)), *state, params), m=m))
+        return cases
+    return make
+
+
+def _sequence_configs(lstm):
+    def make(seed):
+        rng = np.random.default_rng(seed)
+        cases = []
+        for label, n_x, n_a, n_y, m, T in (("T=1, m=2", 3, 4, 2, 2, 1), ("T=4, m=1", 2, 3, 2, 1, 4),
+                                           ("T=3, m=3", 3, 2, 2, 3, 3)):
+            params = (_lstm_parameters if lstm else _rnn_parameters)(rng, n_x, n_a, n_y)
+            cases.append(Config(label, (rng.standard_normal((n_x, m, T)),
+                                        rng.standard_normal((n_a, m)), params), m=m))
+        return cases
+    return make
+
+
+def _rnn_cell_reference(xt, a_prev, parameters):
+    layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+    a_next = _run(layer, xt[:, None, :], a_prev)[1]
+    return a_next, _predict(parameters["Wya"], parameters["by"], a_next)
+
+
+def _rnn_cell_softmax_rows(xt, a_prev, parameters):
+    a_next = _rnn_cell_reference(xt, a_prev, parameters)[0]
+    return a_next, softmax(parameters["Wya"] @ a_next + parameters["by"], axis=1)
+
+
+def _rnn_cell_builder(xt, a_prev, parameters):
+    a_next, yt_pred = _rnn_cell_reference(xt, a_prev, parameters)
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+
+
+def _rnn_cell_tanh_from_z(xt, a_prev, parameters, douts):
+    """The cell's gradients with tanh' computed from the pre-activation z as 1 − z²."""
+    z = parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"]
+    dz = douts[0] * (1 - z ** 2)
+    return {"xt": parameters["Wax"].T @ dz, "a_prev": parameters["Waa"].T @ dz,
+            "Wax": dz @ xt.T, "Waa": dz @ a_prev.T, "ba": dz.sum(axis=1, keepdims=True)}
+
+
+def _rnn_reference(x, a0, parameters):
+    layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+    H = _seq(_run(layer, _seq(x), a0)[0])
+    y = np.stack([_predict(parameters["Wya"], parameters["by"], H[:, :, t])
+                  for t in range(H.shape[2])], axis=2)
+    return H, y
+
+
+def _rnn_state_not_carried(x, a0, parameters):
+    """Every step started from a0: a_next never passed on to the next step."""
+    layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+    H = np.stack([_run(layer, x[:, :, t][:, None, :], a0)[1] for t in range(x.shape[2])], axis=2)
+    return (H,)
+
+
+def _rnn_builder(x, a0, parameters):
+    a, y = _rnn_reference(x, a0, parameters)
+    caches = [(a[:, :, t], a0 if t == 0 else a[:, :, t - 1], x[:, :, t], parameters)
+              for t in range(x.shape[2])]
+    return a, y, (caches, x)
+
+
+def _rnn_grads(x, a0, parameters, da):
+    """The reference's gradients of J = Σ⟨da, a⟩ by name."""
+    layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+    _, _, dX, d0, grads = _run(layer, _seq(x), a0, _seq(da))
+    return {"x": _seq(dX), "a0": d0, **grads}
+
+
+def _rnn_no_path_through_time(x, a0, parameters, douts):
+    """Each step's gradient from da[:, :, t] alone: the da_prevt from step t + 1 not added
+    (each step is a one-step reference from the reference's own a⟨t−1⟩)."""
+    if x.shape[2] == 1:
+        return None
+    a = _rnn_reference(x, a0, parameters)[0]
+    wrong = {"x": np.zeros(x.shape), "Wax": 0, "Waa": 0, "ba": 0}
+    for t in range(x.shape[2]):
+        layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+        _, _, dX, _, grads = _run(layer, x[:, :, t][:, None, :], a0 if t == 0 else a[:, :, t - 1],
+                                  douts[0][:, :, t][:, None, :])
+        wrong["x"][:, :, t] = dX[:, 0, :]
+        for k in ("Wax", "Waa", "ba"):
+            wrong[k] = wrong[k] + grads[k]
+    return wrong
+
+
+def _lstm_blocks(parameters):
+    return {g: (parameters[f"W{g}"], parameters[f"b{g}"]) for g in "fico"}
+
+
+def _lstm_cell_reference(xt, a_prev, c_prev, parameters):
+    layer = _lstm_layer(_lstm_blocks(parameters), xt.shape[0])
+    a_next, c_next = _run(layer, xt[:, None, :], (a_prev, c_prev))[1]
+    return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
+
+
+def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
+    """The notebook's cache (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters),
+    the gates from the reference's own pre-activations."""
+    a_next, c_next, yt = _lstm_cell_reference(xt, a_prev, c_prev, parameters)
+    concat = np.concatenate([a_prev, xt])
+    gate = {g: parameters[f"W{g}"] @ concat + parameters[f"b{g}"] for g in "fico"}
+    ft, it, ot = (1 / (1 + np.exp(-gate[g])) for g in "fio")
+    return a_next, c_next, yt, (a_next, c_next, a_prev, c_prev, ft, it, np.tanh(gate["c"]), ot,
+                                xt, parameters)
+
+
+def _lstm_reference(x, a0, parameters):
+    layer = _lstm_layer(_lstm_blocks(parameters), x.shape[0])
+    H = _seq(_run(layer, _seq(x), (a0, np.zeros_like(a0)))[0])
+    y = np.stack([_predict(parameters["Wy"], parameters["by"], H[:, :, t])
+                  for t in range(H.shape[2])], axis=2)
+    return H, y
+
+
+def _lstm_grads(x, a0, parameters, da):
+    layer = _lstm_layer(_lstm_blocks(parameters), x.shape[0])
+    _, _, dX, d0, grads = _run(layer, _seq(x), (a0, np.zeros_like(a0)), _seq(da))
+    return {"x": _seq(dX), "a0": d0[0], **grads}
+
+
+def _gate_block(config, findings, error):
+    """da_prev or dxt of shape (n_a + n_x, m): the whole gate matrix's transpose times the
+    gate gradients, where only its hidden-state (or input) block belongs."""
+    xt = config.args[0]
+    n_a = config.args[1].shape[0]
+    rows = n_a + xt.shape[0]
+    for f in findings:
+        if f.kind == "shape" and f.param in ("a_prev", "xt") and f"({rows}, " in f.message:
+            block = "Wf[:, :n_a]" if f.param == "a_prev" else "Wf[:, n_a:]"
+            return Finding("gate_block", f.param, (
+                f"on {config.label}, d{f.param} has {rows} = n_a + n_x rows: it multiplies the "
+                f"whole gate matrices' transposes (Wfᵀ·dZf + ...) where only their "
+                f"{'hidden-state' if f.param == 'a_prev' else 'input'} block belongs, "
+                f"{block}ᵀ·dZf + ... (and likewise for Wi, Wc, Wo)"))
+    return None
+
+
+def _first_wrong_step(name, grads_of, config, problem):
+    """The first time step, counting back from T, at which the learner's dx differs from the
+    reference's, as a finding (None when dx is right or was not returned)."""
+    x, a0, parameters = config.args
+    dx = problem.analytic.get("x")
+    if dx is None or dx.shape != x.shape:
+        return None
+    expected = grads_of(x, a0, parameters, problem.douts[0])["x"]
+    T = x.shape[2]
+    for t in range(T - 1, -1, -1):
+        if not close(dx[:, :, t], expected[:, :, t]):
+            if t == T - 1:
+                where = "already at the last step, t = T"
+            else:
+                where = (f"at t = {t + 1} of T = {T}, {T - 1 - t} step(s) back from the end "
+                         f"(1-based), after being right at every later step")
+            hint = (" A gradient right at T and wrong before it has lost (or doubled) the "
+                    "gradient carried back from step t + 1: each step's da_next is "
+                    "da[:, :, t] + da_prevt." if t < T - 1 else "")
+            return Finding(TIME_STEP, "x", f"on {config.label}, {name}'s dx is first wrong "
+                                           f"{where}.{hint}")
+    return None
+
+
+def _sequence_backward(name, partner, configs, builder, grads_of, mistakes):
+    """A sequence backward: the pair check, then the first wrong time step."""
+    base = backward_exercise(name, COURSE5, ("da", "caches"), partner, configs, builder,
+                             mistakes)
+
+    def check(functions, seed=0):
+        result = base.check(functions, seed)
+        if result.ok is False and result.report is not None:
+            config = next(c for c in configs(seed) if c.label == result.config)
+            forward = functions.get(partner, builder)
+            _, problem = pair_problem(forward, functions[name], config)
+            if not problem.blocked:
+                step = _first_wrong_step(name, grads_of, config, problem)
+                if step:
+                    result.findings.append(step)
+        return result
+
+    return Exercise(name, COURSE5, ("da", "caches"), check)
+
+
+EXERCISES = [
+    forward_exercise("rnn_cell_forward", COURSE5, ("xt", "a_prev", "parameters"),
+                     _cell_configs(False), _rnn_cell_reference,
+                     [Mistake("softmax_axis", "the prediction with the softmax taken over the "
+                              "examples (axis=1) instead of the classes (axis=0)",
+                              _rnn_cell_softmax_rows)],
+                     outputs=2, names=("a_next", "yt_pred")),
+    backward_exercise("rnn_cell_backward", COURSE5, ("da_next", "cache"), "rnn_cell_forward",
+                      _cell_configs(False), _rnn_cell_builder,
+                      [Mistake("tanh_derivative", "the gradient with tanh' taken as 1 − z² of "
+                               "the pre-activation z: tanh'(z) = 1 − tanh(z)² = 1 − a_next²",
+                               _rnn_cell_tanh_from_z)]),
+    forward_exercise("rnn_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(False),
+                     _rnn_reference,
+                     [Mistake("state", "the hidden states of steps that all start from a0: "
+                              "a_next must be carried into the next step",
+                              _rnn_state_not_carried)],
+                     outputs=2, names=("a", "y_pred")),
+    _sequence_backward("rnn_backward", "rnn_forward", _sequence_configs(False), _rnn_builder,
+                       _rnn_grads,
+                       [Mistake("time_path", "the gradient of steps that each see da[:, :, t] "
+                                "alone: the gradient from step t + 1 (da_prevt) is not added, "
+                                "so nothing flows back through time",
+                                _rnn_no_path_through_time)]),
+    forward_exercise("lstm_cell_forward", COURSE5, ("xt", "a_prev", "c_prev", "parameters"),
+                     _cell_configs(True), _lstm_cell_reference, outputs=3,
+                     names=("a_next", "c_next", "yt_pred")),
+    backward_exercise("lstm_cell_backward", COURSE5, ("da_next", "dc_next", "cache"),
+                      "lstm_cell_forward", _cell_configs(True), _lstm_cell_builder,
+                      explain=_gate_block),
+    forward_exercise("lstm_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(True),
+                     _lstm_reference, outputs=2, names=("a", "y")),
+    _sequence_backward("lstm_backward", "lstm_forward", _sequence_configs(True), None,
+                       _lstm_grads, []),
+]
+
+
+# ---- CS231n: examples first, (N, T, D) ----------------------------------------------------
+
+
+def _cs_rnn_configs(seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, N, T, D, H in (("T=1, N=2", 2, 1, 3, 4), ("T=4, N=1", 1, 4, 2, 3),
+                              ("T=3, N=3", 3, 3, 3, 2)):
+        cases.append(Config(label, (rng.standard_normal((N, T, D)), rng.standard_normal((N, H)),
+                                    rng.standard_normal((D, H)), rng.standard_normal((H, H)) * 0.5,
+                                    rng.standard_normal(H))))
+    return cases
+
+
+def _cs_step_configs(seed):
+    return [Config(c.label.split(", ")[1], (c.args[0][:, 0, :], *c.args[1:]))
+            for c in _cs_rnn_configs(seed)[:2]]
+
+
+def _cs_rnn(x, h0, Wx, Wh, b):
+    layer = _rnn_layer(Wx.T, Wh.T, b)
+    return _run(layer, x.transpose(2, 1, 0), h0.T)[0].transpose(2, 1, 0)
+
+
+def _cs_rnn_step(x, prev_h, Wx, Wh, b):
+    return (_cs_rnn(x[:, None, :], prev_h, Wx, Wh, b)[:, 0, :],)
+
+
+def _cs_rnn_step_builder(x, prev_h, Wx, Wh, b):
+    return _cs_rnn_step(x, prev_h, Wx, Wh, b)[0], (x, prev_h, Wx, Wh, b)
+
+
+def _embedding_configs(seed):
+    rng = np.random.default_rng(seed)
+    x = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])  # repeated word indices in and across rows
+    return [Config("repeated words, N=2, T=4", (x, rng.standard_normal((5, 3)))),
+            Config("N=1, T=1", (np.array([[4]]), rng.standard_normal((5, 2))))]
+
+
+def _embedding(x, W):
+    layer = Embedding(W.shape[0], W.shape[1])
+    layer.params["W"][...] = W.T
+    return (layer.forward(x.T).transpose(2, 1, 0),)
+
+
+def _embedding_builder(x, W):
+    return _embedding(x, W)[0], (x, W)
+
+
+def _embedding_lost_repeats(x, W, douts):
+    dW = np.zeros(W.shape)
+    dW[x] += douts[0]
+    return {"W": dW}
+
+
+def _temporal_configs(seed):
+    rng = np.random.default_rng(seed)
+    return [Config("N=2, T=3", (rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)),
+                                rng.standard_normal(5))),
+            Config("N=1, T=1", (rng.standard_normal((1, 1, 3)), rng.standard_normal((3, 2)),
+                                rng.standard_normal(2)))]
+
+
+def _temporal_affine(x, w, b):
+    N, T, D = x.shape
+    layer = Dense(D, w.shape[1])
+    layer.params["W"][...], layer.params["b"][...] = w.T, b[:, None]
+    return (layer.forward(x.reshape(N * T, D).T).T.reshape(N, T, -1),)
+
+
+def _temporal_affine_builder(x, w, b):
+    return _temporal_affine(x, w, b)[0], (x, w, b, _temporal_affine(x, w, b)[0])
+
+
+def _temporal_loss_configs(seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, N, T, V in (("N=2, T=3, some steps masked", 2, 3, 4), ("N=1, T=1", 1, 1, 3)):
+        mask = rng.random((N, T)) < 0.7
+        mask[0, 0] = True
+        cases.append(Config(label, (rng.standard_normal((N, T, V)), rng.integers(0, V, (N, T)),
+                                    mask), m=N))
+    return cases
+
+
+def _temporal_loss(x, y, mask):
+    N, T, V = x.shape
+    keep = mask.reshape(-1)
+    if not keep.any():
+        return (0.0,)
+    loss = SoftmaxCrossEntropy().forward(x.reshape(N * T, V)[keep].T, y.reshape(-1)[keep])
+    return (loss * keep.sum() / N,)
+
+
+def _temporal_loss_unmasked(x, y, mask):
+    return _temporal_loss(x, y, np.ones_like(mask))
+
+
+EXERCISES += [
+    forward_exercise("rnn_step_forward", CS231N, ("x", "prev_h", "Wx", "Wh", "b"),
+                     _cs_step_configs, _cs_rnn_step, names=("next_h",)),
+    backward_exercise("rnn_step_backward", CS231N, ("dnext_h", "cache"), "rnn_step_forward",
+                      _cs_step_configs, _cs_rnn_step_builder),
+    forward_exercise("rnn_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"), _cs_rnn_configs,
+                     lambda *args: (_cs_rnn(*args),), names=("h",)),
+    backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs),
+    forward_exercise("word_embedding_forward", CS231N, ("x", "W"), _embedding_configs,
+                     _embedding),
+    backward_exercise("word_embedding_backward", CS231N, ("dout", "cache"),
+                      "word_embedding_forward", _embedding_configs, _embedding_builder,
+                      [Mistake("repeated_index", "dW[x] += dout, which keeps one update per "
+                               "word where a word occurs several times: NumPy's fancy "
+                               "indexing does not accumulate repeats; use np.add.at(dW, x, dout)",
+                               _embedding_lost_repeats)]),
+    forward_exercise("temporal_affine_forward", CS231N, ("x", "w", "b"), _temporal_configs,
+                     _temporal_affine),
+    backward_exercise("temporal_affine_backward", CS231N, ("dout", "cache"),
+                      "temporal_affine_forward", _temporal_configs, _temporal_affine_builder),
+    _loss_exercise("temporal_softmax_loss", _temporal_loss, _temporal_loss_configs,
+                   [Mistake("unmasked", "the loss over every time step, the masked ones too: "
+                            "multiply each step's loss by mask", _temporal_loss_unmasked)],
+                   ("x", "y", "mask"), CS231N),
+]
