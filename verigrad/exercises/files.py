@@ -141,7 +141,7 @@ def _execute(cells, run_all):
     namespace, notes = {"__name__": "__learner__"}, []
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    for filename, node, is_import in statements(cells, run_all):
+    for filename, node, _is_import in statements(cells, run_all):
         code = compile(ast.Module([node], type_ignores=[]), filename, "exec")
         try:
             exec(code, namespace)  # noqa: S102 - the learner's own code, in this process only
