@@ -157,7 +157,8 @@ def write_page(args, results, path):
     lines += [
         "Without batch norm, the first layer's gradient is orders of magnitude smaller than "
         "the last hidden layer's, and the Monitor names the cause. Adam divides each step by "
-        "the gradient's own running size, which is why the plain network moves at all. With batch norm the gradient norms of all "
+        "the gradient's own running size, which is why the plain network moves at all. "
+        "With batch norm the gradient norms of all "
         "hidden layers stay within a small factor of each other from the first epoch on.",
         "",
         "In the Monitor's table a batch-normalised layer reads `Dense 100→100 BatchNorm "
