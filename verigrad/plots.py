@@ -219,13 +219,12 @@ def plot_filters(W, path, columns=8, title=None):
     mean over its C input channels), on one colour scale centred at 0: red weights are
     positive, blue negative."""
     import numpy as np
-    plt = require_matplotlib()
     kernels = np.asarray(W, dtype=np.float64).mean(axis=1)
     limit = float(np.abs(kernels).max()) or 1.0
     columns = min(columns, len(kernels))
     rows = max(1, -(-len(kernels) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.6 * rows + 0.6),
-                             squeeze=False, layout="constrained")
+    fig = figure(figsize=(1.5 * columns, 1.6 * rows + 0.6))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for f, ax in zip(range(len(kernels)), axes.flat):
@@ -239,14 +238,13 @@ def plot_feature_maps(image, maps, path, columns=8, title=None):
     """One input image (C, H, W) and a layer's feature maps (F, H_out, W_out) for it, each
     map on its own scale."""
     import numpy as np
-    plt = require_matplotlib()
     image, maps = np.asarray(image, dtype=np.float64), np.asarray(maps, dtype=np.float64)
     panels = [("input", image.mean(axis=0), "gray_r")] + [
         (f"map {f}", maps[f], "viridis") for f in range(len(maps))]
     columns = min(columns, len(panels))
     rows = max(1, -(-len(panels) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.6 * rows + 0.6),
-                             squeeze=False, layout="constrained")
+    fig = figure(figsize=(1.5 * columns, 1.6 * rows + 0.6))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for (caption, picture, cmap), ax in zip(panels, axes.flat):

@@ -8,6 +8,9 @@ after projecting both on the training set's leading principal axes (which never 
 distance longer) is at most tol·‖x‖; only the pairs that pass both cheap filters are
 measured in full.
 """
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 from ..validation import check_matrix
@@ -20,6 +23,7 @@ _TEST_BLOCK = 256
 _SAMPLE = 5000
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class LeakageReport:
     """What ``check_leakage`` found.
 
@@ -28,13 +32,21 @@ class LeakageReport:
     exact copy in the training set; n_near: test examples with a near copy and no exact one;
     pairs: all pairs as (train, test) tuples, exact ones first."""
 
-    def __init__(self, exact_pairs, near_pairs, near_distances, n_train, n_test, tol, decimals):
-        self.exact_pairs, self.near_pairs = exact_pairs, near_pairs
-        self.near_distances = near_distances
-        self.n_train, self.n_test, self.tol, self.decimals = n_train, n_test, tol, decimals
-        exact_tests = set(exact_pairs[:, 1].tolist())
-        self.n_exact = len(exact_tests)
-        self.n_near = len(set(near_pairs[:, 1].tolist()) - exact_tests)
+    exact_pairs: np.ndarray
+    near_pairs: np.ndarray
+    near_distances: np.ndarray
+    n_train: int
+    n_test: int
+    tol: float
+    decimals: Optional[int]
+
+    @property
+    def n_exact(self):
+        return len(set(self.exact_pairs[:, 1].tolist()))
+
+    @property
+    def n_near(self):
+        return len(set(self.near_pairs[:, 1].tolist()) - set(self.exact_pairs[:, 1].tolist()))
 
     @property
     def pairs(self):
