@@ -1,11 +1,10 @@
 """How long ``verigrad check`` takes on a whole course notebook's functions.
 
 Builds a notebook with every exercise of the catalogue that the test fixtures implement
-(course 1 week 4, course 4 week 1, course 5 week 1 and CS231n's dense, convolution and
-recurrent layers, written as learners write them, loops included), then times
-``verigrad check`` on it: the worker process, running the cells and every exercise's
-configurations. Prints the median of
---repeats runs and one JSON line.
+(course 1 week 4, course 4 week 1, course 5 week 1 and CS231n's dense, normalization,
+dropout, convolution and recurrent layers, written as learners write them, loops
+included), then times ``verigrad check`` on it: the worker process, running the cells and
+every exercise's configurations. Prints the median of --repeats runs and one JSON line.
 
     python benchmarks/check_notebook.py [--repeats 3]
 """
@@ -22,22 +21,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from exercises import learners_conv, learners_dense, learners_recurrent  # noqa: E402
+from exercises import learners_conv, learners_dense, learners_normalization, learners_recurrent  # noqa: E402
 
 from verigrad.exercises import files  # noqa: E402
+
+MODULES = (learners_dense, learners_normalization, learners_conv, learners_recurrent)
 
 
 def notebook(path):
     cells = ["import numpy as np\n"]
-    for module in (learners_dense, learners_conv, learners_recurrent):
+    for module in MODULES:
         helpers = getattr(module, "HELPERS", [])
         cells += [inspect.getsource(f) for f in [*helpers, *module.CORRECT.values()]]
     content = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
                           "execution_count": None, "source": source} for source in cells],
                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(content), encoding="utf-8")
-    return sum(len(module.CORRECT) for module in (learners_dense, learners_conv,
-                                                  learners_recurrent))
+    return sum(len(module.CORRECT) for module in MODULES)
 
 
 def main():

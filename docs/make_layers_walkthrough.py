@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the learners' code lives with the tests
 
-from exercises import learners_conv, learners_dense, learners_recurrent  # noqa: E402
+from exercises import learners_conv, learners_dense, learners_normalization, learners_recurrent  # noqa: E402
 
 import verigrad as vg  # noqa: E402
 from verigrad import exercises  # noqa: E402
@@ -23,6 +23,7 @@ from verigrad.exercises.core import MISTAKES  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
 GROUPS = [("Dense layers, costs and losses", learners_dense),
+          ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
           ("Recurrent layers, embeddings and sequence losses", learners_recurrent)]
 

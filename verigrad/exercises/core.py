@@ -58,6 +58,19 @@ MISTAKES = {
                   "right at T and wrong before: the gradient carried from step t + 1"),
     "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
                    "only the hidden-state (or input) block of each gate matrix"),
+    "norm_axis": ("a normalization's output equals the one with the statistics over the "
+                  "other axis (batch norm turned into layer norm, or back)",
+                  "batch norm: over the batch, axis 0; layer norm: over each example's features"),
+    "test_mode": ("batch norm's test-mode output equals the one with the batch's statistics",
+                  "normalise with running_mean and running_var in test mode"),
+    "bn_mean_path": ("batch norm's dx equals the one without the path through the mean",
+                     "add −mean(dx̂)/σ (dμ/N in the graph form)"),
+    "bn_variance_path": ("batch norm's dx equals the one without the path through the variance",
+                         "add −x̂·mean(dx̂·x̂)/σ (dvar·2(x − μ)/N in the graph form)"),
+    "dropout_scale": ("dropout's kept entries equal x", "divide by p: out = x·mask/p"),
+    "dropout_p": ("dropout keeps a fraction of the entries other than p",
+                  "mask = rand < p keeps each entry with probability p"),
+    "dropout_test": ("dropout changes its input in test mode", "return x unchanged"),
     "unmasked": ("temporal_softmax_loss equals the loss over every step, masked ones too",
                  "multiply each step's loss by the mask"),
     "repeated_index": ("word_embedding_backward equals dW[x] += dout, which loses repeated "
@@ -257,8 +270,10 @@ def _same(a, b):
         return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(
             a, b, equal_nan=True)
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(
-            _same(a[k], b[k]) for k in a if isinstance(a[k], (np.ndarray, dict)))
+        # settings dicts may gain entries (bn_param's running statistics); the arrays they
+        # held must stay as they were
+        return isinstance(b, dict) and all(
+            k in a and _same(a[k], v) for k, v in b.items() if isinstance(v, np.ndarray))
     return True
 
 
