@@ -17,6 +17,7 @@ from . import course, data, diagnostics, word2vec
 from .convnets import cnn
 from .course import cbow as cbow
 from .diagnostics import TrainingDiverged, TrainingWarning
+from .display import LivePlot
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, check_layer, gradcheck
 from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
@@ -54,7 +55,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Sequential", "mlp", "cnn", "load", "register_layer", "register_loss", "History",
-    "Callback",
+    "Callback", "LivePlot",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",

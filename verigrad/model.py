@@ -18,6 +18,7 @@ import numpy as np
 
 from . import io
 from .diagnostics.guard import Guard
+from .display.live import LivePlot
 from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
@@ -366,7 +367,7 @@ class Sequential:
             validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
             seed: Optional[int] = None, shuffle: bool = True,
             callbacks: Sequence[Callback] = (), verbose: int = 1,
-            guard: bool = True) -> History:
+            guard: bool = True, live: bool = False) -> History:
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -382,8 +383,16 @@ class Sequential:
         training with ``TrainingDiverged``, which names the layer and step. NumPy's own
         overflow warnings are silenced inside the step then, since the guard reports the
         same event with its cause. guard=False trains unchecked.
+
+        live=True draws the cost and accuracy curves in place while training runs in
+        Jupyter (``vg.LivePlot``), instead of the progress bars; outside Jupyter it changes
+        nothing.
         """
         callbacks = [Guard(), *callbacks] if guard else list(callbacks)
+        if live:
+            plot = LivePlot()
+            if plot.active:  # in Jupyter the curves replace the progress bars
+                callbacks, verbose = [*callbacks, plot], 0
         return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    validation_data=validation_data, seed=seed, shuffle=shuffle,
                    callbacks=callbacks, verbose=verbose, numpy_warnings=not guard)
@@ -400,21 +409,32 @@ class Sequential:
         (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
         io.save(self, path)
 
-    def summary(self) -> str:
-        """A table of the layers, their output sizes and parameter counts."""
+    def summary_rows(self) -> tuple[list[tuple[str, str, str, str]], int]:
+        """(rows, total): per layer its number, repr, output shape (one example) and
+        parameter count, as strings; total: the parameters of the whole model."""
         rows, shape, total = [], self.input_shape, 0
         for i, layer in enumerate(self.layers):
             shape = layer.output_shape(shape)
             count = sum(p.size for p in layer.params.values())
             total += count
-            rows.append(f"{i:>3}  {layer!r:<40} {describe_shape(shape):>16}  {count:>10,}")
+            rows.append((str(i), repr(layer), describe_shape(shape), f"{count:,}"))
+        return rows, total
+
+    def summary(self) -> str:
+        """A table of the layers, their output sizes and parameter counts."""
+        rows, total = self.summary_rows()
+        lines = [f"{i:>3}  {layer:<40} {shape:>16}  {count:>10}" for i, layer, shape, count in rows]
         head = f"{'#':>3}  {'layer':<40} {'outputs':>16}  {'params':>10}"
-        return "\n".join([head, *rows, f"loss: {self.loss!r}   l2: {self.l2}   "
+        return "\n".join([head, *lines, f"loss: {self.loss!r}   l2: {self.l2}   "
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
     def __repr__(self):
         return (f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, "
                 f"dtype='{self.dtype.name}')")
+
+    def _repr_html_(self) -> str:
+        from .display.html import sequential_html
+        return sequential_html(self)
 
 
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}

@@ -114,6 +114,10 @@ class History:
                 if getattr(self, f) and getattr(self, f)[-1] is not None}
         return f"History(epochs={self.epochs}, last={last})"
 
+    def _repr_html_(self):
+        from .display.html import history_html
+        return history_html(self)
+
 
 class Callback:
     """Hooks into ``fit``: subclass and override the ones you need. Set

@@ -64,16 +64,32 @@ class LeakageReport:
                  f"({len(self.exact_pairs)} pairs)",
                  f"  near duplicates (0 < ‖x_test − x_train‖ ≤ {self.tol:g}·‖x_test‖): "
                  f"{self.n_near} test examples ({len(self.near_pairs)} pairs)"]
-        shown = [f"train {i} = test {j}" for i, j in self.exact_pairs[:5].tolist()]
-        shown += [f"train {i} ≈ test {j} (distance {d:.3g})" for (i, j), d in
-                  zip(self.near_pairs[:5].tolist(), self.near_distances[:5])]
+        shown = self.examples()
         if shown:
-            lines.append("  e.g. " + ", ".join(shown[:5]))
+            lines.append("  e.g. " + ", ".join(shown))
         if self.n_leaked:
-            lines.append(f"  {self.n_leaked / max(self.n_test, 1):.2%} of the test set is "
-                         f"(nearly) in the training set: remove those examples from one side "
-                         f"before trusting the test score")
+            lines.append("  " + self.advice())
         return "\n".join(lines)
+
+    def examples(self, k=5):
+        """Up to k pairs as text, exact ones first: 'train 3 = test 7', 'train 5 ≈ test 2
+        (distance 0.01)'."""
+        shown = [f"train {i} = test {j}" for i, j in self.exact_pairs[:k].tolist()]
+        shown += [f"train {i} ≈ test {j} (distance {d:.3g})" for (i, j), d in
+                  zip(self.near_pairs[:k].tolist(), self.near_distances[:k])]
+        return shown[:k]
+
+    def advice(self):
+        """What the finding means for the test score, in one sentence."""
+        if not self.n_leaked:
+            return "No test example is (nearly) in the training set."
+        return (f"{self.n_leaked / max(self.n_test, 1):.2%} of the test set is (nearly) in the "
+                f"training set: remove those examples from one side before trusting the test "
+                f"score")
+
+    def _repr_html_(self):
+        from ..display.html import leakage_html
+        return leakage_html(self)
 
     def __repr__(self):
         return (f"LeakageReport(n_exact={self.n_exact}, n_near={self.n_near}, "

@@ -286,26 +286,58 @@ class Monitor(Callback):
 
     # ---- reporting ---------------------------------------------------------------------
 
-    def table(self, rows=None):
-        """The records (or ``rows``) as a text table, one line per epoch and layer."""
+    def table_cells(self, rows=None):
+        """(header, rows, flagged) of the records (or ``rows``): the cells as strings, and
+        the (row, column) pairs out of their healthy range (dead or saturated beyond half
+        the units, an update ratio outside ``UPDATE_RATIO_RANGE``)."""
         rows = self.records if rows is None else rows
-        width = max([26, *(len(r["name"]) + 1 for r in rows)])
-        head = (f"{'epoch':>5}  {'layer':<{width}}{'act mean':>9}{'act std':>9}{'dead':>7}"
-                f"{'satur.':>7}{'max|Z|':>9}{'‖dW‖':>10}{'‖ΔW‖/‖W‖':>10}")
+        header = ("epoch", "layer", "act mean", "act std", "dead", "satur.", "max|Z|", "‖dW‖",
+                  "‖ΔW‖/‖W‖")
 
         def pct(value):
             return "-" if value is None else f"{value:.0%}"
 
-        lines = [head] + [
-            f"{r['epoch']:>5}  {r['name']:<{width}}{r['act_mean']:>9.3g}{r['act_std']:>9.3g}"
-            f"{pct(r['dead']):>7}{pct(r['saturated']):>7}{r['max_abs_z']:>9.3g}"
-            f"{r['grad_norm']:>10.2e}{_sci(r['update_ratio']):>10}" for r in rows]
-        if self.time_records and rows is self.records:
-            lines += ["", f"{'epoch':>5}  {'recurrent layer':<{width}}{'‖dJ/da⟨1⟩‖':>12}"
-                          f"{'‖dJ/da⟨T⟩‖':>12}{'ratio':>10}"]
-            lines += [f"{r['epoch']:>5}  {r['name']:<{width}}{r['first']:>12.3g}"
-                      f"{r['last']:>12.3g}{r['ratio']:>10.3g}" for r in self.time_records]
+        cells, flagged = [], set()
+        low, high = UPDATE_RATIO_RANGE
+        for k, r in enumerate(rows):
+            cells.append((str(r["epoch"]), r["name"], f"{r['act_mean']:.3g}",
+                          f"{r['act_std']:.3g}", pct(r["dead"]), pct(r["saturated"]),
+                          f"{r['max_abs_z']:.3g}", f"{r['grad_norm']:.2e}",
+                          _sci(r["update_ratio"])))
+            ratio = r["update_ratio"]
+            for column, bad in ((4, r["dead"] is not None and r["dead"] > DEAD_LIMIT),
+                                (5, r["saturated"] is not None
+                                 and r["saturated"] > SATURATED_LIMIT),
+                                (8, ratio is not None and not low <= ratio <= high)):
+                if bad:
+                    flagged.add((k, column))
+        return header, cells, flagged
+
+    def table(self, rows=None):
+        """The records (or ``rows``) as a text table, one line per epoch and layer."""
+        header, cells, _ = self.table_cells(rows)
+        width = max([26, *(len(row[1]) + 1 for row in cells)])
+        widths = (9, 9, 7, 7, 9, 10, 10)
+        lines = [f"{row[0]:>5}  {row[1]:<{width}}" + "".join(
+            f"{c:>{w}}" for c, w in zip(row[2:], widths)) for row in [header, *cells]]
+        if self.time_records and (rows is None or rows is self.records):
+            header, cells = self.time_cells()
+            lines += ["", f"{header[0]:>5}  {header[1]:<{width}}{header[2]:>12}"
+                          f"{header[3]:>12}{header[4]:>10}"]
+            lines += [f"{r[0]:>5}  {r[1]:<{width}}{r[2]:>12}{r[3]:>12}{r[4]:>10}"
+                      for r in cells]
         return "\n".join(lines)
+
+    def time_cells(self):
+        """(header, rows) of the recurrent layers' gradient norms at the first and last
+        time step, per epoch, as strings."""
+        return (("epoch", "recurrent layer", "‖dJ/da⟨1⟩‖", "‖dJ/da⟨T⟩‖", "ratio"),
+                [(str(r["epoch"]), r["name"], f"{r['first']:.3g}", f"{r['last']:.3g}",
+                  f"{r['ratio']:.3g}") for r in self.time_records])
+
+    def _repr_html_(self):
+        from ..display.html import monitor_html
+        return monitor_html(self)
 
     def plot(self, path, title=None):
         """Save the statistics per epoch and layer as a PNG (needs matplotlib)."""

@@ -89,13 +89,18 @@ class GradcheckReport:
         return (f"GradcheckReport(ok={self.ok}, mode={self.mode!r}, "
                 f"findings={[(f.kind, f.param) for f in self.findings]})")
 
-    def __str__(self):
+    def heading(self):
+        """How the check was made: mode, eps, tol and the cost at the point checked."""
         described = {"full": "every entry", "sample": "sampled entries",
                      "fast": "one random direction per array"}[self.mode]
-        lines = [f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
-                 f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}"]
-        rows = [("parameter", "shape", "checked", "rel. error", "worst entry",
-                 "analytic", "numeric", "verdict")]
+        return (f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
+                f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}")
+
+    def table_rows(self):
+        """(header, rows): one row of strings per parameter, as the table shows them."""
+        header = ("parameter", "shape", "checked", "rel. error", "worst entry", "analytic",
+                  "numeric", "verdict")
+        rows = []
         for p in self.params:
             worst = ("-" if p.worst_index is None else
                      "[" + ", ".join(map(str, p.worst_index)) + "]")
@@ -104,6 +109,26 @@ class GradcheckReport:
                          "-" if p.analytic is None else f"{p.analytic:.6g}",
                          "-" if p.numeric is None else f"{p.numeric:.6g}",
                          _verdict(p, self.findings)))
+        return header, rows
+
+    def notes(self):
+        """The paragraphs after the findings: where to look, the entries at a kink and the
+        unreliable ones."""
+        notes = []
+        if self.location:
+            notes.append("Where: " + self.location)
+        if self.kinks:
+            notes.append(f"{self.kinks} entries sit at a kink: their ±eps step crosses a point "
+                         f"where the slope jumps (a ReLU's 0), so the central difference "
+                         f"averages two slopes; they are left out of the verdict.")
+        if self.unreliable:
+            notes.append(self._unreliable_note())
+        return notes
+
+    def __str__(self):
+        header, rows = self.table_rows()
+        rows = [header, *rows]
+        lines = [self.heading()]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         right = {2, 3, 5, 6}
         for r in rows:
@@ -115,21 +140,17 @@ class GradcheckReport:
             for f in self.findings:
                 lines.append(textwrap.fill(str(f), 100, initial_indent="- ",
                                            subsequent_indent="  "))
-        if self.location:
+        for note in self.notes():
             lines.append("")
-            lines.append(textwrap.fill("Where: " + self.location, 100, subsequent_indent="  "))
-        if self.kinks:
-            lines.append("")
-            lines.append(textwrap.fill(
-                f"{self.kinks} entries sit at a kink: their ±eps step crosses a point where the "
-                f"slope jumps (a ReLU's 0), so the central difference averages two slopes; they "
-                f"are left out of the verdict.", 100))
-        if self.unreliable:
-            lines.append("")
-            lines.append(textwrap.fill(self._unreliable_note(), 100))
+            indent = "  " if note.startswith("Where: ") else ""
+            lines.append(textwrap.fill(note, 100, subsequent_indent=indent))
         lines.append("")
-        lines.append("Result: " + self._result())
+        lines.append("Result: " + self.result())
         return "\n".join(lines)
+
+    def _repr_html_(self):
+        from ..display.html import gradcheck_html
+        return gradcheck_html(self)
 
     def _unreliable_note(self):
         parts = [(f"all {p.unreliable}" if p.note == "unreliable" else
@@ -148,7 +169,8 @@ class GradcheckReport:
                 f"−np.logaddexp(0, z)), or keep the output out of saturation (scale the "
                 f"inputs, initialise the weights small).")
 
-    def _result(self):
+    def result(self):
+        """The verdict in one line: OK, NOT CHECKED, NOT OK or WRONG, and how many."""
         if self.ok:
             return "OK, every gradient matches."
         findings = f"{len(self.findings)} finding{'s' if len(self.findings) != 1 else ''}"
