@@ -299,16 +299,57 @@ def test_fused_output_activation_is_refused():
     (np.zeros((5, 4), np.float32), ValueError, r"shape \(5, 4\).*expects \(4, m\).*pass X\.T"),
     (np.zeros((3, 10), np.float32), ValueError, r"shape \(3, 10\).*expects \(4, m\)"),
     (np.zeros(4, np.float32), ValueError, "must be 2-D"),
-    (np.zeros((4, 10)), TypeError, r"dtype float64.*computes in float32.*astype"),
-    (np.zeros((4, 10), np.uint8), TypeError, "255"),
+    (np.zeros((4, 10), np.uint8), TypeError,
+     r"X has dtype uint8, but the model computes in float32: convert and scale it first, "
+     r"e\.g\. X\.astype\(np\.float32\) / 255 for 8-bit images"),
+    (np.zeros((4, 10), np.int64), TypeError, "dtype int64.*convert and scale"),
     ([[0.0] * 10] * 4, TypeError, "NumPy array"),
     (np.where(np.eye(4, 10) > 0, np.nan, 0).astype(np.float32), ValueError,
      r"NaN or inf .*X\[0, 0\]"),
-], ids=["transposed", "wrong_rows", "1d", "float64", "uint8", "list", "nan"])
+], ids=["transposed", "wrong_rows", "1d", "uint8", "int64", "list", "nan"])
 def test_bad_inputs_name_the_argument_and_shapes(X, error, pattern):
     model = small_model()
     with pytest.raises(error, match=pattern):
         model.fit(X, np.zeros(np.shape(X)[-1], np.int64), verbose=0)
+
+
+def test_float64_input_is_cast_once_to_the_models_dtype(monkeypatch):
+    """np.random's float64 into a float32 model trains exactly as its float32 copy does;
+    the cast happens once per fit (for X and for the validation data), not per step."""
+    X64, y = blobs(120, dtype=np.float64)
+    X64 = np.asfortranarray(X64)
+    casts = []
+    real = vg.model.check_inputs
+
+    def counting(X, *args, **kwargs):
+        out = real(X, *args, **kwargs)
+        if out is not X:
+            casts.append((X.dtype, out.dtype, out.flags.f_contiguous))
+        return out
+
+    monkeypatch.setattr(vg.model, "check_inputs", counting)
+    cast_model, plain_model = small_model(), small_model()
+    h_cast = cast_model.fit(X64, y, epochs=3, batch_size=16, validation_data=(X64, y), verbose=0)
+    assert casts == [(np.float64, np.float32, True)] * 2
+    X32 = X64.astype(np.float32)
+    h_plain = plain_model.fit(X32, y, epochs=3, batch_size=16, validation_data=(X32, y),
+                              verbose=0)
+    assert h_cast.step_cost == h_plain.step_cost and h_cast.val_cost == h_plain.val_cost
+    for name in plain_model.params:
+        np.testing.assert_array_equal(cast_model.params[name], plain_model.params[name])
+    out = cast_model.forward(X64)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, cast_model.forward(X32))
+    np.testing.assert_array_equal(cast_model.predict(X64), cast_model.predict(X32))
+    assert cast_model.evaluate(X64, y) == cast_model.evaluate(X32, y)
+    # the other way too: float32 input into a float64 model
+    wide = small_model(dtype="float64")
+    assert wide.forward(X32).dtype == np.float64
+    np.testing.assert_array_equal(wide.forward(X32), wide.forward(X32.astype(np.float64)))
+    # the checks still apply to the cast array
+    X64[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf .*X\[0, 0\]"):
+        small_model().fit(X64, y, verbose=0)
 
 
 @pytest.mark.parametrize("Y,error,pattern", [

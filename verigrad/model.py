@@ -71,7 +71,10 @@ class Sequential:
     loss:   a ``Loss`` that takes the last layer's logits (``SoftmaxCrossEntropy``,
             ``BinaryCrossEntropy``, ``MSE``); needed to train or evaluate.
     l2:     λ of the L2 penalty λ/(2m)·Σ‖W‖² (0 for none).
-    dtype:  "float32" (default, fast) or "float64" (for gradient checks).
+    dtype:  "float32" (default, fast) or "float64" (for gradient checks). Input in another
+            float precision (float64 from np.random or pandas into a float32 model) is cast
+            to this dtype, once per call (once per ``fit``), as Keras and scikit-learn do;
+            integer input, such as uint8 images, is an error that says to scale it.
     seed:   initial weights of the layers built without their own seed, and the
             default randomness of ``fit``: the same seed builds the same model.
     input_shape: the shape of one example, the example axis left out: (784,) for dense
@@ -261,12 +264,11 @@ class Sequential:
         its arrays in ``activations``, in the course's notation A[0] = X, A[1], ..., A[L]:
         ``activations[i]`` is the input of ``layers[i]`` and ``activations[i + 1]`` its
         output. Callbacks read them there."""
-        self._check_inputs(X)
-        return self._forward(X, training)
+        return self._forward(self._check_inputs(X), training)
 
     def cost(self, X: np.ndarray, Y: np.ndarray, training: bool = False) -> float:
         """J(X, Y): mean loss over the m columns plus the L2 penalty λ/(2m)·Σ‖W‖²."""
-        self.check_data(X, Y)
+        X, Y = self.check_data(X, Y)
         return self.cost_from_logits(self._forward(X, training), Y)
 
     def cost_from_logits(self, Z: np.ndarray, Y: np.ndarray) -> float:
@@ -278,7 +280,7 @@ class Sequential:
         """(J, grads): the cost and its gradient for every parameter, as an ordered dict named
         like ``params`` with a ``d`` in front (dW1, db1, ...). Dropout is active only with
         ``training=True``. The arrays returned are copies: later calls do not change them."""
-        self.check_data(X, Y)
+        X, Y = self.check_data(X, Y)
         cost, _ = self._cost_and_backprop(X, Y, training)
         return cost, OrderedDict((f"d{k}", g.copy()) for k, g in self._grads().items())
 
@@ -294,13 +296,13 @@ class Sequential:
         return self.loss.predict(self._forward_chunks(X))
 
     def _forward_chunks(self, X):
-        self._check_inputs(X)
+        X = self._check_inputs(X)
         empty = np.empty((*(s or 0 for s in self.output_shape), 0), self.dtype)
         return np.concatenate([Z for Z, _ in self._chunks(X)] or [empty], axis=-1)
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Optional[float]]:
         """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
-        self.check_data(X, Y)
+        X, Y = self.check_data(X, Y)
         m = X.shape[-1]
         total, correct = 0.0, 0.0
         for Z, Yc in self._chunks(X, Y):
@@ -322,14 +324,19 @@ class Sequential:
             raise ValueError("this model has no loss: build it with "
                              "Sequential(layers, loss=vg.SoftmaxCrossEntropy()) or another Loss")
 
-    def check_data(self, X: np.ndarray, Y: np.ndarray, names=("X", "Y")) -> None:
-        """Raise a clear error, naming the argument, unless X and Y fit this model."""
+    def check_data(self, X: np.ndarray, Y: np.ndarray,
+                   names=("X", "Y")) -> tuple[np.ndarray, np.ndarray]:
+        """(X, Y) as the model computes with them: raise a clear error, naming the argument,
+        unless X and Y fit this model; X in another float precision comes back cast to the
+        model's dtype."""
         self._require_loss()
-        self._check_inputs(X, names[0])
+        X = self._check_inputs(X, names[0])
         check_targets(self.loss, Y, self.n_out, X.shape[-1], names[1])
+        return X, Y
 
     def _check_inputs(self, X, name="X"):
-        check_inputs(X, self.input_shape, self.dtype, name, self.layers[0].input_kind)
+        """X checked, and cast to the model's dtype if it is float in another precision."""
+        return check_inputs(X, self.input_shape, self.dtype, name, self.layers[0].input_kind)
 
     # ---- randomness ---------------------------------------------------------------------
 

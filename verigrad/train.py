@@ -173,8 +173,8 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     behind ``Sequential.fit``, whose docstring explains the arguments. numpy_warnings=False
     silences NumPy's floating-point warnings inside each step (the guard reports the same
     events with their cause)."""
-    epochs, batch_size, optimizer = _check_settings(model, X, Y, epochs, batch_size,
-                                                    optimizer, validation_data)
+    X, Y, validation_data, epochs, batch_size, optimizer = _check_settings(
+        model, X, Y, epochs, batch_size, optimizer, validation_data)
     rng = model._rng if seed is None else np.random.default_rng(seed)
     model.set_rng(rng)
     m = X.shape[-1]
@@ -221,19 +221,21 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
 
 
 def _check_settings(model, X, Y, epochs, batch_size, optimizer, validation_data):
-    """The checked (epochs, batch_size, optimizer) of a ``fit`` call; errors name the
-    argument."""
-    model.check_data(X, Y)
+    """The checked (X, Y, validation_data, epochs, batch_size, optimizer) of a ``fit`` call;
+    errors name the argument. Float data in another precision is cast to the model's dtype
+    here, once for the whole run."""
+    X, Y = model.check_data(X, Y)
     if validation_data is not None:
         if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
             raise TypeError("validation_data must be a tuple (X_val, Y_val)")
-        model.check_data(*validation_data, names=("validation_data[0]", "validation_data[1]"))
+        validation_data = model.check_data(*validation_data,
+                                           names=("validation_data[0]", "validation_data[1]"))
     epochs = check_positive_int(epochs, "epochs")
     batch_size = min(check_positive_int(batch_size, "batch_size"), X.shape[-1])
     optimizer = Adam(1e-3) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a verigrad Optimizer, got {type(optimizer).__name__}")
-    return epochs, batch_size, optimizer
+    return X, Y, validation_data, epochs, batch_size, optimizer
 
 
 def _notify(callbacks, hook, *args):

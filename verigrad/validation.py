@@ -1,12 +1,17 @@
 """Input checks that fail early with a message naming the argument, the expected and the
-actual shape or dtype. Nothing is converted silently: a wrong input is an error."""
+actual shape or dtype. One conversion is made instead of an error: floating-point input in
+another precision (float64, which np.random and pandas give, into a float32 model) is cast
+to the model's dtype, as Keras and scikit-learn do. Everything else that is wrong is an
+error, integer images included (they need scaling, not just a cast)."""
 import numpy as np
 
 
 def check_inputs(X, input_shape, dtype, name="X", kind="float"):
-    """X must be a finite array of shape (*input_shape, m) in the model's dtype (``kind``
-    "float"), or of integer indices (``kind`` "index"), one example per last-axis slice.
-    ``input_shape`` is one example's shape; None entries match any size."""
+    """X, checked, as the model computes with it: a finite float array of shape
+    (*input_shape, m) (``kind`` "float"), or integer indices (``kind`` "index"), one example
+    per last-axis slice. ``input_shape`` is one example's shape; None entries match any
+    size. A float X of another precision is returned cast to ``dtype`` (a copy, in the same
+    memory order); in the model's dtype it is returned as it is."""
     input_shape = tuple(input_shape)
     want = describe_shape(input_shape)
     if not isinstance(X, np.ndarray):
@@ -30,23 +35,23 @@ def check_inputs(X, input_shape, dtype, name="X", kind="float"):
         if X.dtype.kind not in "iu":
             raise TypeError(f"{name} has dtype {X.dtype}, but the first layer takes integer "
                             f"indices: pass {name}.astype(np.int64)")
-        return
-    if X.dtype != dtype:
-        raise TypeError(f"{name} has dtype {X.dtype}, but the model computes in {dtype}: pass "
-                        f"{name}.astype(np.{dtype}) or build the model with dtype='{X.dtype}'"
-                        if X.dtype.kind == "f" else
-                        f"{name} has dtype {X.dtype}, but the model computes in {dtype}: "
+        return X
+    if X.dtype.kind != "f":
+        raise TypeError(f"{name} has dtype {X.dtype}, but the model computes in {dtype}: "
                         f"convert and scale it first, e.g. {name}.astype(np.{dtype}) / 255 "
                         f"for 8-bit images")
+    if X.dtype != dtype:
+        X = X.astype(dtype)
     # One float64 sum is finite exactly when no entry is NaN or inf (barring overflow of
     # the sum itself), and costs no 1-byte-per-entry mask: scan entry by entry only then.
     if np.isfinite(np.sum(X, dtype=np.float64)):
-        return
+        return X
     finite = np.isfinite(X)
     if not finite.all():
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(f"{name} contains NaN or inf (first at {name}{list(where)} = "
                          f"{X[where]}); clean or impute the data before training")
+    return X
 
 
 def check_targets(loss, Y, n_out, m, name="Y"):
