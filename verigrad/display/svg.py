@@ -84,6 +84,7 @@ def _panel(name, x_end, series, spikes):
         # or the largest epoch value, and taller points sit on the top edge
         epoch_values = np.concatenate([y for kind, _, _, y in series if kind != "line"] or
                                       [np.array([])])
+        epoch_values = epoch_values[np.isfinite(epoch_values)]
         high = max(np.percentile(ys, 99), epoch_values.max() if len(epoch_values) else -np.inf)
         low = ys.min()
     elif len(ys):
