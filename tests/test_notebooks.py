@@ -100,10 +100,10 @@ def test_find_the_bug_notebook_names_the_planted_bug(monkeypatch, tmp_path):
     report = Rows(html_of(cells[2]))
     assert [row.split()[0] for row in report.wrong] == ["W1"]
     assert any("W1 (scale)" in f and "a 1/m is missing" in f for f in report.findings)
-    assert text_of(cells[3]).strip() == "False [('scale', 'W1')]"
+    assert text_of(cells[3]).strip() == "False ['scale in W1']"
     layer = Rows(html_of(cells[4]))
     assert [row.split()[0] for row in layer.wrong] == ["x"]
-    assert text_of(cells[5]).strip() == "False [('mismatch', 'x')]"
+    assert text_of(cells[5]).strip() == "False ['mismatch in x']"
 
 
 def test_cbow_notebook_trains_the_course_model(data_dir, monkeypatch):
