@@ -434,4 +434,7 @@ def test_monitor_says_when_gradients_vanish_or_explode_through_time(scale, kind)
                   optimizer=vg.SGD(1e-9))
     record = monitor.time_records[0]
     assert record["ratio"] == pytest.approx(scale ** 29, rel=1e-3)
+    # ‖dJ/da⟨t⟩‖ is scale^(T − t) times ‖dJ/da⟨T⟩‖ at every step on the way back
+    np.testing.assert_allclose(record["norms"], record["last"] * scale ** np.arange(29, -1, -1),
+                               rtol=1e-3)
     assert "‖dJ/da⟨1⟩‖" in monitor.table()

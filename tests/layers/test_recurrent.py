@@ -1,6 +1,8 @@
 """RNN, LSTM and GRU: backpropagation through time against float64 central differences on
 odd shapes (T = 1, m = 1, n_a ≠ n_x), truncated BPTT, the per-step gradient norms, save/load
 and the bad-input errors. The PyTorch comparisons are in test_recurrent_torch.py."""
+import warnings
+
 import numpy as np
 import pytest
 from numerics import numeric_gradient
@@ -266,3 +268,17 @@ def test_gradcheck_passes_recurrent_models_and_names_a_broken_layer(mode):
     report = vg.gradcheck(broken, ids, Y, mode=mode)
     assert not report.ok and not report["Waa2"].ok and report["W3"].ok
     assert report.first_wrong_layer == 2  # numbered like its parameters: Waa2
+
+
+def test_guard_checks_sequence_models_without_false_alarms():
+    model = sequence_model("LSTM")
+    ids = np.random.default_rng(0).integers(0, 6, size=(5, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", vg.TrainingWarning)  # token ids are not "unscaled inputs"
+        model.fit(ids, ids, epochs=1, batch_size=2, verbose=0)
+    model.params["Wf2"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"Wf2 of layer 1 \(LSTM.*NaN or inf before training"):
+        model.fit(ids, ids, epochs=1, verbose=0)
+    model.params["Wf2"][0, 0] = 0.0
+    with pytest.warns(vg.TrainingWarning, match=r"layer 2 \(Dense.*pre-activations reach"):
+        model.fit(ids, ids, epochs=2, batch_size=2, verbose=0, optimizer=vg.SGD(1e30))

@@ -21,9 +21,9 @@ are dead, when sigmoid/tanh units saturate, or when the update/weight ratio is f
 
 Through time: for every layer that reports ``state_gradient_norms()`` (the recurrent
 layers: ‖dJ/da⟨t⟩‖ for t = 1 … T after backward), ``time_records`` holds per epoch the
-gradient reaching the first and the last hidden state (means over the sampled steps) and
-their ratio; a ratio beyond 1e3 either way is reported as gradients exploding or vanishing
-through time.
+gradient norm reaching every hidden state (``norms``, means over the sampled steps), the
+first and the last of them and their ratio; a ratio beyond 1e3 either way is reported as
+gradients exploding or vanishing through time.
 
     monitor = vg.diagnostics.Monitor()
     model.fit(X, Y, epochs=10, callbacks=[monitor])
@@ -124,8 +124,7 @@ class Monitor(Callback):
                 self._snapshot[k] = weights
                 self._samples[k].append(self._measure(model, i, weights))
             for i in self._recurrent:
-                norms = model.layers[i].state_gradient_norms()
-                self._time_samples[i].append((float(norms[0]), float(norms[-1])))
+                self._time_samples[i].append(model.layers[i].state_gradient_norms())
         self._offset += 1
 
     def on_step_end(self, model, step, cost):
@@ -260,14 +259,16 @@ class Monitor(Callback):
     def _check_time(self, model, epoch):
         """Gradients that shrink or grow step after step on their way back through time."""
         for i in self._recurrent:
-            samples = np.array(self._time_samples[i])
-            if not samples.size:
-                continue
-            first, last = samples.mean(axis=0)
+            samples = self._time_samples[i]
+            if not samples or len({len(norms) for norms in samples}) > 1:
+                continue  # nothing sampled, or sequences of several lengths
+            profile = np.mean(samples, axis=0)
+            first, last = float(profile[0]), float(profile[-1])
             name = model.layer_label(i)
             ratio = first / last if last > 0 else float("inf")
             self.time_records.append({"epoch": epoch, "layer": self._number[i], "name": name,
-                                      "first": first, "last": last, "ratio": ratio})
+                                      "first": first, "last": last, "ratio": ratio,
+                                      "norms": profile.tolist()})
             if ratio < 1 / TIME_RATIO:
                 self._warn(("time-vanishing", i), (
                     f"{name}: gradients vanish through time in epoch {epoch}: "
