@@ -277,8 +277,8 @@ def test_guard_checks_sequence_models_without_false_alarms():
         warnings.simplefilter("error", vg.TrainingWarning)  # token ids are not "unscaled inputs"
         model.fit(ids, ids, epochs=1, batch_size=2, verbose=0)
     model.params["Wf2"][0, 0] = np.nan
-    with pytest.raises(ValueError, match=r"Wf2 of layer 1 \(LSTM.*NaN or inf before training"):
+    with pytest.raises(ValueError, match=r"Wf2 of layer 2 \(LSTM.*NaN or inf before training"):
         model.fit(ids, ids, epochs=1, verbose=0)
     model.params["Wf2"][0, 0] = 0.0
-    with pytest.warns(vg.TrainingWarning, match=r"layer 2 \(Dense.*pre-activations reach"):
+    with pytest.warns(vg.TrainingWarning, match=r"layer 3 \(Dense.*pre-activations reach"):
         model.fit(ids, ids, epochs=2, batch_size=2, verbose=0, optimizer=vg.SGD(1e30))

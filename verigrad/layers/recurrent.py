@@ -43,8 +43,6 @@ class Recurrent(Layer):
     INITS = ("xavier", "uniform")
     #: names of the states the layer carries: ("a",) or ("a", "c")
     STATES = ("a",)
-    saturation_limit = 4.6  # |Z| beyond which a sigmoid or tanh gate has < 1% of its slope
-    useful_limit = 30.0
 
     def __init__(self, n_x, n_a, return_sequences=True, stateful=False, init="xavier",
                  seed=None):
