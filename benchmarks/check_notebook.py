@@ -1,9 +1,9 @@
 """How long ``verigrad check`` takes on a whole course notebook's functions.
 
 Builds a notebook with every exercise of the catalogue that the test fixtures implement
-(course 1 week 4, course 4 week 1, course 5 week 1 and CS231n's dense, normalization,
-dropout, convolution and recurrent layers, written as learners write them, loops
-included), then times ``verigrad check`` on it: the worker process, running the cells and
+(course 1 week 4, course 2 week 1, course 4 week 1, course 5 week 1 and CS231n's dense,
+normalization, dropout, convolution and recurrent layers, written as learners write them,
+loops included), then times ``verigrad check`` on it: the worker process, running the cells and
 every exercise's configurations. Prints the median of --repeats runs and one JSON line.
 
     python benchmarks/check_notebook.py [--repeats 3]
@@ -21,11 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from exercises import learners_conv, learners_dense, learners_normalization, learners_recurrent  # noqa: E402
+from exercises import (  # noqa: E402
+    learners_conv,
+    learners_dense,
+    learners_normalization,
+    learners_recurrent,
+    learners_regularization,
+)
 
 from verigrad.exercises import files  # noqa: E402
 
-MODULES = (learners_dense, learners_normalization, learners_conv, learners_recurrent)
+MODULES = (learners_dense, learners_regularization, learners_normalization, learners_conv,
+           learners_recurrent)
 
 
 def notebook(path):

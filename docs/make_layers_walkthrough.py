@@ -14,7 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the learners' code lives with the tests
 
-from exercises import learners_conv, learners_dense, learners_normalization, learners_recurrent  # noqa: E402
+from exercises import (  # noqa: E402
+    learners_conv,
+    learners_dense,
+    learners_normalization,
+    learners_recurrent,
+    learners_regularization,
+)
 
 import verigrad as vg  # noqa: E402
 from verigrad import exercises  # noqa: E402
@@ -23,6 +29,8 @@ from verigrad.exercises.core import MISTAKES  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
 GROUPS = [("Dense layers, costs and losses", learners_dense),
+          ("L2 regularization, dropout and your own gradient checker",
+           learners_regularization),
           ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
           ("Recurrent layers, embeddings and sequence losses", learners_recurrent)]
@@ -168,7 +176,8 @@ def render():
         parts.append(f"### {title}\n")
         for name, function, _ in module.MISTAKES:
             number += 1
-            results = exercises.check_functions({**module.CORRECT, name: function})
+            helpers = {f.__name__: f for f in getattr(module, "HELPERS", [])}
+            results = exercises.check_functions({**helpers, **module.CORRECT, name: function})
             result = next(r for r in results if r.name == name)
             code = textwrap.dedent(inspect.getsource(function)).rstrip()
             output = files.table(files.as_payload([result]))

@@ -17,11 +17,11 @@ solutions: the references are verigrad's layers, called on the learner's layout.
 import inspect
 
 from ..gradcheck.findings import Finding
-from . import conv, dense, normalization, recurrent
+from . import conv, dense, normalization, recurrent, regularization
 from .core import MISTAKES, Exercise, Result, where
 
-EXERCISES = [*dense.EXERCISES, *normalization.EXERCISES, *conv.EXERCISES,
-             *recurrent.EXERCISES]
+EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
+             *conv.EXERCISES, *recurrent.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for"]
 

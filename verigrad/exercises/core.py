@@ -58,6 +58,16 @@ MISTAKES = {
                   "right at T and wrong before: the gradient carried from step t + 1"),
     "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
                    "only the hidden-state (or input) block of each gate matrix"),
+    "l2_term": ("the L2-regularized cost equals one with the ½ or the 1/m of λ/(2m)·Σ‖W‖² "
+                "missing", "λ/(2m)·Σ‖W‖², and λ/m·W in each dW"),
+    "cache": ("a course 2 function's cache is not the notebook's tuple",
+              "the notebook's order of Z, D, A, W, b"),
+    "gradcheck_copy": ("a learner's gradient checker returns about 1/3 on correct gradients: "
+                       "θ⁺ is not a copy", "thetaplus = np.copy(parameters_values)"),
+    "gradcheck_formula": ("a learner's gradient checker returns what (J⁺ − J⁻)/2·ε or a "
+                          "one-sided difference gives", "(J_plus[i] - J_minus[i]) / (2 * epsilon)"),
+    "gradcheck": ("a learner's gradient checker does not tell correct gradients from wrong "
+                  "ones", "its result on both, and the threshold"),
     "norm_axis": ("a normalization's output equals the one with the statistics over the "
                   "other axis (batch norm turned into layer norm, or back)",
                   "batch norm: over the batch, axis 0; layer norm: over each example's features"),
