@@ -70,3 +70,18 @@ def test_sampling_one_step_at_a_time_equals_the_whole_sequence(run_dir):
     for t, token in enumerate(drawn):
         p = vg.functional.softmax(logits[:, t + 1, 0])
         assert token == rng.choice(p.size, p=p)
+
+
+def test_stateful_training_reads_the_text_in_order(tmp_path):
+    """Truncated BPTT: 4 streams read in order, each batch continuing the one before."""
+    (tmp_path / "text.txt").write_text(TEXT)
+    out = tmp_path / "run"
+    assert main(["train", "shakespeare", "--data", str(tmp_path / "text.txt"), "--stateful",
+                 "--hidden", "16", "--embedding", "8", "--seq-len", "12", "--batch-size", "4",
+                 "--epochs", "15", "--lr", "0.02", "--val-size", "240", "--model", "gru",
+                 "--out", str(out), "--quiet"]) == 0
+    history = vg.History.load(out / "history.json")
+    assert history.steps_per_epoch == (len(TEXT) - 240 - 1) // 4 // 12
+    assert history.val_cost[-1] < 0.5 * history.val_cost[0]
+    model = vg.load(out / "model.npz")
+    assert model.layers[1].stateful

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.chars import CharVocabulary, load_text, next_char_windows
+from ..data.chars import CharVocabulary, load_text, next_char_streams, next_char_windows
 from ..diagnostics import Monitor, TrainingDiverged
 from ..io import load
 from ..layers import GRU, LSTM, RNN, Dense, Embedding
+from ..layers.recurrent import Recurrent
 from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
 from ..sampling import sample_ids
+from ..train import Callback
 from . import HelpFormatter
 
 TEXT_DATASETS = ("shakespeare",)
@@ -29,12 +31,17 @@ def add_text_arguments(p):
         "Dense over every step → softmax cross-entropy per character; defaults --hidden 256 "
         "--epochs 2 --batch-size 64 --lr 2e-3 (adam) --clip-norm 5, --val-size 100000 characters "
         "from the end of the text, --train-size N keeps the first N characters, --data FILE "
-        "the text, default $VERIGRAD_DATA/text/tinyshakespeare/input.txt)")
+        "the text, default $VERIGRAD_DATA/text/tinyshakespeare/input.txt; windows of the "
+        "text in random order, or in order with --stateful)")
     text.add_argument("--embedding", type=int, default=64,
                       help="size of the character vectors")
     text.add_argument("--seq-len", type=int, default=100,
                       help="characters per training sequence (backpropagation through time "
                            "spans this many steps)")
+    text.add_argument("--stateful", action="store_true",
+                      help="truncated BPTT: the text is read as --batch-size streams side by "
+                           "side, in order, each batch starting from the states the one before "
+                           "it ended with (states reset each epoch)")
 
 
 def add_sample_command(sub):
@@ -77,7 +84,8 @@ def run_train_text(args):
               f"({len(ids)} characters)", file=sys.stderr)
         return 2
     cut = len(ids) - args.val_size
-    X, Y = next_char_windows(ids[:cut], args.seq_len)
+    X, Y = (next_char_streams(ids[:cut], args.seq_len, args.batch_size) if args.stateful else
+            next_char_windows(ids[:cut], args.seq_len))
     validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
     model = language_model(vocab.size, args)
     from .train import make_optimizer, plain_warnings
@@ -93,7 +101,8 @@ def run_train_text(args):
             history = model.fit(X, Y, epochs=args.epochs, batch_size=args.batch_size,
                                 optimizer=optimizer, validation_data=validation,
                                 seed=args.seed, verbose=0 if args.quiet else 1,
-                                callbacks=[monitor] if monitor else [])
+                                shuffle=not args.stateful,
+                                callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -124,12 +133,21 @@ def run_train_text(args):
     return 0
 
 
+class ResetStates(Callback):
+    """Stateful recurrent layers start every epoch from zeros (the text starts again)."""
+
+    def on_epoch_begin(self, model, epoch):
+        for layer in model.layers:
+            if isinstance(layer, Recurrent):
+                layer.reset_state()
+
+
 def language_model(vocab_size, args):
     """Embedding → one recurrent layer per --hidden size → Dense at every step."""
     cell = CELLS[args.model]
     layers, n = [Embedding(vocab_size, args.embedding)], args.embedding
     for n_a in args.hidden:
-        layers.append(cell(n, n_a))
+        layers.append(cell(n, n_a, stateful=args.stateful))
         n = n_a
     layers.append(Dense(n, vocab_size, init="xavier"))
     return Sequential(layers, loss=SequenceSoftmaxCrossEntropy(), l2=args.l2, dtype=args.dtype,

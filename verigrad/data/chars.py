@@ -2,7 +2,9 @@
 
 ``CharVocabulary`` maps each character of a text to an integer id and back, and is saved
 beside a model (JSON) so that sampling later decodes the same way. ``next_char_windows``
-cuts an id sequence into the (T, m) inputs and next-character targets a model trains on.
+cuts an id sequence into the (T, m) inputs and next-character targets a model trains on;
+``next_char_streams`` lays them out for truncated backpropagation through time, each batch
+continuing the one before it.
 """
 import json
 import os
@@ -76,6 +78,29 @@ def next_char_windows(ids, seq_len):
     X = ids[:m * seq_len].reshape(m, seq_len).T
     Y = ids[1:m * seq_len + 1].reshape(m, seq_len).T
     return np.ascontiguousarray(X), np.ascontiguousarray(Y)
+
+
+def next_char_streams(ids, seq_len, streams):
+    """(X, Y), each (seq_len, k·streams), for truncated BPTT with stateful layers: the text
+    is cut into ``streams`` equal parts read side by side, and batch b (columns b·streams …
+    (b + 1)·streams − 1) holds the b-th block of ``seq_len`` ids of every part, so column j
+    of batch b + 1 continues column j of batch b. Train on it with ``shuffle=False`` and
+    ``batch_size=streams``. Y is X shifted by one within each part."""
+    seq_len = check_positive_int(seq_len, "seq_len")
+    streams = check_positive_int(streams, "streams")
+    ids = np.asarray(ids)
+    per_stream = (len(ids) - 1) // streams
+    k = per_stream // seq_len
+    if k < 1:
+        raise ValueError(f"a text of {len(ids)} characters is too short for {streams} streams "
+                         f"of at least {seq_len} characters and their next characters")
+
+    def blocks(start):
+        parts = ids[start:start + streams * per_stream].reshape(streams, per_stream)
+        chunks = parts[:, :k * seq_len].reshape(streams, k, seq_len)
+        return np.ascontiguousarray(chunks.transpose(2, 1, 0).reshape(seq_len, k * streams))
+
+    return blocks(0), blocks(1)
 
 
 def load_text(path=None):
