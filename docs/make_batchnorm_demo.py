@@ -149,8 +149,8 @@ def write_page(args, results, path):
     ]
     for name, result in results.items():
         ratio, first, last = gradient_ratio(result["records"], 1)
-        lines += [f"**{name.capitalize()}.** In epoch 1, ‖dW‖ of layer `{first}` is "
-                  f"{ratio:.2g} × that of layer `{last}`. "
+        lines += [f"**{name.capitalize()}.** In epoch 1, ‖dW‖ of `{first}` is "
+                  f"{ratio:.2g} × that of `{last}`. "
                   + ("Its warnings:" if result["warnings"] else "It issues no warning."), ""]
         lines += [f"- {w}" for w in result["warnings"]]
         lines.append("")

@@ -100,8 +100,9 @@ class Sequential:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.layers, self.loss, self.l2, self.seed = layers, loss, float(l2), seed
         self.input_shape, self.output_shape = self._check_shapes(input_shape)
-        self._parameterised = [i for i, layer in enumerate(layers) if layer.params]
-        self._first_trainable = self._parameterised[0] if self._parameterised else len(layers)
+        #: indices in ``layers`` of the layers with parameters: the course's layers 1..L
+        self.parameterised = [i for i, layer in enumerate(layers) if layer.params]
+        self._first_trainable = self.parameterised[0] if self.parameterised else len(layers)
         for i, layer in enumerate(layers):
             layer.needs_input_grad = i > self._first_trainable
         self._check_output_activation()
@@ -172,7 +173,7 @@ class Sequential:
                         store[name] = value.astype(dtype)
         self.params = ParamDict(self._named(lambda layer: layer.params))
         self.state = ParamDict(self._named(lambda layer: layer.state), "state")
-        self._owners = {f"{key}{k}": (i, key) for k, i in enumerate(self._parameterised, 1)
+        self._owners = {f"{key}{k}": (i, key) for k, i in enumerate(self.parameterised, 1)
                         for key in self.layers[i].params}
 
     def _named(self, store_of):
@@ -199,15 +200,20 @@ class Sequential:
             raise KeyError(f"no parameter {param!r}; the model has {list(self.params)}")
         return self._owners[param]
 
+    def layer_number(self, i: int) -> int | None:
+        """The course's number l of ``layers[i]`` (it holds Wl, bl), or None for a layer
+        without parameters. ``parameterised[l - 1]`` is i again."""
+        return self.parameterised.index(i) + 1 if i in self.parameterised else None
+
     def layer_label(self, i: int) -> str:
         """How messages name ``layers[i]``: "layer 2 (Dense W2, b2)" for the second
         parameterised layer; "the ReLU after layer 2" for a layer without parameters."""
         layer = self.layers[i]
         kind = type(layer).__name__
-        if i in self._parameterised:
-            k = self._parameterised.index(i) + 1
+        k = self.layer_number(i)
+        if k is not None:
             return f"layer {k} ({kind} {', '.join(f'{key}{k}' for key in layer.params)})"
-        before = sum(j < i for j in self._parameterised)
+        before = sum(j < i for j in self.parameterised)
         return f"the {kind} after layer {before}" if before else f"the {kind} before layer 1"
 
     def astype(self, dtype) -> "Sequential":

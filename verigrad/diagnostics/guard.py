@@ -91,7 +91,7 @@ class Guard(Callback):
         issued once per layer and ``fit`` call."""
         model, A = self.model, self.model.activations
         found = [*self._inputs(A[0]), *self._weights()] if step == 1 else []
-        for i in _parameterised(model):
+        for i in model.parameterised:
             limit, kind = _limit(model, i)
             Z = A[i + 1]
             if limit is not None and Z.size:
@@ -175,7 +175,7 @@ class Guard(Callback):
         """The first layer whose output in the step's forward pass holds NaN or inf (or the
         loss), and the largest finite |Z| of the parameterised layers up to there."""
         model, largest = self.model, 0.0
-        parameterised = set(_parameterised(model))
+        parameterised = set(model.parameterised)
         for i, A in enumerate(model.activations[1:]):
             finite = np.isfinite(A)
             if i in parameterised and finite.any():
@@ -184,7 +184,3 @@ class Guard(Callback):
                 return model.layer_label(i), largest
         return (f"the loss ({model.loss!r}) of the output of "
                 f"{model.layer_label(len(model.layers) - 1)}"), largest
-
-
-def _parameterised(model):
-    return [i for i, layer in enumerate(model.layers) if layer.params]

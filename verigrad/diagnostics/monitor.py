@@ -82,12 +82,11 @@ class Monitor(Callback):
 
     def on_train_begin(self, model, history):
         self.records, self.warnings, self._warned = [], [], set()
-        # a normalization layer right after a parameterised one is measured with it
-        owners = [i for i, layer in enumerate(model.layers) if layer.params
-                  and not (i > 0 and model.layers[i - 1].params and layer.normalizes)]
-        self._layers = dict(enumerate(owners, 1))  # k -> index in model.layers
-        self._number = {i: k for k, i in enumerate(
-            (i for i, layer in enumerate(model.layers) if layer.params), 1)}
+        # k -> index in model.layers; a normalization layer right after a parameterised one
+        # is measured with it
+        self._layers = {model.layer_number(i): i for i in model.parameterised
+                        if not (i > 0 and model.layers[i - 1].params
+                                and model.layers[i].normalizes)}
         self.names = {k: self._name(model, i) for k, i in self._layers.items()}
         after = {k: _activation_after(model, i) for k, i in self._layers.items()}
         self._kinds = {k: type(a).__name__ for k, a in after.items() if a is not None}
@@ -241,18 +240,18 @@ class Monitor(Callback):
         g_first, g_last = (r["grad_norm"] / np.sqrt(self._sizes[r["layer"]]) for r in (first, last))
         if g_last > 0 and g_first < g_last / DEPTH_RATIO:
             self._warn("vanishing", (
-                f"vanishing gradients in epoch {epoch}: the RMS weight gradient of layer "
+                f"vanishing gradients in epoch {epoch}: the RMS weight gradient of "
                 f"{first['name']} ({g_first:.2g}) is {g_last / max(g_first, 1e-300):.2g}× "
-                f"smaller than that of layer {last['name']} ({g_last:.2g}), so the first "
+                f"smaller than that of {last['name']} ({g_last:.2g}), so the first "
                 f"layers barely learn. Likely cause: saturating sigmoid/tanh layers or dead "
                 f"ReLUs in between, or weights initialised too small. Fix: ReLU with "
                 f"init='he', batch normalization after each Dense layer "
                 f"(mlp(..., batch_norm=True)), fewer layers, or scaled inputs"))
         elif g_first > g_last * DEPTH_RATIO:
             self._warn("exploding", (
-                f"exploding gradients in epoch {epoch}: the RMS weight gradient of layer "
+                f"exploding gradients in epoch {epoch}: the RMS weight gradient of "
                 f"{first['name']} ({g_first:.2g}) is {g_first / max(g_last, 1e-300):.2g}× "
-                f"larger than that of layer {last['name']} ({g_last:.2g}); it grows layer "
+                f"larger than that of {last['name']} ({g_last:.2g}); it grows layer "
                 f"after layer on the way back. Likely cause: weights initialised too large. "
                 f"Fix: init='he' (ReLU) or 'xavier' (sigmoid/tanh), or clip_norm="))
 
@@ -266,7 +265,7 @@ class Monitor(Callback):
             first, last = float(profile[0]), float(profile[-1])
             name = model.layer_label(i)
             ratio = first / last if last > 0 else float("inf")
-            self.time_records.append({"epoch": epoch, "layer": self._number[i], "name": name,
+            self.time_records.append({"epoch": epoch, "layer": model.layer_number(i), "name": name,
                                       "first": first, "last": last, "ratio": ratio,
                                       "norms": profile.tolist()})
             if ratio < 1 / TIME_RATIO:

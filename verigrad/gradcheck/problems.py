@@ -362,8 +362,6 @@ class ModelProblem:
         # Dropout masks are drawn in the next training pass and kept; other layers that draw
         # random numbers get the same generator again before each evaluation.
         work.freeze_randomness(seed)
-        owners = [i for i, layer in enumerate(work.layers) if layer.params]
-        self.number = {i: k for k, i in enumerate(owners, 1)}
         self.names = list(work.params)
         self.shapes = {n: work.params[n].shape for n in self.names}
         self.grad_names = {n: "d" + n for n in self.names}
@@ -470,10 +468,10 @@ class ModelProblem:
         return None
 
     def layer_key(self, name):
-        return self.number[self.model.locate(name)[0]]
+        return self.model.layer_number(self.model.locate(name)[0])
 
     def _index(self, k):
-        return next(i for i, kk in self.number.items() if kk == k)
+        return self.model.parameterised[k - 1]
 
     def _kind(self, i):
         return type(self.model.layers[i]).__name__
@@ -493,7 +491,7 @@ class ModelProblem:
 
     def activation_step(self, k):
         i = self._index(k)
-        upper = next(j for j in range(i + 1, len(self.model.layers)) if j in self.number)
+        upper = self.model.parameterised[k]
         between = range(i + 1, upper)
         if not between:
             above = self.model.layers[upper]
