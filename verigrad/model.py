@@ -200,7 +200,7 @@ class Sequential:
             raise KeyError(f"no parameter {param!r}; the model has {list(self.params)}")
         return self._owners[param]
 
-    def layer_number(self, i: int) -> int | None:
+    def layer_number(self, i: int) -> Optional[int]:
         """The course's number l of ``layers[i]`` (it holds Wl, bl), or None for a layer
         without parameters. ``parameterised[l - 1]`` is i again."""
         return self.parameterised.index(i) + 1 if i in self.parameterised else None
