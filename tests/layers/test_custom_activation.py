@@ -128,3 +128,29 @@ def test_a_model_of_custom_activations_passes_gradcheck():
     X, y = rng.standard_normal((2, 9)), rng.integers(0, 2, 9)
     report = vg.gradcheck(model_with_both(), X, y)
     assert report.ok, str(report)
+
+
+def test_a_convolution_is_watched_and_measured_per_channel_like_a_dense_layer():
+    """The guard and the Monitor read any parameterised layer: a convolution whose weights
+    are 100× too large is named the course's way, and its dead units are channels (every
+    position of every example at or below 0)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((1, 6, 6, 16)), rng.integers(0, 2, 16)
+    model = vg.Sequential([vg.Conv2D(1, 3, 3), vg.ReLU(), vg.Flatten(), vg.Dense(48, 2)],
+                          loss=vg.SoftmaxCrossEntropy(), dtype="float64", seed=0,
+                          input_shape=(1, 6, 6))
+    model.params["W1"] = model.params["W1"] * 1e4
+    model.params["b1"][2] = -1e9  # channel 2 below 0 everywhere: dead
+    model.forward(X)
+    Z1 = model.activations[1]  # the convolution's output before the step
+    monitor = Monitor(verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, epochs=1, batch_size=16, optimizer=vg.SGD(1e-12), callbacks=[monitor],
+                  verbose=0)
+    found = [str(w.message) for w in caught if issubclass(w.category, vg.TrainingWarning)]
+    assert any(m.startswith("layer 1 (Conv2D W1, b1): pre-activations reach") for m in found)
+    conv = monitor.records[0]
+    assert conv["name"] == "layer 1 (Conv2D W1, b1) → ReLU"
+    assert conv["dead"] == pytest.approx(np.mean((Z1 <= 0).reshape(3, -1).all(axis=1)))
+    assert conv["dead"] >= 1 / 3
