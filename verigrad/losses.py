@@ -61,17 +61,18 @@ def _fraction_equal(predicted, Y):
     return np.count_nonzero(hits) / hits.size if hits.size else float("nan")
 
 
-def _check_label_vector(Y, m, name, n_classes):
+def _check_label_vector(Y, m, name, n_classes, other_form, limit_reason):
+    """Integer labels (m,) in [0, n_classes); ``other_form`` says how to pass float targets
+    instead, ``limit_reason`` why labels stop at n_classes − 1."""
     if Y.shape != (m,):
         raise ValueError(f"{name} has shape {Y.shape}; integer labels must have shape "
                          f"(m,) = ({m},)")
     if Y.dtype.kind not in "iu":
         raise TypeError(f"{name} has dtype {Y.dtype}; integer class labels need an integer dtype "
-                        f"(e.g. {name}.astype(int)), or pass one-hot labels of shape "
-                        f"({n_classes}, {m})")
+                        f"(e.g. {name}.astype(int)), or pass {other_form}")
     if m and (Y.min() < 0 or Y.max() >= n_classes):
-        raise ValueError(f"{name} holds labels from {Y.min()} to {Y.max()}, but the model has "
-                         f"{n_classes} outputs, so labels must lie in [0, {n_classes - 1}]")
+        raise ValueError(f"{name} holds labels from {Y.min()} to {Y.max()}, but {limit_reason}, "
+                         f"so labels must lie in [0, {n_classes - 1}]")
 
 
 def _check_float_targets(Y, shape, name):
@@ -121,7 +122,9 @@ class SoftmaxCrossEntropy(Loss):
 
     def check_targets(self, Y, n_out, m, name="Y"):
         if Y.ndim == 1:
-            return _check_label_vector(Y, m, name, n_out)
+            return _check_label_vector(Y, m, name, n_out,
+                                       f"one-hot labels of shape ({n_out}, {m})",
+                                       f"the model has {n_out} outputs")
         _check_float_targets(Y, (n_out, m), name)
         if (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1, atol=1e-3):
             raise ValueError(f"{name} is 2-D, so each column must be a one-hot (or probability) "
@@ -161,7 +164,9 @@ class BinaryCrossEntropy(Loss):
             if n_out != 1:
                 raise ValueError(f"{name} is 1-D, which only fits a model with 1 output; this "
                                  f"model has {n_out}: pass {name} of shape ({n_out}, {m})")
-            _check_label_vector(Y, m, name, 2)
+            _check_label_vector(Y, m, name, 2,
+                                f"targets in [0, 1] of shape (1, {m}): {name}.reshape(1, -1)",
+                                "binary cross-entropy takes 0/1 labels")
             return
         _check_float_targets(Y, (n_out, m), name)
         if (Y < 0).any() or (Y > 1).any():

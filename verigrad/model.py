@@ -17,13 +17,20 @@ from typing import Optional
 import numpy as np
 
 from . import io
-from .diagnostics.guard import Guard
+from .diagnostics.guard import Guard, TrainingDiverged
 from .display.live import LivePlot
 from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
-from .train import Callback, History, fit
-from .validation import check_inputs, check_positive_int, check_targets, describe_shape
+from .train import Callback, History, LastGoodWeights, fit
+from .validation import (
+    check_inputs,
+    check_number,
+    check_positive_int,
+    check_seed,
+    check_targets,
+    describe_shape,
+)
 
 _EVAL_CHUNK = 8192
 
@@ -88,13 +95,22 @@ class Sequential:
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
+        first_place = {}
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {type(layer).__name__}, not a verigrad Layer")
+            j = first_place.setdefault(id(layer), i)
+            if j != i:
+                # A layer keeps the arrays of its last forward pass for its backward pass:
+                # a second place would overwrite what the first one needs.
+                raise ValueError(f"layers[{i}] is the same {type(layer).__name__} object as "
+                                 f"layers[{j}]: a layer object caches its input for backward, "
+                                 f"so each place needs its own (write {type(layer).__name__}"
+                                 f"(...) again instead of reusing one variable)")
         if loss is not None and not isinstance(loss, Loss):
             raise TypeError(f"loss must be a verigrad Loss, got {type(loss).__name__}")
-        if not l2 >= 0:
-            raise ValueError(f"l2 must be ≥ 0, got {l2!r}")
+        check_number(l2, "l2", lambda v: v >= 0, "a finite number ≥ 0")
+        check_seed(seed, "seed")
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
@@ -393,7 +409,9 @@ class Sequential:
         ``TrainingWarning`` flags what usually comes before a divergence (inputs not scaled,
         ``np.random.rand``-like weights, pre-activations far outside the useful range), and
         the first NaN or inf (in a step's cost, or in the parameters after an epoch) stops
-        training with ``TrainingDiverged``, which names the layer and step. NumPy's own
+        training with ``TrainingDiverged``, which names the layer and step, and carries the
+        ``History`` of the finished epochs and the weights of the last one (``history``,
+        ``weights``), which the model gets back. NumPy's own
         overflow warnings are silenced inside the step then, since the guard reports the
         same event with its cause. guard=False trains unchecked.
 
@@ -401,14 +419,31 @@ class Sequential:
         Jupyter (``vg.LivePlot``), instead of the progress bars; outside Jupyter it changes
         nothing.
         """
-        callbacks = [Guard(), *callbacks] if guard else list(callbacks)
+        if not isinstance(guard, (bool, np.bool_)):
+            raise TypeError(f"guard must be True or False, got {guard!r}")
+        if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
+                                                      for cb in callbacks or ()):
+            raise TypeError(f"callbacks must be a list of verigrad Callback objects, got "
+                            f"{callbacks!r:.60}")
+        callbacks = list(callbacks or ())
         if live:
             plot = LivePlot()
             if plot.active:  # in Jupyter the curves replace the progress bars
                 callbacks, verbose = [*callbacks, plot], 0
-        return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                   validation_data=validation_data, seed=seed, shuffle=shuffle,
-                   callbacks=callbacks, verbose=verbose, numpy_warnings=not guard)
+        if not guard:
+            return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                       validation_data=validation_data, seed=seed, shuffle=shuffle,
+                       callbacks=callbacks, verbose=verbose)
+        # the last callback: its epoch-end copy comes after the guard's check of the weights
+        keeper = LastGoodWeights()
+        try:
+            return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                       validation_data=validation_data, seed=seed, shuffle=shuffle,
+                       callbacks=[Guard(), *callbacks, keeper], verbose=verbose,
+                       numpy_warnings=False)
+        except TrainingDiverged as err:
+            keeper.restore(self, err)
+            raise
 
     # ---- saving ------------------------------------------------------------------------
 

@@ -16,15 +16,16 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ._backend import check_backend, load_kernels
+from .validation import check_number, check_positive_int
 
 
 class StepDecay:
     """lr = lr0 · gamma^⌊epoch / step_size⌋  (e.g. halve every 5 epochs)."""
 
     def __init__(self, step_size, gamma=0.1):
-        if step_size < 1:
-            raise ValueError(f"StepDecay step_size must be ≥ 1, got {step_size!r}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = check_positive_int(step_size, "StepDecay step_size")
+        self.gamma = check_number(gamma, "StepDecay gamma", lambda g: 0 < g <= 1,
+                                  "a number in (0, 1] (a learning rate ≤ 0 would not descend)")
 
     def __call__(self, epoch):
         return self.gamma ** (epoch // self.step_size)
@@ -37,9 +38,8 @@ class ExponentialDecay:
     """lr = lr0 · gamma^epoch."""
 
     def __init__(self, gamma):
-        if not 0 < gamma <= 1:
-            raise ValueError(f"ExponentialDecay gamma must be in (0, 1], got {gamma!r}")
-        self.gamma = float(gamma)
+        self.gamma = check_number(gamma, "ExponentialDecay gamma", lambda g: 0 < g <= 1,
+                                  "a number in (0, 1] (a learning rate ≤ 0 would not descend)")
 
     def __call__(self, epoch):
         return self.gamma ** epoch
@@ -50,12 +50,13 @@ class ExponentialDecay:
 
 class CosineDecay:
     """lr = lr0 · (f + (1 − f)·(1 + cos(π·epoch/total_epochs))/2), f = min_factor:
-    from lr0 at epoch 0 down to f·lr0 at ``total_epochs``."""
+    from lr0 at epoch 0 down to f·lr0 at ``total_epochs``. With f = 0 the rate reaches 0 at
+    epoch ``total_epochs``, so ``fit`` refuses to train longer than that."""
 
     def __init__(self, total_epochs, min_factor=0.0):
-        if total_epochs < 1:
-            raise ValueError(f"CosineDecay total_epochs must be ≥ 1, got {total_epochs!r}")
-        self.total_epochs, self.min_factor = int(total_epochs), float(min_factor)
+        self.total_epochs = check_positive_int(total_epochs, "CosineDecay total_epochs")
+        self.min_factor = check_number(min_factor, "CosineDecay min_factor",
+                                       lambda f: 0 <= f <= 1, "a number in [0, 1]")
 
     def __call__(self, epoch):
         progress = min(epoch, self.total_epochs) / self.total_epochs
@@ -73,10 +74,12 @@ class Optimizer(ABC):
     """
 
     def __init__(self, lr, schedule=None, clip_norm=None, backend="auto"):
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__} lr must be > 0, got {lr!r}")
-        if clip_norm is not None and not clip_norm > 0:
-            raise ValueError(f"clip_norm must be > 0 or None, got {clip_norm!r}")
+        check_number(lr, f"{type(self).__name__} lr", lambda v: v > 0, "a finite number > 0")
+        if clip_norm is not None:
+            check_number(clip_norm, "clip_norm", lambda v: v > 0, "a finite number > 0 or None")
+        if schedule is not None and not callable(schedule):
+            raise TypeError(f"schedule must be a function of the epoch (e.g. StepDecay(5, 0.5)) "
+                            f"or None, got {type(schedule).__name__}")
         check_backend(backend)
         self.base_lr = float(lr)
         self.lr = float(lr)
@@ -103,7 +106,23 @@ class Optimizer(ABC):
 
     def set_epoch(self, epoch):
         """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
-        self.lr = self.base_lr * (self.schedule(epoch) if self.schedule else 1.0)
+        self.lr = self.scheduled_lr(epoch)
+
+    def scheduled_lr(self, epoch):
+        """The learning rate of ``epoch``; ValueError if the schedule makes it ≤ 0 or not
+        finite (training would ascend, stand still or blow up)."""
+        lr = self.base_lr * (self.schedule(epoch) if self.schedule else 1.0)
+        if not (isinstance(lr, (int, float, np.floating)) and 0 < lr < math.inf):
+            hint = (": give it total_epochs ≥ the epochs of fit, or min_factor > 0"
+                    if isinstance(self.schedule, CosineDecay) else "")
+            raise ValueError(f"the schedule {self.schedule!r} gives a learning rate of {lr!r} "
+                             f"in epoch {epoch + 1}, but it must stay finite and > 0{hint}")
+        return lr
+
+    def check_schedule(self, epochs):
+        """Raise before training if the schedule leaves (0, inf) within ``epochs``."""
+        for epoch in range(epochs):
+            self.scheduled_lr(epoch)
 
     def step(self, params, grads):
         """Update every array of ``params`` in place from ``grads`` (same keys)."""
@@ -179,7 +198,8 @@ class RMSProp(Optimizer):
         super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= beta < 1:
             raise ValueError(f"RMSProp beta must be in [0, 1), got {beta!r}")
-        self.beta, self.eps = float(beta), float(eps)
+        self.beta = float(beta)
+        self.eps = check_number(eps, "RMSProp eps", lambda v: v > 0, "a finite number > 0")
 
     def update(self, name, p, g):
         (s,) = self.slots(name, p)
@@ -207,7 +227,8 @@ class Adam(Optimizer):
         for arg, value in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= value < 1:
                 raise ValueError(f"Adam {arg} must be in [0, 1), got {value!r}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.eps = check_number(eps, "Adam eps", lambda v: v > 0, "a finite number > 0")
 
     def update(self, name, p, g):
         v, s = self.slots(name, p, 2)

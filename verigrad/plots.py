@@ -1,8 +1,12 @@
 """Pictures of a training run (matplotlib is an optional extra: ``pip install verigrad[plot]``).
 
 Each function draws on its own ``matplotlib.figure.Figure`` and writes it to a file: no
-pyplot, so the backend and the figures of a notebook or a script are left as they were.
+pyplot, so the backend and the figures of a notebook or a script are left as they were. Each
+file is written whole or not at all (a temporary file, then a rename).
 """
+from pathlib import Path
+
+from ._files import atomic_write
 
 
 def require_matplotlib():
@@ -210,7 +214,8 @@ def _save(fig, path, title):
     """Title, lay out and write as PNG at 100 dpi."""
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=100)
+    with atomic_write(path) as file:
+        fig.savefig(file, format=Path(path).suffix[1:] or "png", dpi=100)
     return path
 
 

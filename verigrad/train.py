@@ -13,8 +13,9 @@ import time
 
 import numpy as np
 
+from ._files import write_text
 from .optim import Adam, Optimizer
-from .validation import check_positive_int
+from .validation import check_number, check_positive_int, check_seed
 
 
 class History:
@@ -56,6 +57,9 @@ class History:
                               so a jump means the step overshot the minimum;
           "mini-batch noise"  otherwise: a batch harder than the others.
         """
+        window, span = check_positive_int(window, "window"), check_positive_int(span, "span")
+        for name, value in (("threshold", threshold), ("min_rise", min_rise)):
+            check_number(value, name, lambda v: v >= 0, "a finite number ≥ 0")
         windows = np.lib.stride_tricks.sliding_window_view
         cost = np.maximum(np.asarray(self.step_cost, dtype=np.float64), 1e-300)
         first, n = 3, len(cost)
@@ -94,20 +98,41 @@ class History:
         return out
 
     def save(self, path):
-        with open(path, "w") as f:
-            json.dump(self.to_dict(), f, indent=1)
+        """Write the history to ``path`` as JSON (atomically: whole or not at all)."""
+        write_text(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def from_dict(cls, data):
+        """The History that ``to_dict`` described; ValueError naming the field when ``data``
+        is not such a record (lists of numbers, one entry per epoch)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a history is a JSON object, not {type(data).__name__}")
         history = cls(data.get("batch_size"), data.get("steps_per_epoch"))
         for field in cls.FIELDS + ("step_cost",):
-            setattr(history, field, list(data.get(field, [])))
+            values = data.get(field, [])
+            optional = field in ("accuracy", "val_accuracy")
+            if not isinstance(values, list) or not all(
+                    (v is None and optional) or
+                    (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+                raise ValueError(f"{field!r} must be a list of numbers, got {values!r:.60}")
+            setattr(history, field, values)
+        epochs = len(history.cost)
+        for field in ("accuracy", "lr", "seconds", "val_cost", "val_accuracy"):
+            if len(getattr(history, field)) not in (epochs, 0):
+                raise ValueError(f"{field!r} has {len(getattr(history, field))} entries for "
+                                 f"{epochs} epochs")
         return history
 
     @classmethod
     def load(cls, path):
-        with open(path) as f:
-            return cls.from_dict(json.load(f))
+        """Read a history written by ``save``; a file that does not hold one is a
+        ValueError naming it."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                return cls.from_dict(json.load(f))
+        except (ValueError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path} is not a training history written by verigrad: {err}"
+                             ) from None
 
     def __repr__(self):
         last = {f: getattr(self, f)[-1] for f in ("cost", "accuracy", "val_cost", "val_accuracy")
@@ -167,6 +192,31 @@ class Callback:
         pass
 
 
+class LastGoodWeights(Callback):
+    """Keeps a copy of the weights at the start of training and at the end of every epoch,
+    and of the ``History``: what a ``TrainingDiverged`` hands back (see ``restore``)."""
+
+    def on_train_begin(self, model, history):
+        self.history, self.epochs = history, 0
+        self.weights = {name: value.copy() for name, value in model.params.items()}
+
+    def on_epoch_end(self, model, epoch, history):
+        # the guard has checked the parameters for NaN and inf before this hook runs
+        for name, value in model.params.items():
+            self.weights[name][...] = value
+        self.epochs = epoch + 1
+
+    def restore(self, model, err):
+        """Put the kept weights back into ``model`` and attach them and the history to
+        ``err``, saying so in its message."""
+        for name, value in self.weights.items():
+            model.params[name] = value
+        err.history, err.weights = self.history, self.weights
+        when = f"the end of epoch {self.epochs}" if self.epochs else "before training"
+        err.args = (f"{err.args[0]}. The model holds its weights of {when} again; the "
+                    f"exception's .weights and .history keep them and the epochs finished.",)
+
+
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
         seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True):
     """Train ``model`` with mini-batch gradient descent and return a ``History``: the loop
@@ -175,6 +225,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     events with their cause)."""
     X, Y, validation_data, epochs, batch_size, optimizer = _check_settings(
         model, X, Y, epochs, batch_size, optimizer, validation_data)
+    callbacks = _check_flags(seed, shuffle, verbose, callbacks)
     rng = model._rng if seed is None else np.random.default_rng(seed)
     model.set_rng(rng)
     m = X.shape[-1]
@@ -235,7 +286,22 @@ def _check_settings(model, X, Y, epochs, batch_size, optimizer, validation_data)
     optimizer = Adam(1e-3) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a verigrad Optimizer, got {type(optimizer).__name__}")
+    optimizer.check_schedule(epochs)
     return X, Y, validation_data, epochs, batch_size, optimizer
+
+
+def _check_flags(seed, shuffle, verbose, callbacks):
+    """Check the remaining arguments of ``fit``; returns the callbacks as a list."""
+    check_seed(seed, "seed")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if verbose not in (0, 1):
+        raise ValueError(f"verbose must be 0 (silent) or 1 (progress bars), got {verbose!r}")
+    if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
+                                                  for cb in callbacks or ()):
+        raise TypeError(f"callbacks must be a list of verigrad Callback objects, got "
+                        f"{callbacks!r:.60}")
+    return list(callbacks or ())
 
 
 def _notify(callbacks, hook, *args):

@@ -3,6 +3,8 @@ actual shape or dtype. One conversion is made instead of an error: floating-poin
 another precision (float64, which np.random and pandas give, into a float32 model) is cast
 to the model's dtype, as Keras and scikit-learn do. Everything else that is wrong is an
 error, integer images included (they need scaling, not just a cast)."""
+import math
+
 import numpy as np
 
 
@@ -92,6 +94,24 @@ def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_number(value, name, allowed, description):
+    """``value`` as a float if it is a real, finite number for which ``allowed(value)``
+    holds; else ValueError: "{name} must be {description}, got ...". NaN and inf never
+    pass (they would make every later computation NaN without a word)."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not (real and math.isfinite(value) and allowed(value)):
+        raise ValueError(f"{name} must be {description}, got {value!r}")
+    return float(value)
+
+
+def check_seed(seed, name):
+    """A seed: None (fresh randomness) or an integer ≥ 0."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"{name} must be an integer ≥ 0 or None, got {seed!r}")
+    return seed
 
 
 def describe_shape(shape):

@@ -77,6 +77,8 @@ def test_idx_round_trip_and_bad_files(tmp_path):
 
 
 def test_lookup_order_path_then_env_then_cache(tmp_path, monkeypatch):
+    # three different stand-ins, each accepted as the published files
+    monkeypatch.setattr(mnist, "sha256", lambda path: mnist.DATASETS["mnist"]["sha256"][path.name])
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     fake_dataset(tmp_path / "env" / "mnist", m_train=4)
     fake_dataset(tmp_path / "home" / ".cache" / "verigrad" / "mnist", m_train=6)
@@ -118,3 +120,64 @@ def test_download_verifies_checksums(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="checksum mismatch"):
         vg.data.load_mnist(tmp_path / "other", download=True)
     assert not (tmp_path / "other" / mnist.FILES[0]).exists()  # nothing unverified is kept
+
+
+def published_fake(tmp_path, monkeypatch):
+    """A stand-in MNIST on a local 'server' whose checksums are the published ones, with
+    nothing else to find in the usual places."""
+    source = tmp_path / "server"
+    fake_dataset(source)
+    digests = {f: hashlib.sha256((source / f).read_bytes()).hexdigest() for f in mnist.FILES}
+    monkeypatch.setitem(mnist.DATASETS, "mnist", {"urls": (source.as_uri() + "/",),
+                                                  "sha256": digests})
+    monkeypatch.delenv("VERIGRAD_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return source
+
+
+def damage(path, how):
+    data = path.read_bytes()
+    raw = gzip.decompress(data)
+    path.write_bytes({"truncated": data[:len(data) // 2],
+                      "bad crc": data[:-8] + bytes(8),
+                      "not gzip": b"these are not gzip bytes",
+                      "altered": gzip.compress(raw[:8] + bytes([(raw[8] + 1) % 10]) + raw[9:]),
+                      "empty": b""}[how])
+
+
+@pytest.mark.parametrize("how", ["truncated", "bad crc", "not gzip", "altered", "empty"])
+def test_a_damaged_or_altered_file_is_refused_and_download_fetches_it_again(how, tmp_path,
+                                                                             monkeypatch):
+    source = published_fake(tmp_path, monkeypatch)
+    folder = tmp_path / "data"
+    vg.data.load_mnist(folder, download=True)
+    labels = folder / "train-labels-idx1-ubyte.gz"
+    damage(labels, how)
+    with pytest.raises(ValueError) as err:
+        vg.data.load_mnist(folder)
+    assert str(labels) in str(err.value) and "--download" in str(err.value)
+    X, Y, *_ = vg.data.load_mnist(folder, download=True)   # fetched again, verified
+    assert labels.read_bytes() == (source / labels.name).read_bytes()
+    assert Y.shape == (5,)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"\x00\x00\x08\x03" + (2 ** 31).to_bytes(4, "big") * 3, "promises"),
+    (b"\x00\x00\x08\xff", "cut short"),
+    (b"\x00\x00\x08", "not an IDX file"),
+])
+def test_a_nonsense_idx_header_names_the_file_and_allocates_nothing(content, says, tmp_path):
+    for name, data in (("x.idx", content), ("x.idx.gz", gzip.compress(content))):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError) as err:
+            vg.data.read_idx(tmp_path / name)
+        assert str(tmp_path / name) in str(err.value) and says in str(err.value)
+
+
+def test_damaged_gzip_streams_name_the_file(tmp_path):
+    for how in ("truncated", "bad crc", "not gzip"):
+        write_idx(tmp_path / "a.gz", np.arange(100, dtype=np.uint8))
+        damage(tmp_path / "a.gz", how)
+        with pytest.raises(ValueError) as err:
+            vg.data.read_idx(tmp_path / "a.gz")
+        assert str(tmp_path / "a.gz") in str(err.value) and "download" in str(err.value)

@@ -3,8 +3,15 @@
 Every command documents itself: ``verigrad --help``, ``verigrad train --help``. Each command
 lives in a module of its own: ``train``, ``text`` (``sample``, and the language model of
 ``train shakespeare``), ``plot``, ``check`` (gradient checks) and ``cbow``.
+
+Exit status: 0 done, 1 training diverged or a gradient is wrong, 2 the command cannot run as
+asked (a bad flag value, a missing or damaged file, an output folder that cannot be written);
+the message is then one line on stderr naming the flag or file. ``--debug`` adds the Python
+traceback.
 """
 import argparse
+import sys
+import traceback
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -16,11 +23,22 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+class CommandError(Exception):
+    """A user error: the command stops with this one-line message and exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (the usage is one ``--help`` away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser():
     # The command modules import HelpFormatter from this package, so they load here.
     from . import cbow, check, plot, text, train
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="verigrad",
         description="Neural networks from scratch in NumPy, with verified gradients.",
         epilog="Run 'verigrad COMMAND --help' for the options of a command.")
@@ -30,7 +48,19 @@ def build_parser():
     check.add_gradcheck_commands(sub)
     plot.add_plot_command(sub)
     cbow.add_cbow_commands(sub)
+    _add_debug_flag(parser, default=False)
     return parser
+
+
+def _add_debug_flag(parser, default):
+    """``--debug`` on every command, before or after the command's name."""
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="on an error, show the Python traceback too")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                # SUPPRESS: a command's own default must not undo 'verigrad --debug COMMAND'
+                _add_debug_flag(command, argparse.SUPPRESS)
 
 
 def main(argv=None):
@@ -39,5 +69,22 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except CommandError as err:
+        return _fail(args, f"verigrad {args.command}: error: {err}")
+    except MemoryError:
+        return _fail(args, f"verigrad {args.command}: error: out of memory: the network or "
+                           f"data set asked for does not fit (smaller --hidden, --samples or "
+                           f"--dim?)")
+    except KeyboardInterrupt:
+        return _fail(args, f"verigrad {args.command}: interrupted; files already written are "
+                           f"complete (each is written whole or not at all)", status=130)
+
+
+def _fail(args, message, status=2):
+    if args.debug:
+        traceback.print_exc()
+    print(message, file=sys.stderr)
+    return status
 

@@ -1,7 +1,13 @@
 """``verigrad cbow``: train CBOW word embeddings, query them, evaluate them."""
 import json
+import sys
+from pathlib import Path
 
-from . import HelpFormatter
+from . import CommandError, HelpFormatter, values
+from .output import check_output_folder, staged_run
+
+#: the files 'cbow train' may write to --out
+RUN_FILES = ("config.json", "weights.npz", "vectors.txt", "pca.png")
 
 
 def add_cbow_commands(subparsers):
@@ -18,28 +24,32 @@ def add_cbow_commands(subparsers):
                     "paragraph per line, split into lower-cased runs of letters.",
         formatter_class=HelpFormatter)
     train.add_argument("corpus", metavar="CORPUS", help="text file, .gz allowed")
-    train.add_argument("--out", required=True, metavar="DIR",
+    train.add_argument("--out", required=True, metavar="DIR", type=Path,
                        help="directory for config.json, weights.npz and vectors.txt")
-    train.add_argument("--dim", type=int, default=100, help="embedding size N")
-    train.add_argument("--window", type=int, default=5,
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the model already in --out (without it, a folder holding "
+                            "one is refused); its files are replaced once training is done")
+    train.add_argument("--dim", type=values.positive_int, default=100, help="embedding size N")
+    train.add_argument("--window", type=values.positive_int, default=5,
                        help="context words on each side")
     train.add_argument("--loss", choices=["negative", "softmax"], default="negative",
                        help="negative sampling or the course's full softmax model")
-    train.add_argument("--negative", type=int, default=5,
-                       help="noise words per example")
-    train.add_argument("--min-count", type=int, default=5,
+    train.add_argument("--negative", type=values.positive_int, default=None,
+                       help="noise words per example (default: 5)")
+    train.add_argument("--min-count", type=values.positive_int, default=5,
                        help="drop words seen fewer times")
-    train.add_argument("--sample", type=float, default=1e-3,
+    train.add_argument("--sample", type=values.rate, default=1e-3,
                        help="frequent-word subsampling threshold, 0 for none")
-    train.add_argument("--alpha", type=float, default=0.025,
+    train.add_argument("--alpha", type=values.positive, default=0.025,
                        help="initial learning rate")
-    train.add_argument("--min-alpha", type=float, default=1e-4,
+    train.add_argument("--min-alpha", type=values.positive, default=1e-4,
                        help="final learning rate")
-    train.add_argument("--epochs", type=int, default=5, help="passes over the corpus")
-    train.add_argument("--batch-size", type=int, default=1024,
+    train.add_argument("--epochs", type=values.positive_int, default=5,
+                       help="passes over the corpus")
+    train.add_argument("--batch-size", type=values.positive_int, default=1024,
                        help="examples per vectorised NumPy step")
-    train.add_argument("--workers", type=int, default=2, help="training threads")
-    train.add_argument("--seed", type=int, default=1, help="random seed")
+    train.add_argument("--workers", type=values.positive_int, default=2, help="training threads")
+    train.add_argument("--seed", type=values.seed, default=1, help="random seed")
     train.add_argument("--backend", choices=["auto", "numba", "numpy"], default="auto",
                        help="numba kernel, NumPy reference, or auto: numba when installed")
     train.add_argument("--plot", nargs="+", metavar="WORD",
@@ -49,9 +59,10 @@ def add_cbow_commands(subparsers):
     similar = commands.add_parser("similar", help="nearest words to WORD",
                                   description="Print the words nearest to WORD by cosine.",
         formatter_class=HelpFormatter)
-    similar.add_argument("model", metavar="DIR", help="directory written by 'cbow train'")
+    similar.add_argument("model", metavar="DIR", type=Path,
+                         help="directory written by 'cbow train'")
     similar.add_argument("word", metavar="WORD", help="a word of the model's vocabulary")
-    similar.add_argument("--topn", type=int, default=10, help="how many words")
+    similar.add_argument("--topn", type=values.positive_int, default=10, help="how many words")
     similar.set_defaults(handler=_similar)
 
     evaluate = commands.add_parser(
@@ -67,35 +78,83 @@ def add_cbow_commands(subparsers):
 
 
 def _train(args):
+    from ..diagnostics import TrainingDiverged
     from ..word2vec import CBOW
+    if args.min_alpha > args.alpha:
+        raise CommandError(f"--min-alpha {args.min_alpha} must not exceed --alpha {args.alpha}")
+    if args.negative is None:
+        args.negative = 5
+    elif args.loss != "negative":
+        raise CommandError("--negative applies only with --loss negative")
+    corpus = Path(args.corpus)
+    if not corpus.is_file():
+        raise CommandError(f"CORPUS {corpus} is not a file")
+    previous = check_output_folder(args.out, "--out", RUN_FILES, args.overwrite)
+    if args.plot:
+        _require_matplotlib()
     model = CBOW(vector_size=args.dim, window=args.window, loss=args.loss,
                  negative=args.negative, min_count=args.min_count, sample=args.sample,
                  alpha=args.alpha, min_alpha=args.min_alpha, epochs=args.epochs,
                  batch_size=args.batch_size, workers=args.workers, seed=args.seed,
                  backend=args.backend)
-    model.fit(args.corpus)
-    model.save(args.out)
-    if args.plot:
-        model.plot(args.plot, f"{args.out}/pca.png")
+    try:
+        model.fit(corpus)
+    except ValueError as err:   # a corpus that cannot be read, or too few words
+        raise CommandError(str(err)) from err
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    with staged_run(args.out, previous) as folder:
+        model.save(folder)
+        if args.plot:
+            known = [word for word in args.plot if word in model.wv]
+            unknown = sorted(set(args.plot) - set(known))
+            if unknown:
+                print(f"warning: --plot: not in the vocabulary, left out: {' '.join(unknown)}",
+                      file=sys.stderr)
+            if len(known) >= 2:
+                model.plot(known, folder / "pca.png")
     print(json.dumps(model.stats))
     return 0
 
 
-def _similar(args):
+def _require_matplotlib():
+    from ..plots import require_matplotlib
+    try:
+        require_matplotlib()
+    except ImportError as err:
+        raise CommandError(f"--plot: {err}") from None
+
+
+def _load(directory):
     from ..word2vec import CBOW
-    for word, cosine in CBOW.load(args.model).most_similar(args.word, args.topn):
+    try:
+        return CBOW.load(directory)
+    except (OSError, ValueError) as err:
+        raise CommandError(f"DIR: {err}") from None
+
+
+def _similar(args):
+    model = _load(args.model)
+    if args.word not in model.wv:
+        raise CommandError(f"WORD {args.word!r} is not in the vocabulary of {args.model} "
+                           f"({len(model.words)} words)")
+    for word, cosine in model.most_similar(args.word, args.topn):
         print(f"{word}\t{cosine:.4f}")
     return 0
 
 
 def _evaluate(args):
-    from ..word2vec import CBOW
-    model = CBOW.load(args.model)
+    model = _load(args.model)
     report = {}
-    for path in args.pairs or []:
-        report[path] = model.evaluate_word_pairs(path)
-    for path in args.analogies or []:
-        result = model.evaluate_word_analogies(path)
-        report[path] = {k: v for k, v in result.items() if k != "sections"}
+    for flag, paths, evaluate in (("--pairs", args.pairs, model.evaluate_word_pairs),
+                                  ("--analogies", args.analogies,
+                                   model.evaluate_word_analogies)):
+        for path in paths or []:
+            try:
+                result = evaluate(path)
+            except (OSError, ValueError, UnicodeDecodeError) as err:
+                raise CommandError(f"{flag} {path}: {err}") from None
+            report[path] = {k: v for k, v in result.items() if k != "sections"}
     print(json.dumps(report, indent=2))
     return 0

@@ -5,34 +5,41 @@
 """
 import importlib.util
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .._files import write_text
 from ..exercises import files
 from ..exercises.files import defines_cost_and_grads
-from ..gradcheck import MODES, check_backprop, gradcheck
+from ..gradcheck import MODES, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
-from . import HelpFormatter
+from . import CommandError, HelpFormatter, values
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
 
 def add_gradcheck_commands(sub):
     p = sub.add_parser(
-        "check", help="check your backprop: a notebook's or file's exercises, or params/cost/"
-                      "grads (exit 1 if wrong)",
-        description="Check the courses' backprop exercises that FILE (.py or .ipynb) defines "
-                    "(linear_backward, conv_backward, affine_backward, lstm_cell_backward, "
-                    "...), and the forward/backward pairs it declares in VERIGRAD_CHECKS, in "
-                    "a separate process; print one table: function, verdict, finding, line. "
+        "check", help="run your backprop (a notebook's or file's exercises, or params/cost/"
+                      "grads) and check it (exit 1 if wrong)",
+        description="Run FILE -- this executes the Python code in it, as 'python FILE' "
+                    "would: check only files you trust. FILE runs in a separate Python "
+                    "process, so that nothing it does (sys.exit, a crash) can decide the "
+                    "result. Check the courses' backprop exercises that FILE (.py or .ipynb) "
+                    "defines (linear_backward, conv_backward, affine_backward, "
+                    "lstm_cell_backward, ...), and the forward/backward pairs it declares in "
+                    "VERIGRAD_CHECKS; print one table: function, verdict, finding, line. "
                     "A .py file that defines params (a dict of NumPy arrays), cost(params) and "
                     "grads(params) (dW1, db1, ...; or a tuple, with a list 'order') gets the "
                     "gradient check's report instead. Exit 0 when everything checked is right, "
-                    "1 when something is wrong, 2 when the file cannot be checked, so that it "
-                    "can run in CI.",
+                    "1 when something is wrong, 2 when the file cannot be checked (it raises "
+                    "an error or exits before the check finishes), so that it can run in CI.",
         formatter_class=HelpFormatter)
     p.add_argument("file", type=Path, help="a notebook or Python file")
     _add_check_options(p)
@@ -42,7 +49,7 @@ def add_gradcheck_commands(sub):
     p.add_argument("--json", type=Path, default=None, metavar="OUT",
                    help="write per-function results and points to OUT (Gradescope/Otter "
                         "format)")
-    p.add_argument("--timeout", type=float, default=120,
+    p.add_argument("--timeout", type=values.positive, default=120,
                    help="seconds the file's code and its checks may take")
     p.set_defaults(handler=run_check)
 
@@ -52,16 +59,19 @@ def add_gradcheck_commands(sub):
                     "float64 and check its backprop against central differences on random "
                     "data or the first MNIST images.",
         formatter_class=HelpFormatter)
-    q.add_argument("--layers", type=int, nargs="+", default=[20, 16, 10], metavar="N",
+    q.add_argument("--layers", type=values.positive_int, nargs="+", default=[20, 16, 10],
+                   metavar="N",
                    help="layer sizes: n_in, hidden..., n_out")
     q.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                    help="hidden-layer activation")
     q.add_argument("--loss", choices=sorted(LOSSES), default="softmax",
                    help="softmax cross-entropy, binary cross-entropy or ½ mean squared error")
-    q.add_argument("--dropout", type=float, default=0.0,
+    q.add_argument("--dropout", type=values.rate, default=0.0,
                    help="dropout rate after each hidden layer")
-    q.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
-    q.add_argument("--examples", type=int, default=32, help="examples m in the batch checked")
+    q.add_argument("--l2", type=values.non_negative, default=0.0,
+                   help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
+    q.add_argument("--examples", type=values.positive_int, default=32,
+                   help="examples m in the batch checked")
     q.add_argument("--mnist", action="store_true",
                    help="use the first MNIST training images (needs --layers 784 ... 10)")
     q.add_argument("--data", type=Path, default=None,
@@ -76,10 +86,14 @@ def _add_check_options(p):
                    help="full: every entry; sample: --samples entries per array; fast: one "
                         "random direction per array; auto: full up to 20,000 parameters, "
                         "fast above")
-    p.add_argument("--eps", type=float, default=1e-6, help="step of the central difference")
-    p.add_argument("--tol", type=float, default=1e-7, help="largest relative error accepted")
-    p.add_argument("--samples", type=int, default=10, help="entries per array in sample mode")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampled entries and directions")
+    p.add_argument("--eps", type=values.fraction, default=1e-6,
+                   help="step of the central difference")
+    p.add_argument("--tol", type=values.fraction, default=1e-7,
+                   help="largest relative error accepted")
+    p.add_argument("--samples", type=values.positive_int, default=10,
+                   help="entries per array in sample mode")
+    p.add_argument("--seed", type=values.seed, default=0,
+                   help="seed of the sampled entries and directions")
 
 
 def _settings(args):
@@ -108,16 +122,42 @@ def load_learner_file(path):
 
 
 def run_check(args):
+    if not args.file.is_file():
+        raise CommandError(f"FILE {args.file} does not exist or is not a file")
     if not defines_cost_and_grads(args.file):
         return run_exercise_check(args)
-    try:
-        params, cost, grads, order = load_learner_file(args.file)
-        report = check_backprop(cost, grads, params, order=order, **_settings(args))
-    except (FileNotFoundError, AttributeError, TypeError, ValueError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(report)
-    return 0 if report.ok else 1
+    return run_backprop_check(args)
+
+
+def run_backprop_check(args):
+    """Run the learner's params/cost/grads file in a child process
+    (``verigrad.cli._learner``) and take the verdict from the result file it writes last,
+    never from its exit status."""
+    with tempfile.TemporaryDirectory(prefix="verigrad-check-") as folder:
+        result_file = Path(folder) / "result.json"
+        command = [sys.executable, "-m", "verigrad.cli._learner", str(args.file),
+                   str(result_file), json.dumps(_settings(args))]
+        # the child imports this very verigrad, wherever it was imported from
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": os.pathsep.join(
+            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        child = subprocess.run(command + (["--debug"] if args.debug else []), env=env,
+                               capture_output=True, encoding="utf-8", errors="replace",
+                               check=False)
+        # what the file and the report print, passed on through this process's streams
+        sys.stdout.write(child.stdout)
+        sys.stderr.write(child.stderr)
+        status = child.returncode
+        try:
+            result = json.loads(result_file.read_text())
+        except (OSError, ValueError):
+            raise CommandError(f"{args.file} ended the check before it finished (its process "
+                               f"exited with status {status}: os._exit, a crash or a kill); a "
+                               f"file to check should only define params, cost and grads"
+                               ) from None
+    if "error" in result:
+        raise CommandError(result["error"])
+    return 0 if result["ok"] else 1
 
 
 def run_exercise_check(args):
@@ -128,29 +168,25 @@ def run_exercise_check(args):
     except files.CannotCheck as err:
         print(f"error: cannot check {args.file}: {err}", file=sys.stderr)
         if args.json:
-            args.json.write_text(json.dumps({"file": str(args.file), "exit_code": 2,
-                                             "error": str(err), "tests": []}, indent=1))
+            write_text(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
+                                              "error": str(err), "tests": []}, indent=1))
         return 2
     print(files.table(payload))
     if args.json:
-        args.json.write_text(json.dumps(files.as_json(payload, args.file), indent=1),
-                             encoding="utf-8")
+        write_text(args.json, json.dumps(files.as_json(payload, args.file), indent=1))
     return files.exit_code(payload)
 
 
 def run_gradcheck(args):
     sizes = args.layers
     if len(sizes) < 2:
-        print("error: --layers needs at least n_in and n_out", file=sys.stderr)
-        return 2
-    try:
-        X, Y = _batch(args, sizes)
-        model = mlp(sizes, activation=args.activation, dropout=args.dropout,
-                    loss=LOSSES[args.loss](), l2=args.l2, dtype="float64", seed=args.seed)
-        report = gradcheck(model, X, Y, **_settings(args))
-    except (FileNotFoundError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise CommandError("--layers needs at least n_in and n_out")
+    if args.data is not None and not args.mnist:
+        raise CommandError("--data applies only with --mnist")
+    X, Y = _batch(args, sizes)
+    model = mlp(sizes, activation=args.activation, dropout=args.dropout,
+                loss=LOSSES[args.loss](), l2=args.l2, dtype="float64", seed=args.seed)
+    report = gradcheck(model, X, Y, **_settings(args))
     print(model.summary())
     print()
     print(report)
@@ -162,9 +198,12 @@ def _batch(args, sizes):
     rng = np.random.default_rng(args.seed)
     if args.mnist:
         if n_in != 784 or (args.loss == "softmax" and n_out != 10):
-            raise ValueError(f"--mnist needs --layers 784 ... 10, got {sizes}")
+            raise CommandError(f"--mnist needs --layers 784 ... 10, got {sizes}")
         from ..data import load_mnist
-        X, y, _, _ = load_mnist(args.data)
+        try:
+            X, y, _, _ = load_mnist(args.data)
+        except (OSError, ValueError) as err:
+            raise CommandError(str(err)) from None
         X, y = X[:, :m].astype(np.float64), y[:m]
     else:
         X, y = rng.standard_normal((n_in, m)), rng.integers(0, n_out, m)

@@ -1,12 +1,11 @@
 """``verigrad plot``: a run's cost and accuracy curves, its spikes and whether it overfits."""
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from ..diagnostics import check_overfitting, describe_spikes
 from ..train import History
-from . import HelpFormatter
+from . import CommandError, HelpFormatter
 from .train import run_name
 
 
@@ -27,27 +26,44 @@ def add_plot_command(sub):
 def run_plot(args):
     history_file = args.run_dir / "history.json"
     if not history_file.is_file():
-        print(f"error: {history_file} not found: RUN_DIR must be a folder written by "
-              f"'verigrad train'", file=sys.stderr)
-        return 2
-    history = History.load(history_file)
+        raise CommandError(f"{history_file} not found: RUN_DIR must be a folder written by "
+                           f"'verigrad train'")
+    out = args.out or args.run_dir / "curves.png"
+    if out.is_dir() or not out.parent.is_dir():
+        raise CommandError(f"--out {out}: " + ("is a folder; give a file name ending in .png"
+                                               if out.is_dir() else
+                                               f"the folder {out.parent} does not exist"))
+    try:
+        history = History.load(history_file)
+    except (OSError, ValueError) as err:
+        raise CommandError(str(err)) from None
+    if not history.epochs:
+        raise CommandError(f"{history_file} holds no finished epoch: nothing to draw")
     title = str(args.run_dir)
-    config_file = args.run_dir / "config.json"
-    if config_file.is_file():
-        config = json.loads(config_file.read_text())
+    config = _read_config(args.run_dir / "config.json")
+    if config is not None:
         accuracy = (config.get("test") or {}).get("accuracy")
         title = run_name(argparse.Namespace(**config)) + (
-            "" if accuracy is None else f": test accuracy {accuracy:.2%}")
-    out = args.out or args.run_dir / "curves.png"
+            "" if not isinstance(accuracy, float) else f": test accuracy {accuracy:.2%}")
     from ..plots import plot_history
     try:
         plot_history(history, out, title=title)
     except ImportError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise CommandError(str(err)) from None
     print(describe_spikes(history))
     overfitting = check_overfitting(history)
     if overfitting:
         print(f"warning: {overfitting}")
     print(f"wrote {out}")
     return 0
+
+
+def _read_config(path):
+    """The run's options (for the title), or None if config.json is missing or unreadable:
+    the curves do not need it."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(config, dict) and config.get("dataset") in ("mnist", "fashion-mnist", "toy")
+    return config if ok and (config["dataset"] != "toy" or "toy" in config) else None

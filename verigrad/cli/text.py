@@ -1,11 +1,11 @@
 """``verigrad train shakespeare`` (a character-level language model) and ``verigrad sample``
 (text drawn from a trained one)."""
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from .._files import write_text
 from ..data.chars import CharVocabulary, load_text, next_char_streams, next_char_windows
 from ..diagnostics import Monitor, TrainingDiverged
 from ..io import load
@@ -15,13 +15,19 @@ from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
 from ..sampling import sample_ids
 from ..train import Callback
-from . import HelpFormatter
+from . import CommandError, HelpFormatter, values
+from .output import check_output_folder, staged_run, write_json
 
 TEXT_DATASETS = ("shakespeare",)
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 #: defaults of ``verigrad train shakespeare`` for the options the data sets share
 TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100_000,
                  "lr": 2e-3, "clip_norm": 5.0}
+#: the options only ``verigrad train shakespeare`` takes, and their defaults
+TEXT_OPTIONS = {"embedding": 64, "seq_len": 100}
+#: the files a language-model run may write to --out
+RUN_FILES = ("model.npz", "vocab.json", "history.json", "config.json", "curves.png",
+             "diagnostics.txt")
 
 
 def add_text_arguments(p):
@@ -33,11 +39,11 @@ def add_text_arguments(p):
         "from the end of the text, --train-size N keeps the first N characters, --data FILE "
         "the text, default $VERIGRAD_DATA/text/tinyshakespeare/input.txt; windows of the "
         "text in random order, or in order with --stateful)")
-    text.add_argument("--embedding", type=int, default=64,
-                      help="size of the character vectors")
-    text.add_argument("--seq-len", type=int, default=100,
+    text.add_argument("--embedding", type=values.positive_int, default=None,
+                      help="size of the character vectors (default: 64)")
+    text.add_argument("--seq-len", type=values.positive_int, default=None,
                       help="characters per training sequence (backpropagation through time "
-                           "spans this many steps)")
+                           "spans this many steps) (default: 100)")
     text.add_argument("--stateful", action="store_true",
                       help="truncated BPTT: the text is read as --batch-size streams side by "
                            "side, in order, each batch starting from the states the one before "
@@ -52,37 +58,47 @@ def add_sample_command(sub):
                     "each fed back in as the next input.",
         formatter_class=HelpFormatter)
     p.add_argument("run_dir", type=Path, help="folder of a trained language model")
-    p.add_argument("--length", type=int, default=500, help="characters to draw")
-    p.add_argument("--temperature", type=float, default=0.8,
+    p.add_argument("--length", type=values.positive_int, default=500,
+                   help="characters to draw")
+    p.add_argument("--temperature", type=values.positive, default=0.8,
                    help="below 1: safer, more repetitive text; above 1: more random")
-    p.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    p.add_argument("--seed", type=values.seed, default=0, help="seed of the draws")
     p.add_argument("--prime", default="\n",
                    help="text read before drawing (printed too), to set the states")
     p.set_defaults(handler=run_sample)
 
 
+def check_text_options(args):
+    """Refuse the language model's options for another data set (they would be ignored)."""
+    given = [f"--{key.replace('_', '-')}" for key in TEXT_OPTIONS
+             if getattr(args, key) is not None] + (["--stateful"] if args.stateful else [])
+    if given and args.dataset not in TEXT_DATASETS:
+        raise CommandError(f"{given[0]} applies only to 'verigrad train shakespeare'")
+
+
 def run_train_text(args):
     args.model = args.model or "lstm"
     if args.model not in CELLS:
-        print(f"error: --model {args.model} is for image data sets; a language model takes "
-              f"{', '.join(sorted(CELLS))}", file=sys.stderr)
-        return 2
+        raise CommandError(f"--model {args.model} is for image data sets; a language model "
+                           f"takes {', '.join(sorted(CELLS))}")
     for key, value in TEXT_DEFAULTS.items():
         if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
             setattr(args, key, value)
+    for key, value in TEXT_OPTIONS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     out = args.out or Path("runs") / f"{args.dataset}-{args.model}"
+    previous = check_output_folder(out, "--out", RUN_FILES, args.overwrite)
     try:
         text = load_text(args.data)
-    except (FileNotFoundError, OSError, UnicodeDecodeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except (OSError, UnicodeDecodeError) as err:
+        raise CommandError(str(err)) from None
     text = text[:args.train_size] if args.train_size else text
     vocab = CharVocabulary.from_text(text)
     ids = vocab.encode(text)
     if not 0 <= args.val_size < len(ids) // 2:
-        print(f"error: --val-size {args.val_size} must be below half the text "
-              f"({len(ids)} characters)", file=sys.stderr)
-        return 2
+        raise CommandError(f"--val-size {args.val_size} must be below half the text "
+                           f"({len(ids)} characters)")
     cut = len(ids) - args.val_size
     X, Y = (next_char_streams(ids[:cut], args.seq_len, args.batch_size) if args.stateful else
             next_char_windows(ids[:cut], args.seq_len))
@@ -104,27 +120,20 @@ def run_train_text(args):
                                 shuffle=not args.stateful,
                                 callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
+        with staged_run(out, previous) as folder:
+            written = _save_run(args, folder, model, vocab, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
+              f"finished epoch)", file=sys.stderr)
         return 1
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.npz")
-    vocab.save(out / "vocab.json")
-    history.save(out / "history.json")
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-              if k != "handler"}
-    (out / "config.json").write_text(json.dumps(config, indent=1))
-    written = ["model.npz", "vocab.json", "history.json", "config.json"]
-    if monitor is not None:
-        (out / "diagnostics.txt").write_text(monitor.table() + "\n")
-        written.append("diagnostics.txt")
     loss = history.val_cost[-1] if history.val_cost else history.cost[-1]
-    try:
-        from ..plots import plot_history
-        plot_history(history, out / "curves.png",
-                     title=f"{args.dataset}, {args.model}: loss per character {loss:.3f}")
-        written.append("curves.png")
-    except ImportError as err:
-        print(f"note: no plot written ({err})", file=sys.stderr)
+    with staged_run(out, previous) as folder:
+        written = _save_run(args, folder, model, vocab, history, {},
+                            title=f"{args.dataset}, {args.model}: loss per character "
+                                  f"{loss:.3f}")
+        if monitor is not None:
+            write_text(folder / "diagnostics.txt", monitor.table() + "\n")
+            written.append("diagnostics.txt")
     which = "validation" if history.val_cost else "training"
     print(f"{which} loss per character: {loss:.4f} nats ({loss / np.log(2):.3f} bits)   "
           f"seconds/epoch: {np.median(history.seconds):.1f}")
@@ -140,6 +149,26 @@ class ResetStates(Callback):
         for layer in model.layers:
             if isinstance(layer, Recurrent):
                 layer.reset_state()
+
+
+def _save_run(args, out, model, vocab, history, results, title=None):
+    """Write the model, vocabulary, history, config and curves to ``out``; the names."""
+    model.save(out / "model.npz")
+    vocab.save(out / "vocab.json")
+    history.save(out / "history.json")
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+              if k != "handler"}
+    write_json(out / "config.json", {**config, **results})
+    written = ["model.npz", "vocab.json", "history.json", "config.json"]
+    if not history.epochs:
+        return written
+    try:
+        from ..plots import plot_history
+        plot_history(history, out / "curves.png", title=title or args.dataset)
+        written.append("curves.png")
+    except ImportError as err:
+        print(f"note: no plot written ({err})", file=sys.stderr)
+    return written
 
 
 def language_model(vocab_size, args):
@@ -160,8 +189,7 @@ def run_sample(args):
         vocab = CharVocabulary.load(args.run_dir / "vocab.json")
         start = vocab.encode(args.prime)
         drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
-    except (FileNotFoundError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as err:
+        raise CommandError(str(err)) from None
     print(args.prime + vocab.decode(drawn))
     return 0

@@ -4,7 +4,6 @@ decision boundary, confusion matrix, most confidently wrong images).
 """
 import argparse
 import contextlib
-import json
 import math
 import sys
 import warnings
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import data
+from .._files import write_text
 from ..convnets import cnn
 from ..diagnostics import (
     Monitor,
@@ -26,8 +26,9 @@ from ..diagnostics import (
 from ..layers import Conv2D
 from ..model import ACTIVATIONS, mlp
 from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
-from . import HelpFormatter
-from .text import CELLS, TEXT_DATASETS, add_text_arguments, run_train_text
+from . import CommandError, HelpFormatter, values
+from .output import check_output_folder, staged_run, write_json
+from .text import CELLS, TEXT_DATASETS, add_text_arguments, check_text_options, run_train_text
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
 OPTIMIZERS = ("adam", "sgd", "momentum", "nesterov", "rmsprop")
@@ -73,45 +74,56 @@ def add_train_command(sub):
                         "default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "
                         "Dropout 0.25, Dense 128, Dropout 0.5; 12 epochs) for image data "
                         "sets; lstm (default), gru or rnn for shakespeare")
-    p.add_argument("--hidden", type=int, nargs="+", default=argparse.SUPPRESS, metavar="N",
+    p.add_argument("--hidden", type=values.positive_int, nargs="+", default=argparse.SUPPRESS,
+                   metavar="N",
                    help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                    help="hidden-layer activation")
     p.add_argument("--init", choices=("he", "xavier", "normal", "uniform"), default=None,
                    help="weight initialisation (default: he for relu/leaky_relu, xavier otherwise)")
-    p.add_argument("--epochs", type=int, default=argparse.SUPPRESS,
+    p.add_argument("--epochs", type=values.positive_int, default=argparse.SUPPRESS,
                    help="passes over the training set (default: 10; toy: 200)")
-    p.add_argument("--batch-size", type=int, default=argparse.SUPPRESS,
+    p.add_argument("--batch-size", type=values.positive_int, default=argparse.SUPPRESS,
                    help="examples per gradient step (m for full batch, 1 for per-example) "
                         "(default: 128; toy: 32)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
                    help="update rule; momentum/nesterov are SGD with --momentum")
-    p.add_argument("--lr", type=float, default=None,
+    p.add_argument("--lr", type=values.positive, default=None,
                    help="learning rate (default: 1e-3 for adam/rmsprop, 0.1 for sgd, "
                         "0.05 for momentum/nesterov)")
-    p.add_argument("--momentum", type=float, default=0.9, help="momentum for momentum/nesterov")
+    p.add_argument("--momentum", type=values.rate, default=None,
+                   help="momentum for momentum/nesterov (default: 0.9)")
     p.add_argument("--schedule", choices=("none", "step", "exponential", "cosine"),
                    default="none", help="learning-rate schedule, applied per epoch")
-    p.add_argument("--step-size", type=int, default=5, help="epochs between decays (step)")
-    p.add_argument("--gamma", type=float, default=0.5,
-                   help="decay factor (step: per step-size epochs; exponential: per epoch)")
+    p.add_argument("--step-size", type=values.positive_int, default=None,
+                   help="epochs between decays (step) (default: 5)")
+    p.add_argument("--gamma", type=values.factor, default=None,
+                   help="decay factor (step: per step-size epochs; exponential: per epoch) "
+                        "(default: 0.5)")
     p.add_argument("--batch-norm", action="store_true",
                    help="batch normalization after each hidden Dense layer, before its "
                         "activation (Dense → BatchNorm → activation)")
-    p.add_argument("--dropout", type=float, default=argparse.SUPPRESS,
+    p.add_argument("--dropout", type=values.rate, default=argparse.SUPPRESS,
                    help="dropout rate after each hidden layer (default: 0.2; toy: 0)")
-    p.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
-    p.add_argument("--clip-norm", type=float, default=None, help="clip the global gradient norm")
-    p.add_argument("--train-size", type=int, default=None,
+    p.add_argument("--l2", type=values.non_negative, default=0.0,
+                   help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
+    p.add_argument("--clip-norm", type=values.positive, default=None,
+                   help="clip the global gradient norm")
+    p.add_argument("--train-size", type=values.positive_int, default=None,
                    help="use only the first N training examples (quick experiments)")
-    p.add_argument("--val-size", type=int, default=argparse.SUPPRESS,
+    p.add_argument("--val-size", type=values.count, default=argparse.SUPPRESS,
                    help="training examples held out for validation curves (0: none) "
                         "(default: 5000; toy: 400)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=values.seed, default=0,
                    help="seed of the weights, split, shuffling and dropout")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="floating-point precision of the computation")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: runs/DATASET)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (without it, a folder holding a "
+                        "run is refused); its files are replaced only once the new run has "
+                        "finished, and files of the old run the new one does not write are "
+                        "removed then")
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding the four IDX .gz files (default: $VERIGRAD_DATA/DATASET "
                         "or ~/.cache/verigrad/DATASET); for shakespeare, the text file")
@@ -121,6 +133,19 @@ def add_train_command(sub):
     add_toy_arguments(p)
     add_text_arguments(p)
     p.set_defaults(handler=run_train)
+
+
+#: the files a run may write to --out
+RUN_FILES = ("model.npz", "history.json", "config.json", "curves.png", "confusion.png",
+             "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png")
+#: options that only some runs use -> (the setting they apply to, its default)
+DEPENDENT_OPTIONS = {
+    "momentum": (lambda a: a.optimizer in ("momentum", "nesterov"),
+                 "--optimizer momentum or nesterov", 0.9),
+    "step_size": (lambda a: a.schedule == "step", "--schedule step", 5),
+    "gamma": (lambda a: a.schedule in ("step", "exponential"),
+              "--schedule step or exponential", 0.5),
+}
 
 
 def make_optimizer(args):
@@ -143,8 +168,7 @@ def split_validation(X, Y, size, seed):
     m = X.shape[-1]
     if size <= 0:
         return X, Y, None
-    if size >= m:
-        raise ValueError(f"--val-size {size} leaves no training data (m = {m})")
+    m = X.shape[-1]
     order = np.random.default_rng(seed).permutation(m)
     val, train = order[:size], np.sort(order[size:])
     # Gathering whole examples keeps each split stored example by example (a
@@ -164,34 +188,79 @@ def flat(X):
     return X.reshape(-1, X.shape[-1])
 
 
-def run_train(args):
-    if args.dataset in TEXT_DATASETS:
-        return run_train_text(args)
-    args.model = args.model or "mlp"
-    if args.model not in IMAGE_MODELS or (args.dataset == "toy" and args.model != "mlp"):
-        print(f"error: --model {args.model} does not train on {args.dataset} (it takes "
-              f"{'mlp' if args.dataset == 'toy' else ', '.join(IMAGE_MODELS)})", file=sys.stderr)
-        return 2
-    preset = IMAGE_MODELS[args.model]
-    if preset and args.batch_norm:
-        print("error: --batch-norm is for the dense network (--model mlp)", file=sys.stderr)
-        return 2
-    fill_train_defaults(args)
-    out = args.out or Path("runs") / run_name(args)
+def check_options(args):
+    """Fill in the defaults that depend on the data set and model, and refuse options given
+    for a run they do not apply to (they would be ignored without a word)."""
+    check_text_options(args)
+    if args.dataset not in TEXT_DATASETS:
+        args.model = args.model or "mlp"
+        if args.model not in IMAGE_MODELS or (args.dataset == "toy" and args.model != "mlp"):
+            takes = "mlp" if args.dataset == "toy" else ", ".join(IMAGE_MODELS)
+            raise CommandError(f"--model {args.model} does not train on {args.dataset} (it "
+                               f"takes {takes})")
+        if IMAGE_MODELS[args.model] and args.batch_norm:
+            raise CommandError("--batch-norm is for the dense network (--model mlp)")
+        fill_train_defaults(args)
+    for key, (applies, setting, default) in DEPENDENT_OPTIONS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+        elif not applies(args):
+            raise CommandError(f"--{key.replace('_', '-')} applies only with {setting}")
+    toy_only = [flag for flag, given in (("--dataset", args.toy is not None),
+                                         ("--samples", args.samples is not None),
+                                         ("--noise", args.noise is not None),
+                                         ("--classes", args.classes is not None))
+                if given and args.dataset != "toy"]
+    if toy_only:
+        raise CommandError(f"{toy_only[0]} applies only to 'verigrad train toy'")
+    if args.dataset == "toy":
+        args.toy = args.toy or "spirals"
+        args.samples = args.samples or 2000
+        if args.download or args.data is not None:
+            raise CommandError(f"{'--download' if args.download else '--data'} applies only "
+                               f"to mnist and fashion-mnist")
+        if args.classes is not None and args.toy not in ("spirals", "blobs"):
+            raise CommandError(f"--classes applies to spirals and blobs, not "
+                               f"{args.toy}")
+
+
+def load_data(args, images):
+    """(X_train, Y_train, X_test, Y_test) after --train-size, with the sizes checked;
+    ``images``: image data sets as (C, H, W, m) instead of (n, m)."""
     try:
         X_train, Y_train, X_test, Y_test = (
             make_toy(args) if args.dataset == "toy" else
-            DATASETS[args.dataset](args.data, args.download, images=preset is not None))
-    except (FileNotFoundError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+            DATASETS[args.dataset](args.data, args.download, images=images))
+    except (OSError, ValueError) as err:
+        raise CommandError(str(err)) from err
+    m = X_train.shape[-1]
     if args.train_size is not None:
+        if args.train_size > m:
+            raise CommandError(f"--train-size {args.train_size} is more than the {m} training "
+                               f"examples of {run_name(args)}")
         X_train, Y_train = X_train[..., :args.train_size], Y_train[:args.train_size]
+    if args.val_size >= X_train.shape[-1]:
+        raise CommandError(f"--val-size {args.val_size} leaves no training data: it must be "
+                           f"less than the {X_train.shape[-1]} training examples"
+                           + (" of --train-size" if args.train_size is not None else ""))
     if args.dtype == "float64":
         X_train, X_test = example_major(X_train, np.float64), example_major(X_test, np.float64)
+    return X_train, Y_train, X_test, Y_test
+
+
+def run_train(args):
+    check_options(args)
+    if args.dataset in TEXT_DATASETS:
+        return run_train_text(args)
+    preset = IMAGE_MODELS[args.model]
+    out = args.out or Path("runs") / run_name(args)
+    previous = check_output_folder(out, "--out", RUN_FILES, args.overwrite)
+    X_train, Y_train, X_test, Y_test = load_data(args, images=preset is not None)
     warn_leakage(args, flat(X_train), flat(X_test))
     X_fit, Y_fit, validation = split_validation(X_train, Y_train, args.val_size, args.seed)
-    n_classes = int(Y_train.max()) + 1
+    # One output per class of the data set, test labels included: a small --train-size may
+    # not hold every class.
+    n_classes = int(max(Y_train.max(), Y_test.max())) + 1
     if preset:
         dropout = args.dropout
         if preset == "two-conv" and dropout is not None:
@@ -207,8 +276,8 @@ def run_train(args):
         print(model.summary())
         print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  "
               f"batch size: {args.batch_size}  "
-              f"training on {X_fit.shape[1]} examples, validating on "
-              f"{0 if validation is None else validation[0].shape[1]}")
+              f"training on {X_fit.shape[-1]} examples, validating on "
+              f"{0 if validation is None else validation[0].shape[-1]}")
     monitor = monitor_for(args)
     try:
         with plain_warnings():
@@ -217,45 +286,59 @@ def run_train(args):
                                 verbose=0 if args.quiet else 1,
                                 callbacks=[] if monitor is None else [monitor])
     except TrainingDiverged as err:
+        with staged_run(out, previous) as folder:
+            written = save_run(args, folder, model, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
+              f"finished epoch)", file=sys.stderr)
         return 1
     except ValueError as err:  # a setting the data cannot train with (a batch norm's batch of 1)
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise CommandError(str(err)) from None
     test = model.evaluate(X_test, Y_test)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.npz")
-    history.save(out / "history.json")
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-              if k != "handler"}
-    config["test"] = test
-    (out / "config.json").write_text(json.dumps(config, indent=1))
-    written = ["model.npz", "history.json", "config.json"]
-    try:
-        from ..plots import plot_history
-        plot_history(history, out / "curves.png", title=f"{run_name(args)}: test accuracy "
-                                                         f"{test['accuracy']:.2%}")
-        written.append("curves.png")
-    except ImportError as err:
-        print(f"note: no plot written ({err})", file=sys.stderr)
-    written += report_run(args, out, model, history, monitor, (X_fit, Y_fit), (X_test, Y_test))
+    with staged_run(out, previous) as folder:
+        written = save_run(args, folder, model, history, {"test": test},
+                           title=f"{run_name(args)}: test accuracy {test['accuracy']:.2%}")
+        written += report_run(args, folder, model, history, monitor, (X_fit, Y_fit),
+                              (X_test, Y_test))
     print(f"test accuracy: {test['accuracy']:.2%}   test cost: {test['cost']:.4f}   "
           f"seconds/epoch: {np.median(history.seconds):.2f}")
     print(f"wrote {', '.join(written)} to {out}")
     return 0
 
 
+def save_run(args, out, model, history, results, title=None):
+    """Write the model, history, config (the options and ``results``) and the curves to
+    the folder ``out``; returns the names written."""
+    model.save(out / "model.npz")
+    history.save(out / "history.json")
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+              if k != "handler"}
+    write_json(out / "config.json", {**config, **results})
+    written = ["model.npz", "history.json", "config.json"]
+    if not history.epochs:
+        return written
+    try:
+        from ..plots import plot_history
+        plot_history(history, out / "curves.png", title=title or run_name(args))
+        written.append("curves.png")
+    except ImportError as err:
+        print(f"note: no plot written ({err})", file=sys.stderr)
+    return written
+
+
 def add_toy_arguments(p):
     """The options of ``verigrad train toy`` and ``--diagnose``."""
     toy = p.add_argument_group("toy problems (verigrad train toy)")
-    toy.add_argument("--dataset", dest="toy", choices=sorted(TOY_MAKERS), default="spirals",
-                     help="which 2-D problem; the decision boundary is saved as boundary.png")
-    toy.add_argument("--samples", type=int, default=2000,
-                     help="training points (a fresh set of as many is drawn for the test)")
-    toy.add_argument("--noise", type=float, default=None,
+    toy.add_argument("--dataset", dest="toy", choices=sorted(TOY_MAKERS), default=None,
+                     help="which 2-D problem; the decision boundary is saved as boundary.png "
+                          "(default: spirals)")
+    toy.add_argument("--samples", type=values.positive_int, default=None,
+                     help="training points (a fresh set of as many is drawn for the test) "
+                          "(default: 2000)")
+    toy.add_argument("--noise", type=values.non_negative, default=None,
                      help="standard deviation of the noise (blobs: of each blob); None: the "
                           "maker's own (spirals 0.05, moons 0.1, circles 0.05, blobs 0.5)")
-    toy.add_argument("--classes", type=int, default=None,
+    toy.add_argument("--classes", type=values.positive_int, default=None,
                      help="arms of the spirals or number of blobs; None: 2 arms, 3 blobs")
     p.add_argument("--diagnose", action="store_true",
                    help="measure every layer while training (activations, dead or saturated "
@@ -286,8 +369,6 @@ def make_toy(args):
     if args.noise is not None:
         options["spread" if args.toy == "blobs" else "noise"] = args.noise
     if args.classes is not None:
-        if args.toy not in ("spirals", "blobs"):
-            raise ValueError(f"--classes applies to spirals and blobs, not {args.toy}")
         options["arms" if args.toy == "spirals" else "centers"] = args.classes
     maker = TOY_MAKERS[args.toy]
     X, y = maker(args.samples, seed=args.seed, dtype=args.dtype, **options)
@@ -340,12 +421,12 @@ def report_run(args, out, model, history, monitor, fit, test):
     written = []
     if monitor is not None:
         text = monitor.table() + "".join(f"\nwarning: {w}" for w in monitor.warnings)
-        (out / "diagnostics.txt").write_text(text + "\n")
+        write_text(out / "diagnostics.txt", text + "\n")
         written.append("diagnostics.txt")
         if not args.quiet and monitor.records:
             ends = (1, monitor.records[-1]["epoch"])
             print(monitor.table([r for r in monitor.records if r["epoch"] in ends]))
-            print(f"(every epoch: {out / 'diagnostics.txt'})")
+            print("(every epoch: diagnostics.txt)")
     try:
         written += _pictures(args, out, model, history, monitor, fit, test)
     except ImportError as err:

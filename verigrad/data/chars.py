@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import write_text
 from ..validation import check_positive_int
 
 #: where ``verigrad train shakespeare`` reads the text, below the data folder
@@ -55,7 +56,7 @@ class CharVocabulary:
         return "".join(self.chars[i] for i in np.asarray(ids).reshape(-1))
 
     def save(self, path):
-        Path(path).write_text(json.dumps({"chars": "".join(self.chars)}, ensure_ascii=False))
+        write_text(path, json.dumps({"chars": "".join(self.chars)}, ensure_ascii=False))
 
     @classmethod
     def load(cls, path):

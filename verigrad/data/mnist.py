@@ -2,15 +2,18 @@
 
 Files are looked for, in order, in ``path``, ``$VERIGRAD_DATA/<name>/`` and
 ``~/.cache/verigrad/<name>/``. Nothing is fetched unless ``download=True`` is passed; a
-download goes to the cache folder (or ``path``) and is verified against the SHA-256 below
-before it is used.
+download goes to the cache folder (or ``path``). Every file is checked against the SHA-256
+below each time it is loaded, wherever it was found: a damaged, truncated or altered file
+is an error naming it, and ``download=True`` fetches it again instead.
 """
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -58,21 +61,44 @@ def read_idx(path):
     """Read an IDX file (optionally gzipped) into an array of its stored shape and type.
 
     Layout: two zero bytes, a type code, the number of dimensions d, then d big-endian
-    uint32 sizes, then the data in row-major order."""
+    uint32 sizes, then the data in row-major order. A file that is not that (a damaged or
+    truncated gzip stream, a header whose sizes do not match the data) is a ValueError
+    naming it; memory is only allocated for data actually in the file."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()})")
-    ndim = raw[3]
-    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    offset = 4 + 4 * ndim
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - offset != expected:
-        raise ValueError(f"{path}: header promises {shape} = {expected} bytes of data, "
-                         f"file holds {len(raw) - offset}")
-    return np.frombuffer(raw, dtype, offset=offset).reshape(shape)
+    try:
+        with opener(path, "rb") as f:
+            magic = f.read(4)
+            if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_TYPES:
+                raise ValueError(f"{path} is not an IDX file (bad magic number {magic.hex()})")
+            ndim = magic[3]
+            sizes = f.read(4 * ndim)
+            if len(sizes) < 4 * ndim:
+                raise ValueError(f"{path}: the IDX header is cut short")
+            shape = tuple(int.from_bytes(sizes[i:i + 4], "big") for i in range(0, 4 * ndim, 4))
+            dtype = np.dtype(_IDX_TYPES[magic[2]])
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+            raw = _read_at_most(f, expected + 1)
+    except (EOFError, OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path} cannot be read ({err}): the file is damaged or truncated; "
+                         f"delete it and download it again (command line: --download)"
+                         ) from None
+    if len(raw) != expected:
+        raise ValueError(f"{path}: the IDX header promises {shape} = {expected} bytes of "
+                         f"data, the file holds {len(raw) if len(raw) <= expected else 'more'}"
+                         f"; delete it and download it again (command line: --download)")
+    return np.frombuffer(raw, dtype).reshape(shape)
+
+
+def _read_at_most(f, n, block=1 << 22):
+    """Up to ``n`` bytes of ``f``, read in blocks (a header's claim is not allocated)."""
+    parts, size = [], 0
+    while size < n:
+        part = f.read(min(block, n - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def sha256(path):
@@ -95,12 +121,21 @@ def candidate_dirs(name, path=None):
 
 
 def find_files(name, path=None, download=False):
-    """The folder holding all four files of ``name``, downloading them if asked."""
+    """The folder holding all four files of ``name``, each checked against its SHA-256;
+    with ``download``, files that are missing or fail the check are fetched again."""
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; known: {sorted(DATASETS)}")
     dirs = candidate_dirs(name, path)
     for folder in dirs:
         if all((folder / f).is_file() for f in FILES):
+            bad = [f for f in FILES if sha256(folder / f) != DATASETS[name]["sha256"][f]]
+            if bad and download:
+                _download(name, folder)
+            elif bad:
+                raise ValueError(
+                    f"{folder / bad[0]} is not the published {name} file (its SHA-256 "
+                    f"differs: damaged, truncated or altered). Delete it, or pass "
+                    f"download=True (command line: --download) to fetch it again")
             return folder
     if download:
         target = dirs[0] if path is not None else dirs[-1]

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..validation import check_positive_int
+from ..validation import check_number, check_positive_int
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs"]
 
@@ -22,8 +22,7 @@ def _class_sizes(m, k):
 
 def _finish(points, sizes, noise, rng, dtype):
     """Stack the per-class points (2, n_c), add noise, shuffle the columns, cast."""
-    if not noise >= 0:
-        raise ValueError(f"noise must be ≥ 0, got {noise!r}")
+    check_number(noise, "noise", lambda v: v >= 0, "a finite number ≥ 0")
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"dtype must be a floating type, got {dtype}")
@@ -69,8 +68,7 @@ def make_spirals(m=1000, arms=2, turns=1.5, noise=0.05, seed=0, dtype="float32")
     arms = check_positive_int(arms, "arms")
     if arms < 2:
         raise ValueError(f"arms must be at least 2 (one class each), got {arms}")
-    if not turns > 0:
-        raise ValueError(f"turns must be > 0, got {turns!r}")
+    check_number(turns, "turns", lambda v: v > 0, "a finite number > 0")
     rng = np.random.default_rng(seed)
     sizes = _class_sizes(m, arms)
     points = []
@@ -87,8 +85,8 @@ def make_blobs(m=1000, centers=3, spread=0.5, radius=2.0, seed=0, dtype="float32
     radius·(cos 2πk/centers, sin 2πk/centers)."""
     m = check_positive_int(m, "m")
     k = check_positive_int(centers, "centers")
-    if not spread >= 0:
-        raise ValueError(f"spread must be ≥ 0, got {spread!r}")
+    check_number(spread, "spread", lambda v: v >= 0, "a finite number ≥ 0")
+    check_number(radius, "radius", lambda v: v >= 0, "a finite number ≥ 0")
     rng = np.random.default_rng(seed)
     sizes = _class_sizes(m, k)
     angles = 2 * math.pi * np.arange(k) / k

@@ -36,11 +36,17 @@ class TrainingDiverged(RuntimeError):
     """Training produced NaN or inf. ``layer`` names the layer (or loss) whose output was the
     first non-finite value, ``step`` the training step that produced it (counted from 1) and
     ``max_abs_preactivation`` the largest finite output of a parameterised layer on that
-    step's batch."""
+    step's batch.
+
+    Nothing learnt is lost: ``fit`` sets ``history`` (the ``History`` of the epochs that
+    finished, and the cost of every step up to the divergence) and ``weights`` (copies of the
+    parameters at the end of the last finished epoch, or before training), and puts those
+    weights back into the model."""
 
     def __init__(self, message, layer=None, step=None, max_abs_preactivation=None):
         super().__init__(message)
         self.layer, self.step, self.max_abs_preactivation = layer, step, max_abs_preactivation
+        self.history, self.weights = None, None
 
 
 def _limit(model, i):

@@ -106,6 +106,14 @@ class Layer(ABC):
     def initialize(self, rng):
         """Draw the initial parameters from ``rng`` (layers with random initial weights)."""
 
+    @classmethod
+    def parameter_shapes(cls, **config):
+        """The shapes of the parameters (name -> tuple) of a layer built with ``config``, or
+        None when the class cannot tell without being built (the default). ``vg.load``
+        compares them with a file's arrays before building the layer, so that a file
+        declaring a huge layer is refused before memory is allocated for it."""
+        return None
+
     def get_config(self):
         """Constructor arguments, as JSON-serialisable values, that rebuild this layer."""
         return {}

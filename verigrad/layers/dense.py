@@ -75,5 +75,11 @@ class Dense(Layer):
                              f"before it gives {given}")
         return (self.n_out,)
 
+    @classmethod
+    def parameter_shapes(cls, n_in, n_out, init="he", seed=None):
+        n_in = check_positive_int(n_in, "Dense n_in")
+        n_out = check_positive_int(n_out, "Dense n_out")
+        return {"W": (n_out, n_in), "b": (n_out, 1)}
+
     def get_config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}

@@ -79,22 +79,14 @@ def _cut_long(lengths):
 def _token_blocks(corpus):
     """Lists of tokens with _END after each sentence, about _FLUSH_WORDS words each.
 
-    A path is read in blocks of lines (one sentence per line, .gz allowed), each block
-    lower-cased and split by one regular expression -- the same tokens as
+    A path is read in blocks of lines (one sentence per line, UTF-8, .gz allowed), each
+    block lower-cased and split by one regular expression -- the same tokens as
     ``simple_tokenize`` line by line, without a Python step per line.  Otherwise
     `corpus` must be an iterable of token lists.
     """
     if isinstance(corpus, (str, os.PathLike)):
-        path = Path(corpus)
-        if not path.is_file():
-            raise FileNotFoundError(f"corpus file not found: {path}")
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-            while True:
-                block = "".join(lines.readlines(_FLUSH_WORDS * 4))
-                if not block:
-                    return
-                yield _WORDS_AND_ENDS.findall(block.lower() + _END)
+        yield from _file_blocks(Path(corpus))
+        return
     try:
         iterator = iter(corpus)
     except TypeError:
@@ -111,3 +103,25 @@ def _token_blocks(corpus):
             yield block
             block = []
     yield block
+
+
+def _file_blocks(path):
+    """The token blocks of a text file; bytes that are not UTF-8 are an error, not dropped
+    (they would silently split or lose words)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus file not found: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as lines:
+            while True:
+                block = "".join(lines.readlines(_FLUSH_WORDS * 4))
+                if not block:
+                    return
+                yield _WORDS_AND_ENDS.findall(block.lower() + _END)
+    except UnicodeDecodeError as err:
+        bad = err.object[err.start:err.start + 4]
+        raise ValueError(f"{path} is not UTF-8 text (bytes {bad!r}): convert it to UTF-8 "
+                         f"first, e.g. iconv -f latin1 -t utf-8") from None
+    except (EOFError, OSError) as err:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path} cannot be read ({err}): a damaged or truncated .gz file? "
+                         f"Download or compress it again") from None

@@ -27,6 +27,7 @@ batched NumPy code below (the readable reference).
 import json
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,7 +36,9 @@ from tqdm import tqdm
 
 from .. import functional as F
 from .._backend import check_backend, load_kernels
-from ..validation import check_positive_int
+from .._files import atomic_write, write_text
+from ..diagnostics.guard import TrainingDiverged
+from ..validation import check_number, check_positive_int
 from .corpus import _EncodedCorpus
 from .sampling import _alias_table, negative_sampling_gradients
 from .vectors import WordVectors
@@ -69,9 +72,11 @@ class CBOW:
             check_positive_int(negative, "negative")
         if not 0 <= sample < 1:
             raise ValueError(f"sample must be in [0, 1), got {sample!r}")
-        if not 0 < min_alpha <= alpha:
-            raise ValueError(f"need 0 < min_alpha <= alpha, got min_alpha={min_alpha!r}, "
-                             f"alpha={alpha!r}")
+        check_number(alpha, "alpha", lambda a: a > 0, "a finite number > 0")
+        check_number(min_alpha, "min_alpha", lambda a: 0 < a <= alpha,
+                     f"a number in (0, alpha] = (0, {alpha}]")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be an integer ≥ 0, got {seed!r}")
         check_backend(backend)
         self.vector_size, self.window, self.loss = int(vector_size), int(window), loss
         self.negative, self.min_count, self.sample = int(negative), int(min_count), sample
@@ -115,7 +120,8 @@ class CBOW:
         types = np.array(list(encoded.types), dtype=object)
         frequent = np.flatnonzero(encoded.counts >= self.min_count)
         if len(frequent) < 2:
-            raise ValueError(f"fewer than 2 words occur min_count={self.min_count} times")
+            raise ValueError(f"fewer than 2 words of the corpus occur min_count="
+                             f"{self.min_count} times or more: lower min_count")
         frequent = frequent[np.argsort(-encoded.counts[frequent], kind="stable")]
         self.words = list(types[frequent])
         self.counts = encoded.counts[frequent]
@@ -163,9 +169,15 @@ class CBOW:
                    desc=f"CBOW {trainer.name}", disable=not self.progress, smoothing=0.1)
         trained = 0
         with bar, ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for count in pool.map(run, jobs):
+            for done, count in enumerate(pool.map(run, jobs), 1):
                 trained += count
                 bar.update(count)
+                if done % len(chunks) == 0 and not np.isfinite(trainer.embeddings()).all():
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise TrainingDiverged(
+                        f"CBOW training diverged in epoch {done // len(chunks)}: the word "
+                        f"vectors hold NaN or inf. The learning rate alpha={self.alpha!r} is "
+                        f"too large: try 10x smaller (word2vec uses 0.025)")
         return trained
 
     # -- using the vectors --
@@ -213,27 +225,42 @@ class CBOW:
         return model
 
     def save(self, directory):
-        """Save to `directory`: config.json, weights.npz and vectors.txt (word2vec)."""
+        """Save to `directory`: weights.npz, vectors.txt (word2vec) and config.json, each
+        written atomically; config.json, which ``load`` starts from, comes last."""
         wv = self._vectors()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "config.json").write_text(json.dumps(
-            {"config": self.config(), "stats": self.stats, "words": wv.words}))
-        np.savez(directory / "weights.npz", vectors=wv.vectors, counts=self.counts)
+        with atomic_write(directory / "weights.npz") as file:
+            np.savez(file, vectors=wv.vectors, counts=self.counts)
         wv.save_word2vec_format(directory / "vectors.txt")
+        write_text(directory / "config.json", json.dumps(
+            {"config": self.config(), "stats": self.stats, "words": wv.words}))
 
     @classmethod
     def load(cls, directory):
-        """Load a model saved with :meth:`save`."""
+        """Load a model saved with :meth:`save`. A damaged or foreign folder is a
+        ``ValueError`` naming the file."""
         directory = Path(directory)
-        if not (directory / "config.json").is_file():
+        config_file, weights_file = directory / "config.json", directory / "weights.npz"
+        if not config_file.is_file():
             raise FileNotFoundError(f"no saved CBOW model in {directory} (config.json missing)")
-        saved = json.loads((directory / "config.json").read_text())
-        model = cls(**saved["config"], progress=False)
-        with np.load(directory / "weights.npz") as weights:
-            model.wv = WordVectors(saved["words"], weights["vectors"])
-            model.counts = weights["counts"]
-        model.words, model.stats = saved["words"], saved["stats"]
+        try:
+            saved = json.loads(config_file.read_text(encoding="utf-8"))
+            model = cls(**saved["config"], progress=False)
+            words, stats = saved["words"], saved["stats"]
+        except (ValueError, TypeError, KeyError) as err:
+            raise ValueError(f"{config_file} is not the config of a saved CBOW model "
+                             f"({type(err).__name__}: {err})") from None
+        try:
+            with np.load(weights_file, allow_pickle=False) as weights:
+                model.wv = WordVectors(words, weights["vectors"])
+                model.counts = weights["counts"]
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{weights_file} is missing") from None
+        except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{weights_file} does not hold the vectors of {config_file} "
+                             f"({err})") from None
+        model.words, model.stats = words, stats
         return model
 
 

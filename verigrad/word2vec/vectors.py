@@ -4,7 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import atomic_write
 from ..course.cbow import compute_pca
+from ..validation import check_positive_int
 
 
 class WordVectors:
@@ -14,10 +16,19 @@ class WordVectors:
     """
 
     def __init__(self, words, vectors):
-        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors)
+        if vectors.dtype.kind not in "fiu":
+            raise TypeError(f"vectors must hold real numbers, got dtype {vectors.dtype}")
+        vectors = vectors.astype(np.float32, copy=False)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise ValueError(f"vectors must have shape ({len(words)}, N) for {len(words)} "
                              f"words, got {vectors.shape}")
+        if not np.isfinite(vectors).all():
+            row = int(np.argwhere(~np.isfinite(vectors))[0, 0])
+            raise ValueError(f"vectors hold NaN or inf (first in the row of {words[row]!r}): "
+                             f"similarities would be meaningless")
+        if not all(isinstance(word, str) and word for word in words):
+            raise TypeError("words must be non-empty strings")
         self.words = list(words)
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
@@ -53,6 +64,7 @@ class WordVectors:
         return self._nearest([self._row(b), self._row(c)], [self._row(a)], topn)
 
     def _nearest(self, positive, negative, topn):
+        topn = check_positive_int(topn, "topn")
         query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
         scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
         scores[positive + negative] = -np.inf
@@ -128,8 +140,9 @@ class WordVectors:
                 "questions": len(rows), "skipped": skipped, "sections": sections}
 
     def save_word2vec_format(self, path):
-        """Write the word2vec text format: ``V N`` then ``word v1 ... vN`` per line."""
-        with open(path, "w", encoding="utf-8") as out:
+        """Write the word2vec text format: ``V N`` then ``word v1 ... vN`` per line
+        (atomically: the file is written whole or not at all)."""
+        with atomic_write(path, "w", encoding="utf-8") as out:
             out.write(f"{len(self.words)} {self.vectors.shape[1]}\n")
             for word, vector in zip(self.words, self.vectors):
                 # 9 significant digits give back every float32 exactly.
@@ -142,18 +155,30 @@ class WordVectors:
             header = source.readline().split()
             if len(header) != 2:
                 raise ValueError(f"{path}: first line must be 'V N', got {' '.join(header)!r}")
-            count, dim = int(header[0]), int(header[1])
-            words, vectors = [], np.zeros((count, dim), dtype=np.float32)
+            try:
+                count, dim = int(header[0]), int(header[1])
+            except ValueError:
+                raise ValueError(f"{path}: first line must be 'V N' (two integers), got "
+                                 f"{' '.join(header)!r}") from None
+            # Rows are read one by one (nothing allocated from the header's claim).
+            words, rows = [], []
             for i, line in enumerate(source):
                 parts = line.rstrip("\n").rstrip(" ").split(" ")
                 if i >= count or len(parts) != dim + 1:
                     raise ValueError(f"{path}: line {i + 2} should be a word and {dim} "
                                      f"numbers ({count} lines), got {len(parts)} fields")
                 words.append(parts[0])
-                vectors[i] = np.array(parts[1:], dtype=np.float32)
+                try:
+                    rows.append(np.array(parts[1:], dtype=np.float32))
+                except ValueError:
+                    raise ValueError(f"{path}: line {i + 2} holds something that is not a "
+                                     f"number") from None
         if len(words) != count:
             raise ValueError(f"{path}: header announces {count} words, found {len(words)}")
-        return cls(words, vectors)
+        try:
+            return cls(words, np.array(rows).reshape(count, dim))
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: {err}") from None
 
     def plot(self, words, path, title=None):
         """Save a PNG scatter plot of `words` on their first two principal components."""
@@ -165,7 +190,8 @@ class WordVectors:
         for word, (x, y) in zip(words, points):
             axes.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points")
         axes.set_title(title or "word vectors, first two principal components")
-        figure.savefig(path, dpi=120, bbox_inches="tight")
+        with atomic_write(path) as file:
+            figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
 
 
 def _ranks(values):

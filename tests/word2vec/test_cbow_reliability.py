@@ -1,0 +1,74 @@
+"""The CBOW trainer on bad settings and bad files: refused with a clear error, never a model
+of NaN vectors or of words silently cut apart."""
+import gzip
+
+import numpy as np
+import pytest
+
+import verigrad as vg
+from verigrad.word2vec import CBOW, WordVectors
+
+SENTENCES = [["the", "king", "rules", "the", "land"], ["the", "queen", "rules", "the", "sea"]] * 50
+
+
+@pytest.mark.parametrize("backend", ["numpy", "auto"])
+def test_a_learning_rate_that_blows_the_vectors_up_stops_training(backend):
+    model = CBOW(vector_size=8, window=2, min_count=1, alpha=1e20, min_alpha=1e19, epochs=3,
+                 backend=backend, progress=False)
+    with pytest.raises(vg.TrainingDiverged, match=r"alpha=1e\+20 is too large"), \
+            np.errstate(all="ignore"):
+        model.fit(SENTENCES)
+    with pytest.raises(RuntimeError, match="not trained"):
+        model.most_similar("king")
+
+
+def test_vectors_with_nan_are_refused():
+    with pytest.raises(ValueError, match="NaN or inf.*'b'"):
+        WordVectors(["a", "b"], np.array([[1.0, 0.0], [np.nan, 1.0]]))
+    with pytest.raises(TypeError, match="real numbers"):
+        WordVectors(["a", "b"], np.array([[1j, 0], [0, 1]]))
+
+
+def test_a_corpus_that_is_not_utf8_is_an_error_not_lost_words(tmp_path):
+    corpus = tmp_path / "latin1.txt"
+    corpus.write_bytes("café au lait, café noir\n".encode("latin-1") * 10)
+    with pytest.raises(ValueError, match="not UTF-8") as err:
+        CBOW(min_count=1, progress=False).fit(corpus)
+    assert str(corpus) in str(err.value)
+
+
+def test_a_damaged_gzip_corpus_names_the_file(tmp_path):
+    corpus = tmp_path / "corpus.txt.gz"
+    data = gzip.compress(b"the king rules the land\n" * 200)
+    corpus.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match="damaged or truncated") as err:
+        CBOW(min_count=1, progress=False).fit(corpus)
+    assert str(corpus) in str(err.value)
+
+
+def test_a_damaged_saved_model_names_the_file(tmp_path):
+    model = CBOW(vector_size=4, window=2, min_count=1, epochs=1, progress=False).fit(SENTENCES)
+    model.save(tmp_path / "model")
+    (tmp_path / "model" / "config.json").write_text("{broken")
+    with pytest.raises(ValueError, match="config.json"):
+        CBOW.load(tmp_path / "model")
+    model.save(tmp_path / "model")
+    (tmp_path / "model" / "weights.npz").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="weights.npz"):
+        CBOW.load(tmp_path / "model")
+
+
+def test_a_word2vec_file_cannot_make_the_reader_allocate_its_header_claim(tmp_path):
+    path = tmp_path / "vectors.txt"
+    path.write_text(f"{10 ** 9} {10 ** 6}\nking 1 2\n")
+    with pytest.raises(ValueError, match="line 2"):
+        WordVectors.load_word2vec_format(path)
+    path.write_text("2 2\nking 1 2\nqueen 1 x\n")
+    with pytest.raises(ValueError, match="line 3"):
+        WordVectors.load_word2vec_format(path)
+
+
+def test_topn_must_be_positive():
+    vectors = WordVectors(["a", "b", "c"], np.eye(3))
+    with pytest.raises(ValueError, match="topn"):
+        vectors.most_similar("a", topn=0)

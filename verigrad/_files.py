@@ -1,0 +1,43 @@
+"""Atomic file writes: a file verigrad writes is either the old one or the complete new one.
+
+Everything is first written to a temporary file in the target's folder (same file system)
+and then moved over the target with ``os.replace``, which is atomic on POSIX and Windows. An
+error or an interrupt (Ctrl-C) while writing removes the temporary file and leaves the
+target as it was.
+"""
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding=None):
+    """Open a temporary file beside ``path`` for writing (``mode`` "wb" or "w"); when the
+    block ends normally it replaces ``path``. The new file gets the permissions a plain
+    ``open(path, "w")`` would give it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, mode, encoding=encoding) as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path, text):
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_write(path, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _umask():
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask

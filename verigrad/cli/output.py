@@ -1,0 +1,59 @@
+"""Output folders of the commands that write runs: checked before any work starts, and
+never left holding two runs' files side by side, even when a run is interrupted."""
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .._files import write_text
+from . import CommandError
+
+
+def check_output_folder(out, flag, run_files, overwrite):
+    """Raise ``CommandError`` unless the run can write ``run_files`` into the folder ``out``
+    (given as ``flag``): ``out`` must be a folder or not exist yet, inside a writable folder,
+    and hold no earlier run unless ``overwrite``. Creates nothing. Returns the names of the
+    earlier run's files, which the new run replaces (or removes) once it has finished."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{flag} {out} is a file, not a folder: choose a folder")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CommandError(f"{flag} {out} cannot be created: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag} {out} cannot be written: no permission to write in "
+                           f"{existing}")
+    previous = [name for name in run_files if (out / name).exists()]
+    if previous and not overwrite:
+        raise CommandError(f"{flag} {out} holds an earlier run ({', '.join(previous)}): pass "
+                           f"--overwrite to replace it, or choose another {flag}")
+    return previous
+
+
+@contextlib.contextmanager
+def staged_run(out, previous):
+    """A hidden folder inside ``out`` for the run to write its files into. When the block
+    ends normally they move into ``out`` (``os.replace``, one rename each) and the files of
+    the earlier run (``previous``) that the new one did not write are removed; if it ends
+    with an error or an interrupt, the folder goes and ``out`` keeps the earlier run as it
+    was. Returns (via the block) the folder; afterwards ``out`` holds one run's files."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".unfinished-run-"))
+    try:
+        yield staging
+        written = sorted(p.name for p in staging.iterdir())
+        for name in written:
+            os.replace(staging / name, out / name)
+        for name in set(previous) - set(written):
+            (out / name).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_json(path, value):
+    write_text(path, json.dumps(value, indent=1))
