@@ -61,6 +61,17 @@ CASES = [
     (lambda v: vg.CBOW(seed=v), "seed", st.integers(max_value=-1) | st.sampled_from([1.5])),
     (lambda v: vg.CBOW(vector_size=v), "vector_size", BAD_INT),
     (lambda v: vg.data.make_moons(20, noise=v), "noise", below(0, False) | NON_FINITE),
+    (lambda v: vg.BatchNorm(3, eps=v), "eps", below(0) | NON_FINITE),
+    (lambda v: vg.gradcheck(vg.mlp([4, 3], dtype="float64"), X.astype(np.float64), y, seed=v),
+     "seed", st.integers(max_value=-1) | st.sampled_from([1.5, "7"])),
+    (lambda v: vg.History().spikes(window=v), "window", BAD_INT),
+    (lambda v: vg.History().spikes(threshold=v), "threshold", below(0, False) | NON_FINITE),
+    (lambda v: vg.diagnostics.confusion_matrix(y, y, n_classes=v), "n_classes", BAD_INT),
+    (lambda v: vg.diagnostics.confusion_matrix(np.array([v, 0]), np.array([0, 0]),
+                                               n_classes=2), "y_true",
+     st.integers(max_value=-1) | st.integers(min_value=2)),
+    (lambda v: vg.mlp([4, 3]).params.__setitem__("W1", np.full((3, 4), v)), "W1",
+     st.sampled_from([1j, True, None, "a"])),
 ]
 
 

@@ -188,3 +188,34 @@ def test_a_custom_layer_with_arguments_and_no_config_refuses_to_save(tmp_path, r
     with pytest.raises((ValueError, TypeError), match="get_config"):
         model.save(tmp_path / "model.npz")
     assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize("layers, grow", [
+    ([vg.Conv2D(1, 2, 3), vg.Flatten(), vg.Dense(2 * 4 * 4, 3)],
+     lambda r: r["layers"][0]["config"].update(out_channels=10 ** 6, in_channels=10 ** 6)),
+    ([vg.Embedding(5, 3), vg.LSTM(3, 4), vg.Dense(4, 5)],
+     lambda r: r["layers"][1]["config"].update(n_a=10 ** 6)),
+    ([vg.Embedding(5, 3), vg.GRU(3, 4), vg.Dense(4, 5)],
+     lambda r: r["layers"][0]["config"].update(vocab_size=10 ** 9)),
+    ([vg.Dense(4, 6), vg.BatchNorm(6), vg.ReLU(), vg.Dense(6, 3)],
+     lambda r: r["layers"][1]["config"].update(n_features=10 ** 10)),
+])
+def test_every_parameterised_built_in_is_checked_before_it_is_built(layers, grow, tmp_path):
+    loss = (vg.SequenceSoftmaxCrossEntropy() if isinstance(layers[0], vg.Embedding)
+            else vg.SoftmaxCrossEntropy())
+    input_shape = (1, 6, 6) if isinstance(layers[0], vg.Conv2D) else None
+    model = vg.Sequential(layers, loss=loss, input_shape=input_shape)
+    model.save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as data:
+        record = json.loads(str(data["__architecture__"]))
+        arrays = {name: data[name] for name in data.files if name != "__architecture__"}
+    assert type(vg.load(tmp_path / "model.npz").layers[1]) is type(layers[1])
+    grow(record)
+    path = write(tmp_path / "huge.npz", record, arrays)
+    tracemalloc.start()
+    try:
+        refused(path, "needs")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 ** 6

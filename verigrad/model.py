@@ -56,6 +56,9 @@ class ParamDict(Mapping):
                            f"{list(self._arrays)}")
         target = self._arrays[name]
         value = np.asarray(value)
+        if value.dtype.kind not in "fiu":  # complex, bool or objects would be cast silently
+            raise TypeError(f"{self._label}[{name!r}] must hold real numbers, got dtype "
+                            f"{value.dtype}")
         if value.shape != target.shape:
             raise ValueError(f"{self._label}[{name!r}] has shape {target.shape}, got "
                              f"{value.shape}")

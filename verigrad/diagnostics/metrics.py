@@ -1,6 +1,8 @@
 """Where a classifier goes wrong: its confusion matrix and its most confident mistakes."""
 import numpy as np
 
+from ..validation import check_positive_int
+
 
 def confusion_matrix(y_true, y_pred, n_classes=None):
     """C[i, j] = how many examples of class i were predicted as class j (rows: truth)."""
@@ -9,7 +11,14 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
         raise ValueError(f"y_true and y_pred must be label vectors of one shape (m,), got "
                          f"{y_true.shape} and {y_pred.shape}")
     k = (int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None
-         else n_classes)
+         else check_positive_int(n_classes, "n_classes"))
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        # a negative label would be counted in the last row without a word
+        inside = labels.size == 0 or 0 <= labels.min() <= labels.max() < k
+        if labels.dtype.kind not in "iu" or not inside:
+            raise ValueError(f"{name} must hold integer labels in [0, {k - 1}], got "
+                             f"{labels.dtype} from {labels.min(initial=0)} to "
+                             f"{labels.max(initial=0)}")
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts

@@ -28,6 +28,7 @@ from typing import Callable, Optional, Union
 import numpy as np
 
 from ..model import Sequential
+from ..validation import check_seed
 from . import findings
 from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
 from .findings import Finding
@@ -71,6 +72,7 @@ def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
     call so that the check can go on; np.random's state is restored afterwards.
     """
     check_settings(mode, eps, tol, samples)
+    check_seed(seed, "seed")
     saved = np.random.get_state()
     try:
         problem = FunctionProblem(cost, grads, params, order)
@@ -93,6 +95,7 @@ def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional
     in ``check_backprop``. float32 X or Y is promoted to float64 with a warning.
     """
     check_settings(mode, eps, tol, samples)
+    check_seed(seed, "seed")
     return run(ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)
 
 

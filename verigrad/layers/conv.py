@@ -153,6 +153,13 @@ class Conv2D(Layer):
             windows.offset_view(dA_pad, p, q, out_hw, self.stride)[...] += dX_col[:, p, q]
         return windows.unpad(dA_pad, self.padding)
 
+    @classmethod
+    def parameter_shapes(cls, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                         init="he", seed=None):
+        F = check_positive_int(out_channels, "Conv2D out_channels")
+        C = check_positive_int(in_channels, "Conv2D in_channels")
+        return {"W": (F, C, *windows.pair(kernel_size, "Conv2D kernel_size")), "b": (F, 1)}
+
     def get_config(self):
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
                 "kernel_size": windows.compact(self.kernel_size),

@@ -64,6 +64,11 @@ class Embedding(Layer):
                              f"input has one-example shape {tuple(input_shape)}")
         return (self.n, input_shape[0])
 
+    @classmethod
+    def parameter_shapes(cls, vocab_size, n, init="normal", seed=None):
+        return {"W": (check_positive_int(n, "Embedding n"),
+                      check_positive_int(vocab_size, "Embedding vocab_size"))}
+
     def get_config(self):
         return {"vocab_size": self.vocab_size, "n": self.n, "init": self.init}
 

@@ -23,9 +23,11 @@ The two means are the paths through μ and through σ²: leave one out and the g
 wrong. Batch statistics make each example's output depend on the whole batch, so a cost
 on one example has a gradient on all the others.
 """
+import inspect
+
 import numpy as np
 
-from ..validation import check_positive_int, describe_shape
+from ..validation import check_number, check_positive_int, describe_shape
 from .base import Layer
 
 
@@ -36,14 +38,20 @@ class _Normalization(Layer):
     def __init__(self, n_features, eps, what):
         super().__init__()
         self.n_features = check_positive_int(n_features, f"{type(self).__name__} {what}")
-        if not (isinstance(eps, (int, float, np.floating)) and eps > 0):
-            raise ValueError(f"{type(self).__name__} eps must be a positive number, got {eps!r}")
-        self.eps = float(eps)
+        self.eps = check_number(eps, f"{type(self).__name__} eps", lambda v: v > 0,
+                                "a positive number (and finite)")
         self.params = {"gamma": np.ones((self.n_features, 1)),
                        "beta": np.zeros((self.n_features, 1))}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.A_prev = self.xhat = self.inv_std = None
         self.batch_statistics = False
+
+    @classmethod
+    def parameter_shapes(cls, **config):
+        inspect.signature(cls).bind(**config)  # TypeError for arguments the class lacks
+        size = config.get("n_features", config.get("channels"))
+        n = check_positive_int(size, f"{cls.__name__} {cls._size_name}")
+        return {"gamma": (n, 1), "beta": (n, 1)}
 
     # ---- the axes ------------------------------------------------------------------------
 

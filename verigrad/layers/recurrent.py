@@ -55,7 +55,8 @@ class Recurrent(Layer):
         self.return_sequences, self.stateful = bool(return_sequences), bool(stateful)
         self.init, self.seed = init, seed
         self.input_shape = (self.n_x, None)
-        self.params = self._empty_params()
+        self.params = {name: (np.empty if name[0] == "W" else np.zeros)(shape)
+                       for name, shape in self._shapes(self.n_x, self.n_a).items()}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.initialize(np.random.default_rng(seed))
         self.carried = None
@@ -182,7 +183,16 @@ class Recurrent(Layer):
 
     # ---- the parts each cell provides --------------------------------------------------
 
-    def _empty_params(self):
+    @classmethod
+    def parameter_shapes(cls, n_x, n_a, return_sequences=True, stateful=False, init="xavier",
+                         seed=None):
+        kind = cls.__name__
+        return cls._shapes(check_positive_int(n_x, f"{kind} n_x"),
+                           check_positive_int(n_a, f"{kind} n_a"))
+
+    @classmethod
+    def _shapes(cls, n_x, n_a):
+        """The parameters' shapes by name for input size n_x and state size n_a."""
         raise NotImplementedError
 
     def _stacked(self):
@@ -215,11 +225,11 @@ class _Gated(Recurrent):
 
     GATES = ORDER = ()
 
-    def _empty_params(self):
-        shape = (self.n_a, self.n_a + self.n_x)
-        params = {f"W{g}": np.empty(shape) for g in self.GATES}
-        params.update({f"b{g}": np.zeros((self.n_a, 1)) for g in self.GATES})
-        return params
+    @classmethod
+    def _shapes(cls, n_x, n_a):
+        shapes = {f"W{g}": (n_a, n_a + n_x) for g in cls.GATES}
+        shapes.update({f"b{g}": (n_a, 1) for g in cls.GATES})
+        return shapes
 
     def _stacked(self):
         p = self.params
@@ -254,10 +264,9 @@ class RNN(Recurrent):
     ba = bias_ih + bias_hh.
     """
 
-    def _empty_params(self):
-        n_a, n_x = self.n_a, self.n_x
-        return {"Waa": np.empty((n_a, n_a)), "Wax": np.empty((n_a, n_x)),
-                "ba": np.zeros((n_a, 1))}
+    @classmethod
+    def _shapes(cls, n_x, n_a):
+        return {"Waa": (n_a, n_a), "Wax": (n_a, n_x), "ba": (n_a, 1)}
 
     def _stacked(self):
         return self.params["Waa"], self.params["Wax"], self.params["ba"]
@@ -399,10 +408,9 @@ class GRU(_Gated):
 
     GATES = ORDER = ("u", "r", "c")
 
-    def _empty_params(self):
-        params = super()._empty_params()
-        params["bca"] = np.zeros((self.n_a, 1))
-        return params
+    @classmethod
+    def _shapes(cls, n_x, n_a):
+        return {**super()._shapes(n_x, n_a), "bca": (n_a, 1)}
 
     def _run_forward(self, Zx, W_a, H, states):
         n_a, T = self.n_a, Zx.shape[1]
