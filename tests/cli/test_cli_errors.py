@@ -85,7 +85,7 @@ def files_under(folder):
     return sorted(p.relative_to(folder) for p in folder.rglob("*"))
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(checked_flags()).flatmap(
     lambda case: st.tuples(st.just(case), BAD_TEXT[case[2]])))
