@@ -204,6 +204,9 @@ def _batch(args, sizes):
             X, y, _, _ = load_mnist(args.data)
         except (OSError, ValueError) as err:
             raise CommandError(str(err)) from None
+        if m > X.shape[1]:
+            raise CommandError(f"--examples {m} is more than the {X.shape[1]} MNIST training "
+                               f"images")
         X, y = X[:, :m].astype(np.float64), y[:m]
     else:
         X, y = rng.standard_normal((n_in, m)), rng.integers(0, n_out, m)
