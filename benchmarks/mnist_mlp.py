@@ -198,9 +198,10 @@ class Worker:
 
 def cli_peak_rss_mb(args, out):
     """Peak RSS of `verigrad train mnist` (one epoch: the peak is reached in the first)."""
+    extra = ", '--batch-norm'" if args.batch_norm else ""
     code = ("import resource, sys; from verigrad.cli import main; "
             f"rc = main(['train', 'mnist', '--epochs', '1', '--quiet', '--out', {str(out)!r}, "
-            f"'--data', {str(args.data / 'mnist')!r}]); "
+            f"'--data', {str(args.data / 'mnist')!r}{extra}]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

@@ -31,6 +31,17 @@ from ..validation import check_number, check_positive_int, describe_shape
 from .base import Layer
 
 
+def _mean(axes, *factors):
+    """The mean over ``axes`` of the product of ``factors`` (arrays of one shape), those axes
+    kept with size 1. One np.einsum pass: no temporary for the product, and several times
+    faster than ndarray.mean over the last axis."""
+    letters = "abcdefghij"[:factors[0].ndim]
+    kept = "".join(c for k, c in enumerate(letters) if k not in axes)
+    total = np.einsum(",".join([letters] * len(factors)) + "->" + kept, *factors)
+    shape = [1 if k in axes else n for k, n in enumerate(factors[0].shape)]
+    return total.reshape(shape) * (total.size / factors[0].size)
+
+
 class _Normalization(Layer):
     """Shared forward and backward; a subclass says which axes R the statistics run over
     (``_grouped`` and ``_statistic_axes``) and which input shapes it takes."""
@@ -76,9 +87,9 @@ class _Normalization(Layer):
         # batch norm evaluates with its running statistics; the others always use their own
         self.batch_statistics = training or self.normalizes != "batch"
         if self.batch_statistics:
-            mean = Xg.mean(axis=axes, keepdims=True)
+            mean = _mean(axes, Xg)
             centred = Xg - mean
-            var = np.mean(np.square(centred), axis=axes, keepdims=True)
+            var = _mean(axes, centred, centred)
             if training:
                 self._observe(mean, var, Xg.size // mean.size)
         else:
@@ -96,19 +107,25 @@ class _Normalization(Layer):
 
     def backward(self, dY):
         sums = tuple(range(1, dY.ndim))  # every axis but the feature/channel one
-        np.sum(dY, axis=sums, out=self.grads["beta"].reshape(-1))
-        np.sum(dY * self.xhat, axis=sums, out=self.grads["gamma"].reshape(-1))
+        n = dY.size // self.n_features
+        self.grads["beta"][...] = n * _mean(sums, dY).reshape(-1, 1)
+        self.grads["gamma"][...] = n * _mean(sums, dY, self.xhat).reshape(-1, 1)
         if not self.needs_input_grad:
             return None
-        dxhat = self._grouped(dY * self._per_feature(self.params["gamma"], dY.ndim))
+        gamma = self._per_feature(self.params["gamma"], dY.ndim)
         if not self.batch_statistics:
             # Running statistics are constants: only the path through x̂ = (x − μ)/σ remains.
-            return (dxhat * self.inv_std).reshape(dY.shape)
+            return (self._grouped(dY * gamma) * self.inv_std).reshape(dY.shape)
+        return self._input_gradient(dY, gamma)
+
+    def _input_gradient(self, dY, gamma):
+        """dx = (1/σ)·(dx̂ − mean_R(dx̂) − x̂·mean_R(dx̂·x̂)), dx̂ = dy·γ, for batch statistics."""
+        dxhat = self._grouped(dY * gamma)
         xhat = self._grouped(self.xhat)
         axes = self._statistic_axes(xhat.ndim)
-        dX = xhat * -np.mean(dxhat * xhat, axis=axes, keepdims=True)
+        dX = xhat * -_mean(axes, dxhat, xhat)
         dX += dxhat
-        dX -= np.mean(dxhat, axis=axes, keepdims=True)
+        dX -= _mean(axes, dxhat)
         dX *= self.inv_std
         return dX.reshape(dY.shape)
 
@@ -211,6 +228,16 @@ class BatchNorm(_Normalization):
         if len(input_shape) == 3:
             return ": use BatchNorm2D for images (C, H, W, m)"
         return ""
+
+    def _input_gradient(self, dY, gamma):
+        """The same dx, with R the axes dγ and dβ sum over: mean_R(dx̂) = γ·dβ/N and
+        mean_R(dx̂·x̂) = γ·dγ/N, so dx = (γ/σ)·(dy − dβ/N − x̂·dγ/N) needs no further sums."""
+        n = dY.size // self.n_features
+        dX = self.xhat * self._per_feature(self.grads["gamma"] / -n, dY.ndim)
+        dX += dY
+        dX -= self._per_feature(self.grads["beta"] / n, dY.ndim)
+        dX *= gamma * self.inv_std
+        return dX
 
     def _observe(self, mean, var, n):
         """Running averages for evaluation, as PyTorch keeps them: r ← (1 − momentum)·r +
