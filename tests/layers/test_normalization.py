@@ -197,6 +197,19 @@ def test_gradcheck_passes_on_a_batchnorm_model(mode):
     assert report.ok, str(report)
 
 
+def test_gradcheck_passes_on_a_conv_batchnorm2d_model():
+    model = vg.Sequential([vg.Conv2D(2, 3, 3, padding=1), vg.BatchNorm2D(3), vg.ReLU(),
+                           vg.MaxPool2D(2), vg.Flatten(), vg.Dense(12, 2)],
+                          loss=vg.SoftmaxCrossEntropy(), dtype="float64", input_shape=(2, 4, 4))
+    rng = np.random.default_rng(8)
+    model.params["gamma2"] = rng.uniform(0.5, 2, (3, 1))
+    model.params["beta2"] = rng.standard_normal((3, 1))
+    X, Y = rng.standard_normal((2, 4, 4, 3)), rng.integers(0, 2, 3)
+    for mode in ("full", "fast"):
+        report = vg.gradcheck(model, X, Y, mode=mode)
+        assert report.ok, str(report)
+
+
 class _MeanPathLeftOut(vg.BatchNorm):
     """A classic mistake: the path through σ² kept, the one through μ left out."""
 
@@ -231,12 +244,14 @@ def test_a_training_batch_of_one_example_is_an_error_that_says_why():
     layer = vg.BatchNorm(3)
     with pytest.raises(ValueError, match="batch of 1 example.*variance.*evaluation mode"):
         layer.forward(np.ones((3, 1)), training=True)
+    with pytest.raises(ValueError, match="batch of 0 examples"):
+        layer.forward(np.ones((3, 0)), training=True)
     assert layer.forward(np.ones((3, 1)), training=False).shape == (3, 1)
     model = bn_model()
     X, Y = np.random.default_rng(0).standard_normal((4, 5)), np.zeros(5, dtype=int)
     with pytest.raises(ValueError, match="m % batch_size == 1"):
         model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
-    with pytest.raises(ValueError, match="single value per channel"):
+    with pytest.raises(ValueError, match=r"got 1 value per channel in training mode \(H·W·m\), and needs 2"):
         vg.BatchNorm2D(2).forward(np.ones((2, 1, 1, 1)), training=True)
 
 

@@ -24,6 +24,7 @@ wrong. Batch statistics make each example's output depend on the whole batch, so
 on one example has a gradient on all the others.
 """
 import inspect
+import math
 
 import numpy as np
 
@@ -39,7 +40,9 @@ def _mean(axes, *factors):
     kept = "".join(c for k, c in enumerate(letters) if k not in axes)
     total = np.einsum(",".join([letters] * len(factors)) + "->" + kept, *factors)
     shape = [1 if k in axes else n for k, n in enumerate(factors[0].shape)]
-    return total.reshape(shape) * (total.size / factors[0].size)
+    # the sum over no entries is 0: kept as the "mean" of an empty batch, which batch norm
+    # then refuses with its own message
+    return total.reshape(shape) / max(1, math.prod(factors[0].shape[k] for k in axes))
 
 
 class _Normalization(Layer):
@@ -243,18 +246,19 @@ class BatchNorm(_Normalization):
         """Running averages for evaluation, as PyTorch keeps them: r ← (1 − momentum)·r +
         momentum·batch value, with the unbiased variance σ²·n/(n − 1) of the n values."""
         if n < 2:
-            raise ValueError(self._single_value_message())
+            raise ValueError(self._single_value_message(n))
         for name, batch in (("running_mean", mean), ("running_var", var * (n / (n - 1)))):
             r = self.state[name]
             r *= 1 - self.momentum
             r += self.momentum * batch.reshape(r.shape)
 
-    def _single_value_message(self):
-        return (f"{self!r} got a batch of 1 example in training mode: the batch variance "
-                f"of a single value is 0, so x̂ = (x − μ)/√(0 + ε) = 0 for every input and "
-                f"the layer learns nothing. Train with batches of 2 or more examples (in "
-                f"fit, a last mini-batch of one example comes from m % batch_size == 1); "
-                f"single examples are fine in evaluation mode (training=False)")
+    def _single_value_message(self, n):
+        return (f"{self!r} got a batch of {n} example{'' if n == 1 else 's'} in training "
+                f"mode, and needs 2 or more: the batch variance of a single value is 0, so "
+                f"x̂ = (x − μ)/√(0 + ε) = 0 for every input and the layer learns nothing. "
+                f"Train with batches of 2 or more examples (in fit, a last mini-batch of one "
+                f"example comes from m % batch_size == 1); single examples are fine in "
+                f"evaluation mode (training=False)")
 
     def get_config(self):
         return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}
@@ -278,10 +282,11 @@ class BatchNorm2D(BatchNorm):
             return ": use BatchNorm for dense batches (n, m)"
         return ""
 
-    def _single_value_message(self):
-        return (f"{self!r} got a single value per channel in training mode (one 1×1 image): "
-                f"the batch variance of one value is 0. Train with more examples per batch, "
-                f"or use evaluation mode (training=False)")
+    def _single_value_message(self, n):
+        return (f"{self!r} got {n} value{'' if n == 1 else 's'} per channel in training "
+                f"mode (H·W·m), and needs 2 or more: the batch variance of one value is 0. "
+                f"Train with more examples per batch, or use evaluation mode "
+                f"(training=False)")
 
     def get_config(self):
         return {"channels": self.n_features, "momentum": self.momentum, "eps": self.eps}
