@@ -251,7 +251,8 @@ def test_a_training_batch_of_one_example_is_an_error_that_says_why():
     X, Y = np.random.default_rng(0).standard_normal((4, 5)), np.zeros(5, dtype=int)
     with pytest.raises(ValueError, match="m % batch_size == 1"):
         model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
-    with pytest.raises(ValueError, match=r"got 1 value per channel in training mode \(H·W·m\), and needs 2"):
+    with pytest.raises(ValueError, match=r"got 1 value per channel in training mode "
+                                         r"\(H·W·m\), and needs 2"):
         vg.BatchNorm2D(2).forward(np.ones((2, 1, 1, 1)), training=True)
 
 
