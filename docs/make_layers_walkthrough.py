@@ -63,7 +63,9 @@ Run it in the notebook's folder, beside the course's helper modules (`dnn_utils`
 `testCases`, ...): an import that fails is noted and the check goes on, but a function that
 needs the missing helper cannot run.
 
-The exercises it knows: EXERCISES.
+The exercises it knows:
+
+EXERCISES
 
 ## A notebook with two wrong functions
 
@@ -160,7 +162,7 @@ def _exercise_list():
     by_course = {}
     for e in exercises.EXERCISES:
         by_course.setdefault(e.course, []).append(f"`{e.name}`")
-    return "; ".join(f"{course}: {', '.join(names)}" for course, names in by_course.items())
+    return "\n".join(f"- {course}: {', '.join(names)}" for course, names in by_course.items())
 
 
 def render():

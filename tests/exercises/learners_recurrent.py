@@ -243,3 +243,76 @@ MISTAKES = [
     ("word_embedding_backward", word_embedding_backward_fancy, "repeated_index"),
     ("temporal_softmax_loss", temporal_softmax_loss_unmasked, "unmasked"),
 ]
+
+
+# ---- CS231n's sequences (the same names as the course's, other signatures) -----------------
+
+def cs231n_rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h, caches, prev = np.zeros((N, T, h0.shape[1])), [], h0
+    for t in range(T):
+        prev, cache = rnn_step_forward(x[:, t, :], prev, Wx, Wh, b)
+        h[:, t, :] = prev
+        caches.append(cache)
+    return h, caches
+
+
+def cs231n_rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWx, dWh, db, dprev = 0, 0, 0, np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t, :], dprev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev,
+                                                                    cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev, dWx, dWh, db
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = (sigmoid(a[:, k * H:(k + 1) * H]) for k in range(3))
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tc = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tc ** 2)
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f),
+                    dnext_h * tc * o * (1 - o), dc * i * (1 - g ** 2)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def cs231n_lstm_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h, caches = np.zeros((N, T, h0.shape[1])), []
+    prev_h, prev_c = h0, np.zeros_like(h0)
+    for t in range(T):
+        prev_h, prev_c, cache = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+        h[:, t, :] = prev_h
+        caches.append(cache)
+    return h, caches
+
+
+def cs231n_lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWx, dWh, db = 0, 0, 0
+    dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
+            dh[:, t, :] + dprev_h, dprev_c, cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+
+
+CS231N_SEQUENCES = {"rnn_step_forward": rnn_step_forward, "rnn_step_backward": rnn_step_backward,
+                    "rnn_forward": cs231n_rnn_forward, "rnn_backward": cs231n_rnn_backward,
+                    "lstm_step_forward": lstm_step_forward,
+                    "lstm_step_backward": lstm_step_backward,
+                    "lstm_forward": cs231n_lstm_forward, "lstm_backward": cs231n_lstm_backward}
+CORRECT.update(lstm_step_forward=lstm_step_forward, lstm_step_backward=lstm_step_backward)

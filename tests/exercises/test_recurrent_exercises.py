@@ -33,3 +33,12 @@ def test_the_first_wrong_time_step_is_counted_back_from_T():
     step = next(f for f in result.findings if f.kind == "time_step")
     assert result.config == "T=4, m=1"
     assert "at t = 3 of T = 4" in step.message and "da_prevt" in step.message
+
+
+def test_cs231n_sequences_are_told_from_the_courses_by_their_signatures():
+    results = run(learners.CS231N_SEQUENCES)
+    assert set(results) == set(learners.CS231N_SEQUENCES)
+    for name, result in results.items():
+        assert result.ok is True and result.exercise == "CS231n", (name, result.summary())
+    course = run({"rnn_forward": learners.rnn_forward, "rnn_backward": learners.rnn_backward})
+    assert all(r.ok and r.exercise.startswith("Deep Learning") for r in course.values())

@@ -29,11 +29,9 @@ __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "ex
 def exercise_for(name, function):
     """The catalogue's exercise that ``function`` (called ``name``) is an attempt at, or
     None: the name must match, and the signature when two courses share the name."""
-    candidates = [e for e in EXERCISES if e.name == name]
-    for exercise in candidates:
-        if exercise.matches(function):
-            return exercise
-    return None
+    candidates = [e for e in EXERCISES if e.name == name and e.matches(function)]
+    exact = [e for e in candidates if e.named_like(function)]
+    return (exact or candidates or [None])[0]
 
 
 def check_functions(functions, seed=0):

@@ -157,6 +157,12 @@ class Exercise(NamedTuple):
     parameters: tuple
     check: Callable
 
+    def named_like(self, function):
+        """Whether the function's leading parameters have the notebook's names."""
+        code = getattr(function, "__code__", None)
+        names = code.co_varnames[:code.co_argcount] if code else ()
+        return tuple(names[:len(self.parameters)]) == self.parameters
+
     def matches(self, function):
         """Whether the learner's function has this exercise's signature (its leading
         positional parameter names, or at least their number when the names differ)."""
@@ -168,12 +174,7 @@ class Exercise(NamedTuple):
         if tuple(names[:len(self.parameters)]) == self.parameters:
             return True
         required = code.co_argcount - defaults
-        return required <= len(self.parameters) <= code.co_argcount and not any(
-            n in names for n in _OTHER_COURSE.get(self.name, ()))
-
-
-# names whose presence says a same-named function is the other course's exercise
-_OTHER_COURSE = {}
+        return required <= len(self.parameters) <= code.co_argcount
 
 
 def where(function, error=None, findings=()):

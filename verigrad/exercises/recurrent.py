@@ -349,6 +349,50 @@ def _cs_rnn_step_builder(x, prev_h, Wx, Wh, b):
     return _cs_rnn_step(x, prev_h, Wx, Wh, b)[0], (x, prev_h, Wx, Wh, b)
 
 
+def _cs_lstm_blocks(Wx, Wh, b):
+    """CS231n's packed Wx (D, 4H), Wh (H, 4H), b (4H,), blocks i, f, o, g, as the course's
+    gates acting on [a; x]."""
+    H = Wh.shape[0]
+    blocks = {}
+    for k, g in enumerate("ifoc"):
+        cols = slice(k * H, (k + 1) * H)
+        blocks[g] = (np.concatenate([Wh[:, cols].T, Wx[:, cols].T], axis=1), b[cols])
+    return blocks
+
+
+def _cs_lstm(x, h0, Wx, Wh, b, c0=None):
+    """(h (N, T, H), final (h, c)) of CS231n's LSTM on x (N, T, D)."""
+    layer = _lstm_layer(_cs_lstm_blocks(Wx, Wh, b), x.shape[2])
+    c0 = np.zeros_like(h0) if c0 is None else c0
+    H, final = _run(layer, x.transpose(2, 1, 0), (h0.T, c0.T))
+    return H.transpose(2, 1, 0), final
+
+
+def _cs_lstm_configs(seed, steps=True):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, N, T, D, H in (("T=1, N=2", 2, 1, 3, 2), ("T=3, N=1", 1, 3, 2, 3)):
+        x = rng.standard_normal((N, T, D))
+        args = (rng.standard_normal((N, H)), rng.standard_normal((D, 4 * H)) * 0.5,
+                rng.standard_normal((H, 4 * H)) * 0.5, rng.standard_normal(4 * H))
+        if steps:
+            cases.append(Config(label.split(", ")[1], (x[:, 0, :], args[0],
+                                                        rng.standard_normal((N, H)), *args[1:])))
+        else:
+            cases.append(Config(label, (x, *args)))
+    return cases
+
+
+def _cs_lstm_step(x, prev_h, prev_c, Wx, Wh, b):
+    h, (a, c) = _cs_lstm(x[:, None, :], prev_h, Wx, Wh, b, prev_c)
+    return a.T, c.T
+
+
+def _cs_lstm_step_builder(x, prev_h, prev_c, Wx, Wh, b):
+    next_h, next_c = _cs_lstm_step(x, prev_h, prev_c, Wx, Wh, b)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, b)
+
+
 def _embedding_configs(seed):
     rng = np.random.default_rng(seed)
     x = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])  # repeated word indices in and across rows
@@ -423,6 +467,15 @@ EXERCISES += [
     forward_exercise("rnn_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"), _cs_rnn_configs,
                      lambda *args: (_cs_rnn(*args),), names=("h",)),
     backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs),
+    forward_exercise("lstm_step_forward", CS231N, ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
+                     _cs_lstm_configs, _cs_lstm_step, outputs=2, names=("next_h", "next_c")),
+    backward_exercise("lstm_step_backward", CS231N, ("dnext_h", "dnext_c", "cache"),
+                      "lstm_step_forward", _cs_lstm_configs, _cs_lstm_step_builder),
+    forward_exercise("lstm_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"),
+                     lambda seed: _cs_lstm_configs(seed, steps=False),
+                     lambda *args: (_cs_lstm(*args)[0],), names=("h",)),
+    backward_exercise("lstm_backward", CS231N, ("dh", "cache"), "lstm_forward",
+                      lambda seed: _cs_lstm_configs(seed, steps=False)),
     forward_exercise("word_embedding_forward", CS231N, ("x", "W"), _embedding_configs,
                      _embedding),
     backward_exercise("word_embedding_backward", CS231N, ("dout", "cache"),
