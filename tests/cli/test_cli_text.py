@@ -49,6 +49,18 @@ def test_sample_prints_the_prime_and_the_drawn_text(run_dir, capsys):
     assert capsys.readouterr().out == printed  # the seed fixes the draws
 
 
+def test_train_errors(tmp_path, capsys):
+    (tmp_path / "text.txt").write_text(TEXT)
+    common = ["train", "shakespeare", "--data", str(tmp_path / "text.txt"), "--quiet"]
+    assert main([*common, "--val-size", "1000"]) == 2
+    assert "--val-size 1000 must be below half the text" in capsys.readouterr().err
+    assert main([*common, "--val-size", "50", "--seq-len", "100"]) == 2
+    assert "too short for windows of 100 characters" in capsys.readouterr().err
+    assert main([*common, "--model", "cnn"]) == 2
+    assert "--model cnn is for image data sets" in capsys.readouterr().err
+    assert main([*common[:3], str(tmp_path / "missing.txt")]) == 2
+
+
 def test_sample_errors(run_dir, capsys):
     assert main(["sample", str(run_dir), "--prime", "XYZ"]) == 2
     assert "not in the vocabulary" in capsys.readouterr().err

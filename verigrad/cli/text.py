@@ -100,9 +100,13 @@ def run_train_text(args):
         raise CommandError(f"--val-size {args.val_size} must be below half the text "
                            f"({len(ids)} characters)")
     cut = len(ids) - args.val_size
-    X, Y = (next_char_streams(ids[:cut], args.seq_len, args.batch_size) if args.stateful else
-            next_char_windows(ids[:cut], args.seq_len))
-    validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
+    try:
+        X, Y = (next_char_streams(ids[:cut], args.seq_len, args.batch_size) if args.stateful
+                else next_char_windows(ids[:cut], args.seq_len))
+        validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
+    except ValueError as err:
+        print(f"error: {err} (see --seq-len, --batch-size, --val-size)", file=sys.stderr)
+        return 2
     model = language_model(vocab.size, args)
     from .train import make_optimizer, plain_warnings
     optimizer = make_optimizer(args)
