@@ -161,9 +161,9 @@ def write_page(args, results, path):
         "With batch norm the gradient norms of all "
         "hidden layers stay within a small factor of each other from the first epoch on.",
         "",
-        "In the Monitor's table a batch-normalised layer reads `Dense 100→100 BatchNorm "
-        "Sigmoid`: its activation statistics and saturation are those of the sigmoid's input "
-        "after the batch norm, computed with the batch statistics of the step.",
+        "In the Monitor's table a batch-normalised layer reads `layer 3 (Dense W3, b3) → "
+        "BatchNorm → Sigmoid`: its activation statistics and saturation are those of the "
+        "sigmoid's input after the batch norm, computed with the batch statistics of the step.",
         "",
     ]
     path.write_text("\n".join(lines))
