@@ -127,6 +127,7 @@ def test_a_bad_value_of_any_flag_is_one_line_naming_it(case, tmp_path, monkeypat
     (["cbow", "eval", "nowhere"], "nowhere"),
     (["plot", "nowhere"], "nowhere"),
     (["check", "missing.py"], "missing.py"),
+    (["check", "corpus.txt", "--json", "nowhere/out.json"], "--json"),
 ])
 def test_flags_that_do_not_fit_together_are_refused_before_any_work(argv, named, tmp_path,
                                                                     monkeypatch, capsys):
@@ -137,6 +138,17 @@ def test_flags_that_do_not_fit_together_are_refused_before_any_work(argv, named,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err and "Traceback" not in err, err
     assert files_under(tmp_path) == before
+
+
+def test_missing_data_is_one_line_listing_where_it_was_looked_for(tmp_path, monkeypatch,
+                                                                  capsys):
+    monkeypatch.delenv("VERIGRAD_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "mnist", "--data", "nowhere", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "mnist not found" in err and "nowhere" in err, err
+    assert files_under(tmp_path) == []
 
 
 def test_debug_adds_the_traceback(tmp_path, monkeypatch, capsys):

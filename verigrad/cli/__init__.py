@@ -72,7 +72,8 @@ def main(argv=None):
     try:
         return args.handler(args)
     except CommandError as err:
-        return _fail(args, f"verigrad {args.command}: error: {err}")
+        # one line, even for a message that lists things (the folders searched for data)
+        return _fail(args, f"verigrad {args.command}: error: {' '.join(str(err).split())}")
     except MemoryError:
         return _fail(args, f"verigrad {args.command}: error: out of memory: the network or "
                            f"data set asked for does not fit (smaller --hidden, --samples or "

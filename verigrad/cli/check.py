@@ -124,6 +124,10 @@ def load_learner_file(path):
 def run_check(args):
     if not args.file.is_file():
         raise CommandError(f"FILE {args.file} does not exist or is not a file")
+    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
+        raise CommandError(f"--json {args.json}: " + (
+            "is a folder; give a file name" if args.json.is_dir() else
+            f"the folder {args.json.parent} does not exist"))
     if not defines_cost_and_grads(args.file):
         return run_exercise_check(args)
     return run_backprop_check(args)
