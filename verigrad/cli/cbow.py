@@ -114,6 +114,9 @@ def _train(args):
                       file=sys.stderr)
             if len(known) >= 2:
                 model.plot(known, folder / "pca.png")
+            else:
+                print("warning: --plot: no pca.png, it needs 2 or more words of the "
+                      "vocabulary", file=sys.stderr)
     print(json.dumps(model.stats))
     return 0
 
