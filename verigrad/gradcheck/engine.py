@@ -99,7 +99,7 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
     a = a_full.reshape(-1)[index_kept] if right_shape else None
     comparison = Comparison(name, tuple(shape), problem.grad_names[name], a_full, index_kept, a,
                             n, floor, total, problem.m, problem.zero_reason(name),
-                            problem.columns)
+                            problem.columns, problem.layer_key(name) is not None)
     checked = "direction" if directional else int(keep.sum())
     if not right_shape:
         return (ParamCheck(name, shape, float("nan"), False, checked=checked,

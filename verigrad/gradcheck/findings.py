@@ -114,6 +114,8 @@ class Comparison:
     norm), when it is; None otherwise.
     columns: whether the arrays keep the examples in columns, as the course's dense layers
     do (dW = dZ·A_prevᵀ, db summed over axis 1): the advice then gives those formulas.
+    localised: whether the report goes on to say where in backprop to look (a parameter of
+    a numbered layer); a single layer's check has nothing below to point to.
     """
 
     name: str
@@ -128,6 +130,7 @@ class Comparison:
     m: Optional[int] = None
     zero_reason: Optional[str] = None
     columns: bool = True
+    localised: bool = True
 
 
 def relative_error(a, n):
@@ -362,7 +365,7 @@ def _mismatch(c):
             "cost."))
     return Diagnosis(MISMATCH, c.name, head, (
         " with no simple pattern (not a constant factor, a sign, a transpose or a mask): a "
-        "wrong formula in its backward step. See where below."))
+        "wrong formula in its backward step." + (" See where below." if c.localised else "")))
 
 
 # ---- findings about the check as a whole --------------------------------------------------
