@@ -41,7 +41,8 @@ def check_name(check):
 # Small networks and short training keep the ~200 checks at a few seconds in all.
 CHECKED = dict(hidden_layer_sizes=(16,), max_iter=50, learning_rate_init=0.01, batch_size=32)
 ESTIMATORS = [MLPClassifier(**CHECKED), MLPClassifier(dtype="float64", **CHECKED),
-              MLPRegressor(**CHECKED)]
+              MLPRegressor(**CHECKED), MLPClassifier(batch_norm=True, **CHECKED),
+              MLPRegressor(batch_norm=True, **CHECKED)]
 # Every check scikit-learn has for these estimators, but the array-API one, which needs
 # SCIPY_ARRAY_API=1 before SciPy is imported and runs in test_array_api_check.
 CHECKS = [(estimator, check) for est in ESTIMATORS
@@ -50,7 +51,8 @@ CHECKS = [(estimator, check) for est in ESTIMATORS
 
 
 @pytest.mark.parametrize("estimator, check", CHECKS,
-                         ids=[f"{type(est).__name__}-{est.dtype}-{check_name(check)}"
+                         ids=[f"{type(est).__name__}-{est.dtype}{'-batch_norm' * est.batch_norm}-"
+                              f"{check_name(check)}"
                               for est, check in CHECKS])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
@@ -367,3 +369,12 @@ def test_batch_norm_estimator_keeps_the_running_statistics_of_its_best_epoch(mon
         assert not np.array_equal(value, seen[-1][name])
     assert clf.score(X, y) > 0.9
     assert len(clf.coefs_) == 3  # the Dense layers only
+
+
+def test_batch_norm_estimator_refuses_a_batch_of_one_sample():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="n_samples = 61 with batch_size=30 leaves one sample"):
+        MLPRegressor(batch_norm=True, batch_size=30).fit(X[:61], y[:61].astype(float))
+    with pytest.raises(ValueError, match="n_samples = 1"):
+        MLPRegressor(batch_norm=True).fit(X[:1], [1.0])
+

@@ -246,6 +246,11 @@ class _BaseMLP(BaseEstimator):
         if batch_size > m:
             warnings.warn(f"batch_size={batch_size} is larger than the {m} training samples; "
                           f"it is clipped to {m}", stacklevel=3)
+        step = min(batch_size, m)
+        if self.batch_norm and (step == 1 or m % step == 1):
+            raise ValueError(f"batch_norm=True needs mini-batches of 2 or more samples, but "
+                             f"n_samples = {m} with batch_size={step} leaves one sample in a "
+                             f"batch (its batch variance is 0): choose another batch_size")
         monitor = _EpochMonitor(self, validation)
         self.n_iter_ = 0
         self.model_.fit(X.T, self._encode_targets(y), epochs=1 if incremental else self.max_iter,
