@@ -6,6 +6,7 @@ exercises with verigrad's actual output, so that the page stays true.
 """
 import argparse
 import inspect
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -166,6 +167,16 @@ def _exercise_list():
 
 
 def render():
+    """The page, with the learners' files named relative to the repository's root."""
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return _render()
+    finally:
+        os.chdir(here)
+
+
+def _render():
     notebook = files.table(files.check_file(NOTEBOOK))
     pair_source, pair_output = _pair()
     kinds = "\n".join(f"| `{kind}` | {when} | {advice} |"

@@ -18,6 +18,7 @@ keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
 """
 import copy
 import inspect
+import os
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,11 +47,18 @@ def learner_frame(error):
     return frames[-1] if frames else None
 
 
+def _shown(path):
+    """``path`` relative to the working directory when it lies inside it (as the learner
+    would type it), else as it is."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
 def exception_diagnosis(role, error):
     """The finding for an exception raised in the learner's code, with their file and line."""
     frame, where = learner_frame(error), ""
     if frame:
-        where = f" at {frame.filename}, line {frame.lineno}"
+        where = f" at {_shown(frame.filename)}, line {frame.lineno}"
         if frame.line:
             where += f": `{frame.line.strip()}`"
     return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}: {error}{where}",
