@@ -25,6 +25,7 @@ on one example has a gradient on all the others.
 """
 import inspect
 import math
+from abc import abstractmethod
 
 import numpy as np
 
@@ -73,9 +74,9 @@ class _Normalization(Layer):
         """X arranged so that every statistic is taken over ``_statistic_axes`` (a view)."""
         return X
 
+    @abstractmethod
     def _statistic_axes(self, ndim):
         """The axes R of the grouped view (of ``ndim`` dimensions) a statistic runs over."""
-        raise NotImplementedError
 
     def _per_feature(self, p, ndim):
         """γ or β (n, 1) shaped to broadcast against an input of ``ndim`` dimensions."""

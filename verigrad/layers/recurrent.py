@@ -28,6 +28,8 @@ After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); after ``backwa
 ``d_initial_state`` holds dJ/da⟨0⟩ (and dJ/dc⟨0⟩), and ``state_gradient_norms()`` gives
 ‖dJ/da⟨t⟩‖ for every t: how the gradient fades or grows on its way back through time.
 """
+from abc import abstractmethod
+
 import numpy as np
 
 from ..functional import sigmoid_by_tanh, sigmoid_derivative, tanh, tanh_derivative
@@ -191,27 +193,27 @@ class Recurrent(Layer):
                            check_positive_int(n_a, f"{kind} n_a"))
 
     @classmethod
+    @abstractmethod
     def _shapes(cls, n_x, n_a):
         """The parameters' shapes by name for input size n_x and state size n_a."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _stacked(self):
         """(W_a (G·n_a, n_a), W_x (G·n_a, n_x), b (G·n_a, 1)): the weight blocks that act on
         a⟨t−1⟩ and on x⟨t⟩, and the biases added to the input's share, stacked by block."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _run_forward(self, Zx, W_a, H, states):
         """Fill H[:, 1:] step by step (Zx holds W_x·x⟨t⟩ + b); return the final states."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _run_backward(self, dH):
         """Walk back through time; return dJ/d(input share) (G·n_a, T, m), dJ/d(W_a·a⟨t−1⟩
         share) (the same array where the two coincide) and dJ/d(initial states)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _store_grads(self, dW_a, dW_x, db, dG_a):
         """Write the stacked weight gradients into ``self.grads`` by block."""
-        raise NotImplementedError
 
 
 def _concat_blocks(W, n_a):
