@@ -17,7 +17,9 @@ training images. Contenders, interleaved in each repeat (the order alternates):
 - dask without malloc trim: the same, with workers started without Dask's
   MALLOC_TRIM_THRESHOLD_=65536 (which makes every large NumPy temporary a fresh mmap).
 
-Every contender must find the same cv_results_ (checked each repeat). The table shows
+Every contender must find the same cv_results_ (checked each repeat). Then one fit is
+timed in CPU seconds where it runs (the client process, a worker of each cluster). The
+table shows
 medians of the wall-clock seconds and of the CPU seconds (this process plus every worker
 process); the speed-up is serial (1 thread) / dask, in wall-clock time. The last line is
 one JSON object with the figures.
@@ -74,6 +76,17 @@ def search(X, y):
     return GridSearchCV(estimator, GRID, cv=folds, n_jobs=-1)
 
 
+def one_fit_cpu(X, y):
+    """CPU seconds of one fit (the search's network, one random_state) in the process that
+    runs this: the client's, or a worker's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.process_time()
+        MLPClassifier(hidden_layer_sizes=(64,), max_iter=ARGS.epochs, batch_size=128,
+                      random_state=0).fit(X, y)
+        return time.process_time() - start
+
+
 def timed(run, clients):
     """Wall seconds, CPU seconds (this process and every worker of ``clients``) and the
     mean test scores of one search."""
@@ -98,7 +111,7 @@ def start_cluster(malloc_trim):
         environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         cluster = LocalCluster(n_workers=ARGS.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
     return cluster, Client(cluster, set_as_default=False)
 
 
@@ -141,6 +154,12 @@ def main():
             reference = scores["serial, 1 BLAS thread"]
             for name, found in scores.items():
                 np.testing.assert_array_equal(found, reference, err_msg=name)
+        # one fit's CPU where it runs: the third of three, after imports and compilation
+        with threadpool_limits(1):
+            fit_cpu = {"client process": [one_fit_cpu(X, y) for _ in range(3)][-1]}
+        for name, (_, client) in clusters.items():
+            futures = [client.submit(one_fit_cpu, X, y, pure=False) for _ in range(3)]
+            fit_cpu[f"{name} worker"] = client.gather(futures)[-1]
     finally:
         for cluster, client in clusters.values():
             client.close()
@@ -154,6 +173,7 @@ def main():
     for name, median in medians.items():
         print(f"| {name} | {median:.2f} | {cpu_medians[name]:.2f} | "
               f"{', '.join(f'{t:.2f}' for t in seconds[name])} |")
+    print("one fit's CPU seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in fit_cpu.items()))
     print(f"cluster start-up (not in the times above): {startup:.2f} s; speed-up serial "
           f"(1 thread) / dask: {speedup:.2f}; same cv_results_ in every run: yes")
     figures = {"repeats": ARGS.repeats, "workers": ARGS.workers, "train_size": len(y),
@@ -163,6 +183,8 @@ def main():
         key = name.replace(", ", "_").replace(" ", "_")
         figures[f"{key}_seconds"] = round(median, 3)
         figures[f"{key}_cpu_seconds"] = round(cpu_medians[name], 3)
+    for name, cpu_seconds in fit_cpu.items():
+        figures["one_fit_cpu_seconds_" + name.replace(" ", "_")] = round(cpu_seconds, 4)
     print(json.dumps(figures))
 
 
