@@ -134,3 +134,20 @@ def test_after_a_divergence_the_finished_epochs_and_last_good_weights_are_kept()
     for name, value in kept.items():
         np.testing.assert_array_equal(model.params[name], value)
         np.testing.assert_array_equal(err.value.weights[name], value)
+
+
+def test_a_layer_taken_from_a_trained_model_keeps_its_weights():
+    """Building a second model on a trained model's layers shares them; drawing their
+    weights again would silently undo the training of the first model too."""
+    trained = vg.mlp([4, 8, 3])
+    trained.fit(X, y, epochs=3, verbose=0)
+    before = {name: value.copy() for name, value in trained.params.items()}
+    extended = vg.Sequential(trained.layers[:-1] + [vg.Dense(8, 3)],
+                             loss=vg.SoftmaxCrossEntropy())
+    for name, value in before.items():
+        np.testing.assert_array_equal(trained.params[name], value)
+    np.testing.assert_array_equal(extended.params["W1"], before["W1"])
+    extended.fit(X, y, epochs=1, verbose=0)   # the shared first layer is not the first
+    trained.fit(X, y, epochs=1, verbose=0)    # trainable one in both: backward runs in each
+    with pytest.raises(ValueError, match="astype"):
+        vg.Sequential(trained.layers, loss=vg.SoftmaxCrossEntropy(), dtype="float64")

@@ -126,9 +126,19 @@ class Sequential:
             layer.needs_input_grad = i > self._first_trainable
         self._check_output_activation()
         init_seeds, run_seed = np.random.SeedSequence(seed).spawn(2)
-        for layer, child in zip(layers, init_seeds.spawn(len(layers))):
-            if layer.seed is None:
+        for i, (layer, child) in enumerate(zip(layers, init_seeds.spawn(len(layers)))):
+            if layer.placed:
+                # A layer taken from another model (a trained one, say) keeps its weights:
+                # drawing them again would change that model too, without a word.
+                held = {p.dtype for p in layer.params.values()} - {self.dtype}
+                if held:
+                    raise ValueError(f"layers[{i}] ({layer!r}) belongs to a model computing "
+                                     f"in {held.pop()}; this one computes in "
+                                     f"{self.dtype}: use model.astype('{self.dtype}') to "
+                                     f"get a copy of that model instead")
+            elif layer.seed is None:
                 layer.initialize(np.random.default_rng(child))
+            layer.placed = True
         self._rng = np.random.default_rng(run_seed)
         self._cast(self.dtype)
         self.stop_training = False
@@ -255,6 +265,8 @@ class Sequential:
         Stops at the first parameterised layer: nothing below it needs a gradient."""
         first = self._first_trainable
         for i in range(len(self.layers) - 1, first - 1, -1):
+            # set here, not once: a layer shared by two models may be first in only one
+            self.layers[i].needs_input_grad = i > first
             dZ = self.layers[i].backward(dZ)
 
     def l2_penalty(self, m: int) -> float:

@@ -71,6 +71,9 @@ class Layer(ABC):
     seed = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)
     needs_input_grad = True
+    #: True once a model has placed the layer (and drawn its weights): a model built later
+    #: from the same layer object shares its weights instead of drawing them again
+    placed = False
 
     def __init__(self):
         self.params = {}
