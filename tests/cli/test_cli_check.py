@@ -70,6 +70,7 @@ def test_check_exits_2_for_a_file_it_cannot_check(tmp_path, capsys):
     ["--layers", "6", "5", "3", "--dropout", "0.5", "--l2", "0.1"],
     ["--layers", "6", "5", "4", "2", "--activation", "tanh", "--loss", "binary"],
     ["--layers", "6", "4", "1", "--activation", "leaky_relu", "--loss", "mse", "--mode", "fast"],
+    ["--layers", "6", "5", "4", "3", "--batch-norm", "--activation", "sigmoid", "--dropout", "0.3"],
 ])
 def test_gradcheck_checks_a_builtin_network(flags, capsys):
     assert main(["gradcheck", *flags]) == 0

@@ -55,9 +55,9 @@ def add_gradcheck_commands(sub):
 
     q = sub.add_parser(
         "gradcheck", help="gradient-check a built-in dense network (exit 1 if wrong)",
-        description="Build a dense network (Dense → activation → dropout, ..., Dense → loss) in "
-                    "float64 and check its backprop against central differences on random "
-                    "data or the first MNIST images.",
+        description="Build a dense network (Dense → [BatchNorm →] activation → dropout, ..., "
+                    "Dense → loss) in float64 and check its backprop against central "
+                    "differences on random data or the first MNIST images.",
         formatter_class=HelpFormatter)
     q.add_argument("--layers", type=values.positive_int, nargs="+", default=[20, 16, 10],
                    metavar="N",
@@ -68,6 +68,8 @@ def add_gradcheck_commands(sub):
                    help="softmax cross-entropy, binary cross-entropy or ½ mean squared error")
     q.add_argument("--dropout", type=values.rate, default=0.0,
                    help="dropout rate after each hidden layer")
+    q.add_argument("--batch-norm", action="store_true",
+                   help="batch normalization between each hidden Dense layer and its activation")
     q.add_argument("--l2", type=values.non_negative, default=0.0,
                    help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
     q.add_argument("--examples", type=values.positive_int, default=32,
@@ -189,7 +191,8 @@ def run_gradcheck(args):
         raise CommandError("--data applies only with --mnist")
     X, Y = _batch(args, sizes)
     model = mlp(sizes, activation=args.activation, dropout=args.dropout,
-                loss=LOSSES[args.loss](), l2=args.l2, dtype="float64", seed=args.seed)
+                loss=LOSSES[args.loss](), l2=args.l2, dtype="float64", seed=args.seed,
+                batch_norm=args.batch_norm)
     report = gradcheck(model, X, Y, **_settings(args))
     print(model.summary())
     print()
