@@ -18,13 +18,14 @@ NOTEBOOKS = REPO / "docs" / "notebooks"
 def execute(name, data_dir, monkeypatch):
     """The notebook after running every cell in a fresh kernel (which inherits this
     process's environment: the data folder, this checkout first on the path, one BLAS
-    thread)."""
+    thread); ``name`` is a file in docs/notebooks or a notebook object."""
     monkeypatch.setenv("VERIGRAD_DATA", str(data_dir))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(variable, "1")
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    notebook = (nbformat.read(NOTEBOOKS / name, as_version=4) if isinstance(name, str)
+                else name)
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
@@ -114,3 +115,18 @@ def test_cbow_notebook_trains_the_course_model(data_dir, monkeypatch):
     assert last < first - 1.0
     assert len(text_of(cells[3]).splitlines()) == 10
     assert any("image/png" in o.get("data", {}) for o in cells[4].outputs)
+
+
+def test_fit_live_draws_in_a_kernel_instead_of_the_progress_bars(monkeypatch, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import verigrad as vg\n"
+        "X, y = vg.data.make_moons(600, seed=0)\n"
+        "history = vg.mlp([2, 16, 2]).fit(X, y, epochs=3, batch_size=32, live=True)\n"
+        "print(history.epochs)")])
+    [cell] = execute(notebook, tmp_path, monkeypatch)
+    live = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert len(live) == 1 and "<svg" in live[0].data["text/html"]
+    assert "3 epochs" in live[0].data["text/html"]
+    # no progress bar: the only stream is the print
+    assert [(o.name, o.text) for o in cell.outputs if o.output_type == "stream"] == [
+        ("stdout", "3\n")]

@@ -351,9 +351,14 @@ def _batches(X, Y, order, batch_size):
 
 
 def _progress(total, desc, verbose):
+    if not verbose:
+        # tqdm.auto is not imported for nothing: in Jupyter without ipywidgets its import
+        # alone prints a warning under the cell
+        from tqdm import tqdm
+        return tqdm(total=total, disable=True)
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, unit="batch", disable=not verbose, leave=True,
-                dynamic_ncols=True, mininterval=0.25)
+    return tqdm(total=total, desc=desc, unit="batch", leave=True, dynamic_ncols=True,
+                mininterval=0.25)
 
 
 def _epoch_summary(history):
