@@ -15,7 +15,7 @@ training images. Contenders, interleaved in each repeat (the order alternates):
 - dask: GridSearchCV under ``joblib.parallel_backend("dask")`` on a ``LocalCluster`` of
   ``--workers`` processes of one thread each (started once, its start-up timed apart);
 - dask without malloc trim: the same, with workers started without Dask's
-  MALLOC_TRIM_THRESHOLD_=65536 (which makes every large NumPy temporary a fresh mmap).
+  MALLOC_TRIM_THRESHOLD_=65536 (which returns freed memory to the system at once).
 
 Every contender must find the same cv_results_ (checked each repeat). Then one fit is
 timed in CPU seconds where it runs (the client process, a worker of each cluster). The
