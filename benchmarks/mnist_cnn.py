@@ -97,8 +97,10 @@ def gemm_shapes(model):
 
 
 def gemm_floor(np, products, m):
-    """Seconds for the matrix products of one epoch: per mini-batch and layer,
-    Z = W_row·X_col, dW_row = dZ·X_colᵀ and (below the first layer) dX_col = W_rowᵀ·dZ."""
+    """Seconds for the matrix products of one epoch, made as Conv2D makes them (in blocks
+    of columns, ``verigrad.layers.conv.blocks``): per mini-batch and layer Z = W_row·X_col,
+    dW_rowᵀ = X_col·dZᵀ and (below the first layer) dX_col = W_rowᵀ·dZ."""
+    from verigrad.layers.conv import blocks
     rng = np.random.default_rng(0)
     batches = [BATCH] * (m // BATCH) + ([m % BATCH] if m % BATCH else [])
     arrays = {}
@@ -109,10 +111,13 @@ def gemm_floor(np, products, m):
     start = time.perf_counter()
     for k in batches:
         for W, X_col, grad in arrays[k]:
-            Z = W @ X_col
-            Z @ X_col.T
-            if grad:
-                W.T @ Z
+            Z = np.empty((W.shape[0], X_col.shape[1]), np.float32)
+            for block in blocks(X_col.shape[1]):
+                np.matmul(W, X_col[:, block], out=Z[:, block])
+            for block in blocks(X_col.shape[1]):
+                X_col[:, block] @ Z[:, block].T
+                if grad:
+                    W.T @ Z[:, block]
     return time.perf_counter() - start
 
 

@@ -57,3 +57,17 @@ def test_lenet5_learns_a_mnist_subset(data_dir):
     model = vg.cnn(seed=0)
     model.fit(X[..., :4000], Y[:4000], epochs=3, batch_size=64, verbose=0, seed=0)
     assert model.evaluate(X_test[..., -2000:], Y_test[-2000:])["accuracy"] >= 0.93
+
+
+def test_evaluation_slices_shrink_with_the_largest_activation(monkeypatch):
+    # LeNet-5's largest output is 6·28·28 = 4,704 entries per example, the two-conv net's
+    # 32·26·26 = 21,632 ... 64·24·24 = 36,864: slices stay under 2^24 entries.
+    assert vg.cnn()._eval_chunk == 2**24 // 4704 == 3566
+    assert vg.cnn("two-conv")._eval_chunk == 2**24 // 36864
+    assert vg.mlp([784, 256, 10])._eval_chunk == 8192
+    model = vg.cnn(input_shape=(1, 12, 12), dtype="float64")
+    X = np.random.default_rng(0).random((1, 12, 12, 7))
+    whole = model.predict_proba(X)
+    monkeypatch.setattr("verigrad.model._EVAL_ENTRIES", 6 * 12 * 12 * 2)
+    assert model._eval_chunk == 2
+    np.testing.assert_allclose(model.predict_proba(X), whole, rtol=1e-12)

@@ -32,7 +32,10 @@ from .validation import (
     describe_shape,
 )
 
+#: Evaluation runs on slices of at most this many examples, and fewer when the largest
+#: layer output of a slice would pass _EVAL_ENTRIES entries (convolutional layers).
 _EVAL_CHUNK = 8192
+_EVAL_ENTRIES = 1 << 24
 
 
 class ParamDict(Mapping):
@@ -332,6 +335,15 @@ class Sequential:
         self._require_loss()
         return self.loss.predict(self._forward_chunks(X))
 
+    @property
+    def _eval_chunk(self):
+        """Examples per evaluation slice (see _EVAL_ENTRIES)."""
+        shape, largest = self.input_shape, 1
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            largest = max(largest, math.prod(size or 1 for size in shape))
+        return max(1, min(_EVAL_CHUNK, _EVAL_ENTRIES // largest))
+
     def _forward_chunks(self, X):
         X = self._check_inputs(X)
         empty = np.empty((*(s or 0 for s in self.output_shape), 0), self.dtype)
@@ -350,10 +362,11 @@ class Sequential:
                 "accuracy": correct / m if self.loss.classifier else None}
 
     def _chunks(self, X, Y=None):
-        """(logits, targets) of X and Y cut into chunks of _EVAL_CHUNK examples, dropout
+        """(logits, targets) of X and Y cut into chunks of ``_eval_chunk`` examples, dropout
         off: a large set is evaluated without one huge activation array."""
-        for i in range(0, X.shape[-1], _EVAL_CHUNK):
-            part = slice(i, i + _EVAL_CHUNK)
+        chunk = self._eval_chunk
+        for i in range(0, X.shape[-1], chunk):
+            part = slice(i, i + chunk)
             yield self._forward(X[..., part], False), None if Y is None else Y[..., part]
 
     def _require_loss(self):

@@ -71,9 +71,13 @@ def test_flatten_and_global_pool_gradients_equal_central_differences():
     check_layer_gradients(vg.GlobalAvgPool2D(), A_prev)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("case", CONV_CASES)
-def test_conv_equals_the_loop_reference(case):
+def test_conv_equals_the_loop_reference(case, backend):
+    if backend == "numba":
+        pytest.importorskip("numba", reason="the compiled col2im needs numba")
     layer, A_prev = conv_from(case)
+    layer.backend = backend
     W, b = layer.params["W"], layer.params["b"]
     Z = layer.forward(A_prev, True)
     np.testing.assert_allclose(Z, loops.convolve(A_prev, W, b, layer.stride, layer.padding),

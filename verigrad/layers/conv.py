@@ -1,6 +1,7 @@
 """The 2-D convolutional layer."""
 import numpy as np
 
+from .._backend import load_kernels
 from ..validation import check_positive_int
 from . import windows
 from .base import Layer
@@ -49,6 +50,9 @@ class Conv2D(Layer):
     """
 
     INITS = INITS
+    #: "auto": col2im runs as a numba kernel when numba is installed ("numba" insists on
+    #: it), else as NumPy ("numpy" always).
+    backend = "auto"
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init="he",
                  seed=None):
@@ -110,7 +114,7 @@ class Conv2D(Layer):
     def _linear(self, X_col, Z_row):
         """Z_row = W_row · X_col + b, block by block of columns."""
         W_row = self.params["W"].reshape(self.out_channels, -1)
-        for block in _blocks(X_col.shape[1]):
+        for block in blocks(X_col.shape[1]):
             np.matmul(W_row, X_col[:, block], out=Z_row[:, block])
         Z_row += self.params["b"]
 
@@ -129,17 +133,20 @@ class Conv2D(Layer):
         dZ_row = dZ.reshape(F, -1)
         if self.X_col is None:
             self.X_col = self._im2col(self.A_prev, dZ.shape[1:3])
-        dW_row, part = self.grads["W"].reshape(F, -1), None
-        dW_row[...] = 0
-        for block in _blocks(dZ_row.shape[1]):
-            part = np.matmul(dZ_row[:, block], self.X_col[:, block].T, out=part)
-            dW_row += part
+        # dW_rowᵀ = X_col · dZ_rowᵀ, summed over the blocks: OpenBLAS is faster on this
+        # orientation of the product than on dZ_row · X_colᵀ (1.2 against 1.8 ms for
+        # LeNet-5's second layer).
+        dW_col, part = np.zeros((self.fan_in, F), dZ.dtype), None
+        for block in blocks(dZ_row.shape[1]):
+            part = np.matmul(self.X_col[:, block], dZ_row[:, block].T, out=part)
+            dW_col += part
+        self.grads["W"].reshape(F, -1)[...] = dW_col.T
         np.sum(dZ_row, axis=1, keepdims=True, out=self.grads["b"])
         if not self.needs_input_grad:
             return None
         W_row = self.params["W"].reshape(F, -1)
         dX_col = _scratch(self, "_dX_col", self.X_col.shape, dZ.dtype)
-        for block in _blocks(dZ_row.shape[1]):
+        for block in blocks(dZ_row.shape[1]):
             np.matmul(W_row.T, dZ_row[:, block], out=dX_col[:, block])
         return self._col2im(dX_col, dZ.shape[1:3])
 
@@ -149,8 +156,12 @@ class Conv2D(Layer):
         (kh, kw), (p_h, p_w) = self.kernel_size, self.padding
         dA_pad = np.zeros((C, H + 2 * p_h, W + 2 * p_w, m), dX_col.dtype)
         dX_col = dX_col.reshape(C, kh, kw, *out_hw, m)
-        for p, q in windows.offsets(self.kernel_size):
-            windows.offset_view(dA_pad, p, q, out_hw, self.stride)[...] += dX_col[:, p, q]
+        kernels = load_kernels("layers._conv_kernels", self.backend)
+        if kernels is not None:
+            kernels.add_windows(dX_col, *self.stride, dA_pad)
+        else:
+            for p, q in windows.offsets(self.kernel_size):
+                windows.offset_view(dA_pad, p, q, out_hw, self.stride)[...] += dX_col[:, p, q]
         return windows.unpad(dA_pad, self.padding)
 
     @classmethod
@@ -168,8 +179,9 @@ class Conv2D(Layer):
                 windows.compact(self.padding), "init": self.init}
 
 
-def _blocks(n):
-    """Slices of about ``_BLOCK`` columns that cover n columns."""
+def blocks(n):
+    """Slices of about ``_BLOCK`` columns that cover n columns (the matrix products of a
+    convolution run block by block)."""
     count = max(1, round(n / _BLOCK))
     edges = np.linspace(0, n, count + 1).astype(int)
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
