@@ -71,3 +71,23 @@ def test_evaluation_slices_shrink_with_the_largest_activation(monkeypatch):
     monkeypatch.setattr("verigrad.model._EVAL_ENTRIES", 6 * 12 * 12 * 2)
     assert model._eval_chunk == 2
     np.testing.assert_allclose(model.predict_proba(X), whole, rtol=1e-12)
+
+
+def test_monitor_and_guard_report_conv_layers_by_name():
+    rng = np.random.default_rng(0)
+    X = rng.random((1, 16, 16, 64)).astype(np.float32)
+    Y = rng.integers(0, 3, 64)
+    model = vg.cnn(input_shape=(1, 16, 16), n_classes=3)
+    monitor = vg.diagnostics.Monitor(verbose=0)
+    model.fit(X, Y, epochs=1, batch_size=32, verbose=0, callbacks=[monitor])
+    conv = [r for r in monitor.records if "Conv2D" in r["name"]]
+    assert [r["name"] for r in conv] == ["layer 1 (Conv2D W1, b1) → ReLU",
+                                         "layer 2 (Conv2D W2, b2) → ReLU"]
+    assert all(r["dead"] is not None and r["grad_norm"] > 0 for r in conv)
+
+    model = vg.cnn(input_shape=(1, 16, 16), n_classes=3)
+    with pytest.warns(vg.TrainingWarning, match=r"layer 1 \(Conv2D W1, b1\): pre-activations "
+                                                 r"reach"), \
+            pytest.raises(vg.TrainingDiverged) as diverged:
+        model.fit(X * 255, Y, epochs=5, batch_size=32, verbose=0, optimizer=vg.SGD(1e3))
+    assert diverged.value.step == 3
