@@ -252,8 +252,8 @@ class OnePathRNN(vg.RNN):
     the output at t."""
 
     def _run_backward(self, dH):
-        dZ = dH * (1 - self._H[:, 1:] ** 2)
-        return dZ, dZ, (self._W_a.T @ dZ[:, 0],)
+        dZ = dH * (1 - self._H[1:] ** 2)  # time-major, like dH
+        return dZ, dZ, (self._W_a.T @ dZ[0],)
 
 
 @pytest.mark.parametrize("mode", ["sample", "fast"])
