@@ -17,41 +17,27 @@ The last line printed is one JSON object with the figures.
 import argparse
 import json
 import math
-import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import (
+    default_data_dir,
+    lockstep_callback,
+    lockstep_figures,
+    peak_rss_mb,
+    run_lockstep,
+    send,
+    torch_lockstep,
+)
 
 BATCH = 128
 LR = 1e-3
 #: epochs of the training recipe (``verigrad train mnist --model ...`` defaults)
 EPOCHS = {"lenet5": 15, "two-conv": 12}
-REPO = Path(__file__).resolve().parent.parent
-
-
-def default_data_dir():
-    env = os.environ.get("VERIGRAD_DATA")
-    return Path(env) if env else REPO.parent / "shared" / "data"
 
 
 # ---- workers ------------------------------------------------------------------------------
-
-def send(obj):
-    print(json.dumps(obj), flush=True)
-
-
-def wait_for(command):
-    line = sys.stdin.readline().strip()
-    if line != command:
-        raise SystemExit(f"worker expected {command!r}, got {line!r}")
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def verigrad_worker(args):
     import numpy as np
@@ -62,22 +48,10 @@ def verigrad_worker(args):
     model = vg.load(args.weights)
     products = gemm_shapes(model)
 
-    class Lockstep(vg.Callback):
-        """Train one epoch each time the parent says so, and report its time; time the
-        GEMM floor whenever it is asked for in between."""
-
-        def on_epoch_begin(self, model, epoch):
-            while (command := sys.stdin.readline().strip()) == "gemm":
-                send({"seconds": gemm_floor(np, products, X_train.shape[-1])})
-            if command != "epoch":
-                raise SystemExit(f"worker expected 'epoch' or 'gemm', got {command!r}")
-
-        def on_epoch_end(self, model, epoch, history):
-            send({"seconds": history.seconds[-1]})
-
+    lockstep = lockstep_callback(vg, lambda: gemm_floor(np, products, X_train.shape[-1]))
     send({"ready": True})
     model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
-              seed=0, callbacks=[Lockstep()], verbose=0)
+              seed=0, callbacks=[lockstep], verbose=0)
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
     send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
 
@@ -134,23 +108,7 @@ def torch_worker(args):
     X = torch.from_numpy(np.moveaxis(X_train, -1, 0))
     Y = torch.from_numpy(Y_train)
     net = torch_net(torch, vg.load(args.weights))
-    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    m = X.shape[0]
-    send({"ready": True})
-    for _ in range(args.epochs):
-        wait_for("epoch")
-        start = time.perf_counter()
-        net.train()
-        order = torch.randperm(m)
-        for i in range(0, m, BATCH):
-            idx = order[i:i + BATCH]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(X[idx]), Y[idx])
-            loss.backward()
-            optimizer.step()
-        send({"seconds": time.perf_counter() - start})
-    net.eval()
+    torch_lockstep(torch, net, X, Y, epochs=args.epochs, batch_size=BATCH, lr=LR)
     X_test = torch.from_numpy(np.moveaxis(X_test, -1, 0))
     with torch.no_grad():
         predicted = torch.cat([net(X_test[i:i + 8192]).argmax(dim=1)
@@ -186,36 +144,6 @@ def torch_net(torch, model):
 
 # ---- parent -------------------------------------------------------------------------------
 
-class Worker:
-    def __init__(self, kind, args):
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
-                   OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
-                   NUMBA_NUM_THREADS=str(args.threads))
-        command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
-                   "--epochs", str(args.epochs), "--threads", str(args.threads),
-                   "--data", str(args.data)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True, env=env)
-        self.receive()
-
-    def ask(self, command):
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return self.receive()
-
-    def receive(self):
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"worker stopped (exit code {self.process.wait()})")
-        return json.loads(line)
-
-
-def median(values):
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=sorted(EPOCHS), default="lenet5")
@@ -239,39 +167,14 @@ def main():
     vg.cnn(args.model, seed=0).save(args.weights)
     print(f"MNIST {args.model}, Adam {LR}, batch {BATCH}, float32, {args.epochs} epochs, "
           f"{args.threads} threads", flush=True)
-    workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
-    times = {name: [] for name in workers}
-    gemm = []
-    for epoch in range(args.epochs):
-        gemm.append(workers["verigrad"].ask("gemm")["seconds"])
-        order = list(workers) if epoch % 2 == 0 else list(workers)[::-1]
-        for name in order:
-            times[name].append(workers[name].ask("epoch")["seconds"])
-        print(f"epoch {epoch + 1:>2}: verigrad {times['verigrad'][-1]:.3f} s   "
-              f"torch {times['torch'][-1]:.3f} s   GEMM floor {gemm[-1]:.3f} s", flush=True)
-    final = {name: worker.receive() for name, worker in workers.items()}
-    for w in workers.values():
-        w.process.wait()
-
-    vg_s, torch_s, floor = median(times["verigrad"]), median(times["torch"]), median(gemm)
-    figures = {
-        "model": args.model,
-        "verigrad_s_per_epoch": round(vg_s, 4), "torch_s_per_epoch": round(torch_s, 4),
-        "ratio": round(vg_s / torch_s, 4),
-        "gemm_floor_s": round(floor, 4), "gemm_floor_multiple": round(vg_s / floor, 4),
-        "verigrad_accuracy": round(final["verigrad"]["accuracy"], 2),
-        "torch_accuracy": round(final["torch"]["accuracy"], 2),
-        "peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
-        "torch_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
-        "epochs": args.epochs, "threads": args.threads, "numpy": np.__version__,
-    }
-    print()
-    print(f"{'':<10}{'s/epoch (median)':>18}{'test accuracy':>15}{'peak RSS':>11}")
-    for name in ("verigrad", "torch"):
-        print(f"{name:<10}{median(times[name]):>18.3f}{final[name]['accuracy']:>14.2f}%"
-              f"{final[name]['peak_rss_mb']:>8.0f} MB")
-    print(f"ratio verigrad/torch: {figures['ratio']:.3f}   GEMM floor: {floor:.3f} s/epoch, "
-          f"verigrad = {figures['gemm_floor_multiple']:.2f}x floor")
+    options = ["--weights", str(args.weights), "--epochs", str(args.epochs),
+               "--threads", str(args.threads), "--data", str(args.data)]
+    times, gemm, final = run_lockstep(__file__, options, epochs=args.epochs,
+                                      threads=args.threads)
+    figures = {"model": args.model, **lockstep_figures(times, gemm, final),
+               "peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
+               "torch_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
+               "epochs": args.epochs, "threads": args.threads, "numpy": np.__version__}
     print(json.dumps(figures))
 
 

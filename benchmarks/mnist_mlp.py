@@ -18,40 +18,28 @@ The last line printed is one JSON object with the figures.
 """
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import (
+    default_data_dir,
+    lockstep_callback,
+    lockstep_figures,
+    peak_rss_mb,
+    run_lockstep,
+    send,
+    torch_lockstep,
+)
+
 SIZES = [784, 256, 128, 10]
 BATCH = 128
 LR = 1e-3
-REPO = Path(__file__).resolve().parent.parent
-
-
-def default_data_dir():
-    env = os.environ.get("VERIGRAD_DATA")
-    return Path(env) if env else REPO.parent / "shared" / "data"
 
 
 # ---- workers ------------------------------------------------------------------------------
-
-def send(obj):
-    print(json.dumps(obj), flush=True)
-
-
-def wait_for(command):
-    line = sys.stdin.readline().strip()
-    if line != command:
-        raise SystemExit(f"worker expected {command!r}, got {line!r}")
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def verigrad_worker(args):
     import numpy as np
@@ -61,22 +49,10 @@ def verigrad_worker(args):
     X_train, Y_train, X_test, Y_test = vg.data.load_mnist(args.data / "mnist")
     model = vg.load(args.weights)
 
-    class Lockstep(vg.Callback):
-        """Train one epoch each time the parent says so, and report its time; time the
-        GEMM floor whenever it is asked for in between."""
-
-        def on_epoch_begin(self, model, epoch):
-            while (command := sys.stdin.readline().strip()) == "gemm":
-                send({"seconds": gemm_floor(np, X_train.shape[1])})
-            if command != "epoch":
-                raise SystemExit(f"worker expected 'epoch' or 'gemm', got {command!r}")
-
-        def on_epoch_end(self, model, epoch, history):
-            send({"seconds": history.seconds[-1]})
-
+    lockstep = lockstep_callback(vg, lambda: gemm_floor(np, X_train.shape[1]))
     send({"ready": True})
     model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
-              seed=0, callbacks=[Lockstep()], verbose=0)
+              seed=0, callbacks=[lockstep], verbose=0)
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
     send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
 
@@ -130,23 +106,7 @@ def torch_worker(args):
             module.weight.copy_(torch.from_numpy(start_weights[f"{names[0]}{k}"]).reshape(
                 module.weight.shape))
             module.bias.copy_(torch.from_numpy(start_weights[f"{names[1]}{k}"][:, 0]))
-    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    m = X.shape[0]
-    send({"ready": True})
-    for _ in range(args.epochs):
-        wait_for("epoch")
-        start = time.perf_counter()
-        net.train()
-        order = torch.randperm(m)
-        for i in range(0, m, BATCH):
-            idx = order[i:i + BATCH]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(X[idx]), Y[idx])
-            loss.backward()
-            optimizer.step()
-        send({"seconds": time.perf_counter() - start})
-    net.eval()
+    torch_lockstep(torch, net, X, Y, epochs=args.epochs, batch_size=BATCH, lr=LR)
     with torch.no_grad():
         logits = net(torch.from_numpy(np.ascontiguousarray(X_test.T)))
     accuracy = float((logits.argmax(dim=1).numpy() == Y_test).mean())
@@ -172,30 +132,6 @@ def start_model(dropout, batch_norm):
     return vg.Sequential(layers, loss=vg.SoftmaxCrossEntropy(), seed=0)
 
 
-class Worker:
-    def __init__(self, kind, args):
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
-                   OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
-        command = [sys.executable, __file__, "--worker", kind, "--weights", str(args.weights),
-                   "--epochs", str(args.epochs), "--threads", str(args.threads),
-                   "--dropout", str(args.dropout), "--data", str(args.data)]
-        command += ["--batch-norm"] if args.batch_norm else []
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True, env=env)
-        self.receive()
-
-    def ask(self, command):
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return self.receive()
-
-    def receive(self):
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"worker stopped (exit code {self.process.wait()})")
-        return json.loads(line)
-
-
 def cli_peak_rss_mb(args, out):
     """Peak RSS of `verigrad train mnist` (one epoch: the peak is reached in the first)."""
     extra = ", '--batch-norm'" if args.batch_norm else ""
@@ -206,12 +142,6 @@ def cli_peak_rss_mb(args, out):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     return float(result.stdout.strip().splitlines()[-1])
-
-
-def median(values):
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def main():
@@ -231,7 +161,6 @@ def main():
 
     import numpy as np
 
-
     tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
     args.weights = tmp / "init.npz"
     start_model(args.dropout, args.batch_norm).save(args.weights)
@@ -239,43 +168,22 @@ def main():
           f"hidden layer, {'batch norm' if args.batch_norm else 'no batch norm'}, Adam {LR}, "
           f"batch {BATCH}, float32, "
           f"{args.epochs} epochs, {args.threads} threads", flush=True)
-    workers = {"verigrad": Worker("verigrad", args), "torch": Worker("torch", args)}
-    times = {name: [] for name in workers}
-    gemm = []
-    for epoch in range(args.epochs):
-        gemm.append(workers["verigrad"].ask("gemm")["seconds"])
-        order = list(workers) if epoch % 2 == 0 else list(workers)[::-1]
-        for name in order:
-            times[name].append(workers[name].ask("epoch")["seconds"])
-        print(f"epoch {epoch + 1:>2}: verigrad {times['verigrad'][-1]:.3f} s   "
-              f"torch {times['torch'][-1]:.3f} s   GEMM floor {gemm[-1]:.3f} s", flush=True)
-    final = {name: worker.receive() for name, worker in workers.items()}
-    for w in workers.values():
-        w.process.wait()
+    options = ["--weights", str(args.weights), "--epochs", str(args.epochs),
+               "--threads", str(args.threads), "--dropout", str(args.dropout),
+               "--data", str(args.data), *(["--batch-norm"] if args.batch_norm else [])]
+    times, gemm, final = run_lockstep(__file__, options, epochs=args.epochs,
+                                      threads=args.threads)
     cli_rss = cli_peak_rss_mb(args, tmp / "cli-run")
-
-    vg_s, torch_s, floor = median(times["verigrad"]), median(times["torch"]), median(gemm)
-    figures = {
-        "verigrad_s_per_epoch": round(vg_s, 4), "torch_s_per_epoch": round(torch_s, 4),
-        "ratio": round(vg_s / torch_s, 4),
-        "gemm_floor_s": round(floor, 4), "gemm_floor_multiple": round(vg_s / floor, 4),
-        "verigrad_accuracy": round(final["verigrad"]["accuracy"], 2),
-        "torch_accuracy": round(final["torch"]["accuracy"], 2),
+    figures = lockstep_figures(times, gemm, final)
+    print(f"`verigrad train mnist` peak RSS: {cli_rss:.0f} MB")
+    figures.update({
         "verigrad_worker_peak_rss_mb": round(final["verigrad"]["peak_rss_mb"], 1),
         "torch_worker_peak_rss_mb": round(final["torch"]["peak_rss_mb"], 1),
         "peak_rss_mb": round(cli_rss, 1),
         "epochs": args.epochs, "threads": args.threads, "dropout": args.dropout,
         "batch_norm": args.batch_norm,
         "numpy": np.__version__,
-    }
-    print()
-    print(f"{'':<10}{'s/epoch (median)':>18}{'test accuracy':>15}{'peak RSS':>11}")
-    for name in ("verigrad", "torch"):
-        print(f"{name:<10}{median(times[name]):>18.3f}{final[name]['accuracy']:>14.2f}%"
-              f"{final[name]['peak_rss_mb']:>8.0f} MB")
-    print(f"ratio verigrad/torch: {figures['ratio']:.3f}   GEMM floor: {floor:.3f} s/epoch, "
-          f"verigrad = {figures['gemm_floor_multiple']:.2f}x floor   "
-          f"`verigrad train mnist` peak RSS: {cli_rss:.0f} MB")
+    })
     print(json.dumps(figures))
 
 

@@ -2,26 +2,24 @@
 each learner mistake is flagged with its kind."""
 import pytest
 
-from verigrad import exercises
-
 from . import learners_regularization as learners
+from .checks import assert_all_pass, flagged
+from .checks import run as checks_run
+
+HELPERS = {f.__name__: f for f in learners.HELPERS}
 
 
 def run(functions):
-    helpers = {f.__name__: f for f in learners.HELPERS}
-    return {r.name: r for r in exercises.check_functions({**helpers, **functions})}
+    return checks_run({**HELPERS, **functions})
 
 
 def test_correct_implementations_pass_on_every_configuration():
-    results = run(learners.CORRECT)
-    assert set(results) == set(learners.CORRECT) | {"compute_cost"}  # a helper, checked too
-    for name, result in results.items():
-        assert result.ok is True, (name, result.config, result.summary())
+    assert_all_pass(run(learners.CORRECT),
+                    set(learners.CORRECT) | {"compute_cost"})  # a helper, checked too
 
 
 @pytest.mark.parametrize("name, function, kind", learners.MISTAKES,
                          ids=[m[1].__name__ for m in learners.MISTAKES])
 def test_each_mistake_is_flagged_with_its_kind(name, function, kind):
-    result = run({**learners.CORRECT, name: function})[name]
-    assert result.ok is False, result
+    result = flagged({**HELPERS, **learners.CORRECT}, name, function)
     assert result.findings[0].kind == kind, (result.findings, result.config)
