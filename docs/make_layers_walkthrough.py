@@ -126,7 +126,7 @@ VERIGRAD_CHECKS = {
 Besides the gradient check's kinds (`scale`, `sign`, `transpose`, `sum_axis`, `mask`,
 `shape`, `mutation`, `nondeterministic`, `nan`, `mismatch`, `exception`):
 
-| kind | when | the message's advice |
+| kind | when | where the message points |
 |---|---|---|
 KINDS_TABLE
 

@@ -165,16 +165,15 @@ def _empty_slice(config, findings, error):
     return Finding("empty_slice", "A_prev", (
         f"on {config.label}, removing the padding with da_prev_pad[pad:-pad, pad:-pad, :] "
         f"gives an empty array when pad = 0 (-0 is 0, so the slice stops before it starts). "
-        f"Slice with explicit ends: da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]"))
+        f"Look at the ends of the slice that removes the padding."))
 
 
 _CONV_BACKWARD_MISTAKES = [
     Mistake("stride", "the gradient of a loop that reads the window at (h, w) instead of "
-            "(h·stride, w·stride): vert_start = h·stride, horiz_start = w·stride",
+            "(h·stride, w·stride): look at where each window starts",
             _course_conv_backward_no_stride),
     Mistake("accumulate", "the gradient with each window's contribution assigned (=) "
-            "instead of added (+=): where windows overlap only the last one is kept. Use "
-            "da_prev_pad[...] += W[:, :, :, c] * dZ[i, h, w, c]",
+            "instead of added (+=): where windows overlap only the last one is kept",
             _course_conv_backward_overwrite),
 ]
 
@@ -263,8 +262,8 @@ def _course_pool_backward_overwrite(A_prev, hparameters, douts, mode="max"):
 
 _POOL_BACKWARD_MISTAKES = [
     Mistake("pool_count", "the average pool's gradient divided by f instead of f·f, the "
-            "number of entries of the window: distribute_value must share dz over n_H·n_W "
-            "entries", _course_pool_backward_wrong_count),
+            "number of entries of the window: look at the count distribute_value divides by",
+            _course_pool_backward_wrong_count),
     Mistake("stride", "the gradient of a loop that takes the window at (h, w) instead of "
             "(h·stride, w·stride), both for the mask and for where the gradient goes",
             _course_pool_backward_no_stride),
@@ -368,8 +367,8 @@ def _cs231n_pool_builder(x, pool_param):
 EXERCISES = [
     forward_exercise("zero_pad", COURSE4, ("X", "pad"), _pad_configs, _pad_reference,
                      [Mistake("pad_axes", "the images padded on every axis, examples and "
-                              "channels too: pad only n_H and n_W, "
-                              "((0, 0), (pad, pad), (pad, pad), (0, 0))",
+                              "channels too, not only n_H and n_W: look at the pad widths "
+                              "given for each axis",
                               lambda X, pad: (np.pad(X, pad),))], names=("X_pad",)),
     forward_exercise("conv_single_step", COURSE4, ("a_slice_prev", "W", "b"),
                      _single_step_configs, _single_step_reference,
@@ -378,7 +377,8 @@ EXERCISES = [
     forward_exercise("conv_forward", COURSE4, ("A_prev", "W", "b", "hparameters"),
                      _course_conv_configs, _course_conv_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
-                              "instead of (h·stride, w·stride): vert_start = h·stride",
+                              "instead of (h·stride, w·stride): look at where each window "
+                              "starts",
                               _course_conv_no_stride),
                       Mistake("bias", "the convolution without the bias b",
                               lambda A, W, b, hp: _course_conv_reference(A, W, 0 * b, hp))],
@@ -402,8 +402,8 @@ EXERCISES = [
                      [Mistake("pool_count", "dz divided by n_H only: the average is over "
                               "n_H·n_W entries",
                               lambda dz, shape: (np.full(shape, dz / shape[0]),)),
-                      Mistake("pool_count", "dz not divided: each of the n_H·n_W entries "
-                              "gets dz / (n_H·n_W)", lambda dz, shape: (np.full(shape, dz),))],
+                      Mistake("pool_count", "dz not divided among the n_H·n_W entries of "
+                              "the window", lambda dz, shape: (np.full(shape, dz),))],
                      names=("a",)),
     forward_exercise("conv_forward_naive", CS231N, ("x", "w", "b", "conv_param"),
                      _cs231n_conv_configs,

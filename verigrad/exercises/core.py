@@ -20,7 +20,7 @@ from ..gradcheck.pairs import LearnerError, _LayerProblem, exception_diagnosis, 
 FORWARD = "forward"
 
 #: the kinds of finding the catalogue adds to those of the gradient check: kind -> (when it
-#: is reported, what the message advises)
+#: is reported, where the message points the learner)
 MISTAKES = {
     "forward": ("the function's output differs from verigrad's reference on a configuration "
                 "and equals none of the known wrong formulas",
@@ -32,59 +32,61 @@ MISTAKES = {
                   "exercises of that name", "the parameters the exercise expects"),
     "stride": ("the output or gradient equals a loop's that reads the window at (h, w) "
                "instead of (h·stride, w·stride)",
-               "vert_start = h·stride, horiz_start = w·stride"),
+               "where each window starts as h and w advance"),
     "accumulate": ("the gradient equals the one with each window's contribution assigned (=) "
                    "instead of added (+=), which loses overlapping windows",
-                   "+= into da_prev_pad (and dW, db)"),
+                   "the lines that write into da_prev_pad, dW and db"),
     "empty_slice": ("conv_backward fails, or returns an empty dA_prev, with pad = 0",
-                    "da_prev_pad[pad:-pad] is empty for pad = 0: slice with explicit ends"),
+                    "the slice that removes the padding, at pad = 0"),
     "pool_count": ("an average pool's gradient divided by the wrong count (f, or not at all)",
-                   "share dz over the n_H·n_W entries of the window"),
+                   "the count that distributes dz over the window"),
     "pool_mode": ("the output or gradient equals the other pooling mode's",
                   "the branches for \"max\" and \"average\" are swapped"),
     "pad_axes": ("zero_pad pads the examples and channels too",
                  "pad only the height and width axes"),
-    "bias": ("the output equals the one without the bias b", "add b"),
+    "bias": ("the output equals the one without the bias b", "where b enters Z"),
     "softmax_axis": ("the prediction equals a softmax over the examples instead of the "
-                     "classes", "softmax over axis 0, the classes"),
+                     "classes", "the axis of the softmax's sum"),
     "tanh_derivative": ("the gradient equals one with tanh' taken as 1 − z² of the "
-                        "pre-activation", "1 − tanh(z)² = 1 − a_next²"),
+                        "pre-activation", "the array tanh's derivative is computed from"),
     "state": ("the hidden states equal steps that all start from a0",
-              "carry a_next into the next step"),
+              "the hidden state each step starts from"),
     "time_path": ("the gradient equals one where no gradient flows back through time",
-                  "add the gradient from step t + 1 to da[:, :, t]"),
+                  "what each step's backward receives besides da[:, :, t]"),
     "time_step": ("a sequence's backward is wrong: the first time step, counting back from "
                   "T, at which dx differs from the reference's",
                   "right at T and wrong before: the gradient carried from step t + 1"),
     "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
-                   "only the hidden-state (or input) block of each gate matrix"),
+                   "the block of each gate matrix that da_prev and dxt come from"),
     "l2_term": ("the L2-regularized cost equals one with the ½ or the 1/m of λ/(2m)·Σ‖W‖² "
-                "missing", "λ/(2m)·Σ‖W‖², and λ/m·W in each dW"),
+                "missing", "the constant in front of the L2 term"),
     "cache": ("a course 2 function's cache is not the notebook's tuple",
               "the notebook's order of Z, D, A, W, b"),
     "gradcheck_copy": ("a learner's gradient checker returns about 1/3 on correct gradients: "
-                       "θ⁺ is not a copy", "thetaplus = np.copy(parameters_values)"),
+                       "θ⁺ is not a copy", "how θ⁺ and θ⁻ are made from the parameters"),
     "gradcheck_formula": ("a learner's gradient checker returns what (J⁺ − J⁻)/2·ε or a "
-                          "one-sided difference gives", "(J_plus[i] - J_minus[i]) / (2 * epsilon)"),
+                          "one-sided difference gives",
+                          "the difference quotient: both sides and its denominator"),
     "gradcheck": ("a learner's gradient checker does not tell correct gradients from wrong "
                   "ones", "its result on both, and the threshold"),
     "norm_axis": ("a normalization's output equals the one with the statistics over the "
                   "other axis (batch norm turned into layer norm, or back)",
-                  "batch norm: over the batch, axis 0; layer norm: over each example's features"),
+                  "the axis of the mean and the variance"),
     "test_mode": ("batch norm's test-mode output equals the one with the batch's statistics",
-                  "normalise with running_mean and running_var in test mode"),
+                  "the statistics the test-mode branch normalises with"),
     "bn_mean_path": ("batch norm's dx equals the one without the path through the mean",
-                     "add −mean(dx̂)/σ (dμ/N in the graph form)"),
+                     "the term of dx that comes through the mean μ"),
     "bn_variance_path": ("batch norm's dx equals the one without the path through the variance",
-                         "add −x̂·mean(dx̂·x̂)/σ (dvar·2(x − μ)/N in the graph form)"),
-    "dropout_scale": ("dropout's kept entries equal x", "divide by p: out = x·mask/p"),
+                         "the term of dx that comes through the variance σ²"),
+    "dropout_scale": ("dropout's kept entries equal x",
+                      "the scaling of the kept entries (inverted dropout)"),
     "dropout_p": ("dropout keeps a fraction of the entries other than p",
-                  "mask = rand < p keeps each entry with probability p"),
-    "dropout_test": ("dropout changes its input in test mode", "return x unchanged"),
+                  "the comparison that draws the mask"),
+    "dropout_test": ("dropout changes its input in test mode", "the test-mode branch"),
     "unmasked": ("temporal_softmax_loss equals the loss over every step, masked ones too",
-                 "multiply each step's loss by the mask"),
+                 "where the mask enters the loss"),
     "repeated_index": ("word_embedding_backward equals dW[x] += dout, which loses repeated "
-                       "words", "np.add.at(dW, x, dout)"),
+                       "words", "how the rows of dW add up for a repeated word"),
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),

@@ -296,10 +296,10 @@ EXERCISES = [
     forward_exercise("compute_cost", COURSE1, ("AL", "Y"), _cost_configs,
                      lambda AL, Y: (_cross_entropy(AL, Y),),
                      [Mistake("scale", "the cross-entropy summed over the m examples: the cost "
-                              "is their mean, -(1/m)·Σ(...)",
+                              "is their mean",
                               lambda AL, Y: (_cross_entropy(AL, Y) * Y.shape[1],)),
-                      Mistake("sign", "minus the cross-entropy: the cost is "
-                              "-(1/m)·Σ(Y·log(AL) + (1 - Y)·log(1 - AL)), with the minus sign",
+                      Mistake("sign", "minus the cross-entropy: a minus sign is lost or "
+                              "doubled (a cross-entropy is never negative)",
                               lambda AL, Y: (-_cross_entropy(AL, Y),))],
                      names=("cost",)),
     Exercise("L_model_backward", COURSE1, ("AL", "Y", "caches"), _check_model_backward),

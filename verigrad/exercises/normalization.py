@@ -116,10 +116,10 @@ def _bn_path_left_out(path, axis=0):
 
 _BN_BACKWARD_MISTAKES = [
     Mistake("bn_mean_path", "dx without the path through the mean: the mean μ depends on "
-            "every x, so dx gets −mean(dx̂)/σ from it (dμ/N in the graph form)",
+            "every x, so dx has a term through it (through dμ in the graph form)",
             _bn_path_left_out("mean")),
     Mistake("bn_variance_path", "dx without the path through the variance: σ² depends on "
-            "every x, so dx gets −x̂·mean(dx̂·x̂)/σ from it (dvar·2(x − μ)/N in the graph form)",
+            "every x, so dx has a term through it (through dvar in the graph form)",
             _bn_path_left_out("variance")),
 ]
 
@@ -184,9 +184,9 @@ def _dropout_findings(name, config, out):
     fraction = float(kept.mean())
     if np.allclose(out[kept], x[kept]):
         return Finding("dropout_scale", "out", (
-            f"on {config.label}, the kept entries equal x: inverted dropout divides them by p "
-            f"(out = x·mask/p), so that the expected output equals x and test mode needs no "
-            f"scaling"))
+            f"on {config.label}, the kept entries equal x: inverted dropout scales the kept "
+            f"entries in training, so that the expected output equals x and test mode needs no "
+            f"scaling. Look at the scaling of the kept entries"))
     if not np.allclose(out[kept], x[kept] / p):
         return Finding("forward", "out", (
             f"on {config.label}, the kept entries are not x/p (median ratio "
@@ -195,8 +195,8 @@ def _dropout_findings(name, config, out):
         swapped = abs(fraction - (1 - p)) <= 0.05
         return Finding("dropout_p", "out", (
             f"on {config.label}, {fraction:.0%} of the entries are kept, where p = {p} is the "
-            f"probability of keeping one" + (": the mask keeps with probability 1 − p "
-                                             "(mask = rand < p keeps a fraction p)"
+            f"probability of keeping one" + (": the mask keeps with probability 1 − p. Look "
+                                             "at the comparison that draws the mask"
                                              if swapped else "")))
     return None
 

@@ -290,7 +290,8 @@ EXERCISES = [
     backward_exercise("rnn_cell_backward", COURSE5, ("da_next", "cache"), "rnn_cell_forward",
                       _cell_configs(False), _rnn_cell_builder,
                       [Mistake("tanh_derivative", "the gradient with tanh' taken as 1 − z² of "
-                               "the pre-activation z: tanh'(z) = 1 − tanh(z)² = 1 − a_next²",
+                               "the pre-activation z: look at the array tanh's derivative is "
+                               "computed from",
                                _rnn_cell_tanh_from_z)]),
     forward_exercise("rnn_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(False),
                      _rnn_reference,
@@ -482,7 +483,7 @@ EXERCISES += [
                       "word_embedding_forward", _embedding_configs, _embedding_builder,
                       [Mistake("repeated_index", "dW[x] += dout, which keeps one update per "
                                "word where a word occurs several times: NumPy's fancy "
-                               "indexing does not accumulate repeats; use np.add.at(dW, x, dout)",
+                               "indexing does not accumulate repeats",
                                _embedding_lost_repeats)]),
     forward_exercise("temporal_affine_forward", CS231N, ("x", "w", "b"), _temporal_configs,
                      _temporal_affine),

@@ -287,13 +287,13 @@ def _wrong_checkers(X, Y, parameters, grad, epsilon):
         ("gradcheck_copy", _difference(grad, halved),
          "θ⁺ is the parameter vector itself, not a copy: after θ⁺[i] += ε the vector keeps "
          "the +ε, so θ⁻ = θ and the slope comes out halved (difference ≈ 1/3 on a correct "
-         "gradient). Use thetaplus = np.copy(parameters_values)"),
+         "gradient). Look at how θ⁺ and θ⁻ are made from the parameters"),
         ("gradcheck_formula", _difference(grad, scaled),
          "(J_plus[i] - J_minus[i]) / 2 * epsilon multiplies by ε instead of dividing by 2ε: "
-         "write (J_plus[i] - J_minus[i]) / (2 * epsilon)"),
+         "look at the precedence in the denominator"),
         ("gradcheck_formula", _difference(grad, one_sided),
-         "a one-sided difference (J_plus[i] - J) / epsilon: the two-sided "
-         "(J_plus[i] - J_minus[i]) / (2 * epsilon) is far more accurate"),
+         "a one-sided difference (J_plus[i] - J) / epsilon: a two-sided difference, with J "
+         "evaluated on both sides of θ, is far more accurate"),
     ]
 
 

@@ -113,7 +113,7 @@ class Comparison:
     zero_reason: why the true gradient is zero by construction (a bias followed by a batch
     norm), when it is; None otherwise.
     columns: whether the arrays keep the examples in columns, as the course's dense layers
-    do (dW = dZ·A_prevᵀ, db summed over axis 1): the advice then gives those formulas.
+    do (db summed over axis 1): the advice then speaks of np.sum(dZ).
     localised: whether the report goes on to say where in backprop to look (a parameter of
     a numbered layer); a single layer's check has nothing below to point to.
     """
@@ -172,14 +172,14 @@ def diagnose_shape(c):
         if relative_error(values, c.n) <= PATTERN_RTOL:
             head += f" (its values are right once {'transposed' if flipped else 'reshaped'})"
     if len(shape) == 2 and a.shape == shape[::-1]:
-        why = (": it is transposed. Compute dW = dZ · A_prevᵀ, of shape (n_out, n_in) like "
-               "W, not A_prev · dZᵀ.")
+        why = (": it is transposed: the product that forms it has its two factors in the "
+               "wrong order. Look at the line that computes it.")
     elif len(shape) == 2 and shape[1] == 1 and a.shape == (shape[0],):
-        why = (": the sum dropped the column axis. Use np.sum(dZ, axis=1, keepdims=True) so "
-               "that db stays a column.")
+        why = (": the sum over the examples dropped the axis it summed, so the gradient is "
+               "a flat vector where the bias is a column. Look at the sum that forms it.")
     elif len(shape) == 2 and shape[1] == 1 and a.ndim == 2 and a.shape[0] == 1:
-        why = (": it was summed over axis=0, the units of each example, instead of axis=1, "
-               "the examples of each unit. Use np.sum(dZ, axis=1, keepdims=True).")
+        why = (": it was summed over axis=0, the units of each example, instead of over the "
+               "examples of each unit. Look at the axis of the sum that forms it.")
     else:
         why = ": each gradient must have the shape of its parameter."
     return Diagnosis(SHAPE, name, head, why)
@@ -187,9 +187,9 @@ def diagnose_shape(c):
 
 def _sum_axis_why(c):
     if c.columns:
-        return (". np.sum(dZ) adds over the units as well as over the examples, so every "
-                "unit gets the same number. Sum over the examples only: "
-                "db = np.sum(dZ, axis=1, keepdims=True) / m.")
+        return (". np.sum(dZ) with no axis adds over the units as well as over the examples, "
+                "so every unit gets the same number. Look at the axis of the sum that forms "
+                "it.")
     return (". A sum over every axis adds over the units as well as over the examples, so "
             "every unit gets the same number. Sum over the examples' axis only, keeping one "
             "entry per unit.")
@@ -238,8 +238,9 @@ def diagnose(c):
         if abs(scale + 1) < 1e-3:
             return Diagnosis(SIGN, name, (
                 f"{g} has the opposite sign of the true gradient on every entry"), (
-                ": the error term is reversed. Use dZ = A − Y (prediction minus target), not "
-                "Y − A; with the wrong sign, gradient descent climbs the cost."))
+                ": the error term is reversed (target minus prediction where the derivative "
+                "of the cost is prediction minus target); with the wrong sign, gradient "
+                "descent climbs the cost. Look at the output layer's error term."))
         if abs(scale - 1) > 1e-3:
             return Diagnosis(SCALE, name,
                              f"{g} is {_fmt(scale)} × the true gradient on every entry",
@@ -292,18 +293,17 @@ def _scale_why(c, m):
         return (f": exactly 1/m with m = {m}, so the 1/m is applied twice (once in dZ and "
                 f"again in dW or db); keep only one.")
     if near(2):
-        return (". A factor of 2 usually means the ½ of a squared error: for "
-                "J = (1/2m)·Σ(A − Y)² the derivative is (A − Y)/m, the ½ cancelling the 2 of "
-                "the square; 2·(A − Y)/m belongs to a cost without the ½.")
+        return (". A factor of 2 usually means the ½ of a squared error: the gradient was "
+                "derived for a cost without the ½ while the cost has it. Compare the "
+                "gradient's formula with the cost's.")
     if near(0.5):
-        return (": half the slope. Either the cost has no ½ (J = (1/m)·Σ(A − Y)²) while the "
-                "gradient (A − Y)/m assumes J = (1/2m)·Σ(A − Y)², or the gradient comes from a "
+        return (": half the slope. Either the cost has no ½ while the gradient was derived "
+                "for a cost with the ½ of a squared error, or the gradient comes from a "
                 "hand-written numerical gradient that shallow-copied its parameters "
                 "(dict.copy() shares the arrays): θ+ε was still in place when it computed θ−ε "
                 "from it, so it took (J(θ+ε) − J(θ))/2ε. Against a correct gradient its "
-                "relative difference is 1/3, the classic 'difference = 0.3333'. Copy the "
-                "arrays ({k: v.copy() for k, v in params.items()}) and restore θ after each "
-                "entry.")
+                "relative difference is 1/3, the classic 'difference = 0.3333'. Look at how "
+                "it copies the parameters and whether it puts θ back after each entry.")
     whole = round(c) if c >= 1 else round(1 / c)
     if whole >= 3 and near(whole if c >= 1 else 1 / whole):
         if c >= 1:
@@ -325,8 +325,8 @@ def _transpose(c):
     return Diagnosis(TRANSPOSE, c.name, (
         f"{c.grad_name} equals the transpose of the true gradient; {c.name} is square "
         f"{shape}, so the shapes could not reveal it"), (
-        ": compute dW = dZ · A_prevᵀ (n_out × n_in, like W), not A_prev · dZᵀ." if c.columns
-        else ": the product's two factors are in the wrong order."))
+        ": the product that forms it has its two factors in the wrong order. Look at the "
+        "line that computes it."))
 
 
 def _mask(c):
@@ -346,9 +346,9 @@ def _mask(c):
     head = (f"{c.grad_name} is {' and '.join(parts)}" +
             (f"; it agrees on the other {agreed} non-zero entries" if agreed else ""))
     return Diagnosis(MASK, c.name, head, (
-        ": an activation-derivative mask taken from the wrong array. The mask must come from "
-        "the pre-activation: dZ = dA · (Z > 0) (A > 0 is the same for ReLU), not relu(dA), "
-        "which zeros entries by the sign of the gradient instead."))
+        ": an activation-derivative mask taken from the wrong array, such as relu(dA), which "
+        "zeros entries by the sign of the gradient instead of by the sign of the "
+        "pre-activation. Look at the line that applies the activation's derivative."))
 
 
 def _mismatch(c):

@@ -288,20 +288,18 @@ class FunctionProblem:
         return f"layer {k} ({', '.join(n for n in self.names if self.layer_key(n) == k)})"
 
     def param_formula(self, k):
-        return (f"For layer {k}: dW{k} = (1/m)·dZ{k}·{_previous(k)}ᵀ and "
-                f"db{k} = (1/m)·Σ over the examples of dZ{k} (axis=1, keepdims=True).")
+        return (f"For layer {k}: look at how dW{k} and db{k} are formed from dZ{k} and "
+                f"{_previous(k)} (the 1/m, the order of the product, the axis of the sum).")
 
     def output_step(self, k):
-        return (f"The mistake is at the start of backprop, in the output layer: "
-                f"dZ{k} = A{k} − Y for a sigmoid or softmax output with cross-entropy (or a "
-                f"linear output with squared error), then dW{k} = (1/m)·dZ{k}·{_previous(k)}ᵀ and "
-                f"db{k} = (1/m)·Σ over the examples of dZ{k}.")
+        return (f"The mistake is at the start of backprop, in the output layer: look at "
+                f"dZ{k}, the output's error term (prediction against target), then at dW{k} "
+                f"and db{k}.")
 
     def activation_step(self, k):
         return (f"So the mistake is in the backward step from layer {k + 1} into layer {k}: "
-                f"dA{k} = W{k + 1}ᵀ·dZ{k + 1}, then dZ{k} = dA{k} · g′(Z{k}). Check the "
-                f"derivative of layer {k}'s activation (ReLU: Z{k} > 0; sigmoid: "
-                f"A{k}·(1 − A{k}); tanh: 1 − A{k}²) and the array it multiplies.")
+                f"look at dA{k}, the gradient passed down through W{k + 1}, and at dZ{k}: "
+                f"the derivative of layer {k}'s activation and the array it is computed from.")
 
 
 def _previous(k):
