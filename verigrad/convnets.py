@@ -4,9 +4,12 @@
     model = vg.cnn("two-conv", dropout=(0.25, 0.5))
 """
 import math
+from typing import Optional
+
+from numpy.typing import DTypeLike
 
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from .losses import SoftmaxCrossEntropy
+from .losses import Loss, SoftmaxCrossEntropy
 from .model import Sequential
 
 PRESETS = ("lenet5", "two-conv")
@@ -25,8 +28,9 @@ def _features(preset, channels, dropout):
     return layers, [128]
 
 
-def cnn(preset="lenet5", input_shape=(1, 28, 28), n_classes=10, dropout=None, loss=None,
-        l2=0.0, dtype="float32", seed=0):
+def cnn(preset: str = "lenet5", input_shape: tuple[int, int, int] = (1, 28, 28),
+        n_classes: int = 10, dropout: Optional[float] = None, loss: Optional[Loss] = None,
+        l2: float = 0.0, dtype: DTypeLike = "float32", seed: Optional[int] = 0) -> Sequential:
     """A convolutional classifier of images (C, H, W, m), built from a preset.
 
     "lenet5" (default): conv 6 5×5 padding 2, ReLU, max-pool 2, conv 16 5×5, ReLU,

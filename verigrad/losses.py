@@ -6,6 +6,7 @@ Each loss fuses its output activation with the cost, which keeps it numerically 
 ``backward`` needs; ``backward()`` returns dJ/dZ with the 1/m already applied.
 """
 from abc import ABC, abstractmethod
+from typing import Any, Optional
 
 import numpy as np
 
@@ -23,32 +24,32 @@ class Loss(ABC):
     fused_activation = None
 
     @abstractmethod
-    def forward(self, Z, Y):
+    def forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         """Mean cost over the batch's m columns."""
 
     @abstractmethod
-    def backward(self):
+    def backward(self) -> np.ndarray:
         """dJ/dZ for the last ``forward``, shape (n_out, m), 1/m included."""
 
     @abstractmethod
-    def output(self, Z):
+    def output(self, Z: np.ndarray) -> np.ndarray:
         """What the model outputs for logits Z: probabilities, or values for regression."""
 
     @abstractmethod
-    def predict(self, Z):
+    def predict(self, Z: np.ndarray) -> np.ndarray:
         """Predicted labels (classification) or values (regression)."""
 
     @abstractmethod
-    def check_targets(self, Y, n_out, m, name="Y"):
+    def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         """Raise a clear error unless Y is a valid target for n_out outputs and m examples."""
 
-    def accuracy(self, Z, Y):
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
         """Fraction of examples predicted correctly, or None for regression."""
         if not self.classifier:
             return None
         return _fraction_equal(self.predict(Z), Y)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
     def __repr__(self):
@@ -92,7 +93,7 @@ class SoftmaxCrossEntropy(Loss):
 
     fused_activation = staticmethod(softmax)
 
-    def forward(self, Z, Y):
+    def forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         m = Z.shape[1]
         log_P = log_softmax(Z)
         self.P, self.Y = np.exp(log_P), Y
@@ -101,7 +102,7 @@ class SoftmaxCrossEntropy(Loss):
         self.Y = Y.astype(Z.dtype, copy=False)
         return -float(np.sum(self.Y * log_P)) / m
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         m = self.P.shape[1]
         dZ = self.P.copy()
         if self.Y.ndim == 1:
@@ -111,16 +112,16 @@ class SoftmaxCrossEntropy(Loss):
         dZ /= m
         return dZ
 
-    def output(self, Z):
+    def output(self, Z: np.ndarray) -> np.ndarray:
         return softmax(Z)
 
-    def predict(self, Z):
+    def predict(self, Z: np.ndarray) -> np.ndarray:
         return Z.argmax(axis=0)
 
-    def accuracy(self, Z, Y):
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
         return super().accuracy(Z, Y if Y.ndim == 1 else Y.argmax(axis=0))
 
-    def check_targets(self, Y, n_out, m, name="Y"):
+    def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         if Y.ndim == 1:
             return _check_label_vector(Y, m, name, n_out,
                                        f"one-hot labels of shape ({n_out}, {m})",
@@ -142,24 +143,24 @@ class BinaryCrossEntropy(Loss):
 
     fused_activation = staticmethod(sigmoid)
 
-    def forward(self, Z, Y):
+    def forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         # integer labels join the arithmetic in the logits' dtype (else float32 turns float64)
         Y = Y.reshape(Z.shape).astype(Z.dtype, copy=False)
         self.A, self.Y = sigmoid(Z), Y
         m = Z.shape[1]
         return float(np.sum(softplus(Z) - Z * Y) / m)
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         return (self.A - self.Y) / self.A.shape[1]
 
-    def output(self, Z):
+    def output(self, Z: np.ndarray) -> np.ndarray:
         return sigmoid(Z)
 
-    def predict(self, Z):
+    def predict(self, Z: np.ndarray) -> np.ndarray:
         labels = (Z > 0).astype(np.int64)
         return labels[0] if labels.shape[0] == 1 else labels
 
-    def check_targets(self, Y, n_out, m, name="Y"):
+    def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         if Y.ndim == 1:
             if n_out != 1:
                 raise ValueError(f"{name} is 1-D, which only fits a model with 1 output; this "
@@ -172,7 +173,7 @@ class BinaryCrossEntropy(Loss):
         if (Y < 0).any() or (Y > 1).any():
             raise ValueError(f"{name} must hold targets in [0, 1] for binary cross-entropy")
 
-    def accuracy(self, Z, Y):
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
         return _fraction_equal(self.predict(Z), Y.reshape(-1) if Z.shape[0] == 1 else Y)
 
 
@@ -184,20 +185,20 @@ class MSE(Loss):
 
     classifier = False
 
-    def forward(self, Z, Y):
+    def forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         self.diff = Z - Y.reshape(Z.shape).astype(Z.dtype, copy=False)
         return float(0.5 * np.sum(self.diff * self.diff) / Z.shape[1])
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         return self.diff / self.diff.shape[1]
 
-    def output(self, Z):
+    def output(self, Z: np.ndarray) -> np.ndarray:
         return Z
 
-    def predict(self, Z):
+    def predict(self, Z: np.ndarray) -> np.ndarray:
         return Z
 
-    def check_targets(self, Y, n_out, m, name="Y"):
+    def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         if Y.ndim == 1 and n_out == 1:
             Y = Y.reshape(1, m) if Y.shape == (m,) else Y
         _check_float_targets(Y, (n_out, m), name)
@@ -220,7 +221,7 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
 
     PAD = -1
 
-    def forward(self, Z, Y, mask=None):
+    def forward(self, Z: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> float:
         mask = Y != self.PAD if mask is None else np.asarray(mask, dtype=bool)
         if mask.shape != Y.shape:
             raise ValueError(f"mask has shape {mask.shape}, expected the labels' {Y.shape}")
@@ -230,18 +231,18 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
         log_loss = -np.take_along_axis(log_P, self.Y[None], axis=0)[0]
         return float(np.sum(log_loss, where=mask)) / max(self.N, 1)
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
         dZ = self.P.copy()
         np.put_along_axis(dZ, self.Y[None], np.take_along_axis(dZ, self.Y[None], axis=0) - 1,
                           axis=0)
         dZ *= self.mask / max(self.N, 1)
         return dZ
 
-    def accuracy(self, Z, Y):
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
         counted = Y != self.PAD
         return _fraction_equal(self.predict(Z)[counted], Y[counted])
 
-    def check_targets(self, Y, n_out, m, name="Y"):
+    def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         if Y.ndim != 2:
             raise ValueError(f"{name} must hold one integer label per time step and example, "
                              f"shape (T, m), got shape {Y.shape}")

@@ -12,22 +12,26 @@ default, uses numba when it is installed; "numpy" or "numba" force one).
 """
 import math
 from abc import ABC, abstractmethod
+from typing import Callable, Optional
 
 import numpy as np
 
 from ._backend import check_backend, load_kernels
 from .validation import check_number, check_positive_int
 
+#: a learning-rate schedule: epoch (from 0) -> factor of the initial rate, or None
+Schedule = Optional[Callable[[int], float]]
+
 
 class StepDecay:
     """lr = lr0 · gamma^⌊epoch / step_size⌋  (e.g. halve every 5 epochs)."""
 
-    def __init__(self, step_size, gamma=0.1):
+    def __init__(self, step_size: int, gamma: float = 0.1):
         self.step_size = check_positive_int(step_size, "StepDecay step_size")
         self.gamma = check_number(gamma, "StepDecay gamma", lambda g: 0 < g <= 1,
                                   "a number in (0, 1] (a learning rate ≤ 0 would not descend)")
 
-    def __call__(self, epoch):
+    def __call__(self, epoch: int) -> float:
         return self.gamma ** (epoch // self.step_size)
 
     def __repr__(self):
@@ -37,11 +41,11 @@ class StepDecay:
 class ExponentialDecay:
     """lr = lr0 · gamma^epoch."""
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float):
         self.gamma = check_number(gamma, "ExponentialDecay gamma", lambda g: 0 < g <= 1,
                                   "a number in (0, 1] (a learning rate ≤ 0 would not descend)")
 
-    def __call__(self, epoch):
+    def __call__(self, epoch: int) -> float:
         return self.gamma ** epoch
 
     def __repr__(self):
@@ -53,12 +57,12 @@ class CosineDecay:
     from lr0 at epoch 0 down to f·lr0 at ``total_epochs``. With f = 0 the rate reaches 0 at
     epoch ``total_epochs``, so ``fit`` refuses to train longer than that."""
 
-    def __init__(self, total_epochs, min_factor=0.0):
+    def __init__(self, total_epochs: int, min_factor: float = 0.0):
         self.total_epochs = check_positive_int(total_epochs, "CosineDecay total_epochs")
         self.min_factor = check_number(min_factor, "CosineDecay min_factor",
                                        lambda f: 0 <= f <= 1, "a number in [0, 1]")
 
-    def __call__(self, epoch):
+    def __call__(self, epoch: int) -> float:
         progress = min(epoch, self.total_epochs) / self.total_epochs
         return self.min_factor + (1 - self.min_factor) * (1 + math.cos(math.pi * progress)) / 2
 
@@ -73,7 +77,8 @@ class Optimizer(ABC):
     most clip_norm (scale = clip_norm / (norm + 1e-6), as ``torch.nn.utils.clip_grad_norm_``).
     """
 
-    def __init__(self, lr, schedule=None, clip_norm=None, backend="auto"):
+    def __init__(self, lr: float, schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 backend: str = "auto"):
         check_number(lr, f"{type(self).__name__} lr", lambda v: v > 0, "a finite number > 0")
         if clip_norm is not None:
             check_number(clip_norm, "clip_norm", lambda v: v > 0, "a finite number > 0 or None")
@@ -104,11 +109,11 @@ class Optimizer(ABC):
             self.state[name] = tuple(np.zeros_like(p) for _ in range(count))
         return self.state[name]
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
         self.lr = self.scheduled_lr(epoch)
 
-    def scheduled_lr(self, epoch):
+    def scheduled_lr(self, epoch: int) -> float:
         """The learning rate of ``epoch``; ValueError if the schedule makes it ≤ 0 or not
         finite (training would ascend, stand still or blow up)."""
         lr = self.base_lr * (self.schedule(epoch) if self.schedule else 1.0)
@@ -119,12 +124,12 @@ class Optimizer(ABC):
                              f"in epoch {epoch + 1}, but it must stay finite and > 0{hint}")
         return lr
 
-    def check_schedule(self, epochs):
+    def check_schedule(self, epochs: int) -> None:
         """Raise before training if the schedule leaves (0, inf) within ``epochs``."""
         for epoch in range(epochs):
             self.scheduled_lr(epoch)
 
-    def step(self, params, grads):
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys)."""
         if self.clip_norm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
@@ -164,8 +169,9 @@ class SGD(Optimizer):
     The course writes momentum as v ← β·v + (1 − β)·g; that is the same method with the
     learning rate scaled by (1 − β)."""
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, schedule=None, clip_norm=None,
-                 backend="auto"):
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD momentum must be in [0, 1), got {momentum!r}")
@@ -193,8 +199,9 @@ class SGD(Optimizer):
 class RMSProp(Optimizer):
     """s ← β·s + (1 − β)·g²;   p ← p − lr·g / (√s + eps)   (``torch.optim.RMSprop``, alpha=β)."""
 
-    def __init__(self, lr=0.001, beta=0.9, eps=1e-8, schedule=None, clip_norm=None,
-                 backend="auto"):
+    def __init__(self, lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8,
+                 schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= beta < 1:
             raise ValueError(f"RMSProp beta must be in [0, 1), got {beta!r}")
@@ -221,8 +228,9 @@ class Adam(Optimizer):
 
     which is p − lr·v̂/(√ŝ + eps) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ)."""
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, schedule=None,
-                 clip_norm=None, backend="auto"):
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         for arg, value in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= value < 1:

@@ -4,12 +4,29 @@ Each function draws on its own ``matplotlib.figure.Figure`` and writes it to a f
 pyplot, so the backend and the figures of a notebook or a script are left as they were. Each
 file is written whole or not at all (a temporary file, then a rename).
 """
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Union
 
 from ._files import atomic_write
 
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
 
-def require_matplotlib():
+    from .diagnostics import Monitor
+    from .model import Sequential
+    from .train import History
+
+#: where a picture goes: a file name or path
+PathLike = Union[str, os.PathLike]
+
+
+def require_matplotlib() -> ModuleType:
     """The matplotlib module, or an ImportError that says how to install it."""
     try:
         import matplotlib
@@ -18,7 +35,7 @@ def require_matplotlib():
     return matplotlib
 
 
-def figure(**kwargs):
+def figure(**kwargs: Any) -> Figure:
     """A new Figure laid out by the constrained layout engine, outside pyplot."""
     require_matplotlib()
     from matplotlib.figure import Figure
@@ -30,7 +47,8 @@ def _colors():
     return colormaps["tab10"].colors
 
 
-def plot_history(history, path, title=None, mark_spikes=True):
+def plot_history(history: History, path: PathLike, title: str | None = None,
+                 mark_spikes: bool = True) -> PathLike:
     """Cost and accuracy per epoch, train against validation, saved as a PNG at ``path``.
 
     The training figures are means over an epoch's mini-batches, so they are drawn at the
@@ -83,7 +101,9 @@ def _mark_spikes(ax, spikes, per_epoch):
                 label=f"spike: {cause} ({len(chosen)})")
 
 
-def plot_decision_boundary(model, X, y, path, history=None, title=None, resolution=300):
+def plot_decision_boundary(model: Sequential, X: np.ndarray, y: np.ndarray, path: PathLike,
+                           history: History | None = None, title: str | None = None,
+                           resolution: int = 300) -> PathLike:
     """The classes a 2-input model predicts over the plane, with the points (X (2, m),
     labels y), saved as a PNG; with ``history``, the cost curve beside it.
 
@@ -131,7 +151,9 @@ def plot_decision_boundary(model, X, y, path, history=None, title=None, resoluti
     return _save(fig, path, title)
 
 
-def plot_confusion_matrix(counts, path, labels=None, title=None):
+def plot_confusion_matrix(counts: np.ndarray, path: PathLike,
+                          labels: Sequence[str] | None = None,
+                          title: str | None = None) -> PathLike:
     """A confusion matrix ``counts`` (rows: true class, columns: predicted) as a PNG; cells
     are shaded by the fraction of their row and show the count."""
     import numpy as np
@@ -153,7 +175,9 @@ def plot_confusion_matrix(counts, path, labels=None, title=None):
     return _save(fig, path, title)
 
 
-def plot_image_grid(images, captions, path, shape=(28, 28), columns=5, title=None):
+def plot_image_grid(images: np.ndarray, captions: Sequence[str], path: PathLike,
+                    shape: tuple[int, int] = (28, 28), columns: int = 5,
+                    title: str | None = None) -> PathLike:
     """Images (n_pixels, n) as a grid of grey pictures with a caption each, saved as a PNG:
     e.g. the most confidently wrong predictions."""
     n = images.shape[1]
@@ -176,7 +200,7 @@ DIAGNOSTIC_PANELS = (("act_mean", "activation mean", "linear"),
                      ("update_ratio", "update ratio ‖ΔW‖/‖W‖ (aim: about 1e-3)", "log"))
 
 
-def plot_diagnostics(monitor, path, title=None):
+def plot_diagnostics(monitor: Monitor, path: PathLike, title: str | None = None) -> PathLike:
     """The statistics of a ``diagnostics.Monitor`` per epoch, one line per layer, as a PNG."""
     fig = figure(figsize=(14, 7.5))
     from matplotlib.ticker import MaxNLocator
@@ -219,7 +243,8 @@ def _save(fig, path, title):
     return path
 
 
-def plot_filters(W, path, columns=8, title=None):
+def plot_filters(W: np.ndarray, path: PathLike, columns: int = 8,
+                 title: str | None = None) -> PathLike:
     """The kernels of a convolutional layer, W (F, C, kh, kw), one picture per filter (the
     mean over its C input channels), on one colour scale centred at 0: red weights are
     positive, blue negative."""
@@ -239,7 +264,8 @@ def plot_filters(W, path, columns=8, title=None):
     return _save(fig, path, title)
 
 
-def plot_feature_maps(image, maps, path, columns=8, title=None):
+def plot_feature_maps(image: np.ndarray, maps: np.ndarray, path: PathLike, columns: int = 8,
+                      title: str | None = None) -> PathLike:
     """One input image (C, H, W) and a layer's feature maps (F, H_out, W_out) for it, each
     map on its own scale."""
     import numpy as np

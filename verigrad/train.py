@@ -5,17 +5,23 @@ Each epoch shuffles the m examples, cuts them into mini-batches and, per batch, 
 and backward propagation and one optimizer step; the guard watches the numerics on the way
 (see ``verigrad.diagnostics.guard``).
 """
+from __future__ import annotations
+
 import contextlib
 import functools
 import json
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._files import write_text
 from .optim import Adam, Optimizer
 from .validation import check_number, check_positive_int, check_seed
+
+if TYPE_CHECKING:
+    from .model import Sequential
 
 
 class History:
@@ -27,7 +33,7 @@ class History:
 
     FIELDS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr", "seconds")
 
-    def __init__(self, batch_size=None, steps_per_epoch=None):
+    def __init__(self, batch_size: int | None = None, steps_per_epoch: int | None = None):
         self.batch_size, self.steps_per_epoch = batch_size, steps_per_epoch
         for field in self.FIELDS:
             setattr(self, field, [])
@@ -170,25 +176,25 @@ class Callback:
     unless ``guard=False``.
     """
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Sequential, history: History) -> None:
         pass
 
-    def on_epoch_begin(self, model, epoch):
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         pass
 
-    def on_step_begin(self, model, step):
+    def on_step_begin(self, model: Sequential, step: int) -> None:
         pass
 
-    def on_backward_end(self, model, step, cost):
+    def on_backward_end(self, model: Sequential, step: int, cost: float) -> None:
         pass
 
-    def on_step_end(self, model, step, cost):
+    def on_step_end(self, model: Sequential, step: int, cost: float) -> None:
         pass
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         pass
 
-    def on_train_end(self, model, history):
+    def on_train_end(self, model: Sequential, history: History) -> None:
         pass
 
 
@@ -196,11 +202,11 @@ class LastGoodWeights(Callback):
     """Keeps a copy of the weights at the start of training and at the end of every epoch,
     and of the ``History``: what a ``TrainingDiverged`` hands back (see ``restore``)."""
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Sequential, history: History) -> None:
         self.history, self.epochs = history, 0
         self.weights = {name: value.copy() for name, value in model.params.items()}
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         # the guard has checked the parameters for NaN and inf before this hook runs
         for name, value in model.params.items():
             self.weights[name][...] = value

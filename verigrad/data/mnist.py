@@ -15,6 +15,7 @@ import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 
@@ -57,7 +58,10 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def read_idx(path):
+#: X_train, Y_train, X_test, Y_test
+Splits = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+def read_idx(path: Union[str, os.PathLike]) -> np.ndarray:
     """Read an IDX file (optionally gzipped) into an array of its stored shape and type.
 
     Layout: two zero bytes, a type code, the number of dimensions d, then d big-endian
@@ -206,7 +210,8 @@ def load_idx_dataset(name, path=None, download=False, images=False):
     return tuple(out)
 
 
-def load_mnist(path=None, download=False, images=False):
+def load_mnist(path: Union[str, os.PathLike, None] = None, download: bool = False,
+               images: bool = False) -> Splits:
     """MNIST digits: X_train (784, 60000), Y_train (60000,), X_test (784, 10000), Y_test (10000,).
 
     X is float32 in [0, 1]; Y holds integer labels 0-9. ``images=True`` gives X_train as
@@ -215,6 +220,7 @@ def load_mnist(path=None, download=False, images=False):
     return load_idx_dataset("mnist", path, download, images)
 
 
-def load_fashion_mnist(path=None, download=False, images=False):
+def load_fashion_mnist(path: Union[str, os.PathLike, None] = None, download: bool = False,
+                       images: bool = False) -> Splits:
     """Fashion-MNIST (10 clothing classes, ``FASHION_CLASSES``), same format as MNIST."""
     return load_idx_dataset("fashion-mnist", path, download, images)

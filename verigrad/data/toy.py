@@ -7,13 +7,18 @@ is the standard deviation of Gaussian noise added to each coordinate. All points
 within a few units of the origin, so no scaling is needed.
 """
 import math
+from typing import Optional
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..validation import check_number, check_positive_int
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs"]
 
+
+#: X of shape (2, m) and labels y of shape (m,)
+Points = tuple[np.ndarray, np.ndarray]
 
 def _class_sizes(m, k):
     """Sizes of k classes that add up to m, differing by at most one."""
@@ -33,7 +38,8 @@ def _finish(points, sizes, noise, rng, dtype):
     return np.ascontiguousarray(X[:, order], dtype=dtype), y[order].astype(np.int64)
 
 
-def make_moons(m=1000, noise=0.1, seed=0, dtype="float32"):
+def make_moons(m: int = 1000, noise: float = 0.1, seed: Optional[int] = 0,
+               dtype: DTypeLike = "float32") -> Points:
     """Two interleaving half circles: class 0 is (cos t, sin t) and class 1 is
     (1 − cos t, ½ − sin t), t uniform in [0, π]. Not linearly separable: a straight line
     gets about 86% at noise 0.2."""
@@ -46,7 +52,8 @@ def make_moons(m=1000, noise=0.1, seed=0, dtype="float32"):
     return _finish(points, sizes, noise, rng, dtype)
 
 
-def make_circles(m=1000, noise=0.05, factor=0.5, seed=0, dtype="float32"):
+def make_circles(m: int = 1000, noise: float = 0.05, factor: float = 0.5,
+                 seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1),
     angles uniform. No straight line separates them at all."""
     m = check_positive_int(m, "m")
@@ -61,7 +68,8 @@ def make_circles(m=1000, noise=0.05, factor=0.5, seed=0, dtype="float32"):
     return _finish(points, sizes, noise, rng, dtype)
 
 
-def make_spirals(m=1000, arms=2, turns=1.5, noise=0.05, seed=0, dtype="float32"):
+def make_spirals(m: int = 1000, arms: int = 2, turns: float = 1.5, noise: float = 0.05,
+                 seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
     """``arms`` interleaved spirals, one class each: arm k holds the points
     r·(cos θ, sin θ) with r uniform in [0, 1] and θ = 2π·(turns·r + k/arms)."""
     m = check_positive_int(m, "m")
@@ -79,7 +87,8 @@ def make_spirals(m=1000, arms=2, turns=1.5, noise=0.05, seed=0, dtype="float32")
     return _finish(points, sizes, noise, rng, dtype)
 
 
-def make_blobs(m=1000, centers=3, spread=0.5, radius=2.0, seed=0, dtype="float32"):
+def make_blobs(m: int = 1000, centers: int = 3, spread: float = 0.5, radius: float = 2.0,
+               seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
     """``centers`` Gaussian blobs, one class each, of standard deviation ``spread`` around
     centres spaced evenly on a circle of ``radius``: class k is centred at
     radius·(cos 2πk/centers, sin 2πk/centers)."""

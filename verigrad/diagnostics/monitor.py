@@ -29,13 +29,23 @@ gradients exploding or vanishing through time.
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
 """
+from __future__ import annotations
+
+import os
 import warnings
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
 from ..train import Callback
 from ..validation import check_positive_int
 from .guard import TrainingWarning
+
+PathLike = Union[str, os.PathLike]
+
+if TYPE_CHECKING:
+    from ..model import Sequential
+    from ..train import History
 
 #: Healthy range of the update/weight ratio ‖ΔW‖/‖W‖ per step (rule of thumb: about 1e-3).
 UPDATE_RATIO_RANGE = (1e-5, 1e-1)
@@ -74,13 +84,13 @@ class Monitor(Callback):
 
     update_ratio_range = UPDATE_RATIO_RANGE
 
-    def __init__(self, samples=4, verbose=1):
+    def __init__(self, samples: int = 4, verbose: int = 1):
         self.samples, self.verbose = check_positive_int(samples, "samples"), verbose
         self.records, self.warnings, self.names = [], [], {}
 
     # ---- collecting --------------------------------------------------------------------
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Sequential, history: History) -> None:
         self.records, self.warnings, self._warned = [], [], set()
         # k -> index in model.layers; a normalization layer right after a parameterised one
         # is measured with it
@@ -110,12 +120,12 @@ class Monitor(Callback):
             return f"{label}{through} → {type(after).__name__}"
         return f"{label}{through} → output" if i == len(model.layers) - 1 else label + through
 
-    def on_epoch_begin(self, model, epoch):
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         self._offset, self._snapshot = 0, None
         self._samples = {k: [] for k in self._layers}
         self._time_samples = {i: [] for i in self._recurrent}
 
-    def on_backward_end(self, model, step, cost):
+    def on_backward_end(self, model: Sequential, step: int, cost: float) -> None:
         if self._offset in self._sampled:
             self._snapshot = {}
             for k, i in self._layers.items():
@@ -126,7 +136,7 @@ class Monitor(Callback):
                 self._time_samples[i].append(model.layers[i].state_gradient_norms())
         self._offset += 1
 
-    def on_step_end(self, model, step, cost):
+    def on_step_end(self, model: Sequential, step: int, cost: float) -> None:
         if self._snapshot is None:
             return
         for k, i in self._layers.items():
@@ -156,7 +166,7 @@ class Monitor(Callback):
                 "saturated": saturated, "max_abs_z": float(np.abs(Z).max()),
                 "grad_norm": _norm(grads[name] for name in weights)}
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         rows = []
         for k in self._layers:
             samples = self._samples[k]
@@ -176,7 +186,7 @@ class Monitor(Callback):
         if self.verbose >= 2:
             print(self.table(rows))
 
-    def on_train_end(self, model, history):
+    def on_train_end(self, model: Sequential, history: History) -> None:
         if self.verbose == 1:
             print(self.table())
 
@@ -313,7 +323,7 @@ class Monitor(Callback):
                     flagged.add((k, column))
         return header, cells, flagged
 
-    def table(self, rows=None):
+    def table(self, rows: list[dict] | None = None) -> str:
         """The records (or ``rows``) as a text table, one line per epoch and layer."""
         header, cells, _ = self.table_cells(rows)
         width = max([26, *(len(row[1]) + 1 for row in cells)])
@@ -339,7 +349,7 @@ class Monitor(Callback):
         from ..display.html import monitor_html
         return monitor_html(self)
 
-    def plot(self, path, title=None):
+    def plot(self, path: PathLike, title: str | None = None) -> PathLike:
         """Save the statistics per epoch and layer as a PNG (needs matplotlib)."""
         from ..plots import plot_diagnostics
         return plot_diagnostics(self, path, title=title)

@@ -13,11 +13,18 @@ Each drawing is an SVG string (``verigrad.display.svg``): no matplotlib, no figu
 The spike search runs at the ends of epochs only, so a drawing inside an epoch costs the
 same whatever the length of the run (the per-step line is binned to 300 points).
 """
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING
 
 from ..train import Callback
 from .html import block, paragraph, summary_line
 from .svg import curves_svg
+
+if TYPE_CHECKING:
+    from ..model import Sequential
+    from ..train import History
 
 
 def notebook_display():
@@ -49,7 +56,8 @@ class LivePlot(Callback):
     the drawings of the last ``fit``.
     """
 
-    def __init__(self, every=None, interval=1.0, title="Training"):
+    def __init__(self, every: int | None = None, interval: float = 1.0,
+                 title: str = "Training"):
         if every is not None and not (isinstance(every, int) and every > 0):
             raise ValueError(f"every must be a positive int or None, got {every!r}")
         if not interval >= 0:
@@ -62,7 +70,7 @@ class LivePlot(Callback):
     def active(self):
         return self._display is not None
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Sequential, history: History) -> None:
         self._history, self._handle, self.drawings = history, None, 0
         self._epoch, self._step_in_epoch = 0, 0
         if self.active:
@@ -70,10 +78,10 @@ class LivePlot(Callback):
             self._handle = display(HTML(self._html("starting")), display_id=True)
             self._last = time.perf_counter()
 
-    def on_epoch_begin(self, model, epoch):
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         self._epoch, self._step_in_epoch = epoch, 0
 
-    def on_step_end(self, model, step, cost):
+    def on_step_end(self, model: Sequential, step: int, cost: float) -> None:
         if not self.active:
             return
         self._step_in_epoch += 1
@@ -83,7 +91,7 @@ class LivePlot(Callback):
             self._draw(f"epoch {self._epoch + 1}, step {self._step_in_epoch}/"
                        f"{self._history.steps_per_epoch}, cost {cost:.4g}", spikes=False)
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         if self.active:
             self._draw(summary_line(history))
 

@@ -23,7 +23,7 @@ findings   what a wrong gradient's numbers say about the bug (scale, sign, trans
 report     the table, the findings and where in backprop to look
 """
 from collections.abc import Mapping, Sequence
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -99,7 +99,9 @@ def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional
     return run(ModelProblem(model, X, Y, seed), mode, eps, tol, samples, seed)
 
 
-def check_layer(forward, backward, *inputs, eps=1e-6, tol=1e-7, seed=0, **kwargs):
+def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *inputs: Any,
+                eps: float = 1e-6, tol: float = 1e-7, seed: Optional[int] = 0,
+                **kwargs: Any) -> GradcheckReport:
     """Check a hand-written layer: backward against central differences of forward.
 
     forward(*inputs, **kwargs) -> (out, cache), or (out1, out2, ..., cache).

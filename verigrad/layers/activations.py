@@ -4,6 +4,10 @@ Each declares its facts (see ``verigrad.layers.base``): where its derivative has
 where it saturates and the range of Z where it still learns. The maths is in
 ``verigrad.functional``.
 """
+from typing import Any
+
+import numpy as np
+
 from .. import functional as F
 from .base import Layer
 
@@ -18,14 +22,14 @@ class ReLU(Layer):
     useful_limit = 1e3
     zero_gradient_below = 0.0
 
-    def activation(self, Z):
+    def activation(self, Z: np.ndarray) -> np.ndarray:
         return F.relu(Z)
 
-    def forward(self, Z, training=False):
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.Z = Z
         return F.relu(Z)
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA * (self.Z > 0)
 
 
@@ -36,23 +40,23 @@ class LeakyReLU(Layer):
     kinks = (0.0,)
     useful_limit = 1e3
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha: float = 0.01):
         super().__init__()
         if not 0 <= alpha < 1:
             raise ValueError(f"LeakyReLU alpha must be in [0, 1), got {alpha!r}")
         self.alpha = float(alpha)
 
-    def activation(self, Z):
+    def activation(self, Z: np.ndarray) -> np.ndarray:
         return F.leaky_relu(Z, self.alpha)
 
-    def forward(self, Z, training=False):
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.Z = Z
         return F.leaky_relu(Z, self.alpha)
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA * F.leaky_relu_derivative(self.Z, self.alpha).astype(dA.dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
 
 
@@ -64,14 +68,14 @@ class Sigmoid(Layer):
     saturation_limit = 4.6
     useful_limit = 30.0
 
-    def activation(self, Z):
+    def activation(self, Z: np.ndarray) -> np.ndarray:
         return F.sigmoid(Z)
 
-    def forward(self, Z, training=False):
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.A = F.sigmoid(Z)
         return self.A
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA * F.sigmoid_derivative(self.A)
 
 
@@ -83,14 +87,14 @@ class Tanh(Layer):
     saturation_limit = 2.65
     useful_limit = 30.0
 
-    def activation(self, Z):
+    def activation(self, Z: np.ndarray) -> np.ndarray:
         return F.tanh(Z)
 
-    def forward(self, Z, training=False):
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.A = F.tanh(Z)
         return self.A
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA * F.tanh_derivative(self.A)
 
 
@@ -101,9 +105,9 @@ class Softmax(Layer):
     and its gradient is simply (A − Y)/m. This layer's own Jacobian-vector product is
     dZ = A ⊙ (dA − Σ_rows(dA ⊙ A))."""
 
-    def forward(self, Z, training=False):
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.A = F.softmax(Z)
         return self.A
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return F.softmax_backward(dA, self.A)

@@ -44,8 +44,12 @@ Non-parameter arrays a layer keeps across calls (running statistics) live in
 ``self.state``; they are saved with the model but get no gradient.
 """
 from abc import ABC, abstractmethod
+from typing import Any, Optional
 
 import numpy as np
+
+#: the shape of one example (the example axis left out); None where any size fits
+Shape = tuple[Optional[int], ...]
 
 
 class Layer(ABC):
@@ -81,24 +85,24 @@ class Layer(ABC):
         self.state = {}
 
     @abstractmethod
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         """Output of the layer for the batch ``A_prev`` (example axis last)."""
 
     @abstractmethod
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> Optional[np.ndarray]:
         """Given dJ/dA (the output's gradient), fill ``self.grads`` and return dJ/dA_prev
         (or None when ``needs_input_grad`` is False)."""
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         """Shape of one output example for one input example of ``input_shape`` (a tuple,
         batch axis left out); raise ValueError naming the expected and actual shape."""
         return tuple(input_shape)
 
-    def activation(self, Z):
+    def activation(self, Z: np.ndarray) -> np.ndarray:
         """g(Z) for an elementwise activation, without changing the layer's cache."""
         raise TypeError(f"{type(self).__name__} is not an elementwise activation")
 
-    def kink_distance(self, A_prev):
+    def kink_distance(self, A_prev: np.ndarray) -> Optional[np.ndarray]:
         """How far each input entry is from a point where the layer's derivative jumps
         (inf where it is smooth), or None for a smooth layer. From ``kinks`` by default;
         a layer whose kinks depend on several entries (a max over a window) overrides it."""
@@ -106,7 +110,7 @@ class Layer(ABC):
             return None
         return np.min([np.abs(A_prev - k) for k in self.kinks], axis=0)
 
-    def initialize(self, rng):
+    def initialize(self, rng: np.random.Generator) -> None:
         """Draw the initial parameters from ``rng`` (layers with random initial weights)."""
 
     @classmethod
@@ -117,23 +121,23 @@ class Layer(ABC):
         declaring a huge layer is refused before memory is allocated for it."""
         return None
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Constructor arguments, as JSON-serialisable values, that rebuild this layer."""
         return {}
 
-    def set_rng(self, rng):
+    def set_rng(self, rng: np.random.Generator) -> None:
         """Receive the ``numpy.random.Generator`` this layer draws from (stochastic layers).
         A gradient check gives such a layer the same generator again before every training
         pass, unless it can ``freeze``."""
 
-    def freeze(self):
+    def freeze(self) -> bool:
         """Keep the random numbers of the next training pass for every later one (so that
         the cost becomes a deterministic function of the parameters, as a gradient check
         needs) and return True; a layer that draws nothing, or cannot keep its draws,
         returns False."""
         return False
 
-    def unfreeze(self):
+    def unfreeze(self) -> None:
         """Draw fresh random numbers in every training pass again (after ``freeze``)."""
 
     def __repr__(self):

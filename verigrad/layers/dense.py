@@ -1,8 +1,10 @@
 """The fully connected layer."""
+from typing import Any, Optional
+
 import numpy as np
 
 from ..validation import check_positive_int, describe_shape
-from .base import Layer
+from .base import Layer, Shape
 from .init import INITS, check_init, draw_weights
 
 
@@ -32,7 +34,7 @@ class Dense(Layer):
 
     INITS = INITS
 
-    def __init__(self, n_in, n_out, init="he", seed=None):
+    def __init__(self, n_in: int, n_out: int, init: str = "he", seed: Optional[int] = None):
         super().__init__()
         n_in = check_positive_int(n_in, "Dense n_in")
         n_out = check_positive_int(n_out, "Dense n_out")
@@ -45,18 +47,18 @@ class Dense(Layer):
         self.initialize(np.random.default_rng(seed))
         self.A_prev = None
 
-    def initialize(self, rng):
+    def initialize(self, rng: np.random.Generator) -> None:
         """Draw W afresh from ``rng`` by the layer's init rule and zero b (in place)."""
         draw_weights(self.params["W"], self.n_in, self.init, rng)
         self.params["b"][...] = 0
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         self.A_prev = A_prev.reshape(self.n_in, -1)  # sequences: time steps join the columns
         Z = self.params["W"] @ self.A_prev
         Z += self.params["b"]
         return Z.reshape(self.n_out, *A_prev.shape[1:])
 
-    def backward(self, dZ):
+    def backward(self, dZ: np.ndarray) -> Optional[np.ndarray]:
         shape = dZ.shape[1:]
         dZ = dZ.reshape(self.n_out, -1)
         np.matmul(dZ, self.A_prev.T, out=self.grads["W"])
@@ -65,7 +67,7 @@ class Dense(Layer):
             return None
         return (self.params["W"].T @ dZ).reshape(self.n_in, *shape)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) == 2 and input_shape[0] == self.n_in:  # a sequence (n_in, T)
             return (self.n_out, input_shape[1])
         if tuple(input_shape) != self.input_shape:
@@ -81,5 +83,5 @@ class Dense(Layer):
         n_out = check_positive_int(n_out, "Dense n_out")
         return {"W": (n_out, n_in), "b": (n_out, 1)}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}

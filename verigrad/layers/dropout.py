@@ -1,5 +1,6 @@
 """Inverted dropout."""
 import math
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ class Dropout(Layer):
     ``unfreeze()`` draws fresh masks again.
     """
 
-    def __init__(self, rate=0.5):
+    def __init__(self, rate: float = 0.5):
         super().__init__()
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
@@ -27,17 +28,17 @@ class Dropout(Layer):
         self.active = False
         self.frozen = False
 
-    def set_rng(self, rng):
+    def set_rng(self, rng: np.random.Generator) -> None:
         self.rng = rng
 
-    def freeze(self):
+    def freeze(self) -> bool:
         self.frozen = True
         return True
 
-    def unfreeze(self):
+    def unfreeze(self) -> None:
         self.frozen = False
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         self.active = training and self.rate > 0
         if not self.active:
             return X
@@ -55,8 +56,8 @@ class Dropout(Layer):
         threshold = min(math.ceil(self.rate * 2**32), 2**32 - 1)
         return (bits >= np.uint32(threshold)).reshape(shape)
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA * self.mask if self.active else dA
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

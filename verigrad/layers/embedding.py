@@ -1,8 +1,10 @@
 """Word (or character) embeddings: integer token ids to vectors."""
+from typing import Any, Optional
+
 import numpy as np
 
 from ..validation import check_positive_int
-from .base import Layer
+from .base import Layer, Shape
 
 
 class Embedding(Layer):
@@ -26,7 +28,8 @@ class Embedding(Layer):
     INITS = ("normal", "uniform")
     input_kind = "index"
 
-    def __init__(self, vocab_size, n, init="normal", seed=None):
+    def __init__(self, vocab_size: int, n: int, init: str = "normal",
+                 seed: Optional[int] = None):
         super().__init__()
         self.vocab_size = check_positive_int(vocab_size, "Embedding vocab_size")
         self.n = check_positive_int(n, "Embedding n")
@@ -39,16 +42,16 @@ class Embedding(Layer):
         self.initialize(np.random.default_rng(seed))
         self.ids = None
 
-    def initialize(self, rng):
+    def initialize(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
         W[...] = (rng.standard_normal(W.shape) if self.init == "normal" else
                   rng.uniform(-0.05, 0.05, size=W.shape))
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         self.ids = self._check_ids(A_prev)
         return self.params["W"][:, self.ids]
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> Optional[np.ndarray]:
         dW = self.grads["W"]
         dW[...] = 0
         ids = self.ids.reshape(-1)
@@ -58,7 +61,7 @@ class Embedding(Layer):
             np.add.at(dW_row, ids, dA_row)
         return None
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             raise ValueError(f"{self!r} takes token ids (T, m), one sequence per column; the "
                              f"input has one-example shape {tuple(input_shape)}")
@@ -69,7 +72,7 @@ class Embedding(Layer):
         return {"W": (check_positive_int(n, "Embedding n"),
                       check_positive_int(vocab_size, "Embedding vocab_size"))}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"vocab_size": self.vocab_size, "n": self.n, "init": self.init}
 
     def _check_ids(self, ids):

@@ -1,8 +1,10 @@
 """Layers that only rearrange entries."""
 import math
 
+import numpy as np
+
 from ..validation import describe_shape
-from .base import Layer
+from .base import Layer, Shape
 
 
 class Flatten(Layer):
@@ -13,14 +15,14 @@ class Flatten(Layer):
     weights carry over between the two. Backward reshapes dA back. Any rank works:
     (n_x, T, m) becomes (n_x·T, m)."""
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         self.A_shape = A_prev.shape
         return A_prev.reshape(-1, A_prev.shape[-1])
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA.reshape(self.A_shape)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         if any(size is None for size in input_shape):
             raise ValueError(f"{self!r} needs every size of its input to be known, got "
                              f"{describe_shape(input_shape)}: pass the image size, "
