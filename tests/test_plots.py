@@ -84,6 +84,17 @@ def test_confusion_matrix_and_image_grid(tmp_path):
     opened(tmp_path / "grid.png", 450, 1000)
 
 
+def test_filters_and_feature_maps(tmp_path):
+    """One row of panels, 1.5 × 1.6 inches each at 100 dpi, plus 0.6 inches for the colour
+    bar's and title's room: six 5×5 filters and an input with six maps."""
+    rng = np.random.default_rng(0)
+    plots.plot_filters(rng.standard_normal((6, 1, 5, 5)), tmp_path / "filters.png", title="W")
+    opened(tmp_path / "filters.png", 220, 900)
+    plots.plot_feature_maps(rng.random((1, 28, 28)), rng.random((6, 24, 24)),
+                            tmp_path / "maps.png", title="maps")
+    opened(tmp_path / "maps.png", 220, 1050)
+
+
 def test_diagnostics_figure(tmp_path):
     X, y = vg.data.make_moons(300, seed=0)
     model = vg.Sequential([vg.Dense(2, 8), vg.ReLU(), vg.Dense(8, 8), vg.Tanh(), vg.Dense(8, 2)],

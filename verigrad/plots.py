@@ -181,11 +181,7 @@ def plot_image_grid(images: np.ndarray, captions: Sequence[str], path: PathLike,
     """Images (n_pixels, n) as a grid of grey pictures with a caption each, saved as a PNG:
     e.g. the most confidently wrong predictions."""
     n = images.shape[1]
-    rows = max(1, -(-n // columns))
-    fig = figure(figsize=(2 * columns, 2.25 * rows))
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = _grid(n, columns, panel=(2, 2.25))
     for j, ax in zip(range(n), axes.flat):
         ax.imshow(images[:, j].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(captions[j], fontsize=8)
@@ -234,6 +230,18 @@ def _plot_column(ax, rows, key, style, color, label):
         ax.plot(*zip(*points), style, color=color, ms=3, label=label)
 
 
+def _grid(count, columns, panel, top=0.0):
+    """A figure for ``count`` pictures in rows of ``columns``, each panel ``panel`` (width,
+    height) inches plus ``top`` inches for a title or colour bar, and its axes (rows,
+    columns), all with their frames and ticks off."""
+    rows = max(1, -(-count // columns))
+    fig = figure(figsize=(panel[0] * columns, panel[1] * rows + top))
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes
+
+
 def _save(fig, path, title):
     """Title, lay out and write as PNG at 100 dpi."""
     if title:
@@ -251,12 +259,7 @@ def plot_filters(W: np.ndarray, path: PathLike, columns: int = 8,
     import numpy as np
     kernels = np.asarray(W, dtype=np.float64).mean(axis=1)
     limit = float(np.abs(kernels).max()) or 1.0
-    columns = min(columns, len(kernels))
-    rows = max(1, -(-len(kernels) // columns))
-    fig = figure(figsize=(1.5 * columns, 1.6 * rows + 0.6))
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = _grid(len(kernels), min(columns, len(kernels)), panel=(1.5, 1.6), top=0.6)
     for f, ax in zip(range(len(kernels)), axes.flat):
         shown = ax.imshow(kernels[f], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"filter {f}", fontsize=8)
@@ -272,12 +275,7 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, path: PathLike, colum
     image, maps = np.asarray(image, dtype=np.float64), np.asarray(maps, dtype=np.float64)
     panels = [("input", image.mean(axis=0), "gray_r")] + [
         (f"map {f}", maps[f], "viridis") for f in range(len(maps))]
-    columns = min(columns, len(panels))
-    rows = max(1, -(-len(panels) // columns))
-    fig = figure(figsize=(1.5 * columns, 1.6 * rows + 0.6))
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
+    fig, axes = _grid(len(panels), min(columns, len(panels)), panel=(1.5, 1.6), top=0.6)
     for (caption, picture, cmap), ax in zip(panels, axes.flat):
         ax.imshow(picture, cmap=cmap)
         ax.set_title(caption, fontsize=8)
