@@ -48,9 +48,13 @@ def sigmoid_by_tanh(Z, out=None):
     return out
 
 
-def sigmoid_derivative(A):
-    """σ'(z) from A = σ(z): A·(1 − A)   (not σ(z)·σ(1 − z))."""
-    return A * (1 - A)
+def sigmoid_derivative(A, out=None):
+    """σ'(z) from A = σ(z): A·(1 − A)   (not σ(z)·σ(1 − z)); into ``out`` if given,
+    which must not be A itself."""
+    if out is None:
+        return A * (1 - A)
+    np.subtract(1, A, out=out)
+    return np.multiply(out, A, out=out)
 
 
 def softplus(Z):
@@ -63,9 +67,13 @@ def tanh(Z, out=None):
     return np.tanh(Z, out=out)
 
 
-def tanh_derivative(A):
-    """tanh'(z) from A = tanh(z): 1 − A²   (from the output, not the pre-activation)."""
-    return 1 - A * A
+def tanh_derivative(A, out=None):
+    """tanh'(z) from A = tanh(z): 1 − A²   (from the output, not the pre-activation); into
+    ``out`` if given."""
+    if out is None:
+        return 1 - A * A
+    np.multiply(A, A, out=out)
+    return np.subtract(1, out, out=out)
 
 
 def softmax(Z, axis=0):

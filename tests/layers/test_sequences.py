@@ -99,3 +99,14 @@ def test_sigmoid_by_tanh_is_the_sigmoid_within_an_ulp_of_a_half(dtype):
     out = Z.copy()
     assert vg.functional.sigmoid_by_tanh(out, out=out) is out and out.dtype == dtype
     np.testing.assert_array_equal(out, vg.functional.sigmoid_by_tanh(Z))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gate_derivatives_written_into_out_equal_the_closed_forms(dtype):
+    A = np.array([[-0.9, -0.25, 0.0], [0.3, 0.75, 1.0]], dtype)
+    for derivative, closed_form in [(vg.functional.sigmoid_derivative, A * (1 - A)),
+                                    (vg.functional.tanh_derivative, 1 - A ** 2)]:
+        out = np.full_like(A, np.nan)
+        assert derivative(A, out=out) is out and out.dtype == dtype
+        np.testing.assert_array_equal(out, closed_form)
+        np.testing.assert_array_equal(derivative(A), closed_form)

@@ -376,16 +376,27 @@ def _lstm_activate(G, c_prev, c, tanh_c, a):
 
 def _lstm_gate_grads(da, da_next, dc_next, G, c_prev, tanh_c, dZ):
     """One step back: ``da`` (the gradient from the output) gains ``da_next`` (the one from
-    step t + 1); dZ (4n_a, m) receives [dZf; dZi; dZo; dZc]; dc_next becomes dc·Γf."""
+    step t + 1); dZ (4n_a, m) receives [dZf; dZi; dZo; dZc]; dc_next becomes dc·Γf.
+    Each block of dZ starts as its gate's derivative and is multiplied in place."""
     n_a = da.shape[0]
     f, i, o, cc = G[:n_a], G[n_a:2 * n_a], G[2 * n_a:3 * n_a], G[3 * n_a:]
+    dZf, dZi, dZo, dZc = dZ[:n_a], dZ[n_a:2 * n_a], dZ[2 * n_a:3 * n_a], dZ[3 * n_a:]
     da += da_next
-    dc = dc_next + da * o * tanh_derivative(tanh_c)
-    dZ[:n_a] = dc * c_prev * sigmoid_derivative(f)
-    dZ[n_a:2 * n_a] = dc * cc * sigmoid_derivative(i)
-    dZ[2 * n_a:3 * n_a] = da * tanh_c * sigmoid_derivative(o)
-    dZ[3 * n_a:] = dc * i * tanh_derivative(cc)
-    dc_next[...] = dc * f
+    dc = tanh_derivative(tanh_c)
+    dc *= o
+    dc *= da
+    dc += dc_next                                  # dc_next + da ⊙ Γo ⊙ (1 − tanh²c)
+    sigmoid_derivative(G[:3 * n_a], out=dZ[:3 * n_a])  # Γ(1 − Γ) of f, i, o at once
+    tanh_derivative(cc, out=dZc)
+    dZf *= c_prev
+    dZf *= dc
+    dZi *= cc
+    dZi *= dc
+    dZo *= tanh_c
+    dZo *= da
+    dZc *= i
+    dZc *= dc
+    np.multiply(dc, f, out=dc_next)
 
 
 class GRU(_Gated):
