@@ -148,7 +148,8 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     assert model.input_shape == (1, 28, 28)
     assert [type(layer).__name__ for layer in model.layers[:3]] == ["Conv2D", "ReLU", "MaxPool2D"]
     config = json.loads((out / "config.json").read_text())
-    assert (config["model"], config["epochs"], config["dropout"]) == ("cnn", 1, None)
+    assert (config["model"], config["epochs"], config["dropout"]) == ("cnn", 1, 0.2)
+    assert [layer.rate for layer in model.layers if isinstance(layer, vg.Dropout)] == [0.2, 0.2]
     assert size(out / "filters.png") == (220, 900)
     assert size(out / "feature_maps.png") == (220, 1050)
     assert size(out / "most_wrong.png") == (1125, 1000)

@@ -42,8 +42,9 @@ TRAIN_DEFAULTS = {
                "val_size": 5000},
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
             "val_size": 400},
-    # convolutional presets: dropout None is the preset's own
-    "lenet5": {"hidden": [], "dropout": None, "epochs": 15, "batch_size": 128,
+    # convolutional presets: LeNet-5 with dropout 0.2 after its hidden Dense layers (99.13%
+    # on MNIST against 99.02% without); for two-conv, None is the preset's own (0.25, 0.5)
+    "lenet5": {"hidden": [], "dropout": 0.2, "epochs": 15, "batch_size": 128,
                "val_size": 5000},
     "two-conv": {"hidden": [], "dropout": None, "epochs": 12, "batch_size": 128,
                  "val_size": 5000},
@@ -70,8 +71,8 @@ def add_train_command(sub):
                         "shakespeare: a character-level language model, see --model)")
     p.add_argument("--model", choices=[*IMAGE_MODELS, *sorted(CELLS)], default=None,
                    help="the network: mlp (dense, the default), cnn (LeNet-5: conv 6 5×5, "
-                        "max-pool, conv 16 5×5, max-pool, Dense 120, 84; 15 epochs by "
-                        "default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "
+                        "max-pool, conv 16 5×5, max-pool, Dense 120, 84 with dropout 0.2; 15 "
+                        "epochs by default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "
                         "Dropout 0.25, Dense 128, Dropout 0.5; 12 epochs) for image data "
                         "sets; lstm (default), gru or rnn for shakespeare")
     p.add_argument("--hidden", type=values.positive_int, nargs="+", default=argparse.SUPPRESS,
@@ -104,7 +105,9 @@ def add_train_command(sub):
                    help="batch normalization after each hidden Dense layer, before its "
                         "activation (Dense → BatchNorm → activation)")
     p.add_argument("--dropout", type=values.rate, default=argparse.SUPPRESS,
-                   help="dropout rate after each hidden layer (default: 0.2; toy: 0)")
+                   help="dropout rate after each hidden layer (default: 0.2; toy: 0; "
+                        "two-conv: 0.25 after the pooling and 0.5 after Dense 128, or this "
+                        "rate at both)")
     p.add_argument("--l2", type=values.non_negative, default=0.0,
                    help="L2 penalty λ of λ/(2m)·Σ‖W‖²")
     p.add_argument("--clip-norm", type=values.positive, default=None,
@@ -137,7 +140,8 @@ def add_train_command(sub):
 
 #: the files a run may write to --out
 RUN_FILES = ("model.npz", "history.json", "config.json", "curves.png", "confusion.png",
-             "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png")
+             "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png", "filters.png",
+             "feature_maps.png")
 #: options that only some runs use -> (the setting they apply to, its default)
 DEPENDENT_OPTIONS = {
     "momentum": (lambda a: a.optimizer in ("momentum", "nesterov"),
