@@ -167,7 +167,7 @@ def gradient_check_n_precedence(parameters, gradients, X, Y, epsilon=1e-7, print
 MISTAKES = [
     ("compute_cost_with_regularization", compute_cost_with_regularization_no_half, "l2_term"),
     ("backward_propagation_with_regularization", backward_propagation_with_regularization_no_m,
-     "mismatch"),
+     "l2_term"),
     ("forward_propagation_with_dropout", forward_propagation_with_dropout_unscaled,
      "dropout_scale"),
     ("backward_propagation_with_dropout", backward_propagation_with_dropout_unscaled, "scale"),

@@ -59,7 +59,8 @@ MISTAKES = {
     "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
                    "the block of each gate matrix that da_prev and dxt come from"),
     "l2_term": ("the L2-regularized cost equals one with the ½ or the 1/m of λ/(2m)·Σ‖W‖² "
-                "missing", "the constant in front of the L2 term"),
+                "missing, or its backward's dW one with λ·W instead of λ/m·W",
+                "the constant in front of the L2 term and of its gradient"),
     "cache": ("a course 2 function's cache is not the notebook's tuple",
               "the notebook's order of Z, D, A, W, b"),
     "gradcheck_copy": ("a learner's gradient checker returns about 1/3 on correct gradients: "

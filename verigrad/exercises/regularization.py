@@ -88,8 +88,10 @@ def _regularized_cost(A3, Y, parameters, lambd, half=True, mean=True):
     return (_cross_entropy(A3, Y) + l2,)
 
 
-def _check_with_cost(name, backward_of, configs_of):
-    """Shared by the two backward exercises: check_backprop on each configuration."""
+def _check_with_cost(name, backward_of, configs_of, mistakes=None):
+    """Shared by the two backward exercises: check_backprop on each configuration; when it
+    fails, ``mistakes(cost, grads, config)`` (if given) returns a Finding for the known wrong
+    formula the learner's gradients equal, or None."""
 
     def check(functions, seed=0):
         function = functions[name]
@@ -102,8 +104,10 @@ def _check_with_cost(name, backward_of, configs_of):
                 return Result(name, COURSE2, None, [exception_finding(name, error)],
                               config.label, where(function, error), configs=len(cases))
             if not report.ok:
-                return Result(name, COURSE2, False, report.findings, config.label,
-                              where(function, None, report.findings), report, len(cases))
+                known = mistakes(cost, grads, config) if mistakes else None
+                findings = [known] + report.findings if known else report.findings
+                return Result(name, COURSE2, False, findings, config.label,
+                              where(function, None, findings), report, len(cases))
         return Result(name, COURSE2, True, where=where(function), configs=len(cases))
 
     return check
@@ -128,6 +132,41 @@ def _regularization_pair(function, functions, config, lambd=0.7):
         return function(X, Y, _forward(X, p)[1], lambd)
 
     return cost, grads
+
+
+def _numeric_gradients(cost, parameters, step=1e-6):
+    """Central differences of a smooth cost, entry by entry: the reference gradients."""
+    gradients = {}
+    for key, value in parameters.items():
+        g = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            for sign in (1, -1):
+                shifted = {k: v.copy() for k, v in parameters.items()}
+                shifted[key][index] += sign * step
+                g[index] += sign * cost(shifted) / (2 * step)
+        gradients["d" + key] = g
+    return gradients
+
+
+def _l2_gradient_mistake(cost, grads, config, lambd=0.7):
+    """The l2_term finding when the learner's dW equal the reference's with λ·W in place of
+    λ/m·W (the 1/m of the L2 term's gradient missing), else None."""
+    parameters, m = config.args[0], config.m
+    try:
+        got = grads({k: v.copy() for k, v in parameters.items()})
+        reference = _numeric_gradients(cost, parameters)
+        wrong = {k: g + (lambd - lambd / m) * parameters[k[1:]] if k.startswith("dW") else g
+                 for k, g in reference.items()}
+        equal = all(np.allclose(np.asarray(got[k], float), g, rtol=1e-5,
+                                atol=1e-7 * max(float(np.max(np.abs(g))), 1e-12))
+                    for k, g in wrong.items())
+    except Exception:  # the learner's code: the gradient check has already said why
+        return None
+    if not equal:
+        return None
+    return Finding("l2_term", "W1", (
+        f"dW1, dW2 and dW3 equal the gradients with λ·W added instead of λ/m·W (m = {m}): the "
+        "L2 term λ/(2m)·Σ‖W‖² is a mean over the examples too, so its gradient keeps the 1/m"))
 
 
 _MASK_SEED = 1
@@ -353,7 +392,7 @@ EXERCISES = [
                      names=("cost",)),
     Exercise("backward_propagation_with_regularization", COURSE2, ("X", "Y", "cache", "lambd"),
              _check_with_cost("backward_propagation_with_regularization", _regularization_pair,
-                              _backward_configs)),
+                              _backward_configs, _l2_gradient_mistake)),
     Exercise("forward_propagation_with_dropout", COURSE2, ("X", "parameters", "keep_prob"),
              _check_dropout_forward),
     Exercise("backward_propagation_with_dropout", COURSE2, ("X", "Y", "cache", "keep_prob"),
