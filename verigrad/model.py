@@ -10,16 +10,19 @@ gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit
 """
 import copy
 import math
+import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import io
 from .diagnostics.guard import Guard, TrainingDiverged
 from .display.live import LivePlot
 from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers.base import Shape
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
 from .train import Callback, History, LastGoodWeights, fit
@@ -96,8 +99,8 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer], loss: Optional[Loss] = None, l2: float = 0.0,
-                 dtype="float32", seed: Optional[int] = 0,
-                 input_shape: Optional[tuple[Optional[int], ...]] = None):
+                 dtype: DTypeLike = "float32", seed: Optional[int] = 0,
+                 input_shape: Optional[Shape] = None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
@@ -248,7 +251,7 @@ class Sequential:
         before = sum(j < i for j in self.parameterised)
         return f"the {kind} after layer {before}" if before else f"the {kind} before layer 1"
 
-    def astype(self, dtype) -> "Sequential":
+    def astype(self, dtype: DTypeLike) -> "Sequential":
         """A copy of the model computing in ``dtype`` (e.g. float64 for a gradient check)."""
         clone = copy.deepcopy(self)
         clone.dtype = np.dtype(dtype)
@@ -375,7 +378,7 @@ class Sequential:
                              "Sequential(layers, loss=vg.SoftmaxCrossEntropy()) or another Loss")
 
     def check_data(self, X: np.ndarray, Y: np.ndarray,
-                   names=("X", "Y")) -> tuple[np.ndarray, np.ndarray]:
+                   names: tuple[str, str] = ("X", "Y")) -> tuple[np.ndarray, np.ndarray]:
         """(X, Y) as the model computes with them: raise a clear error, naming the argument,
         unless X and Y fit this model; X in another float precision comes back cast to the
         model's dtype."""
@@ -390,7 +393,7 @@ class Sequential:
 
     # ---- randomness ---------------------------------------------------------------------
 
-    def set_rng(self, rng) -> None:
+    def set_rng(self, rng: Union[np.random.Generator, int, None]) -> None:
         """Give every layer its own generator, spawned from ``rng`` (a
         ``numpy.random.Generator`` or a seed); ``fit`` does this before training."""
         rng = np.random.default_rng(rng)
@@ -480,7 +483,7 @@ class Sequential:
         (``module.QualName``) and constructor arguments, l2, dtype and input shape."""
         return io.architecture(self)
 
-    def save(self, path) -> None:
+    def save(self, path: Union[str, os.PathLike]) -> None:
         """Write the weights and a JSON description of the architecture to one ``.npz`` file
         (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
         io.save(self, path)
@@ -516,9 +519,10 @@ class Sequential:
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
-def mlp(sizes: Sequence[int], activation="relu", dropout: float = 0.0,
+def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         init: Optional[str] = None, loss: Optional[Loss] = None, l2: float = 0.0,
-        dtype="float32", seed: Optional[int] = 0, batch_norm: bool = False) -> Sequential:
+        dtype: DTypeLike = "float32", seed: Optional[int] = 0,
+        batch_norm: bool = False) -> Sequential:
     """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
 
     Each hidden layer is Dense (→ BatchNorm if batch_norm) → activation (→ Dropout(dropout)

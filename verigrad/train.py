@@ -11,8 +11,9 @@ import contextlib
 import functools
 import json
 import math
+import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,7 +44,8 @@ class History:
     def epochs(self):
         return len(self.cost)
 
-    def spikes(self, window=10, threshold=5.0, min_rise=0.1, span=100):
+    def spikes(self, window: int = 10, threshold: float = 5.0, min_rise: float = 0.1,
+               span: int = 100) -> list[dict[str, Any]]:
         """Jumps of the per-step cost well above its running trend, with their likely cause.
 
         The trend of step i is the median cost of the ``window`` steps before it (of all the
@@ -97,13 +99,13 @@ class History:
                           "cause": cause})
         return found
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         out = {field: getattr(self, field) for field in self.FIELDS}
         out.update(step_cost=self.step_cost, batch_size=self.batch_size,
                    steps_per_epoch=self.steps_per_epoch)
         return out
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike) -> None:
         """Write the history to ``path`` as JSON (atomically: whole or not at all)."""
         write_text(path, json.dumps(self.to_dict(), indent=1))
 
