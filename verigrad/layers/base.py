@@ -44,12 +44,14 @@ Non-parameter arrays a layer keeps across calls (running statistics) live in
 ``self.state``; they are saved with the model but get no gradient.
 """
 from abc import ABC, abstractmethod
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 
 #: the shape of one example (the example axis left out); None where any size fits
 Shape = tuple[Optional[int], ...]
+#: a kernel size, stride or padding: one int for both axes, or (height, width)
+Size2D = Union[int, tuple[int, int]]
 
 
 class Layer(ABC):

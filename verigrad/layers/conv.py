@@ -1,10 +1,12 @@
 """The 2-D convolutional layer."""
+from typing import Optional
+
 import numpy as np
 
 from .._backend import load_kernels
 from ..validation import check_positive_int
 from . import windows
-from .base import Layer
+from .base import Layer, Size2D
 from .init import INITS, check_init, draw_weights
 
 #: im2col matrices larger than this many entries are built a slice of examples at a time
@@ -54,8 +56,9 @@ class Conv2D(Layer):
     #: it), else as NumPy ("numpy" always).
     backend = "auto"
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init="he",
-                 seed=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2D,
+                 stride: Size2D = 1, padding: Size2D = 0, init: str = "he",
+                 seed: Optional[int] = None):
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "Conv2D in_channels")
         self.out_channels = check_positive_int(out_channels, "Conv2D out_channels")

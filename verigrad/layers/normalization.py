@@ -204,7 +204,7 @@ class BatchNorm(_Normalization):
     normalizes = "batch"
     _size_name = "n_features"
 
-    def __init__(self, n_features, momentum=0.1, eps=1e-5):
+    def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__(n_features, eps, self._size_name)
         if not (isinstance(momentum, (int, float, np.floating)) and 0 <= momentum <= 1):
             raise ValueError(f"{type(self).__name__} momentum must be a number in [0, 1], "
@@ -272,7 +272,7 @@ class BatchNorm2D(BatchNorm):
 
     _size_name = "channels"
 
-    def __init__(self, channels, momentum=0.1, eps=1e-5):
+    def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__(channels, momentum, eps)
 
     def _expected_shape(self):
@@ -303,7 +303,7 @@ class GroupNorm(_Normalization):
 
     normalizes = "example"
 
-    def __init__(self, groups, channels, eps=1e-5):
+    def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__(channels, eps, "channels")
         self.groups = check_positive_int(groups, f"{type(self).__name__} groups")
         if self.n_features % self.groups:
@@ -333,7 +333,7 @@ class LayerNorm(GroupNorm):
     n features, then y = γ·x̂ + β (γ, β of shape (n, 1)), as ``torch.nn.LayerNorm(n)``.
     Group normalization with one group; the same in training and evaluation."""
 
-    def __init__(self, n_features, eps=1e-5):
+    def __init__(self, n_features: int, eps: float = 1e-5):
         super().__init__(1, n_features, eps)
         self.input_shape = (self.n_features,)
 

@@ -1,9 +1,11 @@
 """Pooling layers: the max or the mean of each window, channel by channel."""
+from typing import Optional
+
 import numpy as np
 
 from ..validation import describe_shape
 from . import windows
-from .base import Layer
+from .base import Layer, Size2D
 
 
 class _Pool2D(Layer):
@@ -12,7 +14,7 @@ class _Pool2D(Layer):
     A_prev (C, H, W, m) -> A (C, H_out, W_out, m), H_out = ⌊(H − kh)/s_h⌋ + 1; the stride
     defaults to the kernel (windows side by side), and a smaller one makes them overlap."""
 
-    def __init__(self, kernel_size, stride=None):
+    def __init__(self, kernel_size: Size2D, stride: Optional[Size2D] = None):
         super().__init__()
         name = type(self).__name__
         self.kernel_size = windows.pair(kernel_size, f"{name} kernel_size")

@@ -33,6 +33,7 @@ After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); after ``backwa
 ‖dJ/da⟨t⟩‖ for every t: how the gradient fades or grows on its way back through time.
 """
 from abc import abstractmethod
+from typing import Optional
 
 import numpy as np
 
@@ -50,8 +51,8 @@ class Recurrent(Layer):
     #: names of the states the layer carries: ("a",) or ("a", "c")
     STATES = ("a",)
 
-    def __init__(self, n_x, n_a, return_sequences=True, stateful=False, init="xavier",
-                 seed=None):
+    def __init__(self, n_x: int, n_a: int, return_sequences: bool = True, stateful: bool = False,
+                 init: str = "xavier", seed: Optional[int] = None):
         super().__init__()
         kind = type(self).__name__
         self.n_x = check_positive_int(n_x, f"{kind} n_x")
