@@ -164,3 +164,13 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
 def test_train_model_choices_that_do_not_fit_the_data(argv, message, tmp_path, capsys):
     assert main(["train", *argv, "--out", str(tmp_path), "--quiet"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dataset, model, batch_size, dropout", [
+    ("mnist", "cnn", 128, 0.2), ("fashion-mnist", "cnn", 64, 0.2),
+    ("fashion-mnist", "mlp", 128, 0.2), ("mnist", "two-conv", 128, None)])
+def test_defaults_of_the_image_models(dataset, model, batch_size, dropout):
+    import argparse
+    args = argparse.Namespace(dataset=dataset, model=model)
+    train_command.fill_train_defaults(args)
+    assert (args.batch_size, args.dropout) == (batch_size, dropout)
