@@ -84,10 +84,22 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
     return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
 
 
+def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
+    # written differently from the notebook: relative to the analytic gradient alone
+    slope = (forward_propagation(x, theta + epsilon)  # noqa: F821 (the notebook's)
+             - forward_propagation(x, theta - epsilon)) / (2 * epsilon)  # noqa: F821
+    grad = backward_propagation(x, theta)  # noqa: F821
+    difference = abs(grad - slope) / abs(grad)
+    if print_msg:
+        print("mistake" if difference > 2e-7 else "fine")
+    return difference
+
+
 HELPERS = [relu, sigmoid, compute_cost]
 CORRECT = {name: globals()[name] for name in (
     "compute_cost_with_regularization", "backward_propagation_with_regularization",
-    "forward_propagation_with_dropout", "backward_propagation_with_dropout", "gradient_check_n")}
+    "forward_propagation_with_dropout", "backward_propagation_with_dropout", "gradient_check_n",
+    "gradient_check")}
 
 
 # ---- mistakes -------------------------------------------------------------------------------
@@ -164,6 +176,23 @@ def gradient_check_n_precedence(parameters, gradients, X, Y, epsilon=1e-7, print
     return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
 
 
+def gradient_check_halved(x, theta, epsilon=1e-7, print_msg=False):
+    J_plus = forward_propagation(x, theta + epsilon)  # noqa: F821
+    J_minus = forward_propagation(x, theta - epsilon)  # noqa: F821
+    gradapprox = (J_plus - J_minus) / epsilon  # bug: the two-sided difference divides by 2ε
+    grad = backward_propagation(x, theta)  # noqa: F821
+    return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
+
+
+def gradient_check_forward_twice(x, theta, epsilon=1e-7, print_msg=False):
+    J_plus = forward_propagation(x, theta + epsilon)  # noqa: F821
+    J_minus = forward_propagation(x, theta - epsilon)  # noqa: F821
+    gradapprox = (J_plus - J_minus) / (2 * epsilon)
+    # bug: the slope of J itself, not backward_propagation's gradient
+    grad = forward_propagation(x, theta) / theta  # noqa: F821
+    return np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
+
+
 MISTAKES = [
     ("compute_cost_with_regularization", compute_cost_with_regularization_no_half, "l2_term"),
     ("backward_propagation_with_regularization", backward_propagation_with_regularization_no_m,
@@ -173,4 +202,6 @@ MISTAKES = [
     ("backward_propagation_with_dropout", backward_propagation_with_dropout_unscaled, "scale"),
     ("gradient_check_n", gradient_check_n_no_copy, "gradcheck_copy"),
     ("gradient_check_n", gradient_check_n_precedence, "gradcheck_formula"),
+    ("gradient_check", gradient_check_halved, "gradcheck_formula"),
+    ("gradient_check", gradient_check_forward_twice, "gradcheck"),
 ]

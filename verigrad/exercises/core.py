@@ -65,8 +65,8 @@ MISTAKES = {
               "the notebook's order of Z, D, A, W, b"),
     "gradcheck_copy": ("a learner's gradient checker returns about 1/3 on correct gradients: "
                        "θ⁺ is not a copy", "how θ⁺ and θ⁻ are made from the parameters"),
-    "gradcheck_formula": ("a learner's gradient checker returns what (J⁺ − J⁻)/2·ε or a "
-                          "one-sided difference gives",
+    "gradcheck_formula": ("a learner's gradient checker returns what (J⁺ − J⁻)/2·ε, "
+                          "(J⁺ − J⁻)/ε or a one-sided difference gives",
                           "the difference quotient: both sides and its denominator"),
     "gradcheck": ("a learner's gradient checker does not tell correct gradients from wrong "
                   "ones", "its result on both, and the threshold"),

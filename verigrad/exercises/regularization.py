@@ -1,7 +1,8 @@
 """The Deep Learning Specialization's course 2 week 1: L2 regularization
 (``compute_cost_with_regularization``, ``backward_propagation_with_regularization``),
 dropout (``forward_propagation_with_dropout``, ``backward_propagation_with_dropout``) and
-the learner's own gradient checker (``gradient_check_n``).
+the learner's own gradient checkers (``gradient_check_n``, and the one-parameter
+``gradient_check`` that the forum's threads start from).
 
 The network is the notebooks' LINEAR → RELU → LINEAR → RELU → LINEAR → SIGMOID with the
 mean cross-entropy; its cache is (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3), with the
@@ -16,7 +17,8 @@ gradients and on gradients with two mistakes in them; it must tell the two apart
 notebook's threshold, 2e-7). When it does not, its result is compared with what the usual
 wrong checkers return: a θ⁺ that is the parameter vector itself rather than a copy (so
 θ⁻ = θ and the slope is halved: difference 1/3), (J⁺ − J⁻)/2·ε instead of /(2ε), a
-one-sided difference.
+one-sided difference. The one-parameter ``gradient_check(x, theta)`` is run the same way
+with J(θ) = θ·x and a backward_propagation that returns x, then 2x.
 """
 import numpy as np
 
@@ -382,6 +384,62 @@ def _check_gradient_checker(functions, seed=0):
                   where(function), configs=2)
 
 
+# ---- the one-parameter gradient checker: J(θ) = θ·x ------------------------------------------
+
+_X, _THETA = 2.5, -1.5  # a scalar input and parameter, as in the notebook's 1-D example
+
+
+def _scalar_forward(x, theta):
+    return theta * x
+
+
+def _check_scalar_checker(functions, seed=0):
+    """gradient_check(x, theta): run with J = θ·x and a backward_propagation that returns x
+    (correct) or 2x (wrong); it must return below the threshold only for the first."""
+    name = "gradient_check"
+    function = functions[name]
+    namespace = function.__globals__
+    saved = {k: namespace[k] for k in ("forward_propagation", "backward_propagation")
+             if k in namespace}
+    results = {}
+    try:
+        namespace["forward_propagation"] = _scalar_forward
+        for label, factor in (("correct", 1.0), ("wrong", 2.0)):
+            namespace["backward_propagation"] = lambda x, theta, factor=factor: factor * x
+            result = function(_X, _THETA)
+            results[label] = float(np.squeeze(result[0] if isinstance(result, tuple) else result))
+    except Exception as error:  # the learner's code
+        return Result(name, COURSE2, None, [exception_finding(name, error)],
+                      "J(θ) = θ·x", where(function, error), configs=2)
+    finally:
+        for k in ("forward_propagation", "backward_propagation"):
+            namespace.pop(k, None)
+        namespace.update(saved)
+    good, bad = results["correct"], results["wrong"]
+    if good < THRESHOLD < bad:
+        return Result(name, COURSE2, True, where=where(function), configs=2)
+    # what the usual wrong quotients give on the correct gradient x, for epsilon = 1e-7
+    predicted = (("(J_plus - J_minus) / 2 * epsilon multiplies by ε instead of dividing by 2ε: "
+                  "look at the precedence in the denominator",
+                  _difference(np.array(_X), np.array(_X * 1e-7 ** 2))),
+                 ("(J_plus - J_minus) / epsilon leaves out the 2 of the two-sided difference, "
+                  "so the estimate is twice the slope", _difference(np.array(_X),
+                                                                     np.array(2 * _X))))
+    for advice, value in predicted:
+        if abs(good - value) <= 1e-3 * value:
+            finding = Finding("gradcheck_formula", None, (
+                f"on a correct gradient it returns {good:.4g}, what a checker returns when "
+                f"{advice}"))
+            break
+    else:
+        finding = Finding("gradcheck", None, (
+            f"it returns {good:.3g} for a correct gradient and {bad:.3g} for one twice too "
+            f"large, so it "
+            f"{'flags the correct one' if good >= THRESHOLD else 'misses the wrong one'} "
+            f"(threshold {THRESHOLD:g})"))
+    return Result(name, COURSE2, False, [finding], "J(θ) = θ·x", where(function), configs=2)
+
+
 EXERCISES = [
     forward_exercise("compute_cost_with_regularization", COURSE2,
                      ("A3", "Y", "parameters", "lambd"), _cost_configs, _regularized_cost,
@@ -400,4 +458,5 @@ EXERCISES = [
                               _backward_configs)),
     Exercise("gradient_check_n", COURSE2, ("parameters", "gradients", "X", "Y"),
              _check_gradient_checker),
+    Exercise("gradient_check", COURSE2, ("x", "theta"), _check_scalar_checker),
 ]
