@@ -234,8 +234,36 @@ def temporal_softmax_loss_unmasked(x, y, mask, verbose=False):
     return temporal_softmax_loss(x, y, np.ones_like(mask))  # bug: the mask is ignored
 
 
+def lstm_cell_forward_gates_swapped(xt, a_prev, c_prev, parameters):
+    concat = np.concatenate((a_prev, xt), axis=0)
+    ft = sigmoid(parameters["Wf"] @ concat + parameters["bf"])
+    it = sigmoid(parameters["Wi"] @ concat + parameters["bi"])
+    cct = np.tanh(parameters["Wc"] @ concat + parameters["bc"])
+    c_next = it * c_prev + ft * cct  # bug: the forget gate keeps c_prev, the update gate cct
+    ot = sigmoid(parameters["Wo"] @ concat + parameters["bo"])
+    a_next = ot * np.tanh(c_next)
+    yt_pred = softmax(parameters["Wy"] @ a_next + parameters["by"])
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt,
+                                     parameters)
+
+
+def lstm_cell_forward_no_output_gate(xt, a_prev, c_prev, parameters):
+    concat = np.concatenate((a_prev, xt), axis=0)
+    ft = sigmoid(parameters["Wf"] @ concat + parameters["bf"])
+    it = sigmoid(parameters["Wi"] @ concat + parameters["bi"])
+    cct = np.tanh(parameters["Wc"] @ concat + parameters["bc"])
+    c_next = ft * c_prev + it * cct
+    ot = sigmoid(parameters["Wo"] @ concat + parameters["bo"])
+    a_next = np.tanh(c_next)  # bug: the output gate ot is left out
+    yt_pred = softmax(parameters["Wy"] @ a_next + parameters["by"])
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt,
+                                     parameters)
+
+
 MISTAKES = [
     ("rnn_cell_forward", rnn_cell_forward_softmax_rows, "softmax_axis"),
+    ("lstm_cell_forward", lstm_cell_forward_gates_swapped, "lstm_gate"),
+    ("lstm_cell_forward", lstm_cell_forward_no_output_gate, "output_gate"),
     ("rnn_cell_backward", rnn_cell_backward_tanh_of_z, "tanh_derivative"),
     ("rnn_forward", rnn_forward_from_a0, "state"),
     ("rnn_backward", rnn_backward_no_da_prevt, "time_path"),

@@ -15,7 +15,7 @@ before it has lost the path through time (the gradient carried back from step t 
 """
 import numpy as np
 
-from ..functional import softmax
+from ..functional import sigmoid, softmax
 from ..gradcheck.findings import Finding
 from ..layers import LSTM, RNN, Dense, Embedding
 from ..losses import SoftmaxCrossEntropy
@@ -194,6 +194,18 @@ def _lstm_cell_reference(xt, a_prev, c_prev, parameters):
     return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
 
 
+def _lstm_cell_variant(xt, a_prev, c_prev, parameters, swapped=False, output_gate=True):
+    """The cell with a known mistake: forget and update gates swapped in the cell state's
+    update (swapped), or a_next = tanh(c_next) without the output gate."""
+    concat = np.concatenate([a_prev, xt])
+    ft, it, ot = (sigmoid(parameters[f"W{g}"] @ concat + parameters[f"b{g}"]) for g in "fio")
+    if swapped:
+        ft, it = it, ft
+    c_next = ft * c_prev + it * np.tanh(parameters["Wc"] @ concat + parameters["bc"])
+    a_next = (ot if output_gate else 1) * np.tanh(c_next)
+    return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
+
+
 def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
     """The notebook's cache (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters),
     the gates from the reference's own pre-activations."""
@@ -306,8 +318,13 @@ EXERCISES = [
                                 "so nothing flows back through time",
                                 _rnn_no_path_through_time)]),
     forward_exercise("lstm_cell_forward", COURSE5, ("xt", "a_prev", "c_prev", "parameters"),
-                     _cell_configs(True), _lstm_cell_reference, outputs=3,
-                     names=("a_next", "c_next", "yt_pred")),
+                     _cell_configs(True), _lstm_cell_reference,
+                     [Mistake("lstm_gate", "the cell state with the forget and update gates "
+                              "swapped: ft keeps c_prev, it lets in the candidate cct",
+                              lambda *a: _lstm_cell_variant(*a, swapped=True)),
+                      Mistake("output_gate", "a_next = tanh(c_next) without the output gate ot",
+                              lambda *a: _lstm_cell_variant(*a, output_gate=False))],
+                     outputs=3, names=("a_next", "c_next", "yt_pred")),
     backward_exercise("lstm_cell_backward", COURSE5, ("da_next", "dc_next", "cache"),
                       "lstm_cell_forward", _cell_configs(True), _lstm_cell_builder,
                       explain=_gate_block),
