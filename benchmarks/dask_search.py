@@ -29,14 +29,13 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import REPO, default_data_dir
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
-        "VERIGRAD_DATA", REPO.parent / "shared" / "data")),
-        help="folder holding mnist/ (default: $VERIGRAD_DATA or ../shared/data)")
+    parser.add_argument("--data", type=Path, default=default_data_dir(),
+                        help="folder holding mnist/ (default: $VERIGRAD_DATA or ../shared/data)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--train-size", type=int, default=6000)

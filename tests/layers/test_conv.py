@@ -50,6 +50,19 @@ def check_layer_gradients(layer, A_prev, seed=1):
         assert relative_error(analytic[name], numeric_gradient(cost, p)) < 1e-8, name
 
 
+def assert_equals_loops(layer, A_prev):
+    """The layer's forward and every gradient equal the loop reference's."""
+    W, b = layer.params["W"], layer.params["b"]
+    Z = layer.forward(A_prev, True)
+    np.testing.assert_allclose(Z, loops.convolve(A_prev, W, b, layer.stride, layer.padding),
+                               rtol=1e-12, atol=1e-12)
+    dZ = np.random.default_rng(4).standard_normal(Z.shape)
+    dA_prev = layer.backward(dZ)
+    expected = loops.convolve_grads(A_prev, W, dZ, layer.stride, layer.padding)
+    for ours, theirs in zip((dA_prev, layer.grads["W"], layer.grads["b"]), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_conv_gradients_equal_central_differences(case):
     layer, A_prev = conv_from(case)
@@ -78,15 +91,7 @@ def test_conv_equals_the_loop_reference(case, backend):
         pytest.importorskip("numba", reason="the compiled col2im needs numba")
     layer, A_prev = conv_from(case)
     layer.backend = backend
-    W, b = layer.params["W"], layer.params["b"]
-    Z = layer.forward(A_prev, True)
-    np.testing.assert_allclose(Z, loops.convolve(A_prev, W, b, layer.stride, layer.padding),
-                               rtol=1e-12, atol=1e-12)
-    dZ = np.random.default_rng(4).standard_normal(Z.shape)
-    dA_prev = layer.backward(dZ)
-    expected = loops.convolve_grads(A_prev, W, dZ, layer.stride, layer.padding)
-    for ours, theirs in zip((dA_prev, layer.grads["W"], layer.grads["b"]), expected):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert_equals_loops(layer, A_prev)
 
 
 @pytest.mark.parametrize("case", POOL_CASES)
@@ -264,12 +269,4 @@ def test_products_in_column_blocks_equal_the_loop_reference(case, monkeypatch):
     from verigrad.layers import conv
     monkeypatch.setattr(conv, "_BLOCK", 5)
     layer, A_prev = conv_from(case)
-    W, b = layer.params["W"], layer.params["b"]
-    Z = layer.forward(A_prev, True)
-    np.testing.assert_allclose(Z, loops.convolve(A_prev, W, b, layer.stride, layer.padding),
-                               rtol=1e-12, atol=1e-12)
-    dZ = np.random.default_rng(4).standard_normal(Z.shape)
-    dA_prev = layer.backward(dZ)
-    expected = loops.convolve_grads(A_prev, W, dZ, layer.stride, layer.padding)
-    for ours, theirs in zip((dA_prev, layer.grads["W"], layer.grads["b"]), expected):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert_equals_loops(layer, A_prev)
