@@ -22,15 +22,15 @@ from verigrad.data import load_mnist
 class Case:
     """One learner implementation and what a gradient check must say about it.
 
-    key, title, story (Markdown: what the learner saw and where the bug comes from), fix
-    (Markdown), shown (the functions whose source the gallery prints), make(batch) -> the
+    key, title, story (Markdown: what the learner saw and where the bug comes from), hint
+    (Markdown: where to look, without the corrected code), shown (the functions whose source the gallery prints), make(batch) -> the
     keyword arguments of ``check_backprop`` (cost, grads, params[, order]) or of
     ``gradcheck`` (model, X, Y); expected: the set of (kind, param) findings, empty for a
     correct variant; needs_mnist: make needs ``load_batch()``.
     """
 
-    def __init__(self, key, title, story, fix, shown, make, expected=(), needs_mnist=False):
-        self.key, self.title, self.story, self.fix = key, title, story, fix
+    def __init__(self, key, title, story, hint, shown, make, expected=(), needs_mnist=False):
+        self.key, self.title, self.story, self.hint = key, title, story, hint
         self.shown, self.make = tuple(shown), make
         self.expected = frozenset(expected)
         self.needs_mnist = needs_mnist
@@ -503,8 +503,8 @@ CASES = [
          "`db1 = np.sum(d)` over every axis, so each bias gets one number shared by all units, "
          "and it never divides by m. The function returns a tuple, so the check is told its "
          "order.",
-         "`db1 = np.sum(d, axis=1, keepdims=True) / m`, and divide the error term by m once: "
-         "`a = (A2 - Y) / m`.",
+         "Which axis should a bias gradient add over, so that it keeps one entry per unit? "
+         "And where does the cost's mean over the m examples enter the error term?",
          [backward_propagation_2_3_2], _two_three_two,
          {("scale", "W1"), ("scale", "W2"), ("sum_axis", "b1"), ("sum_axis", "b2")}),
     Case("saturated_cost", "A missing 1/m behind a cost that loses precision",
@@ -515,27 +515,30 @@ CASES = [
          "with no pattern. verigrad notices that its estimates at two step sizes disagree, "
          "leaves those entries out and names the pattern of the rest: m = 20 times the true "
          "gradient.",
-         "Divide by m once, `dZ2 = (A2 - Y) / m`; scale the inputs and initialise with "
-         "`np.random.randn(n, n_prev) * 0.01`, so that the output does not saturate.",
+         "The bug is the missing 1/m (the factor m = 20 in the report). The saturation "
+         "comes from the weights' distribution and the inputs' range: the `np.random.rand` "
+         "case below shows where that leads.",
          [backward_propagation_saturated], _saturated_two_three_two,
          {("scale", "W2"), ("scale", "b2")}),
     Case("wrong_axis", "A bias gradient summed over the wrong axis",
          "`axis=0` adds over the units of each example instead of over the examples of each "
          "unit: db1 comes out with one entry per example.",
-         "`db1 = np.sum(dZ1, axis=1, keepdims=True) / m`.",
+         "The example axis is the last one: compare the shape of db1 with b1's.",
          [linear_backward, backward_propagation_axis],
          _toy_problem(backward_propagation_axis),
          {("shape", "b1")}),
     Case("missing_m", "A missing 1/m",
          "The cost is the mean over the m = 16 examples, but the gradients are sums: each is "
          "m times too large, and gradient descent takes steps m times too long.",
-         "Divide by m: `dW2 = dZ2 @ A1.T / m` and likewise for every gradient.",
+         "The reported factor is m: follow the cost's mean over the examples through to "
+         "each gradient.",
          [backward_propagation_no_m], _toy_problem(backward_propagation_no_m),
          {("scale", name) for name in ALL}),
     Case("sigmoid_derivative", "`sigmoid(z) * sigmoid(1 - z)` for the derivative",
          "From a forum thread about spiky cost curves: the network trained with ReLU but not "
          "with sigmoid, because the sigmoid derivative was written σ(z)·σ(1 − z).",
-         "`sigmoid(Z) * (1 - sigmoid(Z))`, or with the cached activation `A1 * (1 - A1)`.",
+         "Differentiate σ(z) = 1 / (1 + e^(−z)) by hand and compare with the derivative "
+         "function; the forward pass's cached A1 holds σ(z1) already.",
          [sigmoid_derivative, backward_propagation_sigmoid],
          _toy_problem(backward_propagation_sigmoid, partial(forward_propagation, g1=sigmoid)),
          {("mismatch", "W1"), ("mismatch", "b1")}),
@@ -544,8 +547,8 @@ CASES = [
          "forward pass's ReLU also works in place, so A1 is the same array as Z1, and the "
          "derivative turns the cached activations into a mask before dW2 is computed from "
          "them.",
-         "Return new arrays: `def relu_deriv(x): return (x > 0).astype(float)` and "
-         "`def relu(Z): return np.maximum(0, Z)`.",
+         "Which arrays do `relu_in_place` and `relu_deriv` write to, and which of them does "
+         "the cache still need afterwards?",
          [relu_in_place, relu_deriv, backward_propagation_in_place],
          _toy_problem(backward_propagation_in_place,
                       partial(forward_propagation, g1=relu_in_place)),
@@ -556,55 +559,60 @@ CASES = [
          "checker: `parameters.copy()` copies the dict, not the arrays, so θ+ε stays in place "
          "and the 'θ−ε' step computes θ. Checking the learner's numerical gradients as if they "
          "were backprop's shows what they measure.",
-         "Copy the arrays, `{k: v.copy() for k, v in parameters.items()}`, or perturb in place "
-         "and restore θ after each entry; better, use `vg.check_backprop`.",
+         "The checker, not the backprop: which arrays does `parameters.copy()` copy? "
+         "`vg.check_backprop` checks the backprop without it.",
          [numerical_gradients], _shallow_copy_checker,
          {("scale", name) for name in ALL}),
     Case("dropout_on", "Dropout left on during the check (784-10-10, MNIST)",
          "The same thread's network uses dropout with a fresh `np.random.rand` mask in every "
          "forward pass. Left on during a gradient check, every cost evaluation is a different "
          "function, and the differences mean nothing.",
-         "Check with `keep_prob = 1`, or draw the mask once and reuse it.",
+         "A gradient check needs one fixed function: look at what changes between two "
+         "forward passes at the same parameters.",
          [forward_propagation_dropout], _dropout(0.5), {("nondeterministic", None)},
          needs_mnist=True),
     Case("rand_weights", "`np.random.rand` weights and unscaled inputs make `exp` overflow",
          "From the 2-3-2 thread: weights from `np.random.rand` are all positive, the inputs "
          "were not scaled, so pre-activations grow with every layer until `exp` overflows. "
          "Here on a 784-10-10 network with raw pixel values 0–255.",
-         "`np.random.randn(n, n_prev) * 0.01` (or He: `* np.sqrt(2 / n_prev)`), inputs "
-         "divided by 255, and a softmax that subtracts the column max before `exp`.",
+         "Look at the sign and size of the initial weights, the range of the inputs, and "
+         "how large a number the softmax passes to `exp`.",
          [initialize_parameters_rand, softmax_naive], _rand_weights, {("nan", None)},
          needs_mnist=True),
-    Case("cbow_relu", "ReLU(W2ᵀ(ŷ − y)) instead of step(z1)·W2ᵀ(ŷ − y)",
+    Case("cbow_relu", "The CBOW backprop's ReLU applied to the back-propagated gradient",
          "The CBOW lecture notebook's backprop formulas (with its exact matrices): the ReLU "
          "is applied to the back-propagated gradient, which zeros entries by the sign of the "
          "gradient instead of the sign of the hidden pre-activation z1. Learners copying it "
          "into the assignment fail the b1 test.",
-         "`l1 = W2.T @ (y_hat - y); l1[z1 < 0] = 0`, i.e. step(z1)·W2ᵀ(ŷ − y).",
+         "The mask belongs to the hidden layer's ReLU: which array's sign decides it?",
          [cbow_backward], _cbow(cbow_backward), {("mask", "W1"), ("mask", "b1")}),
-    Case("sign", "Y − A instead of A − Y",
+    Case("sign", "The output's error term reversed",
          "The error term reversed: every gradient has the wrong sign, and gradient descent "
          "climbs the cost.",
-         "`dZ2 = A2 - Y`.",
+         "Every gradient has the opposite sign: look at the order in the output's error "
+         "term.",
          [backward_propagation_sign], _toy_problem(backward_propagation_sign),
          {("sign", name) for name in ALL}),
     Case("transposed_dW", "A transposed square weight gradient (784-10-10, MNIST)",
          "In a 784-10-10 network W2 is 10 × 10, so `A1 @ dZ2.T` has the right shape and no "
          "shape check can catch it.",
-         "`dW2 = dZ2 @ A1.T / m`: (n_out, m)·(m, n_in).",
+         "Write the shapes beside the product: W2 is (n_out, n_in), and so must dW2 be, "
+         "entry for entry.",
          [backward_propagation_transposed], _mnist_problem(backward_propagation_transposed),
          {("transpose", "W2")}, needs_mnist=True),
     Case("update_in_backprop", "An update inside backprop",
          "The learner folded the gradient-descent step into backprop: every call moves the "
          "parameters, so a gradient check (or any second call) works on changed values.",
-         "Return the gradients and update in a separate `update_parameters` step.",
+         "Backprop should only read the parameters: look for an assignment to them inside "
+         "it.",
          [backward_propagation, backward_propagation_update],
          _toy_problem(backward_propagation_update),
          {("mutation", name) for name in ALL}),
     Case("custom_layer", "A custom Layer subclass with the wrong derivative",
          "A learner's own sigmoid layer in a verigrad model, with the derivative from the "
          "spiky-curves thread. `vg.gradcheck` checks any Sequential and names the layer.",
-         "`return dA * self.A * (1 - self.A)` with `self.A` cached in forward.",
+         "The layer's backward: compare its derivative with σ'(z), as in the sigmoid case "
+         "above.",
          [LearnerSigmoid], _custom_layer(LearnerSigmoid),
          {("mismatch", "W1"), ("mismatch", "b1")}),
 ]
@@ -612,11 +620,11 @@ CASES = [
 CORRECT = [
     Case("mask_from_A1", "Correct: the ReLU mask taken from A1 > 0", "", "",
          [backward_propagation], _toy_problem(backward_propagation)),
-    Case("sigmoid_fixed", "Correct: σ(z)·(1 − σ(z))", "", "",
+    Case("sigmoid_fixed", "Correct: the sigmoid derivative fixed", "", "",
          [backward_propagation_sigmoid_fixed],
          _toy_problem(backward_propagation_sigmoid_fixed,
                       partial(forward_propagation, g1=sigmoid))),
-    Case("cbow_fixed", "Correct: step(z1)·W2ᵀ(ŷ − y)", "", "", [cbow_backward_fixed],
+    Case("cbow_fixed", "Correct: the CBOW backprop with its mask fixed", "", "", [cbow_backward_fixed],
          _cbow(cbow_backward_fixed)),
     Case("dropout_off", "Correct: the 784-10-10 network with keep_prob = 1", "", "",
          [forward_propagation_dropout], _dropout(1.0), needs_mnist=True),
