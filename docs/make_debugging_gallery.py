@@ -107,7 +107,8 @@ def render(batch):
         call, report = case.run(batch if case.needs_mnist else None)
         code = "\n\n\n".join(source(obj) for obj in case.shown)
         parts.append(f"### {number}. {case.title}\n\n{case.story}\n\n```python\n{code}\n```\n\n"
-                     f"`{call}` prints:\n\n```text\n{report}\n```\n\n**Where to look:** {case.hint}\n")
+                     f"`{call}` prints:\n\n```text\n{report}\n```\n\n"
+                     f"**Where to look:** {case.hint}\n")
     parts.append("## Correct variants\n\nThe same checks on the fixed code find nothing:\n")
     for case in CORRECT:
         call, report = case.run(batch if case.needs_mnist else None)

@@ -23,10 +23,10 @@ class Case:
     """One learner implementation and what a gradient check must say about it.
 
     key, title, story (Markdown: what the learner saw and where the bug comes from), hint
-    (Markdown: where to look, without the corrected code), shown (the functions whose source the gallery prints), make(batch) -> the
-    keyword arguments of ``check_backprop`` (cost, grads, params[, order]) or of
-    ``gradcheck`` (model, X, Y); expected: the set of (kind, param) findings, empty for a
-    correct variant; needs_mnist: make needs ``load_batch()``.
+    (Markdown: where to look, without the corrected code), shown (the functions whose source
+    the gallery prints), make(batch) -> the keyword arguments of ``check_backprop`` (cost,
+    grads, params[, order]) or of ``gradcheck`` (model, X, Y); expected: the set of (kind,
+    param) findings, empty for a correct variant; needs_mnist: make needs ``load_batch()``.
     """
 
     def __init__(self, key, title, story, hint, shown, make, expected=(), needs_mnist=False):
@@ -624,7 +624,8 @@ CORRECT = [
          [backward_propagation_sigmoid_fixed],
          _toy_problem(backward_propagation_sigmoid_fixed,
                       partial(forward_propagation, g1=sigmoid))),
-    Case("cbow_fixed", "Correct: the CBOW backprop with its mask fixed", "", "", [cbow_backward_fixed],
+    Case("cbow_fixed", "Correct: the CBOW backprop with its mask fixed", "", "",
+         [cbow_backward_fixed],
          _cbow(cbow_backward_fixed)),
     Case("dropout_off", "Correct: the 784-10-10 network with keep_prob = 1", "", "",
          [forward_propagation_dropout], _dropout(1.0), needs_mnist=True),

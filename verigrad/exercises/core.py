@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ..gradcheck import check_settings, run
-from ..gradcheck.findings import EXCEPTION, MUTATION, Finding
+from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION, Finding
 from ..gradcheck.pairs import LearnerError, _LayerProblem, exception_diagnosis, learner_frame
 
 FORWARD = "forward"
@@ -349,8 +349,10 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
                 break
         else:
             explained = set()
-        # a named mistake replaces the gradient check's generic reading of the same gradient
-        rest = [f for f in report.findings if f.param not in explained]
+        # a named mistake replaces the gradient check's generic reading of the same gradient,
+        # and a pattern (a mask, a factor) says more than "no simple pattern": it leads
+        rest = sorted((f for f in report.findings if f.param not in explained),
+                      key=lambda f: f.kind == MISMATCH)
         return named + rest, config.label, report, None
     return [], None, report, None
 

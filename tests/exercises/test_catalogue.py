@@ -1,0 +1,45 @@
+"""What every learner module must show: its correct implementations pass on every generated
+configuration (T = 1, m = 1, pad 0, stride 2, ties in a pooling window, ...), and each of its
+mistakes is flagged, the first finding naming the mistake's kind."""
+import pytest
+
+from verigrad import exercises
+
+from . import (
+    learners_conv,
+    learners_dense,
+    learners_normalization,
+    learners_recurrent,
+    learners_regularization,
+)
+from .checks import assert_all_pass, flagged, run
+
+LEARNERS = [learners_dense, learners_regularization, learners_normalization, learners_conv,
+            learners_recurrent]
+NAMES = {exercise.name for exercise in exercises.EXERCISES}
+
+
+def _short(learners):
+    return learners.__name__.rsplit("_", 1)[1]
+
+
+def with_helpers(learners):
+    """The module's correct implementations, with the course's helpers they call."""
+    return {**{f.__name__: f for f in getattr(learners, "HELPERS", ())}, **learners.CORRECT}
+
+
+@pytest.mark.parametrize("learners", LEARNERS, ids=_short)
+def test_correct_implementations_pass_on_every_configuration(learners):
+    functions = with_helpers(learners)
+    # a helper that is an exercise itself (compute_cost, sigmoid) is checked too
+    assert_all_pass(run(functions), set(learners.CORRECT) | (set(functions) & NAMES))
+
+
+@pytest.mark.parametrize("learners, name, function, kind",
+                         [(learners, *mistake) for learners in LEARNERS
+                          for mistake in learners.MISTAKES],
+                         ids=[f"{_short(learners)}-{mistake[1].__name__}"
+                              for learners in LEARNERS for mistake in learners.MISTAKES])
+def test_each_mistake_is_flagged_with_its_kind(learners, name, function, kind):
+    result = flagged(with_helpers(learners), name, function)
+    assert result.findings[0].kind == kind, (result.findings, result.config)
