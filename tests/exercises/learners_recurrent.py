@@ -87,17 +87,24 @@ def lstm_cell_backward(da_next, dc_next, cache):
     return grads
 
 
-def lstm_forward(x, a0, parameters):
-    caches = []
-    n_x, m, T_x = x.shape
-    n_y, n_a = parameters["Wy"].shape
-    a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
-    a_next, c_next = a0, np.zeros((n_a, m))
-    for t in range(T_x):
-        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
-        a[:, :, t], c[:, :, t], y[:, :, t] = a_next, c_next, yt
-        caches.append(cache)
-    return a, y, c, (caches, x)
+def lstm_forward_around(cell, name):
+    """The notebook's lstm_forward loop around one cell forward (a right or a wrong one)."""
+    def lstm_forward(x, a0, parameters):
+        caches = []
+        n_x, m, T_x = x.shape
+        n_y, n_a = parameters["Wy"].shape
+        a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+        a_next, c_next = a0, np.zeros((n_a, m))
+        for t in range(T_x):
+            a_next, c_next, yt, cache = cell(x[:, :, t], a_next, c_next, parameters)
+            a[:, :, t], c[:, :, t], y[:, :, t] = a_next, c_next, yt
+            caches.append(cache)
+        return a, y, c, (caches, x)
+    lstm_forward.__name__, lstm_forward.calls = name, cell.__name__
+    return lstm_forward
+
+
+lstm_forward = lstm_forward_around(lstm_cell_forward, "lstm_forward")
 
 
 def lstm_backward(da, caches):
@@ -264,6 +271,11 @@ MISTAKES = [
     ("rnn_cell_forward", rnn_cell_forward_softmax_rows, "softmax_axis"),
     ("lstm_cell_forward", lstm_cell_forward_gates_swapped, "lstm_gate"),
     ("lstm_cell_forward", lstm_cell_forward_no_output_gate, "output_gate"),
+    # the sequence repeats its cell's mistake, and is told so on its own
+    ("lstm_forward", lstm_forward_around(lstm_cell_forward_gates_swapped,
+                                         "lstm_forward_gates_swapped"), "lstm_gate"),
+    ("lstm_forward", lstm_forward_around(lstm_cell_forward_no_output_gate,
+                                         "lstm_forward_no_output_gate"), "output_gate"),
     ("rnn_cell_backward", rnn_cell_backward_tanh_of_z, "tanh_derivative"),
     ("rnn_forward", rnn_forward_from_a0, "state"),
     ("rnn_backward", rnn_backward_no_da_prevt, "time_path"),
@@ -315,15 +327,42 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
 
-def cs231n_lstm_forward(x, h0, Wx, Wh, b):
-    N, T, _ = x.shape
-    h, caches = np.zeros((N, T, h0.shape[1])), []
-    prev_h, prev_c = h0, np.zeros_like(h0)
-    for t in range(T):
-        prev_h, prev_c, cache = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
-        h[:, t, :] = prev_h
-        caches.append(cache)
-    return h, caches
+def cs231n_lstm_forward_around(step, name):
+    """CS231n's lstm_forward loop around one step forward (a right or a wrong one)."""
+    def lstm_forward(x, h0, Wx, Wh, b):
+        N, T, _ = x.shape
+        h, caches = np.zeros((N, T, h0.shape[1])), []
+        prev_h, prev_c = h0, np.zeros_like(h0)
+        for t in range(T):
+            prev_h, prev_c, cache = step(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+            h[:, t, :] = prev_h
+            caches.append(cache)
+        return h, caches
+    lstm_forward.__name__, lstm_forward.calls = name, step.__name__
+    return lstm_forward
+
+
+cs231n_lstm_forward = cs231n_lstm_forward_around(lstm_step_forward, "cs231n_lstm_forward")
+
+
+def lstm_step_forward_gates_swapped(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = (sigmoid(a[:, k * H:(k + 1) * H]) for k in range(3))
+    g = np.tanh(a[:, 3 * H:])
+    next_c = i * prev_c + f * g  # bug: the input gate keeps prev_c, the forget gate lets g in
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_forward_no_output_gate(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = (sigmoid(a[:, k * H:(k + 1) * H]) for k in range(3))
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = np.tanh(next_c)  # bug: the output gate o is left out
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
 
 
 def cs231n_lstm_backward(dh, cache):
@@ -344,3 +383,14 @@ CS231N_SEQUENCES = {"rnn_step_forward": rnn_step_forward, "rnn_step_backward": r
                     "lstm_step_backward": lstm_step_backward,
                     "lstm_forward": cs231n_lstm_forward, "lstm_backward": cs231n_lstm_backward}
 CORRECT.update(lstm_step_forward=lstm_step_forward, lstm_step_backward=lstm_step_backward)
+MISTAKES += [
+    ("lstm_step_forward", lstm_step_forward_gates_swapped, "lstm_gate"),
+    ("lstm_step_forward", lstm_step_forward_no_output_gate, "output_gate"),
+]
+#: CS231n's lstm_forward around a wrong step: checked among CS231N_SEQUENCES
+CS231N_LSTM_MISTAKES = [
+    (cs231n_lstm_forward_around(lstm_step_forward_gates_swapped,
+                                "cs231n_lstm_forward_gates_swapped"), "lstm_gate"),
+    (cs231n_lstm_forward_around(lstm_step_forward_no_output_gate,
+                                "cs231n_lstm_forward_no_output_gate"), "output_gate"),
+]

@@ -1,9 +1,12 @@
 """The recurrent exercises beyond what test_catalogue.py asks of every topic: a sequence
-backward that loses the path through time is placed at its first wrong time step, and
-CS231n's sequences are told from the courses'."""
+backward that loses the path through time is placed at its first wrong time step,
+CS231n's sequences are told from the courses', and CS231n's lstm_forward names its step's
+mistake."""
+
+import pytest
 
 from . import learners_recurrent as learners
-from .checks import run
+from .checks import flagged, run
 
 
 def test_the_first_wrong_time_step_is_counted_back_from_T():
@@ -21,3 +24,11 @@ def test_cs231n_sequences_are_told_from_the_courses_by_their_signatures():
         assert result.ok is True and result.exercise == "CS231n", (name, result.summary())
     course = run({"rnn_forward": learners.rnn_forward, "rnn_backward": learners.rnn_backward})
     assert all(r.ok and r.exercise.startswith("Deep Learning") for r in course.values())
+
+
+@pytest.mark.parametrize("function, kind", learners.CS231N_LSTM_MISTAKES,
+                         ids=[m[0].__name__ for m in learners.CS231N_LSTM_MISTAKES])
+def test_cs231ns_lstm_forward_names_its_steps_mistake(function, kind):
+    result = flagged(learners.CS231N_SEQUENCES, "lstm_forward", function)
+    assert result.exercise == "CS231n"
+    assert result.findings[0].kind == kind and result.findings[0].param == "h", result.findings

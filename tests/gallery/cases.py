@@ -210,7 +210,7 @@ def backward_propagation_sigmoid_fixed(parameters, cache, X, Y):
 
 
 def relu_in_place(Z):
-    Z[Z < 0] = 0  # returns the same array: A1 is Z1
+    Z[Z < 0] = 0  # bug: changes Z and returns it, so A1 is Z1
     return Z
 
 
@@ -308,7 +308,7 @@ def initialize_parameters_rand(layer_dims):
 
 
 def softmax_naive(Z):
-    return np.exp(Z) / np.sum(np.exp(Z), axis=0, keepdims=True)  # overflows for Z > 709
+    return np.exp(Z) / np.sum(np.exp(Z), axis=0, keepdims=True)  # bug: overflows for Z > 709
 
 
 def _rand_weights(batch):

@@ -58,10 +58,11 @@ MISTAKES = {
                   "right at T and wrong before: the gradient carried from step t + 1"),
     "gate_block": ("an LSTM cell's da_prev or dxt has n_a + n_x rows",
                    "the block of each gate matrix that da_prev and dxt come from"),
-    "lstm_gate": ("an LSTM cell's state equals the one with the forget and update gates "
-                  "swapped", "which gate multiplies c_prev and which the candidate cct"),
-    "output_gate": ("an LSTM cell's a_next equals tanh(c_next) without the output gate",
-                    "the gate that multiplies tanh(c_next)"),
+    "lstm_gate": ("an LSTM forward (a cell, a step or a sequence) equals the one with the "
+                  "forget and update gates swapped",
+                  "which gate multiplies c_prev and which the candidate cct"),
+    "output_gate": ("an LSTM forward's hidden state equals tanh(c_next) without the output "
+                    "gate", "the gate that multiplies tanh(c_next)"),
     "l2_term": ("the L2-regularized cost equals one with the ½ or the 1/m of λ/(2m)·Σ‖W‖² "
                 "missing, or its backward's dW one with λ·W instead of λ/m·W",
                 "the constant in front of the L2 term and of its gradient"),

@@ -194,16 +194,58 @@ def _lstm_cell_reference(xt, a_prev, c_prev, parameters):
     return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
 
 
-def _lstm_cell_variant(xt, a_prev, c_prev, parameters, swapped=False, output_gate=True):
-    """The cell with a known mistake: forget and update gates swapped in the cell state's
-    update (swapped), or a_next = tanh(c_next) without the output gate."""
+def _lstm_step_variant(blocks, xt, a_prev, c_prev, swapped=False, output_gate=True):
+    """(a_next, c_next) of one LSTM step (columns are examples) with a known mistake: the
+    forget and update gates swapped in the cell state's update (swapped), or a_next =
+    tanh(c_next) without the output gate. blocks as for _lstm_layer."""
     concat = np.concatenate([a_prev, xt])
-    ft, it, ot = (sigmoid(parameters[f"W{g}"] @ concat + parameters[f"b{g}"]) for g in "fio")
+    gate = {g: W @ concat + np.reshape(b, (-1, 1)) for g, (W, b) in blocks.items()}
+    ft, it, ot = (sigmoid(gate[g]) for g in "fio")
     if swapped:
         ft, it = it, ft
-    c_next = ft * c_prev + it * np.tanh(parameters["Wc"] @ concat + parameters["bc"])
-    a_next = (ot if output_gate else 1) * np.tanh(c_next)
-    return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
+    c_next = ft * c_prev + it * np.tanh(gate["c"])
+    return (ot if output_gate else 1) * np.tanh(c_next), c_next
+
+
+def _lstm_sequence_variant(blocks, X, a0, c0, **mistake):
+    """(H (n_a, T, m), (a, c) final) of _lstm_step_variant run over X (n_x, T, m)."""
+    state, H = (a0, c0), []
+    for t in range(X.shape[1]):
+        state = _lstm_step_variant(blocks, X[:, t, :], *state, **mistake)
+        H.append(state[0])
+    return np.stack(H, axis=1), state
+
+
+#: the LSTM mistakes named in every LSTM forward, cell or sequence, course or CS231n:
+#: kind, what the learner's output equals, the variant's keywords
+LSTM_MISTAKES = (
+    ("lstm_gate", "the forget and update gates swapped in the cell state's update (it "
+     "multiplying c_prev, ft the candidate cct)", {"swapped": True}),
+    ("output_gate", "the hidden state tanh(c_next), without the output gate ot",
+     {"output_gate": False}),
+)
+
+
+def _lstm_mistakes(variant):
+    """Mistake entries for one LSTM exercise; variant(**mistake) -> its wrong forward."""
+    return [Mistake(kind, f"the one computed with {message}", variant(**mistake))
+            for kind, message, mistake in LSTM_MISTAKES]
+
+
+def _lstm_cell_variant(**mistake):
+    def forward(xt, a_prev, c_prev, parameters):
+        a_next, c_next = _lstm_step_variant(_lstm_blocks(parameters), xt, a_prev, c_prev,
+                                            **mistake)
+        return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
+    return forward
+
+
+def _lstm_forward_variant(**mistake):
+    def forward(x, a0, parameters):
+        H = _lstm_sequence_variant(_lstm_blocks(parameters), _seq(x), a0, np.zeros_like(a0),
+                                   **mistake)[0]
+        return _with_predictions(_seq(H), parameters)
+    return forward
 
 
 def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
@@ -219,10 +261,13 @@ def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
 
 def _lstm_reference(x, a0, parameters):
     layer = _lstm_layer(_lstm_blocks(parameters), x.shape[0])
-    H = _seq(_run(layer, _seq(x), (a0, np.zeros_like(a0)))[0])
-    y = np.stack([_predict(parameters["Wy"], parameters["by"], H[:, :, t])
-                  for t in range(H.shape[2])], axis=2)
-    return H, y
+    return _with_predictions(_seq(_run(layer, _seq(x), (a0, np.zeros_like(a0)))[0]), parameters)
+
+
+def _with_predictions(a, parameters):
+    """(a, y): the hidden states a (n_a, m, T) and each step's softmax prediction."""
+    return a, np.stack([_predict(parameters["Wy"], parameters["by"], a[:, :, t])
+                        for t in range(a.shape[2])], axis=2)
 
 
 def _lstm_grads(x, a0, parameters, da):
@@ -319,17 +364,14 @@ EXERCISES = [
                                 _rnn_no_path_through_time)]),
     forward_exercise("lstm_cell_forward", COURSE5, ("xt", "a_prev", "c_prev", "parameters"),
                      _cell_configs(True), _lstm_cell_reference,
-                     [Mistake("lstm_gate", "the cell state with the forget and update gates "
-                              "swapped: ft keeps c_prev, it lets in the candidate cct",
-                              lambda *a: _lstm_cell_variant(*a, swapped=True)),
-                      Mistake("output_gate", "a_next = tanh(c_next) without the output gate ot",
-                              lambda *a: _lstm_cell_variant(*a, output_gate=False))],
+                     _lstm_mistakes(_lstm_cell_variant),
                      outputs=3, names=("a_next", "c_next", "yt_pred")),
     backward_exercise("lstm_cell_backward", COURSE5, ("da_next", "dc_next", "cache"),
                       "lstm_cell_forward", _cell_configs(True), _lstm_cell_builder,
                       explain=_gate_block),
     forward_exercise("lstm_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(True),
-                     _lstm_reference, outputs=2, names=("a", "y")),
+                     _lstm_reference, _lstm_mistakes(_lstm_forward_variant), outputs=2,
+                     names=("a", "y")),
     _sequence_backward("lstm_backward", "lstm_forward", _sequence_configs(True), None,
                        _lstm_grads, []),
 ]
@@ -404,6 +446,22 @@ def _cs_lstm_configs(seed, steps=True):
 def _cs_lstm_step(x, prev_h, prev_c, Wx, Wh, b):
     h, (a, c) = _cs_lstm(x[:, None, :], prev_h, Wx, Wh, b, prev_c)
     return a.T, c.T
+
+
+def _cs_lstm_step_variant(**mistake):
+    def forward(x, prev_h, prev_c, Wx, Wh, b):
+        next_h, next_c = _lstm_step_variant(_cs_lstm_blocks(Wx, Wh, b), x.T, prev_h.T,
+                                            prev_c.T, **mistake)
+        return next_h.T, next_c.T
+    return forward
+
+
+def _cs_lstm_forward_variant(**mistake):
+    def forward(x, h0, Wx, Wh, b):
+        H = _lstm_sequence_variant(_cs_lstm_blocks(Wx, Wh, b), x.transpose(2, 1, 0), h0.T,
+                                   np.zeros_like(h0.T), **mistake)[0]
+        return (H.transpose(2, 1, 0),)
+    return forward
 
 
 def _cs_lstm_step_builder(x, prev_h, prev_c, Wx, Wh, b):
@@ -486,12 +544,14 @@ EXERCISES += [
                      lambda *args: (_cs_rnn(*args),), names=("h",)),
     backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs),
     forward_exercise("lstm_step_forward", CS231N, ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-                     _cs_lstm_configs, _cs_lstm_step, outputs=2, names=("next_h", "next_c")),
+                     _cs_lstm_configs, _cs_lstm_step, _lstm_mistakes(_cs_lstm_step_variant),
+                     outputs=2, names=("next_h", "next_c")),
     backward_exercise("lstm_step_backward", CS231N, ("dnext_h", "dnext_c", "cache"),
                       "lstm_step_forward", _cs_lstm_configs, _cs_lstm_step_builder),
     forward_exercise("lstm_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"),
                      lambda seed: _cs_lstm_configs(seed, steps=False),
-                     lambda *args: (_cs_lstm(*args)[0],), names=("h",)),
+                     lambda *args: (_cs_lstm(*args)[0],),
+                     _lstm_mistakes(_cs_lstm_forward_variant), names=("h",)),
     backward_exercise("lstm_backward", CS231N, ("dh", "cache"), "lstm_forward",
                       lambda seed: _cs_lstm_configs(seed, steps=False)),
     forward_exercise("word_embedding_forward", CS231N, ("x", "W"), _embedding_configs,
