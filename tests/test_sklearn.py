@@ -330,6 +330,11 @@ def test_verbose_prints_sklearn_lines(capsys):
     ("dtype", "float16", "dtype must be 'float32', 'float64' or None"),
     ("dropout", 1.0, r"dropout must be in \[0, 1\)"),
     ("batch_size", 0, "batch_size must be a positive integer"),
+    # checked whatever the solver (the default, adam, does not use momentum)
+    ("momentum", 2.0, r"momentum must be in \[0, 1\), got 2.0"),
+    ("beta_1", 1.0, r"beta_1 must be in \[0, 1\)"),
+    ("beta_2", -0.5, r"beta_2 must be in \[0, 1\)"),
+    ("epsilon", 0.0, "epsilon must be > 0, got 0.0"),
 ])
 def test_bad_parameters_are_named(param, value, message):
     X, y = load_iris(return_X_y=True)

@@ -174,13 +174,16 @@ class _BaseMLP(BaseEstimator):
                              f"got {self.activation!r}")
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
-        for name, value, low, high in (("dropout", self.dropout, 0, 1),
-                                       ("validation_fraction", self.validation_fraction, 0, 1)):
-            if not low <= value < high:
-                raise ValueError(f"{name} must be in [{low}, {high}), got {value!r}")
+        # every setting is checked whatever the solver, as scikit-learn does: a momentum of 2
+        # is a mistake even while solver='adam' ignores it
+        for name in ("dropout", "validation_fraction", "momentum", "beta_1", "beta_2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         for name in ("alpha", "tol"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0, got {getattr(self, name)!r}")
+        if not self.epsilon > 0:
+            raise ValueError(f"epsilon must be > 0, got {self.epsilon!r}")
         if not self.learning_rate_init > 0:
             raise ValueError(f"learning_rate_init must be > 0, got {self.learning_rate_init!r}")
         check_positive_int(self.max_iter, "max_iter")
