@@ -9,6 +9,10 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Union
+
+#: a file or folder name: a str or a path
+PathLike = Union[str, os.PathLike]
 
 
 @contextlib.contextmanager

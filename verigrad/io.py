@@ -19,15 +19,18 @@ import math
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 
 from . import layers as _layers
 from . import losses as _losses
-from ._files import atomic_write
+from ._files import PathLike, atomic_write
 from .layers import Layer
 from .losses import Loss
+
+if TYPE_CHECKING:
+    from .model import Sequential
 
 #: custom classes for ``load``: by name, or a list of classes
 Custom = Union[Mapping[str, type], Iterable[type]]
@@ -105,7 +108,7 @@ def check_savable(obj: Union[Layer, Loss]) -> dict:
     return config
 
 
-def architecture(model) -> dict:
+def architecture(model: "Sequential") -> dict:
     """The JSON-serialisable record of ``model``'s layers, loss, l2 and dtype."""
     def entry(obj):
         return {"type": qualified_name(type(obj)), "config": check_savable(obj)}
@@ -116,7 +119,7 @@ def architecture(model) -> dict:
             "l2": model.l2, "dtype": model.dtype.name, "input_shape": list(model.input_shape)}
 
 
-def save(model, path) -> None:
+def save(model: "Sequential", path: PathLike) -> None:
     """Write ``model``'s weights, its state arrays and a JSON description of its architecture
     to one ``.npz`` file (``.npz`` is added to a name without it, as ``np.savez`` does). The
     file is written whole or not at all: an interrupted save leaves an earlier file of that
@@ -131,8 +134,8 @@ def save(model, path) -> None:
         np.savez(file, __architecture__=np.array(record), **arrays)
 
 
-def load(path, custom_layers: Optional[Custom] = None,
-         custom_losses: Optional[Custom] = None):
+def load(path: PathLike, custom_layers: Optional[Custom] = None,
+         custom_losses: Optional[Custom] = None) -> "Sequential":
     """Rebuild a model written by ``Sequential.save``.
 
     custom_layers, custom_losses: the classes of the file's layers and loss that are not

@@ -10,7 +10,6 @@ gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit
 """
 import copy
 import math
-import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Optional, Union
@@ -19,6 +18,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import io
+from ._files import PathLike
 from .diagnostics.guard import Guard, TrainingDiverged
 from .display.live import LivePlot
 from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
@@ -483,7 +483,7 @@ class Sequential:
         (``module.QualName``) and constructor arguments, l2, dtype and input shape."""
         return io.architecture(self)
 
-    def save(self, path: Union[str, os.PathLike]) -> None:
+    def save(self, path: PathLike) -> None:
         """Write the weights and a JSON description of the architecture to one ``.npz`` file
         (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
         io.save(self, path)

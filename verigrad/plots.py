@@ -6,13 +6,12 @@ file is written whole or not at all (a temporary file, then a rename).
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
-from ._files import atomic_write
+from ._files import PathLike, atomic_write
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,10 +20,6 @@ if TYPE_CHECKING:
     from .diagnostics import Monitor
     from .model import Sequential
     from .train import History
-
-#: where a picture goes: a file name or path
-PathLike = Union[str, os.PathLike]
-
 
 def require_matplotlib() -> ModuleType:
     """The matplotlib module, or an ImportError that says how to install it."""

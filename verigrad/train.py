@@ -11,13 +11,12 @@ import contextlib
 import functools
 import json
 import math
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._files import write_text
+from ._files import PathLike, write_text
 from .optim import Adam, Optimizer
 from .validation import check_number, check_positive_int, check_seed
 
@@ -105,7 +104,7 @@ class History:
                    steps_per_epoch=self.steps_per_epoch)
         return out
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: PathLike) -> None:
         """Write the history to ``path`` as JSON (atomically: whole or not at all)."""
         write_text(path, json.dumps(self.to_dict(), indent=1))
 

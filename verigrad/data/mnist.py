@@ -15,9 +15,11 @@ import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
-from typing import Union
+from typing import Optional
 
 import numpy as np
+
+from .._files import PathLike
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -61,7 +63,7 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 #: X_train, Y_train, X_test, Y_test
 Splits = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-def read_idx(path: Union[str, os.PathLike]) -> np.ndarray:
+def read_idx(path: PathLike) -> np.ndarray:
     """Read an IDX file (optionally gzipped) into an array of its stored shape and type.
 
     Layout: two zero bytes, a type code, the number of dimensions d, then d big-endian
@@ -210,7 +212,7 @@ def load_idx_dataset(name, path=None, download=False, images=False):
     return tuple(out)
 
 
-def load_mnist(path: Union[str, os.PathLike, None] = None, download: bool = False,
+def load_mnist(path: Optional[PathLike] = None, download: bool = False,
                images: bool = False) -> Splits:
     """MNIST digits: X_train (784, 60000), Y_train (60000,), X_test (784, 10000), Y_test (10000,).
 
@@ -220,7 +222,7 @@ def load_mnist(path: Union[str, os.PathLike, None] = None, download: bool = Fals
     return load_idx_dataset("mnist", path, download, images)
 
 
-def load_fashion_mnist(path: Union[str, os.PathLike, None] = None, download: bool = False,
+def load_fashion_mnist(path: Optional[PathLike] = None, download: bool = False,
                        images: bool = False) -> Splits:
     """Fashion-MNIST (10 clothing classes, ``FASHION_CLASSES``), same format as MNIST."""
     return load_idx_dataset("fashion-mnist", path, download, images)

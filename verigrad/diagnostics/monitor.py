@@ -31,17 +31,15 @@ gradients exploding or vanishing through time.
 """
 from __future__ import annotations
 
-import os
 import warnings
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._files import PathLike
 from ..train import Callback
 from ..validation import check_positive_int
 from .guard import TrainingWarning
-
-PathLike = Union[str, os.PathLike]
 
 if TYPE_CHECKING:
     from ..model import Sequential

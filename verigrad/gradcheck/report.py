@@ -53,8 +53,8 @@ class GradcheckReport:
     location: going backward from the output, the first layer with a wrong gradient, and a
     sentence pointing at the backward step to look at (None when all are right). mode, eps,
     tol, cost: how it was checked and the cost J at the point checked (objective: what J is
-    called in the heading). kinks, unreliable:
-    how many entries were left out at a kink, and because their numeric estimate is noise.
+    called in the heading). kinks, unreliable: how many entries were left out at a kink, and
+    because their numeric estimate is noise.
     """
 
     params: list[ParamCheck]
@@ -68,18 +68,18 @@ class GradcheckReport:
     objective: str = "cost J"
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.findings and all(p.ok for p in self.params)
 
     @property
-    def kinks(self):
+    def kinks(self) -> int:
         return sum(p.kinks for p in self.params)
 
     @property
-    def unreliable(self):
+    def unreliable(self) -> int:
         return sum(p.unreliable for p in self.params)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> ParamCheck:
         for p in self.params:
             if p.name == name:
                 return p
@@ -89,14 +89,14 @@ class GradcheckReport:
         return (f"GradcheckReport(ok={self.ok}, mode={self.mode!r}, "
                 f"findings={[(f.kind, f.param) for f in self.findings]})")
 
-    def heading(self):
+    def heading(self) -> str:
         """How the check was made: mode, eps, tol and the cost at the point checked."""
         described = {"full": "every entry", "sample": "sampled entries",
                      "fast": "one random direction per array"}[self.mode]
         return (f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
                 f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}")
 
-    def table_rows(self):
+    def table_rows(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
         """(header, rows): one row of strings per parameter, as the table shows them."""
         header = ("parameter", "shape", "checked", "rel. error", "worst entry", "analytic",
                   "numeric", "verdict")
@@ -111,7 +111,7 @@ class GradcheckReport:
                          _verdict(p, self.findings)))
         return header, rows
 
-    def notes(self):
+    def notes(self) -> list[str]:
         """The paragraphs after the findings: where to look, the entries at a kink and the
         unreliable ones."""
         notes = []
@@ -125,7 +125,7 @@ class GradcheckReport:
             notes.append(self._unreliable_note())
         return notes
 
-    def __str__(self):
+    def __str__(self) -> str:
         header, rows = self.table_rows()
         rows = [header, *rows]
         lines = [self.heading()]
@@ -169,7 +169,7 @@ class GradcheckReport:
                 f"−np.logaddexp(0, z)), or keep the output out of saturation (scale the "
                 f"inputs, initialise the weights small).")
 
-    def result(self):
+    def result(self) -> str:
         """The verdict in one line: OK, NOT CHECKED, NOT OK or WRONG, and how many."""
         if self.ok:
             return "OK, every gradient matches."

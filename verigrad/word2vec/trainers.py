@@ -28,15 +28,17 @@ import json
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Optional, Union
 
 import numpy as np
 from tqdm import tqdm
 
 from .. import functional as F
 from .._backend import check_backend, load_kernels
-from .._files import atomic_write, write_text
+from .._files import PathLike, atomic_write, write_text
 from ..diagnostics.guard import TrainingDiverged
 from ..validation import check_number, check_positive_int
 from .corpus import _EncodedCorpus
@@ -59,9 +61,11 @@ class CBOW:
     progress: show a progress bar with words/second.
     """
 
-    def __init__(self, vector_size=100, window=5, loss="negative", negative=5, min_count=5,
-                 sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5, batch_size=1024,
-                 workers=2, seed=1, backend="auto", progress=True):
+    def __init__(self, vector_size: int = 100, window: int = 5, loss: str = "negative",
+                 negative: int = 5, min_count: int = 5, sample: float = 1e-3,
+                 alpha: float = 0.025, min_alpha: float = 1e-4, epochs: int = 5,
+                 batch_size: int = 1024, workers: int = 2, seed: int = 1,
+                 backend: str = "auto", progress: bool = True) -> None:
         for name, value in [("vector_size", vector_size), ("window", window),
                             ("min_count", min_count), ("epochs", epochs),
                             ("batch_size", batch_size), ("workers", workers)]:
@@ -86,7 +90,7 @@ class CBOW:
         self.wv = None
         self.stats = {}
 
-    def config(self):
+    def config(self) -> dict:
         """The hyperparameters, as keyword arguments for the constructor."""
         return {"vector_size": self.vector_size, "window": self.window, "loss": self.loss,
                 "negative": self.negative, "min_count": self.min_count,
@@ -96,7 +100,7 @@ class CBOW:
 
     # -- training --
 
-    def fit(self, corpus):
+    def fit(self, corpus: Union[PathLike, Iterable[Sequence[str]]]) -> "CBOW":
         """Train on `corpus`: a path (one sentence per line, optionally .gz) whose lines
         are split by ``verigrad.course.tokenize.simple_tokenize``, or an iterable of token lists."""
         started = time.perf_counter()
@@ -187,36 +191,36 @@ class CBOW:
             raise RuntimeError("the model is not trained: call fit(corpus) first")
         return self.wv
 
-    def most_similar(self, word, topn=10):
+    def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
         """The `topn` nearest words to `word` by cosine similarity."""
         return self._vectors().most_similar(word, topn)
 
-    def similarity(self, a, b):
+    def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of words `a` and `b`."""
         return self._vectors().similarity(a, b)
 
-    def analogy(self, a, b, c, topn=1):
+    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
         """a : b :: c : ? -- the words nearest to b - a + c."""
         return self._vectors().analogy(a, b, c, topn)
 
-    def evaluate_word_pairs(self, path):
+    def evaluate_word_pairs(self, path: PathLike) -> dict:
         """Pearson, Spearman and OOV ratio on a word-pair file (see WordVectors)."""
         return self._vectors().evaluate_word_pairs(path)
 
-    def evaluate_word_analogies(self, path):
+    def evaluate_word_analogies(self, path: PathLike) -> dict:
         """Accuracy on an analogy file (see WordVectors)."""
         return self._vectors().evaluate_word_analogies(path)
 
-    def plot(self, words, path, title=None):
+    def plot(self, words: Sequence[str], path: PathLike, title: Optional[str] = None) -> None:
         """PNG scatter plot of `words` on their first two principal components."""
         self._vectors().plot(words, path, title)
 
-    def save_word2vec_format(self, path):
+    def save_word2vec_format(self, path: PathLike) -> None:
         """Export the embeddings in word2vec text format (gensim reads it)."""
         self._vectors().save_word2vec_format(path)
 
     @classmethod
-    def load_word2vec_format(cls, path):
+    def load_word2vec_format(cls, path: PathLike) -> "CBOW":
         """A model holding the vectors of a word2vec text file (e.g. gensim's export),
         ready for look-ups and evaluation; ``fit`` would train anew."""
         model = cls(progress=False)
@@ -224,7 +228,7 @@ class CBOW:
         model.words = model.wv.words
         return model
 
-    def save(self, directory):
+    def save(self, directory: PathLike) -> None:
         """Save to `directory`: weights.npz, vectors.txt (word2vec) and config.json, each
         written atomically; config.json, which ``load`` starts from, comes last."""
         wv = self._vectors()
@@ -237,7 +241,7 @@ class CBOW:
             {"config": self.config(), "stats": self.stats, "words": wv.words}))
 
     @classmethod
-    def load(cls, directory):
+    def load(cls, directory: PathLike) -> "CBOW":
         """Load a model saved with :meth:`save`. A damaged or foreign folder is a
         ``ValueError`` naming the file."""
         directory = Path(directory)

@@ -1,10 +1,12 @@
 """``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
 evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import PathLike, atomic_write
 from ..course.cbow import compute_pca
 from ..validation import check_positive_int
 
@@ -15,7 +17,7 @@ class WordVectors:
     ``words`` (list of str) and ``vectors`` (V, N) float32, row i for words[i].
     """
 
-    def __init__(self, words, vectors):
+    def __init__(self, words: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors)
         if vectors.dtype.kind not in "fiu":
             raise TypeError(f"vectors must hold real numbers, got dtype {vectors.dtype}")
@@ -37,13 +39,13 @@ class WordVectors:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self._unit = vectors / np.where(norms > 0, norms, 1)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.words)
 
-    def __contains__(self, word):
+    def __contains__(self, word: str) -> bool:
         return word in self.index
 
-    def __getitem__(self, word):
+    def __getitem__(self, word: str) -> np.ndarray:
         return self.vectors[self._row(word)]
 
     def _row(self, word):
@@ -51,15 +53,15 @@ class WordVectors:
             raise KeyError(f"word {word!r} is not in the vocabulary ({len(self.words)} words)")
         return self.index[word]
 
-    def similarity(self, a, b):
+    def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of the vectors of words `a` and `b`."""
         return float(self._unit[self._row(a)] @ self._unit[self._row(b)])
 
-    def most_similar(self, word, topn=10):
+    def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
         """The `topn` words nearest to `word` by cosine, as ``[(word, cosine), ...]``."""
         return self._nearest([self._row(word)], [], topn)
 
-    def analogy(self, a, b, c, topn=1):
+    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
         """Words d with a : b :: c : d, i.e. nearest to ``b - a + c`` (unit vectors)."""
         return self._nearest([self._row(b), self._row(c)], [self._row(a)], topn)
 
@@ -71,7 +73,7 @@ class WordVectors:
         best = np.argsort(-scores)[:topn]
         return [(self.words[i], float(scores[i])) for i in best]
 
-    def evaluate_word_pairs(self, path):
+    def evaluate_word_pairs(self, path: PathLike) -> dict:
         """Correlation with human similarity judgements, e.g. WordSim-353 or SimLex-999.
 
         The file has ``word1<TAB>word2<TAB>score`` lines ('#' lines are comments); words
@@ -100,7 +102,7 @@ class WordVectors:
                 "oov_ratio": 100.0 * skipped / (skipped + len(human)),
                 "pairs": len(human)}
 
-    def evaluate_word_analogies(self, path):
+    def evaluate_word_analogies(self, path: PathLike) -> dict:
         """Accuracy on analogy questions ``a b c d`` (``: section`` headers), as gensim.
 
         A question counts when its four words are in the vocabulary (lower case); it is
@@ -139,7 +141,7 @@ class WordVectors:
         return {"accuracy": float(correct.mean()), "correct": int(correct.sum()),
                 "questions": len(rows), "skipped": skipped, "sections": sections}
 
-    def save_word2vec_format(self, path):
+    def save_word2vec_format(self, path: PathLike) -> None:
         """Write the word2vec text format: ``V N`` then ``word v1 ... vN`` per line
         (atomically: the file is written whole or not at all)."""
         with atomic_write(path, "w", encoding="utf-8") as out:
@@ -149,7 +151,7 @@ class WordVectors:
                 out.write(word + " " + " ".join(f"{v:.9g}" for v in vector) + "\n")
 
     @classmethod
-    def load_word2vec_format(cls, path):
+    def load_word2vec_format(cls, path: PathLike) -> "WordVectors":
         """Read the word2vec text format written by this class or by gensim."""
         with open(path, encoding="utf-8") as source:
             header = source.readline().split()
@@ -180,7 +182,7 @@ class WordVectors:
         except (TypeError, ValueError) as err:
             raise ValueError(f"{path}: {err}") from None
 
-    def plot(self, words, path, title=None):
+    def plot(self, words: Sequence[str], path: PathLike, title: Optional[str] = None) -> None:
         """Save a PNG scatter plot of `words` on their first two principal components."""
         from ..plots import figure as new_figure
         points = compute_pca(self.vectors[[self._row(w) for w in words]], 2)
