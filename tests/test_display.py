@@ -125,6 +125,20 @@ def test_sequential_html_is_a_layer_table_with_shapes_and_counts():
     assert model.summary().splitlines()[1].split()[-1] == "100,480"
 
 
+def test_the_text_summary_keeps_its_columns_aligned_past_long_layer_reprs():
+    model = vg.cnn("two-conv")
+    table = model.summary().splitlines()[:-1]
+    conv = "Conv2D(in_channels=32, out_channels=64, kernel_size=3, stride=1, padding=0, init='he')"
+    assert table[3].startswith(f" 2  {conv}  ")
+    # outputs and params end in the same columns on every line, header included
+    ends = {(line.index(shape) + len(shape), len(line))
+            for line, shape in zip(table, ["outputs", "(32, 26, 26, m)", "(32, 26, 26, m)",
+                                           "(64, 24, 24, m)", "(64, 24, 24, m)",
+                                           "(64, 12, 12, m)", "(64, 12, 12, m)", "(9216, m)",
+                                           "(128, m)", "(128, m)", "(128, m)", "(10, m)"])}
+    assert len(ends) == 1, table
+
+
 def spiky_history(n=400, per_epoch=10, spikes=(50, 120, 300)):
     rng = np.random.default_rng(0)
     cost = (2.0 * np.exp(-np.arange(n) / 80) + 0.1) * (1 + 0.01 * rng.standard_normal(n))

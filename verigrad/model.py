@@ -502,8 +502,12 @@ class Sequential:
     def summary(self) -> str:
         """A table of the layers, their output sizes and parameter counts."""
         rows, total = self.summary_rows()
-        lines = [f"{i:>3}  {layer:<40} {shape:>16}  {count:>10}" for i, layer, shape, count in rows]
-        head = f"{'#':>3}  {'layer':<40} {'outputs':>16}  {'params':>10}"
+        # the columns are as wide as their longest entry, so a long Conv2D repr stays aligned
+        width = [max(len(row[k]) for row in [("#", "layer", "outputs", "params"), *rows])
+                 for k in range(4)]
+        head, *lines = [f"{i:>{width[0]}}  {layer:<{width[1]}}  {shape:>{width[2]}}  "
+                        f"{count:>{width[3]}}"
+                        for i, layer, shape, count in [("#", "layer", "outputs", "params"), *rows]]
         return "\n".join([head, *lines, f"loss: {self.loss!r}   l2: {self.l2}   "
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
