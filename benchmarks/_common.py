@@ -57,10 +57,12 @@ def lockstep_callback(vg, gemm_floor):
     return Lockstep()
 
 
-def torch_lockstep(torch, net, X, Y, *, epochs, batch_size, lr):
+def torch_lockstep(torch, net, X, Y, *, epochs, batch_size, lr, cosine=False):
     """Train the PyTorch ``net`` on examples X (m, ...) with labels Y (Adam, softmax
-    cross-entropy, shuffled mini-batches), one epoch per ``epoch`` command."""
+    cross-entropy, shuffled mini-batches), one epoch per ``epoch`` command. cosine: the
+    learning rate follows a cosine over ``epochs``, set per epoch (``vg.CosineDecay``)."""
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs) if cosine else None
     loss_fn = torch.nn.CrossEntropyLoss()
     m = X.shape[0]
     send({"ready": True})
@@ -75,7 +77,10 @@ def torch_lockstep(torch, net, X, Y, *, epochs, batch_size, lr):
             loss = loss_fn(net(X[idx]), Y[idx])
             loss.backward()
             optimizer.step()
-        send({"seconds": time.perf_counter() - start})
+        seconds = time.perf_counter() - start
+        if schedule:
+            schedule.step()
+        send({"seconds": seconds})
     net.eval()
 
 

@@ -2,7 +2,8 @@
 
 Both train ``vg.cnn(model)`` -- LeNet-5 by default (conv 6 5×5 padding 2, max-pool 2,
 conv 16 5×5, max-pool 2, Dense 120, 84, 10, ReLU), or ``--model two-conv`` -- from the same
-initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, same thread count).
+initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, same thread count;
+two-conv with its recipe's cosine learning-rate schedule).
 Each contender runs in its own worker process; the parent lets them train one epoch at a
 time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
 (median), the ratio verigrad/PyTorch, test accuracy after the last epoch, peak RSS of each
@@ -35,6 +36,8 @@ BATCH = 128
 LR = 1e-3
 #: epochs of the training recipe (``verigrad train mnist --model ...`` defaults)
 EPOCHS = {"lenet5": 15, "two-conv": 12}
+#: the recipes that decay the learning rate on a cosine over their epochs
+COSINE = {"two-conv"}
 
 
 # ---- workers ------------------------------------------------------------------------------
@@ -50,8 +53,9 @@ def verigrad_worker(args):
 
     lockstep = lockstep_callback(vg, lambda: gemm_floor(np, products, X_train.shape[-1]))
     send({"ready": True})
-    model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH, optimizer=vg.Adam(LR),
-              seed=0, callbacks=[lockstep], verbose=0)
+    schedule = vg.CosineDecay(args.epochs) if args.model in COSINE else None
+    model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH,
+              optimizer=vg.Adam(LR, schedule=schedule), seed=0, callbacks=[lockstep], verbose=0)
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
     send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
 
@@ -108,7 +112,8 @@ def torch_worker(args):
     X = torch.from_numpy(np.moveaxis(X_train, -1, 0))
     Y = torch.from_numpy(Y_train)
     net = torch_net(torch, vg.load(args.weights))
-    torch_lockstep(torch, net, X, Y, epochs=args.epochs, batch_size=BATCH, lr=LR)
+    torch_lockstep(torch, net, X, Y, epochs=args.epochs, batch_size=BATCH, lr=LR,
+                   cosine=args.model in COSINE)
     X_test = torch.from_numpy(np.moveaxis(X_test, -1, 0))
     with torch.no_grad():
         predicted = torch.cat([net(X_test[i:i + 8192]).argmax(dim=1)
@@ -165,9 +170,9 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="verigrad-bench-"))
     args.weights = tmp / "init.npz"
     vg.cnn(args.model, seed=0).save(args.weights)
-    print(f"MNIST {args.model}, Adam {LR}, batch {BATCH}, float32, {args.epochs} epochs, "
-          f"{args.threads} threads", flush=True)
-    options = ["--weights", str(args.weights), "--epochs", str(args.epochs),
+    print(f"MNIST {args.model}, Adam {LR}{' (cosine)' if args.model in COSINE else ''}, "
+          f"batch {BATCH}, float32, {args.epochs} epochs, {args.threads} threads", flush=True)
+    options = ["--model", args.model, "--weights", str(args.weights), "--epochs", str(args.epochs),
                "--threads", str(args.threads), "--data", str(args.data)]
     times, gemm, final = run_lockstep(__file__, options, epochs=args.epochs,
                                       threads=args.threads)

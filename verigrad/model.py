@@ -11,7 +11,7 @@ gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit
 import copy
 import math
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional, Union
 
 import numpy as np
@@ -427,7 +427,9 @@ class Sequential:
             validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
             seed: Optional[int] = None, shuffle: bool = True,
             callbacks: Sequence[Callback] = (), verbose: int = 1,
-            guard: bool = True, live: bool = False) -> History:
+            guard: bool = True, live: bool = False,
+            augment: Optional[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = None
+            ) -> History:
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -449,6 +451,10 @@ class Sequential:
         live=True draws the cost and accuracy curves in place while training runs in
         Jupyter (``vg.LivePlot``), instead of the progress bars; outside Jupyter it changes
         nothing.
+
+        augment: a function (X_batch, rng) -> X_batch of the same shape, applied to every
+        training mini-batch with the run's random generator, e.g.
+        ``vg.data.RandomShift(2)`` for images; validation data is used as it is.
         """
         if not isinstance(guard, (bool, np.bool_)):
             raise TypeError(f"guard must be True or False, got {guard!r}")
@@ -464,14 +470,14 @@ class Sequential:
         if not guard:
             return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                        validation_data=validation_data, seed=seed, shuffle=shuffle,
-                       callbacks=callbacks, verbose=verbose)
+                       callbacks=callbacks, verbose=verbose, augment=augment)
         # the last callback: its epoch-end copy comes after the guard's check of the weights
         keeper = LastGoodWeights()
         try:
             return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                        validation_data=validation_data, seed=seed, shuffle=shuffle,
                        callbacks=[Guard(), *callbacks, keeper], verbose=verbose,
-                       numpy_warnings=False)
+                       numpy_warnings=False, augment=augment)
         except TrainingDiverged as err:
             keeper.restore(self, err)
             raise

@@ -225,7 +225,7 @@ class LastGoodWeights(Callback):
 
 
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True):
+        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True, augment=None):
     """Train ``model`` with mini-batch gradient descent and return a ``History``: the loop
     behind ``Sequential.fit``, whose docstring explains the arguments. numpy_warnings=False
     silences NumPy's floating-point warnings inside each step (the guard reports the same
@@ -233,6 +233,9 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     X, Y, validation_data, epochs, batch_size, optimizer = _check_settings(
         model, X, Y, epochs, batch_size, optimizer, validation_data)
     callbacks = _check_flags(seed, shuffle, verbose, callbacks)
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment must be a function (X_batch, rng) -> X_batch such as "
+                        f"vg.data.RandomShift(2), or None, got {augment!r:.60}")
     rng = model._rng if seed is None else np.random.default_rng(seed)
     model.set_rng(rng)
     m = X.shape[-1]
@@ -250,6 +253,8 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         with _progress(history.steps_per_epoch, f"epoch {epoch + 1}/{epochs}", verbose) as bar:
             for Xb, Yb in _batches(X, Y, order, batch_size):
                 step += 1
+                if augment is not None:
+                    Xb = _augmented(augment, Xb, rng)
                 _notify(callbacks, "on_step_begin", model, step)
                 with numerics():
                     cost, Z = model._cost_and_backprop(Xb, Yb, training=True)
@@ -339,6 +344,15 @@ class _EpochMean:
 
     def seconds(self):
         return time.perf_counter() - self.start
+
+
+def _augmented(augment, Xb, rng):
+    """augment(Xb, rng), which must keep the batch's shape."""
+    out = augment(Xb, rng)
+    if getattr(out, "shape", None) != Xb.shape:
+        raise ValueError(f"augment must return a batch of the shape it is given, {Xb.shape}; "
+                         f"{augment!r:.60} returned {np.shape(out)}")
+    return out
 
 
 def _batches(X, Y, order, batch_size):

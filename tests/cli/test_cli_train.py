@@ -139,7 +139,8 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     monkeypatch.setenv("VERIGRAD_DATA", str(data_dir))
     out = tmp_path / "cnn"
     assert main(["train", "mnist", "--model", "cnn", "--train-size", "1200", "--val-size",
-                 "200", "--epochs", "1", "--diagnose", "--out", str(out), "--quiet"]) == 0
+                 "200", "--epochs", "1", "--shift", "1", "--diagnose", "--out", str(out),
+                 "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "wrote model.npz, history.json, config.json, curves.png, diagnostics.txt, " \
            "diagnostics.png, confusion.png, filters.png, feature_maps.png, most_wrong.png" \
@@ -148,7 +149,8 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     assert model.input_shape == (1, 28, 28)
     assert [type(layer).__name__ for layer in model.layers[:3]] == ["Conv2D", "ReLU", "MaxPool2D"]
     config = json.loads((out / "config.json").read_text())
-    assert (config["model"], config["epochs"], config["dropout"]) == ("cnn", 1, 0.2)
+    assert (config["model"], config["epochs"], config["dropout"], config["shift"]) == (
+        "cnn", 1, 0.2, 1)
     assert [layer.rate for layer in model.layers if isinstance(layer, vg.Dropout)] == [0.2, 0.2]
     assert size(out / "filters.png") == (220, 900)
     assert size(out / "feature_maps.png") == (220, 1050)
@@ -160,17 +162,21 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     (["toy", "--model", "cnn"], "--model cnn does not train on toy (it takes mlp)"),
     (["mnist", "--model", "cnn", "--batch-norm"], "--batch-norm is for the dense network"),
     (["shakespeare", "--model", "two-conv"], "--model two-conv is for image data sets"),
+    (["mnist", "--shift", "2"], "--shift applies only to the convolutional models"),
+    (["toy", "--shift", "1"], "--shift applies only to the convolutional models"),
+    (["shakespeare", "--shift", "1"], "--shift applies only to the convolutional models"),
 ])
 def test_train_model_choices_that_do_not_fit_the_data(argv, message, tmp_path, capsys):
     assert main(["train", *argv, "--out", str(tmp_path), "--quiet"]) == 2
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("dataset, model, batch_size, dropout", [
-    ("mnist", "cnn", 128, 0.2), ("fashion-mnist", "cnn", 64, 0.2),
-    ("fashion-mnist", "mlp", 128, 0.2), ("mnist", "two-conv", 128, None)])
-def test_defaults_of_the_image_models(dataset, model, batch_size, dropout):
+@pytest.mark.parametrize("dataset, model, batch_size, dropout, schedule, shift", [
+    ("mnist", "cnn", 128, 0.2, "none", 0), ("fashion-mnist", "cnn", 64, 0.2, "none", 0),
+    ("fashion-mnist", "mlp", 128, 0.2, "none", 0), ("mnist", "two-conv", 128, None, "cosine", 2)])
+def test_defaults_of_the_image_models(dataset, model, batch_size, dropout, schedule, shift):
     import argparse
     args = argparse.Namespace(dataset=dataset, model=model)
     train_command.fill_train_defaults(args)
-    assert (args.batch_size, args.dropout) == (batch_size, dropout)
+    assert (args.batch_size, args.dropout, args.schedule, args.shift) == (
+        batch_size, dropout, schedule, shift)

@@ -22,7 +22,7 @@ TEXT_DATASETS = ("shakespeare",)
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 #: defaults of ``verigrad train shakespeare`` for the options the data sets share
 TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100_000,
-                 "lr": 2e-3, "clip_norm": 5.0}
+                 "lr": 2e-3, "clip_norm": 5.0, "schedule": "none"}
 #: the options only ``verigrad train shakespeare`` takes, and their defaults
 TEXT_OPTIONS = {"embedding": 64, "seq_len": 100}
 #: the files a language-model run may write to --out

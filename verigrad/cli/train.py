@@ -39,15 +39,16 @@ TOY_MAKERS = {"spirals": data.make_spirals, "moons": data.make_moons,
 #: (a small network, trained longer on 2-D points).
 TRAIN_DEFAULTS = {
     "images": {"hidden": [256, 128], "dropout": 0.2, "epochs": 10, "batch_size": 128,
-               "val_size": 5000},
+               "val_size": 5000, "schedule": "none", "shift": 0},
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
-            "val_size": 400},
+            "val_size": 400, "schedule": "none", "shift": 0},
     # convolutional presets: LeNet-5 with dropout 0.2 after its hidden Dense layers (99.13%
-    # on MNIST against 99.02% without); for two-conv, None is the preset's own (0.25, 0.5)
+    # on MNIST against 99.02% without); for two-conv, None is the preset's own (0.25, 0.5),
+    # and a cosine schedule (seed 0: 99.31% test accuracy against 99.11% at a constant rate)
     "lenet5": {"hidden": [], "dropout": 0.2, "epochs": 15, "batch_size": 128,
-               "val_size": 5000},
+               "val_size": 5000, "schedule": "none", "shift": 0},
     "two-conv": {"hidden": [], "dropout": None, "epochs": 12, "batch_size": 128,
-                 "val_size": 5000},
+                 "val_size": 5000, "schedule": "cosine", "shift": 2},
 }
 #: settings a data set trains better with: LeNet-5 on Fashion-MNIST at batch 64 (90.46% test
 #: accuracy after 15 epochs, against 89.93% at batch 128)
@@ -76,8 +77,9 @@ def add_train_command(sub):
                    help="the network: mlp (dense, the default), cnn (LeNet-5: conv 6 5×5, "
                         "max-pool, conv 16 5×5, max-pool, Dense 120, 84 with dropout 0.2; 15 "
                         "epochs by default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "
-                        "Dropout 0.25, Dense 128, Dropout 0.5; 12 epochs) for image data "
-                        "sets; lstm (default), gru or rnn for shakespeare")
+                        "Dropout 0.25, Dense 128, Dropout 0.5; 12 epochs, cosine schedule, "
+                        "random shifts of 2 pixels) "
+                        "for image data sets; lstm (default), gru or rnn for shakespeare")
     p.add_argument("--hidden", type=values.positive_int, nargs="+", default=argparse.SUPPRESS,
                    metavar="N",
                    help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
@@ -98,12 +100,18 @@ def add_train_command(sub):
     p.add_argument("--momentum", type=values.rate, default=None,
                    help="momentum for momentum/nesterov (default: 0.9)")
     p.add_argument("--schedule", choices=("none", "step", "exponential", "cosine"),
-                   default="none", help="learning-rate schedule, applied per epoch")
+                   default=argparse.SUPPRESS,
+                   help="learning-rate schedule, applied per epoch (default: none; "
+                        "two-conv: cosine)")
     p.add_argument("--step-size", type=values.positive_int, default=None,
                    help="epochs between decays (step) (default: 5)")
     p.add_argument("--gamma", type=values.factor, default=None,
                    help="decay factor (step: per step-size epochs; exponential: per epoch) "
                         "(default: 0.5)")
+    p.add_argument("--shift", type=values.count, default=argparse.SUPPRESS, metavar="PIXELS",
+                   help="move each training image by up to PIXELS pixels in each direction, "
+                        "at random and anew every epoch (vg.data.RandomShift; the "
+                        "convolutional models) (default: 0; two-conv: 2)")
     p.add_argument("--batch-norm", action="store_true",
                    help="batch normalization after each hidden Dense layer, before its "
                         "activation (Dense → BatchNorm → activation)")
@@ -208,6 +216,9 @@ def check_options(args):
         if IMAGE_MODELS[args.model] and args.batch_norm:
             raise CommandError("--batch-norm is for the dense network (--model mlp)")
         fill_train_defaults(args)
+    if getattr(args, "shift", 0) and not IMAGE_MODELS.get(args.model or "mlp"):
+        raise CommandError("--shift applies only to the convolutional models (--model cnn, "
+                           "lenet5 or two-conv)")
     for key, (applies, setting, default) in DEPENDENT_OPTIONS.items():
         if getattr(args, key) is None:
             setattr(args, key, default)
@@ -283,6 +294,7 @@ def run_train(args):
         print(model.summary())
         print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  "
               f"batch size: {args.batch_size}  "
+              f"{f'random shifts: ±{args.shift} px  ' if args.shift else ''}"
               f"training on {X_fit.shape[-1]} examples, validating on "
               f"{0 if validation is None else validation[0].shape[-1]}")
     monitor = monitor_for(args)
@@ -291,7 +303,8 @@ def run_train(args):
             history = model.fit(X_fit, Y_fit, epochs=args.epochs, batch_size=args.batch_size,
                                 optimizer=optimizer, validation_data=validation, seed=args.seed,
                                 verbose=0 if args.quiet else 1,
-                                callbacks=[] if monitor is None else [monitor])
+                                callbacks=[] if monitor is None else [monitor],
+                                augment=data.RandomShift(args.shift) if args.shift else None)
     except TrainingDiverged as err:
         with staged_run(out, previous) as folder:
             written = save_run(args, folder, model, err.history, {"diverged": str(err)})
