@@ -3,7 +3,8 @@
 Both train ``vg.cnn(model)`` -- LeNet-5 by default (conv 6 5×5 padding 2, max-pool 2,
 conv 16 5×5, max-pool 2, Dense 120, 84, 10, ReLU), or ``--model two-conv`` -- from the same
 initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, same thread count;
-two-conv with its recipe's cosine learning-rate schedule).
+two-conv with its recipe's cosine learning-rate schedule, but not its random shifts: the
+benchmark times the networks, not a data pipeline).
 Each contender runs in its own worker process; the parent lets them train one epoch at a
 time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
 (median), the ratio verigrad/PyTorch, test accuracy after the last epoch, peak RSS of each

@@ -88,7 +88,7 @@ def test_flatten_and_global_pool_gradients_equal_central_differences():
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_conv_equals_the_loop_reference(case, backend):
     if backend == "numba":
-        pytest.importorskip("numba", reason="the compiled col2im needs numba")
+        pytest.importorskip("numba", reason="the compiled im2col and col2im need numba")
     layer, A_prev = conv_from(case)
     layer.backend = backend
     assert_equals_loops(layer, A_prev)

@@ -1,10 +1,29 @@
-"""Optional numba kernel for the convolution's col2im (``pip install verigrad[fast]``).
+"""Optional numba kernels for the convolution's im2col and col2im (``pip install
+verigrad[fast]``).
 
-The same sums as the NumPy code in ``conv.py`` (one strided ``+=`` per kernel offset), in
-one pass over dX_col: for a small layer the NumPy version spends most of its time setting up
-kh·kw short strided loops. ``conv.py`` is the reference; the tests check both.
+The same copies and sums as the NumPy code in ``conv.py`` (one strided copy or ``+=`` per
+kernel offset), in one pass: for a small layer the NumPy version spends most of its time
+setting up kh·kw short strided loops. In training, where the buffers are cold, the single
+pass of im2col takes 5-10% off a LeNet-5 step (``docs/benchmarks.md``). (A parallel im2col
+doubled the step: its threads wait for the cores OpenBLAS's threads hold.) ``conv.py`` is
+the reference; the tests check both.
 """
 import numba
+
+
+@numba.njit(nogil=True, cache=True)
+def gather_windows(A_pad, s_h, s_w, X_col):
+    """X_col[c, p, q, i, j, n] = A_pad[c, i·s_h + p, j·s_w + q, n] for every index."""
+    C, kh, kw, H_out, W_out, m = X_col.shape
+    for c in range(C):
+        for p in range(kh):
+            for q in range(kw):
+                for i in range(H_out):
+                    for j in range(W_out):
+                        row = A_pad[c, i * s_h + p, j * s_w + q]
+                        col = X_col[c, p, q, i, j]
+                        for n in range(m):
+                            col[n] = row[n]
 
 
 @numba.njit(nogil=True, cache=True)

@@ -127,8 +127,12 @@ class Conv2D(Layer):
         A_pad = windows.pad(A_prev, self.padding)
         C, (kh, kw), m = self.in_channels, self.kernel_size, A_prev.shape[-1]
         X_col = _scratch(self, "_X_col", (C, kh, kw, *out_hw, m), A_prev.dtype)
-        for p, q in windows.offsets(self.kernel_size):
-            X_col[:, p, q] = windows.offset_view(A_pad, p, q, out_hw, self.stride)
+        kernels = load_kernels("layers._conv_kernels", self.backend)
+        if kernels is not None:
+            kernels.gather_windows(A_pad, *self.stride, X_col)
+        else:
+            for p, q in windows.offsets(self.kernel_size):
+                X_col[:, p, q] = windows.offset_view(A_pad, p, q, out_hw, self.stride)
         return X_col.reshape(C * kh * kw, -1)
 
     def backward(self, dZ):
