@@ -95,13 +95,19 @@ def test_conv_equals_the_loop_reference(case, backend):
 
 
 @pytest.mark.parametrize("case", POOL_CASES)
-@pytest.mark.parametrize("kind, mode", [(vg.MaxPool2D, "max"), (vg.AvgPool2D, "average")])
-def test_pool_equals_the_loop_reference(kind, mode, case):
+@pytest.mark.parametrize("kind, mode, backend", [(vg.MaxPool2D, "max", "numpy"),
+                                                 (vg.MaxPool2D, "max", "numba"),
+                                                 (vg.AvgPool2D, "average", None)])
+def test_pool_equals_the_loop_reference(kind, mode, case, backend):
+    if backend == "numba":
+        pytest.importorskip("numba", reason="the compiled max-pool backward needs numba")
     C, H, W, m, kernel, stride = case
     rng = np.random.default_rng(5)
     # Small integers: plenty of ties, which both must break the same way.
     A_prev = rng.integers(0, 3, (C, H, W, m)).astype(np.float64)
     layer = kind(kernel, stride)
+    if backend:
+        layer.backend = backend
     A = layer.forward(A_prev)
     np.testing.assert_allclose(A, loops.pool(A_prev, layer.kernel_size, layer.stride, mode),
                                rtol=1e-13)

@@ -52,8 +52,8 @@ class Conv2D(Layer):
     """
 
     INITS = INITS
-    #: "auto": col2im runs as a numba kernel when numba is installed ("numba" insists on
-    #: it), else as NumPy ("numpy" always).
+    #: "auto": im2col and col2im run as numba kernels when numba is installed ("numba"
+    #: insists on it), else as NumPy ("numpy" always).
     backend = "auto"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2D,

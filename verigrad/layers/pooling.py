@@ -3,6 +3,7 @@ from typing import Optional
 
 import numpy as np
 
+from .._backend import load_kernels
 from ..validation import describe_shape
 from . import windows
 from .base import Layer, Size2D
@@ -51,6 +52,10 @@ class MaxPool2D(_Pool2D):
     as in PyTorch: the derivative has a kink there, which ``kink_distance`` reports.
     """
 
+    #: "auto": backward runs as a numba kernel when numba is installed ("numba" insists on
+    #: it), else as NumPy ("numpy" always).
+    backend = "auto"
+
     def forward(self, A_prev, training=False):
         out_hw = windows.check_batch(self, A_prev)
         self.A_prev = A_prev
@@ -64,6 +69,11 @@ class MaxPool2D(_Pool2D):
     def backward(self, dA):
         out_hw = self.A.shape[1:3]
         dA_prev = np.zeros_like(self.A_prev, dtype=dA.dtype)
+        kernels = load_kernels("layers._pool_kernels", self.backend)
+        if kernels is not None:
+            kernels.scatter_to_max(self.A_prev, self.A, dA, *self.stride, *self.kernel_size,
+                                   dA_prev)
+            return dA_prev
         # Each window's gradient goes to the first entry equal to its max: ``free`` marks
         # the windows whose max has not been found yet.
         free = np.ones(self.A.shape, bool)
