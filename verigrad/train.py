@@ -347,11 +347,14 @@ class _EpochMean:
 
 
 def _augmented(augment, Xb, rng):
-    """augment(Xb, rng), which must keep the batch's shape."""
+    """augment(Xb, rng), which must keep the batch's shape and dtype."""
     out = augment(Xb, rng)
     if getattr(out, "shape", None) != Xb.shape:
         raise ValueError(f"augment must return a batch of the shape it is given, {Xb.shape}; "
                          f"{augment!r:.60} returned {np.shape(out)}")
+    if out.dtype != Xb.dtype:
+        raise ValueError(f"augment must return a batch of the dtype it is given, {Xb.dtype}; "
+                         f"{augment!r:.60} returned {out.dtype}")
     return out
 
 

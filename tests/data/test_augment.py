@@ -90,10 +90,13 @@ def test_fit_augments_every_training_batch_and_nothing_else():
     assert not np.allclose(plain.params["W1"], model.params["W1"])
 
 
-def test_fit_names_an_augment_that_is_not_a_function_or_changes_the_shape():
+def test_fit_names_an_augment_that_is_not_a_function_or_changes_the_shape_or_dtype():
     X, y = data()
     with pytest.raises(TypeError, match="augment must be a function"):
         small_cnn().fit(X, y, verbose=0, augment="shift")
     with pytest.raises(ValueError, match=r"augment must return a batch of the shape it is "
                                          r"given, \(1, 8, 8, 32\); .* returned \(1, 8, 8\)"):
         small_cnn().fit(X, y, verbose=0, augment=lambda Xb, rng: Xb[..., 0])
+    with pytest.raises(ValueError, match="augment must return a batch of the dtype it is "
+                                         "given, float32; .* returned float64"):
+        small_cnn().fit(X, y, verbose=0, augment=lambda Xb, rng: Xb.astype(np.float64))
