@@ -1,4 +1,5 @@
 """The 2-D convolutional layer."""
+import functools
 from typing import Optional
 
 import numpy as np
@@ -186,12 +187,13 @@ class Conv2D(Layer):
                 windows.compact(self.padding), "init": self.init}
 
 
+@functools.cache  # five calls a layer each step, always with the same few n
 def blocks(n):
     """Slices of about ``_BLOCK`` columns that cover n columns (the matrix products of a
     convolution run block by block)."""
     count = max(1, round(n / _BLOCK))
     edges = np.linspace(0, n, count + 1).astype(int)
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    return tuple(slice(a, b) for a, b in zip(edges[:-1], edges[1:]))
 
 
 def _scratch(layer, name, shape, dtype):
