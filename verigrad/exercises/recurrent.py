@@ -194,16 +194,22 @@ def _lstm_cell_reference(xt, a_prev, c_prev, parameters):
     return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
 
 
-def _lstm_step_variant(blocks, xt, a_prev, c_prev, swapped=False, output_gate=True):
-    """(a_next, c_next) of one LSTM step (columns are examples) with a known mistake: the
-    forget and update gates swapped in the cell state's update (swapped), or a_next =
-    tanh(c_next) without the output gate. blocks as for _lstm_layer."""
+def _lstm_gates(blocks, xt, a_prev):
+    """(ft, it, cct, ot) of one LSTM step on [a_prev; xt] (columns are examples); blocks as
+    for _lstm_layer."""
     concat = np.concatenate([a_prev, xt])
-    gate = {g: W @ concat + np.reshape(b, (-1, 1)) for g, (W, b) in blocks.items()}
-    ft, it, ot = (sigmoid(gate[g]) for g in "fio")
+    z = {g: W @ concat + np.reshape(b, (-1, 1)) for g, (W, b) in blocks.items()}
+    return sigmoid(z["f"]), sigmoid(z["i"]), np.tanh(z["c"]), sigmoid(z["o"])
+
+
+def _lstm_step_variant(blocks, xt, a_prev, c_prev, swapped=False, output_gate=True):
+    """(a_next, c_next) of one LSTM step with a known mistake: the forget and update gates
+    swapped in the cell state's update (swapped), or a_next = tanh(c_next) without the
+    output gate."""
+    ft, it, cct, ot = _lstm_gates(blocks, xt, a_prev)
     if swapped:
         ft, it = it, ft
-    c_next = ft * c_prev + it * np.tanh(gate["c"])
+    c_next = ft * c_prev + it * cct
     return (ot if output_gate else 1) * np.tanh(c_next), c_next
 
 
@@ -252,11 +258,9 @@ def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
     """The notebook's cache (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters),
     the gates from the reference's own pre-activations."""
     a_next, c_next, yt = _lstm_cell_reference(xt, a_prev, c_prev, parameters)
-    concat = np.concatenate([a_prev, xt])
-    gate = {g: parameters[f"W{g}"] @ concat + parameters[f"b{g}"] for g in "fico"}
-    ft, it, ot = (1 / (1 + np.exp(-gate[g])) for g in "fio")
-    return a_next, c_next, yt, (a_next, c_next, a_prev, c_prev, ft, it, np.tanh(gate["c"]), ot,
-                                xt, parameters)
+    ft, it, cct, ot = _lstm_gates(_lstm_blocks(parameters), xt, a_prev)
+    return a_next, c_next, yt, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt,
+                                parameters)
 
 
 def _lstm_reference(x, a0, parameters):
