@@ -33,12 +33,15 @@ from _common import (
     torch_lockstep,
 )
 
+from verigrad.cli.train import TRAIN_DEFAULTS
+from verigrad.convnets import PRESETS
+
 BATCH = 128
 LR = 1e-3
 #: epochs of the training recipe (``verigrad train mnist --model ...`` defaults)
-EPOCHS = {"lenet5": 15, "two-conv": 12}
+EPOCHS = {model: TRAIN_DEFAULTS[model]["epochs"] for model in PRESETS}
 #: the recipes that decay the learning rate on a cosine over their epochs
-COSINE = {"two-conv"}
+COSINE = {model for model in PRESETS if TRAIN_DEFAULTS[model]["schedule"] == "cosine"}
 
 
 # ---- workers ------------------------------------------------------------------------------
@@ -153,8 +156,8 @@ def torch_net(torch, model):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=sorted(EPOCHS), default="lenet5")
-    parser.add_argument("--epochs", type=int, help="default: the recipe's (lenet5 15, "
-                        "two-conv 12)")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's (" + ", ".join(
+        f"{model} {epochs}" for model, epochs in EPOCHS.items()) + ")")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", type=Path, default=default_data_dir())
     parser.add_argument("--worker", choices=("verigrad", "torch"))
