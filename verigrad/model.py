@@ -9,6 +9,7 @@ runs them in reverse from dJ/dZ of the loss. The cost is
 gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
 """
 import copy
+import functools
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +26,7 @@ from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, 
 from .layers.base import Shape
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
-from .train import Callback, History, LastGoodWeights, fit
+from .train import Callback, History, LastGoodWeights, check_callbacks, fit
 from .validation import (
     check_inputs,
     check_number,
@@ -458,26 +459,20 @@ class Sequential:
         """
         if not isinstance(guard, (bool, np.bool_)):
             raise TypeError(f"guard must be True or False, got {guard!r}")
-        if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
-                                                      for cb in callbacks or ()):
-            raise TypeError(f"callbacks must be a list of verigrad Callback objects, got "
-                            f"{callbacks!r:.60}")
-        callbacks = list(callbacks or ())
+        callbacks = check_callbacks(callbacks)
         if live:
             plot = LivePlot()
             if plot.active:  # in Jupyter the curves replace the progress bars
                 callbacks, verbose = [*callbacks, plot], 0
+        run = functools.partial(fit, self, X, Y, epochs=epochs, batch_size=batch_size,
+                                optimizer=optimizer, validation_data=validation_data,
+                                seed=seed, shuffle=shuffle, verbose=verbose, augment=augment)
         if not guard:
-            return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                       validation_data=validation_data, seed=seed, shuffle=shuffle,
-                       callbacks=callbacks, verbose=verbose, augment=augment)
+            return run(callbacks=callbacks)
         # the last callback: its epoch-end copy comes after the guard's check of the weights
         keeper = LastGoodWeights()
         try:
-            return fit(self, X, Y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                       validation_data=validation_data, seed=seed, shuffle=shuffle,
-                       callbacks=[Guard(), *callbacks, keeper], verbose=verbose,
-                       numpy_warnings=False, augment=augment)
+            return run(callbacks=[Guard(), *callbacks, keeper], numpy_warnings=False)
         except TrainingDiverged as err:
             keeper.restore(self, err)
             raise
@@ -508,13 +503,12 @@ class Sequential:
     def summary(self) -> str:
         """A table of the layers, their output sizes and parameter counts."""
         rows, total = self.summary_rows()
+        table = [("#", "layer", "outputs", "params"), *rows]
         # the columns are as wide as their longest entry, so a long Conv2D repr stays aligned
-        width = [max(len(row[k]) for row in [("#", "layer", "outputs", "params"), *rows])
-                 for k in range(4)]
-        head, *lines = [f"{i:>{width[0]}}  {layer:<{width[1]}}  {shape:>{width[2]}}  "
-                        f"{count:>{width[3]}}"
-                        for i, layer, shape, count in [("#", "layer", "outputs", "params"), *rows]]
-        return "\n".join([head, *lines, f"loss: {self.loss!r}   l2: {self.l2}   "
+        width = [max(len(row[k]) for row in table) for k in range(4)]
+        lines = [f"{i:>{width[0]}}  {layer:<{width[1]}}  {shape:>{width[2]}}  {count:>{width[3]}}"
+                 for i, layer, shape, count in table]
+        return "\n".join([*lines, f"loss: {self.loss!r}   l2: {self.l2}   "
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
     def __repr__(self):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .model import Sequential
     from .train import History
 
+
 def require_matplotlib() -> ModuleType:
     """The matplotlib module, or an ImportError that says how to install it."""
     try:

@@ -309,6 +309,11 @@ def _check_flags(seed, shuffle, verbose, callbacks):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     if verbose not in (0, 1):
         raise ValueError(f"verbose must be 0 (silent) or 1 (progress bars), got {verbose!r}")
+    return check_callbacks(callbacks)
+
+
+def check_callbacks(callbacks):
+    """``callbacks`` (a sequence of Callback objects, or None) as a list."""
     if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
                                                   for cb in callbacks or ()):
         raise TypeError(f"callbacks must be a list of verigrad Callback objects, got "
