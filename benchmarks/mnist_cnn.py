@@ -33,15 +33,15 @@ from _common import (
     torch_lockstep,
 )
 
-from verigrad.cli.train import TRAIN_DEFAULTS
+from verigrad.cli.train import train_defaults
 from verigrad.convnets import PRESETS
 
 BATCH = 128
 LR = 1e-3
 #: epochs of the training recipe (``verigrad train mnist --model ...`` defaults)
-EPOCHS = {model: TRAIN_DEFAULTS[model]["epochs"] for model in PRESETS}
+EPOCHS = {model: train_defaults(model, "mnist")["epochs"] for model in PRESETS}
 #: the recipes that decay the learning rate on a cosine over their epochs
-COSINE = {model for model in PRESETS if TRAIN_DEFAULTS[model]["schedule"] == "cosine"}
+COSINE = {model for model in PRESETS if train_defaults(model, "mnist")["schedule"] == "cosine"}
 
 
 # ---- workers ------------------------------------------------------------------------------
