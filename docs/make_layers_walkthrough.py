@@ -23,6 +23,7 @@ from exercises import (  # noqa: E402
     learners_recurrent,
     learners_regularization,
 )
+from exercises.checks import flagged, with_helpers  # noqa: E402
 
 import verigrad as vg  # noqa: E402
 from verigrad import exercises  # noqa: E402
@@ -192,9 +193,7 @@ def _render():
         parts.append(f"### {title}\n")
         for name, function, _ in module.MISTAKES:
             number += 1
-            helpers = {f.__name__: f for f in getattr(module, "HELPERS", [])}
-            results = exercises.check_functions({**helpers, **module.CORRECT, name: function})
-            result = next(r for r in results if r.name == name)
+            result = flagged(with_helpers(module), name, function)
             code = excerpt(function)
             output = files.table(files.as_payload([result]))
             parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n{code}\n"

@@ -12,7 +12,7 @@ from . import (
     learners_recurrent,
     learners_regularization,
 )
-from .checks import assert_all_pass, flagged, run
+from .checks import assert_all_pass, flagged, run, with_helpers
 
 LEARNERS = [learners_dense, learners_regularization, learners_normalization, learners_conv,
             learners_recurrent]
@@ -21,11 +21,6 @@ NAMES = {exercise.name for exercise in exercises.EXERCISES}
 
 def _short(learners):
     return learners.__name__.rsplit("_", 1)[1]
-
-
-def with_helpers(learners):
-    """The module's correct implementations, with the course's helpers they call."""
-    return {**{f.__name__: f for f in getattr(learners, "HELPERS", ())}, **learners.CORRECT}
 
 
 @pytest.mark.parametrize("learners", LEARNERS, ids=_short)
