@@ -2,7 +2,8 @@
 
 Both train ``vg.cnn(model)`` -- LeNet-5 by default (conv 6 5×5 padding 2, max-pool 2,
 conv 16 5×5, max-pool 2, Dense 120, 84, 10, ReLU), or ``--model two-conv`` -- from the same
-initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, same thread count;
+initial weights (Adam 1e-3, batch 128, float32, softmax cross-entropy, the same thread count:
+``torch.set_num_threads`` and ``fit(threads=...)``;
 two-conv with its recipe's cosine learning-rate schedule, but not its random shifts: the
 benchmark times the networks, not a data pipeline).
 Each contender runs in its own worker process; the parent lets them train one epoch at a
@@ -59,7 +60,8 @@ def verigrad_worker(args):
     send({"ready": True})
     schedule = vg.CosineDecay(args.epochs) if args.model in COSINE else None
     model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH,
-              optimizer=vg.Adam(LR, schedule=schedule), seed=0, callbacks=[lockstep], verbose=0)
+              optimizer=vg.Adam(LR, schedule=schedule), seed=0, callbacks=[lockstep], verbose=0,
+              threads=args.threads)
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
     send({"accuracy": 100 * accuracy, "peak_rss_mb": peak_rss_mb()})
 

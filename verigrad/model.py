@@ -284,6 +284,9 @@ class Sequential:
         return self.l2 / (2 * m) * total
 
     def _add_l2_grads(self, m):
+        """Add the L2 penalty's gradient (λ/m)·W to each weight's grads, for a batch of m."""
+        if not self.l2:
+            return
         for layer in self.layers:
             for name, W in layer.params.items():
                 if name[0] == "W":
@@ -292,14 +295,29 @@ class Sequential:
     def _grads(self):
         return OrderedDict(self._named(lambda layer: layer.grads))
 
-    def _cost_and_backprop(self, X, Y, training):
+    def _loss_and_backprop(self, X, Y, training):
+        """(the mean loss over X's examples, without the L2 term; the logits Z), leaving
+        that loss's gradient in the layers' grads."""
         Z = self._forward(X, training)
-        m = X.shape[-1]
-        cost = self.cost_from_logits(Z, Y)
+        loss = self.loss.forward(Z, Y)
         self._backward(self.loss.backward())
-        if self.l2:
-            self._add_l2_grads(m)
-        return cost, Z
+        return loss, Z
+
+    def _cost_and_backprop(self, X, Y, training):
+        loss, Z = self._loss_and_backprop(X, Y, training)
+        m = X.shape[-1]
+        self._add_l2_grads(m)
+        return loss + self.l2_penalty(m), Z
+
+    def _replica(self) -> "Sequential":
+        """A copy of the model for another thread of ``fit(threads=N)``: its layers are
+        ``Layer.replica`` copies (the same parameter arrays, their own gradients and
+        caches) and its loss its own."""
+        clone = copy.copy(self)
+        clone.layers = [layer.replica() for layer in self.layers]
+        clone.loss = copy.deepcopy(self.loss)
+        clone.activations = []
+        return clone
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Logits of the last layer for X (n_features, m). ``training=True`` turns dropout on.
@@ -429,8 +447,8 @@ class Sequential:
             seed: Optional[int] = None, shuffle: bool = True,
             callbacks: Sequence[Callback] = (), verbose: int = 1,
             guard: bool = True, live: bool = False,
-            augment: Optional[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = None
-            ) -> History:
+            augment: Optional[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = None,
+            threads: int = 1) -> History:
         """Train with mini-batch gradient descent and return a ``History``.
 
         batch_size = m gives full-batch gradient descent, 1 per-example (stochastic) descent.
@@ -456,6 +474,15 @@ class Sequential:
         augment: a function (X_batch, rng) -> X_batch of the same shape, applied to every
         training mini-batch with the run's random generator, e.g.
         ``vg.data.RandomShift(2)`` for images; validation data is used as it is.
+
+        threads: how many threads compute each mini-batch, a slice of its examples each,
+        with one BLAS thread apiece (``verigrad.parallel``; needs threadpoolctl, in the
+        ``fast`` extra). threads=1 (the default) computes the whole batch on the calling
+        thread and leaves BLAS its own threads. The result equals the one-thread run up to
+        rounding, but dropout draws its masks slice by slice, so each thread count gives its
+        own reproducible run. With threads > 1, ``model.activations`` and the layers'
+        caches hold the first slice's forward pass, which callbacks (the Monitor) see.
+        Layers that need the whole batch (batch norm) cannot be split.
         """
         if not isinstance(guard, (bool, np.bool_)):
             raise TypeError(f"guard must be True or False, got {guard!r}")
@@ -466,7 +493,8 @@ class Sequential:
                 callbacks, verbose = [*callbacks, plot], 0
         run = functools.partial(fit, self, X, Y, epochs=epochs, batch_size=batch_size,
                                 optimizer=optimizer, validation_data=validation_data,
-                                seed=seed, shuffle=shuffle, verbose=verbose, augment=augment)
+                                seed=seed, shuffle=shuffle, verbose=verbose, augment=augment,
+                                threads=threads)
         if not guard:
             return run(callbacks=callbacks)
         # the last callback: its epoch-end copy comes after the guard's check of the weights

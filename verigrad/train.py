@@ -18,6 +18,7 @@ import numpy as np
 
 from ._files import PathLike, write_text
 from .optim import Adam, Optimizer
+from .parallel import SlicedSteps
 from .validation import check_number, check_positive_int, check_seed
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ class Callback:
                                             hold this step's gradients (``grads``), the
                                             parameters are those the cost was computed
                                             with, ``model.activations`` the forward pass
+                                            (of the first slice with ``threads`` > 1)
     ``on_step_end(model, step, cost)``      after the update; ``model.activations`` and
                                             the gradients are still this step's
     ``on_epoch_end(model, epoch, history)``  after the epoch's validation; ``history``
@@ -225,7 +227,8 @@ class LastGoodWeights(Callback):
 
 
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True, augment=None):
+        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True, augment=None,
+        threads=1):
     """Train ``model`` with mini-batch gradient descent and return a ``History``: the loop
     behind ``Sequential.fit``, whose docstring explains the arguments. numpy_warnings=False
     silences NumPy's floating-point warnings inside each step (the guard reports the same
@@ -242,43 +245,46 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     history = History(batch_size, math.ceil(m / batch_size))
     numerics = contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate,
                                                                                all="ignore")
+    steps = SlicedSteps(model, threads, rng)
     model.optimizer, model.stop_training = optimizer, False
     _notify(callbacks, "on_train_begin", model, history)
-    step = 0
-    for epoch in range(epochs):
-        optimizer.set_epoch(epoch)
-        _notify(callbacks, "on_epoch_begin", model, epoch)
-        order = rng.permutation(m) if shuffle else None
-        epoch_mean = _EpochMean(model.loss)
-        with _progress(history.steps_per_epoch, f"epoch {epoch + 1}/{epochs}", verbose) as bar:
-            for Xb, Yb in _batches(X, Y, order, batch_size):
-                step += 1
-                if augment is not None:
-                    Xb = _augmented(augment, Xb, rng)
-                _notify(callbacks, "on_step_begin", model, step)
-                with numerics():
-                    cost, Z = model._cost_and_backprop(Xb, Yb, training=True)
-                    _notify(callbacks, "on_backward_end", model, step, cost)
-                    optimizer.step(model.params, model._grads())
-                history.step_cost.append(cost)
-                epoch_mean.add(cost, Z, Yb)
-                _notify(callbacks, "on_step_end", model, step, cost)
-                bar.update(1)
-                if model.stop_training:
-                    break
-            history.cost.append(epoch_mean.cost())
-            history.accuracy.append(epoch_mean.accuracy())
-            history.lr.append(optimizer.lr)
-            history.seconds.append(epoch_mean.seconds())
-            if validation_data is not None:
-                with numerics():  # weights gone non-finite: the guard says so next
-                    val = model.evaluate(*validation_data)
-                history.val_cost.append(val["cost"])
-                history.val_accuracy.append(val["accuracy"])
-            bar.set_postfix_str(_epoch_summary(history), refresh=True)
-        _notify(callbacks, "on_epoch_end", model, epoch, history)
-        if model.stop_training:
-            break
+    with steps:
+        step = 0
+        for epoch in range(epochs):
+            optimizer.set_epoch(epoch)
+            _notify(callbacks, "on_epoch_begin", model, epoch)
+            order = rng.permutation(m) if shuffle else None
+            epoch_mean = _EpochMean(model.loss)
+            progress = _progress(history.steps_per_epoch, f"epoch {epoch + 1}/{epochs}", verbose)
+            with progress as bar:
+                for Xb, Yb in _batches(X, Y, order, batch_size):
+                    step += 1
+                    if augment is not None:
+                        Xb = _augmented(augment, Xb, rng)
+                    _notify(callbacks, "on_step_begin", model, step)
+                    with numerics():
+                        cost, Z = steps.cost_and_backprop(Xb, Yb)
+                        _notify(callbacks, "on_backward_end", model, step, cost)
+                        optimizer.step(model.params, model._grads())
+                    history.step_cost.append(cost)
+                    epoch_mean.add(cost, Z, Yb)
+                    _notify(callbacks, "on_step_end", model, step, cost)
+                    bar.update(1)
+                    if model.stop_training:
+                        break
+                history.cost.append(epoch_mean.cost())
+                history.accuracy.append(epoch_mean.accuracy())
+                history.lr.append(optimizer.lr)
+                history.seconds.append(epoch_mean.seconds())
+                if validation_data is not None:
+                    with numerics():  # weights gone non-finite: the guard says so next
+                        val = model.evaluate(*validation_data)
+                    history.val_cost.append(val["cost"])
+                    history.val_accuracy.append(val["accuracy"])
+                bar.set_postfix_str(_epoch_summary(history), refresh=True)
+            _notify(callbacks, "on_epoch_end", model, epoch, history)
+            if model.stop_training:
+                break
     _notify(callbacks, "on_train_end", model, history)
     return history
 

@@ -19,8 +19,8 @@ def run_dir(tmp_path_factory):
     out = folder / "run"
     assert main(["train", "shakespeare", "--data", str(folder / "text.txt"), "--hidden", "24",
                  "--embedding", "8", "--seq-len", "24", "--batch-size", "8", "--epochs", "30",
-                 "--lr", "0.02", "--val-size", "240", "--diagnose", "--out", str(out),
-                 "--quiet"]) == 0
+                 "--lr", "0.02", "--val-size", "240", "--diagnose", "--threads", "2",
+                 "--out", str(out), "--quiet"]) == 0
     return out
 
 
@@ -33,7 +33,8 @@ def test_train_writes_the_run_and_learns_the_text(run_dir, capsys):
     assert history.epochs == 30 and len(history.val_cost) == 30
     assert history.val_cost[-1] < 0.25 * history.val_cost[0]  # it has learnt the pattern
     config = json.loads((run_dir / "config.json").read_text())
-    assert (config["model"], config["hidden"], config["clip_norm"]) == ("lstm", [24], 5.0)
+    assert (config["model"], config["hidden"], config["clip_norm"], config["threads"]) == (
+        "lstm", [24], 5.0, 2)
     model = vg.load(run_dir / "model.npz")
     assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "LSTM", "Dense"]
 

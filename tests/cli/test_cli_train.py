@@ -139,8 +139,8 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     monkeypatch.setenv("VERIGRAD_DATA", str(data_dir))
     out = tmp_path / "cnn"
     assert main(["train", "mnist", "--model", "cnn", "--train-size", "1200", "--val-size",
-                 "200", "--epochs", "1", "--shift", "1", "--diagnose", "--out", str(out),
-                 "--quiet"]) == 0
+                 "200", "--epochs", "1", "--shift", "1", "--diagnose", "--threads", "2",
+                 "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "wrote model.npz, history.json, config.json, curves.png, diagnostics.txt, " \
            "diagnostics.png, confusion.png, filters.png, feature_maps.png, most_wrong.png" \
@@ -149,8 +149,8 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     assert model.input_shape == (1, 28, 28)
     assert [type(layer).__name__ for layer in model.layers[:3]] == ["Conv2D", "ReLU", "MaxPool2D"]
     config = json.loads((out / "config.json").read_text())
-    assert (config["model"], config["epochs"], config["dropout"], config["shift"]) == (
-        "cnn", 1, 0.2, 1)
+    assert (config["model"], config["epochs"], config["dropout"], config["shift"],
+            config["threads"]) == ("cnn", 1, 0.2, 1, 2)
     assert [layer.rate for layer in model.layers if isinstance(layer, vg.Dropout)] == [0.2, 0.2]
     assert size(out / "filters.png") == (220, 900)
     assert size(out / "feature_maps.png") == (220, 1050)
@@ -165,6 +165,10 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
     (["mnist", "--shift", "2"], "--shift applies only to the convolutional models"),
     (["toy", "--shift", "1"], "--shift applies only to the convolutional models"),
     (["shakespeare", "--shift", "1"], "--shift applies only to the convolutional models"),
+    (["toy", "--batch-norm", "--threads", "2"],
+     "--threads 2 splits each batch into slices, but --batch-norm needs the whole batch"),
+    (["shakespeare", "--stateful", "--threads", "3"],
+     "--threads 3 splits each batch into slices, but --stateful needs the whole batch"),
 ])
 def test_train_model_choices_that_do_not_fit_the_data(argv, message, tmp_path, capsys):
     assert main(["train", *argv, "--out", str(tmp_path), "--quiet"]) == 2

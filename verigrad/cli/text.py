@@ -121,7 +121,7 @@ def run_train_text(args):
             history = model.fit(X, Y, epochs=args.epochs, batch_size=args.batch_size,
                                 optimizer=optimizer, validation_data=validation,
                                 seed=args.seed, verbose=0 if args.quiet else 1,
-                                shuffle=not args.stateful,
+                                shuffle=not args.stateful, threads=args.threads,
                                 callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
         with staged_run(out, previous) as folder:
@@ -130,6 +130,8 @@ def run_train_text(args):
         print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
               f"finished epoch)", file=sys.stderr)
         return 1
+    except ImportError as err:  # --threads without threadpoolctl
+        raise CommandError(str(err)) from None
     loss = history.val_cost[-1] if history.val_cost else history.cost[-1]
     with staged_run(out, previous) as folder:
         written = _save_run(args, folder, model, vocab, history, {},

@@ -145,6 +145,10 @@ def add_train_command(sub):
                         "or ~/.cache/verigrad/DATASET); for shakespeare, the text file")
     p.add_argument("--download", action="store_true",
                    help="download the data set if it is not found (checksums are verified)")
+    p.add_argument("--threads", type=values.positive_int, default=1,
+                   help="threads that compute each mini-batch, a slice each (fit(threads=N)): "
+                        "2 on two cores trains the convolutional nets about 1.3× faster; the "
+                        "result differs from one thread's by rounding and dropout masks")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_toy_arguments(p)
     add_text_arguments(p)
@@ -218,6 +222,11 @@ def check_options(args):
         if IMAGE_MODELS[args.model] and args.batch_norm:
             raise CommandError("--batch-norm is for the dense network (--model mlp)")
         fill_train_defaults(args)
+    whole = [flag for flag, given in (("--batch-norm", args.batch_norm),
+                                      ("--stateful", args.stateful)) if given]
+    if args.threads > 1 and whole:
+        raise CommandError(f"--threads {args.threads} splits each batch into slices, but "
+                           f"{whole[0]} needs the whole batch at once: leave --threads at 1")
     if getattr(args, "shift", 0) and not IMAGE_MODELS.get(args.model or "mlp"):
         raise CommandError("--shift applies only to the convolutional models (--model cnn, "
                            "lenet5 or two-conv)")
@@ -296,6 +305,7 @@ def run_train(args):
         print(model.summary())
         print(f"optimizer: {optimizer!r}  schedule: {args.schedule}  "
               f"batch size: {args.batch_size}  "
+              f"{f'threads: {args.threads}  ' if args.threads > 1 else ''}"
               f"{f'random shifts: ±{args.shift} px  ' if args.shift else ''}"
               f"training on {X_fit.shape[-1]} examples, validating on "
               f"{0 if validation is None else validation[0].shape[-1]}")
@@ -306,7 +316,8 @@ def run_train(args):
                                 optimizer=optimizer, validation_data=validation, seed=args.seed,
                                 verbose=0 if args.quiet else 1,
                                 callbacks=[] if monitor is None else [monitor],
-                                augment=data.RandomShift(args.shift) if args.shift else None)
+                                augment=data.RandomShift(args.shift) if args.shift else None,
+                                threads=args.threads)
     except TrainingDiverged as err:
         with staged_run(out, previous) as folder:
             written = save_run(args, folder, model, err.history, {"diverged": str(err)})
@@ -314,7 +325,9 @@ def run_train(args):
         print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
               f"finished epoch)", file=sys.stderr)
         return 1
-    except ValueError as err:  # a setting the data cannot train with (a batch norm's batch of 1)
+    except (ValueError, ImportError) as err:
+        # a setting the data cannot train with (a batch norm's batch of 1), or --threads
+        # without threadpoolctl
         raise CommandError(str(err)) from None
     test = model.evaluate(X_test, Y_test)
     with staged_run(out, previous) as folder:

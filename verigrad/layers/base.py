@@ -34,6 +34,10 @@ layer's class):
                        (batch norm: the scale of its input, and a constant added to a
                        feature, do not reach its output), "example" for one that
                        standardises each example (layer norm), None otherwise
+    per_example        True when the training pass treats each example on its own, so that
+                       ``fit(threads=N)`` may compute slices of a batch on separate
+                       threads; False for batch norm (statistics over the batch) and a
+                       stateful recurrent layer (one carried state per batch)
     freeze()           keeps the random numbers of the next training pass (Dropout's
                        mask) and returns True; a layer that draws random numbers but cannot
                        keep them overrides ``set_rng`` and gradcheck reseeds it instead
@@ -43,6 +47,7 @@ Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 Non-parameter arrays a layer keeps across calls (running statistics) live in
 ``self.state``; they are saved with the model but get no gradient.
 """
+import copy
 from abc import ABC, abstractmethod
 from typing import Any, Optional, Union
 
@@ -73,6 +78,7 @@ class Layer(ABC):
     useful_limit = None
     zero_gradient_below = None
     normalizes = None
+    per_example = True
     #: a seed fixed at construction; layers without one are initialised from the model's
     seed = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)
@@ -141,6 +147,11 @@ class Layer(ABC):
 
     def unfreeze(self) -> None:
         """Draw fresh random numbers in every training pass again (after ``freeze``)."""
+
+    def replica(self) -> "Layer":
+        """A copy of the layer for another thread of ``fit(threads=N)``: the same parameter
+        arrays (an update of one is an update of both), its own gradients and caches."""
+        return copy.deepcopy(self, {id(p): p for p in self.params.values()})
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -202,6 +202,7 @@ class BatchNorm(_Normalization):
     """
 
     normalizes = "batch"
+    per_example = False
     _size_name = "n_features"
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5):

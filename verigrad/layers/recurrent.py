@@ -90,6 +90,11 @@ class Recurrent(Layer):
                              f"the layer before it gives {describe_shape(shape)}")
         return (self.n_a, shape[1]) if self.return_sequences else (self.n_a,)
 
+    @property
+    def per_example(self):
+        # a stateful layer's carried state belongs to the whole batch's columns
+        return not self.stateful
+
     def reset_state(self):
         """Forget the state carried from the last training batch (``stateful`` layers)."""
         self.carried = None

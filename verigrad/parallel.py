@@ -1,0 +1,95 @@
+"""Training steps on several threads: ``fit(threads=N)`` splits each mini-batch.
+
+The cost is a mean over the batch, so its gradient is the mean of the examples' gradients,
+and a batch of m examples cut into slices of m_1, …, m_N columns gives
+
+    J = Σ_k (m_k/m)·J_k,   dW = Σ_k (m_k/m)·dW_k
+
+where J_k and dW_k are the mean loss and its gradient over slice k alone (the L2 term,
+which belongs to the whole batch, is added once afterwards). Each slice runs forward and
+backward on its own thread, on a replica of the model that shares the parameter arrays
+but keeps its own caches and gradients; the calling thread computes the first slice on the
+model itself. While the slices run, the matrix products use one BLAS thread each: the
+threads take the place of BLAS's own (PyTorch runs a batch's work on its threads alike).
+NumPy and the numba kernels release the GIL in their loops, so the slices run at once.
+
+The result equals the one-thread step up to rounding (sums taken in another order).
+Layers that need the whole batch at once (``per_example`` False: batch norm, stateful
+recurrent layers) cannot be split.
+"""
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .validation import check_positive_int
+
+
+class SlicedSteps:
+    """Computes a training step's cost and gradients on ``threads`` slices of the batch at
+    once (threads=1: the whole batch on the calling thread); use it in a ``with`` block,
+    which ends its threads."""
+
+    def __init__(self, model, threads, rng):
+        self.model, self.threads = model, check_positive_int(threads, "threads")
+        self.replicas, self._pool = [], None
+        if threads == 1:
+            return
+        for i, layer in enumerate(model.layers):
+            if not layer.per_example:
+                raise ValueError(
+                    f"fit(threads={threads}) computes each batch in {threads} slices, but "
+                    f"layer {i} ({layer!r}) needs the whole batch at once (its per_example "
+                    f"is False): train it with threads=1")
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            raise ImportError(f"fit(threads={threads}) needs threadpoolctl to keep BLAS to "
+                              f"one thread per slice: pip install 'verigrad[fast]'") from None
+        self.replicas = [model._replica() for _ in range(threads - 1)]
+        for replica, child in zip(self.replicas, rng.spawn(len(self.replicas))):
+            replica.set_rng(child)
+        self._blas = ThreadpoolController()
+        self._pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="verigrad-slice")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def cost_and_backprop(self, X, Y):
+        """(J, Z) for the batch (X, Y), training on: the cost with its L2 term and the
+        logits of all m examples; the model's layers hold the batch's gradients."""
+        if not self.replicas:
+            return self.model._cost_and_backprop(X, Y, training=True)
+        m = X.shape[-1]
+        edges = np.linspace(0, m, min(self.threads, m) + 1).astype(int)
+        slices = [(slice(a, b), b - a) for a, b in zip(edges[:-1], edges[1:])]
+        with self._blas.limit(limits=1, user_api="blas"):
+            # each thread runs in a copy of this one's context: np.errstate holds there too
+            futures = [self._pool.submit(contextvars.copy_context().run,
+                                         replica._loss_and_backprop, X[..., part], Y[..., part],
+                                         True)
+                       for replica, (part, _) in zip(self.replicas, slices[1:])]
+            try:
+                first = self.model._loss_and_backprop(X[..., slices[0][0]],
+                                                      Y[..., slices[0][0]], True)
+            finally:  # no slice may still run when this step ends, even on an error
+                rest = [future.result() for future in futures]
+        results = [first, *rest]
+        models = [self.model, *self.replicas]
+        loss = 0.0
+        for k, ((_, size), (part_loss, _)) in enumerate(zip(slices, results)):
+            weight = size / m
+            loss += weight * part_loss
+            for layer, part_layer in zip(self.model.layers, models[k].layers):
+                for name, grad in layer.grads.items():
+                    if k == 0:
+                        grad *= grad.dtype.type(weight)
+                    else:
+                        grad += grad.dtype.type(weight) * part_layer.grads[name]
+        self.model._add_l2_grads(m)
+        Z = np.concatenate([Z for _, Z in results], axis=-1)
+        return loss + self.model.l2_penalty(m), Z
