@@ -10,8 +10,9 @@ Each contender runs in its own worker process; the parent lets them train one ep
 time, in alternating order, so machine noise hits both alike. Reported: seconds per epoch
 (median), the ratio verigrad/PyTorch, test accuracy after the last epoch, peak RSS of each
 worker, and the GEMM floor -- the same matrix products as one verigrad epoch (im2col
-products of the convolutions, Dense products), nothing else, timed in verigrad's worker
-before each epoch -- with verigrad's epoch time as a multiple of it.
+products of the convolutions, Dense products, in slices of each batch on the same threads),
+nothing else, timed in verigrad's worker before each epoch -- with verigrad's epoch time as
+a multiple of it.
 
     python benchmarks/mnist_cnn.py [--model lenet5|two-conv] [--epochs N] [--threads 2]
 
@@ -19,7 +20,6 @@ The last line printed is one JSON object with the figures.
 """
 import argparse
 import json
-import math
 import tempfile
 import time
 from pathlib import Path
@@ -56,7 +56,8 @@ def verigrad_worker(args):
     model = vg.load(args.weights)
     products = gemm_shapes(model)
 
-    lockstep = lockstep_callback(vg, lambda: gemm_floor(np, products, X_train.shape[-1]))
+    lockstep = lockstep_callback(vg, lambda: gemm_floor(np, products, X_train.shape[-1],
+                                                            args.threads))
     send({"ready": True})
     schedule = vg.CosineDecay(args.epochs) if args.model in COSINE else None
     model.fit(X_train, Y_train, epochs=args.epochs, batch_size=BATCH,
@@ -67,42 +68,64 @@ def verigrad_worker(args):
 
 
 def gemm_shapes(model):
-    """(rows, inner, columns per example, whether dJ/d(input) is computed) of each
-    parameterised layer's product Z = W_row · X_col: a convolution's W_row is (F, C·kh·kw)
-    and X_col has H_out·W_out columns per example; a Dense layer's are W and A_prev."""
+    """(rows, inner, output rows and columns per example, whether dJ/d(input) is computed)
+    of each parameterised layer's product Z = W_row · X_col: a convolution's W_row is
+    (F, C·kh·kw) and X_col has H_out·W_out columns per example, H_out rows of W_out; a Dense
+    layer's are W and A_prev, one column per example."""
     shapes, shape = [], model.input_shape
     for layer in model.layers:
         shape = layer.output_shape(shape)
         if "W" in layer.params:
             W = layer.params["W"]
-            shapes.append((W.shape[0], W.size // W.shape[0], math.prod(shape[1:]),
-                           layer.needs_input_grad))
+            out_hw = shape[1:] if len(shape) == 3 else (1, 1)
+            shapes.append((W.shape[0], W.size // W.shape[0], *out_hw, layer.needs_input_grad))
     return shapes
 
 
-def gemm_floor(np, products, m):
-    """Seconds for the matrix products of one epoch, made as Conv2D makes them (in blocks
-    of columns, ``verigrad.layers.conv.blocks``): per mini-batch and layer Z = W_row·X_col,
-    dW_rowᵀ = X_col·dZᵀ and (below the first layer) dX_col = W_rowᵀ·dZ."""
-    from verigrad.layers.conv import blocks
+def gemm_floor(np, products, m, threads):
+    """Seconds for the matrix products of one epoch, made as verigrad makes them: each
+    mini-batch cut into ``threads`` slices (``fit(threads=...)``), each slice's products on
+    its own thread with one BLAS thread, block by block of output rows
+    (``verigrad.layers.conv.row_blocks``): per layer Z = W_row·X_col, dW_rowᵀ = X_col·dZᵀ
+    and (below the first layer) dX_col = W_rowᵀ·dZ. Each thread takes its slice of every
+    batch without waiting for the others: a floor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    from verigrad.layers.conv import row_blocks
     rng = np.random.default_rng(0)
     batches = [BATCH] * (m // BATCH) + ([m % BATCH] if m % BATCH else [])
-    arrays = {}
-    for k in sorted(set(batches)):
-        arrays[k] = [(rng.standard_normal((rows, inner), dtype=np.float32),
-                      rng.standard_normal((inner, per_example * k), dtype=np.float32), grad)
-                     for rows, inner, per_example, grad in products]
-    start = time.perf_counter()
+    # the slice sizes of each thread, as verigrad.parallel cuts a batch
+    work = [[] for _ in range(threads)]
     for k in batches:
-        for W, X_col, grad in arrays[k]:
-            Z = np.empty((W.shape[0], X_col.shape[1]), np.float32)
-            for block in blocks(X_col.shape[1]):
-                np.matmul(W, X_col[:, block], out=Z[:, block])
-            for block in blocks(X_col.shape[1]):
-                X_col[:, block] @ Z[:, block].T
-                if grad:
-                    W.T @ Z[:, block]
-    return time.perf_counter() - start
+        edges = np.linspace(0, k, min(threads, k) + 1).astype(int)
+        for t, size in enumerate(np.diff(edges)):
+            work[t].append(int(size))
+    arrays = {}
+    for k in sorted({k for sizes in work for k in sizes}):
+        arrays[k] = [(rng.standard_normal((rows, inner), dtype=np.float32),
+                      rng.standard_normal((inner, H_out * W_out * k), dtype=np.float32),
+                      [slice(r.start * W_out * k, r.stop * W_out * k)
+                       for r in row_blocks(H_out, W_out * k, inner)], grad)
+                     for rows, inner, H_out, W_out, grad in products]
+
+    def products_of(sizes):
+        for k in sizes:
+            for W, X_col, blocks, grad in arrays[k]:
+                Z = np.empty((W.shape[0], X_col.shape[1]), np.float32)
+                for block in blocks:
+                    np.matmul(W, X_col[:, block], out=Z[:, block])
+                for block in blocks:
+                    X_col[:, block] @ Z[:, block].T
+                    if grad:
+                        W.T @ Z[:, block]
+
+    with threadpool_limits(1 if threads > 1 else None, user_api="blas"), \
+            ThreadPoolExecutor(threads) as pool:
+        start = time.perf_counter()
+        list(pool.map(products_of, work))
+        return time.perf_counter() - start
 
 
 def torch_worker(args):

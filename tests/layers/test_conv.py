@@ -254,25 +254,49 @@ def test_bad_constructor_arguments(kwargs, message):
         vg.Conv2D(2, 3, **kwargs)
 
 
-def test_large_evaluation_batches_are_convolved_in_slices(monkeypatch):
+@pytest.fixture
+def block(monkeypatch):
+    """Sets conv._BLOCK (columns per block) for one test, its cached blocks cleared."""
     from verigrad.layers import conv
-    layer, A_prev = conv_from(CONV_CASES[0])
-    whole = layer.forward(A_prev, training=True)
-    monkeypatch.setattr(conv, "_MAX_COLS", 1)
-    sliced = layer.forward(A_prev)
-    assert layer.X_col is None
-    np.testing.assert_array_equal(sliced, whole)
-    dZ = np.ones_like(whole)
-    layer.backward(dZ)
-    dW = layer.grads["W"].copy()
-    layer.forward(A_prev, training=True)
-    layer.backward(dZ)
-    np.testing.assert_array_equal(layer.grads["W"], dW)
+
+    def set_block(columns):
+        monkeypatch.setattr(conv, "_BLOCK", columns)
+        conv.row_blocks.cache_clear()
+
+    yield set_block
+    conv.row_blocks.cache_clear()
 
 
-@pytest.mark.parametrize("case", CONV_CASES[:3])
-def test_products_in_column_blocks_equal_the_loop_reference(case, monkeypatch):
-    from verigrad.layers import conv
-    monkeypatch.setattr(conv, "_BLOCK", 5)
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("columns", [1, 14, 40])
+@pytest.mark.parametrize("case", CONV_CASES[:4])
+def test_products_in_row_blocks_equal_the_loop_reference(case, columns, backend, block):
+    # one output row per block, several rows with a shorter last block, or all at once
+    if backend == "numba":
+        pytest.importorskip("numba", reason="the compiled im2col and col2im need numba")
+    block(columns)
     layer, A_prev = conv_from(case)
+    layer.backend = backend
     assert_equals_loops(layer, A_prev)
+
+
+def test_row_blocks_hold_about_block_columns_and_not_many_more_entries():
+    from verigrad.layers import conv
+    # LeNet-5's first layer at 64 examples: rows of 28·64 columns of 25 entries, 2 a block
+    assert conv.row_blocks(28, 1792, 25)[:2] == (slice(0, 2), slice(2, 4))
+    # the two-conv net's second: 288 entries a column, so one row of 24·64 columns a block
+    assert len(conv.row_blocks(24, 1536, 288)) == 24
+    # a last, shorter block
+    assert conv.row_blocks(5, 2048, 1)[-1] == slice(4, 5)
+
+
+def test_only_one_block_of_x_col_is_kept(block):
+    from verigrad.layers import conv
+    block(10)
+    layer = vg.Conv2D(2, 3, 3, padding=1)
+    A_prev = np.random.default_rng(0).standard_normal((2, 9, 5, 4))
+    Z = layer.forward(A_prev, training=True)
+    layer.backward(np.ones_like(Z))
+    # 10 columns are half a row of 5 pixels × 4 examples: one row per block, 9 blocks
+    assert conv.row_blocks(9, 20, 18) == tuple(slice(i, i + 1) for i in range(9))
+    assert layer._X_col.shape == layer._dX_col.shape == (2 * 3 * 3 * 1 * 5 * 4,)

@@ -2,27 +2,28 @@
 verigrad[fast]``).
 
 The same copies and sums as the NumPy code in ``conv.py`` (one strided copy or ``+=`` per
-kernel offset), in one pass: for a small layer the NumPy version spends most of its time
-setting up kh·kw short strided loops. In training, where the buffers are cold, the single
-pass of im2col takes 5-10% off a LeNet-5 step (``docs/benchmarks.md``). (A parallel im2col
-doubled the step: its threads wait for the cores OpenBLAS's threads hold.) ``conv.py`` is
-the reference; the tests check both.
+kernel offset), for one block of output rows, in one pass: for a small layer the NumPy
+version spends most of its time setting up kh·kw short strided loops. In training, where
+the buffers are cold, the single pass of im2col takes 5-10% off a LeNet-5 step
+(``docs/benchmarks.md``). (A parallel im2col doubled the step: its threads wait for the
+cores OpenBLAS's threads hold.) ``conv.py`` is the reference; the tests check both.
 """
 import numba
 
 
 @numba.njit(nogil=True, cache=True)
-def _walk_windows(A_pad, s_h, s_w, X_col, gather):
-    """For every index, X_col[c, p, q, i, j, n] and A_pad[c, i·s_h + p, j·s_w + q, n]: the
-    first set to the second (gather, im2col), or the first added into the second (col2im)."""
-    C, kh, kw, H_out, W_out, m = X_col.shape
+def _walk_windows(A_pad, s_h, s_w, i0, X_col, gather):
+    """For every index of a block of rows i0, i0 + 1, …, X_col[c, p, q, r, j, n] and
+    A_pad[c, (i0 + r)·s_h + p, j·s_w + q, n]: the first set to the second (gather, im2col),
+    or the first added into the second (col2im)."""
+    C, kh, kw, rows, W_out, m = X_col.shape
     for c in range(C):
         for p in range(kh):
             for q in range(kw):
-                for i in range(H_out):
+                for r in range(rows):
                     for j in range(W_out):
-                        row = A_pad[c, i * s_h + p, j * s_w + q]
-                        col = X_col[c, p, q, i, j]
+                        row = A_pad[c, (i0 + r) * s_h + p, j * s_w + q]
+                        col = X_col[c, p, q, r, j]
                         # element by element: numba's slice assignment is 3.5× slower here
                         if gather:
                             for n in range(m):
@@ -33,12 +34,12 @@ def _walk_windows(A_pad, s_h, s_w, X_col, gather):
 
 
 @numba.njit(nogil=True, cache=True)
-def gather_windows(A_pad, s_h, s_w, X_col):
-    """X_col[c, p, q, i, j, n] = A_pad[c, i·s_h + p, j·s_w + q, n] for every index."""
-    _walk_windows(A_pad, s_h, s_w, X_col, True)
+def gather_windows(A_pad, s_h, s_w, i0, X_col):
+    """X_col[c, p, q, r, j, n] = A_pad[c, (i0 + r)·s_h + p, j·s_w + q, n] for every index."""
+    _walk_windows(A_pad, s_h, s_w, i0, X_col, True)
 
 
 @numba.njit(nogil=True, cache=True)
-def add_windows(dX_col, s_h, s_w, dA_pad):
-    """dA_pad[c, i·s_h + p, j·s_w + q, n] += dX_col[c, p, q, i, j, n] for every index."""
-    _walk_windows(dA_pad, s_h, s_w, dX_col, False)
+def add_windows(dX_col, s_h, s_w, i0, dA_pad):
+    """dA_pad[c, (i0 + r)·s_h + p, j·s_w + q, n] += dX_col[c, p, q, r, j, n] for every index."""
+    _walk_windows(dA_pad, s_h, s_w, i0, dX_col, False)

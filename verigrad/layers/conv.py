@@ -1,5 +1,6 @@
 """The 2-D convolutional layer."""
 import functools
+import math
 from typing import Optional
 
 import numpy as np
@@ -10,14 +11,15 @@ from . import windows
 from .base import Layer, Size2D
 from .init import INITS, check_init, draw_weights
 
-#: im2col matrices larger than this many entries are built a slice of examples at a time
-#: when no backward pass follows (evaluation of a large batch).
-_MAX_COLS = 1 << 22
-#: The matrix products run over blocks of about this many columns of X_col: a block of
-#: X_col stays in cache while it is used, and OpenBLAS is up to three times faster on
-#: these short, wide products in blocks than in one call (measured for LeNet-5's first
-#: layer, (6, 25) · (25, 100352)).
+#: The products run block by block of whole output rows, each block's X_col at most about
+#: _BLOCK columns and _BLOCK_ENTRIES entries (1 MB in float32, within a core's L2 cache): a
+#: block's X_col is built, used by its products while it is still in cache, and
+#: overwritten by the next block's, so no whole X_col is kept. Backward builds each block
+#: again, which is faster than reading a whole X_col back from memory (LeNet-5: 6.9 against
+#: 7.8 ms a step; the entries limit took the two-conv net from 91 to 79 ms). OpenBLAS is
+#: also up to three times faster on these short, wide products in blocks than in one call.
 _BLOCK = 4096
+_BLOCK_ENTRIES = 1 << 18
 
 
 class Conv2D(Layer):
@@ -46,7 +48,9 @@ class Conv2D(Layer):
     with W_row = W reshaped to (F, C·kh·kw) and dZ_row = dZ reshaped to (F, H_out·W_out·m);
     dX_col is added back into the windows it came from (col2im). With the example axis last
     both reshapes are free, and each kernel offset's row of X_col is a strided view of the
-    input whose innermost axis (the examples) is contiguous.
+    input whose innermost axis (the examples) is contiguous. X_col is built and used a
+    block of output rows at a time (the columns of rows i₀ … i₁ − 1 are consecutive), and
+    dW_row is the sum of the blocks' products.
 
     kernel_size, stride, padding: an int or a pair (rows, columns); padding="same" keeps
     H and W (stride 1, odd kernel). init: as for ``Dense``, with fan-in C·kh·kw.
@@ -80,7 +84,7 @@ class Conv2D(Layer):
         self.params = {"W": np.empty(shape), "b": np.zeros((self.out_channels, 1))}
         self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
         self.initialize(np.random.default_rng(seed))
-        self.A_shape = self.X_col = self.A_prev = None
+        self.A_shape = self.A_pad = None
 
     @property
     def fan_in(self):
@@ -98,79 +102,73 @@ class Conv2D(Layer):
 
     def forward(self, A_prev, training=False):
         out_hw = windows.check_batch(self, A_prev)
-        m = A_prev.shape[-1]
-        self.A_prev, self.A_shape = A_prev, A_prev.shape
-        Z = np.empty((self.out_channels, *out_hw, m), A_prev.dtype)
-        if training or self.fan_in * out_hw[0] * out_hw[1] * m <= _MAX_COLS:
-            self.X_col = self._im2col(A_prev, out_hw)
-            self._linear(self.X_col, Z.reshape(self.out_channels, -1))
-            return Z
-        # A large batch with no backward to follow: keep only one slice's X_col at a time.
-        self.X_col = None
-        step = max(1, _MAX_COLS // (self.fan_in * out_hw[0] * out_hw[1]))
-        for start in range(0, m, step):
-            X_col = self._im2col(A_prev[..., start:start + step], out_hw)
-            part = np.empty((self.out_channels, X_col.shape[1]), A_prev.dtype)
-            self._linear(X_col, part)
-            Z[..., start:start + step] = part.reshape(self.out_channels, *out_hw, -1)
+        F, m = self.out_channels, A_prev.shape[-1]
+        self.A_shape, self.A_pad = A_prev.shape, windows.pad(A_prev, self.padding)
+        Z = np.empty((F, *out_hw, m), A_prev.dtype)
+        Z_row, W_row = Z.reshape(F, -1), self.params["W"].reshape(F, -1)
+        for rows, columns in self._blocks(out_hw, m):
+            np.matmul(W_row, self._im2col(rows, out_hw, m), out=Z_row[:, columns])
+        Z_row += self.params["b"]
         return Z
 
-    def _linear(self, X_col, Z_row):
-        """Z_row = W_row · X_col + b, block by block of columns."""
-        W_row = self.params["W"].reshape(self.out_channels, -1)
-        for block in blocks(X_col.shape[1]):
-            np.matmul(W_row, X_col[:, block], out=Z_row[:, block])
-        Z_row += self.params["b"]
-
-    def _im2col(self, A_prev, out_hw):
-        """X_col (C·kh·kw, H_out·W_out·m): row (c, p, q) holds A_pad[c, i·s_h + p, j·s_w + q, n]
-        for every (i, j, n)."""
-        A_pad = windows.pad(A_prev, self.padding)
-        C, (kh, kw), m = self.in_channels, self.kernel_size, A_prev.shape[-1]
-        X_col = _scratch(self, "_X_col", (C, kh, kw, *out_hw, m), A_prev.dtype)
-        kernels = load_kernels("layers._conv_kernels", self.backend)
-        if kernels is not None:
-            kernels.gather_windows(A_pad, *self.stride, X_col)
-        else:
-            for p, q in windows.offsets(self.kernel_size):
-                X_col[:, p, q] = windows.offset_view(A_pad, p, q, out_hw, self.stride)
-        return X_col.reshape(C * kh * kw, -1)
-
     def backward(self, dZ):
-        F = self.out_channels
-        dZ_row = dZ.reshape(F, -1)
-        if self.X_col is None:
-            self.X_col = self._im2col(self.A_prev, dZ.shape[1:3])
-        # dW_rowᵀ = X_col · dZ_rowᵀ, summed over the blocks: OpenBLAS is faster on this
-        # orientation of the product than on dZ_row · X_colᵀ (1.2 against 1.8 ms for
-        # LeNet-5's second layer).
+        F, (*out_hw, m) = self.out_channels, dZ.shape[1:]
+        dZ_row, W_row = dZ.reshape(F, -1), self.params["W"].reshape(F, -1)
+        dA_pad = np.zeros(self.A_pad.shape, dZ.dtype) if self.needs_input_grad else None
         dW_col, part = np.zeros((self.fan_in, F), dZ.dtype), None
-        for block in blocks(dZ_row.shape[1]):
-            part = np.matmul(self.X_col[:, block], dZ_row[:, block].T, out=part)
+        for rows, columns in self._blocks(out_hw, m):
+            # dW_rowᵀ = X_col · dZ_rowᵀ: OpenBLAS is faster on this orientation of the
+            # product than on dZ_row · X_colᵀ (1.2 against 1.8 ms for LeNet-5's second layer)
+            part = np.matmul(self._im2col(rows, out_hw, m), dZ_row[:, columns].T, out=part)
             dW_col += part
+            if dA_pad is not None:
+                dX_col = self._block_buffer("_dX_col", rows, out_hw, m, dZ.dtype)
+                np.matmul(W_row.T, dZ_row[:, columns], out=dX_col.reshape(self.fan_in, -1))
+                self._col2im(dX_col, rows, out_hw, dA_pad)
         self.grads["W"].reshape(F, -1)[...] = dW_col.T
         np.sum(dZ_row, axis=1, keepdims=True, out=self.grads["b"])
-        if not self.needs_input_grad:
-            return None
-        W_row = self.params["W"].reshape(F, -1)
-        dX_col = _scratch(self, "_dX_col", self.X_col.shape, dZ.dtype)
-        for block in blocks(dZ_row.shape[1]):
-            np.matmul(W_row.T, dZ_row[:, block], out=dX_col[:, block])
-        return self._col2im(dX_col, dZ.shape[1:3])
+        return None if dA_pad is None else windows.unpad(dA_pad, self.padding)
 
-    def _col2im(self, dX_col, out_hw):
-        """dA_prev: each entry of dX_col added back into the input pixel it was copied from."""
-        C, H, W, m = self.A_shape
-        (kh, kw), (p_h, p_w) = self.kernel_size, self.padding
-        dA_pad = np.zeros((C, H + 2 * p_h, W + 2 * p_w, m), dX_col.dtype)
-        dX_col = dX_col.reshape(C, kh, kw, *out_hw, m)
+    def _blocks(self, out_hw, m):
+        """(rows, columns) of each block: a range of output rows and its columns of X_col."""
+        per_row = out_hw[1] * m
+        return [(rows, slice(rows.start * per_row, rows.stop * per_row))
+                for rows in row_blocks(out_hw[0], per_row, self.fan_in)]
+
+    def _block_buffer(self, name, rows, out_hw, m, dtype):
+        """A (C, kh, kw, rows, W_out, m) array for one block, over memory the layer keeps
+        (under ``name``) from call to call: fresh multi-megabyte arrays cost a page fault
+        per 4 kB on first use."""
+        shape = (self.in_channels, *self.kernel_size, rows.stop - rows.start, out_hw[1], m)
+        first = row_blocks(out_hw[0], out_hw[1] * m, self.fan_in)[0]  # the largest block
+        size = self.fan_in * (first.stop - first.start) * out_hw[1] * m
+        memory = self.__dict__.get(name)
+        if memory is None or memory.size != size or memory.dtype != dtype:
+            memory = np.empty(size, dtype)
+            setattr(self, name, memory)
+        return memory[:math.prod(shape)].reshape(shape)
+
+    def _im2col(self, rows, out_hw, m):
+        """The block of X_col for output rows ``rows``, (C·kh·kw, (i₁ − i₀)·W_out·m): row
+        (c, p, q) holds A_pad[c, i·s_h + p, j·s_w + q, n] for i in rows and every j, n."""
+        X_col = self._block_buffer("_X_col", rows, out_hw, m, self.A_pad.dtype)
         kernels = load_kernels("layers._conv_kernels", self.backend)
         if kernels is not None:
-            kernels.add_windows(dX_col, *self.stride, dA_pad)
+            kernels.gather_windows(self.A_pad, *self.stride, rows.start, X_col)
         else:
             for p, q in windows.offsets(self.kernel_size):
-                windows.offset_view(dA_pad, p, q, out_hw, self.stride)[...] += dX_col[:, p, q]
-        return windows.unpad(dA_pad, self.padding)
+                X_col[:, p, q] = windows.offset_view(self.A_pad, p, q, out_hw, self.stride)[:, rows]
+        return X_col.reshape(self.fan_in, -1)
+
+    def _col2im(self, dX_col, rows, out_hw, dA_pad):
+        """Add each entry of a block of dX_col (C, kh, kw, rows, W_out, m) into the pixel of
+        dA_pad it was copied from."""
+        kernels = load_kernels("layers._conv_kernels", self.backend)
+        if kernels is not None:
+            kernels.add_windows(dX_col, *self.stride, rows.start, dA_pad)
+        else:
+            for p, q in windows.offsets(self.kernel_size):
+                windows.offset_view(dA_pad, p, q, out_hw, self.stride)[:, rows] += dX_col[:, p, q]
 
     @classmethod
     def parameter_shapes(cls, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -187,20 +185,10 @@ class Conv2D(Layer):
                 windows.compact(self.padding), "init": self.init}
 
 
-@functools.cache  # five calls a layer each step, always with the same few n
-def blocks(n):
-    """Slices of about ``_BLOCK`` columns that cover n columns (the matrix products of a
-    convolution run block by block)."""
-    count = max(1, round(n / _BLOCK))
-    edges = np.linspace(0, n, count + 1).astype(int)
-    return tuple(slice(a, b) for a, b in zip(edges[:-1], edges[1:]))
-
-
-def _scratch(layer, name, shape, dtype):
-    """layer.<name>, an array of ``shape`` and ``dtype`` kept from call to call (its contents
-    are overwritten): fresh multi-megabyte arrays cost a page fault per 4 kB on first use."""
-    array = layer.__dict__.get(name)
-    if array is None or array.shape != shape or array.dtype != dtype:
-        array = np.empty(shape, dtype)
-        setattr(layer, name, array)
-    return array
+@functools.cache  # a few calls a layer each step, always with the same few sizes
+def row_blocks(n_rows, per_row, inner):
+    """Ranges of rows that cover n_rows rows of ``per_row`` columns of ``inner`` entries
+    each, a range holding about ``_BLOCK`` columns but not many more than ``_BLOCK_ENTRIES``
+    entries (and at least one row): the blocks a convolution's products run over."""
+    step = max(1, round(min(_BLOCK, _BLOCK_ENTRIES / inner) / per_row))
+    return tuple(slice(a, min(a + step, n_rows)) for a in range(0, n_rows, step))
