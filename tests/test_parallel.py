@@ -6,6 +6,7 @@ with one BLAS thread each, and what cannot be split must be refused by name.
 """
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -162,3 +163,21 @@ def test_a_replica_shares_the_parameters_and_nothing_else():
                                                          layer.params.values()):
                 assert not np.shares_memory(value, vars(copy)[name]), name
     assert replica.loss is not model.loss
+
+
+def test_the_slices_keep_the_callers_floating_point_settings():
+    # the guard silences NumPy's overflow warnings inside a step; a slice on another thread
+    # must be silenced too (np.errstate lives in the calling thread's context)
+    class Overflows(vg.Layer):
+        def forward(self, A_prev, training=False):
+            np.float64(1e308) * np.array([10.0])
+            return A_prev
+
+        def backward(self, dA):
+            return dA
+
+    model = vg.Sequential([vg.Dense(3, 2), Overflows()], loss=vg.MSE())
+    X = np.ones((3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, np.ones((2, 4)), epochs=1, batch_size=4, verbose=0, threads=2)
