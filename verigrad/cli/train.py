@@ -147,7 +147,7 @@ def add_train_command(sub):
                    help="download the data set if it is not found (checksums are verified)")
     p.add_argument("--threads", type=values.positive_int, default=1,
                    help="threads that compute each mini-batch, a slice each (fit(threads=N)): "
-                        "2 on two cores trains the convolutional nets about 1.3× faster; the "
+                        "2 on two cores trains the convolutional nets about 1.2× faster; the "
                         "result differs from one thread's by rounding and dropout masks")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_toy_arguments(p)

@@ -84,7 +84,7 @@ class Conv2D(Layer):
         self.params = {"W": np.empty(shape), "b": np.zeros((self.out_channels, 1))}
         self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
         self.initialize(np.random.default_rng(seed))
-        self.A_shape = self.A_pad = None
+        self.A_pad = None
 
     @property
     def fan_in(self):
@@ -103,7 +103,7 @@ class Conv2D(Layer):
     def forward(self, A_prev, training=False):
         out_hw = windows.check_batch(self, A_prev)
         F, m = self.out_channels, A_prev.shape[-1]
-        self.A_shape, self.A_pad = A_prev.shape, windows.pad(A_prev, self.padding)
+        self.A_pad = windows.pad(A_prev, self.padding)  # kept for backward
         Z = np.empty((F, *out_hw, m), A_prev.dtype)
         Z_row, W_row = Z.reshape(F, -1), self.params["W"].reshape(F, -1)
         for rows, columns in self._blocks(out_hw, m):
