@@ -94,14 +94,14 @@ def gemm_floor(np, products, m, threads):
     from threadpoolctl import threadpool_limits
 
     from verigrad.layers.conv import row_blocks
+    from verigrad.parallel import batch_slices
     rng = np.random.default_rng(0)
     batches = [BATCH] * (m // BATCH) + ([m % BATCH] if m % BATCH else [])
-    # the slice sizes of each thread, as verigrad.parallel cuts a batch
+    # the slice sizes of each thread, as fit(threads=...) cuts a batch
     work = [[] for _ in range(threads)]
     for k in batches:
-        edges = np.linspace(0, k, min(threads, k) + 1).astype(int)
-        for t, size in enumerate(np.diff(edges)):
-            work[t].append(int(size))
+        for t, part in enumerate(batch_slices(k, threads)):
+            work[t].append(part.stop - part.start)
     arrays = {}
     for k in sorted({k for sizes in work for k in sizes}):
         arrays[k] = [(rng.standard_normal((rows, inner), dtype=np.float32),

@@ -181,3 +181,13 @@ def test_the_slices_keep_the_callers_floating_point_settings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(X, np.ones((2, 4)), epochs=1, batch_size=4, verbose=0, threads=2)
+
+
+@pytest.mark.parametrize("m, threads, sizes", [(128, 2, [64, 64]), (11, 3, [3, 4, 4]),
+                                               (3, 4, [1, 1, 1]), (1, 2, [1])])
+def test_batch_slices_cover_the_batch_evenly(m, threads, sizes):
+    from verigrad.parallel import batch_slices
+    parts = batch_slices(m, threads)
+    assert [p.stop - p.start for p in parts] == sizes
+    assert parts[0].start == 0 and parts[-1].stop == m
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))

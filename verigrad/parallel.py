@@ -25,6 +25,13 @@ import numpy as np
 from .validation import check_positive_int
 
 
+def batch_slices(m, threads):
+    """The slices of a batch of m examples, one per thread (fewer when m < threads), as
+    even as can be: consecutive ranges whose sizes differ by at most one."""
+    edges = np.linspace(0, m, min(threads, m) + 1).astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
 class SlicedSteps:
     """Computes a training step's cost and gradients on ``threads`` slices of the batch at
     once (threads=1: the whole batch on the calling thread); use it in a ``with`` block,
@@ -65,8 +72,7 @@ class SlicedSteps:
         if not self.replicas:
             return self.model._cost_and_backprop(X, Y, training=True)
         m = X.shape[-1]
-        edges = np.linspace(0, m, min(self.threads, m) + 1).astype(int)
-        slices = [(slice(a, b), b - a) for a, b in zip(edges[:-1], edges[1:])]
+        slices = [(part, part.stop - part.start) for part in batch_slices(m, self.threads)]
         with self._blas.limit(limits=1, user_api="blas"):
             # each thread runs in a copy of this one's context: np.errstate holds there too
             futures = [self._pool.submit(contextvars.copy_context().run,
