@@ -66,8 +66,9 @@ class Layer(ABC):
     same shape, filled by ``backward``), and implements ``forward`` and ``backward``.
     Override ``output_shape`` if the layer changes the shape of an example, ``get_config``
     if its constructor takes arguments (so that ``save``/``load`` can rebuild it),
-    ``initialize`` if it draws initial weights (the model seeds it), and ``set_rng`` if it
-    draws random numbers while running (so that ``fit(seed=...)`` controls them).
+    ``initialize`` if it draws initial weights (the model seeds it), ``set_rng`` if it
+    draws random numbers while running (so that ``fit(seed=...)`` controls them), and
+    ``replica`` if a copy for another thread must share more than ``params``.
     """
 
     input_shape = None
