@@ -176,7 +176,7 @@ def test_train_model_choices_that_do_not_fit_the_data(argv, message, tmp_path, c
 
 
 @pytest.mark.parametrize("dataset, model, batch_size, dropout, schedule, shift", [
-    ("mnist", "cnn", 128, 0.2, "none", 0), ("fashion-mnist", "cnn", 64, 0.2, "none", 0),
+    ("mnist", "cnn", 128, 0.2, "none", 1), ("fashion-mnist", "cnn", 64, 0.2, "none", 1),
     ("fashion-mnist", "mlp", 128, 0.2, "none", 0), ("mnist", "two-conv", 128, None, "cosine", 2)])
 def test_defaults_of_the_image_models(dataset, model, batch_size, dropout, schedule, shift):
     import argparse
