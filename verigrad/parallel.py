@@ -72,30 +72,27 @@ class SlicedSteps:
         if not self.replicas:
             return self.model._cost_and_backprop(X, Y, training=True)
         m = X.shape[-1]
-        slices = [(part, part.stop - part.start) for part in batch_slices(m, self.threads)]
+        parts = batch_slices(m, self.threads)
         with self._blas.limit(limits=1, user_api="blas"):
             # each thread runs in a copy of this one's context: np.errstate holds there too
             futures = [self._pool.submit(contextvars.copy_context().run,
                                          replica._loss_and_backprop, X[..., part], Y[..., part],
                                          True)
-                       for replica, (part, _) in zip(self.replicas, slices[1:])]
+                       for replica, part in zip(self.replicas, parts[1:])]
             try:
-                first = self.model._loss_and_backprop(X[..., slices[0][0]],
-                                                      Y[..., slices[0][0]], True)
+                first = self.model._loss_and_backprop(X[..., parts[0]], Y[..., parts[0]], True)
             finally:  # no slice may still run when this step ends, even on an error
                 rest = [future.result() for future in futures]
         results = [first, *rest]
-        models = [self.model, *self.replicas]
-        loss = 0.0
-        for k, ((_, size), (part_loss, _)) in enumerate(zip(slices, results)):
-            weight = size / m
-            loss += weight * part_loss
-            for layer, part_layer in zip(self.model.layers, models[k].layers):
-                for name, grad in layer.grads.items():
-                    if k == 0:
-                        grad *= grad.dtype.type(weight)
-                    else:
-                        grad += grad.dtype.type(weight) * part_layer.grads[name]
+        weights = [(part.stop - part.start) / m for part in parts]
+        loss = sum(weight * part_loss for weight, (part_loss, _) in zip(weights, results))
+        # each layer of the model beside its copies in the replicas (zip with the weights
+        # leaves out a replica that had no slice)
+        for layer, *copies in zip(self.model.layers, *(r.layers for r in self.replicas)):
+            for name, grad in layer.grads.items():
+                grad *= grad.dtype.type(weights[0])
+                for weight, copy in zip(weights[1:], copies):
+                    grad += grad.dtype.type(weight) * copy.grads[name]
         self.model._add_l2_grads(m)
         Z = np.concatenate([Z for _, Z in results], axis=-1)
         return loss + self.model.l2_penalty(m), Z
