@@ -10,8 +10,8 @@ training images. Contenders, interleaved in each repeat (the order alternates):
 
 - serial, 1 BLAS thread: GridSearchCV with n_jobs=None, the way a worker computes;
 - with --threaded-serial, also serial with BLAS threads = workers: what a plain ``fit``
-  on the whole machine does (on a loaded machine its threads wait on each other: one run
-  took 384 s against 22 s with one thread, so it is not run by default);
+  on the whole machine does (on a loaded machine its threads wait on each other, many
+  times slower than one thread, docs/scaling.md, so it is not run by default);
 - dask: GridSearchCV under ``joblib.parallel_backend("dask")`` on a ``LocalCluster`` of
   ``--workers`` processes of one thread each (started once, its start-up timed apart);
 - dask without malloc trim: the same, with workers started without Dask's

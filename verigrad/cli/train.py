@@ -44,18 +44,17 @@ TRAIN_DEFAULTS = {
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
             "val_size": 400},
     # convolutional presets: LeNet-5 with dropout 0.2 after its hidden Dense layers and
-    # random shifts of 1 pixel (seeds 0 and 1: 99.27% and 99.17% on MNIST, against 99.01%
-    # and 98.76% without the shifts); for two-conv, None is the preset's own (0.25, 0.5),
-    # with a cosine schedule and random shifts of 2 pixels (seed 0: 99.36% test accuracy;
-    # before the row blocks 99.39%, against 99.31% with the schedule alone and 99.11% with
-    # neither)
+    # random shifts of 1 pixel (without the shifts MNIST lands on either side of 99% by
+    # seed); for two-conv, None is the preset's own (0.25, 0.5), with a cosine schedule and
+    # random shifts of 2 pixels (with the schedule alone it lands on either side of the
+    # Keras example's figure by seed); docs/benchmarks.md gives each recipe's accuracies
     "lenet5": {"hidden": [], "dropout": 0.2, "epochs": 15, "batch_size": 128,
                "val_size": 5000, "shift": 1},
     "two-conv": {"hidden": [], "dropout": None, "epochs": 12, "batch_size": 128,
                  "val_size": 5000, "schedule": "cosine", "shift": 2},
 }
-#: settings a data set trains better with: LeNet-5 on Fashion-MNIST at batch 64 (90.76% test
-#: accuracy after 15 epochs with the shifts; without them 90.40%, and 89.93% at batch 128)
+#: settings a data set trains better with: LeNet-5 on Fashion-MNIST at batch 64 (a better
+#: test accuracy than at batch 128, docs/benchmarks.md)
 DATASET_DEFAULTS = {("fashion-mnist", "lenet5"): {"batch_size": 64}}
 #: --model for image data sets: the dense network, or a convolutional preset (cnn = lenet5)
 IMAGE_MODELS = {"mlp": None, "cnn": "lenet5", "lenet5": "lenet5", "two-conv": "two-conv"}

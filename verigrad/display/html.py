@@ -98,7 +98,7 @@ def history_html(history):
 
 
 def summary_line(history):
-    """'5 epochs · cost 0.31 · accuracy 91.2% · validation ...' from the last epoch."""
+    """'5 epochs · cost 0.3142 · accuracy 91.xx% · validation ...' from the last epoch."""
     parts = [f"{history.epochs} epoch{'s' if history.epochs != 1 else ''}"]
     for name, values, percent in (("cost", history.cost, False),
                                   ("accuracy", history.accuracy, True),

@@ -46,10 +46,10 @@ class LivePlot(Callback):
     every: redraw inside an epoch after every ``every`` steps (None: by time, see
         ``interval``). Every epoch's end is drawn in any case.
     interval: with every=None, the least number of seconds between two drawings inside
-        an epoch. A drawing takes about 10 ms in a kernel (building the SVG and sending
-        it), so once a second costs about 2% of training (1.8% measured on the MNIST MLP,
-        benchmarks/live_plot_overhead.py); with ``every``, choose k steps that take a
-        second or more.
+        an epoch. A drawing takes milliseconds in a kernel (building the SVG and sending
+        it), so once a second costs a few percent of training at most (measured by
+        benchmarks/live_plot_overhead.py, docs/jupyter.md); with ``every``, choose k steps
+        that take a second or more.
     title: shown above the curves.
 
     ``active`` says whether it draws (True only in a Jupyter kernel); ``drawings`` counts

@@ -3,11 +3,10 @@ verigrad[fast]``).
 
 The same copies and sums as the NumPy code in ``conv.py`` (one strided copy or ``+=`` per
 kernel offset), for one block of output rows, in one pass: for a small layer the NumPy
-version spends most of its time setting up kh·kw short strided loops, once per block. In
-training a LeNet-5 step takes 8.0 ms with these kernels against 12.8 ms with the NumPy code
-(one process, alternating; ``docs/benchmarks.md``). (A parallel im2col doubled the step: its
-threads wait for the cores OpenBLAS's threads hold.) ``conv.py`` is the reference; the
-tests check both.
+version spends most of its time setting up kh·kw short strided loops, once per block, and
+in training these kernels make a LeNet-5 step markedly faster (``docs/benchmarks.md``
+records the A/B). (A parallel im2col made the step slower: its threads wait for the cores
+OpenBLAS's threads hold.) ``conv.py`` is the reference; the tests check both.
 """
 import numba
 
@@ -25,7 +24,7 @@ def _walk_windows(A_pad, s_h, s_w, i0, X_col, gather):
                     for j in range(W_out):
                         row = A_pad[c, (i0 + r) * s_h + p, j * s_w + q]
                         col = X_col[c, p, q, r, j]
-                        # element by element: numba's slice assignment is 3.5× slower here
+                        # element by element: numba's slice assignment is slower here
                         if gather:
                             for n in range(m):
                                 col[n] = row[n]

@@ -15,9 +15,9 @@ from .init import INITS, check_init, draw_weights
 #: _BLOCK columns and _BLOCK_ENTRIES entries (1 MB in float32, within a core's L2 cache): a
 #: block's X_col is built, used by its products while it is still in cache, and
 #: overwritten by the next block's, so no whole X_col is kept. Backward builds each block
-#: again, which is faster than reading a whole X_col back from memory (LeNet-5: 6.9 against
-#: 7.8 ms a step; the entries limit took the two-conv net from 91 to 79 ms). OpenBLAS is
-#: also up to three times faster on these short, wide products in blocks than in one call.
+#: again, which is faster than reading a whole X_col back from memory, and the entries
+#: limit speeds up the two-conv net too. OpenBLAS is also faster on these short, wide
+#: products in blocks than in one call (docs/benchmarks.md has the figures).
 _BLOCK = 4096
 _BLOCK_ENTRIES = 1 << 18
 
@@ -118,7 +118,7 @@ class Conv2D(Layer):
         dW_col, part = np.zeros((self.fan_in, F), dZ.dtype), None
         for rows, columns in self._blocks(out_hw, m):
             # dW_rowᵀ = X_col · dZ_rowᵀ: OpenBLAS is faster on this orientation of the
-            # product than on dZ_row · X_colᵀ (1.2 against 1.8 ms for LeNet-5's second layer)
+            # product than on dZ_row · X_colᵀ (docs/benchmarks.md, LeNet-5's second layer)
             part = np.matmul(self._im2col(rows, out_hw, m), dZ_row[:, columns].T, out=part)
             dW_col += part
             if dA_pad is not None:

@@ -20,8 +20,8 @@ Three things every layer does the same way:
   (the same sums, in one call instead of T). dX = W_xᵀ·dG for all steps likewise.
 * Inside, the per-step arrays (pre-activations, states, their gradients) are time-major,
   (T, ·, m), so each step works on contiguous (·, m) blocks; a slice [:, t] of an (n, T, m)
-  array has rows T·m apart, and the per-step element-wise work measured 2-2.5× slower on
-  it. The layer's inputs and outputs keep the (n, T, m) layout.
+  array has rows T·m apart, and the per-step element-wise work measured markedly slower
+  on it (docs/benchmarks.md). The layer's inputs and outputs keep the (n, T, m) layout.
 
 Initial state: zeros, or ``forward(X, initial_state=...)`` (a0, or (a0, c0) for the LSTM).
 Truncated BPTT: with ``stateful=True`` the final state of each training batch becomes the
