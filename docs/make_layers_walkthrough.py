@@ -24,11 +24,11 @@ from exercises import (  # noqa: E402
     learners_regularization,
 )
 from exercises.checks import flagged, with_helpers  # noqa: E402
+from make_kind_tables import kind_table  # noqa: E402
 
 import verigrad as vg  # noqa: E402
 from verigrad import exercises  # noqa: E402
 from verigrad.exercises import files  # noqa: E402
-from verigrad.exercises.core import MISTAKES  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
 GROUPS = [("Dense layers, costs and losses", learners_dense),
@@ -125,11 +125,9 @@ VERIGRAD_CHECKS = {
 
 ## Finding kinds of the exercises
 
-Besides the gradient check's kinds (`scale`, `sign`, `transpose`, `sum_axis`, `mask`,
-`shape`, `mutation`, `nondeterministic`, `nan`, `mismatch`, `exception`):
+Besides the gradient check's kinds (tabulated in [debugging.md](debugging.md)), the
+exercises report:
 
-| kind | when | where the message points |
-|---|---|---|
 KINDS_TABLE
 
 ## Learner mistakes and what verigrad says
@@ -183,11 +181,9 @@ def render():
 def _render():
     notebook = files.table(files.check_file(NOTEBOOK))
     pair_source, pair_output = _pair()
-    kinds = "\n".join(f"| `{kind}` | {when} | {advice} |"
-                      for kind, (when, advice) in MISTAKES.items())
     parts = [INTRO.replace("EXERCISES", _exercise_list()).replace("NOTEBOOK_OUTPUT", notebook)
              .replace("PAIR_SOURCE", pair_source).replace("PAIR_OUTPUT", pair_output)
-             .replace("KINDS_TABLE", kinds)]
+             .replace("KINDS_TABLE", kind_table("exercises"))]
     number = 0
     for title, module in GROUPS:
         parts.append(f"### {title}\n")

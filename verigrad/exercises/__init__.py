@@ -13,17 +13,32 @@ wrong formulas to say which mistake it is.
 ``verigrad check notebook.ipynb`` does this for every exercise a notebook or file defines.
 The catalogue knows each exercise's signature, shapes and cache layout; it holds no
 solutions: the references are verigrad's layers, called on the learner's layout.
+
+A topic module adds exercises by defining ``EXERCISES`` (listed below) with the builders of
+``core`` (``forward_exercise``, ``backward_exercise``). Every finding kind it reports must be
+in the one vocabulary (``verigrad.gradcheck.kinds``): a kind already there (``stride``,
+``scale``) is used as it is; a new mistake is registered once, at the top of the module,
+with when it is reported and where its message points:
+
+    KINDS = register_mistakes({
+        "im2col_order": ("the columns of im2col are in the other order",
+                         "the order of the loops that fill the columns"),
+    })
+
+``Finding`` and ``Mistake`` refuse an unregistered kind, and ``python
+docs/make_kind_tables.py`` writes the new kinds into the documentation's table.
 """
 import inspect
 
 from ..gradcheck.findings import Finding
 from . import conv, dense, normalization, recurrent, regularization
-from .core import MISTAKES, Exercise, Result, where
+from .core import MISTAKES, Exercise, Result, register_mistakes, where
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES]
 
-__all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for"]
+__all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
+           "register_mistakes"]
 
 
 def exercise_for(name, function):

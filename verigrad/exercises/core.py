@@ -6,21 +6,44 @@ An ``Exercise`` names the function (``conv_backward``), the course, the paramete
 signature has (to tell apart same-named exercises of two courses) and a ``check``
 function: given the learner's functions by name, it returns a ``Result``.
 """
+from __future__ import annotations
+
 import copy
 import inspect
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..gradcheck import check_settings, run
+from ..gradcheck import Kind, check_settings, register_kind, run
 from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION, Finding
 from ..gradcheck.pairs import LearnerError, _LayerProblem, exception_diagnosis, learner_frame
 
-FORWARD = "forward"
+#: the origin of the catalogue's kinds in the registry (``verigrad.gradcheck.kinds``)
+ORIGIN = "exercises"
+
+
+def register_mistakes(mistakes: Mapping[str, tuple[str, str]]) -> dict[str, Kind]:
+    """Register the finding kinds an exercise module reports, before it uses them:
+    ``name -> (description, advice)``, the description saying when the finding is reported
+    and the advice where its message points the learner (a place to look, not the fix).
+    Returns ``name -> Kind``. A name registered before with the same texts is accepted; a
+    kind already in the vocabulary (``stride``, ``scale``) is reported without registering
+    it again. A module that adds exercises calls this once, at its top:
+
+        KINDS = register_mistakes({
+            "im2col_order": ("the columns of im2col are in the other order",
+                             "the order of the loops that fill the columns"),
+        })
+    """
+    return {name: register_kind(name, description, advice, origin=ORIGIN)
+            for name, (description, advice) in mistakes.items()}
+
 
 #: the kinds of finding the catalogue adds to those of the gradient check: kind -> (when it
-#: is reported, where the message points the learner)
+#: is reported, where the message points the learner); registered below
 MISTAKES = {
     "forward": ("the function's output differs from verigrad's reference on a configuration "
                 "and equals none of the known wrong formulas",
@@ -97,6 +120,7 @@ MISTAKES = {
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
 }
+FORWARD = register_mistakes(MISTAKES)["forward"]
 
 
 class Config(NamedTuple):
@@ -113,15 +137,21 @@ class Config(NamedTuple):
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
 
-class Mistake(NamedTuple):
-    """A common wrong formula: its finding kind, what it is (said to the learner when their
-    output equals it, with the advice) and output(args, kwargs[, douts]) -> its output,
-    computed with the references (a tuple of arrays for a forward, name -> array for a
-    backward's gradients)."""
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong formula: its finding kind (a registered ``Kind`` or its name), what it
+    is (said to the learner when their output equals it, with the advice) and
+    output(args, kwargs[, douts]) -> its output, computed with the references (a tuple of
+    arrays for a forward, name -> array for a backward's gradients)."""
 
-    kind: str
+    kind: Kind
     message: str
     output: Callable
+
+    def __post_init__(self):
+        # an unregistered kind fails when the exercise module is imported, not when a
+        # learner's output first equals the mistake
+        object.__setattr__(self, "kind", Kind(self.kind))
 
 
 class Result:

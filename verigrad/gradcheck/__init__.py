@@ -20,6 +20,8 @@ problems   a learner's own functions, and a Sequential model
 pairs      a learner's forward/backward pair (one layer, as the courses' exercises write it)
            (the three kinds of problem implement one Protocol, ``problems.Problem``)
 findings   what a wrong gradient's numbers say about the bug (scale, sign, transpose, ...)
+kinds      the one vocabulary of finding kinds (``Kind``, ``register_kind``), each with its
+           description and advice; the documentation's tables are generated from it
 report     the table, the findings and where in backprop to look
 """
 from collections.abc import Mapping, Sequence
@@ -29,15 +31,17 @@ import numpy as np
 
 from ..model import Sequential
 from ..validation import check_seed
-from . import findings
+from . import findings, kinds
 from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
 from .findings import Finding
+from .kinds import Kind, register_kind, registered_kinds
 from .pairs import LearnerError, _LayerProblem
 from .problems import FunctionProblem, ModelProblem
 from .report import GradcheckReport, ParamCheck
 
 __all__ = ["gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
-           "findings", "MODES", "FULL_CHECK_LIMIT"]
+           "findings", "kinds", "Kind", "register_kind", "registered_kinds", "MODES",
+           "FULL_CHECK_LIMIT"]
 
 
 def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],

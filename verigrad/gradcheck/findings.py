@@ -2,57 +2,37 @@
 
 A gradient check compares the analytic gradient ``a`` (from backprop) with the numeric one
 ``n`` (from central differences). When they disagree, the way they disagree usually names
-the bug. Each ``Finding`` has a ``kind`` (one of the strings below, part of the API), the
-parameter it concerns (None for the whole check) and a message written for the learner:
-what is wrong, where to look and how to fix it.
-
-    scale             a ≈ c·n for one constant c (a missing 1/m, the MSE's ½, a checker
-                      that measured half the slope)
-    sign              a ≈ −n (Y − A instead of A − Y)
-    transpose         a ≈ nᵀ for a square parameter
-    sum_axis          a bias gradient summed over every axis: a scalar, or every entry equal
-                      to that total
-    mask              agrees on some entries and is zero where the other is not (an
-                      activation-derivative mask applied to the wrong array)
-    shape             the gradient's shape differs from the parameter's
-    mutation          cost or grads changed an array it was given
-    nondeterministic  cost (or grads) returns different values for the same parameters
-    nan               NaN or inf in the cost or a gradient
-    mismatch          wrong, with none of the patterns above
-    exception         the learner's forward or backward raised (their file and line given)
+the bug. Each ``Finding`` has a ``kind`` (a registered ``Kind``: ``scale``, ``sign``,
+``transpose``, ``sum_axis``, ``mask``, ``shape``, ``mutation``, ``nondeterministic``, ``nan``,
+``mismatch``, ``exception``; ``kinds`` describes each), the parameter it concerns (None for
+the whole check) and a message written for the learner: what is wrong and where to look.
 """
 import re
 from dataclasses import dataclass
-from enum import Enum
 from typing import Optional
 
 import numpy as np
 
 from ..validation import looks_like_rand
+from .kinds import (
+    EXCEPTION,  # noqa: F401  (vg.findings.EXCEPTION, like the other kinds)
+    GRADCHECK,
+    MASK,
+    MISMATCH,
+    MUTATION,
+    NAN,
+    NONDETERMINISTIC,
+    SCALE,
+    SHAPE,
+    SIGN,
+    SUM_AXIS,
+    TRANSPOSE,
+    Kind,
+    registered_kinds,
+)
 
-
-class Kind(str, Enum):
-    """The kinds of finding. Each is a ``str`` equal to its documented name, so
-    ``finding.kind == "scale"`` holds and JSON writes it as that string."""
-
-    SCALE = "scale"
-    SIGN = "sign"
-    TRANSPOSE = "transpose"
-    SUM_AXIS = "sum_axis"
-    MASK = "mask"
-    SHAPE = "shape"
-    MUTATION = "mutation"
-    NONDETERMINISTIC = "nondeterministic"
-    NAN = "nan"
-    MISMATCH = "mismatch"
-    EXCEPTION = "exception"
-
-    def __str__(self):
-        return self.value
-
-
-(SCALE, SIGN, TRANSPOSE, SUM_AXIS, MASK, SHAPE, MUTATION, NONDETERMINISTIC, NAN, MISMATCH,
- EXCEPTION) = KINDS = tuple(Kind)
+#: the gradient check's own kinds, in the order of their registration in ``kinds``
+KINDS = registered_kinds(GRADCHECK)
 
 # A pattern (a constant factor, a transpose, ...) is accepted when it explains the analytic
 # gradient to this relative precision: far looser than the numeric gradient's own error
@@ -70,6 +50,9 @@ class Diagnosis:
     head: str
     why: str
 
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Kind(self.kind))
+
 
 def explain(diagnoses):
     """Findings from diagnoses, giving each cause in full once and referring back to it."""
@@ -86,13 +69,18 @@ def explain(diagnoses):
 
 @dataclass(frozen=True)
 class Finding:
-    """One diagnosis: ``kind`` (a ``Kind``, equal to its string), ``param`` (a parameter
-    name, or None when it concerns the whole check) and ``message`` (what is wrong and how
-    to fix it)."""
+    """One diagnosis: ``kind`` (a registered ``Kind``, equal to its string), ``param`` (a
+    parameter name, or None when it concerns the whole check) and ``message`` (what is wrong
+    and how to fix it). ``kind`` may be given as the kind's name; a name that is not
+    registered (``kinds.register_kind``) is a ValueError, so that every finding verigrad
+    reports is one the documentation describes."""
 
     kind: Kind
     param: Optional[str]
     message: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Kind(self.kind))
 
     def __str__(self):
         where = f" {self.param}" if self.param else ""
