@@ -8,7 +8,7 @@ import pytest
 
 import verigrad as vg
 from verigrad.gradcheck.findings import KINDS, relative_error
-from verigrad.gradcheck.pairs import _LayerProblem
+from verigrad.gradcheck.pairs import LayerProblem
 from verigrad.gradcheck.problems import FunctionProblem, ModelProblem, Problem
 
 # ---- a small learner network written with plain functions ---------------------------------
@@ -516,7 +516,7 @@ def test_every_problem_kind_implements_the_declared_protocol():
         x, w = cache
         return dout @ w.T, x.T @ dout
 
-    pair = _LayerProblem(affine_forward, affine_backward,
+    pair = LayerProblem(affine_forward, affine_backward,
                          (rng.standard_normal((2, 3)), rng.standard_normal((3, 4))), {})
     for problem in (FunctionProblem(cost, grads, params, None),
                     ModelProblem(model, rng.standard_normal((3, 5)), rng.integers(0, 2, 5), 0),

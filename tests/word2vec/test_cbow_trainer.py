@@ -9,8 +9,8 @@ import verigrad as vg
 from verigrad.cli import main
 from verigrad.course.tokenize import simple_tokenize
 from verigrad.word2vec import CBOW, WordVectors, negative_sampling_gradients
-from verigrad.word2vec.corpus import _EncodedCorpus
-from verigrad.word2vec.sampling import _alias_table
+from verigrad.word2vec.corpus import EncodedCorpus
+from verigrad.word2vec.sampling import alias_table
 from verigrad.word2vec.trainers import _NumpySoftmax
 
 
@@ -87,7 +87,7 @@ def test_softmax_trainer_steps_along_the_course_back_prop(tmp_path):
     # window 1 never shrinks and sample=0 keeps every word: the batch is known.
     model = CBOW(vector_size=3, window=1, loss="softmax", sample=0, min_count=1,
                  batch_size=100, workers=1, progress=False)
-    encoded = _EncodedCorpus([sentence], tmp_path)
+    encoded = EncodedCorpus([sentence], tmp_path)
     model._build_vocabulary(encoded)
     trainer = _NumpySoftmax(model, np.random.default_rng(0))
     W1, W2 = trainer.W1_t.T.astype(np.float64), trainer.W2.astype(np.float64)
@@ -112,7 +112,7 @@ def test_softmax_trainer_steps_along_the_course_back_prop(tmp_path):
 
 def test_alias_table_reproduces_the_distribution():
     p = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
-    prob, alias = _alias_table(p)
+    prob, alias = alias_table(p)
     recovered = prob / len(p)
     for i, target in enumerate(alias):
         recovered[target] += (1 - prob[i]) / len(p)

@@ -17,9 +17,15 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..gradcheck import Kind, check_settings, register_kind, run
-from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION, Finding
-from ..gradcheck.pairs import LearnerError, _LayerProblem, exception_diagnosis, learner_frame
+from ..gradcheck import (
+    Finding,
+    Kind,
+    check_pair,
+    exception_diagnosis,
+    learner_frame,
+    register_kind,
+)
+from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION
 
 #: the origin of the catalogue's kinds in the registry (``verigrad.gradcheck.kinds``)
 ORIGIN = "exercises"
@@ -336,20 +342,9 @@ def pair_problem(forward, backward, config, seed=0, factors=None, columns=False)
     the learner's gradients (times factors) and problem.douts the upstream gradients.
     columns: the exercise keeps examples in columns (the course's dense layers), so the
     advice may give those formulas."""
-    check_settings(None, 1e-6, 1e-7, 10)
     args, kwargs = config.fresh()
-    saved = np.random.get_state()
-    try:
-        problem = _LayerProblem(forward, backward, args, kwargs, seed, factors)
-        if not problem.blocked:
-            problem.m, problem.columns = config.m, columns
-        try:
-            return run(problem, None, 1e-6, 1e-7, 10, seed), problem
-        except LearnerError as error:
-            problem._fail(problem.pristine, error)
-            return run(problem, None, 1e-6, 1e-7, 10, seed), problem
-    finally:
-        np.random.set_state(saved)
+    return check_pair(forward, backward, args, kwargs, seed=seed, factors=factors, m=config.m,
+                      columns=columns)
 
 
 def check_backward(name, backward, forward, configs, mistakes=(), factors=None,

@@ -7,8 +7,14 @@ verigrad; CS231n keeps them in rows, x (N, d1, ..., dk), w (D, M), b (M,), and t
 references are called on the transposes. The course's linear_backward returns dW and db
 with the 1/m of the mean cost inside but dA_prev without it: the check multiplies dW and db
 by m, so that all three are compared with the gradient of the same J.
+
+Other topic modules use its references on the course's layout (``linear``, ``activate``,
+``cross_entropy``) and its builder of loss exercises (``loss_exercise``).
 """
+from __future__ import annotations
+
 import copy
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -32,8 +38,9 @@ COURSE1 = "Deep Learning Specialization, course 1 week 4"
 CS231N = "CS231n"
 
 
-def _dense(A, W, b):
-    """Z = W·A + b with verigrad's Dense layer (A of shape (n_prev, m))."""
+def linear(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Z = W·A + b with verigrad's Dense layer: A (n_prev, m), W (n, n_prev), b (n, 1) or
+    (n,); Z (n, m)."""
     layer = Dense(W.shape[1], W.shape[0])
     layer.params["W"][...] = W
     layer.params["b"][...] = np.reshape(b, (-1, 1))
@@ -43,7 +50,8 @@ def _dense(A, W, b):
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid}
 
 
-def _activate(Z, activation):
+def activate(Z: np.ndarray, activation: str) -> np.ndarray:
+    """g(Z) with verigrad's layer for ``activation``, "relu" or "sigmoid"."""
     return _ACTIVATIONS[activation]().forward(Z)
 
 
@@ -68,12 +76,12 @@ def _course_dense_configs(seed):
 
 
 def _linear_reference(A, W, b):
-    return (_dense(A, W, b),)
+    return (linear(A, W, b),)
 
 
 def _linear_builder(A, W, b):
     """A forward returning the notebook's cache (A, W, b), from the reference layer."""
-    return _dense(A, W, b), (A, W, b)
+    return linear(A, W, b), (A, W, b)
 
 
 def _per_example(config):
@@ -88,16 +96,16 @@ def _with_activation(configs):
 
 
 def _linear_activation_reference(A_prev, W, b, activation):
-    return (_activate(_dense(A_prev, W, b), activation),)
+    return (activate(linear(A_prev, W, b), activation),)
 
 
 def _other_activation(A_prev, W, b, activation):
-    return (_activate(_dense(A_prev, W, b), "relu" if activation == "sigmoid" else "sigmoid"),)
+    return (activate(linear(A_prev, W, b), "relu" if activation == "sigmoid" else "sigmoid"),)
 
 
 def _linear_activation_builder(A_prev, W, b, activation):
-    Z = _dense(A_prev, W, b)
-    return _activate(Z, activation), ((A_prev, W, b), Z)
+    Z = linear(A_prev, W, b)
+    return activate(Z, activation), ((A_prev, W, b), Z)
 
 
 def _model_configs(seed):
@@ -117,12 +125,13 @@ def _model_reference(X, parameters, last="sigmoid", hidden="relu"):
     L = len(parameters) // 2
     A = X
     for k in range(1, L + 1):
-        A = _activate(_dense(A, parameters[f"W{k}"], parameters[f"b{k}"]),
+        A = activate(linear(A, parameters[f"W{k}"], parameters[f"b{k}"]),
                       last if k == L else hidden)
     return (A,)
 
 
-def _cross_entropy(AL, Y):
+def cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
+    """The course's cost −1/m Σ (Y log AL + (1 − Y) log(1 − AL)) for AL, Y of shape (1, m)."""
     m = Y.shape[1]
     return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)
 
@@ -156,7 +165,7 @@ def _check_model_backward(functions, seed=0):
         Y = (rng.random((1, config.m)) < 0.5).astype(float)
 
         def cost(p, X=X, Y=Y):
-            return _cross_entropy(forward(X, p)[0], Y)
+            return cross_entropy(forward(X, p)[0], Y)
 
         def grads(p, X=X, Y=Y):
             AL, caches = forward(X, p)
@@ -188,7 +197,7 @@ def _affine_configs(seed):
 
 
 def _affine_reference(x, w, b):
-    return (_dense(x.reshape(x.shape[0], -1).T, w.T, b).T,)
+    return (linear(x.reshape(x.shape[0], -1).T, w.T, b).T,)
 
 
 def _affine_builder(x, w, b):
@@ -237,9 +246,12 @@ def _summed(reference):
     return output
 
 
-def _loss_exercise(name, reference, configs, mistakes, parameters=("x", "y"), course=CS231N):
-    """A loss returning (loss, dx): the loss against the reference, dx against central
-    differences of the learner's own loss (the other arguments, labels and masks, fixed)."""
+def loss_exercise(name: str, reference: Callable, configs: Callable, mistakes: Sequence,
+                  parameters: Sequence[str] = ("x", "y"), course: str = CS231N) -> Exercise:
+    """An exercise whose function is a loss returning (loss, dx): the loss against
+    ``reference(*args)`` (a 1-tuple), dx against central differences of the learner's own
+    loss, the other arguments (labels, masks) fixed. configs(seed) -> Config list;
+    mistakes: ``Mistake`` list of wrong losses."""
 
     def check(functions, seed=0):
         function = functions[name]
@@ -294,20 +306,20 @@ EXERCISES = [
                                                                      hidden="sigmoid"))],
                      names=("AL",)),
     forward_exercise("compute_cost", COURSE1, ("AL", "Y"), _cost_configs,
-                     lambda AL, Y: (_cross_entropy(AL, Y),),
+                     lambda AL, Y: (cross_entropy(AL, Y),),
                      [Mistake("scale", "the cross-entropy summed over the m examples: the cost "
                               "is their mean",
-                              lambda AL, Y: (_cross_entropy(AL, Y) * Y.shape[1],)),
+                              lambda AL, Y: (cross_entropy(AL, Y) * Y.shape[1],)),
                       Mistake("sign", "minus the cross-entropy: a minus sign is lost or "
                               "doubled (a cross-entropy is never negative)",
-                              lambda AL, Y: (-_cross_entropy(AL, Y),))],
+                              lambda AL, Y: (-cross_entropy(AL, Y),))],
                      names=("cost",)),
     Exercise("L_model_backward", COURSE1, ("AL", "Y", "caches"), _check_model_backward),
 
-    _loss_exercise("softmax_loss", _softmax_loss_reference, _scores_configs,
+    loss_exercise("softmax_loss", _softmax_loss_reference, _scores_configs,
                    [Mistake("scale", "the loss summed over the N examples: divide by N (the "
                             "loss is a mean)", _summed(_softmax_loss_reference))]),
-    _loss_exercise("svm_loss", _svm_loss_reference, _scores_configs,
+    loss_exercise("svm_loss", _svm_loss_reference, _scores_configs,
                    [Mistake("scale", "the loss summed over the N examples: divide by N (the "
                             "loss is a mean)", _summed(_svm_loss_reference))]),
     forward_exercise("affine_forward", CS231N, ("x", "w", "b"), _affine_configs,

@@ -182,8 +182,8 @@ def _declared(namespace, functions, seed):
                               f"'inputs' (a tuple)")
         name = getattr(backward, "__name__", str(spec["backward"]))
         try:
-            report = check_pair(forward, backward, tuple(spec["inputs"]),
-                                dict(spec.get("kwargs", {})), seed=seed)
+            report, _ = check_pair(forward, backward, tuple(spec["inputs"]),
+                                   dict(spec.get("kwargs", {})), seed=seed)
         except (TypeError, ValueError) as error:
             raise CannotCheck(f"{DECLARED}[{forward_name!r}]: {error}") from None
         blocked = all(p.note == "not checked" for p in report.params)

@@ -28,7 +28,7 @@ from .core import (
     forward_exercise,
     pair_problem,
 )
-from .dense import _loss_exercise
+from .dense import loss_exercise
 
 COURSE5 = "Deep Learning Specialization, course 5 week 1"
 CS231N = "CS231n"
@@ -570,7 +570,7 @@ EXERCISES += [
                      _temporal_affine),
     backward_exercise("temporal_affine_backward", CS231N, ("dout", "cache"),
                       "temporal_affine_forward", _temporal_configs, _temporal_affine_builder),
-    _loss_exercise("temporal_softmax_loss", _temporal_loss, _temporal_loss_configs,
+    loss_exercise("temporal_softmax_loss", _temporal_loss, _temporal_loss_configs,
                    [Mistake("unmasked", "the loss over every time step, the masked ones too: "
                             "multiply each step's loss by mask", _temporal_loss_unmasked)],
                    ("x", "y", "mask"), CS231N),

@@ -35,7 +35,7 @@ from .core import (
     forward_exercise,
     where,
 )
-from .dense import _activate, _cross_entropy, _dense
+from .dense import activate, cross_entropy, linear
 
 COURSE2 = "Deep Learning Specialization, course 2 week 1"
 THRESHOLD = 2e-7
@@ -56,7 +56,7 @@ def _forward(X, parameters, masks=None, keep_prob=1.0):
     A = X
     for k in (1, 2):
         W, b = parameters[f"W{k}"], parameters[f"b{k}"]
-        Z = _dense(A, W, b)
+        Z = linear(A, W, b)
         A = ReLU().forward(Z)
         if masks is not None:
             A = A * masks[k - 1] / keep_prob
@@ -64,8 +64,8 @@ def _forward(X, parameters, masks=None, keep_prob=1.0):
         else:
             values += [Z, A, W, b]
     W3, b3 = parameters["W3"], parameters["b3"]
-    Z3 = _dense(A, W3, b3)
-    A3 = _activate(Z3, "sigmoid")
+    Z3 = linear(A, W3, b3)
+    A3 = activate(Z3, "sigmoid")
     return A3, tuple(values + [Z3, A3, W3, b3])
 
 
@@ -87,7 +87,7 @@ def _cost_configs(seed):
 def _regularized_cost(A3, Y, parameters, lambd, half=True, mean=True):
     m = Y.shape[1]
     l2 = _l2(parameters, lambd, m) * (1 if half else 2) * (1 if mean else m)
-    return (_cross_entropy(A3, Y) + l2,)
+    return (cross_entropy(A3, Y) + l2,)
 
 
 def _check_with_cost(name, backward_of, configs_of, mistakes=None):
@@ -128,7 +128,7 @@ def _regularization_pair(function, functions, config, lambd=0.7):
     _, X, Y = config.args
 
     def cost(p):
-        return _cross_entropy(_forward(X, p)[0], Y) + _l2(p, lambd, Y.shape[1])
+        return cross_entropy(_forward(X, p)[0], Y) + _l2(p, lambd, Y.shape[1])
 
     def grads(p):
         return function(X, Y, _forward(X, p)[1], lambd)
@@ -191,7 +191,7 @@ def _dropout_pair(function, functions, config, keep_prob=0.8):
         return forward(X, p, keep_prob)
 
     def cost(p):
-        return _cross_entropy(run(p)[0], Y)
+        return cross_entropy(run(p)[0], Y)
 
     def grads(p):
         return function(X, Y, run(p)[1], keep_prob)
@@ -262,7 +262,7 @@ def _gc_setting(seed):
 
 def _cost_n(X, Y, parameters):
     A3, cache = _forward(X, parameters)
-    return _cross_entropy(A3, Y), cache
+    return cross_entropy(A3, Y), cache
 
 
 def _to_vector(parameters):

@@ -17,7 +17,8 @@ the analytic gradient a (backprop) and n. The check always computes in float64.
 
 engine     the loop, the modes (full, sample, fast) and the noise floor
 problems   a learner's own functions, and a Sequential model
-pairs      a learner's forward/backward pair (one layer, as the courses' exercises write it)
+pairs      a learner's forward/backward pair (one layer, as the courses' exercises write it):
+           ``check_pair`` checks one and returns the report with its ``LayerProblem``
            (the three kinds of problem implement one Protocol, ``problems.Problem``)
 findings   what a wrong gradient's numbers say about the bug (scale, sign, transpose, ...)
 kinds      the one vocabulary of finding kinds (``Kind``, ``register_kind``), each with its
@@ -35,13 +36,15 @@ from . import findings, kinds
 from .engine import FULL_CHECK_LIMIT, MODES, check_settings, run
 from .findings import Finding
 from .kinds import Kind, register_kind, registered_kinds
-from .pairs import LearnerError, _LayerProblem
+from .pairs import LayerProblem, check_pair, exception_diagnosis, learner_frame
 from .problems import FunctionProblem, ModelProblem
 from .report import GradcheckReport, ParamCheck
 
 __all__ = ["gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
            "findings", "kinds", "Kind", "register_kind", "registered_kinds", "MODES",
-           "FULL_CHECK_LIMIT"]
+           "FULL_CHECK_LIMIT",
+           # what the exercise catalogue (verigrad.exercises) builds on
+           "check_pair", "LayerProblem", "exception_diagnosis", "learner_frame"]
 
 
 def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
@@ -133,24 +136,5 @@ def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *
         report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev,
                                 parameters)
     """
-    return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)
+    return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)[0]
 
-
-def check_pair(forward, backward, inputs, kwargs, *, eps=1e-6, tol=1e-7, seed=0, factors=None,
-               m=None):
-    """``check_layer`` with its arguments as a tuple and a dict, and the catalogue's extras:
-    factors (name -> number the analytic gradient is multiplied by) and m (the batch size,
-    which names a missing 1/m)."""
-    check_settings(None, eps, tol, 10)
-    saved = np.random.get_state()
-    try:
-        problem = _LayerProblem(forward, backward, inputs, kwargs, seed, factors)
-        if not problem.blocked:
-            problem.m = m
-        try:
-            return run(problem, None, eps, tol, 10, seed)
-        except LearnerError as error:  # raised only at some of the points evaluated
-            problem._fail(problem.pristine, error)
-            return run(problem, None, eps, tol, 10, seed)
-    finally:
-        np.random.set_state(saved)

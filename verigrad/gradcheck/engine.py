@@ -10,6 +10,8 @@ name the bug. The default is ``full`` up to FULL_CHECK_LIMIT parameters and ``fa
 A problem (``problems``) supplies the cost, the analytic gradients and the numeric
 differences; ``run`` turns them into a ``GradcheckReport``.
 """
+from __future__ import annotations
+
 from dataclasses import replace
 
 import numpy as np
@@ -43,6 +45,13 @@ _DIRECTION_TRIES = 3
 _FINER = 10
 
 
+def noise_floor(cost: float, eps: float) -> float:
+    """The rounding noise of a central difference with step ``eps`` of a cost of size
+    |cost|: a difference between analytic and numeric gradients below it is not an error
+    (the problems use it too, to tell a kink from noise)."""
+    return _NOISE * _U * abs(cost) / eps
+
+
 def check_settings(mode, eps, tol, samples):
     """Raise a ValueError naming the argument unless the check's settings are valid."""
     if mode is not None and mode not in MODES:
@@ -68,7 +77,7 @@ def run(problem, mode, eps, tol, samples, seed):
         return GradcheckReport(rows, explain(diagnoses), mode, eps, tol, problem.cost,
                                objective=problem.objective)
     rng = np.random.default_rng(seed)
-    floor = _NOISE * _U * abs(problem.cost) / eps
+    floor = noise_floor(problem.cost, eps)
     for name in problem.names:
         row, diagnosis = _check_param(problem, name, mode, eps, tol, samples, rng, floor)
         rows.append(row)

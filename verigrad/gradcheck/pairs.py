@@ -15,18 +15,27 @@ other input (integer indices, labels, ``hparameters``, ``bn_param``, numbers, st
 passed as given, in a fresh copy for every call. backward returns the gradients as a tuple
 in the order of the float array inputs, one array (when there is one such input), or a dict
 keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
+
+``check_pair`` runs such a check and returns the report with the ``LayerProblem`` it ran
+(``vg.check_layer`` and the exercise catalogue use it); ``learner_frame`` and
+``exception_diagnosis`` say where in the learner's code an exception was raised.
 """
+from __future__ import annotations
+
 import copy
 import inspect
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .engine import check_settings, run
 from .findings import EXCEPTION, MUTATION, Diagnosis, mutation_diagnosis
-from .problems import FunctionProblem, _promote
+from .problems import FunctionProblem, promote
+from .report import GradcheckReport
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
@@ -120,13 +129,18 @@ def _accepted(function, kwargs):
     return {k: v for k, v in kwargs.items() if k in parameters}
 
 
-class _LayerProblem(FunctionProblem):
+class LayerProblem(FunctionProblem):
     """forward(*inputs, **kwargs) and backward(dout..., cache) as cost(params) and
     grads(params), params being the float arrays among the inputs (float64 copies).
 
     factors: name -> a number the analytic gradient is multiplied by before the comparison
     (the course's linear_backward divides dW and db by m but not dA_prev: a factor m puts
     all three on the scale of J).
+
+    Besides the ``problems.Problem`` interface, what a caller may read once it has been
+    checked: ``douts`` (the upstream gradients drawn), ``analytic`` (name -> backward's
+    gradient, times its factor) and ``error`` (the exception the learner's code raised, or
+    None).
     """
 
     objective = "J = Σ⟨dout, out⟩"
@@ -146,11 +160,11 @@ class _LayerProblem(FunctionProblem):
         params = {}
         for label, value in zip(self.labels, inputs):
             if _is_float_array(value):
-                params[label] = _promote(value, label)
+                params[label] = promote(value, label)
                 self.slots.append(("array", label))
                 self.work_names.append(label)
             elif isinstance(value, Mapping) and any(_is_float_array(v) for v in value.values()):
-                self.slots.append(("dict", {k: (_promote(v, f"{label}[{k!r}]")
+                self.slots.append(("dict", {k: (promote(v, f"{label}[{k!r}]")
                                                 if _is_float_array(v) else copy.deepcopy(v))
                                             for k, v in value.items()}))
             else:
@@ -320,3 +334,28 @@ class _LayerProblem(FunctionProblem):
 
     def layer_key(self, name):
         return None
+
+
+def check_pair(forward: Callable[..., tuple], backward: Callable[..., Any], inputs: Sequence,
+               kwargs: Mapping[str, Any], *, eps: float = 1e-6, tol: float = 1e-7,
+               seed: int | None = 0, factors: Mapping[str, float] | None = None,
+               m: int | None = None, columns: bool = False
+               ) -> tuple[GradcheckReport, LayerProblem]:
+    """``vg.check_layer``'s check with its arguments as a tuple and a dict, and the exercise
+    catalogue's extras: factors (name -> number the analytic gradient is multiplied by), m
+    (the batch size, which names a missing 1/m) and columns (the examples are columns, so
+    the advice may give the dense formulas). Returns the report and the ``LayerProblem``
+    checked (its ``douts``, ``analytic`` and ``error``). np.random's state is restored."""
+    check_settings(None, eps, tol, 10)
+    saved = np.random.get_state()
+    try:
+        problem = LayerProblem(forward, backward, inputs, kwargs, seed, factors)
+        if not problem.blocked:
+            problem.m, problem.columns = m, columns
+        try:
+            return run(problem, None, eps, tol, 10, seed), problem
+        except LearnerError as error:  # raised only at some of the points evaluated
+            problem._fail(problem.pristine, error)
+            return run(problem, None, eps, tol, 10, seed), problem
+    finally:
+        np.random.set_state(saved)

@@ -1,5 +1,5 @@
 """Two of the kinds of problem the gradient check runs on, behind one interface
-(``Problem``, which ``pairs._LayerProblem`` implements too): a learner's own
+(``Problem``, which ``pairs.LayerProblem`` implements too): a learner's own
 ``cost(params)`` and ``grads(params)`` functions (``FunctionProblem``), and a ``Sequential``
 model (``ModelProblem``).
 """
@@ -14,7 +14,7 @@ import numpy as np
 
 from ..layers import Dense
 from ..model import Sequential
-from .engine import _NOISE, _U
+from .engine import noise_floor
 from .findings import (
     MUTATION,
     PATTERN_RTOL,
@@ -79,8 +79,9 @@ class Problem(Protocol):
         """Where to look when layer k is the first wrong one below a right one."""
 
 
-def _promote(array, name):
-    """float64 copy of a float array; float32/float16 with a warning."""
+def promote(array: np.ndarray, name: str) -> np.ndarray:
+    """A float64 copy of a float array; float32/float16 with a warning naming it ``name``,
+    as the learner would (``params['W1']``). The pairs promote their inputs with it too."""
     if array.dtype != np.float64:
         warnings.warn(f"{name} has dtype {array.dtype}; the gradient check promotes it to "
                       f"float64, since float32 rounding (about 1e-7) would swamp its "
@@ -109,7 +110,7 @@ class FunctionProblem:
             if value.dtype.kind != "f":
                 raise TypeError(f"params[{key!r}] has dtype {value.dtype}; parameters must be "
                                 f"floating point: pass {key}.astype(np.float64)")
-            self.work[key] = _promote(value, f"params[{key!r}]")
+            self.work[key] = promote(value, f"params[{key!r}]")
         self.cost_fn, self.grads_fn, self.order = cost, grads, order
         self.pristine = {k: v.copy() for k, v in self.work.items()}
         self.shapes = {k: v.shape for k, v in self.work.items()}
@@ -268,7 +269,7 @@ class FunctionProblem:
     def _at_kink(self, a, n, right, left, eps):
         """At a kink the central difference n averages two different one-sided slopes, and
         the analytic gradient takes one of them: it matches one far better than n."""
-        floor = _NOISE * _U * abs(self.cost) / eps
+        floor = noise_floor(self.cost, eps)
         if abs(a - n) <= floor + PATTERN_RTOL * (abs(a) + abs(n)):
             return False
         best = min(abs(a - right), abs(a - left))
@@ -333,7 +334,7 @@ def _differ(x, y):
     """Two evaluations of the same cost differ (beyond rounding; NaN equals NaN)."""
     if np.isnan(x) and np.isnan(y) or x == y:
         return False
-    return not abs(x - y) <= 4 * _U * max(abs(x), abs(y))
+    return not abs(x - y) <= 4 * np.finfo(np.float64).eps * max(abs(x), abs(y))
 
 
 # ---- a Sequential model ------------------------------------------------------------------
@@ -351,9 +352,9 @@ class ModelProblem:
         if not isinstance(model, Sequential):
             raise TypeError(f"model must be a verigrad Sequential, got {type(model).__name__}")
         if isinstance(X, np.ndarray) and X.dtype.kind == "f":
-            X = _promote(X, "X")
+            X = promote(X, "X")
         if isinstance(Y, np.ndarray) and Y.dtype.kind == "f":
-            Y = _promote(Y, "Y")
+            Y = promote(Y, "Y")
         work = model.astype("float64")
         work.check_data(X, Y)
         self.model, self.X, self.Y, self.m = work, X, Y, X.shape[-1]

@@ -2,8 +2,9 @@
 ``WordVectors`` it produces.
 
 vectors    ``WordVectors``: look-up, similarity, evaluations, word2vec text format
-corpus     the corpus read once into ids on disk, streamed in chunks every epoch
-sampling   noise words for negative sampling and the gradient of its loss
+corpus     ``EncodedCorpus``: the corpus read once into ids on disk, streamed in chunks
+           every epoch
+sampling   noise words for negative sampling (``alias_table``) and the gradient of its loss
 trainers   ``CBOW`` and the per-chunk trainers (NumPy reference, numba kernel, softmax)
 _kernels   the optional numba kernel
 """

@@ -15,12 +15,16 @@ _CHUNK_WORDS = 50000        # words per unit of work handed to a thread
 _FLUSH_WORDS = 1 << 22      # ids buffered in memory before they go to the temporary file
 
 
-class _EncodedCorpus:
+class EncodedCorpus:
     """The corpus as ids in a temporary file, with sentence boundaries and word counts.
 
+    ``EncodedCorpus(corpus, directory)`` reads ``corpus`` (a path or an iterable of token
+    lists) once and writes its ids into ``directory``, which must outlive it.
     ids are given in order of first appearance (id 0 is the end-of-sentence marker used
-    while reading); ``counts[id]`` is the number of times word ``types[id]`` occurs and
-    ``starts`` (S+1,) the offsets of the S sentences.
+    while reading); ``types`` maps word -> id, ``counts[id]`` is the number of times word
+    id occurs, ``ids`` (total,) int32 the memory-mapped words of every sentence in order,
+    ``starts`` (S+1,) the offsets of the S sentences and ``total`` the number of words;
+    ``chunks()`` splits the sentences into units of work for the threads.
     """
 
     def __init__(self, corpus, directory):

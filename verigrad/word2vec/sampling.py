@@ -1,12 +1,16 @@
 """Negative sampling: drawing noise words (Walker's alias table) and the loss and gradient
 of a batch of CBOW examples against them."""
+from __future__ import annotations
+
 import numpy as np
 
 from .. import functional as F
 
 
-def _alias_table(probabilities):
-    """Walker's alias table: draw i uniform, keep it with prob[i], else take alias[i]."""
+def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table of a distribution over n outcomes: (prob, alias), float64 (n,)
+    and int64 (n,). To draw, take i uniform in [0, n), keep it with probability prob[i],
+    else take alias[i]: O(1) per draw (the numba trainer draws its noise words so)."""
     n = len(probabilities)
     prob = np.asarray(probabilities, dtype=np.float64) * n
     alias = np.arange(n, dtype=np.int64)

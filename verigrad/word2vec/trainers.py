@@ -41,8 +41,8 @@ from .._backend import check_backend, load_kernels
 from .._files import PathLike, atomic_write, write_text
 from ..diagnostics.guard import TrainingDiverged
 from ..validation import check_number, check_positive_int
-from .corpus import _EncodedCorpus
-from .sampling import _alias_table, negative_sampling_gradients
+from .corpus import EncodedCorpus
+from .sampling import alias_table, negative_sampling_gradients
 from .vectors import WordVectors
 
 # --- the trainer ----------------------------------------------------------------------------
@@ -105,7 +105,7 @@ class CBOW:
         are split by ``verigrad.course.tokenize.simple_tokenize``, or an iterable of token lists."""
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="verigrad-cbow-") as directory:
-            encoded = _EncodedCorpus(corpus, directory)
+            encoded = EncodedCorpus(corpus, directory)
             scanned = time.perf_counter()
             self._build_vocabulary(encoded)
             trainer = self._make_trainer()
@@ -366,7 +366,7 @@ class _NumbaNegativeSampling(_NumpyNegativeSampling):
     def __init__(self, model, rng, kernels):
         super().__init__(model, rng)
         noise = model.counts ** 0.75
-        self.alias_prob, self.alias_index = _alias_table(noise / noise.sum())
+        self.alias_prob, self.alias_index = alias_table(noise / noise.sum())
         self.kernel = kernels.train_negative_chunk
 
     def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
