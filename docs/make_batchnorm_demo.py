@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from verigrad.callbacks import History  # noqa: E402
 from verigrad.cli import main as verigrad_main  # noqa: E402
-from verigrad.train import History  # noqa: E402
 
 HIDDEN = [100] * 8
 TRAIN_SIZE = 15000

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
-from verigrad import io
+from verigrad import modelfile as io
 
 
 @pytest.fixture(autouse=True)
@@ -151,5 +151,5 @@ def test_defining_a_layer_class_registers_nothing():
         def backward(self, dA):
             return dA
 
-    assert io._REGISTERED[vg.Layer] == {}
+    assert io.layer_types() == io.BUILTIN_LAYERS
     assert io.BUILTIN_LAYERS["verigrad.layers.Dense"] is vg.Dense

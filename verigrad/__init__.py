@@ -7,13 +7,15 @@
     print(vg.gradcheck(model, X[:, :64], Y[:64]))       # which gradient is wrong, and why
 
 The parts: ``layers``, ``losses``, ``optim``, ``model`` (Sequential, mlp), ``train`` (the
-loop behind ``fit``, Callback, History), ``io`` (save and load), ``gradcheck`` (the check
+loop behind ``fit``), ``callbacks`` (Callback, History), ``modelfile`` (the file format and
+the registry of layer and loss types), ``io`` (save and load), ``gradcheck`` (the check
 and the backprop debugger), ``diagnostics`` (the guard, Monitor, curves, metrics, leakage),
 ``data`` (MNIST, toy problems), ``course`` (the NLP course's CBOW functions and tokenizer)
 and ``word2vec`` (the CBOW trainer for real corpora). ``verigrad.sklearn`` and
 ``verigrad.plots`` load their optional extras on import.
 """
 from . import course, data, diagnostics, word2vec
+from .callbacks import Callback, History
 from .convnets import cnn
 from .course import cbow as cbow
 from .diagnostics import TrainingDiverged, TrainingWarning
@@ -21,7 +23,7 @@ from .display import LivePlot
 from .gradcheck import GradcheckReport, ParamCheck, check_backprop, check_layer, gradcheck
 from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
-from .io import load, register_layer, register_loss
+from .io import load
 from .layers import (
     GRU,
     LSTM,
@@ -47,8 +49,8 @@ from .layers import (
 )
 from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential, mlp
+from .modelfile import register_layer, register_loss
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
-from .train import Callback, History
 from .word2vec import CBOW
 
 __version__ = "0.1.0"

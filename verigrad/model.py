@@ -18,7 +18,7 @@ from typing import Optional, Union
 import numpy as np
 from numpy.typing import DTypeLike
 
-from . import io
+from . import modelfile
 from ._files import PathLike
 from .diagnostics.guard import Guard, TrainingDiverged
 from .display.live import LivePlot
@@ -510,12 +510,12 @@ class Sequential:
     def get_config(self) -> dict:
         """The architecture as ``save`` records it: each layer's and the loss's type
         (``module.QualName``) and constructor arguments, l2, dtype and input shape."""
-        return io.architecture(self)
+        return modelfile.architecture(self)
 
     def save(self, path: PathLike) -> None:
         """Write the weights and a JSON description of the architecture to one ``.npz`` file
         (no pickle). ``vg.load(path)`` rebuilds a model that predicts bit-identically."""
-        io.save(self, path)
+        modelfile.save(self, path)
 
     def summary_rows(self) -> tuple[list[tuple[str, str, str, str]], int]:
         """(rows, total): per layer its number, repr, output shape (one example) and

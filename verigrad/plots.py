@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     import numpy as np
     from matplotlib.figure import Figure
 
+    from .callbacks import History
     from .diagnostics import Monitor
     from .model import Sequential
-    from .train import History
 
 
 def require_matplotlib() -> ModuleType:

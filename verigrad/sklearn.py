@@ -37,10 +37,10 @@ except ImportError as err:
     raise ImportError("verigrad.sklearn needs scikit-learn 1.6 or newer: "
                       "pip install verigrad[sklearn]") from err
 
+from .callbacks import Callback
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .model import mlp
 from .optim import SGD, Adam
-from .train import Callback
 from .validation import check_positive_int
 
 # Hidden activation by scikit-learn's name (plus leaky_relu); None: no activation layer.

@@ -13,18 +13,10 @@ import argparse
 import sys
 import traceback
 
+from . import cbow, check, plot, text, train, values
+from .common import CommandError, HelpFormatter
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each option's default, except where the help text already explains it."""
-
-    def _get_help_string(self, action):
-        if action.default is None or "default:" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
-
-
-class CommandError(Exception):
-    """A user error: the command stops with this one-line message and exit status 2."""
+__all__ = ["main", "build_parser", "CommandError", "HelpFormatter", "values"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -35,9 +27,6 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    # The command modules import HelpFormatter from this package, so they load here.
-    from . import cbow, check, plot, text, train
-
     parser = Parser(
         prog="verigrad",
         description="Neural networks from scratch in NumPy, with verified gradients.",

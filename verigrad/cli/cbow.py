@@ -3,7 +3,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import CommandError, HelpFormatter, values
+from . import values
+from .common import CommandError, HelpFormatter
 from .output import check_output_folder, staged_run
 
 #: the files 'cbow train' may write to --out

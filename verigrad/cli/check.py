@@ -19,7 +19,8 @@ from ..exercises.files import defines_cost_and_grads
 from ..gradcheck import MODES, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
-from . import CommandError, HelpFormatter, values
+from . import values
+from .common import CommandError, HelpFormatter
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 

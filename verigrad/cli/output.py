@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .._files import write_text
-from . import CommandError
+from .common import CommandError
 
 
 def check_output_folder(out, flag, run_files, overwrite):

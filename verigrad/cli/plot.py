@@ -3,9 +3,9 @@ import argparse
 import json
 from pathlib import Path
 
+from ..callbacks import History
 from ..diagnostics import check_overfitting, describe_spikes
-from ..train import History
-from . import CommandError, HelpFormatter
+from .common import CommandError, HelpFormatter
 from .train import run_name
 
 

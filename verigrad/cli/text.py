@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import write_text
+from ..callbacks import Callback
 from ..data.chars import CharVocabulary, load_text, next_char_streams, next_char_windows
 from ..diagnostics import Monitor, TrainingDiverged
 from ..io import load
@@ -14,8 +15,8 @@ from ..layers.recurrent import Recurrent
 from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
 from ..sampling import sample_ids
-from ..train import Callback
-from . import CommandError, HelpFormatter, values
+from . import values
+from .common import CommandError, HelpFormatter, make_optimizer, plain_warnings
 from .output import check_output_folder, staged_run, write_json
 
 TEXT_DATASETS = ("shakespeare",)
@@ -108,7 +109,6 @@ def run_train_text(args):
         print(f"error: {err} (see --seq-len, --batch-size, --val-size)", file=sys.stderr)
         return 2
     model = language_model(vocab.size, args)
-    from .train import make_optimizer, plain_warnings
     optimizer = make_optimizer(args)
     if not args.quiet:
         print(model.summary())

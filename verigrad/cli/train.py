@@ -3,10 +3,8 @@ the checks and pictures it adds to a run (``--diagnose``, leakage, overfitting, 
 decision boundary, confusion matrix, most confidently wrong images).
 """
 import argparse
-import contextlib
 import math
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,6 @@ from ..convnets import cnn
 from ..diagnostics import (
     Monitor,
     TrainingDiverged,
-    TrainingWarning,
     check_overfitting,
     confusion_matrix,
     describe_spikes,
@@ -25,14 +22,12 @@ from ..diagnostics import (
 )
 from ..layers import Conv2D
 from ..model import ACTIVATIONS, mlp
-from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, RMSProp, StepDecay
-from . import CommandError, HelpFormatter, values
+from . import values
+from .common import OPTIMIZERS, CommandError, HelpFormatter, make_optimizer, plain_warnings
 from .output import check_output_folder, staged_run, write_json
 from .text import CELLS, TEXT_DATASETS, add_text_arguments, check_text_options, run_train_text
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
-OPTIMIZERS = ("adam", "sgd", "momentum", "nesterov", "rmsprop")
-DEFAULT_LR = {"adam": 1e-3, "rmsprop": 1e-3, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}
 TOY_MAKERS = {"spirals": data.make_spirals, "moons": data.make_moons,
               "circles": data.make_circles, "blobs": data.make_blobs}
 #: ``verigrad train`` defaults that depend on the data: image sets, then toy problems
@@ -168,21 +163,6 @@ DEPENDENT_OPTIONS = {
     "gamma": (lambda a: a.schedule in ("step", "exponential"),
               "--schedule step or exponential", 0.5),
 }
-
-
-def make_optimizer(args):
-    lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
-    schedule = {"none": None,
-                "step": lambda: StepDecay(args.step_size, args.gamma),
-                "exponential": lambda: ExponentialDecay(args.gamma),
-                "cosine": lambda: CosineDecay(args.epochs)}[args.schedule]
-    common = {"schedule": schedule() if schedule else None, "clip_norm": args.clip_norm}
-    if args.optimizer == "adam":
-        return Adam(lr, **common)
-    if args.optimizer == "rmsprop":
-        return RMSProp(lr, **common)
-    momentum = args.momentum if args.optimizer in ("momentum", "nesterov") else 0.0
-    return SGD(lr, momentum=momentum, nesterov=args.optimizer == "nesterov", **common)
 
 
 def split_validation(X, Y, size, seed):
@@ -434,22 +414,6 @@ def warn_leakage(args, X_train, X_test):
 
 def monitor_for(args):
     return Monitor(verbose=0) if args.diagnose else None
-
-
-@contextlib.contextmanager
-def plain_warnings():
-    """Show each ``TrainingWarning`` as one 'warning: ...' line on stderr as it comes."""
-    show = warnings.showwarning
-
-    def one_line(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, TrainingWarning):
-            print(f"warning: {message}", file=sys.stderr)
-        else:
-            show(message, category, filename, lineno, file, line)
-
-    with warnings.catch_warnings():
-        warnings.showwarning = one_line
-        yield
 
 
 def report_run(args, out, model, history, monitor, fit, test):

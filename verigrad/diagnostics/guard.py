@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ..train import Callback
+from ..callbacks import Callback
 from ..validation import looks_like_rand
 
 #: |Z| beyond which a pre-activation with no declared limit (a ReLU, a linear layer, the

@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._files import PathLike
-from ..train import Callback
+from ..callbacks import Callback
 from ..validation import check_positive_int
 from .guard import TrainingWarning
 
 if TYPE_CHECKING:
+    from ..callbacks import History
     from ..model import Sequential
-    from ..train import History
 
 #: Healthy range of the update/weight ratio ‖ΔW‖/‖W‖ per step (rule of thumb: about 1e-3).
 UPDATE_RATIO_RANGE = (1e-5, 1e-1)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..train import Callback
+from ..callbacks import Callback
 from .html import block, paragraph, summary_line
 from .svg import curves_svg
 
 if TYPE_CHECKING:
+    from ..callbacks import History
     from ..model import Sequential
-    from ..train import History
 
 
 def notebook_display():
