@@ -128,8 +128,8 @@ def main():
     torch_optimizer = torch.optim.Adam(net.parameters(), lr=LR)
 
     def verigrad_step(Xb, Yb):
-        model._cost_and_backprop(Xb, Yb, training=True)
-        optimizer.step(model.params, model._grads())
+        model.cost_and_backward(Xb, Yb)
+        optimizer.step(model.params, model.gradients())
 
     def torch_step(Xb, Yb):
         torch_optimizer.zero_grad()

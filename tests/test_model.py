@@ -206,7 +206,7 @@ def test_callback_hooks_run_in_order_and_on_backward_end_sees_the_gradients():
             assert all(np.array_equal(model.params[k], v) for k, v in self.before.items())
             X = model.activations[0]
             assert model.activations[-1].shape == (3, X.shape[-1])
-            grads = {f"d{name}": array.copy() for name, array in model._grads().items()}
+            grads = {f"d{name}": array.copy() for name, array in model.gradients().items()}
             check = model.astype("float64")
             _, expected = check.cost_and_grads(X.astype(np.float64), self.labels(X))
             for name, g in expected.items():
@@ -408,3 +408,27 @@ def test_model_and_optimizer_pickle_after_training():
     copy, opt_copy = pickle.loads(pickle.dumps((model, optimizer)))
     np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
     assert opt_copy.t == optimizer.t
+
+
+def test_a_loop_of_your_own_with_the_step_interface_trains_as_fit_does():
+    """cost_and_backward, gradients() and an optimizer's step are fit's step: full-batch
+    steps without shuffling give the same weights either way."""
+    X, y = blobs()
+    fitted, own = vg.mlp([4, 8, 3], l2=0.01), vg.mlp([4, 8, 3], l2=0.01)
+    history = fitted.fit(X, y, epochs=3, batch_size=X.shape[1], shuffle=False,
+                         optimizer=vg.Adam(1e-2), verbose=0)
+    X, y = own.check_data(X, y)
+    optimizer, costs = vg.Adam(1e-2), []
+    for _ in range(3):
+        cost, Z = own.cost_and_backward(X, y)
+        assert Z.shape == (3, X.shape[1]) and list(own.gradients()) == list(own.params)
+        optimizer.step(own.params, own.gradients())
+        costs.append(cost)
+    np.testing.assert_allclose(costs, history.step_cost, rtol=1e-6)
+    for name in own.params:
+        np.testing.assert_allclose(own.params[name], fitted.params[name], rtol=1e-5)
+    # the L2 term is the only difference between the loss and the cost of a batch
+    loss, _ = own.loss_and_backward(X, y)
+    cost, _ = own.cost_and_backward(X, y)
+    assert cost == pytest.approx(loss + own.l2_penalty(X.shape[1]))
+    assert isinstance(own.rng, np.random.Generator)

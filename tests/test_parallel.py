@@ -57,7 +57,7 @@ def test_the_split_gradient_is_the_batch_gradient_before_any_update():
 
     class Grab(vg.Callback):
         def on_backward_end(self, model, step, cost):
-            seen.update({f"d{k}": g.copy() for k, g in model._grads().items()})
+            seen.update({f"d{k}": g.copy() for k, g in model.gradients().items()})
             seen["cost"] = cost
             model.stop_training = True
 
@@ -153,7 +153,7 @@ def test_a_replica_shares_the_parameters_and_nothing_else():
     model = _small_cnn()
     X, Y = _images(6)
     model.cost_and_grads(X, Y)
-    replica = model._replica()
+    replica = model.replica()
     for layer, copy in zip(model.layers, replica.layers):
         for name in layer.params:
             assert copy.params[name] is layer.params[name]

@@ -20,13 +20,13 @@ from numpy.typing import DTypeLike
 
 from . import modelfile
 from ._files import PathLike
-from .diagnostics.guard import Guard, TrainingDiverged
-from .display.live import LivePlot
-from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
-from .layers.base import Shape
+from .callbacks import Callback, History
+from .diagnostics import Guard, TrainingDiverged
+from .display import LivePlot
+from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Shape, Sigmoid, Tanh
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
-from .train import Callback, History, LastGoodWeights, check_callbacks, fit
+from .train import LastGoodWeights, check_callbacks, fit
 from .validation import (
     check_inputs,
     check_number,
@@ -146,7 +146,8 @@ class Sequential:
             elif layer.seed is None:
                 layer.initialize(np.random.default_rng(child))
             layer.placed = True
-        self._rng = np.random.default_rng(run_seed)
+        #: the generator of ``fit``'s shuffling and dropout when it is given no seed
+        self.rng = np.random.default_rng(run_seed)
         self._cast(self.dtype)
         self.stop_training = False
 
@@ -267,8 +268,18 @@ class Sequential:
             self.activations.append(layer.forward(self.activations[-1], training))
         return self.activations[-1]
 
-    def _backward(self, dZ):
-        """Run backprop from dJ/dZ of the last layer; gradients land in each layer's grads.
+    # One training step, in the pieces ``fit``, its threads and a loop of your own use:
+    #
+    #     X, Y = model.check_data(X, Y)                    # once, before the loop
+    #     cost, Z = model.cost_and_backward(Xb, Yb)        # forward, J, backward
+    #     optimizer.step(model.params, model.gradients())  # the update
+    #
+    # These methods take mini-batches of data that ``check_data`` has accepted: they check
+    # nothing themselves, so that a step costs only its arithmetic.
+
+    def backward(self, dZ: np.ndarray) -> None:
+        """Backprop from dJ/dZ (the gradient of the cost with respect to the last layer's
+        output) of the last forward pass; each layer's gradients land in its ``grads``.
         Stops at the first parameterised layer: nothing below it needs a gradient."""
         first = self._first_trainable
         for i in range(len(self.layers) - 1, first - 1, -1):
@@ -283,8 +294,9 @@ class Sequential:
         total = sum(float(np.vdot(p, p)) for name, p in self.params.items() if name[0] == "W")
         return self.l2 / (2 * m) * total
 
-    def _add_l2_grads(self, m):
-        """Add the L2 penalty's gradient (λ/m)·W to each weight's grads, for a batch of m."""
+    def add_l2_grads(self, m: int) -> None:
+        """Add the L2 penalty's gradient (λ/m)·W[l] to each weight's gradient, for a batch
+        of m examples (nothing without ``l2``)."""
         if not self.l2:
             return
         for layer in self.layers:
@@ -292,24 +304,34 @@ class Sequential:
                 if name[0] == "W":
                     layer.grads[name] += (self.l2 / m) * W
 
-    def _grads(self):
+    def gradients(self) -> OrderedDict[str, np.ndarray]:
+        """The layers' gradients of the last backward pass, named like ``params`` (W1, b1,
+        ...: ``optimizer.step(model.params, model.gradients())`` pairs them). The arrays are
+        the layers' own, not copies: the next backward pass overwrites them."""
         return OrderedDict(self._named(lambda layer: layer.grads))
 
-    def _loss_and_backprop(self, X, Y, training):
-        """(the mean loss over X's examples, without the L2 term; the logits Z), leaving
-        that loss's gradient in the layers' grads."""
+    def loss_and_backward(self, X: np.ndarray, Y: np.ndarray,
+                          training: bool = True) -> tuple[float, np.ndarray]:
+        """(the mean loss over X's examples, without the L2 term; the logits Z), leaving that
+        loss's gradient in the layers' ``grads``. A slice of a batch computed on its own
+        thread (``replica``) stops here; the whole batch's L2 term is added once
+        (``add_l2_grads``)."""
         Z = self._forward(X, training)
         loss = self.loss.forward(Z, Y)
-        self._backward(self.loss.backward())
+        self.backward(self.loss.backward())
         return loss, Z
 
-    def _cost_and_backprop(self, X, Y, training):
-        loss, Z = self._loss_and_backprop(X, Y, training)
+    def cost_and_backward(self, X: np.ndarray, Y: np.ndarray,
+                          training: bool = True) -> tuple[float, np.ndarray]:
+        """(J, Z): the cost of the batch (X, Y) with its L2 term, and the logits, leaving
+        dJ/dW of every parameter in the layers' ``grads`` (``gradients()``). One training
+        step without its update."""
+        loss, Z = self.loss_and_backward(X, Y, training)
         m = X.shape[-1]
-        self._add_l2_grads(m)
+        self.add_l2_grads(m)
         return loss + self.l2_penalty(m), Z
 
-    def _replica(self) -> "Sequential":
+    def replica(self) -> "Sequential":
         """A copy of the model for another thread of ``fit(threads=N)``: its layers are
         ``Layer.replica`` copies (the same parameter arrays, their own gradients and
         caches) and its loss its own."""
@@ -343,8 +365,8 @@ class Sequential:
         like ``params`` with a ``d`` in front (dW1, db1, ...). Dropout is active only with
         ``training=True``. The arrays returned are copies: later calls do not change them."""
         X, Y = self.check_data(X, Y)
-        cost, _ = self._cost_and_backprop(X, Y, training)
-        return cost, OrderedDict((f"d{k}", g.copy()) for k, g in self._grads().items())
+        cost, _ = self.cost_and_backward(X, Y, training)
+        return cost, OrderedDict((f"d{k}", g.copy()) for k, g in self.gradients().items())
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """The loss's output for X: class probabilities (n_classes, m) for softmax

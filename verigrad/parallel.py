@@ -53,7 +53,7 @@ class SlicedSteps:
         except ImportError:
             raise ImportError(f"fit(threads={threads}) needs threadpoolctl to keep BLAS to "
                               f"one thread per slice: pip install 'verigrad[fast]'") from None
-        self.replicas = [model._replica() for _ in range(threads - 1)]
+        self.replicas = [model.replica() for _ in range(threads - 1)]
         for replica, child in zip(self.replicas, rng.spawn(len(self.replicas))):
             replica.set_rng(child)
         self._blas = ThreadpoolController()
@@ -66,21 +66,21 @@ class SlicedSteps:
         if self._pool is not None:
             self._pool.shutdown()
 
-    def cost_and_backprop(self, X, Y):
+    def cost_and_backward(self, X, Y):
         """(J, Z) for the batch (X, Y), training on: the cost with its L2 term and the
         logits of all m examples; the model's layers hold the batch's gradients."""
         if not self.replicas:
-            return self.model._cost_and_backprop(X, Y, training=True)
+            return self.model.cost_and_backward(X, Y)
         m = X.shape[-1]
         parts = batch_slices(m, self.threads)
         with self._blas.limit(limits=1, user_api="blas"):
             # each thread runs in a copy of this one's context: np.errstate holds there too
             futures = [self._pool.submit(contextvars.copy_context().run,
-                                         replica._loss_and_backprop, X[..., part], Y[..., part],
+                                         replica.loss_and_backward, X[..., part], Y[..., part],
                                          True)
                        for replica, part in zip(self.replicas, parts[1:])]
             try:
-                first = self.model._loss_and_backprop(X[..., parts[0]], Y[..., parts[0]], True)
+                first = self.model.loss_and_backward(X[..., parts[0]], Y[..., parts[0]], True)
             finally:  # no slice may still run when this step ends, even on an error
                 rest = [future.result() for future in futures]
         results = [first, *rest]
@@ -93,6 +93,6 @@ class SlicedSteps:
                 grad *= grad.dtype.type(weights[0])
                 for weight, copy in zip(weights[1:], copies):
                     grad += grad.dtype.type(weight) * copy.grads[name]
-        self.model._add_l2_grads(m)
+        self.model.add_l2_grads(m)
         Z = np.concatenate([Z for _, Z in results], axis=-1)
         return loss + self.model.l2_penalty(m), Z

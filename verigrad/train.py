@@ -62,7 +62,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     if augment is not None and not callable(augment):
         raise TypeError(f"augment must be a function (X_batch, rng) -> X_batch such as "
                         f"vg.data.RandomShift(2), or None, got {augment!r:.60}")
-    rng = model._rng if seed is None else np.random.default_rng(seed)
+    rng = model.rng if seed is None else np.random.default_rng(seed)
     model.set_rng(rng)
     m = X.shape[-1]
     history = History(batch_size, math.ceil(m / batch_size))
@@ -86,9 +86,9 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
                         Xb = _augmented(augment, Xb, rng)
                     _notify(callbacks, "on_step_begin", model, step)
                     with numerics():
-                        cost, Z = steps.cost_and_backprop(Xb, Yb)
+                        cost, Z = steps.cost_and_backward(Xb, Yb)
                         _notify(callbacks, "on_backward_end", model, step, cost)
-                        optimizer.step(model.params, model._grads())
+                        optimizer.step(model.params, model.gradients())
                     history.step_cost.append(cost)
                     epoch_mean.add(cost, Z, Yb)
                     _notify(callbacks, "on_step_end", model, step, cost)

@@ -12,11 +12,11 @@ leakage   ``check_leakage``: test examples that also sit in the training set
     print(monitor.table()); monitor.plot("diagnostics.png")
 """
 from .curves import check_overfitting, describe_spikes
-from .guard import TrainingDiverged, TrainingWarning
+from .guard import Guard, TrainingDiverged, TrainingWarning
 from .leakage import LeakageReport, check_leakage
 from .metrics import confusion_matrix, most_confident_mistakes
 from .monitor import Monitor
 
-__all__ = ["Monitor", "TrainingWarning", "TrainingDiverged", "describe_spikes",
+__all__ = ["Monitor", "Guard", "TrainingWarning", "TrainingDiverged", "describe_spikes",
            "check_overfitting", "confusion_matrix", "most_confident_mistakes", "check_leakage",
            "LeakageReport"]
