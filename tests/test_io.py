@@ -153,3 +153,34 @@ def test_defining_a_layer_class_registers_nothing():
 
     assert io.layer_types() == io.BUILTIN_LAYERS
     assert io.BUILTIN_LAYERS["verigrad.layers.Dense"] is vg.Dense
+
+
+def test_a_subclass_whose_constructor_differs_from_its_config_is_refused_at_save(tmp_path):
+    class Scaled(vg.Dense):  # inherits Dense.get_config, which does not rebuild it
+        def __init__(self, n_in, n_out, scale=2.0):
+            super().__init__(n_in, n_out)
+            self.scale = scale
+
+    model = vg.Sequential([Scaled(4, 3)], loss=vg.MSE())
+    with pytest.raises(ValueError, match=r"Scaled.get_config\(\).*Scaled.__init__"):
+        model.save(tmp_path / "m.npz")
+
+
+def test_a_subclass_of_a_built_in_layer_loads_when_named(tmp_path):
+    class Wider(vg.Dense):
+        def __init__(self, n_in, n_out, extra=1):
+            super().__init__(n_in, n_out + extra)
+            self.extra, self.n_out_asked = extra, n_out
+
+        def get_config(self):
+            return {"n_in": self.params["W"].shape[1], "n_out": self.n_out_asked,
+                    "extra": self.extra}
+
+    class Norm(vg.LayerNorm):
+        pass
+
+    model = vg.Sequential([Wider(4, 2, extra=1), Norm(3)], loss=vg.MSE())
+    model.save(tmp_path / "m.npz")
+    loaded = vg.load(tmp_path / "m.npz", custom_layers=[Wider, Norm])
+    X = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.forward(X), model.forward(X))

@@ -157,7 +157,8 @@ def _build_layers(records, stored, layer_type):
     for i, record in enumerate(records):
         cls = layer_type(record["type"])
         try:
-            shapes = cls.parameter_shapes(**record["config"])
+            shapes = (cls.parameter_shapes(**record["config"]) if _knows_its_shapes(cls)
+                      else None)
         except TypeError as err:  # arguments the class does not take
             raise ValueError(f"layers[{i}]: {str(err).replace('.parameter_shapes', '')}"
                              ) from None
@@ -171,6 +172,14 @@ def _build_layers(records, stored, layer_type):
         k += bool(shapes)
         layers.append(layer)
     return layers
+
+
+def _knows_its_shapes(cls):
+    """Whether ``cls.parameter_shapes`` speaks for ``cls``: a built-in, or a class whose
+    constructor is that of the class defining ``parameter_shapes`` (a subclass with a
+    constructor of its own may take other arguments or make other shapes)."""
+    owner = next(c for c in cls.__mro__ if "parameter_shapes" in vars(c))
+    return cls in BUILTIN_LAYERS.values() or owner.__init__ is cls.__init__
 
 
 def _compare(i, type_name, k, shapes, stored):

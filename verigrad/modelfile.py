@@ -113,6 +113,13 @@ def check_savable(obj: Layer | Loss) -> dict:
                              f"{{{', '.join(f'{p.name!r}: self.{p.name}' for p in arguments)}}}")
     config = obj.get_config()
     try:
+        inspect.signature(cls).bind(**config)
+    except TypeError as err:
+        # a subclass with a constructor of its own that inherits its parent's get_config()
+        raise ValueError(f"{cls.__name__}.get_config() returns {sorted(config)}, which do not "
+                         f"rebuild it ({err}): define get_config() returning the arguments of "
+                         f"{cls.__name__}.__init__") from None
+    try:
         json.dumps(config)
     except TypeError as err:
         raise ValueError(f"{cls.__name__}.get_config() must return JSON values: {err}") from None

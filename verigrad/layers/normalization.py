@@ -48,7 +48,11 @@ def _mean(axes, *factors):
 
 class _Normalization(Layer):
     """Shared forward and backward; a subclass says which axes R the statistics run over
-    (``_grouped`` and ``_statistic_axes``) and which input shapes it takes."""
+    (``_grouped`` and ``_statistic_axes``), which input shapes it takes and which of its
+    constructor arguments is the number of features γ and β hold (``size_argument``)."""
+
+    #: the constructor argument that sets the size of γ and β
+    size_argument = "n_features"
 
     def __init__(self, n_features, eps, what):
         super().__init__()
@@ -63,9 +67,10 @@ class _Normalization(Layer):
 
     @classmethod
     def parameter_shapes(cls, **config):
-        inspect.signature(cls).bind(**config)  # TypeError for arguments the class lacks
-        size = config.get("n_features", config.get("channels"))
-        n = check_positive_int(size, f"{cls.__name__} {cls._size_name}")
+        arguments = inspect.signature(cls).bind(**config)  # TypeError: arguments it lacks
+        arguments.apply_defaults()
+        n = check_positive_int(arguments.arguments[cls.size_argument],
+                               f"{cls.__name__} {cls.size_argument}")
         return {"gamma": (n, 1), "beta": (n, 1)}
 
     # ---- the axes ------------------------------------------------------------------------
@@ -203,10 +208,8 @@ class BatchNorm(_Normalization):
 
     normalizes = "batch"
     per_example = False
-    _size_name = "n_features"
-
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5):
-        super().__init__(n_features, eps, self._size_name)
+        super().__init__(n_features, eps, self.size_argument)
         if not (isinstance(momentum, (int, float, np.floating)) and 0 <= momentum <= 1):
             raise ValueError(f"{type(self).__name__} momentum must be a number in [0, 1], "
                              f"got {momentum!r}")
@@ -271,7 +274,7 @@ class BatchNorm2D(BatchNorm):
     its H·W·m values, y = γ·x̂ + β with γ, β of shape (C, 1). Running statistics as
     ``torch.nn.BatchNorm2d`` (the unbiased variance uses n = H·W·m); see ``BatchNorm``."""
 
-    _size_name = "channels"
+    size_argument = "channels"
 
     def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__(channels, momentum, eps)
@@ -303,6 +306,7 @@ class GroupNorm(_Normalization):
     """
 
     normalizes = "example"
+    size_argument = "channels"
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__(channels, eps, "channels")
@@ -333,6 +337,8 @@ class LayerNorm(GroupNorm):
     """Layer normalization of dense batches (n, m): each example standardised over its own
     n features, then y = γ·x̂ + β (γ, β of shape (n, 1)), as ``torch.nn.LayerNorm(n)``.
     Group normalization with one group; the same in training and evaluation."""
+
+    size_argument = "n_features"
 
     def __init__(self, n_features: int, eps: float = 1e-5):
         super().__init__(1, n_features, eps)
