@@ -40,7 +40,7 @@ def build(activations, loss, seed=0):
             model.params[name] = 0.1 * rng.standard_normal(model.params[name].shape)
     dropout = next(l for l in model.layers if isinstance(l, vg.Dropout))
     dropout.mask = (rng.random((SIZES[2], M)) >= 0.4) / 0.6
-    dropout.freeze()
+    dropout.keep_random_draws()
     return model, dropout.mask
 
 

@@ -444,19 +444,20 @@ class Sequential:
     def freeze_randomness(self, seed: int = 0) -> None:
         """Make the training cost a deterministic function of the parameters, as a gradient
         check needs (use it on a copy: ``model.astype("float64")``). Every layer gets a
-        generator from ``seed``; the layers that can ``freeze`` keep the random numbers of
-        the next training pass, and ``reseed`` gives the others (those that override
-        ``set_rng``) the same generators again before each pass."""
+        generator from ``seed``; the layers that can (``keep_random_draws``) keep the random
+        numbers of the next training pass, and ``reseed`` gives the others (those that
+        override ``set_rng``) the same generators again before each pass."""
         seeds = np.random.SeedSequence(seed).spawn(len(self.layers))
         self._reseeds = []
         for i, (layer, s) in enumerate(zip(self.layers, seeds)):
             layer.set_rng(np.random.default_rng(s))
-            if not layer.freeze() and type(layer).set_rng is not Layer.set_rng:
+            if not layer.keep_random_draws() and type(layer).set_rng is not Layer.set_rng:
                 self._reseeds.append((i, layer, s))
 
     def reseed(self, start: int = 0) -> None:
         """Before a training pass that starts at ``layers[start]``: give the random layers
-        from there on that cannot freeze the generators ``freeze_randomness`` gave them."""
+        from there on that cannot keep their draws the generators ``freeze_randomness``
+        gave them."""
         for i, layer, s in getattr(self, "_reseeds", ()):
             if i >= start:
                 layer.set_rng(np.random.default_rng(s))

@@ -383,7 +383,7 @@ def test_model_with_dropout_l2_and_every_builtin_layer_passes_and_is_left_untouc
     with pytest.warns(UserWarning, match="float32"):
         report = vg.gradcheck(model, X, y)
     assert report.ok and report.mode == "full", str(report)
-    assert model.dtype == np.float32 and not model.layers[2].frozen
+    assert model.dtype == np.float32 and not model.layers[2].keeps_draws
     assert all(np.array_equal(model.params[k], before[k]) for k in before)
 
 

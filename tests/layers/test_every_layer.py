@@ -97,7 +97,7 @@ def test_backward_matches_central_differences_in_float64(name):
     model, layer, shape = build(name)
     rng = np.random.default_rng(0)
     X = inputs(layer, shape, 3, rng)
-    layer.freeze()  # Dropout: one mask for every pass
+    layer.keep_random_draws()  # Dropout: one mask for every pass
     layer.needs_input_grad = True
     G = rng.standard_normal(layer.forward(X, training=True).shape)
 

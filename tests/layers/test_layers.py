@@ -46,7 +46,7 @@ def test_activation_backward_matches_central_differences(make, shape):
     layer = make()
     if isinstance(layer, vg.Dropout):
         layer.set_rng(np.random.default_rng(3))
-        layer.freeze()
+        layer.keep_random_draws()
     check_layer(layer, away_from_kinks(rng, shape), rng)
 
 
@@ -139,10 +139,10 @@ def test_dropout_freeze_reuses_the_mask():
     X = np.ones((6, 4))
     first = drop.forward(X, training=True)
     assert not np.array_equal(first, drop.forward(X, training=True))
-    drop.freeze()
+    drop.keep_random_draws()
     frozen = drop.forward(X, training=True)
     np.testing.assert_array_equal(frozen, drop.forward(X, training=True))
-    drop.unfreeze()
+    drop.draw_afresh()
     assert not np.array_equal(frozen, drop.forward(X, training=True))
 
 

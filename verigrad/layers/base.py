@@ -38,7 +38,7 @@ layer's class):
                        ``fit(threads=N)`` may compute slices of a batch on separate
                        threads; False for batch norm (statistics over the batch) and a
                        stateful recurrent layer (one carried state per batch)
-    freeze()           keeps the random numbers of the next training pass (Dropout's
+    keep_random_draws()  keeps the random numbers of the next training pass (Dropout's
                        mask) and returns True; a layer that draws random numbers but cannot
                        keep them overrides ``set_rng`` and gradcheck reseeds it instead
 
@@ -137,17 +137,17 @@ class Layer(ABC):
     def set_rng(self, rng: np.random.Generator) -> None:
         """Receive the ``numpy.random.Generator`` this layer draws from (stochastic layers).
         A gradient check gives such a layer the same generator again before every training
-        pass, unless it can ``freeze``."""
+        pass, unless it can ``keep_random_draws``."""
 
-    def freeze(self) -> bool:
+    def keep_random_draws(self) -> bool:
         """Keep the random numbers of the next training pass for every later one (so that
         the cost becomes a deterministic function of the parameters, as a gradient check
         needs) and return True; a layer that draws nothing, or cannot keep its draws,
         returns False."""
         return False
 
-    def unfreeze(self) -> None:
-        """Draw fresh random numbers in every training pass again (after ``freeze``)."""
+    def draw_afresh(self) -> None:
+        """Draw fresh random numbers in every training pass again (after ``keep_random_draws``)."""
 
     def replica(self) -> "Layer":
         """A copy of the layer for another thread of ``fit(threads=N)``: the same parameter

@@ -13,9 +13,9 @@ class Dropout(Layer):
     Each unit is kept with probability 1 − rate and scaled by 1/(1 − rate), so the expected
     activation is unchanged and evaluation is the identity. dX = dA ⊙ mask (the same mask).
 
-    ``freeze()`` keeps the current mask for every later training forward pass of the same
-    shape (gradient checks need the cost to be a deterministic function of the parameters);
-    ``unfreeze()`` draws fresh masks again.
+    ``keep_random_draws()`` keeps the current mask for every later training forward pass of
+    the same shape (gradient checks need the cost to be a deterministic function of the
+    parameters); ``draw_afresh()`` draws fresh masks again.
     """
 
     def __init__(self, rate: float = 0.5):
@@ -26,23 +26,23 @@ class Dropout(Layer):
         self.rng = np.random.default_rng()
         self.mask = None
         self.active = False
-        self.frozen = False
+        self.keeps_draws = False
 
     def set_rng(self, rng: np.random.Generator) -> None:
         self.rng = rng
 
-    def freeze(self) -> bool:
-        self.frozen = True
+    def keep_random_draws(self) -> bool:
+        self.keeps_draws = True
         return True
 
-    def unfreeze(self) -> None:
-        self.frozen = False
+    def draw_afresh(self) -> None:
+        self.keeps_draws = False
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         self.active = training and self.rate > 0
         if not self.active:
             return X
-        if not (self.frozen and self.mask is not None and self.mask.shape == X.shape):
+        if not (self.keeps_draws and self.mask is not None and self.mask.shape == X.shape):
             self.mask = np.multiply(self._keep(X.shape), 1 / (1 - self.rate), dtype=X.dtype)
         return X * self.mask
 
