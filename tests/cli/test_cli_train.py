@@ -184,3 +184,14 @@ def test_defaults_of_the_image_models(dataset, model, batch_size, dropout, sched
     train_command.fill_train_defaults(args)
     assert (args.batch_size, args.dropout, args.schedule, args.shift) == (
         batch_size, dropout, schedule, shift)
+
+
+def test_train_help_says_what_it_trains_and_shows_the_defaults_table(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "dense" in text and "convolutional" in text and "recurrent" in text
+    for kind, settings in train_command.TRAIN_DEFAULTS.items():
+        if kind != "images" and settings["epochs"] != 10:
+            assert f"{kind}: {settings['epochs']}" in text
+    assert f"default: {train_command.train_defaults('images')['epochs']};" in text

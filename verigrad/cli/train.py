@@ -1,5 +1,6 @@
-"""``verigrad train``: a dense network on MNIST, Fashion-MNIST or a 2-D toy problem, with
-the checks and pictures it adds to a run (``--diagnose``, leakage, overfitting, spikes,
+"""``verigrad train``: a dense or convolutional network on MNIST, Fashion-MNIST or a 2-D toy
+problem, or a recurrent language model on Shakespeare (``text``), with the checks and pictures
+it adds to a run (``--diagnose``, leakage, overfitting, spikes,
 decision boundary, confusion matrix, most confidently wrong images).
 """
 import argparse
@@ -57,9 +58,12 @@ IMAGE_MODELS = {"mlp": None, "cnn": "lenet5", "lenet5": "lenet5", "two-conv": "t
 
 def add_train_command(sub):
     p = sub.add_parser(
-        "train", help="train a dense network on a data set and save model, history and plot",
-        description="Train a dense network (Dense → [BatchNorm →] activation → dropout, ..., "
-                    "Dense → softmax cross-entropy) with mini-batch gradient descent. A random "
+        "train", help="train a dense, convolutional or recurrent network on a data set and "
+                      "save model, history and plot",
+        description="Train a network with mini-batch gradient descent: a dense one (Dense → "
+                    "[BatchNorm →] activation → dropout, ..., Dense → softmax cross-entropy), "
+                    "a convolutional one (--model cnn or two-conv) on the image data sets, or "
+                    "a recurrent language model (LSTM, GRU or RNN) on shakespeare. A random "
                     "validation split is held out of the training set for the per-epoch "
                     "curves; the test set is used once, at the end. Writes model.npz, "
                     "history.json, curves.png and config.json to --out, with confusion.png and "
@@ -80,16 +84,16 @@ def add_train_command(sub):
                         "for image data sets; lstm (default), gru or rnn for shakespeare")
     p.add_argument("--hidden", type=values.positive_int, nargs="+", default=argparse.SUPPRESS,
                    metavar="N",
-                   help="sizes of the hidden layers (default: 256 128; toy: 16 16)")
+                   help=f"sizes of the hidden layers ({default_text('hidden')})")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                    help="hidden-layer activation")
     p.add_argument("--init", choices=("he", "xavier", "normal", "uniform"), default=None,
                    help="weight initialisation (default: he for relu/leaky_relu, xavier otherwise)")
     p.add_argument("--epochs", type=values.positive_int, default=argparse.SUPPRESS,
-                   help="passes over the training set (default: 10; toy: 200)")
+                   help=f"passes over the training set ({default_text('epochs')})")
     p.add_argument("--batch-size", type=values.positive_int, default=argparse.SUPPRESS,
-                   help="examples per gradient step (m for full batch, 1 for per-example) "
-                        "(default: 128; toy: 32; fashion-mnist --model cnn: 64)")
+                   help=f"examples per gradient step (m for full batch, 1 for per-example) "
+                        f"({default_text('batch_size')})")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
                    help="update rule; momentum/nesterov are SGD with --momentum")
     p.add_argument("--lr", type=values.positive, default=None,
@@ -99,17 +103,17 @@ def add_train_command(sub):
                    help="momentum for momentum/nesterov (default: 0.9)")
     p.add_argument("--schedule", choices=("none", "step", "exponential", "cosine"),
                    default=argparse.SUPPRESS,
-                   help="learning-rate schedule, applied per epoch (default: none; "
-                        "two-conv: cosine)")
+                   help=f"learning-rate schedule, applied per epoch "
+                        f"({default_text('schedule')})")
     p.add_argument("--step-size", type=values.positive_int, default=None,
                    help="epochs between decays (step) (default: 5)")
     p.add_argument("--gamma", type=values.factor, default=None,
                    help="decay factor (step: per step-size epochs; exponential: per epoch) "
                         "(default: 0.5)")
     p.add_argument("--shift", type=values.count, default=argparse.SUPPRESS, metavar="PIXELS",
-                   help="move each training image by up to PIXELS pixels in each direction, "
-                        "at random and anew every epoch (vg.data.RandomShift; the "
-                        "convolutional models) (default: 0; two-conv: 2)")
+                   help=f"move each training image by up to PIXELS pixels in each direction, "
+                        f"at random and anew every epoch (vg.data.RandomShift; the "
+                        f"convolutional models) ({default_text('shift')})")
     p.add_argument("--batch-norm", action="store_true",
                    help="batch normalization after each hidden Dense layer, before its "
                         "activation (Dense → BatchNorm → activation)")
@@ -124,8 +128,8 @@ def add_train_command(sub):
     p.add_argument("--train-size", type=values.positive_int, default=None,
                    help="use only the first N training examples (quick experiments)")
     p.add_argument("--val-size", type=values.count, default=argparse.SUPPRESS,
-                   help="training examples held out for validation curves (0: none) "
-                        "(default: 5000; toy: 400)")
+                   help=f"training examples held out for validation curves (0: none) "
+                        f"({default_text('val_size')})")
     p.add_argument("--seed", type=values.seed, default=0,
                    help="seed of the weights, split, shuffling and dropout")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
@@ -366,6 +370,25 @@ def train_defaults(kind, dataset=None):
     """The defaults of ``verigrad train`` for a kind of run ("images" for the dense network,
     "toy", or a convolutional preset), on ``dataset``."""
     return {**BASE_DEFAULTS, **TRAIN_DEFAULTS[kind], **DATASET_DEFAULTS.get((dataset, kind), {})}
+
+
+def default_text(key):
+    """'default: 10; toy: 200' for the option ``key``: its value in the dense network's
+    defaults, then each other kind of run (and data set) where it differs, as the help
+    shows it."""
+    def shown(value):
+        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    plain = train_defaults("images")[key]
+    parts = [f"default: {shown(plain)}"]
+    for kind in TRAIN_DEFAULTS:
+        value = train_defaults(kind)[key]
+        if value != plain and value not in (None, []) and kind != "images":
+            parts.append(f"{kind}: {shown(value)}")
+    for (dataset, kind), settings in DATASET_DEFAULTS.items():
+        if key in settings:
+            parts.append(f"{dataset} {kind}: {shown(settings[key])}")
+    return "; ".join(parts)
 
 
 def fill_train_defaults(args):
