@@ -23,6 +23,7 @@ from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
 from .io import load, register_layer, register_loss
 from .layers import (
+    GELU,
     GRU,
     LSTM,
     RNN,
@@ -40,10 +41,13 @@ from .layers import (
     LayerNorm,
     LeakyReLU,
     MaxPool2D,
+    MultiHeadAttention,
+    PositionalEncoding,
     ReLU,
     Sigmoid,
     Softmax,
     Tanh,
+    TransformerBlock,
 )
 from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential, mlp
@@ -60,6 +64,7 @@ __all__ = [
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
     "Embedding", "RNN", "LSTM", "GRU",
+    "GELU", "MultiHeadAttention", "PositionalEncoding", "TransformerBlock",
     "Loss", "SoftmaxCrossEntropy", "SequenceSoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
