@@ -304,6 +304,7 @@ class GroupNorm(_Normalization):
     """
 
     normalizes = "example"
+    _size_name = "channels"
 
     def __init__(self, groups: int, channels: int, eps: float = 1e-5):
         super().__init__(channels, eps, "channels")
@@ -338,6 +339,8 @@ class LayerNorm(GroupNorm):
     On sequences (n, T, m) — a transformer's layout — each time step of each example is
     standardised over its n features on its own (R is the feature axis alone), as
     ``torch.nn.LayerNorm(n)`` on PyTorch's (m, T, n); dγ and dβ sum over T and m."""
+
+    _size_name = "n_features"
 
     def __init__(self, n_features: int, eps: float = 1e-5):
         super().__init__(1, n_features, eps)
