@@ -172,3 +172,21 @@ def test_block_parameters_are_named_by_their_part():
 def test_bad_input_is_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_gpt_trains_saves_and_samples(tmp_path):
+    from verigrad.sampling import sample_ids
+    model = vg.gpt(V, d_model=8, num_heads=2, num_layers=2, block_size=T, seed=0)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Embedding", "PositionalEncoding", "TransformerBlock", "TransformerBlock",
+        "LayerNorm", "Dense"]
+    X, Y = batch()
+    before = model.evaluate(X, Y)["cost"]
+    model.fit(X, Y, epochs=20, batch_size=M, verbose=0,
+              optimizer=vg.AdamW(1e-2, schedule=vg.WarmupCosine(5, 20), clip_norm=1.0))
+    assert model.evaluate(X, Y)["cost"] < before - 0.5
+    model.save(tmp_path / "gpt.npz")
+    loaded = vg.load(tmp_path / "gpt.npz")
+    drawn = sample_ids(loaded, [1, 2], 2 * T, seed=0)  # longer than block_size: cropped
+    assert drawn.shape == (2 * T,) and drawn.max() < V
+    np.testing.assert_array_equal(drawn, sample_ids(model, [1, 2], 2 * T, seed=0))
