@@ -25,6 +25,7 @@ from .gradcheck import findings as findings
 from .gradcheck.findings import Finding
 from .io import load
 from .layers import (
+    GELU,
     GRU,
     LSTM,
     RNN,
@@ -42,28 +43,44 @@ from .layers import (
     LayerNorm,
     LeakyReLU,
     MaxPool2D,
+    MultiHeadAttention,
+    PositionalEncoding,
     ReLU,
     Sigmoid,
     Softmax,
     Tanh,
+    TransformerBlock,
 )
 from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, SoftmaxCrossEntropy
 from .model import Sequential, mlp
 from .modelfile import register_layer, register_loss
-from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
+from .optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineDecay,
+    ExponentialDecay,
+    Optimizer,
+    RMSProp,
+    StepDecay,
+    WarmupCosine,
+)
+from .transformer_lm import gpt
 from .word2vec import CBOW
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Sequential", "mlp", "cnn", "load", "register_layer", "register_loss", "History",
+    "Sequential", "mlp", "cnn", "gpt", "load", "register_layer", "register_loss", "History",
     "Callback", "LivePlot",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
     "BatchNorm", "BatchNorm2D", "LayerNorm", "GroupNorm",
     "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
     "Embedding", "RNN", "LSTM", "GRU",
+    "GELU", "MultiHeadAttention", "PositionalEncoding", "TransformerBlock",
     "Loss", "SoftmaxCrossEntropy", "SequenceSoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
-    "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
+    "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "StepDecay", "ExponentialDecay",
+    "CosineDecay", "WarmupCosine",
     "gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
     "TrainingDiverged", "TrainingWarning", "CBOW",
     "data", "diagnostics", "course", "word2vec",

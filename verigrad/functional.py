@@ -4,6 +4,8 @@ The layers, the losses, the Monitor and the guard all compute activations here, 
 formula is written once. Derivatives take what the backward pass has at hand: the
 pre-activation ``Z`` for the piecewise-linear ones, the output ``A`` where it is cheaper.
 """
+import math
+
 import numpy as np
 
 
@@ -91,3 +93,65 @@ def log_softmax(Z, axis=0):
     """log softmax(Z) = Z − max − log Σ exp(Z − max): finite for any finite Z."""
     shifted = Z - Z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def erf(Z):
+    """The error function erf(Z) = (2/√π)·∫₀^Z e^(−t²) dt, entry by entry.
+
+    NumPy has no erf: SciPy's compiled one is used when SciPy is installed (it comes with
+    scikit-learn), otherwise the standard library's ``math.erf`` is applied entry by entry —
+    exact to the last bit too, only slower."""
+    try:
+        from scipy.special import erf as compiled
+    except ImportError:
+        return np.frompyfunc(math.erf, 1, 1)(Z).astype(Z.dtype)
+    return compiled(Z)
+
+
+#: √(2/π), the constant of GELU's tanh form
+_TANH_GELU_SCALE = math.sqrt(2 / math.pi)
+
+
+def gelu(Z, approximate="none"):
+    """GELU(Z) = Z·Φ(Z), Φ the standard normal CDF: Φ(z) = ½·(1 + erf(z/√2)).
+
+    approximate="tanh": Φ(z) ≈ ½·(1 + tanh(√(2/π)·(z + 0.044715·z³))), the form GPT-2 used
+    (``torch.nn.GELU(approximate="tanh")``)."""
+    return Z * gelu_cdf(Z, approximate)
+
+
+def gelu_cdf(Z, approximate="none"):
+    """Φ(Z), or its tanh form: GELU(Z) = Z·gelu_cdf(Z)."""
+    if approximate == "tanh":
+        inner = Z * Z
+        inner *= Z.dtype.type(0.044715)
+        inner += 1
+        inner *= Z
+        inner *= Z.dtype.type(_TANH_GELU_SCALE)
+        np.tanh(inner, out=inner)
+    else:
+        inner = erf(Z * Z.dtype.type(1 / math.sqrt(2)))
+    inner += 1
+    inner *= Z.dtype.type(0.5)
+    return inner
+
+
+def gelu_derivative(Z, approximate="none", cdf=None):
+    """GELU'(Z) = Φ(Z) + Z·φ(Z), φ(z) = e^(−z²/2)/√(2π) the normal density; for the tanh form
+    Φ̃(Z) + Z·½·(1 − u²)·√(2/π)·(1 + 3·0.044715·Z²), u = tanh(√(2/π)·(Z + 0.044715·Z³)).
+    ``cdf``: Φ(Z) (or Φ̃) already computed by the forward pass."""
+    c = Z.dtype.type
+    Phi = gelu_cdf(Z, approximate) if cdf is None else cdf
+    Z2 = Z * Z
+    if approximate == "tanh":
+        u = 2 * Phi - 1                                   # tanh(...), from Φ̃ = (1 + u)/2
+        slope = Z2 * c(3 * 0.044715)
+        slope += 1
+        slope *= c(0.5 * _TANH_GELU_SCALE)
+        slope *= 1 - u * u
+    else:
+        slope = np.exp(Z2 * c(-0.5))
+        slope *= c(1 / math.sqrt(2 * math.pi))
+    slope *= Z
+    slope += Phi
+    return slope

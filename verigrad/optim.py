@@ -70,6 +70,42 @@ class CosineDecay:
         return f"CosineDecay(total_epochs={self.total_epochs}, min_factor={self.min_factor})"
 
 
+class WarmupCosine:
+    """Per-step schedule (a transformer's): a linear warm-up from lr0/warmup_steps to lr0 over
+    the first ``warmup_steps`` steps, then a cosine from lr0 down to f·lr0 (f = min_factor)
+    at ``total_steps``, held there after it:
+
+        step s < w:   lr = lr0 · (s + 1)/w
+        step s ≥ w:   lr = lr0 · (f + (1 − f)·(1 + cos(π·(s − w)/(S − w)))/2)
+
+    Steps count from 0. ``per_step`` tells the optimizer to apply it at every update rather
+    than once per epoch. Early Adam updates are the largest relative to the weights (its
+    second-moment estimate is still small); the warm-up keeps them from knocking the
+    attention logits into saturation."""
+
+    per_step = True
+
+    def __init__(self, warmup_steps: int, total_steps: int, min_factor: float = 0.1):
+        self.warmup_steps = check_positive_int(warmup_steps, "WarmupCosine warmup_steps")
+        self.total_steps = check_positive_int(total_steps, "WarmupCosine total_steps")
+        if self.total_steps <= self.warmup_steps:
+            raise ValueError(f"WarmupCosine total_steps ({total_steps}) must be larger than "
+                             f"warmup_steps ({warmup_steps})")
+        self.min_factor = check_number(min_factor, "WarmupCosine min_factor",
+                                       lambda f: 0 < f <= 1, "a number in (0, 1]")
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        progress = min(step - self.warmup_steps, self.total_steps - self.warmup_steps)
+        progress /= self.total_steps - self.warmup_steps
+        return self.min_factor + (1 - self.min_factor) * (1 + math.cos(math.pi * progress)) / 2
+
+    def __repr__(self):
+        return (f"WarmupCosine(warmup_steps={self.warmup_steps}, total_steps={self.total_steps}"
+                f", min_factor={self.min_factor})")
+
+
 class Optimizer(ABC):
     """Common part: learning rate (with an optional per-epoch schedule), clipping, backend.
 
@@ -110,8 +146,15 @@ class Optimizer(ABC):
         return self.state[name]
 
     def set_epoch(self, epoch: int) -> None:
-        """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this."""
-        self.lr = self.scheduled_lr(epoch)
+        """Apply the schedule for ``epoch`` (counted from 0); ``fit`` calls this. A per-step
+        schedule (``per_step``) is applied by ``step`` instead."""
+        if not self.per_step:
+            self.lr = self.scheduled_lr(epoch)
+
+    @property
+    def per_step(self) -> bool:
+        """True when the schedule sets the rate of every step (``WarmupCosine``)."""
+        return bool(getattr(self.schedule, "per_step", False))
 
     def scheduled_lr(self, epoch: int) -> float:
         """The learning rate of ``epoch``; ValueError if the schedule makes it ≤ 0 or not
@@ -126,6 +169,8 @@ class Optimizer(ABC):
 
     def check_schedule(self, epochs: int) -> None:
         """Raise before training if the schedule leaves (0, inf) within ``epochs``."""
+        if self.per_step:
+            return
         for epoch in range(epochs):
             self.scheduled_lr(epoch)
 
@@ -137,6 +182,8 @@ class Optimizer(ABC):
                 scale = self.clip_norm / (norm + 1e-6)
                 for g in grads.values():
                     g *= scale
+        if self.per_step:
+            self.lr = self.scheduled_lr(self.t)
         self.t += 1
         for name, p in params.items():
             g = grads[name]
@@ -253,3 +300,38 @@ class Adam(Optimizer):
         cast = p.dtype.type
         kernels.adam(p, g, v, s, cast(1 - self.beta1), cast(self.beta2), cast(1 - self.beta2),
                      cast(k * self.eps), cast(step))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``:
+
+        p ← p − lr·λ·p        then the Adam update of ``Adam``
+
+    The decay shrinks the weight directly instead of entering the gradient as L2's λ·p would
+    (whose effect Adam's per-parameter scaling would undo for parameters with large
+    gradients). It applies to the weights, the parameters whose name starts with ``W``, not
+    to biases, normalisation scales or the like (as nanoGPT's parameter groups, and as
+    verigrad's L2); in PyTorch that is two parameter groups, weight_decay=λ and 0."""
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01, schedule: Schedule = None,
+                 clip_norm: Optional[float] = None, backend: str = "auto"):
+        super().__init__(lr, beta1, beta2, eps, schedule, clip_norm, backend)
+        self.weight_decay = check_number(weight_decay, "AdamW weight_decay", lambda v: v >= 0,
+                                         "a finite number ≥ 0")
+
+    def decay(self, name, p):
+        if self.weight_decay and name.startswith("W"):
+            p *= p.dtype.type(1 - self.lr * self.weight_decay)
+
+    def update(self, name, p, g):
+        self.decay(name, p)
+        super().update(name, p, g)
+
+    def compiled_update(self, kernels, name, p, g):
+        self.decay(name, p)
+        super().compiled_update(kernels, name, p, g)
+
+    def __repr__(self):
+        return (f"AdamW(lr={self.base_lr}, weight_decay={self.weight_decay}, "
+                f"backend={self.backend!r})")

@@ -7,11 +7,14 @@ from .layers.recurrent import Recurrent
 
 def sample_ids(model, start_ids, length, temperature=1.0, seed=None):
     """``length`` token ids drawn from ``model`` (token ids (T, m) in, logits (V, T, m) out:
-    Embedding → recurrent layers → Dense), each one fed back in as the next input.
+    Embedding → recurrent layers → Dense, or a transformer, ``vg.gpt``), each one fed back
+    in as the next input.
 
     ``start_ids`` (at least one id) are read first, to set the recurrent states; every
     recurrent layer then carries its state a⟨t⟩ (and c⟨t⟩) from one step to the next, so a
-    step costs one time step, not a pass over everything drawn so far. Each id is drawn
+    step costs one time step, not a pass over everything drawn so far. A model without
+    recurrent layers has no state: it reads the whole context at every step, the last
+    ``max_len`` ids where a layer declares one (a positional encoding). Each id is drawn
     from softmax(z / temperature) of the last logits z: temperature < 1 sharpens the
     distribution (safer, more repetitive text), > 1 flattens it."""
     if not temperature > 0:
@@ -21,8 +24,11 @@ def sample_ids(model, start_ids, length, temperature=1.0, seed=None):
         raise ValueError("start_ids must hold at least one token id")
     rng = np.random.default_rng(seed)
     states, drawn = {}, []
+    stateless = not any(isinstance(layer, Recurrent) for layer in model.layers)
+    context = min([getattr(layer, "max_len", x.shape[0] + length) for layer in model.layers])
+    history = x[:, 0].tolist()
     for _ in range(length):
-        A = x
+        A = np.array(history[-context:])[:, None] if stateless else x
         for i, layer in enumerate(model.layers):
             if isinstance(layer, Recurrent):
                 A = layer.forward(A, initial_state=states.get(i))
@@ -32,5 +38,6 @@ def sample_ids(model, start_ids, length, temperature=1.0, seed=None):
         z = (A[:, -1, 0] if A.ndim == 3 else A[:, 0]).astype(np.float64)
         p = softmax(z / temperature)
         drawn.append(int(rng.choice(p.size, p=p)))
+        history.append(drawn[-1])
         x = np.array([[drawn[-1]]])
     return np.array(drawn, dtype=np.int64)

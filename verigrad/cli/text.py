@@ -14,13 +14,22 @@ from ..layers import GRU, LSTM, RNN, Dense, Embedding
 from ..layers.recurrent import Recurrent
 from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
+from ..optim import AdamW, WarmupCosine
 from ..sampling import sample_ids
+from ..transformer_lm import gpt
 from . import values
 from .common import CommandError, HelpFormatter, make_optimizer, plain_warnings
 from .output import check_output_folder, staged_run, write_json
 
 TEXT_DATASETS = ("shakespeare",)
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+#: --model for text: a recurrent cell, or a GPT (``vg.gpt``)
+LANGUAGE_MODELS = (*sorted(CELLS), "transformer")
+#: the defaults --model transformer uses instead (--embedding is d_model, --seq-len the
+#: block size; AdamW with weight decay 0.1 and a warm-up + cosine schedule per step)
+TRANSFORMER_DEFAULTS = {"epochs": 1, "batch_size": 32, "lr": 1e-3, "clip_norm": 1.0,
+                        "embedding": 128, "seq_len": 128}
+TRANSFORMER_SHAPE = {"num_heads": 4, "num_layers": 4, "weight_decay": 0.1, "warmup_steps": 100}
 #: defaults of ``verigrad train shakespeare`` for the options the data sets share
 TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100_000,
                  "lr": 2e-3, "clip_norm": 5.0, "schedule": "none"}
@@ -79,9 +88,16 @@ def check_text_options(args):
 
 def run_train_text(args):
     args.model = args.model or "lstm"
-    if args.model not in CELLS:
+    if args.model not in LANGUAGE_MODELS:
         raise CommandError(f"--model {args.model} is for image data sets; a language model "
-                           f"takes {', '.join(sorted(CELLS))}")
+                           f"takes {', '.join(LANGUAGE_MODELS)}")
+    if args.model == "transformer":
+        if args.stateful:
+            raise CommandError("--stateful is for the recurrent models: a transformer reads "
+                               "each window whole")
+        for key, value in TRANSFORMER_DEFAULTS.items():
+            if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
+                setattr(args, key, value)
     for key, value in TEXT_DEFAULTS.items():
         if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
             setattr(args, key, value)
@@ -110,6 +126,12 @@ def run_train_text(args):
         return 2
     model = language_model(vocab.size, args)
     optimizer = make_optimizer(args)
+    if args.model == "transformer" and args.optimizer == "adam":
+        steps = args.epochs * -(-X.shape[1] // args.batch_size)
+        warmup = min(TRANSFORMER_SHAPE["warmup_steps"], max(1, steps // 10))
+        optimizer = AdamW(args.lr, weight_decay=TRANSFORMER_SHAPE["weight_decay"],
+                          schedule=WarmupCosine(warmup, max(steps, warmup + 1)),
+                          clip_norm=args.clip_norm)
     if not args.quiet:
         print(model.summary())
         print(f"optimizer: {optimizer!r}  {len(text):,} characters, vocabulary of "
@@ -178,7 +200,12 @@ def _save_run(args, out, model, vocab, history, results, title=None):
 
 
 def language_model(vocab_size, args):
-    """Embedding → one recurrent layer per --hidden size → Dense at every step."""
+    """Embedding → one recurrent layer per --hidden size → Dense at every step; or, for
+    --model transformer, ``vg.gpt`` with d_model --embedding and block size --seq-len."""
+    if args.model == "transformer":
+        return gpt(vocab_size, args.embedding, TRANSFORMER_SHAPE["num_heads"],
+                   TRANSFORMER_SHAPE["num_layers"], block_size=args.seq_len, l2=args.l2,
+                   dtype=args.dtype, seed=args.seed)
     cell = CELLS[args.model]
     layers, n = [Embedding(vocab_size, args.embedding)], args.embedding
     for n_a in args.hidden:

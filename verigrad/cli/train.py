@@ -26,7 +26,13 @@ from ..model import ACTIVATIONS, mlp
 from . import values
 from .common import OPTIMIZERS, CommandError, HelpFormatter, make_optimizer, plain_warnings
 from .output import check_output_folder, staged_run, write_json
-from .text import CELLS, TEXT_DATASETS, add_text_arguments, check_text_options, run_train_text
+from .text import (
+    LANGUAGE_MODELS,
+    TEXT_DATASETS,
+    add_text_arguments,
+    check_text_options,
+    run_train_text,
+)
 
 DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
 TOY_MAKERS = {"spirals": data.make_spirals, "moons": data.make_moons,
@@ -75,7 +81,7 @@ def add_train_command(sub):
     p.add_argument("dataset", choices=[*sorted(DATASETS), "toy", *TEXT_DATASETS],
                    help="data set to train on (toy: a 2-D problem, see --dataset; "
                         "shakespeare: a character-level language model, see --model)")
-    p.add_argument("--model", choices=[*IMAGE_MODELS, *sorted(CELLS)], default=None,
+    p.add_argument("--model", choices=[*IMAGE_MODELS, *LANGUAGE_MODELS], default=None,
                    help="the network: mlp (dense, the default), cnn (LeNet-5: conv 6 5×5, "
                         "max-pool, conv 16 5×5, max-pool, Dense 120, 84 with dropout 0.2; 15 "
                         "epochs by default) or two-conv (conv 32 3×3, conv 64 3×3, max-pool, "

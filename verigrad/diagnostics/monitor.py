@@ -28,6 +28,12 @@ gradients exploding or vanishing through time.
     monitor = vg.diagnostics.Monitor()
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
+
+Attention: for every layer that reports ``attention_entropy()`` (multi-head attention and the
+transformer block: each head's mean entropy −Σ_j P_ij·log P_ij over its queries, in nats),
+``attention_records`` holds per epoch the entropy of every head (means over the sampled
+steps). log T is uniform attention; a head below ``COLLAPSE_ENTROPY`` puts nearly all of
+every query's weight on one key — collapsed — and is reported.
 """
 from __future__ import annotations
 
@@ -56,6 +62,9 @@ TIME_RATIO = 1e3
 #: Growth of a layer's gradient norm since the first epoch that counts as exploding (when the
 #: cost climbs too).
 GROWTH_LIMIT = 100.0
+#: Mean attention entropy (nats) of a head below which it has collapsed onto one key per
+#: query (e^0.1 ≈ 1.1 keys' worth of weight).
+COLLAPSE_ENTROPY = 0.1
 COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm", "update_ratio")
 
 
@@ -108,6 +117,9 @@ class Monitor(Callback):
         self.time_records = []
         self._recurrent = [i for i, layer in enumerate(model.layers)
                            if hasattr(layer, "state_gradient_norms")]
+        self.attention_records = []
+        self._attending = [i for i, layer in enumerate(model.layers)
+                           if hasattr(layer, "attention_entropy")]
 
     @staticmethod
     def _name(model, i):
@@ -122,6 +134,7 @@ class Monitor(Callback):
         self._offset, self._snapshot = 0, None
         self._samples = {k: [] for k in self._layers}
         self._time_samples = {i: [] for i in self._recurrent}
+        self._entropy_samples = {i: [] for i in self._attending}
 
     def on_backward_end(self, model: Sequential, step: int, cost: float) -> None:
         if self._offset in self._sampled:
@@ -132,6 +145,8 @@ class Monitor(Callback):
                 self._samples[k].append(self._measure(model, i, weights))
             for i in self._recurrent:
                 self._time_samples[i].append(model.layers[i].state_gradient_norms())
+            for i in self._attending:
+                self._entropy_samples[i].append(model.layers[i].attention_entropy())
         self._offset += 1
 
     def on_step_end(self, model: Sequential, step: int, cost: float) -> None:
@@ -181,6 +196,7 @@ class Monitor(Callback):
         climbing = len(history.cost) > 1 and history.cost[-1] > min(history.cost[:-1])
         self._check(model, rows, climbing)
         self._check_time(model, epoch + 1)
+        self._check_attention(model, epoch + 1)
         if self.verbose >= 2:
             print(self.table(rows))
 
@@ -292,6 +308,27 @@ class Monitor(Callback):
                     f"weights too large. Fix: clip the gradient norm (clip_norm=5), a "
                     f"smaller init or learning rate, or shorter sequences"))
 
+    def _check_attention(self, model, epoch):
+        """Heads whose every query attends to (nearly) one key."""
+        for i in self._attending:
+            if not self._entropy_samples[i]:
+                continue
+            entropy = np.mean(self._entropy_samples[i], axis=0)
+            name = model.layer_label(i)
+            self.attention_records.append({"epoch": epoch, "layer": model.layer_number(i),
+                                           "name": name, "entropy": entropy.tolist()})
+            collapsed = [h for h, e in enumerate(entropy) if e < COLLAPSE_ENTROPY]
+            if collapsed:
+                self._warn(("collapsed", i), (
+                    f"{name}: attention collapsed in epoch {epoch}: head"
+                    f"{'s' if len(collapsed) > 1 else ''} {', '.join(map(str, collapsed))} "
+                    f"put{'' if len(collapsed) > 1 else 's'} nearly all of every query's "
+                    f"weight on one key (mean entropy "
+                    f"{min(entropy[h] for h in collapsed):.2g} nats; uniform would be "
+                    f"log T). Likely cause: scores too large — a missing 1/√d_head, a "
+                    f"learning rate too large, or weights grown large. Fix: check the "
+                    f"scale, lower the learning rate, add weight decay or warm-up"))
+
     # ---- reporting ---------------------------------------------------------------------
 
     def table_cells(self, rows=None):
@@ -334,6 +371,11 @@ class Monitor(Callback):
                           f"{header[3]:>12}{header[4]:>10}"]
             lines += [f"{r[0]:>5}  {r[1]:<{width}}{r[2]:>12}{r[3]:>12}{r[4]:>10}"
                       for r in cells]
+        if self.attention_records and (rows is None or rows is self.records):
+            lines += ["", f"{'epoch':>5}  {'attention entropy per head (nats)':<{width}}"]
+            lines += [f"{r['epoch']:>5}  {r['name']:<{width}}"
+                      + "".join(f"{e:>8.3f}" for e in r["entropy"])
+                      for r in self.attention_records]
         return "\n".join(lines)
 
     def time_cells(self):

@@ -111,3 +111,41 @@ class Softmax(Layer):
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
         return F.softmax_backward(dA, self.A)
+
+
+class GELU(Layer):
+    """A = GELU(Z) = Z·Φ(Z), Φ the standard normal CDF (Hendrycks & Gimpel, 2016), the
+    activation of BERT's and GPT's feed-forward layers;  dZ = dA · (Φ(Z) + Z·φ(Z)).
+
+    approximate="none" (default) uses Φ(z) = ½·(1 + erf(z/√2)), as ``torch.nn.GELU()``;
+    "tanh" the form GPT-2 was trained with, Φ(z) ≈ ½·(1 + tanh(√(2/π)·(z + 0.044715·z³))),
+    as ``torch.nn.GELU(approximate="tanh")`` (cheaper: NumPy has a vectorised tanh, not erf).
+    Smooth everywhere, so no kinks; for z below about −3 the gradient is under 1% of its peak,
+    but GELU is linear for large z, so it does not saturate the way tanh does."""
+
+    elementwise = True
+    useful_limit = 1e3
+    APPROXIMATIONS = ("none", "tanh")
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in self.APPROXIMATIONS:
+            raise ValueError(f"GELU approximate must be one of {self.APPROXIMATIONS}, got "
+                             f"{approximate!r}")
+        self.approximate = approximate
+
+    def activation(self, Z: np.ndarray) -> np.ndarray:
+        return F.gelu(Z, self.approximate)
+
+    def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
+        self.Z = Z
+        self.cdf = F.gelu_cdf(Z, self.approximate)
+        return Z * self.cdf
+
+    def backward(self, dA: np.ndarray) -> np.ndarray:
+        dZ = F.gelu_derivative(self.Z, self.approximate, self.cdf)
+        dZ *= dA
+        return dZ
+
+    def get_config(self) -> dict[str, Any]:
+        return {"approximate": self.approximate}

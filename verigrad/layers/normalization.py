@@ -11,7 +11,8 @@ The layers differ only in R, the axes a statistic is taken over:
     BatchNorm2D   (C, H, W, m)    over (H, W, m), one per channel
     GroupNorm     (C, ..., m)     over the channels of a group and (H, W), one per example
                                   and group
-    LayerNorm     (n, m)          over the n features, one per example (one group)
+    LayerNorm     (n, m)          over the n features, one per example (one group);
+                  (n, T, m)       over the n features, one per example and time step
 
 Backward, with N entries in R and dx̂ = dy·γ (the "alt" form: the graph of μ and σ² folded
 into one expression):
@@ -336,20 +337,27 @@ class GroupNorm(_Normalization):
 class LayerNorm(GroupNorm):
     """Layer normalization of dense batches (n, m): each example standardised over its own
     n features, then y = γ·x̂ + β (γ, β of shape (n, 1)), as ``torch.nn.LayerNorm(n)``.
-    Group normalization with one group; the same in training and evaluation."""
+    Group normalization with one group; the same in training and evaluation.
+
+    On sequences (n, T, m) — a transformer's layout — each time step of each example is
+    standardised over its n features on its own (R is the feature axis alone), as
+    ``torch.nn.LayerNorm(n)`` on PyTorch's (m, T, n); dγ and dβ sum over T and m."""
 
     size_argument = "n_features"
 
     def __init__(self, n_features: int, eps: float = 1e-5):
         super().__init__(1, n_features, eps)
-        self.input_shape = (self.n_features,)
+        self.input_shape = (self.n_features,)  # what a model starting here takes by default
+
+    def _statistic_axes(self, ndim):
+        return (1,)  # the features of the grouped view (1, n, [T,] m), not the time steps
 
     def output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        if input_shape != self.input_shape:
-            raise ValueError(f"{self!r} expects input of shape "
-                             f"{describe_shape(self.input_shape)}, got "
-                             f"{describe_shape(input_shape)}")
+        if len(input_shape) not in (1, 2) or input_shape[0] != self.n_features:
+            raise ValueError(f"{self!r} expects input of shape ({self.n_features}, m), got "
+                             f"{describe_shape(input_shape)} (it also takes sequences "
+                             f"({self.n_features}, T, m))")
         return input_shape
 
     def get_config(self):

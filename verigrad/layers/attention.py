@@ -1,0 +1,252 @@
+"""Multi-head self-attention over sequences (d_model, T, m), its backward written out.
+
+Shapes, for a batch X of m sequences of T vectors of d = d_model features, h heads of
+d_h = d/h features each (the example axis last outside, first inside, where every
+(example, head) pair is one matrix product in a stack):
+
+    X                   (d, T, m)
+    Q = Wq·X + bq       (d, T, m)     K, V likewise; Wq, Wk, Wv, Wo (d, d), bq..bo (d, 1)
+    q, k, v             (m, h, T, d_h)        head i: rows i·d_h … (i+1)·d_h − 1 of Q
+    S = q·kᵀ/√d_h       (m, h, T, T)          S[.., i, j]: query i against key j
+    S += mask           −∞ where key j may not be seen (after i: causal; padding)
+    P = softmax(S)      (m, h, T, T)          over the keys (the last axis): rows sum to 1
+    P̃ = dropout(P)                           in training, with ``dropout`` > 0
+    O = P̃·v             (m, h, T, d_h)  →  heads merged back: (d, T, m)
+    Y = Wo·O + bo       (d, T, m)
+
+Backward, from dY (d, T, m), each line the chain rule through one line above:
+
+    dWo = Σ_(t,m) dY·Oᵀ      dbo = Σ_(t,m) dY      dO = Woᵀ·dY  →  split into heads
+    dv = P̃ᵀ·dO               dP̃ = dO·vᵀ             dP = dropout's backward of dP̃
+    dS = P ⊙ (dP − rowsum(dP ⊙ P))                  (softmax: each row's Jacobian
+                                                      diag(p) − p·pᵀ applied to dP's row)
+    dq = dS·k/√d_h           dk = dSᵀ·q/√d_h         (masked entries have P = 0, so dS = 0)
+    merge dq, dk, dv into dQ, dK, dV (d, T, m)
+    dWq = Σ dQ·Xᵀ, dbq = Σ dQ (K, V alike)          dX = Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
+
+PyTorch: ``torch.nn.MultiheadAttention(d, h, batch_first=True)`` computes the same with
+``in_proj_weight`` = [Wq; Wk; Wv] (3d, d), ``in_proj_bias`` = [bq; bk; bv] and ``out_proj``
+= (Wo, bo), on (m, T, d) = ``X.transpose(2, 1, 0)``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..validation import check_positive_int, describe_shape
+from .base import Layer, Shape
+from .dropout import Dropout
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head scaled dot-product self-attention, (d_model, T, m) → (d_model, T, m);
+    the shapes and the backward are in the module text.
+
+    causal: query t sees keys 1 … t only (a language model must not read the future).
+    dropout: rate of inverted dropout on the attention weights P in training, as PyTorch's.
+    Key padding: ``forward(X, training, lengths=...)`` with the true length of each sequence
+    (m,), or ``key_mask=`` a boolean (T, m) array, True where a key may be attended (a real
+    token). PyTorch's ``key_padding_mask`` is the opposite (True = ignore): pass
+    ``key_mask=~key_padding_mask.T``. Padded queries still get an output (from the real keys),
+    as in PyTorch; the loss should not count them.
+
+    Initial weights as PyTorch's: Wq, Wk, Wv ~ U(±√(6/(4d))) (Glorot over the stacked
+    (3d, d) matrix), Wo ~ U(±1/√d), biases 0.
+
+    Facts: ``attention_entropy()`` gives each head's mean entropy −Σ_j P_ij·log P_ij (nats)
+    over the queries of the last forward pass; the Monitor reports it per head and warns
+    when a head collapses onto one key.
+    """
+
+    def __init__(self, d_model: int, num_heads: int, causal: bool = False,
+                 dropout: float = 0.0, seed: int | None = None):
+        super().__init__()
+        self.d_model = check_positive_int(d_model, "MultiHeadAttention d_model")
+        self.num_heads = check_positive_int(num_heads, "MultiHeadAttention num_heads")
+        if self.d_model % self.num_heads:
+            raise ValueError(f"MultiHeadAttention d_model ({self.d_model}) must be a multiple "
+                             f"of num_heads ({self.num_heads}): each head takes d_model / "
+                             f"num_heads consecutive features")
+        if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+            raise ValueError(f"MultiHeadAttention dropout must be a number in [0, 1), got "
+                             f"{dropout!r}")
+        self.causal, self.dropout, self.seed = bool(causal), float(dropout), seed
+        self.d_head = self.d_model // self.num_heads
+        self.input_shape = (self.d_model, None)
+        self.params = {name: np.zeros(shape) for name, shape in
+                       self.parameter_shapes(self.d_model, self.num_heads).items()}
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self.attention_dropout = Dropout(self.dropout)
+        self.initialize(np.random.default_rng(seed))
+        self.P = None
+
+    @classmethod
+    def parameter_shapes(cls, d_model, num_heads, causal=False, dropout=0.0, seed=None):
+        d = check_positive_int(d_model, "MultiHeadAttention d_model")
+        return {**{f"W{x}": (d, d) for x in "qkvo"}, **{f"b{x}": (d, 1) for x in "qkvo"}}
+
+    def initialize(self, rng: np.random.Generator) -> None:
+        d = self.d_model
+        for x in "qkv":
+            self.params[f"W{x}"][...] = rng.uniform(-1, 1, (d, d)) * math.sqrt(6 / (4 * d))
+        self.params["Wo"][...] = rng.uniform(-1, 1, (d, d)) / math.sqrt(d)
+        for x in "qkvo":
+            self.params[f"b{x}"][...] = 0
+
+    def set_rng(self, rng: np.random.Generator) -> None:
+        self.attention_dropout.set_rng(rng)
+
+    def keep_random_draws(self) -> bool:
+        return self.attention_dropout.keep_random_draws() if self.dropout else False
+
+    def draw_afresh(self) -> None:
+        self.attention_dropout.draw_afresh()
+
+    # ---- forward and backward ------------------------------------------------------------
+
+    def forward(self, X: np.ndarray, training: bool = False,
+                lengths: np.ndarray | None = None,
+                key_mask: np.ndarray | None = None) -> np.ndarray:
+        X = self._check_input(X)
+        d, T, m = X.shape
+        h, d_h = self.num_heads, self.d_head
+        W_in, b_in = self._stacked("params")
+        self.X = X.reshape(d, T * m)
+        QKV = W_in @ self.X                                # (3d, T·m)
+        QKV += b_in
+        # (3, m, h, T, d_h): every (example, head) a contiguous (T, d_h) block for matmul
+        qkv = np.ascontiguousarray(QKV.reshape(3, h, d_h, T, m).transpose(0, 4, 1, 3, 2))
+        q, k, v = qkv
+        q *= q.dtype.type(1 / math.sqrt(d_h))              # the scale, once, on q
+        S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T)
+        bias = self._mask_bias(T, m, X.dtype, lengths, key_mask)
+        if bias is not None:
+            S += bias
+        # softmax over the keys, in place: S becomes P
+        S -= S.max(axis=-1, keepdims=True)
+        np.exp(S, out=S)
+        S /= S.sum(axis=-1, keepdims=True)
+        self.P, self.qkv = S, qkv
+        self.P_dropped = self.attention_dropout.forward(S, training)
+        O = self.P_dropped @ v                             # (m, h, T, d_h)
+        self.O = np.ascontiguousarray(O.transpose(1, 3, 2, 0)).reshape(d, T * m)
+        Y = self.params["Wo"] @ self.O
+        Y += self.params["bo"]
+        return Y.reshape(d, T, m)
+
+    def backward(self, dY: np.ndarray) -> np.ndarray | None:
+        d, T, m = dY.shape
+        h, d_h = self.num_heads, self.d_head
+        dY = dY.reshape(d, T * m)
+        np.matmul(dY, self.O.T, out=self.grads["Wo"])
+        np.sum(dY, axis=1, keepdims=True, out=self.grads["bo"])
+        dO = self.params["Wo"].T @ dY                      # (d, T·m) → heads (m, h, T, d_h)
+        dO = np.ascontiguousarray(dO.reshape(h, d_h, T, m).transpose(3, 0, 2, 1))
+        q, k, v = self.qkv
+        dqkv = np.empty_like(self.qkv)
+        dq, dk, dv = dqkv
+        np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
+        dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
+        dP = self.attention_dropout.backward(dP)
+        # softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP
+        P = self.P
+        dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
+        dP *= P
+        scale = dP.dtype.type(1 / math.sqrt(d_h))
+        np.matmul(dP, k, out=dq)
+        dq *= scale
+        np.matmul(dP.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
+        dQKV = dqkv.transpose(0, 2, 4, 3, 1).reshape(3 * d, T * m)   # (3d, T·m), a copy
+        dW_in, db_in = self._stacked("grads")
+        np.matmul(dQKV, self.X.T, out=dW_in)
+        np.sum(dQKV, axis=1, keepdims=True, out=db_in)
+        for j, x in enumerate("qkv"):
+            self.grads[f"W{x}"][...] = dW_in[j * d:(j + 1) * d]
+            self.grads[f"b{x}"][...] = db_in[j * d:(j + 1) * d]
+        if not self.needs_input_grad:
+            return None
+        W_in, _ = self._stacked("params")
+        return (W_in.T @ dQKV).reshape(d, T, m)
+
+    def _stacked(self, store):
+        """[Wq; Wk; Wv] (3d, d) and [bq; bk; bv] (3d, 1) of ``params`` (one product for the
+        three projections), or empty arrays of those shapes for ``grads``."""
+        arrays = getattr(self, store)
+        if store == "grads":
+            W = arrays["Wq"]
+            return (np.empty((3 * self.d_model, self.d_model), W.dtype),
+                    np.empty((3 * self.d_model, 1), W.dtype))
+        return (np.concatenate([arrays[f"W{x}"] for x in "qkv"]),
+                np.concatenate([arrays[f"b{x}"] for x in "qkv"]))
+
+    def _mask_bias(self, T, m, dtype, lengths, key_mask):
+        """0 where query i may attend to key j, −∞ where not: (T, T), (m, 1, 1, T) or
+        (m, 1, T, T) to add to S (m, h, T, T); None when nothing is masked."""
+        keep = self._key_mask(T, m, lengths, key_mask)
+        bias = None
+        if self.causal:
+            bias = np.triu(np.full((T, T), -np.inf, dtype), k=1)
+        if keep is not None:
+            keys = np.where(keep.T, dtype.type(0), dtype.type(-np.inf))[:, None, None, :]
+            bias = keys if bias is None else bias + keys
+        return bias
+
+    def _key_mask(self, T, m, lengths, key_mask):
+        """The boolean (T, m) mask of keys that may be attended, from ``lengths`` or
+        ``key_mask``, checked; None for no padding."""
+        if lengths is not None and key_mask is not None:
+            raise ValueError("MultiHeadAttention takes lengths or key_mask, not both")
+        if lengths is not None:
+            lengths = np.asarray(lengths)
+            if lengths.shape != (m,) or lengths.dtype.kind not in "iu":
+                raise ValueError(f"MultiHeadAttention lengths must be integers of shape "
+                                 f"(m,) = ({m},), one per sequence, got {lengths.dtype} of "
+                                 f"shape {lengths.shape}")
+            if lengths.min() < 1 or lengths.max() > T:
+                raise ValueError(f"MultiHeadAttention lengths must be in [1, T] = [1, {T}], "
+                                 f"got values from {lengths.min()} to {lengths.max()}")
+            return np.arange(T)[:, None] < lengths[None, :]
+        if key_mask is None:
+            return None
+        key_mask = np.asarray(key_mask)
+        if key_mask.shape != (T, m) or key_mask.dtype != bool:
+            raise ValueError(f"MultiHeadAttention key_mask must be a boolean array of shape "
+                             f"(T, m) = ({T}, {m}), True where a key may be attended, got "
+                             f"{key_mask.dtype} of shape {key_mask.shape}")
+        if not key_mask.any(axis=0).all():
+            raise ValueError("MultiHeadAttention key_mask masks every key of sequence "
+                             f"{int(np.argmin(key_mask.any(axis=0)))}: its softmax would be "
+                             "over nothing (0/0)")
+        return key_mask
+
+    def _check_input(self, X):
+        if not isinstance(X, np.ndarray) or X.dtype.kind != "f":
+            raise TypeError(f"{self!r} takes a float NumPy array (d_model, T, m), got "
+                            f"{getattr(X, 'dtype', type(X).__name__)}")
+        if X.ndim != 3 or X.shape[0] != self.d_model:
+            raise ValueError(f"{self!r} takes sequences (d_model, T, m) = ({self.d_model}, T, "
+                             f"m), got shape {X.shape}")
+        return np.ascontiguousarray(X)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        shape = tuple(input_shape)
+        if len(shape) != 2 or shape[0] != self.d_model:
+            raise ValueError(f"{self!r} takes sequences (d_model, T, m) = ({self.d_model}, T, "
+                             f"m), but the layer before it gives {describe_shape(shape)}")
+        return shape
+
+    def attention_entropy(self) -> np.ndarray:
+        """Each head's entropy −Σ_j P_ij·log P_ij (nats) averaged over the queries i and the
+        examples of the last forward pass, (num_heads,): log T for uniform attention, 0 when
+        every query attends to a single key."""
+        if self.P is None:
+            raise RuntimeError(f"{self!r} has not run forward yet")
+        P = self.P.astype(np.float64)
+        plogp = P * np.log(np.where(P > 0, P, 1.0))
+        return -plogp.sum(axis=-1).mean(axis=(0, 2))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"d_model": self.d_model, "num_heads": self.num_heads, "causal": self.causal,
+                "dropout": self.dropout}
