@@ -23,7 +23,18 @@ from ._files import PathLike
 from .callbacks import Callback, History
 from .diagnostics import Guard, TrainingDiverged
 from .display import LivePlot
-from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Shape, Sigmoid, Tanh
+from .layers import (
+    BatchNorm,
+    Dense,
+    Dropout,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Shape,
+    Sigmoid,
+    Tanh,
+    UnknownSize,
+)
 from .losses import Loss, SoftmaxCrossEntropy
 from .optim import Optimizer
 from .train import LastGoodWeights, check_callbacks, fit
@@ -34,6 +45,7 @@ from .validation import (
     check_seed,
     check_targets,
     describe_shape,
+    shape_fits,
 )
 
 #: Evaluation runs on slices of at most this many examples, and fewer when the largest
@@ -95,8 +107,12 @@ class Sequential:
     seed:   initial weights of the layers built without their own seed, and the
             default randomness of ``fit``: the same seed builds the same model.
     input_shape: the shape of one example, the example axis left out: (784,) for dense
-            batches (n, m), (1, 28, 28) for images (C, H, W, m). By default the first
-            layer that declares its ``input_shape`` (a Dense layer does) sets it.
+            batches (n, m), (1, 28, 28) for images (C, H, W, m). Given, every layer is
+            checked against it here. By default the first layer that declares its
+            ``input_shape`` (a Dense layer does) sets it; where that leaves a size open
+            that a later layer needs (Flatten after Conv2D), or no layer declares one,
+            the model is built by its first batch, as Keras builds on its first call
+            (``build`` does it by hand).
     """
 
     def __init__(self, layers: Sequence[Layer], loss: Optional[Loss] = None, l2: float = 0.0,
@@ -131,7 +147,8 @@ class Sequential:
         self._first_trainable = self.parameterised[0] if self.parameterised else len(layers)
         for i, layer in enumerate(layers):
             layer.needs_input_grad = i > self._first_trainable
-        self._check_output_activation()
+        if self.built:
+            self._check_output_activation()
         init_seeds, run_seed = np.random.SeedSequence(seed).spawn(2)
         for i, (layer, child) in enumerate(zip(layers, init_seeds.spawn(len(layers)))):
             if layer.placed:
@@ -153,14 +170,15 @@ class Sequential:
 
     def _check_shapes(self, input_shape):
         """(input shape, output shape) of one example, checking that each layer accepts
-        the output of the one before it."""
-        if input_shape is None:
+        the output of the one before it. Without an explicit ``input_shape``, a shape the
+        layers leave open gives (what they declare, None): the first batch builds the
+        model (``build``)."""
+        explicit = input_shape is not None
+        if not explicit:
             input_shape = next((layer.input_shape for layer in self.layers
                                 if layer.input_shape is not None), None)
             if input_shape is None:
-                raise ValueError("the model cannot tell the shape of its input: pass "
-                                 "Sequential(..., input_shape=(C, H, W)) or the like, the "
-                                 "shape of one example without the example axis")
+                return None, None
         elif isinstance(input_shape, (int, np.integer)):
             input_shape = (input_shape,)
         input_shape = tuple(None if s is None else check_positive_int(s, "input_shape")
@@ -169,9 +187,30 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             try:
                 shape = tuple(layer.output_shape(shape))
+            except UnknownSize:
+                if explicit:
+                    raise
+                return input_shape, None  # the layers before it are checked already
             except ValueError as err:
                 raise ValueError(f"layer {i} ({layer!r}) does not fit: {err}") from None
         return input_shape, shape
+
+    @property
+    def built(self) -> bool:
+        """True once every layer's output shape is known (at construction, or after the
+        first batch of a model made without ``input_shape``)."""
+        return self.output_shape is not None
+
+    def build(self, input_shape: Shape) -> None:
+        """Fix the shape of one example (the example axis left out) and check every layer
+        against it; the first batch does this for a model that could not be checked at
+        construction. Sizes the layers declare must match."""
+        input_shape = tuple(input_shape)
+        if self.input_shape is not None and not shape_fits(self.input_shape, input_shape):
+            raise ValueError(f"input_shape {input_shape} does not fit the first layer, "
+                             f"which takes {describe_shape(self.input_shape)}")
+        self.input_shape, self.output_shape = self._check_shapes(input_shape)
+        self._check_output_activation()
 
     @property
     def n_in(self) -> int:
@@ -429,8 +468,15 @@ class Sequential:
         return X, Y
 
     def _check_inputs(self, X, name="X"):
-        """X checked, and cast to the model's dtype if it is float in another precision."""
-        return check_inputs(X, self.input_shape, self.dtype, name, self.layers[0].input_kind)
+        """X checked, and cast to the model's dtype if it is float in another precision;
+        the first X of a model not yet built builds it."""
+        if self.built:
+            return check_inputs(X, self.input_shape, self.dtype, name,
+                                self.layers[0].input_kind)
+        open_shape = self.input_shape or (None,) * max(np.ndim(X) - 1, 1)
+        X = check_inputs(X, open_shape, self.dtype, name, self.layers[0].input_kind)
+        self.build(X.shape[:-1])
+        return X
 
     # ---- randomness ---------------------------------------------------------------------
 
@@ -545,10 +591,16 @@ class Sequential:
         parameter count, as strings; total: the parameters of the whole model."""
         rows, shape, total = [], self.input_shape, 0
         for i, layer in enumerate(self.layers):
-            shape = layer.output_shape(shape)
+            # before the first batch of a model without input_shape, sizes from the first
+            # one the layers leave open on read "?"
+            try:
+                shape = None if shape is None else layer.output_shape(shape)
+            except UnknownSize:
+                shape = None
             count = sum(p.size for p in layer.params.values())
             total += count
-            rows.append((str(i), repr(layer), describe_shape(shape), f"{count:,}"))
+            rows.append((str(i), repr(layer), "?" if shape is None else describe_shape(shape),
+                         f"{count:,}"))
         return rows, total
 
     def summary(self) -> str:

@@ -134,7 +134,8 @@ def architecture(model: Sequential) -> dict:
     return {"format": FORMAT, "version": VERSION,
             "layers": [entry(layer) for layer in model.layers],
             "loss": None if model.loss is None else entry(model.loss),
-            "l2": model.l2, "dtype": model.dtype.name, "input_shape": list(model.input_shape)}
+            "l2": model.l2, "dtype": model.dtype.name,
+            "input_shape": list(model.input_shape) if model.built else None}
 
 
 def save(model: Sequential, path: PathLike) -> None:

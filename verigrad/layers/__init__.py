@@ -2,7 +2,7 @@
 contract every layer follows and the facts it declares)."""
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiHeadAttention
-from .base import Layer, Shape
+from .base import Layer, Shape, UnknownSize
 from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
@@ -14,7 +14,8 @@ from .recurrent import GRU, LSTM, RNN
 from .shape import Flatten
 from .transformer import TransformerBlock
 
-__all__ = ["Layer", "Shape", "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+__all__ = ["Layer", "Shape", "UnknownSize",
+           "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Dropout",
            "BatchNorm", "BatchNorm2D", "GroupNorm", "LayerNorm",
            "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten",
            "Embedding", "RNN", "LSTM", "GRU",

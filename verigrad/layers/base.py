@@ -59,6 +59,12 @@ Shape = tuple[Optional[int], ...]
 Size2D = Union[int, tuple[int, int]]
 
 
+class UnknownSize(ValueError):
+    """Raised by ``output_shape`` when the layer needs a size its input shape leaves open
+    (None): Flatten cannot count the entries of an image of any height. A model made
+    without ``input_shape`` then waits for its first batch to learn the sizes."""
+
+
 class Layer(ABC):
     """Base class of every layer; subclass it to write your own.
 

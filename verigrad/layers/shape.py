@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..validation import describe_shape
-from .base import Layer, Shape
+from .base import Layer, Shape, UnknownSize
 
 
 class Flatten(Layer):
@@ -24,7 +24,7 @@ class Flatten(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if any(size is None for size in input_shape):
-            raise ValueError(f"{self!r} needs every size of its input to be known, got "
+            raise UnknownSize(f"{self!r} needs every size of its input to be known, got "
                              f"{describe_shape(input_shape)}: pass the image size, "
                              f"Sequential(..., input_shape=(C, H, W))")
         return (math.prod(input_shape),)
