@@ -15,11 +15,12 @@ import numpy as np
 
 from .._files import write_text
 from ..exercises import files
+from ..exercises.batch import BatchError
 from ..exercises.files import defines_cost_and_grads
 from ..gradcheck import MODES, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
-from . import values
+from . import check_class, values
 from .common import CommandError, HelpFormatter
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
@@ -40,9 +41,12 @@ def add_gradcheck_commands(sub):
                     "grads(params) (dW1, db1, ...; or a tuple, with a list 'order') gets the "
                     "gradient check's report instead. Exit 0 when everything checked is right, "
                     "1 when something is wrong, 2 when the file cannot be checked (it raises "
-                    "an error or exits before the check finishes), so that it can run in CI.",
+                    "an error or exits before the check finishes), so that it can run in CI. "
+                    "FILE may be a folder of submissions: each file is checked in its own "
+                    "process, in parallel, and a summary per function is printed (exit 0 "
+                    "when every file is checked and right).",
         formatter_class=HelpFormatter)
-    p.add_argument("file", type=Path, help="a notebook or Python file")
+    p.add_argument("file", type=Path, help="a notebook or Python file, or a folder of them")
     _add_check_options(p)
     p.add_argument("--all", action="store_true",
                    help="run every statement of the file, not only imports, definitions and "
@@ -52,6 +56,7 @@ def add_gradcheck_commands(sub):
                         "format)")
     p.add_argument("--timeout", type=values.positive, default=120,
                    help="seconds the file's code and its checks may take")
+    check_class.add_class_options(p)
     p.set_defaults(handler=run_check)
 
     q = sub.add_parser(
@@ -125,6 +130,12 @@ def load_learner_file(path):
 
 
 def run_check(args):
+    try:
+        if args.file.is_dir():
+            return check_class.run_class_check(args)
+        check_class.refuse_folder_options(args)
+    except BatchError as err:
+        raise CommandError(str(err)) from None
     if not args.file.is_file():
         raise CommandError(f"FILE {args.file} does not exist or is not a file")
     if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
