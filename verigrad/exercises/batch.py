@@ -38,6 +38,8 @@ SUFFIXES = (".ipynb", ".py")
 RESULT_SUFFIX = ".json"
 #: folders never searched: notebook checkpoints, caches, hidden folders
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__pycache__"}
+#: seconds to wait for the Dask scheduler to answer
+CONNECT_TIMEOUT = 30
 
 
 class BatchError(Exception):
@@ -193,7 +195,7 @@ def _run_on_dask(work, options, timeout, address, record):
         raise BatchError("--dask needs Dask's distributed scheduler: pip install "
                          "'verigrad[dask]'") from None
     try:
-        client = distributed.Client(address, timeout=30)
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, ValueError, TimeoutError) as error:
         raise BatchError(f"--dask {address}: cannot reach the scheduler ({error})") from None
     with client:
