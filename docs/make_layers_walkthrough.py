@@ -24,6 +24,7 @@ from exercises import (  # noqa: E402
     learners_regularization,
 )
 from exercises.checks import flagged, with_helpers  # noqa: E402
+from make_class_summary import section as class_section  # noqa: E402
 from make_kind_tables import kind_table  # noqa: E402
 
 import verigrad as vg  # noqa: E402
@@ -83,6 +84,7 @@ NOTEBOOK_OUTPUT
 and exits with 1. The *look at* column is the line that assigns the first wrong gradient
 (or the line that raised), else the function's first line.
 
+CLASS_SECTION
 ## Any forward/backward pair: `vg.check_layer`
 
 For a layer the catalogue does not know, give it example inputs:
@@ -183,7 +185,8 @@ def _render():
     pair_source, pair_output = _pair()
     parts = [INTRO.replace("EXERCISES", _exercise_list()).replace("NOTEBOOK_OUTPUT", notebook)
              .replace("PAIR_SOURCE", pair_source).replace("PAIR_OUTPUT", pair_output)
-             .replace("KINDS_TABLE", kind_table("exercises"))]
+             .replace("KINDS_TABLE", kind_table("exercises"))
+             .replace("CLASS_SECTION", class_section())]
     number = 0
     for title, module in GROUPS:
         parts.append(f"### {title}\n")
