@@ -27,19 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from exercises import (  # noqa: E402
-    learners_conv,
-    learners_dense,
-    learners_normalization,
-    learners_recurrent,
-    learners_regularization,
-)
+from check_notebook import MODULES  # noqa: E402 - the learner modules it times
 from exercises.classroom import write_class, write_notebook  # noqa: E402
 
 from verigrad.exercises import batch, class_summary  # noqa: E402
 
-MODULES = (learners_dense, learners_regularization, learners_normalization, learners_conv,
-           learners_recurrent)
 FIXTURES = ROOT / "tests" / "exercises" / "fixtures"
 
 
