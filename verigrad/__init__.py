@@ -51,6 +51,7 @@ from .losses import MSE, BinaryCrossEntropy, Loss, SequenceSoftmaxCrossEntropy, 
 from .model import Sequential, mlp
 from .modelfile import register_layer, register_loss
 from .optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
+from .pytorch import CmpResult, cmp
 from .word2vec import CBOW
 
 __version__ = "0.1.0"
@@ -65,6 +66,6 @@ __all__ = [
     "Loss", "SoftmaxCrossEntropy", "SequenceSoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
     "Optimizer", "SGD", "RMSProp", "Adam", "StepDecay", "ExponentialDecay", "CosineDecay",
     "gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
-    "TrainingDiverged", "TrainingWarning", "CBOW",
+    "TrainingDiverged", "TrainingWarning", "CBOW", "cmp", "CmpResult",
     "data", "diagnostics", "course", "word2vec",
 ]
