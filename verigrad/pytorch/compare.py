@@ -44,13 +44,17 @@ from ..gradcheck.findings import (
     SUM_AXIS,
     TRANSPOSE,
 )
+from ..gradcheck.kinds import register_kind
 from . import graph
 
 #: a tensor used by two operations whose gradients were not both added
-SECOND_PATH = "second_path"
-#: an index scatter that assigns where it must add (the exercises' kind of the same name)
+SECOND_PATH = register_kind(
+    "second_path", "a tensor used twice in the forward pass gets only the gradient of some of "
+    "its uses (read off autograd's graph)", "the line that forms its gradient: the other "
+    "use's share is added to it", origin="pytorch")
+#: an index scatter that assigns where it must add (the exercises' registered kind)
 ACCUMULATE = "accumulate"
-#: tanh's derivative 1 − x² taken of the pre-activation (the exercises' kind)
+#: tanh's derivative 1 − x² taken of the pre-activation (the exercises' registered kind)
 TANH_DERIVATIVE = "tanh_derivative"
 
 EXACT, ROUNDING, WRONG, UNCHECKED = "exact", "rounding", "wrong", "unchecked"
