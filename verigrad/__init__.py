@@ -65,6 +65,7 @@ from .optim import (
     StepDecay,
     WarmupCosine,
 )
+from .pytorch import CmpResult, cmp
 from .transformer_lm import gpt
 from .word2vec import CBOW
 
@@ -82,6 +83,6 @@ __all__ = [
     "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "StepDecay", "ExponentialDecay",
     "CosineDecay", "WarmupCosine",
     "gradcheck", "check_backprop", "check_layer", "GradcheckReport", "ParamCheck", "Finding",
-    "TrainingDiverged", "TrainingWarning", "CBOW",
+    "TrainingDiverged", "TrainingWarning", "CBOW", "cmp", "CmpResult",
     "data", "diagnostics", "course", "word2vec",
 ]

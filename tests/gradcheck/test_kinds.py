@@ -49,7 +49,9 @@ def test_the_gradient_checks_kinds_are_registered_with_their_texts():
     assert KINDS == registered_kinds("gradcheck") and len(KINDS) == 11
     exercises = registered_kinds("exercises")
     assert {"forward", "stride", "accumulate", "bn_mean_path", "activation"} <= set(exercises)
-    assert set(registered_kinds()) == set(KINDS) | set(exercises)
+    import verigrad.pytorch  # noqa: F401  (registers the PyTorch comparison's kinds)
+    assert {"second_path"} == set(registered_kinds("pytorch"))
+    assert set(registered_kinds()) == set(KINDS) | set(exercises) | {"second_path"}
     for kind in registered_kinds():
         assert kind.description.strip() and kind.advice.strip() and Kind(str(kind)) is kind
 

@@ -20,6 +20,7 @@ from ..exercises.files import defines_cost_and_grads
 from ..gradcheck import MODES, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
+from ..pytorch import makemore
 from . import check_class, values
 from .common import CommandError, HelpFormatter
 
@@ -142,6 +143,8 @@ def run_check(args):
         raise CommandError(f"--json {args.json}: " + (
             "is a folder; give a file name" if args.json.is_dir() else
             f"the folder {args.json.parent} does not exist"))
+    if makemore.is_makemore(args.file):  # PyTorch: makemore part 4's backprop notebook
+        return makemore.run_command(args.file, args.json, args.timeout)
     if not defines_cost_and_grads(args.file):
         return run_exercise_check(args)
     return run_backprop_check(args)

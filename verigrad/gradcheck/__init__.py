@@ -30,6 +30,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from ..arraylike import is_tensor, tensor_pair
 from ..model import Sequential
 from ..validation import check_seed
 from . import findings, kinds
@@ -135,6 +136,17 @@ def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *
         report = vg.check_layer(conv_forward, conv_backward, A_prev, W, b, {"stride": 2, "pad": 1})
         report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev,
                                 parameters)
+
+    Functions written with PyTorch tensors are checked the same way when the inputs are
+    tensors: forward and backward receive float64 tensors (integer tensors as they are),
+    and their outputs and gradients are read back as arrays (``arraylike.tensor_pair``).
     """
+    if any(is_tensor(v) for v in _flat(inputs)):
+        # written with PyTorch: checked on float64 copies, the tensors read back as arrays
+        forward, backward, inputs = tensor_pair(forward, backward, inputs)
     return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)[0]
 
+
+def _flat(inputs):
+    for value in inputs:
+        yield from value.values() if isinstance(value, Mapping) else (value,)
