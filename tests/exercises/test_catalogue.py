@@ -7,6 +7,8 @@ from verigrad import exercises
 
 from . import (
     learners_conv,
+    learners_cs231n_linear,
+    learners_cs231n_optim,
     learners_dense,
     learners_normalization,
     learners_recurrent,
@@ -15,12 +17,12 @@ from . import (
 from .checks import assert_all_pass, flagged, run, with_helpers
 
 LEARNERS = [learners_dense, learners_regularization, learners_normalization, learners_conv,
-            learners_recurrent]
+            learners_recurrent, learners_cs231n_linear, learners_cs231n_optim]
 NAMES = {exercise.name for exercise in exercises.EXERCISES}
 
 
 def _short(learners):
-    return learners.__name__.rsplit("_", 1)[1]
+    return learners.__name__.rsplit(".", 1)[1].removeprefix("learners_")
 
 
 @pytest.mark.parametrize("learners", LEARNERS, ids=_short)
