@@ -31,12 +31,21 @@ docs/make_kind_tables.py`` writes the new kinds into the documentation's table.
 import inspect
 
 from ..gradcheck.findings import Finding
-from . import classifiers, conv, dense, normalization, recurrent, regularization, update_rules
+from . import (
+    classifiers,
+    conv,
+    dense,
+    knn,
+    normalization,
+    recurrent,
+    regularization,
+    update_rules,
+)
 from .core import MISTAKES, Exercise, Result, register_mistakes, where
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES,
-             *update_rules.EXERCISES]
+             *knn.EXERCISES, *update_rules.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]

@@ -1,5 +1,6 @@
 """CS231n assignment 1's linear classifiers: ``svm_loss_naive``, ``svm_loss_vectorized``,
-``softmax_loss_naive``, ``softmax_loss_vectorized``.
+``softmax_loss_naive``, ``softmax_loss_vectorized``, and the methods ``train`` and
+``predict`` of ``LinearClassifier``.
 
 Layout: examples first, W (D, C), X (N, D), y (N,) of class indices, reg a number; each
 returns (loss, dW). The scores are X·W, which is verigrad's Dense layer on the transposes
@@ -10,6 +11,10 @@ differences of the learner's own loss, so that the gradient's verdict is its own
 Versions: the 2017 and later templates add reg·ΣW² (so dW gains 2·reg·W), the 2016 ones
 ½·reg·ΣW² (dW gains reg·W). A loss that equals either is right, and the result says which
 convention was assumed.
+
+``LinearClassifier.train`` is run on a subclass whose ``loss`` records every call and
+answers with the reference softmax loss: each iteration must take one mini-batch of
+batch_size rows of X with their own labels, and move W by −learning_rate·grad.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ..gradcheck.findings import EXCEPTION, Finding
 from ..layers import Dense
 from ..losses import SoftmaxCrossEntropy
 from .core import Config, Exercise, Mistake, Result, check_forward, exception_finding, where
+from .methods import method_exercise
 
 CS231N = "CS231n assignment 1"
 #: the factor c of the L2 term c·reg·ΣW² in each version's template
@@ -184,4 +190,120 @@ EXERCISES = [
     linear_loss_exercise("svm_loss_vectorized", svm_data_loss, softmax=False),
     linear_loss_exercise("softmax_loss_naive", softmax_data_loss, softmax=True),
     linear_loss_exercise("softmax_loss_vectorized", softmax_data_loss, softmax=True),
+]
+
+
+# ---- LinearClassifier.train and .predict (linear_classifier.py) ----------------------------
+
+TRAIN = "LinearClassifier.train"
+
+
+def _softmax_loss_and_grad(W, X, y, reg):
+    """The reference softmax loss with its gradient, from verigrad's loss layer."""
+    loss = SoftmaxCrossEntropy()
+    value = float(loss.forward(scores(W, X).T, y)) + reg * float(np.sum(W * W))
+    return value, X.T @ loss.backward().T + 2 * reg * W
+
+
+class _Recorder:
+    """A loss method that records each call (W, X_batch, y_batch) and answers with the
+    reference softmax loss and its gradient."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, model, X_batch, y_batch, reg):
+        X_batch, y_batch = np.asarray(X_batch, float), np.asarray(y_batch)
+        loss, grad = _softmax_loss_and_grad(np.array(model.W, float), X_batch, y_batch, reg)
+        self.calls.append((np.array(model.W, float), X_batch.copy(), y_batch.copy(), loss,
+                           grad))
+        return loss, grad
+
+
+def _train_findings(model, recorder, history, X, y, settings):
+    """What is wrong with a recorded training run, as Findings (none when it is right)."""
+    calls, lr = recorder.calls, settings["learning_rate"]
+    iters, batch = settings["num_iters"], settings["batch_size"]
+    label = (f"N={len(y)}, batch_size={batch}, num_iters={iters}, "
+             f"learning_rate={lr}")
+    if len(calls) != iters:
+        return [Finding("sgd_step", None, f"on {label}, train called loss {len(calls)} times "
+                        f"in {iters} iterations: one mini-batch per iteration")]
+    rows = {tuple(row): i for i, row in enumerate(X)}
+    for k, (W, X_batch, y_batch, _, grad) in enumerate(calls):
+        if X_batch.shape != (batch, X.shape[1]) or y_batch.shape != (batch,):
+            return [Finding("sgd_step", None, (
+                f"on {label}, iteration {k + 1}'s batch has X_batch of shape {X_batch.shape} "
+                f"and y_batch of shape {y_batch.shape}; expected ({batch}, {X.shape[1]}) and "
+                f"({batch},): sample batch_size examples"))]
+        index = [rows.get(tuple(row)) for row in X_batch]
+        if None in index or not np.array_equal(y[index], y_batch):
+            return [Finding("sgd_step", None, (
+                f"on {label}, iteration {k + 1}'s y_batch is not the labels of the rows of "
+                f"X_batch: draw one set of indices and take both from it"))]
+        after = calls[k + 1][0] if k + 1 < len(calls) else np.array(model.W, float)
+        if not np.allclose(after, W - lr * grad, rtol=1e-6, atol=1e-12):
+            up = np.allclose(after, W + lr * grad, rtol=1e-6, atol=1e-12)
+            return [Finding("sgd_step", "W", (
+                f"on {label}, after iteration {k + 1} W is " + (
+                    "W + learning_rate·grad: the step goes up the gradient" if up else
+                    "not W − learning_rate·grad of that iteration's loss")))]
+    history = np.asarray(history if history is not None else [], dtype=float).ravel()
+    losses = np.array([call[3] for call in calls])
+    if history.shape != losses.shape or not np.allclose(history, losses):
+        return [Finding("forward", None, f"on {label}, the loss history returned is not the "
+                        f"{iters} losses of the iterations, in order")]
+    return []
+
+
+def _train_check(cls, function, seed):
+    rng = np.random.default_rng(seed)
+    N, D, C = 30, 5, 3
+    X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
+    y[:C] = np.arange(C)  # every class appears: W gets C columns
+    settings = {"learning_rate": 0.1, "reg": 0.01, "num_iters": 5, "batch_size": 8}
+    recorder = _Recorder()
+    model = type(cls.__name__, (cls,), {"loss": lambda self, *a: recorder(self, *a)})()
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        history = model.train(X.copy(), y.copy(), verbose=False, **settings)
+        findings = _train_findings(model, recorder, history, X, y, settings)
+    except Exception as error:  # the learner's code
+        return Result(TRAIN, CS231N, None, [exception_finding(TRAIN, error)],
+                      where=where(function, error), configs=1)
+    finally:
+        np.random.set_state(state)
+    if not findings and np.shape(recorder.calls[0][0]) != (D, C):
+        findings = [Finding("shape", "W", f"the initial W has shape "
+                            f"{np.shape(recorder.calls[0][0])}, expected (D, C) = ({D}, {C})")]
+    return Result(TRAIN, CS231N, not findings, findings,
+                  "N=30, batch_size=8, num_iters=5" if findings else None,
+                  where(function, None, findings), configs=1)
+
+
+def _predict_configs(seed):
+    rng = np.random.default_rng(seed)
+    return [Config(label, (rng.standard_normal((D, C)), rng.standard_normal((N, D))))
+            for label, N, D, C in (("N=6, D=4, C=3", 6, 4, 3), ("N=1, D=3, C=5", 1, 3, 5))]
+
+
+def _predict_check(cls, function, seed):
+    name, cases = "LinearClassifier.predict", _predict_configs(seed)
+
+    def call(W, X):
+        model = cls()
+        model.W = W
+        return model.predict(X)
+
+    findings, label, error = check_forward(
+        name, call, cases, lambda W, X: (np.argmax(scores(W, X), axis=1),), (), 1, ("y_pred",))
+    ok = (None if findings[0].kind == EXCEPTION else False) if findings else True
+    return Result(name, CS231N, ok, findings, label, where(function, error, findings),
+                  configs=len(cases))
+
+
+EXERCISES += [
+    method_exercise(TRAIN, CS231N, ("self", "X", "y"), _train_check),
+    method_exercise("LinearClassifier.predict", CS231N, ("self", "X"), _predict_check),
 ]
