@@ -36,6 +36,7 @@ from . import (
     conv,
     dense,
     knn,
+    models,
     normalization,
     recurrent,
     regularization,
@@ -45,7 +46,7 @@ from .core import MISTAKES, Exercise, Result, register_mistakes, where
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES,
-             *knn.EXERCISES, *update_rules.EXERCISES]
+             *knn.EXERCISES, *update_rules.EXERCISES, *models.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]

@@ -103,7 +103,9 @@ def _overflow(name, function, config):
                    f"score before np.exp does not change the softmax and keeps it finite")
 
 
-def _central_differences(loss, W):
+def central_differences(loss, W):
+    """The gradient of loss(W) (a number) by central differences, entry by entry, with the
+    step 1e-6: for the small arrays of the generated configurations."""
     grad, eps = np.zeros_like(W), 1e-6
     for index in np.ndindex(*W.shape):
         plus, minus = W.copy(), W.copy()
@@ -118,7 +120,7 @@ def _named_gradient(function, config, dW, factor):
     or its factor off by 2 (reg_gradient), or without the −1 at the labels in the softmax's
     gradient (softmax_label); else None."""
     W, X, y, reg = config.args
-    numeric = _central_differences(lambda w: function(w, X.copy(), y.copy(), reg)[0], W)
+    numeric = central_differences(lambda w: function(w, X.copy(), y.copy(), reg)[0], W)
     right = 2 * factor * reg * W
     onehot = np.zeros((X.shape[0], W.shape[1]))
     onehot[np.arange(X.shape[0]), y] = 1
