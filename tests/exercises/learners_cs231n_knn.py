@@ -1,3 +1,4 @@
+# ruff: noqa: UP004, UP031, B007 - kept as learners write them (the template's style)
 """Learner-style CS231n assignment 1 classes for the tests: KNearestNeighbor and
 LinearClassifier (correct methods in the template's class, and buggy methods, each bug
 marked ``# bug``, put in place of one). Test fixtures only."""

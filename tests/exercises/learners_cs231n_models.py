@@ -1,3 +1,4 @@
+# ruff: noqa: UP004, UP031, B007 - kept as learners write them (the template's style)
 """Learner-style CS231n model classes for the tests, written as one file (a learner who
 pastes the layers beside the classes): neural_net.py's TwoLayerNet (2017+, reg·ΣW²) and a
 2017 FullyConnectedNet (``dropout`` = probability of dropping, ``use_batchnorm``); buggy

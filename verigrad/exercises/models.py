@@ -388,7 +388,7 @@ def _cnn_cases(seed):
     return [Case(f"N={N}, {C}x{H}x{W} images, {F} filters {fs}x{fs}, reg={reg}",
                  dict(input_dim=(C, H, W), num_filters=F, filter_size=fs, hidden_dim=hidden,
                       num_classes=classes, reg=reg, dtype=np.float64),
-                 shapes, (X, y), reference, ("W1", "W2", "W3"), reg) for reg in (0.0, 0.1)]
+                 shapes, (X, y), reference, ("W1", "W2", "W3"), reg) for reg in (0.1,)]
 
 
 def _cnn_check(cls, function, seed):
