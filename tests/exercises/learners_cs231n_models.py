@@ -98,8 +98,8 @@ class FullyConnectedNet(object):
         for k, v in self.params.items():
             self.params[k] = v.astype(dtype)
 
-    def loss(self, X, y=None):
-        mode = "test" if y is None else "train"
+    def forward(self, X, mode):
+        """The scores and the layers' caches."""
         self.dropout_param["mode"] = mode
         h, caches = X, []
         for i in range(1, self.num_layers):
@@ -116,8 +116,13 @@ class FullyConnectedNet(object):
             caches.append((affine_cache, bn_cache, pre, mask))
         L = self.num_layers
         scores, last = _affine_fwd(h, self.params["W%d" % L], self.params["b%d" % L])
-        if mode == "test":
+        return scores, (caches, last)
+
+    def loss(self, X, y=None):
+        scores, (caches, last) = self.forward(X, "test" if y is None else "train")
+        if y is None:
             return scores
+        L = self.num_layers
         loss, dout = _softmax(scores, y)
         grads = {}
         dout, grads["W%d" % L], grads["b%d" % L] = _affine_bwd(dout, last)
@@ -177,6 +182,12 @@ def fc_loss_no_reg(self, X, y=None):
     return loss, grads
 
 
+def fc_loss_dropout_in_test_mode(self, X, y=None):
+    if y is None:
+        return self.forward(X, "train")[0]  # bug: test mode with dropout on
+    return FullyConnectedNet.loss(self, X, y)
+
+
 CORRECT = {"TwoLayerNet": TwoLayerNet, "TwoLayerNet.loss": TwoLayerNet.loss,
            "FullyConnectedNet": FullyConnectedNet,
            "FullyConnectedNet.loss": FullyConnectedNet.loss}
@@ -184,4 +195,5 @@ MISTAKES = [
     ("TwoLayerNet.loss", two_layer_loss_no_reg_gradient, "reg_gradient"),
     ("TwoLayerNet.loss", two_layer_loss_relu_mask_from_scores, "mismatch"),
     ("FullyConnectedNet.loss", fc_loss_no_reg, "reg_term"),
+    ("FullyConnectedNet.loss", fc_loss_dropout_in_test_mode, "dropout_test"),
 ]
