@@ -61,6 +61,8 @@ def test_a_file_in_a_cs231n_tree_is_a_module_of_its_package(tmp_path):
     path = TREE / "cs231n" / "classifiers" / "fc_net.py"
     assert files.package_module(path) == (str(TREE), "cs231n.classifiers.fc_net")
     assert files.package_module(tmp_path / "fc_net.py") is None
+    course = tmp_path / "cs231n" / "assignment2"  # a course folder named like the package
+    assert files.package_module(course / "cs231n" / "optim.py") == (str(course), "cs231n.optim")
 
 
 def _versions(dropout, normalization):

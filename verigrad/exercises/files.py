@@ -191,14 +191,15 @@ PACKAGE = "cs231n"
 
 def package_module(path):
     """(root, module name) when ``path`` is a .py file inside a ``cs231n/`` folder tree (the
-    outermost one), e.g. (".../assignment2", "cs231n.classifiers.fc_net"); else None."""
+    innermost one: a course folder may be called cs231n too), e.g. (".../assignment2",
+    "cs231n.classifiers.fc_net"); else None."""
     path = Path(path).resolve()
     if path.suffix != ".py":
         return None
     parts = path.parent.parts
     if PACKAGE not in parts:
         return None
-    top = parts.index(PACKAGE)
+    top = len(parts) - 1 - parts[::-1].index(PACKAGE)
     root = Path(*parts[:top])
     module = ".".join([*parts[top:], path.stem])
     return str(root), module.removesuffix(".__init__")
