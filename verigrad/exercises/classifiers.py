@@ -24,8 +24,34 @@ from ..gradcheck import check_backprop
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..layers import Dense
 from ..losses import SoftmaxCrossEntropy
-from .core import Config, Exercise, Mistake, Result, check_forward, exception_finding, where
+from .core import (
+    Config,
+    Exercise,
+    Mistake,
+    Result,
+    check_forward,
+    exception_finding,
+    register_mistakes,
+    where,
+)
 from .methods import method_exercise
+
+KINDS = register_mistakes({
+    "reg_term": ("a loss equals the one without its L2 term, or with the term's factor other "
+                 "than the one the rest of the code uses (reg·ΣW² or ½·reg·ΣW²)",
+                 "the regularization term added to the data loss"),
+    "reg_gradient": ("dW equals the gradient of the learner's own loss without the "
+                     "regularization's part, or with that part's factor off by 2",
+                     "the term of dW that comes from reg·ΣW² (2·reg·W) or ½·reg·ΣW² (reg·W)"),
+    "softmax_label": ("a softmax loss's dW equals the gradient without the −1 at each "
+                      "example's label", "dscores: the probabilities minus the one-hot labels"),
+    "overflow": ("a softmax loss is inf or nan where the scores are large (near 800)",
+                 "subtract each row's largest score before np.exp"),
+    "sgd_step": ("LinearClassifier.train's W moves up the gradient, or its labels are not "
+                 "those of the rows sampled for the batch, or it uses every example",
+                 "the update W -= learning_rate·grad and the batch's indices"),
+})
+
 
 CS231N = "CS231n assignment 1"
 #: the factor c of the L2 term c·reg·ΣW² in each version's template

@@ -125,36 +125,6 @@ MISTAKES = {
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
-    # CS231n's classifiers, k-NN, update rules and models (classifiers.py, knn.py,
-    # update_rules.py, models.py)
-    "reg_term": ("a loss equals the one without its L2 term, or with the term's factor other "
-                 "than the one the rest of the code uses (reg·ΣW² or ½·reg·ΣW²)",
-                 "the regularization term added to the data loss"),
-    "reg_gradient": ("dW equals the gradient of the learner's own loss without the "
-                     "regularization's part, or with that part's factor off by 2",
-                     "the term of dW that comes from reg·ΣW² (2·reg·W) or ½·reg·ΣW² (reg·W)"),
-    "softmax_label": ("a softmax loss's dW equals the gradient without the −1 at each "
-                      "example's label", "dscores: the probabilities minus the one-hot labels"),
-    "overflow": ("a softmax loss is inf or nan where the scores are large (near 800)",
-                 "subtract each row's largest score before np.exp"),
-    "distance": ("k-NN distances equal the squared distances, or an expansion with the sign "
-                 "of the cross term flipped", "the square root, and ‖x‖² + ‖y‖² − 2·x·y"),
-    "knn_vote": ("predict_labels ignores k (takes the nearest label only), or breaks a tie "
-                 "otherwise than by the smaller label", "how the k nearest labels vote"),
-    "sgd_step": ("LinearClassifier.train's W moves up the gradient, or its labels are not "
-                 "those of the rows sampled for the batch, or it uses every example",
-                 "the update W -= learning_rate·grad and the batch's indices"),
-    "no_one_minus": ("an update rule's moving average adds the new term without its (1 − β)",
-                     "the factor of dw (or dw²) in the running average"),
-    "bias_power": ("Adam's bias correction divides by (1 − β) instead of (1 − βᵗ)",
-                   "the power t in the bias correction"),
-    "eps_in_sqrt": ("an update divides by √(v + ε) instead of √v + ε",
-                    "where ε is added: outside the square root"),
-    "config_state": ("an update rule's steps each start from the first state: the new "
-                     "velocity, cache, m, v or t is not stored in the config it returns",
-                     "config['velocity'], config['cache'], config['m'], config['v'], config['t']"),
-    "t_step": ("Adam's t is not incremented between steps",
-               "config['t'] += 1 before the bias correction"),
 }
 FORWARD = register_mistakes(MISTAKES)["forward"]
 

@@ -13,8 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck.findings import EXCEPTION
-from .core import Config, Mistake, Result, check_forward, where
+from .core import Config, Mistake, Result, check_forward, register_mistakes, where
 from .methods import method_exercise
+
+KINDS = register_mistakes({
+    "distance": ("k-NN distances equal the squared distances, or an expansion with the sign "
+                 "of the cross term flipped", "the square root, and ‖x‖² + ‖y‖² − 2·x·y"),
+    "knn_vote": ("predict_labels ignores k (takes the nearest label only), or breaks a tie "
+                 "otherwise than by the smaller label", "how the k nearest labels vote"),
+})
+
 
 CS231N = "CS231n assignment 1 (k_nearest_neighbor.py)"
 

@@ -21,7 +21,22 @@ import numpy as np
 
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..optim import SGD, Adam, RMSProp
-from .core import Exercise, Result, close, exception_finding, where
+from .core import Exercise, Result, close, exception_finding, register_mistakes, where
+
+KINDS = register_mistakes({
+    "no_one_minus": ("an update rule's moving average adds the new term without its (1 − β)",
+                     "the factor of dw (or dw²) in the running average"),
+    "bias_power": ("Adam's bias correction divides by (1 − β) instead of (1 − βᵗ)",
+                   "the power t in the bias correction"),
+    "eps_in_sqrt": ("an update divides by √(v + ε) instead of √v + ε",
+                    "where ε is added: outside the square root"),
+    "config_state": ("an update rule's steps each start from the first state: the new "
+                     "velocity, cache, m, v or t is not stored in the config it returns",
+                     "config['velocity'], config['cache'], config['m'], config['v'], config['t']"),
+    "t_step": ("Adam's t is not incremented between steps",
+               "config['t'] += 1 before the bias correction"),
+})
+
 
 CS231N = "CS231n assignment 2 (optim.py)"
 STEPS = 4
