@@ -18,6 +18,10 @@ sys.path.insert(0, str(ROOT / "docs"))
 from excerpts import excerpt  # noqa: E402
 from exercises import (  # noqa: E402
     learners_conv,
+    learners_cs231n_knn,
+    learners_cs231n_linear,
+    learners_cs231n_models,
+    learners_cs231n_optim,
     learners_dense,
     learners_normalization,
     learners_recurrent,
@@ -37,7 +41,12 @@ GROUPS = [("Dense layers, costs and losses", learners_dense),
            learners_regularization),
           ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
-          ("Recurrent layers, embeddings and sequence losses", learners_recurrent)]
+          ("Recurrent layers, embeddings and sequence losses", learners_recurrent),
+          ("CS231n assignment 1: linear classifier losses", learners_cs231n_linear),
+          ("CS231n assignment 1: k-nearest neighbours and LinearClassifier",
+           learners_cs231n_knn),
+          ("CS231n's update rules (optim.py)", learners_cs231n_optim),
+          ("CS231n's model classes", learners_cs231n_models)]
 
 INTRO = """# Checking your layers
 
@@ -66,6 +75,20 @@ or a grader can use it; `--json` writes the results in the Gradescope/Otter-Grad
 Run it in the notebook's folder, beside the course's helper modules (`dnn_utils`,
 `testCases`, ...): an import that fails is noted and the check goes on, but a function that
 needs the missing helper cannot run.
+
+Methods of classes are exercises too (CS231n's `KNearestNeighbor.compute_distances_no_loops`,
+`LinearClassifier.train`, `TwoLayerNet.loss`, ...): the check instantiates your class as
+the assignment does, compares the loss with verigrad's layers and every gradient with
+central differences of your own loss. A `.py` file inside a `cs231n/` folder
+(`verigrad check cs231n/classifiers/fc_net.py`) runs as a module of that package, with the
+folder above `cs231n/` on the path, so that `from ..layers import *` and
+`from cs231n.layers import *` import your own layers; when a module of the package that it
+imports is missing, a note says which, and what needs it is reported as `missing`, not as
+your mistake. Where the assignments changed over the years (dropout's `p`, the probability
+of dropping in 2017 and of keeping later; `use_batchnorm` or `normalization`; Adam's t; the
+L2 term's ½), the check reads the version from your code's signature and behaviour and
+names the convention it assumed in the result's exercise (shown with a finding and in
+`--json`); correct code of any version passes.
 
 The exercises it knows:
 

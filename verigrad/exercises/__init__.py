@@ -31,11 +31,22 @@ docs/make_kind_tables.py`` writes the new kinds into the documentation's table.
 import inspect
 
 from ..gradcheck.findings import Finding
-from . import conv, dense, normalization, recurrent, regularization
+from . import (
+    classifiers,
+    conv,
+    dense,
+    knn,
+    models,
+    normalization,
+    recurrent,
+    regularization,
+    update_rules,
+)
 from .core import MISTAKES, Exercise, Result, register_mistakes, where
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
-             *conv.EXERCISES, *recurrent.EXERCISES]
+             *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES,
+             *knn.EXERCISES, *update_rules.EXERCISES, *models.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]

@@ -24,6 +24,7 @@ exercise, the time limit).
 """
 import argparse
 import ast
+import importlib
 import json
 import linecache
 import os
@@ -162,6 +163,76 @@ def _own_functions(namespace, filenames):
                                            None) in filenames}
 
 
+# ---- classes: their methods are exercises too (CS231n's TwoLayerNet.loss, ...) --------------
+
+
+def class_members(namespace, filenames):
+    """{"Class": class, "Class.method": function} for each class the file defines (a class
+    with a method written in one of ``filenames``): the catalogue's method exercises
+    (``verigrad.exercises.methods``) find the class and the method under these names."""
+    members = {}
+    for name, value in namespace.items():
+        if not isinstance(value, type):
+            continue
+        methods = {key: f for key, f in vars(value).items()
+                   if getattr(getattr(f, "__code__", None), "co_filename", None) in filenames}
+        if methods:
+            members[name] = value
+            members.update({f"{name}.{key}": f for key, f in methods.items()})
+    return members
+
+
+# ---- a file inside CS231n's package tree runs as a module of that package -------------------
+
+#: the package whose files import their siblings (``from ..layers import *``,
+#: ``from cs231n.layers import *``)
+PACKAGE = "cs231n"
+
+
+def package_module(path):
+    """(root, module name) when ``path`` is a .py file inside a ``cs231n/`` folder tree (the
+    innermost one: a course folder may be called cs231n too), e.g. (".../assignment2",
+    "cs231n.classifiers.fc_net"); else None."""
+    path = Path(path).resolve()
+    if path.suffix != ".py":
+        return None
+    parts = path.parent.parts
+    if PACKAGE not in parts:
+        return None
+    top = len(parts) - 1 - parts[::-1].index(PACKAGE)
+    root = Path(*parts[:top])
+    module = ".".join([*parts[top:], path.stem])
+    return str(root), module.removesuffix(".__init__")
+
+
+def import_in_package(path):
+    """(namespace, notes) of the file imported as a module of its package, with the tree's
+    root on sys.path (as the assignment's notebooks import it), or None when the file is not
+    in a package tree or the package's own modules it imports are missing (the notes then
+    say which, and the file runs cell by cell instead)."""
+    found = package_module(path)
+    if found is None:
+        return None
+    root, module = found
+    sys.path.insert(0, root)
+    try:
+        return vars(importlib.import_module(module)), [
+            f"{Path(path).name} ran as the module {module} of its package (root {root})"]
+    except ImportError as error:
+        missing = error.name or str(error)
+        if missing.split(".")[0] == PACKAGE:
+            return None, [f"{Path(path).name} imports {missing}, which is not in the "
+                          f"{PACKAGE} folder beside it: the course's own module is missing, "
+                          f"not a mistake of yours; checked without it (put the assignment's "
+                          f"whole {PACKAGE} folder in place to check what needs it)"]
+        return None, [f"{Path(path).name} could not be imported as {module} ({error}); "
+                      f"checked cell by cell instead"]
+    except Exception:  # the learner's module-level code: running it cell by cell says where
+        return None
+    finally:
+        sys.path.remove(root)
+
+
 def _declared(namespace, functions, seed):
     """Results for the pairs VERIGRAD_CHECKS declares."""
     from ..gradcheck import check_pair
@@ -201,8 +272,13 @@ def worker(path, out, run_all, seed):
     os.chdir(folder)
     try:
         cells = read_cells(path)
-        namespace, notes = _execute(cells, run_all)
-        functions = _own_functions(namespace, {filename for filename, _ in cells})
+        namespace, notes = import_in_package(path) or (None, [])
+        if namespace is None:
+            namespace, executed = _execute(cells, run_all)
+            notes += executed
+        filenames = {filename for filename, _ in cells}
+        functions = {**_own_functions(namespace, filenames),
+                     **class_members(namespace, filenames)}
         results = check_functions(functions, seed) + _declared(namespace, functions, seed)
         payload = as_payload(results, notes)
     except CannotCheck as error:

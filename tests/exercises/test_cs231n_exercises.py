@@ -1,0 +1,118 @@
+"""CS231n's assignment 1 losses and optim.py's update rules: each version's correct code
+passes and says which convention was assumed."""
+from . import learners_cs231n_linear as linear
+from . import learners_cs231n_optim as optim
+from .checks import run
+
+
+def test_each_l2_convention_passes_and_is_named():
+    results = run(linear.CORRECT)
+    assert "2016" in results["softmax_loss_naive"].exercise  # ½·reg·ΣW²
+    assert "2017+" in results["softmax_loss_vectorized"].exercise
+
+
+def test_adam_of_2017_with_t_used_then_incremented_passes_and_is_named():
+    result = run({"adam": optim.adam_2017})["adam"]
+    assert result.ok is True and "2017" in result.exercise
+    assert "2018+" in run(optim.CORRECT)["adam"].exercise
+
+
+def test_an_update_rule_that_returns_no_config_pair_is_an_exception_of_the_learner():
+    def sgd(w, dw, config=None):
+        return w - 0.1 * dw
+
+    result = run({"sgd": sgd})["sgd"]
+    assert result.ok is None and result.findings[0].kind == "exception"
+
+
+# ---- classes and package trees --------------------------------------------------------------
+
+import importlib  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from verigrad import exercises  # noqa: E402
+from verigrad.exercises import files  # noqa: E402
+from verigrad.exercises.models import fc_net_version  # noqa: E402
+
+from . import learners_cs231n_knn as knn  # noqa: E402
+
+TREE = Path(__file__).resolve().parent / "fixtures" / "cs231n_2020"
+
+
+def test_a_method_is_checked_on_the_learners_class_and_needs_it():
+    alone = run({"KNearestNeighbor.predict_labels": knn.KNearestNeighbor.predict_labels})
+    assert alone["KNearestNeighbor.predict_labels"].findings[0].kind == "missing"
+    assert knn.KNearestNeighbor.predict_labels is knn.KNearestNeighbor.__dict__[
+        "predict_labels"]  # the learner's class is not changed by a check
+
+
+def test_a_files_classes_and_their_methods_are_found():
+    namespace = {"KNearestNeighbor": knn.KNearestNeighbor, "np": np, "x": 1}
+    members = files.class_members(namespace, {knn.__file__})
+    assert members["KNearestNeighbor"] is knn.KNearestNeighbor
+    assert "KNearestNeighbor.compute_distances_no_loops" in members and "np" not in members
+
+
+def test_a_file_in_a_cs231n_tree_is_a_module_of_its_package(tmp_path):
+    path = TREE / "cs231n" / "classifiers" / "fc_net.py"
+    assert files.package_module(path) == (str(TREE), "cs231n.classifiers.fc_net")
+    assert files.package_module(tmp_path / "fc_net.py") is None
+    course = tmp_path / "cs231n" / "assignment2"  # a course folder named like the package
+    assert files.package_module(course / "cs231n" / "optim.py") == (str(course), "cs231n.optim")
+
+
+def _versions(dropout, normalization):
+    class FullyConnectedNet:
+        exec(f"def __init__(self, hidden_dims, {dropout}, {normalization}, reg=0.0): pass")
+    return fc_net_version(FullyConnectedNet)
+
+
+def test_the_fc_net_version_is_read_from_the_signature():
+    assert _versions("dropout=0", "use_batchnorm=False")["keep"] is False  # 2017: p drops
+    assert _versions("dropout=1", "normalization=None")["year"] == "2018-2019"
+    assert _versions("dropout_keep_ratio=1", "normalization=None")["keep"] is True
+
+
+def test_the_models_of_a_2020_package_tree_pass(monkeypatch):
+    monkeypatch.syspath_prepend(str(TREE))
+    try:
+        for name in ("fc_net", "cnn", "rnn"):
+            module = importlib.import_module(f"cs231n.classifiers.{name}")
+            results = exercises.check_functions(files.class_members(vars(module),
+                                                                    {module.__file__}))
+            assert results and all(r.ok is True for r in results), results
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "cs231n"]:
+            del sys.modules[name]
+
+
+def test_a_wrong_model_in_a_package_tree_is_named_with_its_version(tmp_path):
+    tree = tmp_path / "assignment2"
+    shutil.copytree(TREE, tree)
+    fc_net = tree / "cs231n" / "classifiers" / "fc_net.py"
+    source = fc_net.read_text()
+    wrong = source.replace('loss += 0.5 * self.reg * np.sum(self.params[f"W{l}"] ** 2)',
+                           "pass")
+    assert wrong != source
+    fc_net.write_text(wrong.replace("dropout_keep_ratio", "dropout"))  # the 2018-19 version
+    payload = files.check_file(fc_net)
+    results = {r["name"]: r for r in payload["results"]}
+    assert results["TwoLayerNet.loss"]["ok"] is True
+    fc = results["FullyConnectedNet.loss"]
+    assert fc["ok"] is False and fc["findings"][0]["kind"] == "reg_term"
+    assert "2018-2019" in fc["exercise"]
+    assert any("cs231n.classifiers.fc_net" in note for note in payload["notes"])
+
+
+def test_missing_sibling_modules_are_said_plainly_not_blamed_on_the_learner(tmp_path):
+    folder = tmp_path / "cs231n" / "classifiers"
+    folder.mkdir(parents=True)
+    shutil.copy(TREE / "cs231n" / "classifiers" / "fc_net.py", folder)
+    payload = files.check_file(folder / "fc_net.py")
+    assert files.exit_code(payload) == 2
+    assert any("not in the cs231n folder" in note for note in payload["notes"])
+    assert {r["findings"][0]["kind"] for r in payload["results"]} == {"missing"}
