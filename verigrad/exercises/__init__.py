@@ -33,6 +33,7 @@ import inspect
 from ..gradcheck.findings import Finding
 from . import conv, dense, normalization, recurrent, regularization
 from .core import MISTAKES, Exercise, Result, register_mistakes, where
+from .isolation import check_isolated
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES]
@@ -49,11 +50,13 @@ def exercise_for(name, function):
     return (exact or candidates or [None])[0]
 
 
-def check_functions(functions, seed=0):
+def check_functions(functions, seed=0, time_limit=None):
     """Results for every function in ``functions`` (name -> function) that is one of the
     catalogue's exercises, in the catalogue's order. A function named like an exercise
-    whose signature fits none of them cannot be checked (a Result with ok None)."""
-    results, seen = [], set()
+    whose signature fits none of them cannot be checked (a Result with ok None). Each check
+    is isolated: what one function raises, returns or how long it runs (``time_limit``
+    seconds at most, in a process's main thread) is its own verdict."""
+    results, seen, by_name = [], set(), {}
     for exercise in EXERCISES:
         function = functions.get(exercise.name)
         if function is None or exercise.name in seen:
@@ -68,7 +71,9 @@ def check_functions(functions, seed=0):
                 f"the exercise, whose parameters are {expected}")], where=where(function)))
         elif chosen is exercise:
             seen.add(exercise.name)
-            results.append(exercise.check(functions, seed))
+            by_name[exercise.name] = check_isolated(exercise, functions, seed, time_limit,
+                                                    by_name)
+            results.append(by_name[exercise.name])
     return results
 
 
