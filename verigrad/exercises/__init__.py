@@ -50,12 +50,13 @@ def exercise_for(name, function):
     return (exact or candidates or [None])[0]
 
 
-def check_functions(functions, seed=0, time_limit=None):
+def check_functions(functions, seed=0, time_limit=None, on_result=None):
     """Results for every function in ``functions`` (name -> function) that is one of the
     catalogue's exercises, in the catalogue's order. A function named like an exercise
     whose signature fits none of them cannot be checked (a Result with ok None). Each check
     is isolated: what one function raises, returns or how long it runs (``time_limit``
-    seconds at most, in a process's main thread) is its own verdict."""
+    seconds at most, in a process's main thread) is its own verdict. on_result(result) is
+    called as each verdict is ready."""
     results, seen, by_name = [], set(), {}
     for exercise in EXERCISES:
         function = functions.get(exercise.name)
@@ -74,6 +75,8 @@ def check_functions(functions, seed=0, time_limit=None):
             by_name[exercise.name] = check_isolated(exercise, functions, seed, time_limit,
                                                     by_name)
             results.append(by_name[exercise.name])
+            if on_result is not None:
+                on_result(results[-1])
     return results
 
 

@@ -12,6 +12,7 @@ The verdict then says whose problem it is:
 """
 from __future__ import annotations
 
+import inspect
 import re
 import signal
 import threading
@@ -75,7 +76,33 @@ def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None
                 "missing", None, f"{exercise.name} is checked with your {partner}, which "
                 f"is {verdict.verdict.lower()} (see above); check it again once {partner} "
                 f"is right")], where=where(function))
-    return judge(_run(exercise, functions, seed, limit), function)
+    return _blame_callee(judge(_run(exercise, functions, seed, limit), function), functions,
+                         earlier or {})
+
+
+def _blame_callee(result, functions, earlier):
+    """A function that failed inside another of the learner's exercises which is not right
+    itself (L_model_backward calling an unfinished linear_activation_backward) cannot be
+    judged on its own yet."""
+    if result.ok is not False or not result.findings or result.findings[0].kind != EXCEPTION:
+        return result
+    for name, other in earlier.items():
+        callee = functions.get(name)
+        if other.ok is True or callee is None or callee is functions.get(result.name):
+            continue
+        try:
+            lines, first = inspect.getsourcelines(callee)
+        except (OSError, TypeError):
+            continue
+        if result.file == callee.__code__.co_filename and \
+                first <= (result.line or 0) < first + len(lines):
+            result.ok = None
+            result.findings.insert(0, Finding("missing", None, (
+                f"{result.name} raised inside your {name}, which is "
+                f"{other.verdict.lower()} (see above); check it again once {name} is "
+                f"right")))
+            break
+    return result
 
 
 def _run(exercise, functions, seed, limit):

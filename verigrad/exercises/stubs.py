@@ -64,7 +64,7 @@ def _raises_not_implemented(node):
 
 def _placeholders(node, first):
     """['`Z = None` (line 12)', ...]: names (or entries such as parameters['W1']) assigned
-    None and nothing else anywhere in the function."""
+    None and nothing else anywhere in the function (the template puts one in each branch)."""
     assigned, to_none = {}, []
     for sub in ast.walk(node):
         if isinstance(sub, ast.Assign):
@@ -79,11 +79,12 @@ def _placeholders(node, first):
             names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             for name in names:
                 key = ast.unparse(name)
-                assigned[key] = assigned.get(key, 0) + 1
-                if isinstance(sub, ast.Assign) and _is_none(value):
+                placeholder = isinstance(sub, ast.Assign) and _is_none(value)
+                assigned[key] = assigned.get(key, True) and placeholder
+                if placeholder and key not in {k for k, _ in to_none}:
                     to_none.append((key, sub.lineno))
     return [f"`{key} = None` (line {first + line - 1})" for key, line in to_none
-            if assigned[key] == 1]
+            if assigned[key]]
 
 
 def _empty_marked_block(lines):
