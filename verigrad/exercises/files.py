@@ -180,10 +180,11 @@ def _place(filename, line):
 
 def _execute(cells, run_all, limit=None, notebook=False):
     """The learner's namespace after running the chosen statements one by one, the notes,
-    and the modules whose import failed. Whatever one statement does (raise, exit, run past
-    ``limit`` seconds) is noted, and the next one runs."""
+    and the imports that failed ({module: the names it was to give, or {'*'}}). Whatever
+    one statement does (raise, exit, run past ``limit`` seconds) is noted, and the next one
+    runs."""
     numpy_1 = Numpy1()
-    namespace, notes, failed = {"__name__": "__learner__"}, [], []
+    namespace, notes, failed, places = {"__name__": "__learner__"}, [], {}, {}
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     chosen = statements(cells, run_all, notes if notebook else None)
@@ -194,20 +195,29 @@ def _execute(cells, run_all, limit=None, notebook=False):
             with time_limit(limit):
                 exec(code, namespace)  # noqa: S102 - the learner's own code, in this process
         except ImportError as error:
-            module = getattr(error, "name", None) or _imported(node)
-            failed.append(module)
-            notes.append(missing_module_note(module, place) if module else
-                         f"{place}: could not import ({error})")
+            module = getattr(error, "name", None) or _imported(node) or str(error)
+            names = {a.asname or a.name for a in node.names} if isinstance(
+                node, ast.ImportFrom) else {"*"}
+            failed.setdefault(module, set()).update(names)
+            places.setdefault(module.split(".")[0], (module, []))[1].append(place)
         except SystemExit:
             notes.append(f"{place} called sys.exit; the check went on")
         except TimeLimitExceeded as error:
             notes.append(f"{place} {error} and was stopped; the check went on")
+        except NameError as error:
+            source = next((m for m, names in failed.items() if error.name in names), None)
+            notes.append(f"{place} was skipped: it uses {error.name}, from {source}, which "
+                         f"did not import" if source else
+                         f"{place} raised NameError: {error}; the check went on")
         except Exception as error:
             notes.append(f"{place} raised {type(error).__name__}: {error}; the check went on")
         if is_import:
             numpy_1.install(namespace)
     numpy_1.install(namespace)
-    return namespace, notes, failed, numpy_1
+    missing = [missing_module_note(module, where[0] + (
+        f" (and {len(where) - 1} more import{'s' if len(where) > 2 else ''} of it)"
+        if len(where) > 1 else "")) for module, where in places.values()]
+    return namespace, missing + notes, failed, numpy_1
 
 
 def _imported(node):
@@ -248,8 +258,9 @@ def _supply(namespace, functions, failed, numpy_1):
     helpers = provided_helpers(failed, absent, unpacked)
     if helpers:
         namespace.update(helpers)
-        source = ", ".join(m for m in failed if m and is_course_module(m)) or \
-            "the course's helper module"
+        sources = {m for m, names in failed.items() if names & set(helpers)} or {
+            m for m, names in failed.items() if "*" in names and is_course_module(m)}
+        source = ", ".join(sorted(sources)) or "the course's helper module"
         notes.append(f"the file uses {', '.join(sorted(helpers))} from {source}, which is "
                      f"not here: the check supplied verigrad's equivalents (the course's "
                      f"provided code, not an exercise).")

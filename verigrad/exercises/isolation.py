@@ -124,13 +124,13 @@ def _run(exercise, functions, seed, limit):
             return Result(exercise.name, exercise.course, False, [Finding(
                 NOT_IMPLEMENTED, None, f"{exercise.name} (or the forward it is checked "
                 f"with) returned None: nothing is computed yet, or a return statement is "
-                f"missing ({error})")], where=where(function))
+                f"missing ({error}).")], where=where(function))
         return Result(exercise.name, exercise.course, False, [Finding(
             RETURNS, None, f"{exercise.name}'s result cannot be used as the exercise's: "
             f"{error}")], where=where(function))
 
 
-_RAISED = re.compile(r"raised (\w+): (.*)", re.S)
+_RAISED = re.compile(r"raised (\w+)(?:: (.*))?", re.S)
 _NAME = re.compile(r"name '(\w+)' is not defined")
 
 
@@ -151,7 +151,7 @@ def judge(result: Result, function) -> Result:
                                            "shape", "nan"):
         return result
     raised = _RAISED.search(first.message) if first.kind == EXCEPTION else None
-    kind, text = raised.groups() if raised else (None, "")
+    kind, text = raised.groups(default="") if raised else (None, "")
     if reason or kind == "NotImplementedError":
         result.ok = False
         result.findings = [Finding(NOT_IMPLEMENTED, None, (

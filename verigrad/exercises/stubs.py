@@ -77,9 +77,12 @@ def _placeholders(node, first):
             continue
         for target in targets:
             names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-            for name in names:
+            values = [value] * len(names)
+            if isinstance(value, ast.Tuple) and len(value.elts) == len(names):
+                values = value.elts  # dx, x = None, cache: only dx is a placeholder
+            for name, item in zip(names, values):
                 key = ast.unparse(name)
-                placeholder = isinstance(sub, ast.Assign) and _is_none(value)
+                placeholder = isinstance(sub, ast.Assign) and _is_none(item)
                 assigned[key] = assigned.get(key, True) and placeholder
                 if placeholder and key not in {k for k, _ in to_none}:
                     to_none.append((key, sub.lineno))
