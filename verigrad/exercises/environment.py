@@ -99,7 +99,23 @@ _WITH_CACHE = {"sigmoid": _with_cache(Sigmoid), "relu": _with_cache(ReLU),
 #: an activation returns its output only
 _PLAIN = {"sigmoid": lambda x: _sigmoid(np.asarray(x, dtype=float)), "relu": _plain(ReLU),
           "tanh": _plain(Tanh), "softmax": _column_softmax}
-HELPER_NAMES = frozenset(_WITH_CACHE) | frozenset(_PLAIN)
+
+
+def _mean_cross_entropy(a3, Y):
+    """The course 2 helpers' cost: the cross-entropy of probabilities a3 (1, m) against
+    labels Y, a mean over the m examples (NaN terms, from log 0, left out as they do)."""
+    a3, Y = np.asarray(a3, dtype=float), np.asarray(Y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = -(Y * np.log(a3) + (1 - Y) * np.log(1 - a3))
+    return float(np.nansum(terms) / Y.shape[1])
+
+
+#: helpers that only some modules provide: module -> name -> function
+_BY_MODULE = {"reg_utils": {"compute_cost": _mean_cross_entropy},
+              "opt_utils": {"compute_cost": _mean_cross_entropy},
+              "init_utils": {"compute_loss": _mean_cross_entropy}}
+HELPER_NAMES = frozenset(_WITH_CACHE) | frozenset(_PLAIN) | frozenset(
+    name for extra in _BY_MODULE.values() for name in extra)
 
 
 def provided_helpers(failed_modules, wanted, unpacked=()) -> dict:
@@ -110,12 +126,15 @@ def provided_helpers(failed_modules, wanted, unpacked=()) -> dict:
     relu(Z)``, names in ``unpacked``) gets the dnn_utils form."""
     dnn = any(m.split(".")[0].startswith(("dnn_utils", "dnn_app_utils"))
               for m in failed_modules)
+    extra = {name: function for module in failed_modules
+             for prefix, given in _BY_MODULE.items() if module.startswith(prefix)
+             for name, function in given.items()}
     chosen = {}
     for name in sorted(set(wanted) & HELPER_NAMES):
         cached = name in _WITH_CACHE and (dnn or (not failed_modules and name in unpacked))
-        chosen[name] = (_WITH_CACHE if cached else _PLAIN).get(name)
-        if chosen[name] is None:
-            del chosen[name]
+        function = extra.get(name) or (_WITH_CACHE if cached else _PLAIN).get(name)
+        if function is not None:
+            chosen[name] = function
     return chosen
 
 

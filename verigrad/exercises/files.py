@@ -47,6 +47,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from ..gradcheck.findings import Finding
 from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
 from .isolation import TimeLimitExceeded, time_limit
 
@@ -267,6 +268,30 @@ def _supply(namespace, functions, failed, numpy_1):
     return notes
 
 
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _not_the_learners(result, failed, namespace):
+    """A function that failed on a name its file meant to import from a module that is not
+    here (a course helper the check has no equivalent for) cannot be checked: the
+    environment's doing, not the learner's."""
+    first = result.findings[0] if result.findings else None
+    found = _UNDEFINED.search(first.message) if first is not None and first.kind in (
+        "exception", "missing") and result.ok is not True else None
+    if found is None or found.group(1) in namespace:
+        return
+    name = found.group(1)
+    module = next((m for m, names in failed.items() if name in names), None) or next(
+        (m for m, names in failed.items() if "*" in names and is_course_module(m)), None)
+    if module is None:
+        return
+    result.ok = None
+    result.findings.insert(0, Finding("environment", None, (
+        f"{result.name} uses {name}, which the file imports from {module}; {module} is not "
+        f"beside the file, and the check has no equivalent of {name}. Put the file in the "
+        f"course's folder to check it. This is not a mistake in your code.")))
+
+
 def _own_functions(namespace, filenames):
     return {name: value for name, value in namespace.items()
             if callable(value) and getattr(getattr(value, "__code__", None), "co_filename",
@@ -326,6 +351,8 @@ def worker(path, out, run_all, seed, limit=None):
 
         results = check_functions(functions, seed, limit, progress)
         results += _declared(namespace, functions, seed)
+        for result in results:
+            _not_the_learners(result, failed, namespace)
         payload = as_payload(results, notes + list(filter(None, [numpy_1.note()])))
     except CannotCheck as error:
         payload = {"error": str(error)}
