@@ -46,6 +46,9 @@ CASES = {
     "no_numpy_import.py": (0, {"affine_forward": "ok", "affine_backward": "ok",
                                "relu_forward": "ok", "relu_backward": "ok"}, [
         "the file uses np but never imports NumPy: add `import numpy as np`"]),
+    "dls_c1w4_2017_float_db.py": (0, {"linear_forward": "ok", "linear_backward": "ok",
+                                      "linear_activation_backward": "ok"}, [
+        "linear_backward: recognised the 2017-2018 version of the notebook"]),
     "one_raises.py": (1, {"affine_forward": "WRONG", "affine_backward": "ok",
                           "relu_forward": "ok", "relu_backward": "ok",
                           "softmax_loss": "WRONG"}, [
@@ -68,6 +71,16 @@ def test_every_function_gets_its_own_verdict(name, capsys, monkeypatch):
     flat = " ".join(printed.split())
     for text in texts:
         assert " ".join(text.split()) in flat, (text, printed)
+
+
+def test_an_old_versions_function_with_a_mistake_is_still_wrong(tmp_path, capsys):
+    source = (FIXTURES / "dls_c1w4_2017_float_db.py").read_text()
+    wrong = source.replace("keepdims=True)) / m", "keepdims=True))")  # bug: no 1/m in db
+    assert wrong != source
+    (tmp_path / "old.py").write_text(wrong)
+    assert main(["check", str(tmp_path / "old.py")]) == 1
+    rows = _rows(capsys.readouterr().out)
+    assert "WRONG" in rows["linear_backward"] and "scale (b)" in rows["linear_backward"]
 
 
 def test_a_function_that_hangs_is_stopped_and_the_others_are_checked(capsys):

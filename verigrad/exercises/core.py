@@ -184,7 +184,8 @@ class Result:
     checked; findings: Finding list; config: the label of the first
     configuration that failed; file, line: where to look (the line of an exception, else
     the function's first line); report: the gradient check's report of that configuration,
-    if a gradient was checked; configs: how many configurations were run.
+    if a gradient was checked; configs: how many configurations were run; assumed: the
+    notebook version the function was recognised as, when it is an older one.
     """
 
     def __init__(self, name, exercise, ok, findings=(), config=None, where=(None, None),
@@ -193,6 +194,7 @@ class Result:
         self.findings, self.config, self.report = list(findings), config, report
         self.file, self.line = where
         self.configs = configs
+        self.assumed = None
 
     @property
     def verdict(self):

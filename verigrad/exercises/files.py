@@ -376,6 +376,7 @@ def _as_dict(result):
     line = _place(result.file, result.line) if result.file else None
     return {"name": result.name, "exercise": result.exercise, "verdict": result.verdict,
             "ok": result.ok, "config": result.config, "where": line,
+            "assumed": getattr(result, "assumed", None),
             "findings": [{"kind": f.kind, "param": f.param, "message": f.message}
                          for f in result.findings],
             "report": str(result.report) if result.report is not None and not result.ok
@@ -463,6 +464,10 @@ def table(payload):
             lines.append(textwrap.fill(f"[{f['kind']}]" + (f" {f['param']}" if f["param"] else
                                                            "") + f": {f['message']}", 100,
                                        initial_indent="- ", subsequent_indent="  "))
+    for r in payload["results"]:
+        if r.get("assumed"):
+            lines += ["", textwrap.fill(f"Note: {r['name']}: {r['assumed']}", 100,
+                                        subsequent_indent="  ")]
     for note in payload["notes"]:
         lines += ["", textwrap.fill("Note: " + note, 100, subsequent_indent="  ")]
     if not payload["results"]:
