@@ -24,7 +24,7 @@ def test_a_notebook_with_two_wrong_functions_exits_1_and_names_both(tmp_path, ca
     assert "WRONG" in rows["affine_backward"]
     assert "ok" in rows["linear_forward"] and "ok" in rows["affine_forward"]
     assert "two_wrong.ipynb, cell 3, line 4" in rows["linear_backward"]  # dW = ...
-    assert "No module named 'testCases'" in printed  # noted, not fatal
+    assert "testCases is one of the course's helper modules" in printed  # noted, not fatal
     results = json.loads(out.read_text())
     assert results["exit_code"] == 1 and results["score"] == 2 and results["max_score"] == 4
     tests = {t["name"]: t for t in results["tests"]}
@@ -35,10 +35,12 @@ def test_a_notebook_with_two_wrong_functions_exits_1_and_names_both(tmp_path, ca
 
 
 def test_only_definitions_run_unless_every_cell_is_asked_for(tmp_path, capsys):
-    # the notebook's endless training loop runs only with --all, and meets the time limit
-    code = main(["check", str(FIXTURES / "two_wrong.ipynb"), "--all", "--timeout", "4"])
-    assert code == 2
-    assert "ran longer than 4" in capsys.readouterr().err
+    # the notebook's endless training loop runs only with --all; it is stopped at the time
+    # limit of one statement (a quarter of --timeout) and the functions are still checked
+    code = main(["check", str(FIXTURES / "two_wrong.ipynb"), "--all", "--timeout", "16"])
+    printed = capsys.readouterr().out
+    assert code == 1 and "linear_backward  WRONG" in printed
+    assert "cell 6, line 2 ran longer than 4 s and was stopped" in printed
 
 
 def _write(tmp_path, text, name="learner.py"):

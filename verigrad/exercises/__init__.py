@@ -41,8 +41,10 @@ from . import (
     recurrent,
     regularization,
     update_rules,
+    versions,
 )
 from .core import MISTAKES, Exercise, Result, register_mistakes, where
+from .isolation import check_isolated
 
 EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES,
@@ -60,11 +62,35 @@ def exercise_for(name, function):
     return (exact or candidates or [None])[0]
 
 
-def check_functions(functions, seed=0):
+def check_functions(functions, seed=0, time_limit=None, on_result=None):
     """Results for every function in ``functions`` (name -> function) that is one of the
     catalogue's exercises, in the catalogue's order. A function named like an exercise
-    whose signature fits none of them cannot be checked (a Result with ok None)."""
-    results, seen = [], set()
+    whose signature fits none of them cannot be checked (a Result with ok None). Each check
+    is isolated: what one function raises, returns or how long it runs (``time_limit``
+    seconds at most, in a process's main thread) is its own verdict. on_result(result) is
+    called as each verdict is ready. A function from an older notebook version is checked
+    as that version meant it (``versions``), and its result says so in ``assumed``."""
+    names = {e.name for e in EXERCISES}
+    assumed, patched = {}, []
+    for name in names & set(functions):
+        found = versions.adapt(functions[name])
+        if found is not None:
+            original = functions[name]
+            functions = {**functions, name: found[0]}
+            assumed[name] = found[1]
+            scope = getattr(original, "__globals__", {})
+            if scope.get(name) is original:  # the learner's other functions call this one
+                patched.append((scope, name, original))
+                scope[name] = found[0]
+    try:
+        return _check_each(functions, seed, time_limit, on_result, assumed)
+    finally:
+        for scope, name, original in patched:
+            scope[name] = original
+
+
+def _check_each(functions, seed, time_limit, on_result, assumed):
+    results, seen, by_name = [], set(), {}
     for exercise in EXERCISES:
         function = functions.get(exercise.name)
         if function is None or exercise.name in seen:
@@ -79,7 +105,12 @@ def check_functions(functions, seed=0):
                 f"the exercise, whose parameters are {expected}")], where=where(function)))
         elif chosen is exercise:
             seen.add(exercise.name)
-            results.append(exercise.check(functions, seed))
+            by_name[exercise.name] = check_isolated(exercise, functions, seed, time_limit,
+                                                    by_name)
+            by_name[exercise.name].assumed = assumed.get(exercise.name)
+            results.append(by_name[exercise.name])
+            if on_result is not None:
+                on_result(results[-1])
     return results
 
 

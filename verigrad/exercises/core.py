@@ -26,6 +26,7 @@ from ..gradcheck import (
     register_kind,
 )
 from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION
+from .stubs import all_zero
 
 #: the origin of the catalogue's kinds in the registry (``verigrad.gradcheck.kinds``)
 ORIGIN = "exercises"
@@ -122,11 +123,26 @@ MISTAKES = {
                  "where the mask enters the loss"),
     "repeated_index": ("word_embedding_backward equals dW[x] += dout, which loses repeated "
                        "words", "how the rows of dW add up for a repeated word"),
+    "not_implemented": ("a function still as the template left it: `None` placeholders, "
+                        "only `pass`, `raise NotImplementedError`, an empty START/END CODE "
+                        "block, or it returns None or only zeros; a failing verdict, "
+                        "\"not done\", not a mistake to diagnose",
+                        "the template's placeholders the message lists"),
+    "environment": ("the function could not be run because of its surroundings, not its "
+                    "code: a course helper module or package it needs is missing",
+                    "the notes under the table: what is missing and how to get it"),
+    "returns": ("the function returns something the exercise cannot use: None, a number "
+                "instead of a tuple, too few outputs, a value that is not an array",
+                "the return statement and the exercise's outputs"),
+    "time_limit": ("the function did not finish within the check's time limit for one "
+                   "function (an endless loop?)", "loops whose condition never changes"),
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
 }
-FORWARD = register_mistakes(MISTAKES)["forward"]
+_KINDS = register_mistakes(MISTAKES)
+FORWARD, NOT_IMPLEMENTED, ENVIRONMENT, RETURNS, TIME_LIMIT = (
+    _KINDS[k] for k in ("forward", "not_implemented", "environment", "returns", "time_limit"))
 
 
 class Config(NamedTuple):
@@ -163,11 +179,13 @@ class Mistake:
 class Result:
     """The verdict on one of the learner's functions.
 
-    name: the function; exercise: which exercise it was taken for; ok: True, False, or None
-    when it could not be checked; findings: Finding list; config: the label of the first
+    name: the function; exercise: which exercise it was taken for; ok: True, False (wrong,
+    or not done: the first finding is then "not_implemented"), or None when it could not be
+    checked; findings: Finding list; config: the label of the first
     configuration that failed; file, line: where to look (the line of an exception, else
     the function's first line); report: the gradient check's report of that configuration,
-    if a gradient was checked; configs: how many configurations were run.
+    if a gradient was checked; configs: how many configurations were run; assumed: the
+    notebook version the function was recognised as, when it is an older one.
     """
 
     def __init__(self, name, exercise, ok, findings=(), config=None, where=(None, None),
@@ -176,9 +194,12 @@ class Result:
         self.findings, self.config, self.report = list(findings), config, report
         self.file, self.line = where
         self.configs = configs
+        self.assumed = None
 
     @property
     def verdict(self):
+        if self.ok is False and self.findings and self.findings[0].kind == NOT_IMPLEMENTED:
+            return "NOT DONE"
         return {True: "ok", False: "WRONG", None: "cannot check"}[self.ok]
 
     def summary(self):
@@ -194,12 +215,14 @@ class Result:
 
 class Exercise(NamedTuple):
     """name, course (where it comes from), parameters (the names of its leading positional
-    parameters, as the notebook writes them) and check(functions, seed) -> Result."""
+    parameters, as the notebook writes them), check(functions, seed) -> Result, and
+    partner: the learner's function a backward is checked with (its forward), if any."""
 
     name: str
     course: str
     parameters: tuple
     check: Callable
+    partner: str | None = None
 
     def named_like(self, function):
         """Whether the function's leading parameters have the notebook's names."""
@@ -293,11 +316,27 @@ def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
     for config in configs:
         args, kwargs = config.fresh()
         try:
-            got = _as_tuple(function(*args, **kwargs), outputs)
+            returned = function(*args, **kwargs)
         except Exception as error:  # the learner's code
             return [exception_finding(name, error)], config.label, error
+        if returned is None or (isinstance(returned, tuple) and returned and
+                                all(r is None for r in returned[:outputs])):
+            return [Finding(NOT_IMPLEMENTED, None, (
+                f"{name} returned {'None' if returned is None else 'only None'} on "
+                f"{config.label}: nothing is computed yet, or a return statement is "
+                f"missing."))], config.label, None
+        got = _as_tuple(returned, outputs)
+        if len(got) < outputs:
+            return [Finding(RETURNS, None, (
+                f"{name} returned {len(got)} output(s) on {config.label}; the exercise "
+                f"returns {outputs} ({', '.join(names[:outputs])}) first."))], \
+                config.label, None
         unchanged = [_same(a, b) for a, b in zip(args, config.args)]
         expected = reference(*config.fresh()[0], **config.fresh()[1])
+        if all_zero(got) and not all_zero(expected[:outputs]):
+            return [Finding(NOT_IMPLEMENTED, None, (
+                f"{name} returned only zeros on {config.label}, as the template does: "
+                f"nothing is computed yet."))], config.label, None
         for i, (g, e) in enumerate(zip(got, expected)):
             if close(g, e):
                 continue
@@ -427,4 +466,4 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
         return Result(name, course, None if error else not findings, findings, label,
                       where(function, error, findings), report, configs=len(cases))
 
-    return Exercise(name, course, tuple(parameters), check)
+    return Exercise(name, course, tuple(parameters), check, partner)

@@ -314,7 +314,8 @@ EXERCISES = [
                               "doubled (a cross-entropy is never negative)",
                               lambda AL, Y: (-cross_entropy(AL, Y),))],
                      names=("cost",)),
-    Exercise("L_model_backward", COURSE1, ("AL", "Y", "caches"), _check_model_backward),
+    Exercise("L_model_backward", COURSE1, ("AL", "Y", "caches"), _check_model_backward,
+             "L_model_forward"),
 
     loss_exercise("softmax_loss", _softmax_loss_reference, _scores_configs,
                    [Mistake("scale", "the loss summed over the N examples: divide by N (the "

@@ -3,9 +3,16 @@
 A ``.py`` file is one cell; a notebook's code cells are taken in order. By default only
 imports, function and class definitions and simple assignments run (assignments whose calls
 go to imported modules, such as ``x = np.random.randn(3, 4)``), so training loops, plots
-and the notebook's own tests do not; ``run_all`` runs every statement. IPython lines
-(``%matplotlib``, ``!pip``) are skipped, and an import that fails is noted, not fatal (put
-the file beside the course's helper modules so that they import).
+and the notebook's own tests do not; ``run_all`` runs every statement. Each statement runs
+on its own, with a time limit: one that raises (or a notebook cell that does not parse) is
+noted and the rest go on. IPython syntax (``%matplotlib``, ``%%bash`` cells, ``x = !ls``,
+``obj?``) is skipped. An import that fails is noted, not fatal: a course helper module
+(``dnn_utils``, ``testCases``) that is not beside the file, or a package that is not
+installed (named with its ``pip install``); the helpers the learner's functions use from
+such a module (``sigmoid``, ``relu_backward``, ...) are supplied from verigrad, and said so.
+The file's NumPy is NumPy with the aliases NumPy 1.x had (``np.float``, ``np.asscalar``)
+and ``float``/``int`` that take a one-element array, in its namespace only (see
+``environment``).
 
 The learner's code runs in a separate Python process with a time limit, which writes its
 results to a file: the learner's ``sys.exit``, crash or endless loop cannot decide the
@@ -18,21 +25,32 @@ inputs for it in a dict named ``VERIGRAD_CHECKS``:
                             "inputs": (x, gamma, beta), "kwargs": {"eps": 1e-5}},
     }
 
-Exit codes: 0 every function checked is right, 1 one is wrong, 2 nothing could be checked
-(no exercise found, a cell that does not parse, a function that cannot be called as its
-exercise, the time limit).
+Each exercise is checked on its own (``isolation``): a function that raises, returns None
+or hangs is that function's verdict, and a template left as it was is "not done".
+
+Exit codes: 0 every function checked is right, 1 one is wrong or not done, 2 nothing could
+be checked (no exercise found, a .py file that does not parse, a function that cannot be
+called as its exercise, what the environment lacks, the time limit).
 """
 import argparse
 import ast
+import builtins
+import dis
 import importlib
+import inspect
 import json
 import linecache
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from ..gradcheck.findings import Finding
+from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
+from .isolation import TimeLimitExceeded, time_limit
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -63,22 +81,47 @@ def read_cells(path):
             for n, c in enumerate(code, 1)]
 
 
+#: cell magics whose body is Python (run it); any other %% cell is another language
+_PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")
+_SHELL_ASSIGNMENT = re.compile(r"^\s*[\w.,\s\[\]]+=\s*[!%]")
+_HELP = re.compile(r"^\s*\??[\w.\[\]()]+\?\??\s*$")
+
+
 def _without_magics(source):
-    """IPython's % and ! lines blanked (kept as empty lines, so line numbers stay)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    """The cell with IPython's syntax blanked (as empty lines, so line numbers stay): line
+    magics and shell commands (``%matplotlib``, ``!pip``, ``x = !ls``, ``y = %timeit f()``),
+    help (``obj?``, ``??obj``), and a whole cell of another language (``%%bash``)."""
+    lines = source.splitlines()
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if first.startswith("%%"):
+        if not first.startswith(_PYTHON_CELL_MAGICS):
+            return ""
+        lines = ["" if line.strip() == first else line for line in lines]
+    kept, continued = [], False
+    for line in lines:
+        stripped = line.lstrip()
+        magic = continued or stripped.startswith(("%", "!")) or bool(
+            _SHELL_ASSIGNMENT.match(line)) or bool(_HELP.match(line)) or (
+            stripped.startswith("?"))
+        continued = magic and line.rstrip().endswith("\\")
+        kept.append("" if magic else line)
+    return "\n".join(kept)
 
 
-def statements(cells, run_all=False):
-    """[(filename, statement node, is_import)] to run, in order; raises CannotCheck for a
-    cell that does not parse."""
+def statements(cells, run_all=False, notes=None):
+    """[(filename, statement node, is_import)] to run, in order. A cell that does not parse
+    raises CannotCheck, or, when a ``notes`` list is given, is noted there and skipped."""
     chosen, modules = [], set()
     for filename, source in cells:
         try:
             tree = ast.parse(_without_magics(source), filename)
         except SyntaxError as error:
-            raise CannotCheck(f"{_place(filename, error.lineno)} does not parse: "
-                              f"{error.msg}") from None
+            message = f"{_place(filename, error.lineno)} does not parse: {error.msg}"
+            if notes is None:
+                raise CannotCheck(message) from None
+            notes.append(message + "; the cell was skipped (a function it defines is not "
+                                   "checked)")
+            continue
         for node in tree.body:
             is_import = isinstance(node, (ast.Import, ast.ImportFrom))
             if is_import:
@@ -137,24 +180,117 @@ def _place(filename, line):
 # ---- the worker: runs in its own process ---------------------------------------------------
 
 
-def _execute(cells, run_all):
-    """The learner's namespace after running the chosen statements, and notes."""
-    namespace, notes = {"__name__": "__learner__"}, []
+def _execute(cells, run_all, limit=None, notebook=False):
+    """The learner's namespace after running the chosen statements one by one, the notes,
+    and the imports that failed ({module: the names it was to give, or {'*'}}). Whatever
+    one statement does (raise, exit, run past ``limit`` seconds) is noted, and the next one
+    runs."""
+    numpy_1 = Numpy1()
+    namespace, notes, failed, places = {"__name__": "__learner__"}, [], {}, {}
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    for filename, node, _is_import in statements(cells, run_all):
+    chosen = statements(cells, run_all, notes if notebook else None)
+    for filename, node, is_import in chosen:
         code = compile(ast.Module([node], type_ignores=[]), filename, "exec")
+        place = _place(filename, node.lineno)
         try:
-            exec(code, namespace)  # noqa: S102 - the learner's own code, in this process only
+            with time_limit(limit):
+                exec(code, namespace)  # noqa: S102 - the learner's own code, in this process
         except ImportError as error:
-            notes.append(f"{_place(filename, node.lineno)}: could not import ({error}); run "
-                         f"the check in the folder of the course's helper files")
+            module = getattr(error, "name", None) or _imported(node) or str(error)
+            names = {a.asname or a.name for a in node.names} if isinstance(
+                node, ast.ImportFrom) else {"*"}
+            failed.setdefault(module, set()).update(names)
+            places.setdefault(module.split(".")[0], (module, []))[1].append(place)
         except SystemExit:
-            notes.append(f"{_place(filename, node.lineno)} called sys.exit; the check went on")
+            notes.append(f"{place} called sys.exit; the check went on")
+        except TimeLimitExceeded as error:
+            notes.append(f"{place} {error} and was stopped; the check went on")
+        except NameError as error:
+            source = next((m for m, names in failed.items() if error.name in names), None)
+            notes.append(f"{place} was skipped: it uses {error.name}, from {source}, which "
+                         f"did not import" if source else
+                         f"{place} raised NameError: {error}; the check went on")
         except Exception as error:
-            notes.append(f"{_place(filename, node.lineno)} raised {type(error).__name__}: "
-                         f"{error}")
-    return namespace, notes
+            notes.append(f"{place} raised {type(error).__name__}: {error}; the check went on")
+        if is_import:
+            numpy_1.install(namespace)
+    numpy_1.install(namespace)
+    missing = [missing_module_note(module, where[0] + (
+        f" (and {len(where) - 1} more import{'s' if len(where) > 2 else ''} of it)"
+        if len(where) > 1 else "")) for module, where in places.values()]
+    return namespace, missing + notes, failed, numpy_1
+
+
+def _imported(node):
+    if isinstance(node, ast.ImportFrom):
+        return node.module
+    return node.names[0].name if node.names else None
+
+
+def _globals_used(function):
+    """The global names the function's code (nested functions too) reads."""
+    names, codes = set(), [function.__code__]
+    while codes:
+        code = codes.pop()
+        names.update(i.argval for i in dis.get_instructions(code)
+                     if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
+        codes += [c for c in code.co_consts if hasattr(c, "co_code")]
+    return names
+
+
+def _supply(namespace, functions, failed, numpy_1):
+    """What the learner's functions use but the file lacks, supplied, with the notes that
+    say so: NumPy as ``np``, and the courses' provided helpers."""
+    notes = []
+    used = set().union(*(_globals_used(f) for f in functions.values()
+                         if hasattr(f, "__code__"))) if functions else set()
+    absent = {n for n in used if n not in namespace and not hasattr(builtins, n)}
+    if "np" in absent:
+        namespace["np"] = numpy_1.module
+        notes.append("the file uses np but never imports NumPy: add `import numpy as np` "
+                     "at its top. The check supplied it, to check the functions.")
+    unpacked = set()
+    for function in functions.values():
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        unpacked.update(re.findall(r"\w+\s*,\s*\w+\s*=\s*(\w+)\s*\(", source))
+    helpers = provided_helpers(failed, absent, unpacked)
+    if helpers:
+        namespace.update(helpers)
+        sources = {m for m, names in failed.items() if names & set(helpers)} or {
+            m for m, names in failed.items() if "*" in names and is_course_module(m)}
+        source = ", ".join(sorted(sources)) or "the course's helper module"
+        notes.append(f"the file uses {', '.join(sorted(helpers))} from {source}, which is "
+                     f"not here: the check supplied verigrad's equivalents (the course's "
+                     f"provided code, not an exercise).")
+    return notes
+
+
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _not_the_learners(result, failed, namespace):
+    """A function that failed on a name its file meant to import from a module that is not
+    here (a course helper the check has no equivalent for) cannot be checked: the
+    environment's doing, not the learner's."""
+    first = result.findings[0] if result.findings else None
+    found = _UNDEFINED.search(first.message) if first is not None and first.kind in (
+        "exception", "missing") and result.ok is not True else None
+    if found is None or found.group(1) in namespace:
+        return
+    name = found.group(1)
+    module = next((m for m, names in failed.items() if name in names), None) or next(
+        (m for m, names in failed.items() if "*" in names and is_course_module(m)), None)
+    if module is None:
+        return
+    result.ok = None
+    result.findings.insert(0, Finding("environment", None, (
+        f"{result.name} uses {name}, which the file imports from {module}; {module} is not "
+        f"beside the file, and the check has no equivalent of {name}. Put the file in the "
+        f"course's folder to check it. This is not a mistake in your code.")))
 
 
 def _own_functions(namespace, filenames):
@@ -264,26 +400,49 @@ def _declared(namespace, functions, seed):
     return results
 
 
-def worker(path, out, run_all, seed):
-    """Run the learner's file and write the results as JSON to ``out``."""
+def worker(path, out, run_all, seed, limit=None):
+    """Run the learner's file and write the results as JSON to ``out``: after each
+    function's verdict (``"complete": false`` until the last), so that a check stopped at
+    the time limit still reports what it found."""
     from . import check_functions
     folder = str(Path(path).resolve().parent)
     sys.path.insert(0, folder)
     os.chdir(folder)
     try:
         cells = read_cells(path)
-        namespace, notes = import_in_package(path) or (None, [])
-        if namespace is None:
-            namespace, executed = _execute(cells, run_all)
+        packaged, notes = import_in_package(path) or (None, [])
+        if packaged is None:
+            namespace, executed, failed, numpy_1 = _execute(
+                cells, run_all, limit, notebook=Path(path).suffix == ".ipynb")
             notes += executed
+        else:  # imported as a module of its package: its imports all worked
+            namespace, failed, numpy_1 = packaged, {}, Numpy1()
+            numpy_1.install(namespace)
         filenames = {filename for filename, _ in cells}
         functions = {**_own_functions(namespace, filenames),
                      **class_members(namespace, filenames)}
-        results = check_functions(functions, seed) + _declared(namespace, functions, seed)
-        payload = as_payload(results, notes)
+        notes += _supply(namespace, functions, failed, numpy_1)
+        found = []
+
+        def progress(result):
+            found.append(result)
+            _write(out, {**as_payload(found, notes), "complete": False})
+
+        results = check_functions(functions, seed, limit, progress)
+        results += _declared(namespace, functions, seed)
+        for result in results:
+            _not_the_learners(result, failed, namespace)
+        payload = as_payload(results, notes + list(filter(None, [numpy_1.note()])))
     except CannotCheck as error:
         payload = {"error": str(error)}
-    Path(out).write_text(json.dumps(payload), encoding="utf-8")
+    _write(out, payload)
+
+
+def _write(out, payload):
+    """Write atomically: the parent never reads half a file."""
+    part = Path(f"{out}.part")
+    part.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(part, out)
 
 
 def as_payload(results, notes=()):
@@ -296,6 +455,7 @@ def _as_dict(result):
     line = _place(result.file, result.line) if result.file else None
     return {"name": result.name, "exercise": result.exercise, "verdict": result.verdict,
             "ok": result.ok, "config": result.config, "where": line,
+            "assumed": getattr(result, "assumed", None),
             "findings": [{"kind": f.kind, "param": f.param, "message": f.message}
                          for f in result.findings],
             "report": str(result.report) if result.report is not None and not result.ok
@@ -314,15 +474,24 @@ def check_file(path, run_all=False, timeout=120, seed=0):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root,
                                                           env.get("PYTHONPATH")]))
+        limit = function_limit(timeout)
         command = [sys.executable, "-m", "verigrad.exercises.files", str(Path(path).resolve()),
-                   str(out), "--seed", str(seed)] + (["--all"] if run_all else [])
+                   str(out), "--seed", str(seed), "--limit", str(limit)] + (
+            ["--all"] if run_all else [])
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   env=env)
         except subprocess.TimeoutExpired:
-            raise CannotCheck(f"the file's code ran longer than {timeout} s (a training loop? "
-                              f"only imports, definitions and simple assignments run unless "
-                              f"--all is given; raise the limit with --timeout)") from None
+            if not out.exists():
+                raise CannotCheck(f"the file's code ran longer than {timeout} s (a training "
+                                  f"loop? only imports, definitions and simple assignments "
+                                  f"run unless --all is given; raise the limit with "
+                                  f"--timeout)") from None
+            payload = json.loads(out.read_text(encoding="utf-8"))
+            payload["notes"].append(f"the check reached its time limit of {timeout} s after "
+                                    f"{len(payload['results'])} function(s); the others were "
+                                    f"not checked (raise the limit with --timeout)")
+            return payload
         if not out.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
             raise CannotCheck("the file's code stopped the check (exit status "
@@ -330,7 +499,17 @@ def check_file(path, run_all=False, timeout=120, seed=0):
         payload = json.loads(out.read_text(encoding="utf-8"))
     if "error" in payload:
         raise CannotCheck(payload["error"])
+    if payload.pop("complete", True) is False:
+        payload["notes"].append(f"the check's process ended (exit status {done.returncode}) "
+                                f"after {len(payload['results'])} function(s); the others "
+                                f"were not checked")
     return payload
+
+
+def function_limit(timeout):
+    """Seconds one statement of the file or one function's check may take: a quarter of
+    the whole check's, between 1 and 30."""
+    return max(1.0, min(30.0, timeout / 4))
 
 
 def exit_code(payload):
@@ -364,6 +543,10 @@ def table(payload):
             lines.append(textwrap.fill(f"[{f['kind']}]" + (f" {f['param']}" if f["param"] else
                                                            "") + f": {f['message']}", 100,
                                        initial_indent="- ", subsequent_indent="  "))
+    for r in payload["results"]:
+        if r.get("assumed"):
+            lines += ["", textwrap.fill(f"Note: {r['name']}: {r['assumed']}", 100,
+                                        subsequent_indent="  ")]
     for note in payload["notes"]:
         lines += ["", textwrap.fill("Note: " + note, 100, subsequent_indent="  ")]
     if not payload["results"]:
@@ -389,8 +572,9 @@ def _main():
     parser.add_argument("out")
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=float, default=None)
     args = parser.parse_args()
-    worker(args.path, args.out, args.all, args.seed)
+    worker(args.path, args.out, args.all, args.seed, args.limit)
 
 
 if __name__ == "__main__":

@@ -338,7 +338,7 @@ def _sequence_backward(name, partner, configs, builder, grads_of, mistakes):
                     result.findings.append(step)
         return result
 
-    return Exercise(name, COURSE5, ("da", "caches"), check)
+    return Exercise(name, COURSE5, ("da", "caches"), check, partner)
 
 
 EXERCISES = [

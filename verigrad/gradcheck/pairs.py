@@ -22,6 +22,7 @@ keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
 """
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 import os
@@ -64,14 +65,43 @@ def _shown(path):
 
 
 def exception_diagnosis(role, error):
-    """The finding for an exception raised in the learner's code, with their file and line."""
+    """The finding for an exception raised in the learner's code, with their file and line
+    (and, for a failed ``assert`` that compares shapes, the values it compared)."""
     frame, where = learner_frame(error), ""
     if frame:
         where = f" at {_shown(frame.filename)}, line {frame.lineno}"
         if frame.line:
             where += f": `{frame.line.strip()}`"
-    return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}: {error}{where}",
+            if isinstance(error, AssertionError):
+                where += compared(error, frame.line)
+    said = f": {error}" if str(error) else ""
+    return Diagnosis(EXCEPTION, None, f"{role} raised {type(error).__name__}{said}{where}",
                      ". No gradient could be checked.")
+
+
+def compared(error, line):
+    """' (it compared (3, 4) with (3, 5))' for a failed ``assert a == b`` (a shape check,
+    as the notebooks' templates write them), evaluated in the learner's failing frame;
+    '' when the line is no such comparison or its sides cannot be evaluated again."""
+    try:
+        test = ast.parse(line.strip()).body[0].test
+    except (SyntaxError, IndexError, AttributeError):
+        return ""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return ""
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    scope = tb.tb_frame
+    try:
+        sides = [eval(compile(ast.Expression(side), "<assert>", "eval"),  # noqa: S307
+                      scope.f_globals, dict(scope.f_locals))
+                 for side in (test.left, test.comparators[0])]
+    except Exception:  # noqa: BLE001 -- the learner's expression; nothing to add then
+        return ""
+    if all(isinstance(side, tuple) for side in sides):
+        return f" (it compared the shape {sides[0]} with {sides[1]})"
+    return ""
 
 
 def _arrays_in(value):

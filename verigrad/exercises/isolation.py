@@ -1,0 +1,182 @@
+"""One exercise's check, kept from harming the others: whatever the learner's function does
+(raise, return None or a wrong type, loop forever), it becomes that function's verdict.
+
+The verdict then says whose problem it is:
+
+- the template left as it was (``Z = None``, ``pass``, ``raise NotImplementedError``,
+  None or zeros returned): "not done", a failing verdict;
+- an exception in the learner's code: wrong, with the line (and, for a failed ``assert``
+  on shapes, the shapes it compared: see ``gradcheck.pairs.exception_diagnosis``);
+- what the function's surroundings lack (a course helper, a package, NumPy 1): "cannot
+  check", never the learner's mistake.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import signal
+import threading
+from contextlib import contextmanager
+
+from ..gradcheck.findings import EXCEPTION, Finding
+from ..gradcheck.pairs import learner_frame
+from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Result, where
+from .environment import HELPER_NAMES, is_course_module
+from .stubs import template_reason
+
+
+class TimeLimitExceeded(BaseException):
+    """The learner's code ran past its time limit. A BaseException, so that the learner's
+    own ``except Exception`` cannot swallow it."""
+
+    def __init__(self, seconds):
+        super().__init__(f"ran longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise TimeLimitExceeded in the block after ``seconds`` (a SIGALRM timer: only in the
+    main thread of a Unix process, as the check's worker is; elsewhere no limit)."""
+    if not seconds or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeLimitExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None = None,
+                   earlier: dict | None = None) -> Result:
+    """exercise.check(functions, seed) as a Result whatever happens. ``earlier``: the
+    results so far by name; a backward whose forward (its partner) is not right is checked
+    with the exercise's reference forward first, so that its verdict is its own."""
+    function = functions[exercise.name]
+    partner = exercise.partner
+    verdict = (earlier or {}).get(partner)
+    if partner in functions and verdict is not None and verdict.ok is not True:
+        alone = {k: v for k, v in functions.items() if k != partner}
+        result = judge(_run(exercise, alone, seed, limit), function)
+        first = result.findings[0].kind if result.findings else None
+        if result.ok is not None and first != EXCEPTION:
+            return result
+        if first == "missing" or verdict.verdict == "NOT DONE":
+            if first == EXCEPTION:
+                return result
+            return Result(exercise.name, exercise.course, None, [Finding(
+                "missing", None, f"{exercise.name} is checked with your {partner}, which "
+                f"is {verdict.verdict.lower()} (see above); check it again once {partner} "
+                f"is right")], where=where(function))
+    return _blame_callee(judge(_run(exercise, functions, seed, limit), function), functions,
+                         earlier or {})
+
+
+def _blame_callee(result, functions, earlier):
+    """A function that failed inside another of the learner's exercises which is not right
+    itself (L_model_backward calling an unfinished linear_activation_backward) cannot be
+    judged on its own yet."""
+    if result.ok is not False or not result.findings or result.findings[0].kind != EXCEPTION:
+        return result
+    for name, other in earlier.items():
+        callee = functions.get(name)
+        if other.ok is True or callee is None or callee is functions.get(result.name):
+            continue
+        try:
+            lines, first = inspect.getsourcelines(callee)
+        except (OSError, TypeError):
+            continue
+        if result.file == callee.__code__.co_filename and \
+                first <= (result.line or 0) < first + len(lines):
+            result.ok = None
+            result.findings.insert(0, Finding("missing", None, (
+                f"{result.name} raised inside your {name}, which is "
+                f"{other.verdict.lower()} (see above); check it again once {name} is "
+                f"right")))
+            break
+    return result
+
+
+def _run(exercise, functions, seed, limit):
+    function = functions[exercise.name]
+    try:
+        with time_limit(limit):
+            return exercise.check(functions, seed)
+    except TimeLimitExceeded as error:
+        return Result(exercise.name, exercise.course, False, [Finding(
+            TIME_LIMIT, None, f"{exercise.name} {error} on a small configuration (an endless "
+            f"loop?); the other functions were checked")], where=where(function, error))
+    except Exception as error:  # what the learner's function returned broke the check
+        frame = learner_frame(error)
+        if frame is not None:  # raised in the learner's code, outside their function's call
+            return Result(exercise.name, exercise.course, None, [Finding(
+                EXCEPTION, None, f"{exercise.name}'s check raised {type(error).__name__}: "
+                f"{error} at line {frame.lineno}")], where=where(function, error))
+        if "NoneType" in str(error):
+            return Result(exercise.name, exercise.course, False, [Finding(
+                NOT_IMPLEMENTED, None, f"{exercise.name} (or the forward it is checked "
+                f"with) returned None: nothing is computed yet, or a return statement is "
+                f"missing ({error}).")], where=where(function))
+        return Result(exercise.name, exercise.course, False, [Finding(
+            RETURNS, None, f"{exercise.name}'s result cannot be used as the exercise's: "
+            f"{error}")], where=where(function))
+
+
+_RAISED = re.compile(r"raised (\w+)(?:: (.*))?", re.S)
+_NAME = re.compile(r"name '(\w+)' is not defined")
+
+
+def judge(result: Result, function) -> Result:
+    """The verdict on a failed result: not done, the learner's exception (wrong) or the
+    environment's (cannot check)."""
+    if result.ok is True:
+        return result
+    reason = template_reason(function)
+    first = result.findings[0] if result.findings else None
+    if first is not None and first.kind == NOT_IMPLEMENTED:
+        if reason:
+            result.findings[0] = Finding(NOT_IMPLEMENTED, None, f"{first.message} Not done: "
+                                                                f"{reason}.")
+        result.ok = False
+        return result
+    if first is None or first.kind not in (EXCEPTION, RETURNS, "mismatch", "forward",
+                                           "shape", "nan"):
+        return result
+    raised = _RAISED.search(first.message) if first.kind == EXCEPTION else None
+    kind, text = raised.groups(default="") if raised else (None, "")
+    if reason or kind == "NotImplementedError":
+        result.ok = False
+        result.findings = [Finding(NOT_IMPLEMENTED, None, (
+            f"{result.name} is not done: "
+            f"{reason or 'it raises NotImplementedError, as the template does'}."))]
+        return result
+    if kind is None:
+        return result
+    missing = _NAME.search(text)
+    if kind in ("ModuleNotFoundError", "ImportError") or (
+            missing and (missing.group(1) in HELPER_NAMES or is_course_module(
+                missing.group(1)))):
+        result.ok = None
+        result.findings = [Finding(ENVIRONMENT, None, (
+            f"{first.message} This is not a mistake in your code: the course's "
+            f"{missing.group(1) if missing else 'helper module'} is missing here (see the "
+            f"notes)."))]
+        return result
+    if "only 0-dimensional arrays" in text or "has no attribute" in text and (
+            "numpy" in text and ("removed" in text or "alias" in text)):
+        result.ok = None
+        result.findings = [Finding(ENVIRONMENT, None, (
+            f"{first.message} NumPy 2 changed this (it ran under NumPy 1); this is not "
+            f"a mistake in your formula."))]
+        return result
+    result.ok = False  # an exception in the learner's own code is their mistake
+    return result
+
