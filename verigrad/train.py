@@ -25,28 +25,35 @@ if TYPE_CHECKING:
 
 
 class LastGoodWeights(Callback):
-    """Keeps a copy of the weights at the start of training and at the end of every epoch,
-    and of the ``History``: what a ``TrainingDiverged`` hands back (see ``restore``)."""
+    """Keeps a copy of the model's arrays at the start of training and at the end of every
+    epoch: the parameters, and every layer's ``state`` (batch norm's running statistics,
+    which a diverging step turns NaN as surely as the weights), and of the ``History``:
+    what a ``TrainingDiverged`` hands back (see ``restore``)."""
 
     def on_train_begin(self, model: Sequential, history: History) -> None:
         self.history, self.epochs = history, 0
         self.weights = {name: value.copy() for name, value in model.params.items()}
+        self.state = {name: value.copy() for name, value in model.state.items()}
 
     def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         # the guard has checked the parameters for NaN and inf before this hook runs
-        for name, value in model.params.items():
-            self.weights[name][...] = value
+        for kept, live in ((self.weights, model.params), (self.state, model.state)):
+            for name, value in live.items():
+                kept[name][...] = value
         self.epochs = epoch + 1
 
     def restore(self, model, err):
-        """Put the kept weights back into ``model`` and attach them and the history to
-        ``err``, saying so in its message."""
-        for name, value in self.weights.items():
-            model.params[name] = value
-        err.history, err.weights = self.history, self.weights
+        """Put the kept parameters and state back into ``model`` and attach them and the
+        history to ``err`` (``weights``, ``state``, ``history``), saying so in its
+        message."""
+        for kept, live in ((self.weights, model.params), (self.state, model.state)):
+            for name, value in kept.items():
+                live[name] = value
+        err.history, err.weights, err.state = self.history, self.weights, self.state
         when = f"the end of epoch {self.epochs}" if self.epochs else "before training"
         err.args = (f"{err.args[0]}. The model holds its weights of {when} again; the "
-                    f"exception's .weights and .history keep them and the epochs finished.",)
+                    f"exception's .weights, .state and .history keep them and the epochs "
+                    f"finished.",)
 
 
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
