@@ -50,9 +50,30 @@ def staged_run(out, previous):
         for name in written:
             os.replace(staging / name, out / name)
         for name in set(previous) - set(written):
-            (out / name).unlink(missing_ok=True)
+            stale = out / name
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+#: the subfolder of --out where a diverged run goes when --out holds an earlier model
+DIVERGED = "diverged"
+
+
+def diverged_destination(out, previous):
+    """(folder, its earlier files) for the files of a run that diverged: ``out`` itself,
+    unless ``out`` holds an earlier run's model (``previous``, from
+    ``check_output_folder``). A diverged run never replaces a model that finished, even
+    under --overwrite: it goes into ``out/diverged`` instead, and the earlier run stays
+    whole (its pictures too). The next run that finishes removes that subfolder."""
+    out = Path(out)
+    if "model.npz" not in previous:
+        return out, previous
+    folder = out / DIVERGED
+    return folder, [p.name for p in folder.iterdir()] if folder.is_dir() else []
 
 
 def write_json(path, value):

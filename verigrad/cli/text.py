@@ -19,7 +19,13 @@ from ..sampling import sample_ids
 from ..transformer_lm import gpt
 from . import values
 from .common import CommandError, HelpFormatter, make_optimizer, plain_warnings
-from .output import check_output_folder, staged_run, write_json
+from .output import (
+    DIVERGED,
+    check_output_folder,
+    diverged_destination,
+    staged_run,
+    write_json,
+)
 
 TEXT_DATASETS = ("shakespeare",)
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
@@ -36,7 +42,7 @@ TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100
 #: the options only ``verigrad train shakespeare`` takes, and their defaults
 TEXT_OPTIONS = {"embedding": 64, "seq_len": 100}
 #: the files a language-model run may write to --out
-RUN_FILES = ("model.npz", "vocab.json", "history.json", "config.json", "curves.png",
+RUN_FILES = (DIVERGED, "model.npz", "vocab.json", "history.json", "config.json", "curves.png",
              "diagnostics.txt")
 
 
@@ -146,11 +152,13 @@ def run_train_text(args):
                                 shuffle=not args.stateful, threads=args.threads,
                                 callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
-        with staged_run(out, previous) as folder:
+        where, earlier = diverged_destination(out, previous)
+        with staged_run(where, earlier) as folder:
             written = _save_run(args, folder, model, vocab, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
-        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
-              f"finished epoch)", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {where} (the weights and curves up to the last "
+              f"finished epoch){'' if where == out else f'; the earlier run in {out} is kept'}",
+              file=sys.stderr)
         return 1
     except ImportError as err:  # --threads without threadpoolctl
         raise CommandError(str(err)) from None

@@ -25,7 +25,13 @@ from ..layers import Conv2D
 from ..model import ACTIVATIONS, mlp
 from . import values
 from .common import OPTIMIZERS, CommandError, HelpFormatter, make_optimizer, plain_warnings
-from .output import check_output_folder, staged_run, write_json
+from .output import (
+    DIVERGED,
+    check_output_folder,
+    diverged_destination,
+    staged_run,
+    write_json,
+)
 from .text import (
     LANGUAGE_MODELS,
     TEXT_DATASETS,
@@ -145,7 +151,8 @@ def add_train_command(sub):
                    help="replace the run already in --out (without it, a folder holding a "
                         "run is refused); its files are replaced only once the new run has "
                         "finished, and files of the old run the new one does not write are "
-                        "removed then")
+                        "removed then; a run that diverges leaves the old run as it is and "
+                        "writes to OUT/diverged")
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding the four IDX .gz files (default: $VERIGRAD_DATA/DATASET "
                         "or ~/.cache/verigrad/DATASET); for shakespeare, the text file")
@@ -162,7 +169,7 @@ def add_train_command(sub):
 
 
 #: the files a run may write to --out
-RUN_FILES = ("model.npz", "history.json", "config.json", "curves.png", "confusion.png",
+RUN_FILES = (DIVERGED, "model.npz", "history.json", "config.json", "curves.png", "confusion.png",
              "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png", "filters.png",
              "feature_maps.png")
 #: options that only some runs use -> (the setting they apply to, its default)
@@ -310,11 +317,13 @@ def run_train(args):
                                 augment=data.RandomShift(args.shift) if args.shift else None,
                                 threads=args.threads)
     except TrainingDiverged as err:
-        with staged_run(out, previous) as folder:
+        where, earlier = diverged_destination(out, previous)
+        with staged_run(where, earlier) as folder:
             written = save_run(args, folder, model, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
-        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
-              f"finished epoch)", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {where} (the weights and curves up to the last "
+              f"finished epoch){'' if where == out else f'; the earlier run in {out} is kept'}",
+              file=sys.stderr)
         return 1
     except (ValueError, ImportError) as err:
         # a setting the data cannot train with (a batch norm's batch of 1), or --threads
