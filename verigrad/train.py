@@ -90,7 +90,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
                 for Xb, Yb in _batches(X, Y, order, batch_size):
                     step += 1
                     if augment is not None:
-                        Xb = _augmented(augment, Xb, rng)
+                        Xb = _augmented(augment, Xb, X, rng)
                     _notify(callbacks, "on_step_begin", model, step)
                     with numerics():
                         cost, Z = steps.cost_and_backward(Xb, Yb)
@@ -187,8 +187,12 @@ class _EpochMean:
         return time.perf_counter() - self.start
 
 
-def _augmented(augment, Xb, rng):
-    """augment(Xb, rng), which must keep the batch's shape and dtype."""
+def _augmented(augment, Xb, X, rng):
+    """augment(Xb, rng), which must keep the batch's shape and dtype. An augmenter may work
+    in place, so it gets a copy of a batch that is a view of the caller's data ``X``
+    (examples taken in order)."""
+    if np.may_share_memory(Xb, X):
+        Xb = Xb.copy()
     out = augment(Xb, rng)
     if getattr(out, "shape", None) != Xb.shape:
         raise ValueError(f"augment must return a batch of the shape it is given, {Xb.shape}; "
