@@ -76,6 +76,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     numerics = contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate,
                                                                                all="ignore")
     steps = SlicedSteps(model, threads, rng)
+    _check_order(model, shuffle)
     model.optimizer, model.stop_training = optimizer, False
     _notify(callbacks, "on_train_begin", model, history)
     with steps:
@@ -146,6 +147,17 @@ def _check_flags(seed, shuffle, verbose, callbacks):
     if verbose not in (0, 1):
         raise ValueError(f"verbose must be 0 (silent) or 1 (progress bars), got {verbose!r}")
     return check_callbacks(callbacks)
+
+
+def _check_order(model, shuffle):
+    """Refuse shuffle=True for a layer whose batches must continue each other."""
+    ordered = [i for i, layer in enumerate(model.layers) if layer.continues_batches]
+    if shuffle and ordered:
+        raise ValueError(f"shuffle=True takes the batches in random order, but "
+                         f"{model.layer_label(ordered[0])} is stateful: it carries each "
+                         f"batch's final state into the next, across unrelated windows. "
+                         f"Pass shuffle=False, with data cut into streams that continue "
+                         f"from batch to batch (verigrad.data.chars.next_char_streams)")
 
 
 def check_callbacks(callbacks):

@@ -38,6 +38,10 @@ layer's class):
                        ``fit(threads=N)`` may compute slices of a batch on separate
                        threads; False for batch norm (statistics over the batch) and a
                        stateful recurrent layer (one carried state per batch)
+    continues_batches  True when each training batch continues where the previous one
+                       ended (a stateful recurrent layer carries its final state over);
+                       ``fit`` then refuses ``shuffle=True``, which would carry a state
+                       across unrelated windows of the data
     keep_random_draws()  keeps the random numbers of the next training pass (Dropout's
                        mask) and returns True; a layer that draws random numbers but cannot
                        keep them overrides ``set_rng`` and gradcheck reseeds it instead
@@ -86,6 +90,7 @@ class Layer(ABC):
     zero_gradient_below = None
     normalizes = None
     per_example = True
+    continues_batches = False
     #: a seed fixed at construction; layers without one are initialised from the model's
     seed = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)
