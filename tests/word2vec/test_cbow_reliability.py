@@ -72,3 +72,23 @@ def test_topn_must_be_positive():
     vectors = WordVectors(["a", "b", "c"], np.eye(3))
     with pytest.raises(ValueError, match="topn"):
         vectors.most_similar("a", topn=0)
+
+
+def test_the_query_words_are_never_among_the_answers():
+    """Asked for more neighbours than there are other words, most_similar and analogy
+    used to return the query words themselves, at −inf."""
+    wv = WordVectors(["a", "b", "c", "d"], np.eye(4) + 0.1)
+    assert sorted(w for w, _ in wv.most_similar("a", topn=10)) == ["b", "c", "d"]
+    assert all(np.isfinite(s) for _, s in wv.most_similar("a", topn=10))
+    assert [w for w, _ in wv.analogy("a", "b", "c", topn=10)] == ["d"]
+
+
+def test_word_pairs_with_a_score_that_is_not_a_number_name_the_line(tmp_path):
+    wv = WordVectors(["a", "b", "c"], np.eye(3) + 0.1)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("a\tb\t1.0\nb\tc\tnan\na\tc\t2.0\n")
+    with pytest.raises(ValueError, match=r"pairs.txt.*line 2.*'nan'"):
+        wv.evaluate_word_pairs(pairs)
+    pairs.write_text("a\tb\t1.0\nb\tc\tten\na\tc\t2.0\n")
+    with pytest.raises(ValueError, match=r"pairs.txt.*line 2.*'ten'"):
+        wv.evaluate_word_pairs(pairs)

@@ -1,5 +1,6 @@
 """``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
 evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -69,8 +70,10 @@ class WordVectors:
         topn = check_positive_int(topn, "topn")
         query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
         scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
-        scores[positive + negative] = -np.inf
-        best = np.argsort(-scores)[:topn]
+        asked = sorted(set(positive + negative))
+        scores[asked] = -np.inf
+        # the query words are never answers, even when topn asks for every word
+        best = np.argsort(-scores)[:min(topn, len(self.words) - len(asked))]
         return [(self.words[i], float(scores[i])) for i in best]
 
     def evaluate_word_pairs(self, path: PathLike) -> dict:
@@ -82,17 +85,24 @@ class WordVectors:
         ``spearman``, ``oov_ratio`` (percent of pairs skipped) and ``pairs`` (used).
         """
         human, model, skipped = [], [], 0
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
             if len(parts) < 3:
                 raise ValueError(f"{path}: expected 'word1<TAB>word2<TAB>score', got {line!r}")
+            try:
+                score = float(parts[2])
+            except ValueError:
+                score = math.nan
+            if not math.isfinite(score):  # one NaN would make both correlations NaN
+                raise ValueError(f"{path}: line {number}: the score {parts[2]!r} is not a "
+                                 f"finite number")
             a, b = parts[0].lower(), parts[1].lower()
             if a not in self.index or b not in self.index:
                 skipped += 1
                 continue
-            human.append(float(parts[2]))
+            human.append(score)
             model.append(self.similarity(a, b))
         if len(human) < 2:
             raise ValueError(f"{path}: fewer than 2 pairs are in the vocabulary")
