@@ -92,3 +92,29 @@ def test_word_pairs_with_a_score_that_is_not_a_number_name_the_line(tmp_path):
     pairs.write_text("a\tb\t1.0\nb\tc\tten\na\tc\t2.0\n")
     with pytest.raises(ValueError, match=r"pairs.txt.*line 2.*'ten'"):
         wv.evaluate_word_pairs(pairs)
+
+
+@pytest.mark.parametrize("token", ["", "new york", "a\rb", "\n"])
+def test_a_token_the_word2vec_format_cannot_hold_is_refused_before_training(token,
+                                                                            monkeypatch):
+    trained = []
+    monkeypatch.setattr(CBOW, "_train", lambda self, *args: trained.append(1))
+    with pytest.raises(ValueError, match=r"sentence 2 .*no space or line break.*" +
+                       repr(token).replace("\\", "\\\\")):
+        CBOW(min_count=1, progress=False).fit([["a", "b"], ["c", token, "d"]])
+    assert not trained
+
+
+@pytest.mark.parametrize("word", ["new york", "a\rb", "a\nb", ""])
+def test_word_vectors_refuse_a_word_they_could_not_export(word):
+    with pytest.raises(ValueError, match="no space or line break"):
+        WordVectors(["a", word], np.eye(2))
+
+
+def test_exported_vectors_read_back_exactly(tmp_path):
+    words = ["a", "b\tc", "é\xa0z", "d\u2028e"]
+    wv = WordVectors(words, np.random.default_rng(0).standard_normal((4, 3)))
+    wv.save_word2vec_format(tmp_path / "v.txt")
+    back = WordVectors.load_word2vec_format(tmp_path / "v.txt")
+    assert back.words == words
+    np.testing.assert_array_equal(back.vectors, wv.vectors)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..course.tokenize import WORD
+from .vectors import check_words
 
 _MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
 _CHUNK_WORDS = 50000        # words per unit of work handed to a thread
@@ -97,10 +98,12 @@ def _token_blocks(corpus):
         raise TypeError("corpus must be a path or an iterable of token lists, got "
                         f"{type(corpus).__name__}") from None
     block = []
-    for sentence in iterator:
+    for number, sentence in enumerate(iterator, 1):
         if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
             raise TypeError("corpus must yield lists of str tokens, got "
                             f"{type(sentence).__name__}: {str(sentence)[:60]!r}")
+        # refused before training, not when the trained vectors are saved
+        check_words(sentence, f"tokens (sentence {number} of the corpus)")
         block.extend(sentence)
         block.append(_END)
         if len(block) >= _FLUSH_WORDS:

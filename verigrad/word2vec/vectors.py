@@ -1,6 +1,7 @@
 """``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
 evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -10,6 +11,24 @@ import numpy as np
 from .._files import PathLike, atomic_write
 from ..course.cbow import compute_pca
 from ..validation import check_positive_int
+
+
+#: what the word2vec text format cannot hold inside a word: it separates a row's fields by
+#: spaces and rows by line ends (a lone \r is one when the file is read back)
+_SEPARATOR = re.compile("[ \n\r]")
+
+
+def check_words(words: Sequence[str], what: str = "words") -> None:
+    """Raise ValueError naming the first of ``words`` that is empty or holds a space or a
+    line break: such a word cannot be written to the word2vec text format and read back.
+    TypeError for a word that is not a str."""
+    if not all(isinstance(word, str) for word in words):
+        bad = next(word for word in words if not isinstance(word, str))
+        raise TypeError(f"{what} must be strings, got {type(bad).__name__}: {bad!r:.60}")
+    if "" in words or _SEPARATOR.search("\0".join(words)):
+        bad = next(word for word in words if not word or _SEPARATOR.search(word))
+        raise ValueError(f"{what} must be non-empty and hold no space or line break (the "
+                         f"word2vec text format could not read them back), got {bad!r:.60}")
 
 
 class WordVectors:
@@ -30,8 +49,7 @@ class WordVectors:
             row = int(np.argwhere(~np.isfinite(vectors))[0, 0])
             raise ValueError(f"vectors hold NaN or inf (first in the row of {words[row]!r}): "
                              f"similarities would be meaningless")
-        if not all(isinstance(word, str) and word for word in words):
-            raise TypeError("words must be non-empty strings")
+        check_words(words)
         self.words = list(words)
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
