@@ -1,6 +1,7 @@
 """The CBOW trainer on bad settings and bad files: refused with a clear error, never a model
 of NaN vectors or of words silently cut apart."""
 import gzip
+import json
 
 import numpy as np
 import pytest
@@ -118,3 +119,33 @@ def test_exported_vectors_read_back_exactly(tmp_path):
     back = WordVectors.load_word2vec_format(tmp_path / "v.txt")
     assert back.words == words
     np.testing.assert_array_equal(back.vectors, wv.vectors)
+
+
+def test_an_interrupted_save_never_pairs_new_vectors_with_the_old_words(tmp_path,
+                                                                        monkeypatch):
+    """config.json (the word list) comes last and holds the other files' SHA-256: a save
+    interrupted after weights.npz leaves a folder that load refuses, by name."""
+    folder = tmp_path / "model"
+    settings = dict(vector_size=4, window=2, min_count=1, epochs=1, progress=False)
+    CBOW(**settings, seed=1).fit(SENTENCES).save(folder)
+    other = CBOW(**settings, seed=2).fit(SENTENCES)
+    # the same words in another order (ties in the counts broken by first appearance)
+    other.words = other.wv.words = other.words[::-1]
+
+    def interrupted(self, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WordVectors, "save_word2vec_format", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        other.save(folder)
+    with pytest.raises(ValueError, match=r"weights.npz is not the file .*config.json was "
+                                         r"saved with.*interrupted"):
+        CBOW.load(folder)
+    monkeypatch.undo()
+    other.save(folder)
+    assert CBOW.load(folder).wv.words == other.wv.words
+    config = json.loads((folder / "config.json").read_text())
+    del config["sha256"]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="config.json is not the config.*sha256"):
+        CBOW.load(folder)
