@@ -101,6 +101,9 @@ def run_train_text(args):
         if args.stateful:
             raise CommandError("--stateful is for the recurrent models: a transformer reads "
                                "each window whole")
+        if getattr(args, "hidden", None) is not None:
+            raise CommandError("--hidden is for the recurrent models: a transformer's width "
+                               "is --embedding")
         for key, value in TRANSFORMER_DEFAULTS.items():
             if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
                 setattr(args, key, value)
