@@ -34,6 +34,23 @@ def check_output_folder(out, flag, run_files, overwrite):
     return previous
 
 
+def check_output_file(path, flag):
+    """Raise ``CommandError`` unless a file can be written at ``path`` (given as ``flag``):
+    it is not a folder, its folder exists, and a file can really be created there (a
+    permission test alone would pass for root on a read-only file system). Creates
+    nothing that stays."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"{flag} {path} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise CommandError(f"{flag} {path}: the folder {path.parent} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as err:
+        raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
+
+
 @contextlib.contextmanager
 def staged_run(out, previous):
     """A hidden folder inside ``out`` for the run to write its files into. When the block

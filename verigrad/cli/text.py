@@ -117,8 +117,8 @@ def run_train_text(args):
     previous = check_output_folder(out, "--out", RUN_FILES, args.overwrite)
     try:
         text = load_text(args.data)
-    except (OSError, UnicodeDecodeError) as err:
-        raise CommandError(str(err)) from None
+    except (OSError, ValueError) as err:
+        raise CommandError(f"--data: {err}") from None
     text = text[:args.train_size] if args.train_size else text
     vocab = CharVocabulary.from_text(text)
     ids = vocab.encode(text)
@@ -131,8 +131,7 @@ def run_train_text(args):
                 else next_char_windows(ids[:cut], args.seq_len))
         validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
     except ValueError as err:
-        print(f"error: {err} (see --seq-len, --batch-size, --val-size)", file=sys.stderr)
-        return 2
+        raise CommandError(f"{err} (see --seq-len, --batch-size, --val-size)") from None
     model = language_model(vocab.size, args)
     optimizer = make_optimizer(args)
     if args.model == "transformer" and args.optimizer == "adam":
@@ -231,9 +230,17 @@ def run_sample(args):
     try:
         model = load(args.run_dir / "model.npz")
         vocab = CharVocabulary.load(args.run_dir / "vocab.json")
-        start = vocab.encode(args.prime)
-        drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
     except (OSError, ValueError) as err:
         raise CommandError(str(err)) from None
+    if not isinstance(model.loss, SequenceSoftmaxCrossEntropy) or model.n_out != vocab.size:
+        raise CommandError(f"{args.run_dir} does not hold a language model and its vocabulary "
+                           f"(model.npz has {model.n_out} outputs, vocab.json "
+                           f"{vocab.size} characters): a folder of 'verigrad train "
+                           f"shakespeare'?")
+    try:
+        start = vocab.encode(args.prime)
+        drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
+    except ValueError as err:
+        raise CommandError(f"--prime {args.prime!r:.40}: {err}") from None
     print(args.prime + vocab.decode(drawn))
     return 0

@@ -42,7 +42,9 @@ class EncodedCorpus:
         self.starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
         self.total = int(self.starts[-1])
         if self.total == 0:
-            raise ValueError("corpus has no words")
+            named = isinstance(corpus, (str, os.PathLike))
+            raise ValueError(f"{f'corpus file {corpus}' if named else 'the corpus'} has no "
+                             f"words")
         self.ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(self.total,))
         self.counts = np.zeros(len(self.types), dtype=np.int64)
         for start in range(0, self.total, _FLUSH_WORDS):

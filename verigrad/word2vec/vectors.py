@@ -103,7 +103,7 @@ class WordVectors:
         ``spearman``, ``oov_ratio`` (percent of pairs skipped) and ``pairs`` (used).
         """
         human, model, skipped = [], [], 0
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(_lines(path), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
@@ -139,7 +139,7 @@ class WordVectors:
         ``sections`` (name -> accuracy).
         """
         sections, questions, skipped, section = {}, [], 0, "(none)"
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for line in _lines(path):
             if line.startswith(":"):
                 section = line[1:].strip()
                 continue
@@ -222,6 +222,16 @@ class WordVectors:
         axes.set_title(title or "word vectors, first two principal components")
         with atomic_write(path) as file:
             figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
+
+
+def _lines(path):
+    """The lines of the UTF-8 text file ``path``; ValueError naming it when it is not
+    UTF-8 (OSError when it cannot be read)."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte {err.start}): convert it to UTF-8 "
+                         f"first") from None
 
 
 def _ranks(values):
