@@ -14,9 +14,10 @@ fitted weights are in scikit-learn's layout. Underneath, each estimator trains a
 ``coefs_`` and ``intercepts_`` are views of the model's live arrays, not copies: writing
 into them changes the model.
 
-Each fit validates X once and converts it to the estimator's ``dtype`` in C order (by
-default X's own precision: float32 data stays float32, anything else becomes float64, as
-scikit-learn's ``MLPClassifier`` keeps it), as scikit-learn estimators convert their input; the model then receives ``X.T``, a view (no copy) that is
+Each fit validates X once and converts it to the estimator's ``dtype`` in C order, as
+scikit-learn estimators convert their input (by default X keeps its own precision: float32
+stays float32, anything else becomes float64, as in scikit-learn's ``MLPClassifier``); the
+model then receives ``X.T``, a view (no copy) that is
 F-contiguous, so every mini-batch is gathered as contiguous rows.
 
 scikit-learn is an optional extra: ``pip install verigrad[sklearn]``.

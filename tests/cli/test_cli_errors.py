@@ -6,7 +6,6 @@ without a checking type fails ``test_every_numeric_flag_checks_its_value``)."""
 import argparse
 import json
 import math
-
 from pathlib import Path
 
 import pytest

@@ -49,7 +49,8 @@ layer's class):
 Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 ``np.random.rand`` check apply to them, not to biases or normalisation scales.
 Non-parameter arrays a layer keeps across calls (running statistics) live in
-``self.state``; they are saved with the model but get no gradient.
+``self.state``; they are saved with the model, restored with the weights when training
+diverges (``TrainingDiverged``), and get no gradient.
 """
 import copy
 from abc import ABC, abstractmethod

@@ -12,7 +12,6 @@ from .._files import PathLike, atomic_write
 from ..course.cbow import compute_pca
 from ..validation import check_positive_int
 
-
 #: what the word2vec text format cannot hold inside a word: it separates a row's fields by
 #: spaces and rows by line ends (a lone \r is one when the file is read back)
 _SEPARATOR = re.compile("[ \n\r]")
