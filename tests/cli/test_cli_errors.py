@@ -255,7 +255,7 @@ def saved_runs(tmp_path_factory):
     return folder
 
 
-@SWEEP
+@settings(SWEEP, max_examples=15)
 @given(data=st.data())
 def test_train_shakespeare_on_any_text_file(data, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
