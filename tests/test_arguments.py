@@ -136,6 +136,46 @@ def test_after_a_divergence_the_finished_epochs_and_last_good_weights_are_kept()
         np.testing.assert_array_equal(err.value.weights[name], value)
 
 
+class BlowUpAtStep7(vg.Callback):
+    def on_step_end(self, model, step, cost):
+        if step == 7:
+            model.params["W1"][...] = np.inf
+
+
+def test_after_a_divergence_every_layers_state_is_restored_too(tmp_path):
+    """Batch norm's running statistics turn NaN in the step that diverges; they go back to
+    the end of the last finished epoch with the weights, so predictions stay finite and
+    the model saves and loads again."""
+    model = vg.mlp([4, 8, 3], batch_norm=True)
+    kept = {}
+
+    class Keep(vg.Callback):
+        def on_epoch_end(self, model, epoch, history):
+            kept.update({k: v.copy() for k, v in model.state.items()})
+
+    with pytest.raises(vg.TrainingDiverged) as err:
+        model.fit(X, y, epochs=5, batch_size=4, callbacks=[Keep(), BlowUpAtStep7()],
+                  verbose=0)
+    assert kept and set(kept) == set(model.state) == set(err.value.state)
+    for name, value in kept.items():
+        np.testing.assert_array_equal(model.state[name], value)
+        np.testing.assert_array_equal(err.value.state[name], value)
+    assert np.isfinite(model.predict_proba(X)).all()
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(vg.load(tmp_path / "m.npz").predict(X), model.predict(X))
+
+
+def test_a_running_statistic_that_overflows_stops_training_at_the_epoch_end():
+    """Training-mode batch norm normalises with the batch's own statistics, so an input of
+    1e25 trains with finite costs while its float32 running variance overflows to inf;
+    the model would predict NaN from then on."""
+    model = vg.mlp([4, 8, 3], batch_norm=True)
+    with pytest.raises(vg.TrainingDiverged, match="running_var") as err:
+        model.fit(X * 1e25, y, epochs=3, batch_size=4, verbose=0)
+    assert np.isfinite(model.predict_proba(X)).all()
+    assert "before training" in str(err.value)
+
+
 def test_a_layer_taken_from_a_trained_model_keeps_its_weights():
     """Building a second model on a trained model's layers shares them; drawing their
     weights again would silently undo the training of the first model too."""

@@ -109,3 +109,17 @@ def test_target_errors_name_the_problem():
         vg.BinaryCrossEntropy().check_targets(np.array([[2.0, 0.0]]), 1, 2)
     with pytest.raises(ValueError, match="NaN"):
         vg.MSE().check_targets(np.array([[np.nan, 0.0]]), 1, 2)
+
+
+@pytest.mark.parametrize("loss, Y", [
+    (vg.SequenceSoftmaxCrossEntropy(), np.array([[0, 1, -2], [2, -1, 1]])),
+    (vg.SequenceSoftmaxCrossEntropy(), np.array([[0, 1, 3], [2, -1, 1]])),
+    (vg.SoftmaxCrossEntropy(), np.array([0, -1, 2])),
+    (vg.SoftmaxCrossEntropy(), np.array([0, 3, 2])),
+], ids=["sequence_minus_2", "sequence_too_large", "minus_1", "too_large"])
+def test_a_label_outside_the_classes_is_refused_by_the_loss_itself(loss, Y):
+    """Called directly, as a learner's own loop does: a −2 (or −1 outside the sequence
+    loss's padding) would index the last classes from the end."""
+    Z = np.zeros((3, *Y.shape))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\]"):
+        loss.forward(Z, Y)

@@ -383,3 +383,26 @@ def test_batch_norm_estimator_refuses_a_batch_of_one_sample():
     with pytest.raises(ValueError, match="n_samples = 1"):
         MLPRegressor(batch_norm=True).fit(X[:1], [1.0])
 
+
+
+def test_the_default_precision_is_the_datas_as_in_scikit_learn():
+    """float64 data computed in float32 gave outputs that changed with the order of the
+    samples (check_methods_sample_order_invariance failed at the default settings)."""
+    from sklearn.utils.estimator_checks import check_methods_sample_order_invariance
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_methods_sample_order_invariance("MLPClassifier", MLPClassifier())
+        X, y = make_blobs_rows(np.float32)
+        for cls in (MLPClassifier, MLPRegressor):
+            assert cls(max_iter=2).fit(X, y).model_.dtype == np.float32
+            assert cls(max_iter=2).fit(X.astype(np.float64), y).model_.dtype == np.float64
+            assert cls(max_iter=2).fit(X.astype(np.int64), y).model_.dtype == np.float64
+            assert cls(max_iter=2, dtype="float32").fit(X.astype(np.float64), y
+                                                         ).model_.dtype == np.float32
+        assert MLPClassifier(max_iter=2).fit(X.astype(np.float64), y
+                                             ).predict_proba(X).dtype == np.float64
+
+
+def make_blobs_rows(dtype):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((40, 3)).astype(dtype), np.arange(40) % 2

@@ -6,6 +6,7 @@ error or an interrupt (Ctrl-C) while writing removes the temporary file and leav
 target as it was.
 """
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -39,6 +40,15 @@ def write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_write(path, "w", encoding="utf-8") as file:
         file.write(text)
+
+
+def sha256(path: PathLike) -> str:
+    """The SHA-256 of the file ``path``, as hex digits (read in blocks of 1 MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _umask():

@@ -76,6 +76,15 @@ def _check_label_vector(Y, m, name, n_classes, other_form, limit_reason):
                          f"so labels must lie in [0, {n_classes - 1}]")
 
 
+def _check_label_range(labels, n_classes, padding=""):
+    """Class labels must index a row of the logits: a negative one would wrap around to
+    the last classes (NumPy's indexing) and train the wrong class without a word."""
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels run from {labels.min()} to {labels.max()}, but the logits "
+                         f"have {n_classes} classes: labels must lie in [0, {n_classes - 1}]"
+                         f"{padding}")
+
+
 def _check_float_targets(Y, shape, name):
     if Y.shape != shape:
         raise ValueError(f"{name} has shape {Y.shape}, expected {shape} (n_outputs, m)")
@@ -98,6 +107,7 @@ class SoftmaxCrossEntropy(Loss):
         log_P = log_softmax(Z)
         self.P, self.Y = np.exp(log_P), Y
         if Y.ndim == 1:
+            _check_label_range(Y, Z.shape[0])
             return -float(log_P[Y, np.arange(m)].sum()) / m
         self.Y = Y.astype(Z.dtype, copy=False)
         return -float(np.sum(self.Y * log_P)) / m
@@ -225,6 +235,7 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
         mask = Y != self.PAD if mask is None else np.asarray(mask, dtype=bool)
         if mask.shape != Y.shape:
             raise ValueError(f"mask has shape {mask.shape}, expected the labels' {Y.shape}")
+        _check_label_range(Y[mask], Z.shape[0], padding=f" ({self.PAD} marks padding)")
         log_P = log_softmax(Z)
         self.P, self.Y, self.mask = np.exp(log_P), np.where(mask, Y, 0), mask
         self.N = int(np.count_nonzero(mask))

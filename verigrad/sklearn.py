@@ -14,9 +14,10 @@ fitted weights are in scikit-learn's layout. Underneath, each estimator trains a
 ``coefs_`` and ``intercepts_`` are views of the model's live arrays, not copies: writing
 into them changes the model.
 
-Each fit validates X once and converts it to the estimator's ``dtype`` (by default float32
-for the classifier, float64 for the regressor) in C order, as scikit-learn estimators
-convert their input; the model then receives ``X.T``, a view (no copy) that is
+Each fit validates X once and converts it to the estimator's ``dtype`` in C order, as
+scikit-learn estimators convert their input (by default X keeps its own precision: float32
+stays float32, anything else becomes float64, as in scikit-learn's ``MLPClassifier``); the
+model then receives ``X.T``, a view (no copy) that is
 F-contiguous, so every mini-batch is gathered as contiguous rows.
 
 scikit-learn is an optional extra: ``pip install verigrad[sklearn]``.
@@ -190,8 +191,10 @@ class _BaseMLP(BaseEstimator):
         check_positive_int(self.n_iter_no_change, "n_iter_no_change")
         if self.batch_size != "auto":
             check_positive_int(self.batch_size, "batch_size")
+        if self.dtype is None:
+            return sizes, None
         try:
-            dtype = np.dtype(self._default_dtype if self.dtype is None else self.dtype)
+            dtype = np.dtype(self.dtype)
         except TypeError:
             dtype = None
         if dtype not in (np.float32, np.float64):
@@ -219,8 +222,12 @@ class _BaseMLP(BaseEstimator):
         first = not hasattr(self, "model_") or not (incremental or self.warm_start)
         if not first:
             dtype = self.model_.dtype  # continuing keeps the network of the first fit
-        X, y = validate_data(self, X, y, reset=first, dtype=dtype, order="C",
+        # dtype None keeps float32 data in float32 and computes anything else in float64,
+        # as scikit-learn's own MLP does
+        X, y = validate_data(self, X, y, reset=first, order="C",
+                             dtype=[np.float64, np.float32] if dtype is None else dtype,
                              multi_output=True, y_numeric=not is_classifier(self))
+        dtype = X.dtype
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         self._check_targets(y, first, classes)
@@ -355,8 +362,10 @@ _PARAMETERS = """
     dtype : 'float32', 'float64' or None, default=None
         The precision the network computes in and returns its outputs (probabilities,
         logits, predicted values) in; X is converted to it when fitting and predicting.
-        None means 'float32' for the classifier and 'float64' for the regressor, which
-        scikit-learn expects to predict in float64.
+        None (the default) keeps the precision of X, as scikit-learn's own MLP does:
+        float32 data trains in float32, anything else in float64, so float64 data gives
+        the same outputs whatever the order of the samples. Pass 'float32' to train
+        float64 data faster.
 """
 
 _ATTRIBUTES = """
@@ -388,8 +397,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Attributes
     ----------
     classes_ : array of the class labels (0 .. n_labels - 1 for multi-label y)""" + _ATTRIBUTES
-
-    _default_dtype = "float32"
 
     def partial_fit(self, X, y, classes=None):
         """One epoch over X, y, continuing from the current weights and optimizer state.
@@ -484,8 +491,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """ + "\n    Parameters\n    ----------" + _PARAMETERS + """
     Attributes
     ----------""" + _ATTRIBUTES
-
-    _default_dtype = "float64"
 
     def partial_fit(self, X, y):
         """One epoch over X, y, continuing from the current weights and optimizer state."""

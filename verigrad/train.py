@@ -25,28 +25,35 @@ if TYPE_CHECKING:
 
 
 class LastGoodWeights(Callback):
-    """Keeps a copy of the weights at the start of training and at the end of every epoch,
-    and of the ``History``: what a ``TrainingDiverged`` hands back (see ``restore``)."""
+    """Keeps a copy of the model's arrays at the start of training and at the end of every
+    epoch: the parameters, and every layer's ``state`` (batch norm's running statistics,
+    which a diverging step turns NaN as surely as the weights), and of the ``History``:
+    what a ``TrainingDiverged`` hands back (see ``restore``)."""
 
     def on_train_begin(self, model: Sequential, history: History) -> None:
         self.history, self.epochs = history, 0
         self.weights = {name: value.copy() for name, value in model.params.items()}
+        self.state = {name: value.copy() for name, value in model.state.items()}
 
     def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         # the guard has checked the parameters for NaN and inf before this hook runs
-        for name, value in model.params.items():
-            self.weights[name][...] = value
+        for kept, live in ((self.weights, model.params), (self.state, model.state)):
+            for name, value in live.items():
+                kept[name][...] = value
         self.epochs = epoch + 1
 
     def restore(self, model, err):
-        """Put the kept weights back into ``model`` and attach them and the history to
-        ``err``, saying so in its message."""
-        for name, value in self.weights.items():
-            model.params[name] = value
-        err.history, err.weights = self.history, self.weights
+        """Put the kept parameters and state back into ``model`` and attach them and the
+        history to ``err`` (``weights``, ``state``, ``history``), saying so in its
+        message."""
+        for kept, live in ((self.weights, model.params), (self.state, model.state)):
+            for name, value in kept.items():
+                live[name] = value
+        err.history, err.weights, err.state = self.history, self.weights, self.state
         when = f"the end of epoch {self.epochs}" if self.epochs else "before training"
         err.args = (f"{err.args[0]}. The model holds its weights of {when} again; the "
-                    f"exception's .weights and .history keep them and the epochs finished.",)
+                    f"exception's .weights, .state and .history keep them and the epochs "
+                    f"finished.",)
 
 
 def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
@@ -69,6 +76,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     numerics = contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate,
                                                                                all="ignore")
     steps = SlicedSteps(model, threads, rng)
+    _check_order(model, shuffle)
     model.optimizer, model.stop_training = optimizer, False
     _notify(callbacks, "on_train_begin", model, history)
     with steps:
@@ -83,7 +91,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
                 for Xb, Yb in _batches(X, Y, order, batch_size):
                     step += 1
                     if augment is not None:
-                        Xb = _augmented(augment, Xb, rng)
+                        Xb = _augmented(augment, Xb, X, rng)
                     _notify(callbacks, "on_step_begin", model, step)
                     with numerics():
                         cost, Z = steps.cost_and_backward(Xb, Yb)
@@ -141,6 +149,17 @@ def _check_flags(seed, shuffle, verbose, callbacks):
     return check_callbacks(callbacks)
 
 
+def _check_order(model, shuffle):
+    """Refuse shuffle=True for a layer whose batches must continue each other."""
+    ordered = [i for i, layer in enumerate(model.layers) if layer.continues_batches]
+    if shuffle and ordered:
+        raise ValueError(f"shuffle=True takes the batches in random order, but "
+                         f"{model.layer_label(ordered[0])} is stateful: it carries each "
+                         f"batch's final state into the next, across unrelated windows. "
+                         f"Pass shuffle=False, with data cut into streams that continue "
+                         f"from batch to batch (verigrad.data.chars.next_char_streams)")
+
+
 def check_callbacks(callbacks):
     """``callbacks`` (a sequence of Callback objects, or None) as a list."""
     if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
@@ -180,8 +199,12 @@ class _EpochMean:
         return time.perf_counter() - self.start
 
 
-def _augmented(augment, Xb, rng):
-    """augment(Xb, rng), which must keep the batch's shape and dtype."""
+def _augmented(augment, Xb, X, rng):
+    """augment(Xb, rng), which must keep the batch's shape and dtype. An augmenter may work
+    in place, so it gets a copy of a batch that is a view of the caller's data ``X``
+    (examples taken in order)."""
+    if np.may_share_memory(Xb, X):
+        Xb = Xb.copy()
     out = augment(Xb, rng)
     if getattr(out, "shape", None) != Xb.shape:
         raise ValueError(f"augment must return a batch of the shape it is given, {Xb.shape}; "

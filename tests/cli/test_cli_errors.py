@@ -4,7 +4,9 @@ is allowed, exit status 2, no traceback (unless --debug), and nothing written.
 The flag sweep walks the parser itself, so a flag added later is covered (and one added
 without a checking type fails ``test_every_numeric_flag_checks_its_value``)."""
 import argparse
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -113,6 +115,19 @@ def test_a_bad_value_of_any_flag_is_one_line_naming_it(case, tmp_path, monkeypat
     (["train", "mnist", "--noise", "0.1"], "--noise"),
     (["train", "shakespeare", "--samples", "10"], "--samples"),
     (["train", "toy", "--seq-len", "10"], "--seq-len"),
+    (["train", "shakespeare", "--dropout", "0.1"], "--dropout"),
+    (["train", "shakespeare", "--dropout", "0"], "--dropout"),
+    (["train", "shakespeare", "--activation", "tanh"], "--activation"),
+    (["train", "shakespeare", "--init", "he"], "--init"),
+    (["train", "shakespeare", "--batch-norm"], "--batch-norm"),
+    (["train", "shakespeare", "--download"], "--download"),
+    (["train", "shakespeare", "--model", "transformer", "--dropout", "0.1"], "--dropout"),
+    (["train", "shakespeare", "--model", "transformer", "--hidden", "32"], "--hidden"),
+    (["train", "mnist", "--model", "cnn", "--activation", "tanh"], "--activation"),
+    (["train", "mnist", "--model", "cnn", "--activation", "relu"], "--activation"),
+    (["train", "mnist", "--model", "two-conv", "--hidden", "10"], "--hidden"),
+    (["train", "fashion-mnist", "--model", "lenet5", "--init", "xavier"], "--init"),
+    (["train", "mnist", "--model", "cnn", "--batch-norm"], "--batch-norm"),
     (["train", "shakespeare", "--data", "missing.txt"], "missing.txt"),
     (["sample", "nowhere"], "nowhere"),
     (["gradcheck", "--layers", "5"], "--layers"),
@@ -124,7 +139,8 @@ def test_a_bad_value_of_any_flag_is_one_line_naming_it(case, tmp_path, monkeypat
      "--negative"),
     (["cbow", "train", "missing.txt", "--out", "o"], "missing.txt"),
     (["cbow", "similar", "nowhere", "king"], "nowhere"),
-    (["cbow", "eval", "nowhere"], "nowhere"),
+    (["cbow", "eval", "nowhere", "--pairs", "corpus.txt"], "nowhere"),
+    (["cbow", "eval", "nowhere"], "nothing to evaluate"),
     (["plot", "nowhere"], "nowhere"),
     (["check", "missing.py"], "missing.py"),
     (["check", "corpus.txt", "--json", "nowhere/out.json"], "--json"),
@@ -179,3 +195,146 @@ def test_every_value_type_accepts_its_bounds():
     assert values.seed(str(2 ** 32 - 1)) == 2 ** 32 - 1
     assert values.rate("0") == 0 and values.factor("1") == 1
     assert values.non_negative("0") == 0 and math.isclose(values.fraction("0.5"), 0.5)
+
+
+# ---- damaged and foreign input files ---------------------------------------------------
+#: file contents a command must survive: junk bytes, text in other encodings, JSON of any
+#: shape, and truncations of the real file (drawn per test)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=3), max_leaves=6)
+JUNK = (st.binary(max_size=80) | st.text(max_size=80).map(str.encode)
+        | st.text(max_size=20).map(lambda t: t.encode("utf-16"))
+        | st.sampled_from([b"", b"\xff\xfe", "café".encode("latin-1") * 5])
+        | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+
+
+def damaged(real):
+    """Contents drawn for a file whose real contents are ``real`` (bytes)."""
+    return JUNK | st.integers(0, max(len(real) - 1, 0)).map(lambda n: real[:n])
+
+
+def replaced_field(real_json):
+    """The real JSON object with one field (top level, or inside "config") replaced."""
+    record = json.loads(real_json)
+    paths = [(key,) for key in record] + [("config", key) for key in record.get("config", {})]
+
+    def put(path, value):
+        copy = json.loads(real_json)
+        (copy if len(path) == 1 else copy[path[0]])[path[-1]] = value
+        return json.dumps(copy).encode()
+
+    return st.tuples(st.sampled_from(paths), JSON_VALUES).map(lambda pv: put(*pv))
+
+
+def one_clear_line(status, err):
+    """A command either ran (0) or stopped with one line, exit 2; never a traceback."""
+    assert "Traceback" not in err, err
+    assert status == 0 or (status == 2 and err.count("\n") == 1), (status, err)
+
+
+TINY_TEXT_RUN = ["--epochs", "1", "--hidden", "3", "--embedding", "2", "--seq-len", "3",
+                 "--batch-size", "4", "--val-size", "0", "--quiet"]
+SWEEP = settings(max_examples=40, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def saved_runs(tmp_path_factory):
+    """A tiny language-model run and a tiny saved CBOW model, made once."""
+    folder = tmp_path_factory.mktemp("runs")
+    text = folder / "text.txt"
+    text.write_text("to be or not to be, that is the question\n" * 3)
+    assert main(["train", "shakespeare", "--data", str(text), "--out",
+                 str(folder / "lm"), *TINY_TEXT_RUN]) == 0
+    corpus = folder / "corpus.txt"
+    corpus.write_text("the king rules the land and the queen rules the sea\n" * 10)
+    assert main(["cbow", "train", str(corpus), "--out", str(folder / "cbow"), "--dim", "4",
+                 "--min-count", "1", "--epochs", "1", "--backend", "numpy"]) == 0
+    return folder
+
+
+@settings(SWEEP, max_examples=15)
+@given(data=st.data())
+def test_train_shakespeare_on_any_text_file(data, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "text.txt"
+    text.write_bytes(data.draw(JUNK, "text"))
+    status = main(["train", "shakespeare", "--data", str(text), "--out", "run",
+                   "--overwrite", *TINY_TEXT_RUN])
+    one_clear_line(status, capsys.readouterr().err)
+
+
+@SWEEP
+@given(data=st.data())
+def test_sample_with_a_damaged_run_folder(data, saved_runs, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir(exist_ok=True)
+    for name in ("model.npz", "vocab.json"):
+        (run / name).write_bytes((saved_runs / "lm" / name).read_bytes())
+    name = data.draw(st.sampled_from(["model.npz", "vocab.json"]), "file")
+    real = (saved_runs / "lm" / name).read_bytes()
+    drawn = damaged(real) | (replaced_field(real) if name == "vocab.json" else st.nothing())
+    (run / name).write_bytes(data.draw(drawn, "contents"))
+    status = main(["sample", str(run), "--length", "3"])
+    out = capsys.readouterr()
+    one_clear_line(status, out.err)
+    if status == 2:
+        assert name in out.err or str(run) in out.err, out.err
+
+
+@SWEEP
+@given(data=st.data())
+def test_cbow_commands_with_damaged_files(data, saved_runs, tmp_path, capsys):
+    model = tmp_path / "model"
+    model.mkdir(exist_ok=True)
+    for name in ("config.json", "weights.npz", "vectors.txt"):
+        (model / name).write_bytes((saved_runs / "cbow" / name).read_bytes())
+    name = data.draw(st.sampled_from(["config.json", "weights.npz", "pairs", "analogies",
+                                      "corpus"]), "file")
+    pairs, analogies = tmp_path / "pairs.txt", tmp_path / "analogies.txt"
+    pairs.write_text("king\tqueen\t8\nland\tsea\t6\nthe\tking\t1\n")
+    analogies.write_text(": s\nking queen land sea\n")
+    target = {"pairs": pairs, "analogies": analogies,
+              "corpus": tmp_path / "corpus.txt"}.get(name, model / name)
+    real = target.read_bytes() if target.exists() else b"the king rules the land\n"
+    drawn = damaged(real) | (replaced_field(real) if name == "config.json" else st.nothing())
+    target.write_bytes(data.draw(drawn, "contents"))
+    if name == "corpus":
+        argv = ["cbow", "train", str(target), "--out", str(tmp_path / "new"), "--overwrite",
+                "--dim", "2", "--min-count", "1", "--epochs", "1", "--backend", "numpy"]
+    else:
+        argv = data.draw(st.sampled_from([
+            ["cbow", "similar", str(model), "king"],
+            ["cbow", "eval", str(model), "--pairs", str(pairs), "--analogies", str(analogies)],
+        ]), "command")
+    status = main(argv)
+    one_clear_line(status, capsys.readouterr().err)
+
+
+def test_unwritable_json_output_is_refused_before_the_check(tmp_path, capsys):
+    learner = tmp_path / "learner.py"
+    learner.write_text("import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n")
+    for target, says in ((tmp_path, "is a folder"), (tmp_path / "no" / "x.json", "does not exist"),
+                         (Path("/proc/verigrad.json"), "cannot be written")):
+        assert main(["check", str(learner), "--json", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--json" in err and says in err, err
+
+
+def test_cbow_errors_name_the_file_and_the_fault(saved_runs, tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "latin.txt").write_bytes("king\tqueen\t5\n".encode("utf-16"))
+    model = str(saved_runs / "cbow")
+    for argv, says in (
+            (["cbow", "train", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "o")],
+             "empty.txt has no words"),
+            (["cbow", "eval", model, "--pairs", str(tmp_path / "latin.txt")],
+             "latin.txt is not UTF-8 text"),
+            (["cbow", "eval", model, "--analogies", str(tmp_path / "latin.txt")],
+             "latin.txt is not UTF-8 text"),
+            (["cbow", "eval", model], "nothing to evaluate")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err, err

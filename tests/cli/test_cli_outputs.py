@@ -81,6 +81,34 @@ def test_a_diverged_run_keeps_its_curves_and_last_good_weights(tmp_path, capsys,
     assert (out / "curves.png").is_file()
 
 
+def test_a_diverged_overwrite_run_keeps_the_earlier_good_run(tmp_path, capsys,
+                                                             monkeypatch):
+    """--overwrite replaces a run with one that finished; a diverged run goes into
+    OUT/diverged instead, leaving the earlier model and its pictures as they were. The next
+    run that finishes removes that record."""
+    out = tmp_path / "run"
+    assert main([*TOY, "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"model.npz", "curves.png", "boundary.png"} <= set(before)
+    step = vg.Adam.step
+
+    def blow_up(self, params, grads):
+        step(self, params, grads)
+        if self.t == 9:
+            params["W1"][0, 0] = np.inf
+
+    with monkeypatch.context() as patch:
+        patch.setattr(vg.Adam, "step", blow_up)
+        assert main([*TOY, "--out", str(out), "--seed", "1", "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert f"the earlier run in {out} is kept" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert "diverged" in json.loads((out / "diverged" / "config.json").read_text())
+    assert vg.History.load(out / "diverged" / "history.json").epochs == 1
+    assert main([*TOY, "--out", str(out), "--seed", "2", "--overwrite"]) == 0
+    assert not (out / "diverged").exists()
+
+
 CHECKED = """
 import numpy as np
 params = {"W": np.ones((2, 2))}

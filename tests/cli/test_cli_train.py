@@ -160,7 +160,7 @@ def test_train_mnist_cnn_saves_filters_and_feature_maps(data_dir, tmp_path, caps
 @pytest.mark.parametrize("argv, message", [
     (["mnist", "--model", "lstm"], "--model lstm does not train on mnist"),
     (["toy", "--model", "cnn"], "--model cnn does not train on toy (it takes mlp)"),
-    (["mnist", "--model", "cnn", "--batch-norm"], "--batch-norm is for the dense network"),
+    (["mnist", "--model", "cnn", "--batch-norm"], "--batch-norm does not apply to --model cnn"),
     (["shakespeare", "--model", "two-conv"], "--model two-conv is for image data sets"),
     (["mnist", "--shift", "2"], "--shift applies only to the convolutional models"),
     (["toy", "--shift", "1"], "--shift applies only to the convolutional models"),

@@ -100,3 +100,23 @@ def test_fit_names_an_augment_that_is_not_a_function_or_changes_the_shape_or_dty
     with pytest.raises(ValueError, match="augment must return a batch of the dtype it is "
                                          "given, float32; .* returned float64"):
         small_cnn().fit(X, y, verbose=0, augment=lambda Xb, rng: Xb.astype(np.float64))
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("layout", ["columns", "examples"])
+def test_an_augmenter_that_works_in_place_leaves_the_callers_data_alone(shuffle, layout):
+    """Without shuffling a mini-batch is a view of X; an augmenter that adds noise in
+    place would otherwise change the caller's training set for good."""
+    X = np.random.default_rng(0).standard_normal((3, 10)).astype(np.float32)
+    X = np.asfortranarray(X) if layout == "examples" else X
+    y = np.arange(10) % 2
+    original = X.copy()
+
+    def noise_in_place(Xb, rng):
+        Xb += 1.0
+        return Xb
+
+    model = vg.mlp([3, 4, 2])
+    model.fit(X, y, epochs=2, batch_size=4, shuffle=shuffle, augment=noise_in_place,
+              verbose=0)
+    np.testing.assert_array_equal(X, original)

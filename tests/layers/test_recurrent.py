@@ -282,3 +282,16 @@ def test_guard_checks_sequence_models_without_false_alarms():
     model.params["Wf2"][0, 0] = 0.0
     with pytest.warns(vg.TrainingWarning, match=r"layer 3 \(Dense.*pre-activations reach"):
         model.fit(ids, ids, epochs=2, batch_size=2, verbose=0, optimizer=vg.SGD(1e30))
+
+
+@pytest.mark.parametrize("kind", sorted(LAYERS))
+def test_a_stateful_layer_refuses_shuffled_batches(kind):
+    """Shuffled windows are unrelated: a state carried from one into the next is noise."""
+    model = vg.Sequential([LAYERS[kind](2, 3, stateful=True), vg.Dense(3, 2)],
+                          loss=vg.SequenceSoftmaxCrossEntropy())
+    X = np.random.default_rng(0).standard_normal((2, 5, 8))
+    Y = np.zeros((5, 8), dtype=np.int64)
+    with pytest.raises(ValueError, match=r"shuffle=True.*layer 1 \(" + kind + ".*shuffle=False"):
+        model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+    model.fit(X, Y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    assert not LAYERS[kind](2, 3).continues_batches

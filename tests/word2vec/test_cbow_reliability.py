@@ -1,6 +1,7 @@
 """The CBOW trainer on bad settings and bad files: refused with a clear error, never a model
 of NaN vectors or of words silently cut apart."""
 import gzip
+import json
 
 import numpy as np
 import pytest
@@ -72,3 +73,79 @@ def test_topn_must_be_positive():
     vectors = WordVectors(["a", "b", "c"], np.eye(3))
     with pytest.raises(ValueError, match="topn"):
         vectors.most_similar("a", topn=0)
+
+
+def test_the_query_words_are_never_among_the_answers():
+    """Asked for more neighbours than there are other words, most_similar and analogy
+    used to return the query words themselves, at −inf."""
+    wv = WordVectors(["a", "b", "c", "d"], np.eye(4) + 0.1)
+    assert sorted(w for w, _ in wv.most_similar("a", topn=10)) == ["b", "c", "d"]
+    assert all(np.isfinite(s) for _, s in wv.most_similar("a", topn=10))
+    assert [w for w, _ in wv.analogy("a", "b", "c", topn=10)] == ["d"]
+
+
+def test_word_pairs_with_a_score_that_is_not_a_number_name_the_line(tmp_path):
+    wv = WordVectors(["a", "b", "c"], np.eye(3) + 0.1)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("a\tb\t1.0\nb\tc\tnan\na\tc\t2.0\n")
+    with pytest.raises(ValueError, match=r"pairs.txt.*line 2.*'nan'"):
+        wv.evaluate_word_pairs(pairs)
+    pairs.write_text("a\tb\t1.0\nb\tc\tten\na\tc\t2.0\n")
+    with pytest.raises(ValueError, match=r"pairs.txt.*line 2.*'ten'"):
+        wv.evaluate_word_pairs(pairs)
+
+
+@pytest.mark.parametrize("token", ["", "new york", "a\rb", "\n"])
+def test_a_token_the_word2vec_format_cannot_hold_is_refused_before_training(token,
+                                                                            monkeypatch):
+    trained = []
+    monkeypatch.setattr(CBOW, "_train", lambda self, *args: trained.append(1))
+    with pytest.raises(ValueError, match=r"sentence 2 .*no space or line break.*" +
+                       repr(token).replace("\\", "\\\\")):
+        CBOW(min_count=1, progress=False).fit([["a", "b"], ["c", token, "d"]])
+    assert not trained
+
+
+@pytest.mark.parametrize("word", ["new york", "a\rb", "a\nb", ""])
+def test_word_vectors_refuse_a_word_they_could_not_export(word):
+    with pytest.raises(ValueError, match="no space or line break"):
+        WordVectors(["a", word], np.eye(2))
+
+
+def test_exported_vectors_read_back_exactly(tmp_path):
+    words = ["a", "b\tc", "é\xa0z", "d\u2028e"]
+    wv = WordVectors(words, np.random.default_rng(0).standard_normal((4, 3)))
+    wv.save_word2vec_format(tmp_path / "v.txt")
+    back = WordVectors.load_word2vec_format(tmp_path / "v.txt")
+    assert back.words == words
+    np.testing.assert_array_equal(back.vectors, wv.vectors)
+
+
+def test_an_interrupted_save_never_pairs_new_vectors_with_the_old_words(tmp_path,
+                                                                        monkeypatch):
+    """config.json (the word list) comes last and holds the other files' SHA-256: a save
+    interrupted after weights.npz leaves a folder that load refuses, by name."""
+    folder = tmp_path / "model"
+    settings = dict(vector_size=4, window=2, min_count=1, epochs=1, progress=False)
+    CBOW(**settings, seed=1).fit(SENTENCES).save(folder)
+    other = CBOW(**settings, seed=2).fit(SENTENCES)
+    # the same words in another order (ties in the counts broken by first appearance)
+    other.words = other.wv.words = other.words[::-1]
+
+    def interrupted(self, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WordVectors, "save_word2vec_format", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        other.save(folder)
+    with pytest.raises(ValueError, match=r"weights.npz is not the file .*config.json was "
+                                         r"saved with.*interrupted"):
+        CBOW.load(folder)
+    monkeypatch.undo()
+    other.save(folder)
+    assert CBOW.load(folder).wv.words == other.wv.words
+    config = json.loads((folder / "config.json").read_text())
+    del config["sha256"]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="config.json is not the config.*sha256"):
+        CBOW.load(folder)

@@ -149,6 +149,8 @@ def _similar(args):
 
 
 def _evaluate(args):
+    if not (args.pairs or args.analogies):
+        raise CommandError("nothing to evaluate: give --pairs FILE ... or --analogies FILE ...")
     model = _load(args.model)
     report = {}
     for flag, paths, evaluate in (("--pairs", args.pairs, model.evaluate_word_pairs),

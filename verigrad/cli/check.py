@@ -23,6 +23,7 @@ from ..model import ACTIVATIONS, mlp
 from ..pytorch import makemore
 from . import check_class, values
 from .common import CommandError, HelpFormatter
+from .output import check_output_file
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
@@ -139,10 +140,8 @@ def run_check(args):
         raise CommandError(str(err)) from None
     if not args.file.is_file():
         raise CommandError(f"FILE {args.file} does not exist or is not a file")
-    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
-        raise CommandError(f"--json {args.json}: " + (
-            "is a folder; give a file name" if args.json.is_dir() else
-            f"the folder {args.json.parent} does not exist"))
+    if args.json is not None:
+        check_output_file(args.json, "--json")
     if makemore.is_makemore(args.file):  # PyTorch: makemore part 4's backprop notebook
         return makemore.run_command(args.file, args.json, args.timeout)
     if not defines_cost_and_grads(args.file):

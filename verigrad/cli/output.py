@@ -34,6 +34,23 @@ def check_output_folder(out, flag, run_files, overwrite):
     return previous
 
 
+def check_output_file(path, flag):
+    """Raise ``CommandError`` unless a file can be written at ``path`` (given as ``flag``):
+    it is not a folder, its folder exists, and a file can really be created there (a
+    permission test alone would pass for root on a read-only file system). Creates
+    nothing that stays."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"{flag} {path} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise CommandError(f"{flag} {path}: the folder {path.parent} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as err:
+        raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
+
+
 @contextlib.contextmanager
 def staged_run(out, previous):
     """A hidden folder inside ``out`` for the run to write its files into. When the block
@@ -50,9 +67,30 @@ def staged_run(out, previous):
         for name in written:
             os.replace(staging / name, out / name)
         for name in set(previous) - set(written):
-            (out / name).unlink(missing_ok=True)
+            stale = out / name
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+#: the subfolder of --out where a diverged run goes when --out holds an earlier model
+DIVERGED = "diverged"
+
+
+def diverged_destination(out, previous):
+    """(folder, its earlier files) for the files of a run that diverged: ``out`` itself,
+    unless ``out`` holds an earlier run's model (``previous``, from
+    ``check_output_folder``). A diverged run never replaces a model that finished, even
+    under --overwrite: it goes into ``out/diverged`` instead, and the earlier run stays
+    whole (its pictures too). The next run that finishes removes that subfolder."""
+    out = Path(out)
+    if "model.npz" not in previous:
+        return out, previous
+    folder = out / DIVERGED
+    return folder, [p.name for p in folder.iterdir()] if folder.is_dir() else []
 
 
 def write_json(path, value):

@@ -19,7 +19,13 @@ from ..sampling import sample_ids
 from ..transformer_lm import gpt
 from . import values
 from .common import CommandError, HelpFormatter, make_optimizer, plain_warnings
-from .output import check_output_folder, staged_run, write_json
+from .output import (
+    DIVERGED,
+    check_output_folder,
+    diverged_destination,
+    staged_run,
+    write_json,
+)
 
 TEXT_DATASETS = ("shakespeare",)
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
@@ -36,7 +42,7 @@ TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100
 #: the options only ``verigrad train shakespeare`` takes, and their defaults
 TEXT_OPTIONS = {"embedding": 64, "seq_len": 100}
 #: the files a language-model run may write to --out
-RUN_FILES = ("model.npz", "vocab.json", "history.json", "config.json", "curves.png",
+RUN_FILES = (DIVERGED, "model.npz", "vocab.json", "history.json", "config.json", "curves.png",
              "diagnostics.txt")
 
 
@@ -95,6 +101,9 @@ def run_train_text(args):
         if args.stateful:
             raise CommandError("--stateful is for the recurrent models: a transformer reads "
                                "each window whole")
+        if getattr(args, "hidden", None) is not None:
+            raise CommandError("--hidden is for the recurrent models: a transformer's width "
+                               "is --embedding")
         for key, value in TRANSFORMER_DEFAULTS.items():
             if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
                 setattr(args, key, value)
@@ -108,8 +117,8 @@ def run_train_text(args):
     previous = check_output_folder(out, "--out", RUN_FILES, args.overwrite)
     try:
         text = load_text(args.data)
-    except (OSError, UnicodeDecodeError) as err:
-        raise CommandError(str(err)) from None
+    except (OSError, ValueError) as err:
+        raise CommandError(f"--data: {err}") from None
     text = text[:args.train_size] if args.train_size else text
     vocab = CharVocabulary.from_text(text)
     ids = vocab.encode(text)
@@ -122,8 +131,7 @@ def run_train_text(args):
                 else next_char_windows(ids[:cut], args.seq_len))
         validation = next_char_windows(ids[cut:], args.seq_len) if args.val_size else None
     except ValueError as err:
-        print(f"error: {err} (see --seq-len, --batch-size, --val-size)", file=sys.stderr)
-        return 2
+        raise CommandError(f"{err} (see --seq-len, --batch-size, --val-size)") from None
     model = language_model(vocab.size, args)
     optimizer = make_optimizer(args)
     if args.model == "transformer" and args.optimizer == "adam":
@@ -146,11 +154,13 @@ def run_train_text(args):
                                 shuffle=not args.stateful, threads=args.threads,
                                 callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
-        with staged_run(out, previous) as folder:
+        where, earlier = diverged_destination(out, previous)
+        with staged_run(where, earlier) as folder:
             written = _save_run(args, folder, model, vocab, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
-        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
-              f"finished epoch)", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {where} (the weights and curves up to the last "
+              f"finished epoch){'' if where == out else f'; the earlier run in {out} is kept'}",
+              file=sys.stderr)
         return 1
     except ImportError as err:  # --threads without threadpoolctl
         raise CommandError(str(err)) from None
@@ -220,9 +230,17 @@ def run_sample(args):
     try:
         model = load(args.run_dir / "model.npz")
         vocab = CharVocabulary.load(args.run_dir / "vocab.json")
-        start = vocab.encode(args.prime)
-        drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
     except (OSError, ValueError) as err:
         raise CommandError(str(err)) from None
+    if not isinstance(model.loss, SequenceSoftmaxCrossEntropy) or model.n_out != vocab.size:
+        raise CommandError(f"{args.run_dir} does not hold a language model and its vocabulary "
+                           f"(model.npz has {model.n_out} outputs, vocab.json "
+                           f"{vocab.size} characters): a folder of 'verigrad train "
+                           f"shakespeare'?")
+    try:
+        start = vocab.encode(args.prime)
+        drawn = sample_ids(model, start, args.length, args.temperature, args.seed)
+    except ValueError as err:
+        raise CommandError(f"--prime {args.prime!r:.40}: {err}") from None
     print(args.prime + vocab.decode(drawn))
     return 0

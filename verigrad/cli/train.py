@@ -25,7 +25,13 @@ from ..layers import Conv2D
 from ..model import ACTIVATIONS, mlp
 from . import values
 from .common import OPTIMIZERS, CommandError, HelpFormatter, make_optimizer, plain_warnings
-from .output import check_output_folder, staged_run, write_json
+from .output import (
+    DIVERGED,
+    check_output_folder,
+    diverged_destination,
+    staged_run,
+    write_json,
+)
 from .text import (
     LANGUAGE_MODELS,
     TEXT_DATASETS,
@@ -42,9 +48,9 @@ TOY_MAKERS = {"spirals": data.make_spirals, "moons": data.make_moons,
 BASE_DEFAULTS = {"schedule": "none", "shift": 0}
 TRAIN_DEFAULTS = {
     "images": {"hidden": [256, 128], "dropout": 0.2, "epochs": 10, "batch_size": 128,
-               "val_size": 5000},
+               "val_size": 5000, "activation": "relu"},
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
-            "val_size": 400},
+            "val_size": 400, "activation": "relu"},
     # convolutional presets: LeNet-5 with dropout 0.2 after its hidden Dense layers and
     # random shifts of 1 pixel (without the shifts MNIST lands on either side of 99% by
     # seed); for two-conv, None is the preset's own (0.25, 0.5), with a cosine schedule and
@@ -91,10 +97,11 @@ def add_train_command(sub):
     p.add_argument("--hidden", type=values.positive_int, nargs="+", default=argparse.SUPPRESS,
                    metavar="N",
                    help=f"sizes of the hidden layers ({default_text('hidden')})")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
-                   help="hidden-layer activation")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=argparse.SUPPRESS,
+                   help="hidden-layer activation of the dense network (default: relu)")
     p.add_argument("--init", choices=("he", "xavier", "normal", "uniform"), default=None,
-                   help="weight initialisation (default: he for relu/leaky_relu, xavier otherwise)")
+                   help="weight initialisation of the dense network (default: he for "
+                        "relu/leaky_relu, xavier otherwise)")
     p.add_argument("--epochs", type=values.positive_int, default=argparse.SUPPRESS,
                    help=f"passes over the training set ({default_text('epochs')})")
     p.add_argument("--batch-size", type=values.positive_int, default=argparse.SUPPRESS,
@@ -145,7 +152,8 @@ def add_train_command(sub):
                    help="replace the run already in --out (without it, a folder holding a "
                         "run is refused); its files are replaced only once the new run has "
                         "finished, and files of the old run the new one does not write are "
-                        "removed then")
+                        "removed then; a run that diverges leaves the old run as it is and "
+                        "writes to OUT/diverged")
     p.add_argument("--data", type=Path, default=None,
                    help="folder holding the four IDX .gz files (default: $VERIGRAD_DATA/DATASET "
                         "or ~/.cache/verigrad/DATASET); for shakespeare, the text file")
@@ -162,7 +170,7 @@ def add_train_command(sub):
 
 
 #: the files a run may write to --out
-RUN_FILES = ("model.npz", "history.json", "config.json", "curves.png", "confusion.png",
+RUN_FILES = (DIVERGED, "model.npz", "history.json", "config.json", "curves.png", "confusion.png",
              "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png", "filters.png",
              "feature_maps.png")
 #: options that only some runs use -> (the setting they apply to, its default)
@@ -204,14 +212,20 @@ def check_options(args):
     """Fill in the defaults that depend on the data set and model, and refuse options given
     for a run they do not apply to (they would be ignored without a word)."""
     check_text_options(args)
-    if args.dataset not in TEXT_DATASETS:
+    if args.dataset in TEXT_DATASETS:
+        refuse_unused(args, ("dropout", "activation", "init", "batch_norm"),
+                      f"'verigrad train {args.dataset}'", "mnist, fashion-mnist and toy")
+        if args.download:
+            raise CommandError("--download applies only to mnist and fashion-mnist")
+    else:
         args.model = args.model or "mlp"
         if args.model not in IMAGE_MODELS or (args.dataset == "toy" and args.model != "mlp"):
             takes = "mlp" if args.dataset == "toy" else ", ".join(IMAGE_MODELS)
             raise CommandError(f"--model {args.model} does not train on {args.dataset} (it "
                                f"takes {takes})")
-        if IMAGE_MODELS[args.model] and args.batch_norm:
-            raise CommandError("--batch-norm is for the dense network (--model mlp)")
+        if IMAGE_MODELS[args.model]:
+            refuse_unused(args, ("hidden", "activation", "init", "batch_norm"),
+                          f"--model {args.model}", "the dense network (--model mlp)")
         fill_train_defaults(args)
     whole = [flag for flag, given in (("--batch-norm", args.batch_norm),
                                       ("--stateful", args.stateful)) if given]
@@ -242,6 +256,16 @@ def check_options(args):
         if args.classes is not None and args.toy not in ("spirals", "blobs"):
             raise CommandError(f"--classes applies to spirals and blobs, not "
                                f"{args.toy}")
+
+
+def refuse_unused(args, keys, run, used_by):
+    """CommandError for the first option of ``keys`` given on the command line although the
+    ``run`` does not use it (it would be ignored, yet written to config.json as if used)."""
+    given = [key for key in keys
+             if getattr(args, key, None) is not None and getattr(args, key) is not False]
+    if given:
+        raise CommandError(f"--{given[0].replace('_', '-')} does not apply to {run}: it is "
+                           f"for {used_by}")
 
 
 def load_data(args, images):
@@ -310,11 +334,13 @@ def run_train(args):
                                 augment=data.RandomShift(args.shift) if args.shift else None,
                                 threads=args.threads)
     except TrainingDiverged as err:
-        with staged_run(out, previous) as folder:
+        where, earlier = diverged_destination(out, previous)
+        with staged_run(where, earlier) as folder:
             written = save_run(args, folder, model, err.history, {"diverged": str(err)})
         print(f"error: {err}", file=sys.stderr)
-        print(f"wrote {', '.join(written)} to {out} (the weights and curves up to the last "
-              f"finished epoch)", file=sys.stderr)
+        print(f"wrote {', '.join(written)} to {where} (the weights and curves up to the last "
+              f"finished epoch){'' if where == out else f'; the earlier run in {out} is kept'}",
+              file=sys.stderr)
         return 1
     except (ValueError, ImportError) as err:
         # a setting the data cannot train with (a batch norm's batch of 1), or --threads

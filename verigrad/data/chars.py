@@ -60,7 +60,16 @@ class CharVocabulary:
 
     @classmethod
     def load(cls, path):
-        return cls(json.loads(Path(path).read_text())["chars"])
+        """Read a vocabulary written by ``save``; a file that does not hold one (not UTF-8,
+        not JSON, no "chars" string, repeated characters) is a ValueError naming it."""
+        try:
+            chars = json.loads(Path(path).read_text(encoding="utf-8"))["chars"]
+            if not isinstance(chars, str):
+                raise TypeError(f'"chars" must be a string, got {type(chars).__name__}')
+            return cls(chars)
+        except (ValueError, KeyError, TypeError) as err:  # UnicodeDecodeError included
+            raise ValueError(f"{path} is not a character vocabulary written by verigrad "
+                             f"({type(err).__name__}: {err})") from None
 
     def __repr__(self):
         return f"CharVocabulary(size={self.size})"
@@ -106,7 +115,8 @@ def next_char_streams(ids, seq_len, streams):
 
 def load_text(path=None):
     """The text of ``path``, or of the tiny Shakespeare file in ``$VERIGRAD_DATA`` (or
-    ``../shared/data`` beside the working folder) when path is None."""
+    ``../shared/data`` beside the working folder) when path is None. A file that is empty
+    or not UTF-8 is a ValueError naming it (bytes are never dropped or replaced)."""
     if path is None:
         roots = [Path(os.environ["VERIGRAD_DATA"])] if os.environ.get("VERIGRAD_DATA") else []
         roots.append(Path("..") / "shared" / "data")
@@ -115,4 +125,12 @@ def load_text(path=None):
             raise FileNotFoundError(f"no text given and {SHAKESPEARE} not found in "
                                     f"{', '.join(map(str, roots))}: pass --data FILE")
         path = found[0]
-    return Path(path).read_text(encoding="utf-8")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        bad = err.object[err.start:err.start + 4]
+        raise ValueError(f"{path} is not UTF-8 text (bytes {bad!r} at byte {err.start}): "
+                         f"convert it to UTF-8 first, e.g. iconv -f latin1 -t utf-8") from None
+    if not text:
+        raise ValueError(f"{path} is empty: a language model needs text to learn from")
+    return text

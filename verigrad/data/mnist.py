@@ -7,7 +7,6 @@ below each time it is loaded, wherever it was found: a damaged, truncated or alt
 is an error naming it, and ``download=True`` fetches it again instead.
 """
 import gzip
-import hashlib
 import math
 import os
 import shutil
@@ -19,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._files import PathLike
+from .._files import PathLike, sha256
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -105,14 +104,6 @@ def _read_at_most(f, n, block=1 << 22):
         parts.append(part)
         size += len(part)
     return b"".join(parts)
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def candidate_dirs(name, path=None):

@@ -39,14 +39,15 @@ class TrainingDiverged(RuntimeError):
     step's batch.
 
     Nothing learnt is lost: ``fit`` sets ``history`` (the ``History`` of the epochs that
-    finished, and the cost of every step up to the divergence) and ``weights`` (copies of the
-    parameters at the end of the last finished epoch, or before training), and puts those
-    weights back into the model."""
+    finished, and the cost of every step up to the divergence), ``weights`` (copies of the
+    parameters at the end of the last finished epoch, or before training) and ``state``
+    (the layers' state arrays, batch norm's running statistics, of the same moment), and
+    puts both back into the model."""
 
     def __init__(self, message, layer=None, step=None, max_abs_preactivation=None):
         super().__init__(message)
         self.layer, self.step, self.max_abs_preactivation = layer, step, max_abs_preactivation
-        self.history, self.weights = None, None
+        self.history, self.weights, self.state = None, None, None
 
 
 def _limit(model, i):
@@ -89,7 +90,8 @@ class Guard(Callback):
             raise self.diverged(step, cost)
 
     def on_epoch_end(self, model, epoch, history):
-        if self._nonfinite_parameter() is not None:
+        # a layer's state (running statistics) can overflow while the weights stay finite
+        if self._nonfinite_parameter() is not None or self._nonfinite_state() is not None:
             raise self.diverged(self.step)
 
     def check(self, step):
@@ -165,6 +167,10 @@ class Guard(Callback):
             step = step - 1 if cost is not None else step
             layer, largest = model.layer_label(model.locate(bad)[0]), None
             where = f"the update of step {step} made {bad} of {layer} non-finite"
+        elif cost is None and self._nonfinite_state() is not None:
+            layer, largest = None, None
+            where = (f"the layer state {self._nonfinite_state()} (a running statistic) is "
+                     f"non-finite at the end of the epoch")
         else:
             layer, largest = self._first_nonfinite()
             where = f"the cost is {cost}; the first non-finite values come from {layer}"
@@ -175,6 +181,10 @@ class Guard(Callback):
 
     def _nonfinite_parameter(self):
         return next((name for name, p in self.model.params.items() if not np.isfinite(p).all()),
+                    None)
+
+    def _nonfinite_state(self):
+        return next((name for name, s in self.model.state.items() if not np.isfinite(s).all()),
                     None)
 
     def _first_nonfinite(self):

@@ -38,6 +38,10 @@ layer's class):
                        ``fit(threads=N)`` may compute slices of a batch on separate
                        threads; False for batch norm (statistics over the batch) and a
                        stateful recurrent layer (one carried state per batch)
+    continues_batches  True when each training batch continues where the previous one
+                       ended (a stateful recurrent layer carries its final state over);
+                       ``fit`` then refuses ``shuffle=True``, which would carry a state
+                       across unrelated windows of the data
     keep_random_draws()  keeps the random numbers of the next training pass (Dropout's
                        mask) and returns True; a layer that draws random numbers but cannot
                        keep them overrides ``set_rng`` and gradcheck reseeds it instead
@@ -45,7 +49,8 @@ layer's class):
 Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 ``np.random.rand`` check apply to them, not to biases or normalisation scales.
 Non-parameter arrays a layer keeps across calls (running statistics) live in
-``self.state``; they are saved with the model but get no gradient.
+``self.state``; they are saved with the model, restored with the weights when training
+diverges (``TrainingDiverged``), and get no gradient.
 """
 import copy
 from abc import ABC, abstractmethod
@@ -86,6 +91,7 @@ class Layer(ABC):
     zero_gradient_below = None
     normalizes = None
     per_example = True
+    continues_batches = False
     #: a seed fixed at construction; layers without one are initialised from the model's
     seed = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)

@@ -95,6 +95,10 @@ class Recurrent(Layer):
         # a stateful layer's carried state belongs to the whole batch's columns
         return not self.stateful
 
+    @property
+    def continues_batches(self):
+        return self.stateful
+
     def reset_state(self):
         """Forget the state carried from the last training batch (``stateful`` layers)."""
         self.carried = None

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..course.tokenize import WORD
+from .vectors import check_words
 
 _MAX_SENTENCE = 10000       # longer lines are cut into pieces of this many words (as gensim)
 _CHUNK_WORDS = 50000        # words per unit of work handed to a thread
@@ -41,7 +42,9 @@ class EncodedCorpus:
         self.starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
         self.total = int(self.starts[-1])
         if self.total == 0:
-            raise ValueError("corpus has no words")
+            named = isinstance(corpus, (str, os.PathLike))
+            raise ValueError(f"{f'corpus file {corpus}' if named else 'the corpus'} has no "
+                             f"words")
         self.ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(self.total,))
         self.counts = np.zeros(len(self.types), dtype=np.int64)
         for start in range(0, self.total, _FLUSH_WORDS):
@@ -97,10 +100,12 @@ def _token_blocks(corpus):
         raise TypeError("corpus must be a path or an iterable of token lists, got "
                         f"{type(corpus).__name__}") from None
     block = []
-    for sentence in iterator:
+    for number, sentence in enumerate(iterator, 1):
         if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
             raise TypeError("corpus must yield lists of str tokens, got "
                             f"{type(sentence).__name__}: {str(sentence)[:60]!r}")
+        # refused before training, not when the trained vectors are saved
+        check_words(sentence, f"tokens (sentence {number} of the corpus)")
         block.extend(sentence)
         block.append(_END)
         if len(block) >= _FLUSH_WORDS:

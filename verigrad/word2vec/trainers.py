@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from .. import functional as F
 from .._backend import check_backend, load_kernels
-from .._files import PathLike, atomic_write, write_text
+from .._files import PathLike, atomic_write, sha256, write_text
 from ..diagnostics.guard import TrainingDiverged
 from ..validation import check_number, check_positive_int
 from .corpus import EncodedCorpus
@@ -228,22 +228,31 @@ class CBOW:
         model.words = model.wv.words
         return model
 
+    #: the files ``save`` writes besides config.json, each checked by ``load``
+    SAVED_FILES = ("weights.npz", "vectors.txt")
+
     def save(self, directory: PathLike) -> None:
-        """Save to `directory`: weights.npz, vectors.txt (word2vec) and config.json, each
-        written atomically; config.json, which ``load`` starts from, comes last."""
+        """Save to `directory`: weights.npz, vectors.txt (word2vec) and config.json.
+
+        Each file is written atomically, and config.json, which ``load`` starts from, comes
+        last and holds the SHA-256 of the other two: a save interrupted half-way leaves new
+        weights beside the old word list, and ``load`` refuses that pair instead of
+        matching vectors to the wrong words."""
         wv = self._vectors()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         with atomic_write(directory / "weights.npz") as file:
             np.savez(file, vectors=wv.vectors, counts=self.counts)
         wv.save_word2vec_format(directory / "vectors.txt")
+        checksums = {name: sha256(directory / name) for name in self.SAVED_FILES}
         write_text(directory / "config.json", json.dumps(
-            {"config": self.config(), "stats": self.stats, "words": wv.words}))
+            {"config": self.config(), "stats": self.stats, "words": wv.words,
+             "sha256": checksums}))
 
     @classmethod
     def load(cls, directory: PathLike) -> "CBOW":
-        """Load a model saved with :meth:`save`. A damaged or foreign folder is a
-        ``ValueError`` naming the file."""
+        """Load a model saved with :meth:`save`. A damaged or foreign folder, or files that
+        config.json's checksums do not match, is a ``ValueError`` naming the file."""
         directory = Path(directory)
         config_file, weights_file = directory / "config.json", directory / "weights.npz"
         if not config_file.is_file():
@@ -251,16 +260,22 @@ class CBOW:
         try:
             saved = json.loads(config_file.read_text(encoding="utf-8"))
             model = cls(**saved["config"], progress=False)
-            words, stats = saved["words"], saved["stats"]
+            words, stats, checksums = saved["words"], saved["stats"], saved["sha256"]
+            expected = {name: checksums[name] for name in cls.SAVED_FILES}
         except (ValueError, TypeError, KeyError) as err:
             raise ValueError(f"{config_file} is not the config of a saved CBOW model "
                              f"({type(err).__name__}: {err})") from None
+        for name, digest in expected.items():
+            if not (directory / name).is_file():
+                raise FileNotFoundError(f"{directory / name} is missing")
+            if sha256(directory / name) != digest:
+                raise ValueError(f"{directory / name} is not the file {config_file} was "
+                                 f"saved with (its SHA-256 differs): a save interrupted "
+                                 f"half-way, or a file changed since; save the model again")
         try:
             with np.load(weights_file, allow_pickle=False) as weights:
                 model.wv = WordVectors(words, weights["vectors"])
                 model.counts = weights["counts"]
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{weights_file} is missing") from None
         except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as err:
             raise ValueError(f"{weights_file} does not hold the vectors of {config_file} "
                              f"({err})") from None

@@ -1,5 +1,7 @@
 """``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
 evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
+import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -9,6 +11,23 @@ import numpy as np
 from .._files import PathLike, atomic_write
 from ..course.cbow import compute_pca
 from ..validation import check_positive_int
+
+#: what the word2vec text format cannot hold inside a word: it separates a row's fields by
+#: spaces and rows by line ends (a lone \r is one when the file is read back)
+_SEPARATOR = re.compile("[ \n\r]")
+
+
+def check_words(words: Sequence[str], what: str = "words") -> None:
+    """Raise ValueError naming the first of ``words`` that is empty or holds a space or a
+    line break: such a word cannot be written to the word2vec text format and read back.
+    TypeError for a word that is not a str."""
+    if not all(isinstance(word, str) for word in words):
+        bad = next(word for word in words if not isinstance(word, str))
+        raise TypeError(f"{what} must be strings, got {type(bad).__name__}: {bad!r:.60}")
+    if "" in words or _SEPARATOR.search("\0".join(words)):
+        bad = next(word for word in words if not word or _SEPARATOR.search(word))
+        raise ValueError(f"{what} must be non-empty and hold no space or line break (the "
+                         f"word2vec text format could not read them back), got {bad!r:.60}")
 
 
 class WordVectors:
@@ -29,8 +48,7 @@ class WordVectors:
             row = int(np.argwhere(~np.isfinite(vectors))[0, 0])
             raise ValueError(f"vectors hold NaN or inf (first in the row of {words[row]!r}): "
                              f"similarities would be meaningless")
-        if not all(isinstance(word, str) and word for word in words):
-            raise TypeError("words must be non-empty strings")
+        check_words(words)
         self.words = list(words)
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
@@ -69,8 +87,10 @@ class WordVectors:
         topn = check_positive_int(topn, "topn")
         query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
         scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
-        scores[positive + negative] = -np.inf
-        best = np.argsort(-scores)[:topn]
+        asked = sorted(set(positive + negative))
+        scores[asked] = -np.inf
+        # the query words are never answers, even when topn asks for every word
+        best = np.argsort(-scores)[:min(topn, len(self.words) - len(asked))]
         return [(self.words[i], float(scores[i])) for i in best]
 
     def evaluate_word_pairs(self, path: PathLike) -> dict:
@@ -82,17 +102,24 @@ class WordVectors:
         ``spearman``, ``oov_ratio`` (percent of pairs skipped) and ``pairs`` (used).
         """
         human, model, skipped = [], [], 0
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for number, line in enumerate(_lines(path), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
             if len(parts) < 3:
                 raise ValueError(f"{path}: expected 'word1<TAB>word2<TAB>score', got {line!r}")
+            try:
+                score = float(parts[2])
+            except ValueError:
+                score = math.nan
+            if not math.isfinite(score):  # one NaN would make both correlations NaN
+                raise ValueError(f"{path}: line {number}: the score {parts[2]!r} is not a "
+                                 f"finite number")
             a, b = parts[0].lower(), parts[1].lower()
             if a not in self.index or b not in self.index:
                 skipped += 1
                 continue
-            human.append(float(parts[2]))
+            human.append(score)
             model.append(self.similarity(a, b))
         if len(human) < 2:
             raise ValueError(f"{path}: fewer than 2 pairs are in the vocabulary")
@@ -111,7 +138,7 @@ class WordVectors:
         ``sections`` (name -> accuracy).
         """
         sections, questions, skipped, section = {}, [], 0, "(none)"
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for line in _lines(path):
             if line.startswith(":"):
                 section = line[1:].strip()
                 continue
@@ -194,6 +221,16 @@ class WordVectors:
         axes.set_title(title or "word vectors, first two principal components")
         with atomic_write(path) as file:
             figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
+
+
+def _lines(path):
+    """The lines of the UTF-8 text file ``path``; ValueError naming it when it is not
+    UTF-8 (OSError when it cannot be read)."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte {err.start}): convert it to UTF-8 "
+                         f"first") from None
 
 
 def _ranks(values):
