@@ -14,6 +14,8 @@ and the backprop debugger), ``diagnostics`` (the guard, Monitor, curves, metrics
 and ``word2vec`` (the CBOW trainer for real corpora). ``verigrad.sklearn`` and
 ``verigrad.plots`` load their optional extras on import.
 """
+from __future__ import annotations
+
 from . import course, data, diagnostics, word2vec
 from .callbacks import Callback, History
 from .convnets import cnn

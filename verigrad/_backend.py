@@ -4,6 +4,8 @@ asked for), else the NumPy reference beside them.
 backend "auto" uses numba when it is installed and warns once, the first time a fast path
 falls back to NumPy without it; "numba" requires it; "numpy" always runs the reference.
 """
+from __future__ import annotations
+
 import functools
 import importlib
 import warnings

@@ -5,6 +5,8 @@ and then moved over the target with ``os.replace``, which is atomic on POSIX and
 error or an interrupt (Ctrl-C) while writing removes the temporary file and leaves the
 target as it was.
 """
+from __future__ import annotations
+
 import contextlib
 import hashlib
 import os

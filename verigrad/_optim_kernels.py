@@ -6,6 +6,8 @@ parameters' dtype, so float32 stays float32. error_model="numpy" lets a division
 give inf as NumPy does instead of raising, which is also what lets LLVM vectorise the loops.
 ``optim.py`` is the reference; the tests check both against ``torch.optim``.
 """
+from __future__ import annotations
+
 import numba
 import numpy as np
 

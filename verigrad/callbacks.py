@@ -27,12 +27,18 @@ class History:
     off), ``lr`` and ``seconds``. Per step: ``step_cost``, the cost of each mini-batch."""
 
     FIELDS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr", "seconds")
+    cost: list[float]
+    accuracy: list[float | None]
+    val_cost: list[float]
+    val_accuracy: list[float | None]
+    lr: list[float]
+    seconds: list[float]
 
     def __init__(self, batch_size: int | None = None, steps_per_epoch: int | None = None):
         self.batch_size, self.steps_per_epoch = batch_size, steps_per_epoch
         for field in self.FIELDS:
             setattr(self, field, [])
-        self.step_cost = []
+        self.step_cost: list[float] = []
 
     @property
     def epochs(self):

@@ -3,8 +3,9 @@
     model = vg.cnn()                       # LeNet-5 for (1, 28, 28, m) images, 10 classes
     model = vg.cnn("two-conv", dropout=(0.25, 0.5))
 """
+from __future__ import annotations
+
 import math
-from typing import Optional
 
 from numpy.typing import DTypeLike
 
@@ -29,8 +30,8 @@ def _features(preset, channels, dropout):
 
 
 def cnn(preset: str = "lenet5", input_shape: tuple[int, int, int] = (1, 28, 28),
-        n_classes: int = 10, dropout: Optional[float] = None, loss: Optional[Loss] = None,
-        l2: float = 0.0, dtype: DTypeLike = "float32", seed: Optional[int] = 0) -> Sequential:
+        n_classes: int = 10, dropout: float | None = None, loss: Loss | None = None,
+        l2: float = 0.0, dtype: DTypeLike = "float32", seed: int | None = 0) -> Sequential:
     """A convolutional classifier of images (C, H, W, m), built from a preset.
 
     "lenet5" (default): conv 6 5×5 padding 2, ReLU, max-pool 2, conv 16 5×5, ReLU,

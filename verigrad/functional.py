@@ -4,6 +4,8 @@ The layers, the losses, the Monitor and the guard all compute activations here, 
 formula is written once. Derivatives take what the backward pass has at hand: the
 pre-activation ``Z`` for the piecewise-linear ones, the output ``A`` where it is cheaper.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np

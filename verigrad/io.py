@@ -3,11 +3,12 @@ in the file. The format, ``save`` and the registry of layer and loss types are i
 ``verigrad.modelfile``; this module re-exports them, so ``verigrad.io.save`` and
 ``vg.register_layer`` stay where they were.
 """
+from __future__ import annotations
+
 import json
 import math
 import zipfile
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -36,8 +37,8 @@ __all__ = ["load", "save", "register_layer", "register_loss", "architecture", "c
            "READABLE"]
 
 
-def load(path: PathLike, custom_layers: Optional[Custom] = None,
-         custom_losses: Optional[Custom] = None) -> "Sequential":
+def load(path: PathLike, custom_layers: Custom | None = None,
+         custom_losses: Custom | None = None) -> Sequential:
     """Rebuild a model written by ``Sequential.save``.
 
     custom_layers, custom_losses: the classes of the file's layers and loss that are not

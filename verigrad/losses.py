@@ -5,8 +5,10 @@ Each loss fuses its output activation with the cost, which keeps it numerically 
 (prediction − target)/m for all three. ``forward`` returns the cost and keeps what
 ``backward`` needs; ``backward()`` returns dJ/dZ with the 1/m already applied.
 """
+from __future__ import annotations
+
 from abc import ABC, abstractmethod
-from typing import Any, Optional
+from typing import Any, Callable
 
 import numpy as np
 
@@ -21,7 +23,7 @@ class Loss(ABC):
     classifier = True
     #: the output function the loss applies to the logits itself (softmax, sigmoid), or
     #: None: a model refuses a last layer that computes it again
-    fused_activation = None
+    fused_activation: Callable[..., np.ndarray] | None = None
 
     @abstractmethod
     def forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
@@ -43,7 +45,7 @@ class Loss(ABC):
     def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
         """Raise a clear error unless Y is a valid target for n_out outputs and m examples."""
 
-    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> float | None:
         """Fraction of examples predicted correctly, or None for regression."""
         if not self.classifier:
             return None
@@ -128,7 +130,7 @@ class SoftmaxCrossEntropy(Loss):
     def predict(self, Z: np.ndarray) -> np.ndarray:
         return Z.argmax(axis=0)
 
-    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> float | None:
         return super().accuracy(Z, Y if Y.ndim == 1 else Y.argmax(axis=0))
 
     def check_targets(self, Y: np.ndarray, n_out: int, m: int, name: str = "Y") -> None:
@@ -183,7 +185,7 @@ class BinaryCrossEntropy(Loss):
         if (Y < 0).any() or (Y > 1).any():
             raise ValueError(f"{name} must hold targets in [0, 1] for binary cross-entropy")
 
-    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> float | None:
         return _fraction_equal(self.predict(Z), Y.reshape(-1) if Z.shape[0] == 1 else Y)
 
 
@@ -231,7 +233,7 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
 
     PAD = -1
 
-    def forward(self, Z: np.ndarray, Y: np.ndarray, mask: Optional[np.ndarray] = None) -> float:
+    def forward(self, Z: np.ndarray, Y: np.ndarray, mask: np.ndarray | None = None) -> float:
         mask = Y != self.PAD if mask is None else np.asarray(mask, dtype=bool)
         if mask.shape != Y.shape:
             raise ValueError(f"mask has shape {mask.shape}, expected the labels' {Y.shape}")
@@ -249,7 +251,7 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
         dZ *= self.mask / max(self.N, 1)
         return dZ
 
-    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> Optional[float]:
+    def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> float | None:
         counted = Y != self.PAD
         return _fraction_equal(self.predict(Z)[counted], Y[counted])
 

@@ -8,12 +8,13 @@ runs them in reverse from dJ/dZ of the loss. The cost is
 (the second term only when ``l2=λ`` > 0; biases are not regularised), so each weight
 gradient gains (λ/m)·W[l]. With mini-batches m is the batch size, as in scikit-learn.
 """
+from __future__ import annotations
+
 import copy
 import functools
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Optional, Union
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -115,13 +116,13 @@ class Sequential:
             (``build`` does it by hand).
     """
 
-    def __init__(self, layers: Sequence[Layer], loss: Optional[Loss] = None, l2: float = 0.0,
-                 dtype: DTypeLike = "float32", seed: Optional[int] = 0,
-                 input_shape: Optional[Shape] = None):
+    def __init__(self, layers: Sequence[Layer], loss: Loss | None = None, l2: float = 0.0,
+                 dtype: DTypeLike = "float32", seed: int | None = 0,
+                 input_shape: Shape | None = None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
-        first_place = {}
+        first_place: dict[int, int] = {}
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {type(layer).__name__}, not a verigrad Layer")
@@ -276,7 +277,7 @@ class Sequential:
             raise KeyError(f"no parameter {param!r}; the model has {list(self.params)}")
         return self._owners[param]
 
-    def layer_number(self, i: int) -> Optional[int]:
+    def layer_number(self, i: int) -> int | None:
         """The course's number l of ``layers[i]`` (it holds Wl, bl), or None for a layer
         without parameters. ``parameterised[l - 1]`` is i again."""
         return self.parameterised.index(i) + 1 if i in self.parameterised else None
@@ -292,7 +293,7 @@ class Sequential:
         before = sum(j < i for j in self.parameterised)
         return f"the {kind} after layer {before}" if before else f"the {kind} before layer 1"
 
-    def astype(self, dtype: DTypeLike) -> "Sequential":
+    def astype(self, dtype: DTypeLike) -> Sequential:
         """A copy of the model computing in ``dtype`` (e.g. float64 for a gradient check)."""
         clone = copy.deepcopy(self)
         clone.dtype = np.dtype(dtype)
@@ -370,7 +371,7 @@ class Sequential:
         self.add_l2_grads(m)
         return loss + self.l2_penalty(m), Z
 
-    def replica(self) -> "Sequential":
+    def replica(self) -> Sequential:
         """A copy of the model for another thread of ``fit(threads=N)``: its layers are
         ``Layer.replica`` copies (the same parameter arrays, their own gradients and
         caches) and its loss its own."""
@@ -432,7 +433,7 @@ class Sequential:
         empty = np.empty((*(s or 0 for s in self.output_shape), 0), self.dtype)
         return np.concatenate([Z for Z, _ in self._chunks(X)] or [empty], axis=-1)
 
-    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Optional[float]]:
+    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
         """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
         X, Y = self.check_data(X, Y)
         m = X.shape[-1]
@@ -480,7 +481,7 @@ class Sequential:
 
     # ---- randomness ---------------------------------------------------------------------
 
-    def set_rng(self, rng: Union[np.random.Generator, int, None]) -> None:
+    def set_rng(self, rng: np.random.Generator | int | None) -> None:
         """Give every layer its own generator, spawned from ``rng`` (a
         ``numpy.random.Generator`` or a seed); ``fit`` does this before training."""
         rng = np.random.default_rng(rng)
@@ -511,12 +512,12 @@ class Sequential:
     # ---- training ----------------------------------------------------------------------
 
     def fit(self, X: np.ndarray, Y: np.ndarray, epochs: int = 10, batch_size: int = 32,
-            optimizer: Optional[Optimizer] = None,
-            validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
-            seed: Optional[int] = None, shuffle: bool = True,
+            optimizer: Optimizer | None = None,
+            validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+            seed: int | None = None, shuffle: bool = True,
             callbacks: Sequence[Callback] = (), verbose: int = 1,
             guard: bool = True, live: bool = False,
-            augment: Optional[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = None,
+            augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
             threads: int = 1) -> History:
         """Train with mini-batch gradient descent and return a ``History``.
 
@@ -627,8 +628,8 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh"
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
-        init: Optional[str] = None, loss: Optional[Loss] = None, l2: float = 0.0,
-        dtype: DTypeLike = "float32", seed: Optional[int] = 0,
+        init: str | None = None, loss: Loss | None = None, l2: float = 0.0,
+        dtype: DTypeLike = "float32", seed: int | None = 0,
         batch_norm: bool = False) -> Sequential:
     """A multilayer perceptron: ``sizes`` = [n_in, hidden..., n_out].
 

@@ -53,8 +53,8 @@ def _builtins(module, base):
 
 BUILTIN_LAYERS = _builtins(builtin_layers, Layer)
 BUILTIN_LOSSES = _builtins(builtin_losses, Loss)
-_BUILTINS = {Layer: BUILTIN_LAYERS, Loss: BUILTIN_LOSSES}
-_REGISTERED = {Layer: {}, Loss: {}}
+_BUILTINS: dict[type, dict[str, type]] = {Layer: BUILTIN_LAYERS, Loss: BUILTIN_LOSSES}
+_REGISTERED: dict[type, dict[str, type]] = {Layer: {}, Loss: {}}
 
 
 def layer_types() -> dict[str, type[Layer]]:

@@ -10,9 +10,11 @@ backend: the NumPy code below is the reference. With numba installed
 compiled pass over each array instead of one NumPy pass per operation ("auto", the
 default, uses numba when it is installed; "numpy" or "numba" force one).
 """
+from __future__ import annotations
+
 import math
 from abc import ABC, abstractmethod
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -113,7 +115,7 @@ class Optimizer(ABC):
     most clip_norm (scale = clip_norm / (norm + 1e-6), as ``torch.nn.utils.clip_grad_norm_``).
     """
 
-    def __init__(self, lr: float, schedule: Schedule = None, clip_norm: Optional[float] = None,
+    def __init__(self, lr: float, schedule: Schedule = None, clip_norm: float | None = None,
                  backend: str = "auto"):
         check_number(lr, f"{type(self).__name__} lr", lambda v: v > 0, "a finite number > 0")
         if clip_norm is not None:
@@ -128,7 +130,7 @@ class Optimizer(ABC):
         self.clip_norm = clip_norm
         self.backend = backend
         self.t = 0
-        self.state = {}
+        self.state: dict[str, Any] = {}
 
     def kernels(self, *arrays):
         """The compiled kernels if the backend allows them and every array is contiguous,
@@ -217,7 +219,7 @@ class SGD(Optimizer):
     learning rate scaled by (1 − β)."""
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 schedule: Schedule = None, clip_norm: float | None = None,
                  backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= momentum < 1:
@@ -247,7 +249,7 @@ class RMSProp(Optimizer):
     """s ← β·s + (1 − β)·g²;   p ← p − lr·g / (√s + eps)   (``torch.optim.RMSprop``, alpha=β)."""
 
     def __init__(self, lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8,
-                 schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 schedule: Schedule = None, clip_norm: float | None = None,
                  backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         if not 0 <= beta < 1:
@@ -276,7 +278,7 @@ class Adam(Optimizer):
     which is p − lr·v̂/(√ŝ + eps) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ)."""
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, schedule: Schedule = None, clip_norm: Optional[float] = None,
+                 eps: float = 1e-8, schedule: Schedule = None, clip_norm: float | None = None,
                  backend: str = "auto"):
         super().__init__(lr, schedule, clip_norm, backend)
         for arg, value in (("beta1", beta1), ("beta2", beta2)):
@@ -315,7 +317,7 @@ class AdamW(Adam):
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01, schedule: Schedule = None,
-                 clip_norm: Optional[float] = None, backend: str = "auto"):
+                 clip_norm: float | None = None, backend: str = "auto"):
         super().__init__(lr, beta1, beta2, eps, schedule, clip_norm, backend)
         self.weight_decay = check_number(weight_decay, "AdamW weight_decay", lambda v: v >= 0,
                                          "a finite number ≥ 0")

@@ -17,6 +17,8 @@ The result equals the one-thread step up to rounding (sums taken in another orde
 Layers that need the whole batch at once (``per_example`` False: batch norm, stateful
 recurrent layers) cannot be split.
 """
+from __future__ import annotations
+
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
 

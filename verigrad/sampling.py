@@ -1,4 +1,6 @@
 """Drawing sequences from a trained sequence model, one token at a time."""
+from __future__ import annotations
+
 import numpy as np
 
 from .functional import softmax

@@ -3,6 +3,8 @@ actual shape or dtype. One conversion is made instead of an error: floating-poin
 another precision (float64, which np.random and pandas give, into a float32 model) is cast
 to the model's dtype, as Keras and scikit-learn do. Everything else that is wrong is an
 error, integer images included (they need scaling, not just a cast)."""
+from __future__ import annotations
+
 import math
 
 import numpy as np

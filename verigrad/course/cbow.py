@@ -17,6 +17,8 @@ The names and signatures match the course so a learner can compare with their ow
 formula instead (see docs/cbow.md for why that one is not the gradient).  The real
 trainer for large corpora is :class:`verigrad.CBOW` (``verigrad.word2vec``).
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import functional as F

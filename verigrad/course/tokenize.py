@@ -17,6 +17,8 @@ below).  On ``shakespeare.txt`` the result is exactly the course's token list.
 ``simple_tokenize`` is the fast splitter the embedding trainer uses on large corpora:
 lower-cased runs of letters.
 """
+from __future__ import annotations
+
 import re
 
 # --- Punkt: sentence boundaries ------------------------------------------------------

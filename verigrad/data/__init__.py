@@ -2,6 +2,8 @@
 problems, and random shifts of training images (``RandomShift``, for ``fit(augment=...)``).
 ``check_leakage`` (examples shared between a training and a test set) lives in
 ``verigrad.diagnostics`` and is offered here too, beside the data it checks."""
+from __future__ import annotations
+
 from ..diagnostics.leakage import LeakageReport, check_leakage
 from .augment import RandomShift
 from .mnist import FASHION_CLASSES, load_fashion_mnist, load_mnist, read_idx

@@ -6,6 +6,8 @@ Each epoch the network sees each digit at a slightly different place, so it cann
 the exact pixels of the training set: a regulariser that works much like more data.
 Validation, evaluation and prediction always see the images as they are.
 """
+from __future__ import annotations
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 

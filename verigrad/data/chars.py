@@ -6,6 +6,8 @@ cuts an id sequence into the (T, m) inputs and next-character targets a model tr
 ``next_char_streams`` lays them out for truncated backpropagation through time, each batch
 continuing the one before it.
 """
+from __future__ import annotations
+
 import json
 import os
 from pathlib import Path

@@ -6,6 +6,8 @@ download goes to the cache folder (or ``path``). Every file is checked against t
 below each time it is loaded, wherever it was found: a damaged, truncated or altered file
 is an error naming it, and ``download=True`` fetches it again instead.
 """
+from __future__ import annotations
+
 import gzip
 import math
 import os
@@ -14,9 +16,9 @@ import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .._files import PathLike, sha256
 
@@ -56,7 +58,8 @@ DATASETS = {
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4",
+                                    0x0D: ">f4", 0x0E: ">f8"}
 
 
 #: X_train, Y_train, X_test, Y_test
@@ -203,7 +206,7 @@ def load_idx_dataset(name, path=None, download=False, images=False):
     return tuple(out)
 
 
-def load_mnist(path: Optional[PathLike] = None, download: bool = False,
+def load_mnist(path: PathLike | None = None, download: bool = False,
                images: bool = False) -> Splits:
     """MNIST digits: X_train (784, 60000), Y_train (60000,), X_test (784, 10000), Y_test (10000,).
 
@@ -213,7 +216,7 @@ def load_mnist(path: Optional[PathLike] = None, download: bool = False,
     return load_idx_dataset("mnist", path, download, images)
 
 
-def load_fashion_mnist(path: Optional[PathLike] = None, download: bool = False,
+def load_fashion_mnist(path: PathLike | None = None, download: bool = False,
                        images: bool = False) -> Splits:
     """Fashion-MNIST (10 clothing classes, ``FASHION_CLASSES``), same format as MNIST."""
     return load_idx_dataset("fashion-mnist", path, download, images)

@@ -6,8 +6,9 @@ allows and the columns in random order. The same ``seed`` gives the same data. `
 is the standard deviation of Gaussian noise added to each coordinate. All points lie
 within a few units of the origin, so no scaling is needed.
 """
+from __future__ import annotations
+
 import math
-from typing import Optional
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -38,7 +39,7 @@ def _finish(points, sizes, noise, rng, dtype):
     return np.ascontiguousarray(X[:, order], dtype=dtype), y[order].astype(np.int64)
 
 
-def make_moons(m: int = 1000, noise: float = 0.1, seed: Optional[int] = 0,
+def make_moons(m: int = 1000, noise: float = 0.1, seed: int | None = 0,
                dtype: DTypeLike = "float32") -> Points:
     """Two interleaving half circles: class 0 is (cos t, sin t) and class 1 is
     (1 − cos t, ½ − sin t), t uniform in [0, π]. Not linearly separable: a straight line
@@ -53,7 +54,7 @@ def make_moons(m: int = 1000, noise: float = 0.1, seed: Optional[int] = 0,
 
 
 def make_circles(m: int = 1000, noise: float = 0.05, factor: float = 0.5,
-                 seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
+                 seed: int | None = 0, dtype: DTypeLike = "float32") -> Points:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1),
     angles uniform. No straight line separates them at all."""
     m = check_positive_int(m, "m")
@@ -69,7 +70,7 @@ def make_circles(m: int = 1000, noise: float = 0.05, factor: float = 0.5,
 
 
 def make_spirals(m: int = 1000, arms: int = 2, turns: float = 1.5, noise: float = 0.05,
-                 seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
+                 seed: int | None = 0, dtype: DTypeLike = "float32") -> Points:
     """``arms`` interleaved spirals, one class each: arm k holds the points
     r·(cos θ, sin θ) with r uniform in [0, 1] and θ = 2π·(turns·r + k/arms)."""
     m = check_positive_int(m, "m")
@@ -88,7 +89,7 @@ def make_spirals(m: int = 1000, arms: int = 2, turns: float = 1.5, noise: float 
 
 
 def make_blobs(m: int = 1000, centers: int = 3, spread: float = 0.5, radius: float = 2.0,
-               seed: Optional[int] = 0, dtype: DTypeLike = "float32") -> Points:
+               seed: int | None = 0, dtype: DTypeLike = "float32") -> Points:
     """``centers`` Gaussian blobs, one class each, of standard deviation ``spread`` around
     centres spaced evenly on a circle of ``radius``: class k is centred at
     radius·(cos 2πk/centers, sin 2πk/centers)."""

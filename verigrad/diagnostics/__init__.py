@@ -11,6 +11,8 @@ leakage   ``check_leakage``: test examples that also sit in the training set
     model.fit(X, Y, epochs=10, callbacks=[monitor])
     print(monitor.table()); monitor.plot("diagnostics.png")
 """
+from __future__ import annotations
+
 from .curves import check_overfitting, describe_spikes
 from .guard import Guard, TrainingDiverged, TrainingWarning
 from .leakage import LeakageReport, check_leakage

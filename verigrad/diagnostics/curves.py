@@ -1,4 +1,6 @@
 """What the cost curves of a run say: the causes of its spikes and whether it overfits."""
+from __future__ import annotations
+
 import numpy as np
 
 SPIKE_ADVICE = {

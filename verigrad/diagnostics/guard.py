@@ -13,6 +13,8 @@ where the NaN or inf came from.
 Each layer's limit is the ``useful_limit`` that the elementwise activation after it
 declares (sigmoid, tanh: 30), so a learner's own activation is watched like a built-in.
 """
+from __future__ import annotations
+
 import math
 import warnings
 

@@ -8,8 +8,9 @@ after projecting both on the training set's leading principal axes (which never 
 distance longer) is at most tol·‖x‖; only the pairs that pass both cheap filters are
 measured in full.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class LeakageReport:
     n_train: int
     n_test: int
     tol: float
-    decimals: Optional[int]
+    decimals: int | None
 
     @property
     def n_exact(self):

@@ -1,4 +1,6 @@
 """Where a classifier goes wrong: its confusion matrix and its most confident mistakes."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..validation import check_positive_int

@@ -38,7 +38,7 @@ every query's weight on one key — collapsed — and is reported.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -93,12 +93,15 @@ class Monitor(Callback):
 
     def __init__(self, samples: int = 4, verbose: int = 1):
         self.samples, self.verbose = check_positive_int(samples, "samples"), verbose
-        self.records, self.warnings, self.names = [], [], {}
+        self.records: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+        self.names: dict[int, str] = {}
 
     # ---- collecting --------------------------------------------------------------------
 
     def on_train_begin(self, model: Sequential, history: History) -> None:
-        self.records, self.warnings, self._warned = [], [], set()
+        self.records, self.warnings = [], []
+        self._warned: set[Any] = set()
         # k -> index in model.layers; a normalization layer right after a parameterised one
         # is measured with it
         self._layers = {model.layer_number(i): i for i in model.parameterised
@@ -113,11 +116,11 @@ class Monitor(Callback):
                        for k, i in self._layers.items()}
         steps = history.steps_per_epoch or 1
         self._sampled = set(np.linspace(0, steps - 1, min(self.samples, steps)).round().astype(int))
-        self._first_grad = {}
-        self.time_records = []
+        self._first_grad: dict[Any, Any] = {}
+        self.time_records: list[dict[str, Any]] = []
         self._recurrent = [i for i, layer in enumerate(model.layers)
                            if hasattr(layer, "state_gradient_norms")]
-        self.attention_records = []
+        self.attention_records: list[dict[str, Any]] = []
         self._attending = [i for i, layer in enumerate(model.layers)
                            if hasattr(layer, "attention_entropy")]
 
@@ -131,17 +134,19 @@ class Monitor(Callback):
         return f"{label}{through} → output" if i == len(model.layers) - 1 else label + through
 
     def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
-        self._offset, self._snapshot = 0, None
-        self._samples = {k: [] for k in self._layers}
-        self._time_samples = {i: [] for i in self._recurrent}
-        self._entropy_samples = {i: [] for i in self._attending}
+        self._offset = 0
+        self._snapshot: dict[int, dict[str, np.ndarray]] | None = None
+        self._samples: dict[int, list[Any]] = {k: [] for k in self._layers}
+        self._time_samples: dict[int, list[np.ndarray]] = {i: [] for i in self._recurrent}
+        self._entropy_samples: dict[int, list[np.ndarray]] = {i: [] for i in self._attending}
 
     def on_backward_end(self, model: Sequential, step: int, cost: float) -> None:
         if self._offset in self._sampled:
-            self._snapshot = {}
+            snapshot: dict[int, dict[str, np.ndarray]] = {}
+            self._snapshot = snapshot
             for k, i in self._layers.items():
                 weights = {name: W.copy() for name, W in _weights(model.layers[i]).items()}
-                self._snapshot[k] = weights
+                snapshot[k] = weights
                 self._samples[k].append(self._measure(model, i, weights))
             for i in self._recurrent:
                 self._time_samples[i].append(model.layers[i].state_gradient_norms())

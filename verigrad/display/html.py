@@ -7,6 +7,8 @@ fetched), text in the page's own colour, lines and highlights semi-transparent, 
 reads in light and dark themes alike. Rows or cells that need attention get a translucent
 red background and ``class="vg-wrong"``; findings are sentences in a list.
 """
+from __future__ import annotations
+
 from html import escape
 
 from .svg import curves_svg

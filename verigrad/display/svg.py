@@ -9,6 +9,8 @@ their epoch (they are measured there). Spikes of the per-step cost (``History.sp
 red rings. Text, axes and frames use the page's own colour (``currentColor``), and the two
 series colours read on light and dark backgrounds alike.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np

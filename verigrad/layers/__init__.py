@@ -1,5 +1,7 @@
 """Layers: each concept one class, its backward beside its forward (see ``base`` for the
 contract every layer follows and the facts it declares)."""
+from __future__ import annotations
+
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiHeadAttention
 from .base import Layer, Shape, UnknownSize

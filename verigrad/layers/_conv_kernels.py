@@ -8,11 +8,15 @@ in training these kernels make a LeNet-5 step markedly faster (``docs/benchmarks
 records the A/B). (A parallel im2col made the step slower: its threads wait for the cores
 OpenBLAS's threads hold.) ``conv.py`` is the reference; the tests check both.
 """
+from __future__ import annotations
+
 import numba
+import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
-def _walk_windows(A_pad, s_h, s_w, i0, X_col, gather):
+def _walk_windows(A_pad: np.ndarray, s_h: int, s_w: int, i0: int, X_col: np.ndarray,
+                  gather: bool) -> None:
     """For every index of a block of rows i0, i0 + 1, …, X_col[c, p, q, r, j, n] and
     A_pad[c, (i0 + r)·s_h + p, j·s_w + q, n]: the first set to the second (gather, im2col),
     or the first added into the second (col2im)."""
@@ -34,12 +38,12 @@ def _walk_windows(A_pad, s_h, s_w, i0, X_col, gather):
 
 
 @numba.njit(nogil=True, cache=True)
-def gather_windows(A_pad, s_h, s_w, i0, X_col):
+def gather_windows(A_pad: np.ndarray, s_h: int, s_w: int, i0: int, X_col: np.ndarray) -> None:
     """X_col[c, p, q, r, j, n] = A_pad[c, (i0 + r)·s_h + p, j·s_w + q, n] for every index."""
     _walk_windows(A_pad, s_h, s_w, i0, X_col, True)
 
 
 @numba.njit(nogil=True, cache=True)
-def add_windows(dX_col, s_h, s_w, i0, dA_pad):
+def add_windows(dX_col: np.ndarray, s_h: int, s_w: int, i0: int, dA_pad: np.ndarray) -> None:
     """dA_pad[c, (i0 + r)·s_h + p, j·s_w + q, n] += dX_col[c, p, q, r, j, n] for every index."""
     _walk_windows(dA_pad, s_h, s_w, i0, dX_col, False)

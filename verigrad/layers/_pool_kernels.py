@@ -5,12 +5,15 @@ first entry, in row-major order, equal to the window's max -- in one pass over t
 where NumPy makes a comparison and a strided write over the whole batch for each kernel
 offset. ``pooling.py`` is the reference; the tests check both.
 """
+from __future__ import annotations
+
 import numba
 import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
-def scatter_to_max(A_prev, A, dA, s_h, s_w, kh, kw, dA_prev):
+def scatter_to_max(A_prev: np.ndarray, A: np.ndarray, dA: np.ndarray, s_h: int, s_w: int,
+                   kh: int, kw: int, dA_prev: np.ndarray) -> None:
     """dA_prev[c, i·s_h + p, j·s_w + q, n] += dA[c, i, j, n] for the first (p, q) of each
     window where A_prev equals its max A[c, i, j, n]; dA_prev holds zeros on entry."""
     C, H_out, W_out, m = A.shape

@@ -4,6 +4,8 @@ Each declares its facts (see ``verigrad.layers.base``): where its derivative has
 where it saturates and the range of Z where it still learns. The maths is in
 ``verigrad.functional``.
 """
+from __future__ import annotations
+
 from typing import Any
 
 import numpy as np

@@ -31,7 +31,7 @@ PyTorch: ``torch.nn.MultiheadAttention(d, h, batch_first=True)`` computes the sa
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -80,10 +80,12 @@ class MultiHeadAttention(Layer):
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.attention_dropout = Dropout(self.dropout)
         self.initialize(np.random.default_rng(seed))
-        self.P = None
+        self.P: np.ndarray | None = None
 
     @classmethod
-    def parameter_shapes(cls, d_model, num_heads, causal=False, dropout=0.0, seed=None):
+    def parameter_shapes(cls, d_model: int, num_heads: int, causal: bool = False,
+                         dropout: float = 0.0,
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         d = check_positive_int(d_model, "MultiHeadAttention d_model")
         return {**{f"W{x}": (d, d) for x in "qkvo"}, **{f"b{x}": (d, 1) for x in "qkvo"}}
 
@@ -151,7 +153,7 @@ class MultiHeadAttention(Layer):
         dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
         dP = self.attention_dropout.backward(dP)
         # softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP
-        P = self.P
+        P = cast(np.ndarray, self.P)  # set by forward
         dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
         dP *= P
         scale = dP.dtype.type(1 / math.sqrt(d_h))
@@ -170,7 +172,7 @@ class MultiHeadAttention(Layer):
         W_in, _ = self._stacked("params")
         return (W_in.T @ dQKV).reshape(d, T, m)
 
-    def _stacked(self, store):
+    def _stacked(self, store: str) -> tuple[np.ndarray, np.ndarray]:
         """[Wq; Wk; Wv] (3d, d) and [bq; bk; bv] (3d, 1) of ``params`` (one product for the
         three projections), or empty arrays of those shapes for ``grads``."""
         arrays = getattr(self, store)
@@ -181,7 +183,8 @@ class MultiHeadAttention(Layer):
         return (np.concatenate([arrays[f"W{x}"] for x in "qkv"]),
                 np.concatenate([arrays[f"b{x}"] for x in "qkv"]))
 
-    def _mask_bias(self, T, m, dtype, lengths, key_mask):
+    def _mask_bias(self, T: int, m: int, dtype: np.dtype, lengths: np.ndarray | None,
+                   key_mask: np.ndarray | None) -> np.ndarray | None:
         """0 where query i may attend to key j, −∞ where not: (T, T), (m, 1, 1, T) or
         (m, 1, T, T) to add to S (m, h, T, T); None when nothing is masked."""
         keep = self._key_mask(T, m, lengths, key_mask)
@@ -193,7 +196,8 @@ class MultiHeadAttention(Layer):
             bias = keys if bias is None else bias + keys
         return bias
 
-    def _key_mask(self, T, m, lengths, key_mask):
+    def _key_mask(self, T: int, m: int, lengths: np.ndarray | None,
+                  key_mask: np.ndarray | None) -> np.ndarray | None:
         """The boolean (T, m) mask of keys that may be attended, from ``lengths`` or
         ``key_mask``, checked; None for no padding."""
         if lengths is not None and key_mask is not None:
@@ -221,7 +225,7 @@ class MultiHeadAttention(Layer):
                              "over nothing (0/0)")
         return key_mask
 
-    def _check_input(self, X):
+    def _check_input(self, X: np.ndarray) -> np.ndarray:
         if not isinstance(X, np.ndarray) or X.dtype.kind != "f":
             raise TypeError(f"{self!r} takes a float NumPy array (d_model, T, m), got "
                             f"{getattr(X, 'dtype', type(X).__name__)}")

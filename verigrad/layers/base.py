@@ -52,6 +52,8 @@ Non-parameter arrays a layer keeps across calls (running statistics) live in
 ``self.state``; they are saved with the model, restored with the weights when training
 diverges (``TrainingDiverged``), and get no gradient.
 """
+from __future__ import annotations
+
 import copy
 from abc import ABC, abstractmethod
 from typing import Any, Optional, Union
@@ -82,35 +84,35 @@ class Layer(ABC):
     ``replica`` if a copy for another thread must share more than ``params``.
     """
 
-    input_shape = None
-    input_kind = "float"
-    elementwise = False
-    kinks = ()
-    saturation_limit = None
-    useful_limit = None
-    zero_gradient_below = None
-    normalizes = None
-    per_example = True
-    continues_batches = False
+    input_shape: Shape | None = None
+    input_kind: str = "float"
+    elementwise: bool = False
+    kinks: tuple[float, ...] = ()
+    saturation_limit: float | None = None
+    useful_limit: float | None = None
+    zero_gradient_below: float | None = None
+    normalizes: str | None = None
+    per_example: bool = True
+    continues_batches: bool = False
     #: a seed fixed at construction; layers without one are initialised from the model's
-    seed = None
+    seed: int | None = None
     #: False when nothing below the layer needs dJ/d(input) (set by the model)
-    needs_input_grad = True
+    needs_input_grad: bool = True
     #: True once a model has placed the layer (and drawn its weights): a model built later
     #: from the same layer object shares its weights instead of drawing them again
-    placed = False
+    placed: bool = False
 
-    def __init__(self):
-        self.params = {}
-        self.grads = {}
-        self.state = {}
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
 
     @abstractmethod
     def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         """Output of the layer for the batch ``A_prev`` (example axis last)."""
 
     @abstractmethod
-    def backward(self, dA: np.ndarray) -> Optional[np.ndarray]:
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
         """Given dJ/dA (the output's gradient), fill ``self.grads`` and return dJ/dA_prev
         (or None when ``needs_input_grad`` is False)."""
 
@@ -123,7 +125,7 @@ class Layer(ABC):
         """g(Z) for an elementwise activation, without changing the layer's cache."""
         raise TypeError(f"{type(self).__name__} is not an elementwise activation")
 
-    def kink_distance(self, A_prev: np.ndarray) -> Optional[np.ndarray]:
+    def kink_distance(self, A_prev: np.ndarray) -> np.ndarray | None:
         """How far each input entry is from a point where the layer's derivative jumps
         (inf where it is smooth), or None for a smooth layer. From ``kinks`` by default;
         a layer whose kinks depend on several entries (a max over a window) overrides it."""
@@ -135,7 +137,7 @@ class Layer(ABC):
         """Draw the initial parameters from ``rng`` (layers with random initial weights)."""
 
     @classmethod
-    def parameter_shapes(cls, **config):
+    def parameter_shapes(cls, *args: Any, **config: Any) -> dict[str, tuple[int, ...]] | None:
         """The shapes of the parameters (name -> tuple) of a layer built with ``config``, or
         None when the class cannot tell without being built (the default). ``vg.load``
         compares them with a file's arrays before building the layer, so that a file
@@ -161,12 +163,12 @@ class Layer(ABC):
     def draw_afresh(self) -> None:
         """Draw fresh random numbers in every training pass again (after ``keep_random_draws``)."""
 
-    def replica(self) -> "Layer":
+    def replica(self) -> Layer:
         """A copy of the layer for another thread of ``fit(threads=N)``: the same parameter
         arrays (an update of one is an update of both), its own gradients and caches."""
         return copy.deepcopy(self, {id(p): p for p in self.params.values()})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 

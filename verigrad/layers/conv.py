@@ -1,14 +1,17 @@
 """The 2-D convolutional layer."""
+from __future__ import annotations
+
 import functools
 import math
-from typing import Optional
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .._backend import load_kernels
 from ..validation import check_positive_int
 from . import windows
-from .base import Layer, Size2D
+from .base import Layer, Shape, Size2D
 from .init import INITS, check_init, draw_weights
 
 #: The products run block by block of whole output rows, each block's X_col at most about
@@ -60,10 +63,12 @@ class Conv2D(Layer):
     #: "auto": im2col and col2im run as numba kernels when numba is installed ("numba"
     #: insists on it), else as NumPy ("numpy" always).
     backend = "auto"
+    #: the padded input of the last forward pass, kept for backward
+    A_pad: np.ndarray
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2D,
-                 stride: Size2D = 1, padding: Size2D = 0, init: str = "he",
-                 seed: Optional[int] = None):
+                 stride: Size2D = 1, padding: Size2D | str = 0, init: str = "he",
+                 seed: int | None = None):
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "Conv2D in_channels")
         self.out_channels = check_positive_int(out_channels, "Conv2D out_channels")
@@ -73,7 +78,7 @@ class Conv2D(Layer):
             if self.stride != (1, 1) or not all(k % 2 for k in self.kernel_size):
                 raise ValueError(f"Conv2D padding='same' needs stride 1 and an odd kernel, "
                                  f"got stride {stride!r} and kernel_size {kernel_size!r}")
-            self.padding = tuple(k // 2 for k in self.kernel_size)
+            self.padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
         else:
             self.padding = windows.pair(padding, "Conv2D padding", minimum=0)
         self._padding_arg = padding
@@ -84,23 +89,22 @@ class Conv2D(Layer):
         self.params = {"W": np.empty(shape), "b": np.zeros((self.out_channels, 1))}
         self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
         self.initialize(np.random.default_rng(seed))
-        self.A_pad = None
 
     @property
-    def fan_in(self):
+    def fan_in(self) -> int:
         return self.in_channels * self.kernel_size[0] * self.kernel_size[1]
 
-    def initialize(self, rng):
+    def initialize(self, rng: np.random.Generator) -> None:
         """Draw W afresh from ``rng`` by the layer's init rule and zero b (in place)."""
         draw_weights(self.params["W"], self.fan_in, self.init, rng)
         self.params["b"][...] = 0
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         size = windows.output_size(self, input_shape, self.in_channels, self.kernel_size,
                                    self.stride, self.padding)
         return (self.out_channels, *size)
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         out_hw = windows.check_batch(self, A_prev)
         F, m = self.out_channels, A_prev.shape[-1]
         self.A_pad = windows.pad(A_prev, self.padding)  # kept for backward
@@ -111,11 +115,12 @@ class Conv2D(Layer):
         Z_row += self.params["b"]
         return Z
 
-    def backward(self, dZ):
+    def backward(self, dZ: np.ndarray) -> np.ndarray | None:
         F, (*out_hw, m) = self.out_channels, dZ.shape[1:]
         dZ_row, W_row = dZ.reshape(F, -1), self.params["W"].reshape(F, -1)
         dA_pad = np.zeros(self.A_pad.shape, dZ.dtype) if self.needs_input_grad else None
-        dW_col, part = np.zeros((self.fan_in, F), dZ.dtype), None
+        dW_col = np.zeros((self.fan_in, F), dZ.dtype)
+        part: np.ndarray | None = None
         for rows, columns in self._blocks(out_hw, m):
             # dW_rowᵀ = X_col · dZ_rowᵀ: OpenBLAS is faster on this orientation of the
             # product than on dZ_row · X_colᵀ (docs/benchmarks.md, LeNet-5's second layer)
@@ -129,13 +134,14 @@ class Conv2D(Layer):
         np.sum(dZ_row, axis=1, keepdims=True, out=self.grads["b"])
         return None if dA_pad is None else windows.unpad(dA_pad, self.padding)
 
-    def _blocks(self, out_hw, m):
+    def _blocks(self, out_hw: Sequence[int], m: int) -> list[tuple[slice, slice]]:
         """(rows, columns) of each block: a range of output rows and its columns of X_col."""
         per_row = out_hw[1] * m
         return [(rows, slice(rows.start * per_row, rows.stop * per_row))
                 for rows in row_blocks(out_hw[0], per_row, self.fan_in)]
 
-    def _block_buffer(self, name, rows, out_hw, m, dtype):
+    def _block_buffer(self, name: str, rows: slice, out_hw: Sequence[int], m: int,
+                      dtype: np.dtype) -> np.ndarray:
         """A (C, kh, kw, rows, W_out, m) array for one block, over memory the layer keeps
         (under ``name``) from call to call: fresh multi-megabyte arrays cost a page fault
         per 4 kB on first use."""
@@ -148,7 +154,7 @@ class Conv2D(Layer):
             setattr(self, name, memory)
         return memory[:math.prod(shape)].reshape(shape)
 
-    def _im2col(self, rows, out_hw, m):
+    def _im2col(self, rows: slice, out_hw: Sequence[int], m: int) -> np.ndarray:
         """The block of X_col for output rows ``rows``, (C·kh·kw, (i₁ − i₀)·W_out·m): row
         (c, p, q) holds A_pad[c, i·s_h + p, j·s_w + q, n] for i in rows and every j, n."""
         X_col = self._block_buffer("_X_col", rows, out_hw, m, self.A_pad.dtype)
@@ -160,7 +166,8 @@ class Conv2D(Layer):
                 X_col[:, p, q] = windows.offset_view(self.A_pad, p, q, out_hw, self.stride)[:, rows]
         return X_col.reshape(self.fan_in, -1)
 
-    def _col2im(self, dX_col, rows, out_hw, dA_pad):
+    def _col2im(self, dX_col: np.ndarray, rows: slice, out_hw: Sequence[int],
+                dA_pad: np.ndarray) -> None:
         """Add each entry of a block of dX_col (C, kh, kw, rows, W_out, m) into the pixel of
         dA_pad it was copied from."""
         kernels = load_kernels("layers._conv_kernels", self.backend)
@@ -171,13 +178,14 @@ class Conv2D(Layer):
                 windows.offset_view(dA_pad, p, q, out_hw, self.stride)[:, rows] += dX_col[:, p, q]
 
     @classmethod
-    def parameter_shapes(cls, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                         init="he", seed=None):
+    def parameter_shapes(cls, in_channels: int, out_channels: int, kernel_size: Size2D,
+                         stride: Size2D = 1, padding: Size2D | str = 0, init: str = "he",
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         F = check_positive_int(out_channels, "Conv2D out_channels")
         C = check_positive_int(in_channels, "Conv2D in_channels")
         return {"W": (F, C, *windows.pair(kernel_size, "Conv2D kernel_size")), "b": (F, 1)}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
                 "kernel_size": windows.compact(self.kernel_size),
                 "stride": windows.compact(self.stride),
@@ -186,7 +194,7 @@ class Conv2D(Layer):
 
 
 @functools.cache  # a few calls a layer each step, always with the same few sizes
-def row_blocks(n_rows, per_row, inner):
+def row_blocks(n_rows: int, per_row: int, inner: int) -> tuple[slice, ...]:
     """Ranges of rows that cover n_rows rows of ``per_row`` columns of ``inner`` entries
     each, a range holding about ``_BLOCK`` columns but not many more than ``_BLOCK_ENTRIES``
     entries (and at least one row): the blocks a convolution's products run over."""

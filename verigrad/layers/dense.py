@@ -1,5 +1,7 @@
 """The fully connected layer."""
-from typing import Any, Optional
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +35,10 @@ class Dense(Layer):
     """
 
     INITS = INITS
+    #: the last forward pass's input, one column per example, kept for backward
+    A_prev: np.ndarray
 
-    def __init__(self, n_in: int, n_out: int, init: str = "he", seed: Optional[int] = None):
+    def __init__(self, n_in: int, n_out: int, init: str = "he", seed: int | None = None):
         super().__init__()
         n_in = check_positive_int(n_in, "Dense n_in")
         n_out = check_positive_int(n_out, "Dense n_out")
@@ -45,7 +49,6 @@ class Dense(Layer):
         self.params = {"W": np.empty((self.n_out, self.n_in)), "b": np.zeros((self.n_out, 1))}
         self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
         self.initialize(np.random.default_rng(seed))
-        self.A_prev = None
 
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw W afresh from ``rng`` by the layer's init rule and zero b (in place)."""
@@ -58,7 +61,7 @@ class Dense(Layer):
         Z += self.params["b"]
         return Z.reshape(self.n_out, *A_prev.shape[1:])
 
-    def backward(self, dZ: np.ndarray) -> Optional[np.ndarray]:
+    def backward(self, dZ: np.ndarray) -> np.ndarray | None:
         shape = dZ.shape[1:]
         dZ = dZ.reshape(self.n_out, -1)
         np.matmul(dZ, self.A_prev.T, out=self.grads["W"])
@@ -78,7 +81,8 @@ class Dense(Layer):
         return (self.n_out,)
 
     @classmethod
-    def parameter_shapes(cls, n_in, n_out, init="he", seed=None):
+    def parameter_shapes(cls, n_in: int, n_out: int, init: str = "he",
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         n_in = check_positive_int(n_in, "Dense n_in")
         n_out = check_positive_int(n_out, "Dense n_out")
         return {"W": (n_out, n_in), "b": (n_out, 1)}

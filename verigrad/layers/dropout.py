@@ -1,4 +1,6 @@
 """Inverted dropout."""
+from __future__ import annotations
+
 import math
 from typing import Any
 
@@ -24,7 +26,7 @@ class Dropout(Layer):
             raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.rng = np.random.default_rng()
-        self.mask = None
+        self.mask: np.ndarray | None = None
         self.active = False
         self.keeps_draws = False
 
@@ -46,7 +48,7 @@ class Dropout(Layer):
             self.mask = np.multiply(self._keep(X.shape), 1 / (1 - self.rate), dtype=X.dtype)
         return X * self.mask
 
-    def _keep(self, shape):
+    def _keep(self, shape: tuple[int, ...]) -> np.ndarray:
         """Boolean keep-mask, True with probability 1 − rate.
 
         u ≥ rate for u ~ U[0, 1) is drawn as bits ≥ rate·2³² for 32 uniform random bits: the
@@ -57,7 +59,7 @@ class Dropout(Layer):
         return (bits >= np.uint32(threshold)).reshape(shape)
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * self.mask if self.active else dA
+        return dA * self.mask if self.active and self.mask is not None else dA
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

@@ -1,5 +1,7 @@
 """Word (or character) embeddings: integer token ids to vectors."""
-from typing import Any, Optional
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -27,9 +29,11 @@ class Embedding(Layer):
 
     INITS = ("normal", "uniform")
     input_kind = "index"
+    #: the last forward pass's token ids, kept for backward
+    ids: np.ndarray
 
     def __init__(self, vocab_size: int, n: int, init: str = "normal",
-                 seed: Optional[int] = None):
+                 seed: int | None = None):
         super().__init__()
         self.vocab_size = check_positive_int(vocab_size, "Embedding vocab_size")
         self.n = check_positive_int(n, "Embedding n")
@@ -40,7 +44,6 @@ class Embedding(Layer):
         self.params = {"W": np.empty((self.n, self.vocab_size))}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self.initialize(np.random.default_rng(seed))
-        self.ids = None
 
     def initialize(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
@@ -51,7 +54,7 @@ class Embedding(Layer):
         self.ids = self._check_ids(A_prev)
         return self.params["W"][:, self.ids]
 
-    def backward(self, dA: np.ndarray) -> Optional[np.ndarray]:
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
         dW = self.grads["W"]
         dW[...] = 0
         ids = self.ids.reshape(-1)
@@ -68,14 +71,15 @@ class Embedding(Layer):
         return (self.n, input_shape[0])
 
     @classmethod
-    def parameter_shapes(cls, vocab_size, n, init="normal", seed=None):
+    def parameter_shapes(cls, vocab_size: int, n: int, init: str = "normal",
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         return {"W": (check_positive_int(n, "Embedding n"),
                       check_positive_int(vocab_size, "Embedding vocab_size"))}
 
     def get_config(self) -> dict[str, Any]:
         return {"vocab_size": self.vocab_size, "n": self.n, "init": self.init}
 
-    def _check_ids(self, ids):
+    def _check_ids(self, ids: np.ndarray) -> np.ndarray:
         if not isinstance(ids, np.ndarray):
             raise TypeError(f"Embedding input must be a NumPy array of token ids (T, m), got "
                             f"{type(ids).__name__}")

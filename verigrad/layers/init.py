@@ -1,16 +1,18 @@
 """Initial weights, shared by every layer that draws them."""
+from __future__ import annotations
+
 import numpy as np
 
 INITS = ("he", "xavier", "normal", "uniform")
 
 
-def check_init(init, layer):
+def check_init(init: str, layer: str) -> str:
     if init not in INITS:
         raise ValueError(f"{layer} init must be one of {INITS}, got {init!r}")
     return init
 
 
-def draw_weights(W, fan_in, init, rng):
+def draw_weights(W: np.ndarray, fan_in: int, init: str, rng: np.random.Generator) -> None:
     """Fill W in place by the rule ``init`` for a unit that sums ``fan_in`` inputs.
 
     "he": N(0, 2/fan_in), for ReLU; "xavier": N(0, 1/fan_in), Glorot/LeCun-style for

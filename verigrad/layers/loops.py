@@ -5,19 +5,22 @@ These are the readable reference for ``Conv2D``, ``MaxPool2D`` and ``AvgPool2D``
 vectorised code the tests check against them. They are slow (Python loops over every
 example and output pixel): use them to read or on tiny inputs, not to train.
 """
+from __future__ import annotations
+
 import numpy as np
 
 
-def _padded(A_prev, padding):
+def _padded(A_prev: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
     p_h, p_w = padding
     return np.pad(A_prev, ((0, 0), (p_h, p_h), (p_w, p_w), (0, 0)))
 
 
-def _out_size(size, kernel, stride, padding):
+def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def convolve(A_prev, W, b, stride=(1, 1), padding=(0, 0)):
+def convolve(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: tuple[int, int] = (1, 1),
+             padding: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Z (F, H_out, W_out, m) of a convolution of A_prev (C, H, W, m) with W (F, C, kh, kw)
     and b (F, 1)."""
     F, _, kh, kw = W.shape
@@ -36,7 +39,9 @@ def convolve(A_prev, W, b, stride=(1, 1), padding=(0, 0)):
     return Z
 
 
-def convolve_grads(A_prev, W, dZ, stride=(1, 1), padding=(0, 0)):
+def convolve_grads(A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray,
+                   stride: tuple[int, int] = (1, 1), padding: tuple[int, int] = (0, 0),
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dA_prev, dW, db) of a convolution, given dZ = dJ/dZ (F, H_out, W_out, m)."""
     F, _, kh, kw = W.shape
     _, H_out, W_out, m = dZ.shape
@@ -59,7 +64,8 @@ def convolve_grads(A_prev, W, dZ, stride=(1, 1), padding=(0, 0)):
     return dA_prev, dW, db
 
 
-def pool(A_prev, kernel, stride, mode="max"):
+def pool(A_prev: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+         mode: str = "max") -> np.ndarray:
     """A (C, H_out, W_out, m): the max (mode "max") or mean ("average") of each window."""
     C, H, W, m = A_prev.shape
     (kh, kw), (s_h, s_w) = kernel, stride
@@ -75,7 +81,8 @@ def pool(A_prev, kernel, stride, mode="max"):
     return A
 
 
-def pool_grads(A_prev, dA, kernel, stride, mode="max"):
+def pool_grads(A_prev: np.ndarray, dA: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+               mode: str = "max") -> np.ndarray:
     """dA_prev (C, H, W, m) of a pooling layer, given dA = dJ/dA (C, H_out, W_out, m).
 
     Max: the window's gradient goes to its max (the first one, row by row, at a tie).

@@ -24,17 +24,20 @@ The two means are the paths through μ and through σ²: leave one out and the g
 wrong. Batch statistics make each example's output depend on the whole batch, so a cost
 on one example has a gradient on all the others.
 """
+from __future__ import annotations
+
 import inspect
 import math
 from abc import abstractmethod
+from typing import Any
 
 import numpy as np
 
 from ..validation import check_number, check_positive_int, describe_shape
-from .base import Layer
+from .base import Layer, Shape
 
 
-def _mean(axes, *factors):
+def _mean(axes: tuple[int, ...], *factors: np.ndarray) -> np.ndarray:
     """The mean over ``axes`` of the product of ``factors`` (arrays of one shape), those axes
     kept with size 1. One np.einsum pass: no temporary for the product, and several times
     faster than ndarray.mean over the last axis."""
@@ -54,8 +57,12 @@ class _Normalization(Layer):
 
     #: the constructor argument that sets the size of γ and β
     size_argument = "n_features"
+    #: the last forward pass's input, x̂ and 1/σ, kept for backward
+    A_prev: np.ndarray
+    xhat: np.ndarray
+    inv_std: np.ndarray
 
-    def __init__(self, n_features, eps, what):
+    def __init__(self, n_features: int, eps: float, what: str):
         super().__init__()
         self.n_features = check_positive_int(n_features, f"{type(self).__name__} {what}")
         self.eps = check_number(eps, f"{type(self).__name__} eps", lambda v: v > 0,
@@ -63,12 +70,11 @@ class _Normalization(Layer):
         self.params = {"gamma": np.ones((self.n_features, 1)),
                        "beta": np.zeros((self.n_features, 1))}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
-        self.A_prev = self.xhat = self.inv_std = None
         self.batch_statistics = False
 
     @classmethod
-    def parameter_shapes(cls, **config):
-        arguments = inspect.signature(cls).bind(**config)  # TypeError: arguments it lacks
+    def parameter_shapes(cls, *args: Any, **config: Any) -> dict[str, tuple[int, ...]]:
+        arguments = inspect.signature(cls).bind(*args, **config)  # TypeError: arguments it lacks
         arguments.apply_defaults()
         n = check_positive_int(arguments.arguments[cls.size_argument],
                                f"{cls.__name__} {cls.size_argument}")
@@ -76,21 +82,21 @@ class _Normalization(Layer):
 
     # ---- the axes ------------------------------------------------------------------------
 
-    def _grouped(self, X):
+    def _grouped(self, X: np.ndarray) -> np.ndarray:
         """X arranged so that every statistic is taken over ``_statistic_axes`` (a view)."""
         return X
 
     @abstractmethod
-    def _statistic_axes(self, ndim):
+    def _statistic_axes(self, ndim: int) -> tuple[int, ...]:
         """The axes R of the grouped view (of ``ndim`` dimensions) a statistic runs over."""
 
-    def _per_feature(self, p, ndim):
+    def _per_feature(self, p: np.ndarray, ndim: int) -> np.ndarray:
         """γ or β (n, 1) shaped to broadcast against an input of ``ndim`` dimensions."""
         return p.reshape(self.n_features, *(1,) * (ndim - 1))
 
     # ---- forward and backward ------------------------------------------------------------
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         self._check_input(X)
         Xg = self._grouped(X)
         axes = self._statistic_axes(Xg.ndim)
@@ -115,7 +121,7 @@ class _Normalization(Layer):
         Y += self._per_feature(self.params["beta"], X.ndim)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray | None:
         sums = tuple(range(1, dY.ndim))  # every axis but the feature/channel one
         n = dY.size // self.n_features
         self.grads["beta"][...] = n * _mean(sums, dY).reshape(-1, 1)
@@ -128,7 +134,7 @@ class _Normalization(Layer):
             return (self._grouped(dY * gamma) * self.inv_std).reshape(dY.shape)
         return self._input_gradient(dY, gamma)
 
-    def _input_gradient(self, dY, gamma):
+    def _input_gradient(self, dY: np.ndarray, gamma: np.ndarray) -> np.ndarray:
         """dx = (1/σ)·(dx̂ − mean_R(dx̂) − x̂·mean_R(dx̂·x̂)), dx̂ = dy·γ, for batch statistics."""
         dxhat = self._grouped(dY * gamma)
         xhat = self._grouped(self.xhat)
@@ -139,7 +145,7 @@ class _Normalization(Layer):
         dX *= self.inv_std
         return dX.reshape(dY.shape)
 
-    def _backward_by_graph(self, dY):
+    def _backward_by_graph(self, dY: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """dJ/dX by walking the computational graph of the forward pass one node at a time,
         for a forward pass with batch statistics: the readable reference that ``backward``'s
         folded expression is tested against. Returns (dX, dγ, dβ) without touching the cache.
@@ -177,11 +183,11 @@ class _Normalization(Layer):
         dx = dxc + np.broadcast_to(dmu / n, x.shape)
         return dx.reshape(dY.shape), dgamma, dbeta
 
-    def _observe(self, mean, var, n):
+    def _observe(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         """Called in training with the batch statistics of ``n`` values each (a hook for
         running statistics)."""
 
-    def _check_input(self, X):
+    def _check_input(self, X: np.ndarray) -> None:
         """A clear error for input of the wrong rank or feature count."""
         if not isinstance(X, np.ndarray):
             raise TypeError(f"{self!r} takes a NumPy array, got {type(X).__name__}")
@@ -209,6 +215,7 @@ class BatchNorm(_Normalization):
 
     normalizes = "batch"
     per_example = False
+
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__(n_features, eps, self.size_argument)
         if not (isinstance(momentum, (int, float, np.floating)) and 0 <= momentum <= 1):
@@ -219,13 +226,13 @@ class BatchNorm(_Normalization):
         self.state = {"running_mean": np.zeros((self.n_features, 1)),
                       "running_var": np.ones((self.n_features, 1))}
 
-    def _expected_shape(self):
+    def _expected_shape(self) -> Shape:
         return (self.n_features,)
 
-    def _statistic_axes(self, ndim):
+    def _statistic_axes(self, ndim: int) -> tuple[int, ...]:
         return tuple(range(1, ndim))
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         expected = self._expected_shape()
         input_shape = tuple(input_shape)
         if len(input_shape) != len(expected) or input_shape[0] != self.n_features:
@@ -233,12 +240,12 @@ class BatchNorm(_Normalization):
                              f"got {describe_shape(input_shape)}{self._rank_hint(input_shape)}")
         return input_shape
 
-    def _rank_hint(self, input_shape):
+    def _rank_hint(self, input_shape: Shape) -> str:
         if len(input_shape) == 3:
             return ": use BatchNorm2D for images (C, H, W, m)"
         return ""
 
-    def _input_gradient(self, dY, gamma):
+    def _input_gradient(self, dY: np.ndarray, gamma: np.ndarray) -> np.ndarray:
         """The same dx, with R the axes dγ and dβ sum over: mean_R(dx̂) = γ·dβ/N and
         mean_R(dx̂·x̂) = γ·dγ/N, so dx = (γ/σ)·(dy − dβ/N − x̂·dγ/N) needs no further sums."""
         n = dY.size // self.n_features
@@ -248,7 +255,7 @@ class BatchNorm(_Normalization):
         dX *= gamma * self.inv_std
         return dX
 
-    def _observe(self, mean, var, n):
+    def _observe(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         """Running averages for evaluation, as PyTorch keeps them: r ← (1 − momentum)·r +
         momentum·batch value, with the unbiased variance σ²·n/(n − 1) of the n values."""
         if n < 2:
@@ -258,7 +265,7 @@ class BatchNorm(_Normalization):
             r *= 1 - self.momentum
             r += self.momentum * batch.reshape(r.shape)
 
-    def _single_value_message(self, n):
+    def _single_value_message(self, n: int) -> str:
         return (f"{self!r} got a batch of {n} example{'' if n == 1 else 's'} in training "
                 f"mode, and needs 2 or more: the batch variance of a single value is 0, so "
                 f"x̂ = (x − μ)/√(0 + ε) = 0 for every input and the layer learns nothing. "
@@ -266,7 +273,7 @@ class BatchNorm(_Normalization):
                 f"example comes from m % batch_size == 1); single examples are fine in "
                 f"evaluation mode (training=False)")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}
 
 
@@ -280,21 +287,21 @@ class BatchNorm2D(BatchNorm):
     def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__(channels, momentum, eps)
 
-    def _expected_shape(self):
+    def _expected_shape(self) -> Shape:
         return (self.n_features, None, None)
 
-    def _rank_hint(self, input_shape):
+    def _rank_hint(self, input_shape: Shape) -> str:
         if len(input_shape) == 1:
             return ": use BatchNorm for dense batches (n, m)"
         return ""
 
-    def _single_value_message(self, n):
+    def _single_value_message(self, n: int) -> str:
         return (f"{self!r} got {n} value{'' if n == 1 else 's'} per channel in training "
                 f"mode (H·W·m), and needs 2 or more: the batch variance of one value is 0. "
                 f"Train with more examples per batch, or use evaluation mode "
                 f"(training=False)")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"channels": self.n_features, "momentum": self.momentum, "eps": self.eps}
 
 
@@ -316,13 +323,13 @@ class GroupNorm(_Normalization):
             raise ValueError(f"{type(self).__name__} channels ({self.n_features}) must be a "
                              f"multiple of groups ({self.groups})")
 
-    def _grouped(self, X):
+    def _grouped(self, X: np.ndarray) -> np.ndarray:
         return X.reshape(self.groups, self.n_features // self.groups, *X.shape[1:])
 
-    def _statistic_axes(self, ndim):
+    def _statistic_axes(self, ndim: int) -> tuple[int, ...]:
         return tuple(range(1, ndim - 1))  # all but the group and the example axis
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         input_shape = tuple(input_shape)
         if not input_shape or input_shape[0] != self.n_features:
             raise ValueError(f"{self!r} expects {self.n_features} channels first, shape "
@@ -330,7 +337,7 @@ class GroupNorm(_Normalization):
                              f"{describe_shape(input_shape)}")
         return input_shape
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"groups": self.groups, "channels": self.n_features, "eps": self.eps}
 
 
@@ -349,10 +356,10 @@ class LayerNorm(GroupNorm):
         super().__init__(1, n_features, eps)
         self.input_shape = (self.n_features,)  # what a model starting here takes by default
 
-    def _statistic_axes(self, ndim):
+    def _statistic_axes(self, ndim: int) -> tuple[int, ...]:
         return (1,)  # the features of the grouped view (1, n, [T,] m), not the time steps
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         input_shape = tuple(input_shape)
         if len(input_shape) not in (1, 2) or input_shape[0] != self.n_features:
             raise ValueError(f"{self!r} expects input of shape ({self.n_features}, m), got "
@@ -360,5 +367,5 @@ class LayerNorm(GroupNorm):
                              f"({self.n_features}, T, m))")
         return input_shape
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"n_features": self.n_features, "eps": self.eps}

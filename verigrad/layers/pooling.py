@@ -1,12 +1,15 @@
 """Pooling layers: the max or the mean of each window, channel by channel."""
-from typing import Optional
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .._backend import load_kernels
 from ..validation import describe_shape
 from . import windows
-from .base import Layer, Size2D
+from .base import Layer, Shape, Size2D
 
 
 class _Pool2D(Layer):
@@ -15,25 +18,25 @@ class _Pool2D(Layer):
     A_prev (C, H, W, m) -> A (C, H_out, W_out, m), H_out = ⌊(H − kh)/s_h⌋ + 1; the stride
     defaults to the kernel (windows side by side), and a smaller one makes them overlap."""
 
-    def __init__(self, kernel_size: Size2D, stride: Optional[Size2D] = None):
+    def __init__(self, kernel_size: Size2D, stride: Size2D | None = None):
         super().__init__()
         name = type(self).__name__
         self.kernel_size = windows.pair(kernel_size, f"{name} kernel_size")
         self.stride = (self.kernel_size if stride is None
                        else windows.pair(stride, f"{name} stride"))
-        self.A_prev = None
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         size = windows.output_size(self, input_shape, None, self.kernel_size, self.stride,
                                    (0, 0))
         return (input_shape[0], *size)
 
-    def _views(self, A, out_hw):
+    def _views(self, A: np.ndarray,
+               out_hw: Sequence[int]) -> list[tuple[tuple[int, int], np.ndarray]]:
         """((p, q), view) for each kernel offset: what that offset sees in every window."""
         return [((p, q), windows.offset_view(A, p, q, out_hw, self.stride))
                 for p, q in windows.offsets(self.kernel_size)]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"kernel_size": windows.compact(self.kernel_size),
                 "stride": windows.compact(self.stride)}
 
@@ -55,8 +58,11 @@ class MaxPool2D(_Pool2D):
     #: "auto": backward runs as a numba kernel when numba is installed ("numba" insists on
     #: it), else as NumPy ("numpy" always).
     backend = "auto"
+    #: the last forward pass's input and output, kept for backward
+    A_prev: np.ndarray
+    A: np.ndarray
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         out_hw = windows.check_batch(self, A_prev)
         self.A_prev = A_prev
         views = self._views(A_prev, out_hw)
@@ -66,7 +72,7 @@ class MaxPool2D(_Pool2D):
         self.A = A
         return A
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         out_hw = self.A.shape[1:3]
         dA_prev = np.zeros_like(self.A_prev, dtype=dA.dtype)
         kernels = load_kernels("layers._pool_kernels", self.backend)
@@ -90,10 +96,10 @@ class MaxPool2D(_Pool2D):
         return dA_prev
 
     @property
-    def _overlapping(self):
+    def _overlapping(self) -> bool:
         return any(s < k for s, k in zip(self.stride, self.kernel_size))
 
-    def kink_distance(self, A_prev):
+    def kink_distance(self, A_prev: np.ndarray) -> np.ndarray | None:
         """How far each entry is from changing which entry of a window is its max: the
         window's max minus the entry for the others, max minus runner-up for the max itself
         (0 at a tie); the smallest over the windows that hold the entry."""
@@ -120,7 +126,7 @@ class AvgPool2D(_Pool2D):
     Backward shares dA[c, i, j, n] equally: each entry of the window gets dA/(kh·kw),
     added (+=) where windows overlap."""
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         out_hw = windows.check_batch(self, A_prev)
         self.A_shape = A_prev.shape
         views = self._views(A_prev, out_hw)
@@ -130,7 +136,7 @@ class AvgPool2D(_Pool2D):
         A *= A.dtype.type(1 / len(views))
         return A
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         dA_prev = np.zeros(self.A_shape, dA.dtype)
         share = dA * dA.dtype.type(1 / (self.kernel_size[0] * self.kernel_size[1]))
         for _, target in self._views(dA_prev, dA.shape[1:3]):
@@ -144,19 +150,19 @@ class GlobalAvgPool2D(Layer):
         A[c, n] = (1/(H·W)) Σ_ij A_prev[c, i, j, n];   dA_prev[c, i, j, n] = dA[c, n]/(H·W)
     """
 
-    def forward(self, A_prev, training=False):
+    def forward(self, A_prev: np.ndarray, training: bool = False) -> np.ndarray:
         if A_prev.ndim != 4:
             raise ValueError(f"{self!r} expects a batch of images (C, H, W, m), got an array "
                              f"of shape {A_prev.shape}")
         self.A_shape = A_prev.shape
         return A_prev.mean(axis=(1, 2))
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray:
         H, W = self.A_shape[1:3]
         share = dA * dA.dtype.type(1 / (H * W))
         return np.broadcast_to(share[:, None, None, :], self.A_shape).copy()
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 3:
             raise ValueError(f"{self!r} expects images (C, H, W, m), but its input has shape "
                              f"{describe_shape(input_shape)}")

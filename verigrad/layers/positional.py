@@ -89,7 +89,8 @@ class PositionalEncoding(Layer):
         return shape
 
     @classmethod
-    def parameter_shapes(cls, d_model, max_len, learned=False, seed=None):
+    def parameter_shapes(cls, d_model: int, max_len: int, learned: bool = False,
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         if not learned:
             return {}
         return {"W": (check_positive_int(d_model, "PositionalEncoding d_model"),

@@ -32,14 +32,19 @@ After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); after ``backwa
 ``d_initial_state`` holds dJ/da⟨0⟩ (and dJ/dc⟨0⟩), and ``state_gradient_norms()`` gives
 ‖dJ/da⟨t⟩‖ for every t: how the gradient fades or grows on its way back through time.
 """
+from __future__ import annotations
+
 from abc import abstractmethod
-from typing import Optional
+from typing import Any, Union
 
 import numpy as np
 
 from ..functional import sigmoid_by_tanh, sigmoid_derivative, tanh, tanh_derivative
 from ..validation import check_positive_int, describe_shape
-from .base import Layer
+from .base import Layer, Shape
+
+#: a recurrent layer's initial state: a⟨0⟩, or (a⟨0⟩, c⟨0⟩) for an LSTM
+InitialState = Union[np.ndarray, tuple[np.ndarray, ...]]
 
 
 class Recurrent(Layer):
@@ -49,10 +54,10 @@ class Recurrent(Layer):
 
     INITS = ("xavier", "uniform")
     #: names of the states the layer carries: ("a",) or ("a", "c")
-    STATES = ("a",)
+    STATES: tuple[str, ...] = ("a",)
 
     def __init__(self, n_x: int, n_a: int, return_sequences: bool = True, stateful: bool = False,
-                 init: str = "xavier", seed: Optional[int] = None):
+                 init: str = "xavier", seed: int | None = None):
         super().__init__()
         kind = type(self).__name__
         self.n_x = check_positive_int(n_x, f"{kind} n_x")
@@ -66,12 +71,12 @@ class Recurrent(Layer):
                        for name, shape in self._shapes(self.n_x, self.n_a).items()}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.initialize(np.random.default_rng(seed))
-        self.carried = None
-        self.final_state = None
-        self.d_initial_state = None
-        self._dH = None
+        self.carried: tuple[np.ndarray, ...] | None = None
+        self.final_state: np.ndarray | tuple[np.ndarray, ...] | None = None
+        self.d_initial_state: np.ndarray | tuple[np.ndarray, ...] | None = None
+        self._dH: np.ndarray | None = None
 
-    def initialize(self, rng):
+    def initialize(self, rng: np.random.Generator) -> None:
         """Weights: "xavier" draws N(0, 1/(n_a + n_x)) (each block acts on [a⟨t−1⟩; x⟨t⟩]),
         "uniform" draws U(−1/√n_a, 1/√n_a) as PyTorch does. Biases start at zero."""
         for name, p in self.params.items():
@@ -83,7 +88,7 @@ class Recurrent(Layer):
             else:
                 p[...] = rng.standard_normal(p.shape) / np.sqrt(self.n_a + self.n_x)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if len(shape) != 2 or shape[0] != self.n_x:
             raise ValueError(f"{self!r} takes sequences (n_x, T, m) = ({self.n_x}, T, m), but "
@@ -91,32 +96,33 @@ class Recurrent(Layer):
         return (self.n_a, shape[1]) if self.return_sequences else (self.n_a,)
 
     @property
-    def per_example(self):
+    def per_example(self) -> bool:  # type: ignore[override]  # a class attribute on Layer
         # a stateful layer's carried state belongs to the whole batch's columns
         return not self.stateful
 
     @property
-    def continues_batches(self):
+    def continues_batches(self) -> bool:  # type: ignore[override]
         return self.stateful
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Forget the state carried from the last training batch (``stateful`` layers)."""
         self.carried = None
 
-    def state_gradient_norms(self):
+    def state_gradient_norms(self) -> np.ndarray:
         """‖dJ/da⟨t⟩‖ (Frobenius over units and examples) for t = 1 … T, from the last
         backward: the total gradient reaching each hidden state, both paths added."""
         if self._dH is None:
             raise RuntimeError(f"{self!r} has not run backward yet")
         return np.sqrt(np.einsum("tam,tam->t", self._dH, self._dH))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "stateful": self.stateful, "init": self.init}
 
     # ---- forward and backward shared by the three cells --------------------------------
 
-    def forward(self, A_prev, training=False, initial_state=None):
+    def forward(self, A_prev: np.ndarray, training: bool = False,
+                initial_state: InitialState | None = None) -> np.ndarray:
         X = self._check_sequence(A_prev)
         _, T, m = X.shape
         states = self._initial_states(initial_state, m, X.dtype, training)
@@ -135,7 +141,7 @@ class Recurrent(Layer):
             return np.ascontiguousarray(H[1:].transpose(1, 0, 2))
         return H[T].copy()
 
-    def backward(self, dA):
+    def backward(self, dA: np.ndarray) -> np.ndarray | None:
         X, H = self._X, self._H
         n_a, T, m = self.n_a, X.shape[1], X.shape[2]
         # dH[t] collects dJ/da⟨t+1⟩ (time-major); it starts as the gradient from the outputs
@@ -160,7 +166,7 @@ class Recurrent(Layer):
 
     # ---- checks ------------------------------------------------------------------------
 
-    def _check_sequence(self, X):
+    def _check_sequence(self, X: np.ndarray) -> np.ndarray:
         kind = type(self).__name__
         want = f"(n_x, T, m) = ({self.n_x}, T, m)"
         if not isinstance(X, np.ndarray):
@@ -183,7 +189,8 @@ class Recurrent(Layer):
                             f"(token ids go through an Embedding first)")
         return X
 
-    def _initial_states(self, given, m, dtype, training):
+    def _initial_states(self, given: InitialState | None, m: int, dtype: np.dtype,
+                        training: bool) -> tuple[np.ndarray, ...]:
         kind, n = type(self).__name__, len(self.STATES)
         if given is None:
             if (self.stateful and training and self.carried is not None
@@ -204,39 +211,44 @@ class Recurrent(Layer):
     # ---- the parts each cell provides --------------------------------------------------
 
     @classmethod
-    def parameter_shapes(cls, n_x, n_a, return_sequences=True, stateful=False, init="xavier",
-                         seed=None):
+    def parameter_shapes(cls, n_x: int, n_a: int, return_sequences: bool = True,
+                         stateful: bool = False, init: str = "xavier",
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         kind = cls.__name__
         return cls._shapes(check_positive_int(n_x, f"{kind} n_x"),
                            check_positive_int(n_a, f"{kind} n_a"))
 
     @classmethod
     @abstractmethod
-    def _shapes(cls, n_x, n_a):
+    def _shapes(cls, n_x: int, n_a: int) -> dict[str, tuple[int, ...]]:
         """The parameters' shapes by name for input size n_x and state size n_a."""
 
     @abstractmethod
-    def _stacked(self):
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(W_a (G·n_a, n_a), W_x (G·n_a, n_x), b (G·n_a, 1)): the weight blocks that act on
         a⟨t−1⟩ and on x⟨t⟩, and the biases added to the input's share, stacked by block."""
 
     @abstractmethod
-    def _run_forward(self, Zx, W_a, H, states):
+    def _run_forward(self, Zx: np.ndarray, W_a: np.ndarray, H: np.ndarray,
+                     states: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         """Fill H[1:] step by step (Zx[t] holds W_x·x⟨t⟩ + b); return the final states."""
 
     @abstractmethod
-    def _run_backward(self, dH):
+    def _run_backward(
+            self, dH: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         """Walk back through time (dH[t] is dJ/da⟨t+1⟩); return dJ/d(input share)
         (T, G·n_a, m), dJ/d(W_a·a⟨t−1⟩ share) (the same array where the two coincide) and
         dJ/d(initial states)."""
 
     @abstractmethod
-    def _store_grads(self, dW_a, dW_x, db, dG_a):
+    def _store_grads(self, dW_a: np.ndarray, dW_x: np.ndarray, db: np.ndarray,
+                     dG_a: np.ndarray) -> None:
         """Write the stacked weight gradients into ``self.grads`` by block (dG_a is
         (G·n_a, T·m))."""
 
 
-def _concat_blocks(W, n_a):
+def _concat_blocks(W: np.ndarray, n_a: int) -> tuple[np.ndarray, np.ndarray]:
     """Split a block acting on [a⟨t−1⟩; x⟨t⟩] into (hidden part, input part)."""
     return W[:, :n_a], W[:, n_a:]
 
@@ -245,22 +257,24 @@ class _Gated(Recurrent):
     """LSTM and GRU: blocks W· (n_a, n_a + n_x) acting on [a⟨t−1⟩; x⟨t⟩] and biases b·, one
     per letter of ``GATES`` (the course's order), stacked in the order of ``ORDER``."""
 
-    GATES = ORDER = ()
+    GATES: tuple[str, ...] = ()
+    ORDER: tuple[str, ...] = ()
 
     @classmethod
-    def _shapes(cls, n_x, n_a):
-        shapes = {f"W{g}": (n_a, n_a + n_x) for g in cls.GATES}
+    def _shapes(cls, n_x: int, n_a: int) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {f"W{g}": (n_a, n_a + n_x) for g in cls.GATES}
         shapes.update({f"b{g}": (n_a, 1) for g in cls.GATES})
         return shapes
 
-    def _stacked(self):
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         p = self.params
         W = np.concatenate([p[f"W{g}"] for g in self.ORDER])
         b = np.concatenate([p[f"b{g}"] for g in self.ORDER])
         W_a, W_x = _concat_blocks(W, self.n_a)
         return np.ascontiguousarray(W_a), np.ascontiguousarray(W_x), b
 
-    def _store_grads(self, dW_a, dW_x, db, dG_a):
+    def _store_grads(self, dW_a: np.ndarray, dW_x: np.ndarray, db: np.ndarray,
+                     dG_a: np.ndarray) -> None:
         n_a = self.n_a
         for k, g in enumerate(self.ORDER):
             rows = slice(k * n_a, (k + 1) * n_a)
@@ -287,20 +301,23 @@ class RNN(Recurrent):
     """
 
     @classmethod
-    def _shapes(cls, n_x, n_a):
+    def _shapes(cls, n_x: int, n_a: int) -> dict[str, tuple[int, ...]]:
         return {"Waa": (n_a, n_a), "Wax": (n_a, n_x), "ba": (n_a, 1)}
 
-    def _stacked(self):
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.params["Waa"], self.params["Wax"], self.params["ba"]
 
-    def _run_forward(self, Zx, W_a, H, states):
+    def _run_forward(self, Zx: np.ndarray, W_a: np.ndarray, H: np.ndarray,
+                     states: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         for t in range(Zx.shape[0]):
             Z = Zx[t]
             Z += W_a @ H[t]
             tanh(Z, out=H[t + 1])
         return (H[-1].copy(),)
 
-    def _run_backward(self, dH):
+    def _run_backward(
+            self, dH: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         H, W_a = self._H, self._W_a
         dZ = np.empty_like(dH)
         da_next = np.zeros_like(dH[0])
@@ -311,7 +328,8 @@ class RNN(Recurrent):
             da_next = W_a.T @ dZ[t]
         return dZ, dZ, (da_next,)
 
-    def _store_grads(self, dW_a, dW_x, db, dG_a):
+    def _store_grads(self, dW_a: np.ndarray, dW_x: np.ndarray, db: np.ndarray,
+                     dG_a: np.ndarray) -> None:
         self.grads["Waa"][...] = dW_a
         self.grads["Wax"][...] = dW_x
         self.grads["ba"][...] = db
@@ -349,7 +367,8 @@ class LSTM(_Gated):
     #: order of the blocks in the stacked matrices: the three sigmoid gates, then c̃
     ORDER = ("f", "i", "o", "c")
 
-    def _run_forward(self, Zx, W_a, H, states):
+    def _run_forward(self, Zx: np.ndarray, W_a: np.ndarray, H: np.ndarray,
+                     states: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         C = np.empty_like(H)  # c⟨0⟩ … c⟨T⟩
         C[0] = states[1]
         tanh_C = np.empty_like(H[1:])
@@ -360,7 +379,9 @@ class LSTM(_Gated):
         self._gates, self._C, self._tanh_C = Zx, C, tanh_C
         return H[-1].copy(), C[-1].copy()
 
-    def _run_backward(self, dH):
+    def _run_backward(
+            self, dH: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         W_a, gates, C, tanh_C = self._W_a, self._gates, self._C, self._tanh_C
         dG = np.empty_like(gates)
         da_next = np.zeros_like(dH[0])
@@ -371,7 +392,8 @@ class LSTM(_Gated):
         return dG, dG, (da_next, dc_next)
 
 
-def _lstm_activate(G, c_prev, c, tanh_c, a):
+def _lstm_activate(G: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tanh_c: np.ndarray,
+                   a: np.ndarray) -> None:
     """One LSTM step after the products: G (4n_a, m) holds the pre-activations of
     [Γf; Γi; Γo; c̃] and is overwritten by their values; c, tanh_c and a are written."""
     n_a = c.shape[0]
@@ -384,7 +406,8 @@ def _lstm_activate(G, c_prev, c, tanh_c, a):
     np.multiply(o, tanh_c, out=a)
 
 
-def _lstm_gate_grads(da, da_next, dc_next, G, c_prev, tanh_c, dZ):
+def _lstm_gate_grads(da: np.ndarray, da_next: np.ndarray, dc_next: np.ndarray, G: np.ndarray,
+                     c_prev: np.ndarray, tanh_c: np.ndarray, dZ: np.ndarray) -> None:
     """One step back: ``da`` (the gradient from the output) gains ``da_next`` (the one from
     step t + 1); dZ (4n_a, m) receives [dZf; dZi; dZo; dZc]; dc_next becomes dc·Γf.
     Each block of dZ starts as its gate's derivative and is multiplied in place."""
@@ -441,10 +464,11 @@ class GRU(_Gated):
     GATES = ORDER = ("u", "r", "c")
 
     @classmethod
-    def _shapes(cls, n_x, n_a):
+    def _shapes(cls, n_x: int, n_a: int) -> dict[str, tuple[int, ...]]:
         return {**super()._shapes(n_x, n_a), "bca": (n_a, 1)}
 
-    def _run_forward(self, Zx, W_a, H, states):
+    def _run_forward(self, Zx: np.ndarray, W_a: np.ndarray, H: np.ndarray,
+                     states: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         n_a, T = self.n_a, Zx.shape[0]
         bca = self.params["bca"]
         Hc = np.empty_like(H[1:])  # h⟨t⟩ = Wca·a⟨t−1⟩ + bca
@@ -461,7 +485,9 @@ class GRU(_Gated):
         self._gates, self._Hc = Zx, Hc
         return (H[-1].copy(),)
 
-    def _run_backward(self, dH):
+    def _run_backward(
+            self, dH: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         n_a, H, W_a = self.n_a, self._H, self._W_a
         gates, Hc = self._gates, self._Hc
         dG_x, dG_a = np.empty_like(gates), np.empty_like(gates)
@@ -480,7 +506,8 @@ class GRU(_Gated):
             da_next = da * (1 - u) + W_a.T @ dZa
         return dG_x, dG_a, (da_next,)
 
-    def _store_grads(self, dW_a, dW_x, db, dG_a):
+    def _store_grads(self, dW_a: np.ndarray, dW_x: np.ndarray, db: np.ndarray,
+                     dG_a: np.ndarray) -> None:
         super()._store_grads(dW_a, dW_x, db, dG_a)
         n_a = self.n_a
         self.grads["bca"][...] = dG_a[2 * n_a:].sum(axis=1, keepdims=True)

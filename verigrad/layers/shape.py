@@ -1,5 +1,8 @@
 """Layers that only rearrange entries."""
+from __future__ import annotations
+
 import math
+from typing import cast
 
 import numpy as np
 
@@ -27,4 +30,4 @@ class Flatten(Layer):
             raise UnknownSize(f"{self!r} needs every size of its input to be known, got "
                              f"{describe_shape(input_shape)}: pass the image size, "
                              f"Sequential(..., input_shape=(C, H, W))")
-        return (math.prod(input_shape),)
+        return (math.prod(cast("tuple[int, ...]", input_shape)),)

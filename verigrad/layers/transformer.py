@@ -2,7 +2,7 @@
 residual connection, as one layer (so that a ``Sequential`` stays a plain stack)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,7 +74,7 @@ class TransformerBlock(Layer):
         self.input_shape = (self.d_model, None)
         self.initialize(np.random.default_rng(seed))
 
-    def _bind(self):
+    def _bind(self) -> None:
         """Point every part at the block's arrays. A model may replace the block's arrays (a
         cast to float32, say); the parts then compute with the new ones."""
         for part, names in self.parts:
@@ -126,12 +126,14 @@ class TransformerBlock(Layer):
     def backward(self, dY: np.ndarray) -> np.ndarray | None:
         self._bind()
         drop_attn, drop_hidden, drop_ffn = self.dropouts
-        dF = self.down.backward(drop_ffn.backward(dY))
-        dF = self.up.backward(self.gelu.backward(drop_hidden.backward(dF)))
-        dX1 = self.norm_ffn.backward(dF)
+        # the parts inside the block always return their input's gradient
+        dF = cast(np.ndarray, self.down.backward(drop_ffn.backward(dY)))
+        dF = cast(np.ndarray, self.up.backward(self.gelu.backward(drop_hidden.backward(dF))))
+        dX1 = cast(np.ndarray, self.norm_ffn.backward(dF))
         dX1 += dY                                          # the residual path
         self.norm_attn.needs_input_grad = self.needs_input_grad
-        dX = self.norm_attn.backward(self.attention.backward(drop_attn.backward(dX1)))
+        dA = cast(np.ndarray, self.attention.backward(drop_attn.backward(dX1)))
+        dX = self.norm_attn.backward(dA)
         if dX is None:
             return None
         dX += dX1
@@ -146,8 +148,9 @@ class TransformerBlock(Layer):
         return self.attention.attention_entropy()
 
     @classmethod
-    def parameter_shapes(cls, d_model, num_heads, d_ff, causal=True, dropout=0.0,
-                         approximate="none", seed=None):
+    def parameter_shapes(cls, d_model: int, num_heads: int, d_ff: int, causal: bool = True,
+                         dropout: float = 0.0, approximate: str = "none",
+                         seed: int | None = None) -> dict[str, tuple[int, ...]]:
         d = check_positive_int(d_model, "TransformerBlock d_model")
         f = check_positive_int(d_ff, "TransformerBlock d_ff")
         return {"gamma_attn": (d, 1), "beta_attn": (d, 1),
