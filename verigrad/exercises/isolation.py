@@ -29,30 +29,54 @@ class TimeLimitExceeded(BaseException):
     """The learner's code ran past its time limit. A BaseException, so that the learner's
     own ``except Exception`` cannot swallow it."""
 
-    def __init__(self, seconds):
-        super().__init__(f"ran longer than {seconds:g} s")
+    def __init__(self, seconds, waited=False):
+        super().__init__(f"did not finish within {seconds:g} s (it waited rather than "
+                         f"computed: sleep, input?)" if waited else
+                         f"ran longer than {seconds:g} s")
         self.seconds = seconds
+
+
+#: how many times its CPU-time limit a statement or check may take in wall-clock time
+WALL_FACTOR = 3
 
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise TimeLimitExceeded in the block after ``seconds`` (a SIGALRM timer: only in the
-    main thread of a Unix process, as the check's worker is; elsewhere no limit)."""
+    """Raise TimeLimitExceeded in the block after it has used ``seconds`` of CPU time, or
+    spent ``WALL_FACTOR * seconds`` of wall-clock time (Unix timers: only in the main thread
+    of a process, as the check's worker is; elsewhere no limit).
+
+    Why CPU time: the same statement takes the same CPU time on an idle laptop and on a
+    class's server checking many files at once, where its wall-clock time can be many times
+    longer; a wall-clock limit made a correct function "ran longer than 1 s" (wrong) there,
+    and the verdict depend on the machine's load. The wall-clock limit stays, longer, for
+    code that waits rather than computes (``time.sleep``, ``input()``), which uses no CPU.
+    The timer is disarmed as the block ends: a signal arriving after the block finished
+    (the learner's statement done) does not turn its result into a time-out."""
     if not seconds or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
         yield
         return
+    armed = True
 
     def stop(signum, frame):
-        raise TimeLimitExceeded(seconds)
+        nonlocal armed
+        if armed:
+            armed = False
+            waited = signum == signal.SIGALRM
+            raise TimeLimitExceeded(WALL_FACTOR * seconds if waited else seconds, waited)
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, WALL_FACTOR * seconds)
     try:
         yield
     finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None = None,
