@@ -52,7 +52,7 @@ from pathlib import Path
 
 from ..gradcheck.findings import Finding
 from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
-from .isolation import WALL_FACTOR, TimeLimitExceeded, time_limit
+from .isolation import TimeLimitExceeded, time_limit
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -533,15 +533,18 @@ def cpu_limit(seconds):
                                              else hard))
 
 
-#: wall-clock seconds, beyond the CPU-time limit, for starting Python and the imports
+#: how many times its CPU-time limit a file's whole check may take in wall-clock time
+WALL_FACTOR = 4
+#: wall-clock seconds, beyond that, for starting Python and the imports
 START_SECONDS = 20
 
 
 def wall_limit(timeout):
     """Wall-clock seconds the worker of a check with ``timeout`` seconds of CPU time may
-    take before it is stopped: ``isolation.WALL_FACTOR`` times its CPU time, so that a file
-    whose statements wait (sleep, input) is stopped too, while on a machine busy enough to
-    give the worker a third of a core a correct file still finishes; plus the start."""
+    take before it is stopped: ``WALL_FACTOR`` times its CPU time, so that a file whose
+    statements keep waiting (each stopped after its own limit) is stopped as a whole, while
+    on a machine busy enough to give the worker a quarter of a core a correct file still
+    finishes; plus the start. A worker stopped here keeps the verdicts it wrote."""
     return WALL_FACTOR * timeout + START_SECONDS
 
 

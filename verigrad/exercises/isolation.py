@@ -16,6 +16,7 @@ import inspect
 import re
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 from ..gradcheck.findings import EXCEPTION, Finding
@@ -30,45 +31,53 @@ class TimeLimitExceeded(BaseException):
     own ``except Exception`` cannot swallow it."""
 
     def __init__(self, seconds, waited=False):
-        super().__init__(f"did not finish within {seconds:g} s (it waited rather than "
-                         f"computed: sleep, input?)" if waited else
+        super().__init__(f"waited longer than {seconds:g} s without computing (sleep, "
+                         f"input?)" if waited else
                          f"ran longer than {seconds:g} s")
         self.seconds = seconds
 
 
-#: how many times its CPU-time limit a statement or check may take in wall-clock time
-WALL_FACTOR = 3
+#: the share of one core below which a block that ran past its time in wall-clock time is
+#: waiting (sleep, input), not computing slowly on a busy machine
+WAITING_SHARE = 0.05
 
 
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise TimeLimitExceeded in the block after it has used ``seconds`` of CPU time, or
-    spent ``WALL_FACTOR * seconds`` of wall-clock time (Unix timers: only in the main thread
-    of a process, as the check's worker is; elsewhere no limit).
+    spent ``seconds`` of wall-clock time waiting (using under ``WAITING_SHARE`` of a core)
+    (Unix timers: only in the main thread of a process, as the check's worker is; elsewhere
+    no limit).
 
     Why CPU time: the same statement takes the same CPU time on an idle laptop and on a
     class's server checking many files at once, where its wall-clock time can be many times
     longer; a wall-clock limit made a correct function "ran longer than 1 s" (wrong) there,
-    and the verdict depend on the machine's load. The wall-clock limit stays, longer, for
-    code that waits rather than computes (``time.sleep``, ``input()``), which uses no CPU.
-    The timer is disarmed as the block ends: a signal arriving after the block finished
-    (the learner's statement done) does not turn its result into a time-out."""
+    and the verdict depend on the machine's load. Code that waits rather than computes
+    (``time.sleep``, ``input()``) uses no CPU time: a wall-clock timer, every ``seconds``,
+    stops the block when it has barely used the CPU since the last tick, and lets it go on
+    while it computes, however slowly the busy machine runs it. The timers are disarmed as
+    the block ends: a signal arriving after the block finished does not turn its result into
+    a time-out."""
     if not seconds or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
         yield
         return
-    armed = True
+    armed, last = True, time.process_time()
 
     def stop(signum, frame):
-        nonlocal armed
-        if armed:
-            armed = False
-            waited = signum == signal.SIGALRM
-            raise TimeLimitExceeded(WALL_FACTOR * seconds if waited else seconds, waited)
+        nonlocal armed, last
+        if not armed:
+            return
+        if signum == signal.SIGALRM:
+            used, last = time.process_time() - last, time.process_time()
+            if used > WAITING_SHARE * seconds:  # computing, slowly: let it go on
+                return
+        armed = False
+        raise TimeLimitExceeded(seconds, waited=signum == signal.SIGALRM)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGPROF, signal.SIGALRM)}
     signal.setitimer(signal.ITIMER_PROF, seconds)
-    signal.setitimer(signal.ITIMER_REAL, WALL_FACTOR * seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, seconds)
     try:
         yield
     finally:
