@@ -57,7 +57,9 @@ def add_gradcheck_commands(sub):
                    help="write per-function results and points to OUT (Gradescope/Otter "
                         "format)")
     p.add_argument("--timeout", type=values.positive, default=120,
-                   help="seconds the file's code and its checks may take")
+                   help="seconds of CPU time the file's code and its checks may take (a "
+                        "quarter of it per statement or function; a statement that "
+                        "waits without computing is stopped after as long)")
     check_class.add_class_options(p)
     p.set_defaults(handler=run_check)
 
