@@ -127,6 +127,30 @@ def test_summary_of_verdicts_it_reads(tmp_path):
     assert summary["exit_code"] == 1 and summary["all_right"] == 0
 
 
+def verdicts(results, keys):
+    """Per file: its error's first words, or each function's (name, category, finding)."""
+    found = {}
+    for key in keys:
+        result = json.loads(batch.result_path(results, key).read_text())
+        found[key] = result["error"].split(":")[0] if "error" in result else [
+            (f["name"], class_summary.category(f), class_summary.finding_label(f))
+            for f in result["functions"]]
+    return found
+
+
+def test_a_second_run_two_files_at_a_time_gives_the_same_verdicts(checked_class, tmp_path):
+    # the verdicts must not depend on the machine's load or on which files run together
+    folder, results, kinds, *_ = checked_class
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["check", str(folder), "--json-dir", str(tmp_path), "--timeout",
+                     TIMEOUT, "--jobs", "2"]) == 1
+    first, second = verdicts(results, kinds), verdicts(tmp_path, kinds)
+    assert second == first
+    assert first["broken.py"] == "broken.py, line 4 does not parse"
+    # the endless statement is stopped, and the functions after it checked
+    assert [v[1] for v in first["hangs.ipynb"]] == ["right"] * 4
+
+
 def test_a_file_gone_from_the_worker_is_a_result_not_an_error(tmp_path):
     result = batch.check_one(tmp_path / "gone.ipynb", timeout=5)
     assert result["exit_code"] == 2 and "at the same path" in result["error"]

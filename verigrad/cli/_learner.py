@@ -2,8 +2,9 @@
 
     python -m verigrad.cli._learner FILE RESULT SETTINGS [--debug]
 
-imports FILE, checks its ``grads`` against its ``cost`` with ``check_backprop(**SETTINGS)``
-(a JSON object), prints the report and writes {"ok": bool} or {"error": message} to the
+imports FILE, checks its ``grads`` against its ``cost`` with
+``check_backprop(**SETTINGS)`` (a JSON object), prints the report and writes {"ok": bool,
+"report": text, "findings": [{"kind", "param", "message"}]} or {"error": message} to the
 file RESULT. The parent command trusts only RESULT, never this process's exit status: code
 in FILE may call ``sys.exit(0)`` or ``os._exit(0)``, which must not pass for a check.
 """
@@ -42,7 +43,9 @@ def main(argv):
         result = {"error": describe(err, path)}
     else:
         print(report, flush=True)
-        result = {"ok": bool(report.ok)}
+        result = {"ok": bool(report.ok), "report": str(report),
+                  "findings": [{"kind": f.kind, "param": f.param, "message": f.message}
+                               for f in report.findings]}
     result_file.write_text(json.dumps(result))
 
 

@@ -57,7 +57,9 @@ def add_gradcheck_commands(sub):
                    help="write per-function results and points to OUT (Gradescope/Otter "
                         "format)")
     p.add_argument("--timeout", type=values.positive, default=120,
-                   help="seconds the file's code and its checks may take")
+                   help="seconds of CPU time the file's code and its checks may take (a "
+                        "quarter of it per statement or function; a statement that "
+                        "waits without computing is stopped after as long)")
     check_class.add_class_options(p)
     p.set_defaults(handler=run_check)
 
@@ -152,7 +154,8 @@ def run_check(args):
 def run_backprop_check(args):
     """Run the learner's params/cost/grads file in a child process
     (``verigrad.cli._learner``) and take the verdict from the result file it writes last,
-    never from its exit status."""
+    never from its exit status; with --json, write it in the format of the exercises' check
+    (one function, ``grads``), as ``verigrad check FOLDER`` reads every file's result."""
     with tempfile.TemporaryDirectory(prefix="verigrad-check-") as folder:
         result_file = Path(folder) / "result.json"
         command = [sys.executable, "-m", "verigrad.cli._learner", str(args.file),
@@ -171,13 +174,27 @@ def run_backprop_check(args):
         try:
             result = json.loads(result_file.read_text())
         except (OSError, ValueError):
-            raise CommandError(f"{args.file} ended the check before it finished (its process "
+            result = {"error": f"{args.file} ended the check before it finished (its process "
                                f"exited with status {status}: os._exit, a crash or a kill); a "
-                               f"file to check should only define params, cost and grads"
-                               ) from None
+                               f"file to check should only define params, cost and grads"}
     if "error" in result:
+        _write_error(args, result["error"])
         raise CommandError(result["error"])
-    return 0 if result["ok"] else 1
+    payload = {"results": [{
+        "name": "grads", "exercise": "params, cost(params), grads(params)",
+        "verdict": "ok" if result["ok"] else "WRONG", "ok": result["ok"], "config": None,
+        "where": None, "assumed": None, "findings": result["findings"],
+        "report": None if result["ok"] else result["report"]}], "notes": []}
+    if args.json:
+        write_text(args.json, json.dumps(files.as_json(payload, args.file), indent=1))
+    return files.exit_code(payload)
+
+
+def _write_error(args, message):
+    """With --json, the result of a file that could not be checked (exit status 2)."""
+    if args.json:
+        write_text(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
+                                          "error": message, "tests": []}, indent=1))
 
 
 def run_exercise_check(args):
@@ -187,9 +204,7 @@ def run_exercise_check(args):
                                    seed=args.seed)
     except files.CannotCheck as err:
         print(f"error: cannot check {args.file}: {err}", file=sys.stderr)
-        if args.json:
-            write_text(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
-                                              "error": str(err), "tests": []}, indent=1))
+        _write_error(args, str(err))
         return 2
     print(files.table(payload))
     if args.json:

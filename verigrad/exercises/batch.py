@@ -9,12 +9,14 @@ the same path on the workers (a shared file system).
 
 Results are keyed by file: the result of ``alice/week4.ipynb`` is
 ``results/alice/week4.ipynb.json``, the JSON ``verigrad check FILE --json`` writes (see
-``verigrad.exercises.files.as_json``) plus ``"submission"`` (the file's path in the folder)
-and ``"seconds"``. A file that could not be checked at all has ``"error"`` and
-``exit_code`` 2. Each result is written whole or not at all, by this process, as its check
-ends: a task that a cluster runs again (its worker died) replaces the file, never adds to
-it. The summary (``verigrad.exercises.class_summary``) is read back from the result files
-once every check has ended.
+``verigrad.exercises.files.as_json``) plus ``"submission"`` (the file's path in the
+folder) and ``"seconds"``. A file that could not be checked at all has ``"error"`` and
+``exit_code`` 2; so has a check whose process wrote no result (it crashed or was killed):
+a verdict is only ever read from a result, never guessed from an exit status. Each result
+is written whole or not at all, by this process, as its check ends: a task that a cluster
+runs again (its worker died) replaces the file, never adds to it. The summary
+(``verigrad.exercises.class_summary``) is read back from the result files once every check
+has ended.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._files import write_text
+from .files import wall_limit
 
 #: the files of a folder that are submissions
 SUFFIXES = (".ipynb", ".py")
@@ -78,10 +81,11 @@ def result_path(json_dir: str | os.PathLike, key: str) -> Path:
 
 
 def process_limit(timeout: float) -> float:
-    """Seconds a file's whole ``verigrad check`` process may take before it is stopped:
-    its own time limit for the learner's code, plus the start of two Python processes
-    and the checks themselves, on a busy machine."""
-    return 2 * timeout + 30
+    """Wall-clock seconds a file's whole ``verigrad check`` process may take before it is
+    stopped: the limit its worker has (``files.wall_limit``), plus the start of the
+    ``verigrad check`` process itself on a busy machine. Above the worker's own limit, so
+    that the check's own time-out note, not this stop, is what a slow file gets."""
+    return wall_limit(timeout) + 30
 
 
 def check_one(path: str | os.PathLike, options: Sequence[str] = (),
@@ -140,18 +144,15 @@ def _failed(path, error, start=None):
 
 
 def _without_json(path, status, stdout, stderr):
-    """The result of a check that wrote no JSON: the params/cost/grads form of ``verigrad
-    check`` (its verdict is its exit status, its report what it printed), or a process that
-    ended before its result."""
-    if status in (0, 1):
-        return {"file": str(path), "exit_code": status, "score": 1 - status, "max_score": 1,
-                "functions": [{"name": "grads", "exercise": "params, cost(params), "
-                               "grads(params)", "verdict": "ok" if status == 0 else "WRONG",
-                               "ok": status == 0, "config": None, "where": None,
-                               "findings": [], "report": stdout[-4000:] or None}],
-                "notes": [], "tests": []}
-    tail = " / ".join((stderr or stdout).strip().splitlines()[-3:])
-    return _failed(path, tail or f"the check ended with exit status {status} and no result")
+    """The result of a check that wrote no JSON: its process crashed (a traceback: the
+    checker's failure, not the learner's), was killed, or is a form of ``verigrad check``
+    that writes none. Never a verdict: an exit status is not a result, and 1 (wrong) is also
+    what a Python traceback exits with."""
+    lines = [line.strip() for line in (stderr or stdout or "").splitlines() if line.strip()]
+    how = (f"was killed by signal {-status}" if status < 0 else
+           f"ended with exit status {status}")
+    return _failed(path, f"the check of {Path(path).name} {how} without writing its result"
+                         + (f": {lines[-1]}" if lines else ""))
 
 
 def check_all(folder: str | os.PathLike, paths: Sequence[Path], json_dir: str | os.PathLike,

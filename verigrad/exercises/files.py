@@ -40,8 +40,10 @@ import importlib
 import inspect
 import json
 import linecache
+import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -466,7 +468,12 @@ def _as_dict(result):
 
 
 def check_file(path, run_all=False, timeout=120, seed=0):
-    """{'results': [...], 'notes': [...]} for the learner's file, from a worker process."""
+    """{'results': [...], 'notes': [...]} for the learner's file, from a worker process.
+
+    ``timeout`` counts the worker's CPU time (``cpu_limit``), and each statement or
+    function check gets ``function_limit(timeout)`` of CPU time (see
+    ``isolation.time_limit`` for why CPU time); ``wall_limit(timeout)`` stops a worker that
+    waits rather than computes."""
     read_cells(path)  # a missing or unreadable file is reported before anything starts
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "results.json"
@@ -474,42 +481,71 @@ def check_file(path, run_all=False, timeout=120, seed=0):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root,
                                                           env.get("PYTHONPATH")]))
-        limit = function_limit(timeout)
         command = [sys.executable, "-m", "verigrad.exercises.files", str(Path(path).resolve()),
-                   str(out), "--seed", str(seed), "--limit", str(limit)] + (
-            ["--all"] if run_all else [])
+                   str(out), "--seed", str(seed), "--limit", str(function_limit(timeout)),
+                   "--cpu-limit", str(timeout)] + (["--all"] if run_all else [])
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  env=env)
+            done = subprocess.run(command, capture_output=True, text=True,
+                                  timeout=wall_limit(timeout), env=env)
+            status, tail = done.returncode, (done.stderr or done.stdout).strip()
         except subprocess.TimeoutExpired:
-            if not out.exists():
-                raise CannotCheck(f"the file's code ran longer than {timeout} s (a training "
-                                  f"loop? only imports, definitions and simple assignments "
-                                  f"run unless --all is given; raise the limit with "
-                                  f"--timeout)") from None
-            payload = json.loads(out.read_text(encoding="utf-8"))
-            payload["notes"].append(f"the check reached its time limit of {timeout} s after "
-                                    f"{len(payload['results'])} function(s); the others were "
-                                    f"not checked (raise the limit with --timeout)")
-            return payload
-        if not out.exists():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-            raise CannotCheck("the file's code stopped the check (exit status "
-                              f"{done.returncode}) before any result: " + " / ".join(tail))
-        payload = json.loads(out.read_text(encoding="utf-8"))
-    if "error" in payload:
+            status, tail = None, ""
+        payload = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+    over = status is None or status == -getattr(signal, "SIGXCPU", -1)
+    if payload is not None and "error" in payload:
         raise CannotCheck(payload["error"])
+    if payload is None and over:
+        raise CannotCheck(f"the file's code ran longer than {timeout} s (a training loop? "
+                          f"only imports, definitions and simple assignments run unless "
+                          f"--all is given; raise the limit with --timeout)")
+    if payload is None:
+        raise CannotCheck(f"the file's code stopped the check (exit status {status}) before "
+                          f"any result: " + " / ".join(tail.splitlines()[-5:]))
     if payload.pop("complete", True) is False:
-        payload["notes"].append(f"the check's process ended (exit status {done.returncode}) "
-                                f"after {len(payload['results'])} function(s); the others "
-                                f"were not checked")
+        payload["notes"].append(
+            f"the check reached its time limit of {timeout} s after "
+            f"{len(payload['results'])} function(s); the others were not checked (raise the "
+            f"limit with --timeout)" if over else
+            f"the check's process ended (exit status {status}) after "
+            f"{len(payload['results'])} function(s); the others were not checked")
     return payload
 
 
 def function_limit(timeout):
-    """Seconds one statement of the file or one function's check may take: a quarter of
-    the whole check's, between 1 and 30."""
+    """Seconds of CPU time one statement of the file or one function's check may take: a
+    quarter of the whole check's, between 1 and 30."""
     return max(1.0, min(30.0, timeout / 4))
+
+
+def cpu_limit(seconds):
+    """Limit this process's CPU time to ``seconds`` (the worker's whole check): the kernel
+    ends it with SIGXCPU past them (SIGKILL a second later, should the learner's code catch
+    SIGXCPU). No limit where the platform has none."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft = max(1, math.ceil(seconds))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1 if hard == resource.RLIM_INFINITY
+                                             else hard))
+
+
+#: how many times its CPU-time limit a file's whole check may take in wall-clock time
+WALL_FACTOR = 4
+#: wall-clock seconds, beyond that, for starting Python and the imports
+START_SECONDS = 20
+
+
+def wall_limit(timeout):
+    """Wall-clock seconds the worker of a check with ``timeout`` seconds of CPU time may
+    take before it is stopped: ``WALL_FACTOR`` times its CPU time, so that a file whose
+    statements keep waiting (each stopped after its own limit) is stopped as a whole, while
+    on a machine busy enough to give the worker a quarter of a core a correct file still
+    finishes; plus the start. A worker stopped here keeps the verdicts it wrote."""
+    return WALL_FACTOR * timeout + START_SECONDS
 
 
 def exit_code(payload):
@@ -573,7 +609,10 @@ def _main():
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=float, default=None)
+    parser.add_argument("--cpu-limit", type=float, default=None)
     args = parser.parse_args()
+    if args.cpu_limit:
+        cpu_limit(args.cpu_limit)
     worker(args.path, args.out, args.all, args.seed, args.limit)
 
 

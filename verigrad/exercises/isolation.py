@@ -16,6 +16,7 @@ import inspect
 import re
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 from ..gradcheck.findings import EXCEPTION, Finding
@@ -29,30 +30,62 @@ class TimeLimitExceeded(BaseException):
     """The learner's code ran past its time limit. A BaseException, so that the learner's
     own ``except Exception`` cannot swallow it."""
 
-    def __init__(self, seconds):
-        super().__init__(f"ran longer than {seconds:g} s")
+    def __init__(self, seconds, waited=False):
+        super().__init__(f"waited longer than {seconds:g} s without computing (sleep, "
+                         f"input?)" if waited else
+                         f"ran longer than {seconds:g} s")
         self.seconds = seconds
+
+
+#: the share of one core below which a block that ran past its time in wall-clock time is
+#: waiting (sleep, input), not computing slowly on a busy machine
+WAITING_SHARE = 0.05
 
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise TimeLimitExceeded in the block after ``seconds`` (a SIGALRM timer: only in the
-    main thread of a Unix process, as the check's worker is; elsewhere no limit)."""
+    """Raise TimeLimitExceeded in the block after it has used ``seconds`` of CPU time, or
+    spent ``seconds`` of wall-clock time waiting (using under ``WAITING_SHARE`` of a core)
+    (Unix timers: only in the main thread of a process, as the check's worker is; elsewhere
+    no limit).
+
+    Why CPU time: the same statement takes the same CPU time on an idle laptop and on a
+    class's server checking many files at once, where its wall-clock time can be many times
+    longer; a wall-clock limit made a correct function "ran longer than 1 s" (wrong) there,
+    and the verdict depend on the machine's load. Code that waits rather than computes
+    (``time.sleep``, ``input()``) uses no CPU time: a wall-clock timer, every ``seconds``,
+    stops the block when it has barely used the CPU since the last tick, and lets it go on
+    while it computes, however slowly the busy machine runs it. The timers are disarmed as
+    the block ends: a signal arriving after the block finished does not turn its result into
+    a time-out."""
     if not seconds or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
         yield
         return
+    armed, last = True, time.process_time()
 
     def stop(signum, frame):
-        raise TimeLimitExceeded(seconds)
+        nonlocal armed, last
+        if not armed:
+            return
+        if signum == signal.SIGALRM:
+            used, last = time.process_time() - last, time.process_time()
+            if used > WAITING_SHARE * seconds:  # computing, slowly: let it go on
+                return
+        armed = False
+        raise TimeLimitExceeded(seconds, waited=signum == signal.SIGALRM)
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, seconds)
     try:
         yield
     finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None = None,
