@@ -23,9 +23,14 @@ from exercises import (  # noqa: E402
     learners_cs231n_models,
     learners_cs231n_optim,
     learners_dense,
+    learners_gradient_checking,
+    learners_initialization,
+    learners_logistic,
     learners_normalization,
+    learners_optimization,
     learners_recurrent,
     learners_regularization,
+    learners_shallow,
 )
 from exercises.checks import flagged, with_helpers  # noqa: E402
 from make_class_summary import section as class_section  # noqa: E402
@@ -36,12 +41,18 @@ from verigrad import exercises  # noqa: E402
 from verigrad.exercises import files  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
-GROUPS = [("Dense layers, costs and losses", learners_dense),
+GROUPS = [("Logistic regression (course 1 week 2)", learners_logistic),
+          ("A network with one hidden layer (course 1 week 3)", learners_shallow),
+          ("Initializations (course 1 week 4, course 2 week 1)", learners_initialization),
+          ("Dense layers, costs and losses", learners_dense),
+          ("Gradient checking: the 1-D and N-dimensional pairs", learners_gradient_checking),
           ("L2 regularization, dropout and your own gradient checker",
            learners_regularization),
           ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
           ("Recurrent layers, embeddings and sequence losses", learners_recurrent),
+          ("Optimization: gradient descent, mini-batches, momentum, Adam, learning-rate decay",
+           learners_optimization),
           ("CS231n assignment 1: linear classifier losses", learners_cs231n_linear),
           ("CS231n assignment 1: k-nearest neighbours and LinearClassifier",
            learners_cs231n_knn),
@@ -190,7 +201,9 @@ def _exercise_list():
     by_course = {}
     for e in exercises.EXERCISES:
         by_course.setdefault(e.course, []).append(f"`{e.name}`")
-    return "\n".join(f"- {course}: {', '.join(names)}" for course, names in by_course.items())
+    # by course and week (the Deep Learning Specialization first), whatever the modules' order
+    order = sorted(by_course, key=lambda course: (not course.startswith("Deep Learning"), course))
+    return "\n".join(f"- {course}: {', '.join(by_course[course])}" for course in order)
 
 
 def render():

@@ -31,3 +31,19 @@ def test_the_compiled_update_equals_the_reference(name, dtype, rtol):
             assert params["numba"][k].dtype == dtype
             np.testing.assert_allclose(params["numba"][k], params["numpy"][k], rtol=rtol,
                                        atol=rtol * 1e-3, err_msg=f"{name} step {step + 1} {k}")
+
+
+@pytest.mark.parametrize("epoch", [0, 1, 99, 100, 250, 1500])
+def test_inverse_time_decay_is_keras_formula(epoch):
+    # Keras: lr0 / (1 + decay_rate * step / decay_steps), floor(step / decay_steps) staircase
+    assert vg.InverseTimeDecay(0.3)(epoch) == pytest.approx(1 / (1 + 0.3 * epoch))
+    assert vg.InverseTimeDecay(0.3, 100)(epoch) == pytest.approx(1 / (1 + 0.3 * epoch / 100))
+    assert vg.InverseTimeDecay(0.3, 100, staircase=True)(epoch) == pytest.approx(
+        1 / (1 + 0.3 * (epoch // 100)))
+
+
+def test_inverse_time_decay_refuses_a_negative_rate_and_a_zero_interval():
+    with pytest.raises(ValueError, match="decay_rate"):
+        vg.InverseTimeDecay(-0.1)
+    with pytest.raises(ValueError, match="interval"):
+        vg.InverseTimeDecay(0.1, 0)

@@ -54,6 +54,26 @@ class ExponentialDecay:
         return f"ExponentialDecay(gamma={self.gamma})"
 
 
+class InverseTimeDecay:
+    """lr = lr0 / (1 + decay_rate · epoch / interval)  (Keras' ``InverseTimeDecay``); with
+    ``staircase`` the quotient is rounded down, so the rate drops once every ``interval``
+    epochs: lr0 / (1 + decay_rate · ⌊epoch / interval⌋)."""
+
+    def __init__(self, decay_rate: float, interval: int = 1, staircase: bool = False):
+        self.decay_rate = check_number(decay_rate, "InverseTimeDecay decay_rate",
+                                       lambda d: d >= 0, "a finite number ≥ 0")
+        self.interval = check_positive_int(interval, "InverseTimeDecay interval")
+        self.staircase = bool(staircase)
+
+    def __call__(self, epoch: int) -> float:
+        steps = epoch // self.interval if self.staircase else epoch / self.interval
+        return 1.0 / (1.0 + self.decay_rate * steps)
+
+    def __repr__(self):
+        return (f"InverseTimeDecay(decay_rate={self.decay_rate}, interval={self.interval}, "
+                f"staircase={self.staircase})")
+
+
 class CosineDecay:
     """lr = lr0 · (f + (1 − f)·(1 + cos(π·epoch/total_epochs))/2), f = min_factor:
     from lr0 at epoch 0 down to f·lr0 at ``total_epochs``. With f = 0 the rate reaches 0 at

@@ -12,15 +12,22 @@ from . import (
     learners_cs231n_models,
     learners_cs231n_optim,
     learners_dense,
+    learners_gradient_checking,
+    learners_initialization,
+    learners_logistic,
     learners_normalization,
+    learners_optimization,
     learners_recurrent,
     learners_regularization,
+    learners_shallow,
 )
 from .checks import assert_all_pass, flagged, run, with_helpers
 
 LEARNERS = [learners_dense, learners_regularization, learners_normalization, learners_conv,
             learners_recurrent, learners_cs231n_linear, learners_cs231n_optim,
-            learners_cs231n_knn, learners_cs231n_models]
+            learners_cs231n_knn, learners_cs231n_models, learners_optimization,
+            learners_shallow, learners_initialization, learners_gradient_checking,
+            learners_logistic]
 NAMES = {exercise.name for exercise in exercises.EXERCISES}
 
 

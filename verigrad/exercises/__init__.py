@@ -35,20 +35,29 @@ from . import (
     classifiers,
     conv,
     dense,
+    gradient_checking,
+    initialization,
     knn,
+    logistic,
     models,
     normalization,
+    optimization,
     recurrent,
     regularization,
+    shallow,
     update_rules,
     versions,
 )
 from .core import MISTAKES, Exercise, Result, register_mistakes, where
 from .isolation import check_isolated
 
-EXERCISES = [*dense.EXERCISES, *regularization.EXERCISES, *normalization.EXERCISES,
-             *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES,
-             *knn.EXERCISES, *update_rules.EXERCISES, *models.EXERCISES]
+# the courses' order: the Deep Learning Specialization by course and week, then CS231n's
+# (dense.py, normalization.py, conv.py and recurrent.py hold both courses' layers)
+EXERCISES = [*logistic.EXERCISES, *shallow.EXERCISES_WEEK3, *initialization.EXERCISES_COURSE1,
+             *dense.EXERCISES, *initialization.EXERCISES_COURSE2, *gradient_checking.EXERCISES,
+             *regularization.EXERCISES, *optimization.EXERCISES, *normalization.EXERCISES,
+             *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES, *knn.EXERCISES,
+             *update_rules.EXERCISES, *models.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]

@@ -8,6 +8,7 @@ function: given the learner's functions by name, it returns a ``Result``.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import re
@@ -20,6 +21,7 @@ import numpy as np
 from ..gradcheck import (
     Finding,
     Kind,
+    check_backprop,
     check_pair,
     exception_diagnosis,
     learner_frame,
@@ -282,16 +284,43 @@ def _as_tuple(value, count):
 
 
 def close(got, expected):
-    """Same shape and equal to float64 rounding (relative 1e-6 of the largest entry)."""
-    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    """Same shape and equal to float64 rounding (relative 1e-6 of the largest entry). A
+    dict (the courses' ``parameters``, ``grads``, ``v``) is close when it has the same keys
+    and each value is close."""
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and set(got) == set(expected) and all(
+            close(got[k], v) for k, v in expected.items())
+    if isinstance(got, dict):
+        return False
+    try:
+        got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):  # None, a string, a ragged list: not the output
+        return False
     if got.shape != expected.shape:
         return False
-    scale = max(float(np.max(np.abs(expected), initial=0)), 1e-12)
+    scale = max(float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0)), 1e-12)
     return bool(np.allclose(got, expected, rtol=1e-6, atol=1e-9 * scale, equal_nan=True))
 
 
-def _difference(got, expected, what):
-    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+def difference(got, expected, what):
+    """One sentence on how ``got`` differs from ``expected`` (arrays, numbers or dicts of
+    them): the shape, the missing keys, or the entry that differs most."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{what} is a {type(got).__name__}, expected a dict with keys " \
+                f"{', '.join(expected)}"
+        missing, extra = [k for k in expected if k not in got], [k for k in got
+                                                               if k not in expected]
+        if missing or extra:
+            return (f"{what} has the keys {', '.join(map(str, got)) or 'none'}, expected "
+                    f"{', '.join(expected)}")
+        key = next(k for k, v in expected.items() if not close(got[k], v))
+        return difference(got[key], expected[key], f"{what}[{key!r}]")
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return f"{what} is {got!r}, not an array"
+    expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         squeezed = got.squeeze().shape == expected.squeeze().shape and close(
             got.reshape(expected.shape) if got.size == expected.size else got, expected)
@@ -309,10 +338,12 @@ def _difference(got, expected, what):
 
 
 def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
-                  names=("out",)):
+                  names=("out",), in_place=False):
     """Run function on every configuration and compare its first ``outputs`` outputs with
     reference(*args, **kwargs) (a tuple). Returns (findings, config label) for the first
-    configuration that fails, or ([], None)."""
+    configuration that fails, or ([], None). in_place: the exercise may update its
+    arguments (the courses' ``update_parameters`` writes into ``parameters``), so a changed
+    argument is not a finding."""
     for config in configs:
         args, kwargs = config.fresh()
         try:
@@ -348,10 +379,10 @@ def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
                         f"on {config.label}, {name}'s {names[i]} equals {mistake.message}"))], \
                         config.label, None
             return [Finding(FORWARD, names[i], (
-                f"on {config.label}, {_difference(g, e, name + ' ' + names[i])}. The "
+                f"on {config.label}, {difference(g, e, name + ' ' + names[i])}. The "
                 f"backward is checked against this forward, so fix it first."))], \
                 config.label, None
-        if not all(unchanged):
+        if not in_place and not all(unchanged):
             return [Finding(MUTATION, None, (
                 f"on {config.label}, {name} changed its argument "
                 f"{unchanged.index(False) + 1} in place; compute new arrays instead."))], \
@@ -369,6 +400,23 @@ def _same(a, b):
         return isinstance(b, dict) and all(
             k in a and _same(a[k], v) for k, v in b.items() if isinstance(v, np.ndarray))
     return True
+
+
+@contextlib.contextmanager
+def substituted(function, replacements):
+    """Run with the names in ``replacements`` (name -> function) set in ``function``'s
+    module namespace, and the namespace restored after: an exercise that calls another one
+    (optimize calls propagate, predict calls forward_propagation) is checked with a correct
+    callee, so that its verdict is its own."""
+    namespace = getattr(function, "__globals__", {})
+    saved = {k: namespace[k] for k in replacements if k in namespace}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for k in replacements:
+            namespace.pop(k, None)
+        namespace.update(saved)
 
 
 def exception_finding(name, error):
@@ -426,13 +474,14 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
 
 
 def forward_exercise(name, course, parameters, configs, reference, mistakes=(), outputs=1,
-                     names=("out",)):
-    """An exercise whose function is a forward (or any function with a reference output)."""
+                     names=("out",), in_place=False):
+    """An exercise whose function is a forward (or any function with a reference output:
+    arrays, numbers, or dicts of them)."""
 
     def check(functions, seed=0):
         function = functions[name]
         findings, label, error = check_forward(name, function, configs(seed), reference,
-                                               mistakes, outputs, names)
+                                               mistakes, outputs, names, in_place)
         ok = None if findings and findings[0].kind == EXCEPTION else not findings
         return Result(name, course, ok, findings, label, where(function, error, findings),
                       configs=len(configs(seed)))
@@ -467,3 +516,21 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
                       where(function, error, findings), report, configs=len(cases))
 
     return Exercise(name, course, tuple(parameters), check, partner)
+
+
+def check_gradients(name, course, function, cases, problem):
+    """The Result of a function that returns the gradients of a cost (the courses' whole
+    backprops: backward_propagation, propagate), checked with check_backprop on each
+    configuration: problem(config) -> (cost(params), grads(params), params), where grads
+    calls the learner's function."""
+    for config in cases:
+        cost, grads, params = problem(config)
+        try:
+            report = check_backprop(cost, grads, params)
+        except Exception as error:  # the learner's code
+            return Result(name, course, None, [exception_finding(name, error)], config.label,
+                          where(function, error), configs=len(cases))
+        if not report.ok:
+            return Result(name, course, False, report.findings, config.label,
+                          where(function, None, report.findings), report, len(cases))
+    return Result(name, course, True, where=where(function), configs=len(cases))
