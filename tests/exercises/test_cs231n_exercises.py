@@ -17,12 +17,13 @@ def test_adam_of_2017_with_t_used_then_incremented_passes_and_is_named():
     assert "2018+" in run(optim.CORRECT)["adam"].exercise
 
 
-def test_an_update_rule_that_returns_no_config_pair_is_an_exception_of_the_learner():
+def test_an_update_rule_that_returns_no_config_pair_is_wrong_and_says_what_it_returned():
     def sgd(w, dw, config=None):
         return w - 0.1 * dw
 
     result = run({"sgd": sgd})["sgd"]
-    assert result.ok is None and result.findings[0].kind == "exception"
+    assert result.ok is False and result.findings[0].kind == "exception"
+    assert "not the pair (next_w, config)" in result.findings[0].message
 
 
 # ---- classes and package trees --------------------------------------------------------------
