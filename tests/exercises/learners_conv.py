@@ -163,6 +163,16 @@ def conv_single_step_no_bias(a_slice_prev, W, b):
     return np.sum(a_slice_prev * W)  # bug: b is never added
 
 
+def conv_single_step_bias_in_every_product(a_slice_prev, W, b):
+    s = np.multiply(a_slice_prev, W) + b  # bug: b added to each of the f·f·n_C products
+    return np.sum(s)
+
+
+def conv_backward_db_over_m(dZ, cache):
+    dA_prev, dW, db = conv_backward(dZ, cache)
+    return dA_prev, dW, db / dZ.shape[0]  # bug: db divided by m; dA_prev and dW are right
+
+
 def conv_forward_no_stride(A_prev, W, b, hparameters):
     m, n_H_prev, n_W_prev, _ = A_prev.shape
     f, _, _, n_C = W.shape
@@ -313,7 +323,11 @@ MISTAKES = [
     ("zero_pad", zero_pad_every_axis, "pad_axes"),
     ("conv_single_step", conv_single_step_no_bias, "bias"),
     ("conv_forward", conv_forward_no_stride, "stride"),
+    ("conv_single_step", conv_single_step_bias_in_every_product, "bias_count"),
     ("conv_backward", conv_backward_no_stride, "stride"),
+    # right dA_prev and dW on the first configuration, stride 1, where a missing stride
+    # would give them too: the mistake named is db's, never "stride"
+    ("conv_backward", conv_backward_db_over_m, "scale"),
     ("conv_backward", conv_backward_assigns, "accumulate"),
     ("conv_backward", conv_backward_unpad_slice, "empty_slice"),
     ("pool_forward", pool_forward_no_stride, "stride"),

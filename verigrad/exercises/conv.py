@@ -19,7 +19,13 @@ import numpy as np
 
 from ..gradcheck.findings import Finding
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
-from .core import Config, Mistake, backward_exercise, forward_exercise
+from .core import Config, Mistake, backward_exercise, forward_exercise, register_mistakes
+
+KINDS = register_mistakes({
+    "bias_count": ("the output equals the one with the bias added to every product of the "
+                   "window (f·f·n_C times) instead of once to their sum",
+                   "where b is added: to the sum of the products, not to each of them"),
+})
 
 COURSE4 = "Deep Learning Specialization, course 4 week 1"
 CS231N = "CS231n"
@@ -231,8 +237,6 @@ def _course_pool_backward_wrong_count(A_prev, hparameters, douts, mode="max"):
 
 
 def _course_pool_backward_no_stride(A_prev, hparameters, douts, mode="max"):
-    if hparameters["stride"] == 1:
-        return None
     full = _course_pool(A_prev, hparameters, mode, 1).shape
     dA = np.zeros(full)
     dA[:, :douts[0].shape[1], :douts[0].shape[2]] = douts[0]
@@ -247,8 +251,6 @@ def _course_pool_backward_other_mode(A_prev, hparameters, douts, mode="max"):
 def _course_pool_backward_overwrite(A_prev, hparameters, douts, mode="max"):
     """dA_prev when each window's share is assigned (=) instead of added (+=)."""
     f, stride = hparameters["f"], hparameters["stride"]
-    if stride >= f:
-        return None
     dA, out = douts[0], np.zeros(A_prev.shape)
     for i in range(dA.shape[0]):
         for h, w, rows, cols in _windows(dA.shape[1:3], f, stride):
@@ -297,6 +299,18 @@ def _single_step_configs(seed):
 
 def _single_step_reference(a_slice_prev, W, b):
     return (float(np.sum(a_slice_prev * W) + b.reshape(())),)
+
+
+def _single_step_bias_everywhere(a_slice_prev, W, b):
+    """np.sum(a_slice_prev * W + b): b broadcast onto each of the f·f·n_C products."""
+    return (float(np.sum(a_slice_prev * W) + W.size * b.reshape(())),)
+
+
+def _course_conv_bias_everywhere(A_prev, W, b, hparameters):
+    """conv_forward with b added f·f·n_C_prev times per window (a conv_single_step that
+    adds it to each product)."""
+    per_window = W.shape[0] * W.shape[1] * W.shape[2]
+    return _course_conv_reference(A_prev, W, per_window * b, hparameters)
 
 
 def _mask_configs(seed):
@@ -373,7 +387,10 @@ EXERCISES = [
     forward_exercise("conv_single_step", COURSE4, ("a_slice_prev", "W", "b"),
                      _single_step_configs, _single_step_reference,
                      [Mistake("bias", "Σ a_slice_prev·W without the bias b",
-                              lambda a, W, b: (float(np.sum(a * W)),))], names=("Z",)),
+                              lambda a, W, b: (float(np.sum(a * W)),)),
+                      Mistake("bias_count", "Σ (a_slice_prev·W + b): the bias added to each "
+                              "of the f·f·n_C products instead of once to their sum",
+                              _single_step_bias_everywhere)], names=("Z",)),
     forward_exercise("conv_forward", COURSE4, ("A_prev", "W", "b", "hparameters"),
                      _course_conv_configs, _course_conv_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
@@ -381,7 +398,10 @@ EXERCISES = [
                               "starts",
                               _course_conv_no_stride),
                       Mistake("bias", "the convolution without the bias b",
-                              lambda A, W, b, hp: _course_conv_reference(A, W, 0 * b, hp))],
+                              lambda A, W, b, hp: _course_conv_reference(A, W, 0 * b, hp)),
+                      Mistake("bias_count", "the convolution with the bias added f·f·n_C_prev "
+                              "times per window, once to each product (see conv_single_step)",
+                              _course_conv_bias_everywhere)],
                      names=("Z",)),
     backward_exercise("conv_backward", COURSE4, ("dZ", "cache"), "conv_forward",
                       _course_conv_configs, _course_conv_builder, _CONV_BACKWARD_MISTAKES,
