@@ -22,3 +22,34 @@ def test_a_mistake_that_changes_nothing_on_a_configuration_is_not_named_there():
     assert result.config.startswith("pad=0, stride=1")
     assert [f.kind for f in result.findings][:1] == ["scale"]
     assert "stride" not in {f.kind for f in result.findings}
+
+
+def test_a_spatial_batch_norm_backward_divided_by_the_batch_alone_is_named():
+    from . import learners_normalization as learners
+    result = run({"spatial_batchnorm_forward": learners.spatial_batchnorm_forward_cached,
+                  "spatial_batchnorm_backward": learners.spatial_batchnorm_backward_over_batch,
+                  })["spatial_batchnorm_backward"]
+    assert result.ok is False and result.findings[0].kind == "norm_count", result.findings
+    right = run({"spatial_batchnorm_forward": learners.spatial_batchnorm_forward_cached,
+                 "spatial_batchnorm_backward": _spatial_backward_right})
+    assert right["spatial_batchnorm_backward"].ok is True
+
+
+def _spatial_backward_right(dout, cache):
+    import numpy as np
+    N, C, H, W = dout.shape
+    xhat, xc, std, gamma = cache
+    dxhat = dout * gamma.reshape(1, C, 1, 1)
+    M = N * H * W
+    dx = (M * dxhat - dxhat.sum(axis=(0, 2, 3), keepdims=True) -
+          xhat * (dxhat * xhat).sum(axis=(0, 2, 3), keepdims=True)) / (M * std)
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+
+
+def test_a_dropout_backward_is_judged_without_the_learners_forward():
+    # the reference forward (a fixed mask in the assignment's cache) is what a backward is
+    # checked with when the learner's dropout_forward is wrong or missing
+    from . import learners_normalization as learners
+    assert run({"dropout_backward": learners.dropout_backward})["dropout_backward"].ok is True
+    wrong = run({"dropout_backward": learners.dropout_backward_unmasked})["dropout_backward"]
+    assert wrong.findings[0].kind == "dropout_mask"
