@@ -156,22 +156,27 @@ def _course_conv_backward_overwrite(A_prev, W, b, hparameters, douts):
     return {"A_prev": padded[:, pad:pad + H, pad:pad + Wd, :]}
 
 
-def _empty_slice(config, findings, error):
-    """With pad = 0, da_prev_pad[pad:-pad, pad:-pad, :] is empty: the unpadding fails or
-    gives a (0, 0, n_C) array."""
-    if config.args[3]["pad"] != 0:
-        return None
-    empty = any(f.kind == "shape" and f.param == "A_prev" and "(0, 0" in f.message
-                or f.kind == "shape" and f.param == "A_prev" and ", 0," in f.message
-                for f in findings)
-    if error is None and not empty:
-        return None
-    if error is not None and "shape" not in str(error) and "broadcast" not in str(error):
-        return None
-    return Finding("empty_slice", "A_prev", (
-        f"on {config.label}, removing the padding with da_prev_pad[pad:-pad, pad:-pad, :] "
-        f"gives an empty array when pad = 0 (-0 is 0, so the slice stops before it starts). "
-        f"Look at the ends of the slice that removes the padding."))
+def _empty_slice(param, unpadding):
+    """explain() for a conv backward: with pad = 0, an unpadding slice such as
+    ``unpadding`` (da_prev_pad[pad:-pad, pad:-pad, :]) is empty, so it fails or gives an
+    array with a 0 in its shape. param: the input's name (A_prev, x)."""
+
+    def explain(config, findings, error):
+        if config.args[3]["pad"] != 0:
+            return None
+        empty = any(f.kind == "shape" and f.param == param and
+                    ("(0, 0" in f.message or ", 0," in f.message or ", 0)" in f.message)
+                    for f in findings)
+        if error is None and not empty:
+            return None
+        if error is not None and "shape" not in str(error) and "broadcast" not in str(error):
+            return None
+        return Finding("empty_slice", param, (
+            f"on {config.label}, removing the padding with {unpadding} gives an empty array "
+            f"when pad = 0 (-0 is 0, so the slice stops before it starts). Look at the ends "
+            f"of the slice that removes the padding."))
+
+    return explain
 
 
 _CONV_BACKWARD_MISTAKES = [
@@ -359,6 +364,33 @@ def _cs231n_conv_builder(x, w, b, conv_param):
     return _cs231n_conv(x, w, b, conv_param), (x, w, b, conv_param)
 
 
+def _cs231n_conv_mistake(course_mistake):
+    """A course conv backward mistake on CS231n's layout: x (N, C, H, W), w (F, C, HH, WW)."""
+
+    def output(x, w, b, conv_param, douts):
+        got = course_mistake(x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0),
+                             np.reshape(b, (1, 1, 1, -1)), conv_param,
+                             douts=[douts[0].transpose(0, 2, 3, 1)])
+        renamed = {"A_prev": ("x", (0, 3, 1, 2)), "W": ("w", (3, 2, 0, 1))}
+        return {renamed[k][0]: v.transpose(renamed[k][1]) for k, v in got.items()}
+
+    return output
+
+
+def _cs231n_pool_mistake(course_mistake):
+    """A course max-pool backward mistake on CS231n's layout (square windows)."""
+
+    def output(x, pool_param, douts):
+        if pool_param["pool_height"] != pool_param["pool_width"]:
+            return None
+        got = course_mistake(x.transpose(0, 2, 3, 1), {"f": pool_param["pool_height"],
+                                                        "stride": pool_param["stride"]},
+                             douts=[douts[0].transpose(0, 2, 3, 1)], mode="max")
+        return {"x": got["A_prev"].transpose(0, 3, 1, 2)}
+
+    return output
+
+
 def _cs231n_pool_configs(seed):
     rng = np.random.default_rng(seed)
     cases = []
@@ -405,7 +437,7 @@ EXERCISES = [
                      names=("Z",)),
     backward_exercise("conv_backward", COURSE4, ("dZ", "cache"), "conv_forward",
                       _course_conv_configs, _course_conv_builder, _CONV_BACKWARD_MISTAKES,
-                      explain=_empty_slice),
+                      explain=_empty_slice("A_prev", "da_prev_pad[pad:-pad, pad:-pad, :]")),
     forward_exercise("pool_forward", COURSE4, ("A_prev", "hparameters"), _course_pool_configs,
                      _course_pool_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
@@ -431,9 +463,14 @@ EXERCISES = [
                      [Mistake("stride", "the output of a loop that reads the window at (i, j) "
                               "instead of (i·stride, j·stride)", _cs231n_conv_no_stride)]),
     backward_exercise("conv_backward_naive", CS231N, ("dout", "cache"), "conv_forward_naive",
-                      _cs231n_conv_configs, _cs231n_conv_builder),
+                      _cs231n_conv_configs, _cs231n_conv_builder,
+                      [Mistake(m.kind, m.message, _cs231n_conv_mistake(m.output))
+                       for m in _CONV_BACKWARD_MISTAKES],
+                      explain=_empty_slice("x", "dxp[:, :, pad:-pad, pad:-pad]")),
     forward_exercise("max_pool_forward_naive", CS231N, ("x", "pool_param"),
                      _cs231n_pool_configs, lambda x, p: (_cs231n_pool(x, p),)),
     backward_exercise("max_pool_backward_naive", CS231N, ("dout", "cache"),
-                      "max_pool_forward_naive", _cs231n_pool_configs, _cs231n_pool_builder),
+                      "max_pool_forward_naive", _cs231n_pool_configs, _cs231n_pool_builder,
+                      [Mistake(m.kind, m.message, _cs231n_pool_mistake(m.output))
+                       for m in _POOL_BACKWARD_MISTAKES if m.kind in ("stride", "accumulate")]),
 ]
