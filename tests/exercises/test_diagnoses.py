@@ -36,7 +36,6 @@ def test_a_spatial_batch_norm_backward_divided_by_the_batch_alone_is_named():
 
 
 def _spatial_backward_right(dout, cache):
-    import numpy as np
     N, C, H, W = dout.shape
     xhat, xc, std, gamma = cache
     dxhat = dout * gamma.reshape(1, C, 1, 1)
@@ -53,3 +52,17 @@ def test_a_dropout_backward_is_judged_without_the_learners_forward():
     assert run({"dropout_backward": learners.dropout_backward})["dropout_backward"].ok is True
     wrong = run({"dropout_backward": learners.dropout_backward_unmasked})["dropout_backward"]
     assert wrong.findings[0].kind == "dropout_mask"
+
+
+def test_a_right_sequence_backward_is_right_beside_a_wrong_cell_backward():
+    import types
+
+    from . import learners_recurrent as learners
+    scope = dict(vars(learners))
+    scope["rnn_cell_backward"] = learners.rnn_cell_backward_tanh_of_z
+    sequence = types.FunctionType(learners.rnn_backward.__code__, scope, "rnn_backward")
+    results = run({**with_helpers(learners), "rnn_cell_backward": scope["rnn_cell_backward"],
+                   "rnn_backward": sequence})
+    assert results["rnn_cell_backward"].ok is False
+    assert results["rnn_backward"].ok is True, results["rnn_backward"].summary()
+    assert scope["rnn_cell_backward"] is learners.rnn_cell_backward_tanh_of_z  # put back
