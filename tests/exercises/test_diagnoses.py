@@ -66,3 +66,22 @@ def test_a_right_sequence_backward_is_right_beside_a_wrong_cell_backward():
     assert results["rnn_cell_backward"].ok is False
     assert results["rnn_backward"].ok is True, results["rnn_backward"].summary()
     assert scope["rnn_cell_backward"] is learners.rnn_cell_backward_tanh_of_z  # put back
+
+
+def test_a_right_conv_backward_is_right_beside_a_wrong_conv_single_step():
+    import types
+    scope = dict(vars(learners_conv))
+    scope["conv_single_step"] = learners_conv.conv_single_step_bias_in_every_product
+    forward = types.FunctionType(learners_conv.conv_forward.__code__, scope, "conv_forward")
+    results = run({**with_helpers(learners_conv), "conv_forward": forward,
+                   "conv_single_step": scope["conv_single_step"]})
+    assert results["conv_forward"].findings[0].kind == "bias_count"
+    assert results["conv_backward"].ok is True, results["conv_backward"].summary()
+
+
+def test_a_right_cs231n_dropout_backward_is_right_beside_a_wrong_forward():
+    from . import learners_normalization as learners
+    results = run({**with_helpers(learners),
+                   "dropout_forward": learners.dropout_forward_scaled_test})
+    assert results["dropout_forward"].ok is False
+    assert results["dropout_backward"].ok is True, results["dropout_backward"].summary()
