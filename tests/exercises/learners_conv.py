@@ -163,6 +163,16 @@ def conv_single_step_no_bias(a_slice_prev, W, b):
     return np.sum(a_slice_prev * W)  # bug: b is never added
 
 
+def conv_single_step_bias_in_every_product(a_slice_prev, W, b):
+    s = np.multiply(a_slice_prev, W) + b  # bug: b added to each of the f·f·n_C products
+    return np.sum(s)
+
+
+def conv_backward_db_over_m(dZ, cache):
+    dA_prev, dW, db = conv_backward(dZ, cache)
+    return dA_prev, dW, db / dZ.shape[0]  # bug: db divided by m; dA_prev and dW are right
+
+
 def conv_forward_no_stride(A_prev, W, b, hparameters):
     m, n_H_prev, n_W_prev, _ = A_prev.shape
     f, _, _, n_C = W.shape
@@ -309,11 +319,81 @@ def conv_backward_naive_db_axis(dout, cache):
     return dx, dw, dout.sum(axis=(0, 1, 2))  # bug: sums over the filters, keeps the width
 
 
+def _conv_backward_naive_with(dout, cache, stride_of, unpad, assign=False):
+    """conv_backward_naive with a window start, an unpadding and an update of one's choice."""
+    x, w, b, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    _, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    N, F, H_out, W_out = dout.shape
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    r, c = stride_of(i, stride), stride_of(j, stride)
+                    dw[f] += xp[n, :, r:r + HH, c:c + WW] * dout[n, f, i, j]
+                    if assign:
+                        dxp[n, :, r:r + HH, c:c + WW] = w[f] * dout[n, f, i, j]
+                    else:
+                        dxp[n, :, r:r + HH, c:c + WW] += w[f] * dout[n, f, i, j]
+    return unpad(dxp, pad, x), dw, dout.sum(axis=(0, 2, 3))
+
+
+def _unpad(dxp, pad, x):
+    return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+
+
+def conv_backward_naive_no_stride(dout, cache):
+    return _conv_backward_naive_with(dout, cache, lambda i, s: i, _unpad)  # bug: no stride
+
+
+def conv_backward_naive_assigns(dout, cache):
+    return _conv_backward_naive_with(dout, cache, lambda i, s: i * s, _unpad,
+                                     assign=True)  # bug: = instead of +=
+
+
+def conv_backward_naive_unpad_slice(dout, cache):
+    return _conv_backward_naive_with(dout, cache, lambda i, s: i * s,
+                                     lambda dxp, pad, x: dxp[:, :, pad:-pad, pad:-pad])  # bug
+
+
+def _max_pool_backward_naive_with(dout, cache, stride_of, assign=False):
+    x, pool_param = cache
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    r, q = stride_of(i, s), stride_of(j, s)
+                    window = x[n, c, r:r + ph, q:q + pw]
+                    mask = window == window.max()
+                    if assign:
+                        dx[n, c, r:r + ph, q:q + pw] = mask * dout[n, c, i, j]
+                    else:
+                        dx[n, c, r:r + ph, q:q + pw] += mask * dout[n, c, i, j]
+    return dx
+
+
+def max_pool_backward_naive_no_stride(dout, cache):
+    return _max_pool_backward_naive_with(dout, cache, lambda i, s: i)  # bug: no stride
+
+
+def max_pool_backward_naive_assigns(dout, cache):
+    return _max_pool_backward_naive_with(dout, cache, lambda i, s: i * s,
+                                         assign=True)  # bug: = instead of +=
+
+
 MISTAKES = [
     ("zero_pad", zero_pad_every_axis, "pad_axes"),
     ("conv_single_step", conv_single_step_no_bias, "bias"),
     ("conv_forward", conv_forward_no_stride, "stride"),
+    ("conv_single_step", conv_single_step_bias_in_every_product, "bias_count"),
     ("conv_backward", conv_backward_no_stride, "stride"),
+    # right dA_prev and dW on the first configuration, stride 1, where a missing stride
+    # would give them too: the mistake named is db's, never "stride"
+    ("conv_backward", conv_backward_db_over_m, "scale"),
     ("conv_backward", conv_backward_assigns, "accumulate"),
     ("conv_backward", conv_backward_unpad_slice, "empty_slice"),
     ("pool_forward", pool_forward_no_stride, "stride"),
@@ -322,4 +402,9 @@ MISTAKES = [
     ("pool_backward", pool_backward_no_stride, "stride"),
     ("pool_backward", pool_backward_assigns, "accumulate"),
     ("conv_backward_naive", conv_backward_naive_db_axis, "mismatch"),  # W_out = F here
+    ("conv_backward_naive", conv_backward_naive_no_stride, "stride"),
+    ("conv_backward_naive", conv_backward_naive_assigns, "accumulate"),
+    ("conv_backward_naive", conv_backward_naive_unpad_slice, "empty_slice"),
+    ("max_pool_backward_naive", max_pool_backward_naive_no_stride, "stride"),
+    ("max_pool_backward_naive", max_pool_backward_naive_assigns, "accumulate"),
 ]

@@ -182,6 +182,49 @@ def dropout_forward_scaled_test(x, dropout_param):
     return out, (dropout_param, mask)
 
 
+def spatial_batchnorm_forward_over_batch(x, gamma, beta, bn_param):
+    N, C, H, W = x.shape
+    eps = bn_param.get("eps", 1e-5)
+    mu = x.sum(axis=(0, 2, 3), keepdims=True) / N  # bug: each channel has N*H*W entries
+    xc = x - mu
+    std = np.sqrt((xc ** 2).sum(axis=(0, 2, 3), keepdims=True) / N + eps)  # bug: the same
+    xhat = xc / std
+    out = gamma.reshape(1, C, 1, 1) * xhat + beta.reshape(1, C, 1, 1)
+    return out, (xhat, xc, std, gamma)
+
+
+def spatial_batchnorm_backward_over_batch(dout, cache):
+    N, C, H, W = dout.shape
+    xhat, xc, std, gamma = cache
+    dxhat = dout * gamma.reshape(1, C, 1, 1)
+    dx = (N * dxhat - dxhat.sum(axis=(0, 2, 3), keepdims=True) -  # bug: N, not N*H*W
+          xhat * (dxhat * xhat).sum(axis=(0, 2, 3), keepdims=True)) / (N * std)
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+
+
+def spatial_batchnorm_forward_cached(x, gamma, beta, bn_param):
+    """The right forward for the cache of spatial_batchnorm_backward_over_batch."""
+    N, C, H, W = x.shape
+    mu = x.mean(axis=(0, 2, 3), keepdims=True)
+    xc = x - mu
+    std = np.sqrt((xc ** 2).mean(axis=(0, 2, 3), keepdims=True) + bn_param.get("eps", 1e-5))
+    out = gamma.reshape(1, C, 1, 1) * xc / std + beta.reshape(1, C, 1, 1)
+    return out, (xc / std, xc, std, gamma)
+
+
+def dropout_forward_unmasked(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    np.random.seed(dropout_param.get("seed", 0))
+    mask = (np.random.rand(*x.shape) < p) / p
+    out = x / p if mode == "train" else x  # bug: the mask is drawn, never applied
+    return out, (dropout_param, mask)
+
+
+def dropout_backward_unmasked(dout, cache):
+    dropout_param, mask = cache
+    return dout / dropout_param["p"] if dropout_param["mode"] == "train" else dout  # bug
+
+
 MISTAKES = [
     ("batchnorm_forward", batchnorm_forward_per_example, "norm_axis"),
     ("batchnorm_forward", batchnorm_forward_test_batch_stats, "test_mode"),
@@ -190,4 +233,7 @@ MISTAKES = [
     ("dropout_forward", dropout_forward_not_inverted, "dropout_scale"),
     ("dropout_forward", dropout_forward_drop_probability, "dropout_p"),
     ("dropout_forward", dropout_forward_scaled_test, "dropout_test"),
+    ("dropout_forward", dropout_forward_unmasked, "dropout_mask"),
+    ("dropout_backward", dropout_backward_unmasked, "dropout_mask"),
+    ("spatial_batchnorm_forward", spatial_batchnorm_forward_over_batch, "norm_count"),
 ]

@@ -145,6 +145,32 @@ def backward_propagation_with_dropout_unscaled(X, Y, cache, keep_prob):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}
 
 
+def forward_propagation_with_dropout_unmasked(X, parameters, keep_prob=0.5):
+    W1, b1, W2, b2, W3, b3 = (parameters[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    Z1 = np.dot(W1, X) + b1
+    D1 = (np.random.rand(*Z1.shape) < keep_prob).astype(int)
+    A1 = relu(Z1) / keep_prob  # bug: the mask D1 is drawn but never applied
+    Z2 = np.dot(W2, A1) + b2
+    D2 = (np.random.rand(*Z2.shape) < keep_prob).astype(int)
+    A2 = relu(Z2) / keep_prob  # bug: the same
+    Z3 = np.dot(W3, A2) + b3
+    return sigmoid(Z3), (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, sigmoid(Z3), W3, b3)
+
+
+def backward_propagation_with_dropout_unmasked(X, Y, cache, keep_prob):
+    m = X.shape[1]
+    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    dZ3 = A3 - Y
+    dW3, db3 = np.dot(dZ3, A2.T) / m, np.sum(dZ3, axis=1, keepdims=True) / m
+    dA2 = np.dot(W3.T, dZ3) / keep_prob  # bug: not multiplied by D2
+    dZ2 = dA2 * (Z2 > 0)
+    dW2, db2 = np.dot(dZ2, A1.T) / m, np.sum(dZ2, axis=1, keepdims=True) / m
+    dA1 = np.dot(W2.T, dZ2) / keep_prob  # bug: not multiplied by D1
+    dZ1 = dA1 * (Z1 > 0)
+    dW1, db1 = np.dot(dZ1, X.T) / m, np.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}
+
+
 def gradient_check_n_no_copy(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
     parameters_values, _ = dictionary_to_vector(parameters)  # noqa: F821
     grad = gradients_to_vector(gradients)  # noqa: F821
@@ -200,6 +226,10 @@ MISTAKES = [
     ("forward_propagation_with_dropout", forward_propagation_with_dropout_unscaled,
      "dropout_scale"),
     ("backward_propagation_with_dropout", backward_propagation_with_dropout_unscaled, "scale"),
+    ("forward_propagation_with_dropout", forward_propagation_with_dropout_unmasked,
+     "dropout_mask"),
+    ("backward_propagation_with_dropout", backward_propagation_with_dropout_unmasked,
+     "dropout_mask"),
     ("gradient_check_n", gradient_check_n_no_copy, "gradcheck_copy"),
     ("gradient_check_n", gradient_check_n_precedence, "gradcheck_formula"),
     ("gradient_check", gradient_check_halved, "gradcheck_formula"),

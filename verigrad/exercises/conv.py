@@ -19,7 +19,13 @@ import numpy as np
 
 from ..gradcheck.findings import Finding
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
-from .core import Config, Mistake, backward_exercise, forward_exercise
+from .core import Config, Mistake, backward_exercise, forward_exercise, register_mistakes
+
+KINDS = register_mistakes({
+    "bias_count": ("the output equals the one with the bias added to every product of the "
+                   "window (f·f·n_C times) instead of once to their sum",
+                   "where b is added: to the sum of the products, not to each of them"),
+})
 
 COURSE4 = "Deep Learning Specialization, course 4 week 1"
 CS231N = "CS231n"
@@ -150,22 +156,27 @@ def _course_conv_backward_overwrite(A_prev, W, b, hparameters, douts):
     return {"A_prev": padded[:, pad:pad + H, pad:pad + Wd, :]}
 
 
-def _empty_slice(config, findings, error):
-    """With pad = 0, da_prev_pad[pad:-pad, pad:-pad, :] is empty: the unpadding fails or
-    gives a (0, 0, n_C) array."""
-    if config.args[3]["pad"] != 0:
-        return None
-    empty = any(f.kind == "shape" and f.param == "A_prev" and "(0, 0" in f.message
-                or f.kind == "shape" and f.param == "A_prev" and ", 0," in f.message
-                for f in findings)
-    if error is None and not empty:
-        return None
-    if error is not None and "shape" not in str(error) and "broadcast" not in str(error):
-        return None
-    return Finding("empty_slice", "A_prev", (
-        f"on {config.label}, removing the padding with da_prev_pad[pad:-pad, pad:-pad, :] "
-        f"gives an empty array when pad = 0 (-0 is 0, so the slice stops before it starts). "
-        f"Look at the ends of the slice that removes the padding."))
+def _empty_slice(param, unpadding):
+    """explain() for a conv backward: with pad = 0, an unpadding slice such as
+    ``unpadding`` (da_prev_pad[pad:-pad, pad:-pad, :]) is empty, so it fails or gives an
+    array with a 0 in its shape. param: the input's name (A_prev, x)."""
+
+    def explain(config, findings, error):
+        if config.args[3]["pad"] != 0:
+            return None
+        empty = any(f.kind == "shape" and f.param == param and
+                    ("(0, 0" in f.message or ", 0," in f.message or ", 0)" in f.message)
+                    for f in findings)
+        if error is None and not empty:
+            return None
+        if error is not None and "shape" not in str(error) and "broadcast" not in str(error):
+            return None
+        return Finding("empty_slice", param, (
+            f"on {config.label}, removing the padding with {unpadding} gives an empty array "
+            f"when pad = 0 (-0 is 0, so the slice stops before it starts). Look at the ends "
+            f"of the slice that removes the padding."))
+
+    return explain
 
 
 _CONV_BACKWARD_MISTAKES = [
@@ -231,8 +242,6 @@ def _course_pool_backward_wrong_count(A_prev, hparameters, douts, mode="max"):
 
 
 def _course_pool_backward_no_stride(A_prev, hparameters, douts, mode="max"):
-    if hparameters["stride"] == 1:
-        return None
     full = _course_pool(A_prev, hparameters, mode, 1).shape
     dA = np.zeros(full)
     dA[:, :douts[0].shape[1], :douts[0].shape[2]] = douts[0]
@@ -247,8 +256,6 @@ def _course_pool_backward_other_mode(A_prev, hparameters, douts, mode="max"):
 def _course_pool_backward_overwrite(A_prev, hparameters, douts, mode="max"):
     """dA_prev when each window's share is assigned (=) instead of added (+=)."""
     f, stride = hparameters["f"], hparameters["stride"]
-    if stride >= f:
-        return None
     dA, out = douts[0], np.zeros(A_prev.shape)
     for i in range(dA.shape[0]):
         for h, w, rows, cols in _windows(dA.shape[1:3], f, stride):
@@ -299,6 +306,18 @@ def _single_step_reference(a_slice_prev, W, b):
     return (float(np.sum(a_slice_prev * W) + b.reshape(())),)
 
 
+def _single_step_bias_everywhere(a_slice_prev, W, b):
+    """np.sum(a_slice_prev * W + b): b broadcast onto each of the f·f·n_C products."""
+    return (float(np.sum(a_slice_prev * W) + W.size * b.reshape(())),)
+
+
+def _course_conv_bias_everywhere(A_prev, W, b, hparameters):
+    """conv_forward with b added f·f·n_C_prev times per window (a conv_single_step that
+    adds it to each product)."""
+    per_window = W.shape[0] * W.shape[1] * W.shape[2]
+    return _course_conv_reference(A_prev, W, per_window * b, hparameters)
+
+
 def _mask_configs(seed):
     rng = np.random.default_rng(seed)
     return [Config("a 3x3 window", (rng.standard_normal((3, 3)),)),
@@ -345,6 +364,33 @@ def _cs231n_conv_builder(x, w, b, conv_param):
     return _cs231n_conv(x, w, b, conv_param), (x, w, b, conv_param)
 
 
+def _cs231n_conv_mistake(course_mistake):
+    """A course conv backward mistake on CS231n's layout: x (N, C, H, W), w (F, C, HH, WW)."""
+
+    def output(x, w, b, conv_param, douts):
+        got = course_mistake(x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0),
+                             np.reshape(b, (1, 1, 1, -1)), conv_param,
+                             douts=[douts[0].transpose(0, 2, 3, 1)])
+        renamed = {"A_prev": ("x", (0, 3, 1, 2)), "W": ("w", (3, 2, 0, 1))}
+        return {renamed[k][0]: v.transpose(renamed[k][1]) for k, v in got.items()}
+
+    return output
+
+
+def _cs231n_pool_mistake(course_mistake):
+    """A course max-pool backward mistake on CS231n's layout (square windows)."""
+
+    def output(x, pool_param, douts):
+        if pool_param["pool_height"] != pool_param["pool_width"]:
+            return None
+        got = course_mistake(x.transpose(0, 2, 3, 1), {"f": pool_param["pool_height"],
+                                                        "stride": pool_param["stride"]},
+                             douts=[douts[0].transpose(0, 2, 3, 1)], mode="max")
+        return {"x": got["A_prev"].transpose(0, 3, 1, 2)}
+
+    return output
+
+
 def _cs231n_pool_configs(seed):
     rng = np.random.default_rng(seed)
     cases = []
@@ -373,7 +419,10 @@ EXERCISES = [
     forward_exercise("conv_single_step", COURSE4, ("a_slice_prev", "W", "b"),
                      _single_step_configs, _single_step_reference,
                      [Mistake("bias", "Σ a_slice_prev·W without the bias b",
-                              lambda a, W, b: (float(np.sum(a * W)),))], names=("Z",)),
+                              lambda a, W, b: (float(np.sum(a * W)),)),
+                      Mistake("bias_count", "Σ (a_slice_prev·W + b): the bias added to each "
+                              "of the f·f·n_C products instead of once to their sum",
+                              _single_step_bias_everywhere)], names=("Z",)),
     forward_exercise("conv_forward", COURSE4, ("A_prev", "W", "b", "hparameters"),
                      _course_conv_configs, _course_conv_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
@@ -381,11 +430,14 @@ EXERCISES = [
                               "starts",
                               _course_conv_no_stride),
                       Mistake("bias", "the convolution without the bias b",
-                              lambda A, W, b, hp: _course_conv_reference(A, W, 0 * b, hp))],
+                              lambda A, W, b, hp: _course_conv_reference(A, W, 0 * b, hp)),
+                      Mistake("bias_count", "the convolution with the bias added f·f·n_C_prev "
+                              "times per window, once to each product (see conv_single_step)",
+                              _course_conv_bias_everywhere)],
                      names=("Z",)),
     backward_exercise("conv_backward", COURSE4, ("dZ", "cache"), "conv_forward",
                       _course_conv_configs, _course_conv_builder, _CONV_BACKWARD_MISTAKES,
-                      explain=_empty_slice),
+                      explain=_empty_slice("A_prev", "da_prev_pad[pad:-pad, pad:-pad, :]")),
     forward_exercise("pool_forward", COURSE4, ("A_prev", "hparameters"), _course_pool_configs,
                      _course_pool_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
@@ -411,9 +463,14 @@ EXERCISES = [
                      [Mistake("stride", "the output of a loop that reads the window at (i, j) "
                               "instead of (i·stride, j·stride)", _cs231n_conv_no_stride)]),
     backward_exercise("conv_backward_naive", CS231N, ("dout", "cache"), "conv_forward_naive",
-                      _cs231n_conv_configs, _cs231n_conv_builder),
+                      _cs231n_conv_configs, _cs231n_conv_builder,
+                      [Mistake(m.kind, m.message, _cs231n_conv_mistake(m.output))
+                       for m in _CONV_BACKWARD_MISTAKES],
+                      explain=_empty_slice("x", "dxp[:, :, pad:-pad, pad:-pad]")),
     forward_exercise("max_pool_forward_naive", CS231N, ("x", "pool_param"),
                      _cs231n_pool_configs, lambda x, p: (_cs231n_pool(x, p),)),
     backward_exercise("max_pool_backward_naive", CS231N, ("dout", "cache"),
-                      "max_pool_forward_naive", _cs231n_pool_configs, _cs231n_pool_builder),
+                      "max_pool_forward_naive", _cs231n_pool_configs, _cs231n_pool_builder,
+                      [Mistake(m.kind, m.message, _cs231n_pool_mistake(m.output))
+                       for m in _POOL_BACKWARD_MISTAKES if m.kind in ("stride", "accumulate")]),
 ]

@@ -26,10 +26,18 @@ from .core import (
     backward_exercise,
     exception_finding,
     forward_exercise,
+    register_mistakes,
     where,
 )
+from .regularization import KINDS as DROPOUT_KINDS
 
 CS231N = "CS231n"
+
+KINDS = register_mistakes({
+    "norm_count": ("a spatial batch norm's statistics, or their paths in dx, divided by N "
+                   "(the batch) instead of N·H·W (every entry of a channel)",
+                   "the count the sums over (N, H, W) are divided by"),
+})
 
 
 def _set(layer, gamma, beta):
@@ -148,6 +156,27 @@ def _spatial_batchnorm(x, gamma, beta, bn_param):
     return (layer.forward(_images(x), training=True).transpose(3, 0, 1, 2),)
 
 
+def _spatial_over_batch(x, gamma, beta, bn_param):
+    """Spatial batch norm with the sums over (N, H, W) divided by N alone."""
+    N, eps = x.shape[0], bn_param.get("eps", 1e-5)
+    mean = x.sum(axis=(0, 2, 3), keepdims=True) / N
+    var = ((x - mean) ** 2).sum(axis=(0, 2, 3), keepdims=True) / N
+    shape = (1, -1, 1, 1)
+    return (np.reshape(gamma, shape) * (x - mean) / np.sqrt(var + eps) +
+            np.reshape(beta, shape),)
+
+
+def _spatial_backward_over_batch(x, gamma, beta, bn_param, douts):
+    """Spatial batch norm's dx with the paths through the mean and the variance divided
+    by N instead of N·H·W (H·W times too large)."""
+    hw = x.shape[2] * x.shape[3]
+    xhat, inv = _normalized(x, (0, 2, 3), bn_param.get("eps", 1e-5))
+    dxhat = douts[0] * np.reshape(gamma, (1, -1, 1, 1))
+    through_mean = dxhat.mean(axis=(0, 2, 3), keepdims=True)
+    through_var = xhat * (dxhat * xhat).mean(axis=(0, 2, 3), keepdims=True)
+    return {"x": inv * (dxhat - hw * (through_mean + through_var))}
+
+
 def _spatial_groupnorm(x, gamma, beta, G, gn_param):
     layer = _set(GroupNorm(G, x.shape[1], eps=gn_param.get("eps", 1e-5)), gamma, beta)
     return (layer.forward(_images(x), training=True).transpose(3, 0, 1, 2),)
@@ -182,6 +211,10 @@ def _dropout_findings(name, config, out):
             f"inverted dropout scales by 1/p in training, so test mode returns x unchanged"))
     kept = out != 0
     fraction = float(kept.mean())
+    if kept.all() and np.allclose(out, x / p):
+        return Finding(DROPOUT_KINDS["dropout_mask"], "out", (
+            f"on {config.label}, every entry is x/p: the input is scaled but the mask is "
+            f"never applied, so nothing is dropped"))
     if np.allclose(out[kept], x[kept]):
         return Finding("dropout_scale", "out", (
             f"on {config.label}, the kept entries equal x: inverted dropout scales the kept "
@@ -229,6 +262,22 @@ def _small_dropout_configs(seed):
             Config("test mode, N=4", (x, {"mode": "test", "p": 0.6}))]
 
 
+def _dropout_builder(x, dropout_param):
+    """Inverted dropout with the cache (dropout_param, mask) of the assignment, its mask
+    fixed by the configuration's seed (the same at every evaluation)."""
+    p = dropout_param["p"]
+    if dropout_param["mode"] != "train":
+        return x, (dropout_param, None)
+    mask = (np.random.default_rng(dropout_param["seed"]).random(x.shape) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+def _dropout_backward_unmasked(x, dropout_param, douts):
+    if dropout_param["mode"] != "train":
+        return None
+    return {"x": douts[0] / dropout_param["p"]}
+
+
 EXERCISES = [
     forward_exercise("batchnorm_forward", CS231N, ("x", "gamma", "beta", "bn_param"),
                      _bn_configs, _batchnorm,
@@ -250,9 +299,16 @@ EXERCISES = [
     backward_exercise("layernorm_backward", CS231N, ("dout", "cache"), "layernorm_forward",
                       _ln_configs),
     forward_exercise("spatial_batchnorm_forward", CS231N, ("x", "gamma", "beta", "bn_param"),
-                     _spatial_configs, _spatial_batchnorm),
+                     _spatial_configs, _spatial_batchnorm,
+                     [Mistake("norm_count", "the output with the mean and the variance divided "
+                              "by N instead of N·H·W: each channel has N·H·W entries",
+                              _spatial_over_batch)]),
     backward_exercise("spatial_batchnorm_backward", CS231N, ("dout", "cache"),
-                      "spatial_batchnorm_forward", _spatial_configs),
+                      "spatial_batchnorm_forward", _spatial_configs,
+                      mistakes=[Mistake("norm_count", "dx with the terms through the mean and "
+                                        "the variance divided by N instead of N·H·W: each "
+                                        "channel's sums run over N·H·W entries",
+                                        _spatial_backward_over_batch)]),
     forward_exercise("spatial_groupnorm_forward", CS231N,
                      ("x", "gamma", "beta", "G", "gn_param"),
                      lambda seed: _spatial_configs(seed, groups=True), _spatial_groupnorm),
@@ -260,5 +316,8 @@ EXERCISES = [
                       "spatial_groupnorm_forward", lambda seed: _spatial_configs(seed, True)),
     Exercise("dropout_forward", CS231N, ("x", "dropout_param"), _check_dropout_forward),
     backward_exercise("dropout_backward", CS231N, ("dout", "cache"), "dropout_forward",
-                      _small_dropout_configs),
+                      _small_dropout_configs, _dropout_builder,
+                      [Mistake(DROPOUT_KINDS["dropout_mask"], "dout / p without the mask: "
+                               "an entry dropped in the forward gets no gradient",
+                               _dropout_backward_unmasked)]),
 ]

@@ -321,6 +321,42 @@ def _first_wrong_step(name, grads_of, config, problem):
     return None
 
 
+def _rnn_cell_grads(da_next, cache):
+    """The reference's gradients of one RNN step, in the notebook's dictionary: what a right
+    cell backward returns for the notebook's cache (a_next, a_prev, xt, parameters)."""
+    _, a_prev, xt, parameters = cache
+    layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
+    _, _, dX, d0, grads = _run(layer, xt[:, None, :], a_prev, da_next[:, None, :])
+    return {"dxt": dX[:, 0, :], "da_prev": d0, "dWax": grads["Wax"], "dWaa": grads["Waa"],
+            "dba": grads["ba"]}
+
+
+def _with_reference_cell(check, name, cell, reference, cell_exercise):
+    """check, but when the learner's sequence backward fails and calls their own ``cell``
+    backward, which is wrong itself, the sequence is checked again with ``reference`` in
+    that cell's place: its verdict is then its own, not the cell's."""
+
+    def checked(functions, seed=0):
+        result = check(functions, seed)
+        scope = getattr(functions[name], "__globals__", {})
+        mine = functions.get(cell)
+        if result.ok is not False or mine is None or scope.get(cell) is not mine or \
+                cell_exercise().check(functions, seed).ok is True:
+            return result
+        scope[cell] = reference
+        try:
+            alone = check(functions, seed)
+        finally:
+            scope[cell] = mine
+        alone.findings.insert(0, Finding("missing", None, (
+            f"{name} calls your {cell}, which is wrong (see above); {name} was checked "
+            f"with a right {cell} in its place, and "
+            f"{'is right' if alone.ok else 'is wrong on its own too'}")))
+        return alone
+
+    return checked
+
+
 def _sequence_backward(name, partner, configs, builder, grads_of, mistakes):
     """A sequence backward: the pair check, then the first wrong time step."""
     base = backward_exercise(name, COURSE5, ("da", "caches"), partner, configs, builder,
@@ -338,6 +374,10 @@ def _sequence_backward(name, partner, configs, builder, grads_of, mistakes):
                     result.findings.append(step)
         return result
 
+    if name == "rnn_backward":
+        check = _with_reference_cell(check, name, "rnn_cell_backward", _rnn_cell_grads,
+                                     lambda: next(e for e in EXERCISES
+                                                  if e.name == "rnn_cell_backward"))
     return Exercise(name, COURSE5, ("da", "caches"), check, partner)
 
 

@@ -33,11 +33,19 @@ from .core import (
     close,
     exception_finding,
     forward_exercise,
+    register_mistakes,
     where,
 )
 from .dense import activate, cross_entropy, linear
 
 COURSE2 = "Deep Learning Specialization, course 2 week 1"
+
+KINDS = register_mistakes({
+    "dropout_mask": ("dropout's output, or its backward's gradients, equal the ones with the "
+                     "activations (or their gradients) divided by keep_prob but never "
+                     "multiplied by the masks D1, D2",
+                     "where D1 and D2 multiply A1, A2 (forward) and dA1, dA2 (backward)"),
+})
 THRESHOLD = 2e-7
 _NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -171,6 +179,37 @@ def _l2_gradient_mistake(cost, grads, config, lambd=0.7):
         "L2 term λ/(2m)·Σ‖W‖² is a mean over the examples too, so its gradient keeps the 1/m"))
 
 
+def _dropout_mask_mistake(cost, grads, config, keep_prob=0.8):
+    """The dropout_mask finding when the learner's gradients equal the backward that
+    divides dA1, dA2 by keep_prob without multiplying them by D1, D2, else None."""
+    parameters, X, Y = config.args
+    try:
+        got = grads({k: v.copy() for k, v in parameters.items()})
+        cache = grads.forward(parameters)  # the cache the learner's backward was given
+        wrong = _backward_unmasked(X, Y, cache, keep_prob)
+        equal = all(close(got[k], g) for k, g in wrong.items())
+    except Exception:  # the learner's code: the gradient check has already said why
+        return None
+    if not equal:
+        return None
+    return Finding("dropout_mask", "W1", (
+        "dW1 and dW2 equal the gradients with dA1 and dA2 divided by keep_prob but not "
+        "multiplied by the masks D1, D2: a dropped unit passed nothing forward, so no "
+        "gradient flows back through it"))
+
+
+def _backward_unmasked(X, Y, cache, keep_prob):
+    """The notebook network's gradients with the masks left out of the backward (ReLU's
+    derivative taken from Z, which the masks never touched: with A's, whose dropped units
+    are 0, leaving the masks out would change nothing)."""
+    (Z1, _, A1, _, _, Z2, _, A2, W2, _, _, A3, W3, _) = cache
+    m = X.shape[1]
+    dZ3 = (A3 - Y) / m
+    dZ2 = W3.T @ dZ3 / keep_prob * (Z2 > 0)
+    dZ1 = W2.T @ dZ2 / keep_prob * (Z1 > 0)
+    return {"dW3": dZ3 @ A2.T, "dW2": dZ2 @ A1.T, "dW1": dZ1 @ X.T}
+
+
 _MASK_SEED = 1
 
 
@@ -179,6 +218,10 @@ def _dropout_pair(function, functions, config, keep_prob=0.8):
     evaluation draws the same masks), or the notebook's forward with fixed masks."""
     _, X, Y = config.args
     forward = functions.get("forward_propagation_with_dropout")
+    if forward is not None and _check_dropout_forward(functions).ok is not True:
+        # the learner's forward is wrong: its cache would make a right backward look
+        # wrong, so the backward is judged on the notebook's forward, on its own
+        forward = None
     if forward is None:
         rng = np.random.default_rng(_MASK_SEED)
         masks = [(rng.random((n, X.shape[1])) < keep_prob).astype(float) for n in (5, 3)]
@@ -196,6 +239,7 @@ def _dropout_pair(function, functions, config, keep_prob=0.8):
     def grads(p):
         return function(X, Y, run(p)[1], keep_prob)
 
+    grads.forward = lambda p: run(p)[1]
     return cost, grads
 
 
@@ -239,6 +283,11 @@ def _check_dropout_forward(functions, seed=0):
                 f"(rand < keep_prob) keeps each with probability keep_prob" +
                 (", the comparison is the wrong way round" if abs(kept - (1 - keep_prob)) < 0.05
                  else ""))))
+        elif close(A3, _forward(X, parameters, (np.ones_like(D1), np.ones_like(D2)),
+                                keep_prob)[0]):
+            findings.append(Finding("dropout_mask", "A3", (
+                "the output is the one with A1 and A2 divided by keep_prob but never "
+                "multiplied by the masks D1, D2: the masks are drawn, then not applied")))
         elif close(A3, _forward(X, parameters, (D1, D2), 1.0)[0]):
             findings.append(Finding("dropout_scale", "A3", (
                 "the output is the one without dividing by keep_prob: inverted dropout scales "
@@ -455,7 +504,7 @@ EXERCISES = [
              _check_dropout_forward),
     Exercise("backward_propagation_with_dropout", COURSE2, ("X", "Y", "cache", "keep_prob"),
              _check_with_cost("backward_propagation_with_dropout", _dropout_pair,
-                              _backward_configs)),
+                              _backward_configs, _dropout_mask_mistake)),
     Exercise("gradient_check_n", COURSE2, ("parameters", "gradients", "X", "Y"),
              _check_gradient_checker),
     Exercise("gradient_check", COURSE2, ("x", "theta"), _check_scalar_checker),
