@@ -109,7 +109,7 @@ def erf(Z):
 
 
 #: √(2/π), the constant of GELU's tanh form
-_TANH_GELU_SCALE = math.sqrt(2 / math.pi)
+TANH_GELU_SCALE = math.sqrt(2 / math.pi)
 
 
 def gelu(Z, approximate="none"):
@@ -127,7 +127,7 @@ def gelu_cdf(Z, approximate="none"):
         inner *= Z.dtype.type(0.044715)
         inner += 1
         inner *= Z
-        inner *= Z.dtype.type(_TANH_GELU_SCALE)
+        inner *= Z.dtype.type(TANH_GELU_SCALE)
         np.tanh(inner, out=inner)
     else:
         inner = erf(Z * Z.dtype.type(1 / math.sqrt(2)))
@@ -147,7 +147,7 @@ def gelu_derivative(Z, approximate="none", cdf=None):
         u = 2 * Phi - 1                                   # tanh(...), from Φ̃ = (1 + u)/2
         slope = Z2 * c(3 * 0.044715)
         slope += 1
-        slope *= c(0.5 * _TANH_GELU_SCALE)
+        slope *= c(0.5 * TANH_GELU_SCALE)
         slope *= 1 - u * u
     else:
         slope = np.exp(Z2 * c(-0.5))
