@@ -86,6 +86,16 @@ def gelu_erf_forward(Z, A, Phi, half, scale):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
+def gelu_tanh_forward(Z, U, A, half):
+    """U ← Φ̃(Z) = ½·(1 + U), U holding u = tanh(√(2/π)·(Z + 0.044715·Z³)) (NumPy's
+    vectorised tanh made it), and A ← Z·Φ̃(Z): flat arrays of one size."""
+    for i in range(Z.size):
+        p = half + half * U[i]
+        U[i] = p
+        A[i] = Z[i] * p
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
 def gelu_backward(dA, Z, Phi, dZ, tanh_form, half, scale, cubic, density):
     """dZ ← dA·(Φ(Z) + Z·φ(Z)), flat arrays; φ from Φ for the tanh form (u = 2Φ − 1 =
     tanh(...), φ = ½·(1 − u²)·scale·(1 + 3·cubic·Z²)), and density·e^(−Z²/2) (density =

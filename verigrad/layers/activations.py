@@ -143,15 +143,21 @@ class GELU(Layer):
 
     def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.Z = Z
-        # numba's erf beats NumPy's fallbacks; its tanh is slower than NumPy's vectorised one
-        kernels = self._kernels(Z) if self.approximate == "none" else None
+        kernels = self._kernels(Z)
         if kernels is None:
             self.cdf = F.gelu_cdf(Z, self.approximate)
             return Z * self.cdf
-        A, self.cdf = np.empty_like(Z), np.empty_like(Z)
+        A = np.empty_like(Z)
         _, half, scale, _, _ = self._constants(Z.dtype)
-        kernels.gelu_erf_forward(Z.reshape(-1), A.reshape(-1), self.cdf.reshape(-1), half,
-                                 scale)
+        if self.approximate == "tanh":
+            # numba's tanh is a scalar call, NumPy's is vectorised: NumPy makes u, one
+            # kernel pass the rest
+            self.cdf = F.gelu_tanh(Z)
+            kernels.gelu_tanh_forward(Z.reshape(-1), self.cdf.reshape(-1), A.reshape(-1), half)
+        else:
+            self.cdf = np.empty_like(Z)
+            kernels.gelu_erf_forward(Z.reshape(-1), A.reshape(-1), self.cdf.reshape(-1), half,
+                                     scale)
         return A
 
     def backward(self, dA: np.ndarray) -> np.ndarray:

@@ -150,10 +150,11 @@ class MultiHeadAttention(Layer):
         np.matmul(dS, k, out=dq)
         dq *= dq.dtype.type(1 / math.sqrt(self.d_head))
         np.matmul(dS.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
+        dW_in = dQKV.T @ self.X.T                          # [dWq; dWk; dWv] (3d, d): one
+        db_in = dQKV.sum(axis=0)                           # product beats three on slices
         for j, x in enumerate("qkv"):
-            dZ = dQKV[:, j * d:(j + 1) * d]                # (T·m, d): dQ, dK or dV, transposed
-            np.matmul(dZ.T, self.X.T, out=self.grads[f"W{x}"])
-            np.sum(dZ, axis=0, out=self.grads[f"b{x}"][:, 0])
+            self.grads[f"W{x}"][...] = dW_in[j * d:(j + 1) * d]
+            self.grads[f"b{x}"][:, 0] = db_in[j * d:(j + 1) * d]
         if not self.needs_input_grad:
             return None
         return (self.W_in.T @ dQKV.T).reshape(d, T, m)     # Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
