@@ -1,4 +1,4 @@
-"""The numba fast paths of attention and GELU equal their NumPy references (backend
+"""The numba fast paths of attention, GELU and LayerNorm equal their NumPy references (backend
 "numpy"): outputs, every gradient and the input gradient, in float64 to rounding and in
 float32 to float32's precision."""
 import numpy as np
@@ -78,3 +78,24 @@ def test_gelu_kernels_equal_the_numpy_reference(approximate, dtype, tol):
     assert A.dtype == dZ.dtype == np.dtype(dtype)
     np.testing.assert_allclose(A, A_ref, rtol=tol, atol=tol)
     np.testing.assert_allclose(dZ, dZ_ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", [(D, T, M), (D, M)], ids=["sequences", "dense"])
+@pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 2e-5)])
+def test_layer_norm_kernels_equal_the_numpy_reference(shape, dtype, tol):
+    fast, reference = pair(lambda: vg.LayerNorm(D))
+    rng = np.random.default_rng(4)
+    for layer in (fast, reference):
+        layer.params = {"gamma": (1 + rng.standard_normal((D, 1))).astype(dtype),
+                        "beta": rng.standard_normal((D, 1)).astype(dtype)}
+        layer.grads = {k: np.zeros_like(p) for k, p in layer.params.items()}
+    reference.params = {k: p.copy() for k, p in fast.params.items()}
+    X = (3 + 2 * rng.standard_normal(shape)).astype(dtype)
+    dY = rng.standard_normal(shape).astype(dtype)
+    Y, dX, grads = run(fast, X, dY)
+    Y_ref, dX_ref, grads_ref = run(reference, X, dY)
+    assert Y.dtype == dX.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(Y, Y_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(dX, dX_ref, rtol=tol, atol=tol)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], grads_ref[name], rtol=tol, atol=tol)
