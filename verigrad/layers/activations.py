@@ -6,11 +6,13 @@ where it saturates and the range of Z where it still learns. The maths is in
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import functional as F
+from .._backend import load_kernels
 from .base import Layer
 
 
@@ -128,6 +130,8 @@ class GELU(Layer):
     elementwise = True
     useful_limit = 1e3
     APPROXIMATIONS = ("none", "tanh")
+    #: "auto": the numba kernels when numba is installed, else the NumPy reference
+    backend = "auto"
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -141,13 +145,50 @@ class GELU(Layer):
 
     def forward(self, Z: np.ndarray, training: bool = False) -> np.ndarray:
         self.Z = Z
-        self.cdf = F.gelu_cdf(Z, self.approximate)
-        return Z * self.cdf
+        kernels = self._kernels(Z)
+        if kernels is None:
+            self.cdf = F.gelu_cdf(Z, self.approximate)
+            return Z * self.cdf
+        A = np.empty_like(Z)
+        _, half, scale, _, _ = self._constants(Z.dtype)
+        if self.approximate == "tanh":
+            # numba's tanh is a scalar call, NumPy's is vectorised: NumPy makes u, one
+            # kernel pass the rest
+            self.cdf = F.gelu_tanh(Z)
+            kernels.gelu_tanh_forward(Z.reshape(-1), self.cdf.reshape(-1), A.reshape(-1), half)
+        else:
+            self.cdf = np.empty_like(Z)
+            kernels.gelu_erf_forward(Z.reshape(-1), A.reshape(-1), self.cdf.reshape(-1), half,
+                                     scale)
+        return A
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
-        dZ = F.gelu_derivative(self.Z, self.approximate, self.cdf)
-        dZ *= dA
+        kernels = self._kernels(dA, self.Z)
+        if kernels is None:
+            dZ = F.gelu_derivative(self.Z, self.approximate, self.cdf)
+            dZ *= dA
+            return dZ
+        dZ = np.empty_like(self.Z)
+        kernels.gelu_backward(dA.reshape(-1), self.Z.reshape(-1), self.cdf.reshape(-1),
+                              dZ.reshape(-1), *self._constants(dZ.dtype))
         return dZ
+
+    def _kernels(self, *arrays: np.ndarray) -> Any:
+        """The compiled kernels (one pass over memory, ``_attention_kernels``) when the
+        backend allows them and the arrays are contiguous floats of one dtype; else None
+        for the NumPy reference in ``functional``."""
+        dtype = arrays[0].dtype
+        if dtype not in (np.float32, np.float64) or not all(
+                a.flags.c_contiguous and a.dtype == dtype for a in arrays):
+            return None
+        return load_kernels("layers._attention_kernels", self.backend)
+
+    def _constants(self, dtype: np.dtype) -> tuple[Any, ...]:
+        """(tanh form?, ½, scale, cubic, 1/√(2π)) in ``dtype``, as the kernels take them."""
+        c = np.dtype(dtype).type
+        tanh = self.approximate == "tanh"
+        scale = F.TANH_GELU_SCALE if tanh else 1 / math.sqrt(2)
+        return tanh, c(0.5), c(scale), c(0.044715), c(1 / math.sqrt(2 * math.pi))
 
     def get_config(self) -> dict[str, Any]:
         return {"approximate": self.approximate}

@@ -35,6 +35,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from .._backend import load_kernels
 from ..validation import check_positive_int, describe_shape
 from .base import Layer, Shape
 from .dropout import Dropout
@@ -59,6 +60,9 @@ class MultiHeadAttention(Layer):
     over the queries of the last forward pass; the Monitor reports it per head and warns
     when a head collapses onto one key.
     """
+
+    #: "auto": the numba softmax kernels when numba is installed, else the NumPy reference
+    backend = "auto"
 
     def __init__(self, d_model: int, num_heads: int, causal: bool = False,
                  dropout: float = 0.0, seed: int | None = None):
@@ -113,83 +117,106 @@ class MultiHeadAttention(Layer):
                 key_mask: np.ndarray | None = None) -> np.ndarray:
         X = self._check_input(X)
         d, T, m = X.shape
-        h, d_h = self.num_heads, self.d_head
-        W_in, b_in = self._stacked("params")
         self.X = X.reshape(d, T * m)
-        QKV = W_in @ self.X                                # (3d, T·m)
-        QKV += b_in
-        # (3, m, h, T, d_h): every (example, head) a contiguous (T, d_h) block for matmul
-        qkv = np.ascontiguousarray(QKV.reshape(3, h, d_h, T, m).transpose(0, 4, 1, 3, 2))
-        q, k, v = qkv
-        q *= q.dtype.type(1 / math.sqrt(d_h))              # the scale, once, on q
+        self.W_in = np.concatenate([self.params[f"W{x}"] for x in "qkv"])   # (3d, d)
+        b_in = np.concatenate([self.params[f"b{x}"] for x in "qkv"])
+        # One row per token, (T·m, 3d) = (Wq·X; Wk·X; Wv·X)ᵀ: every (example, head) block
+        # of q, k, v is then a (T, d_h) matrix with unit stride along d_h, which the matrix
+        # products below read in place (no transposed copies into a head layout).
+        self.QKV = self.X.T @ self.W_in.T
+        self.QKV += b_in.T
+        q, k, v = self._heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
+        q *= q.dtype.type(1 / math.sqrt(self.d_head))      # the scale, once, on q
         S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T)
-        bias = self._mask_bias(T, m, X.dtype, lengths, key_mask)
-        if bias is not None:
-            S += bias
-        # softmax over the keys, in place: S becomes P
-        S -= S.max(axis=-1, keepdims=True)
-        np.exp(S, out=S)
-        S /= S.sum(axis=-1, keepdims=True)
-        self.P, self.qkv = S, qkv
-        self.P_dropped = self.attention_dropout.forward(S, training)
-        O = self.P_dropped @ v                             # (m, h, T, d_h)
-        self.O = np.ascontiguousarray(O.transpose(1, 3, 2, 0)).reshape(d, T * m)
-        Y = self.params["Wo"] @ self.O
+        self.P = self._softmax(S, T, m, lengths, key_mask)
+        self.P_dropped = self.attention_dropout.forward(self.P, training)
+        self.O = np.empty((T * m, d), X.dtype)             # one row per token, like QKV
+        np.matmul(self.P_dropped, v, out=self._heads(self.O, T, m)[0])
+        Y = self.params["Wo"] @ self.O.T                   # (d, T·m)
         Y += self.params["bo"]
         return Y.reshape(d, T, m)
 
     def backward(self, dY: np.ndarray) -> np.ndarray | None:
         d, T, m = dY.shape
-        h, d_h = self.num_heads, self.d_head
         dY = dY.reshape(d, T * m)
-        np.matmul(dY, self.O.T, out=self.grads["Wo"])
+        np.matmul(dY, self.O, out=self.grads["Wo"])
         np.sum(dY, axis=1, keepdims=True, out=self.grads["bo"])
-        dO = self.params["Wo"].T @ dY                      # (d, T·m) → heads (m, h, T, d_h)
-        dO = np.ascontiguousarray(dO.reshape(h, d_h, T, m).transpose(3, 0, 2, 1))
-        q, k, v = self.qkv
-        dqkv = np.empty_like(self.qkv)
-        dq, dk, dv = dqkv
+        dO = dY.T @ self.params["Wo"]                      # (T·m, d) = (Woᵀ·dY)ᵀ
+        (dO,) = self._heads(dO, T, m)
+        q, k, v = self._heads(self.QKV, T, m, 3)
+        dQKV = np.empty_like(self.QKV)                     # (T·m, 3d), rows as QKV's
+        dq, dk, dv = self._heads(dQKV, T, m, 3)
         np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
         dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
-        dP = self.attention_dropout.backward(dP)
-        # softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP
-        P = cast(np.ndarray, self.P)  # set by forward
-        dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
-        dP *= P
-        scale = dP.dtype.type(1 / math.sqrt(d_h))
-        np.matmul(dP, k, out=dq)
-        dq *= scale
-        np.matmul(dP.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
-        dQKV = dqkv.transpose(0, 2, 4, 3, 1).reshape(3 * d, T * m)   # (3d, T·m), a copy
-        dW_in, db_in = self._stacked("grads")
-        np.matmul(dQKV, self.X.T, out=dW_in)
-        np.sum(dQKV, axis=1, keepdims=True, out=db_in)
+        dS = self._softmax_backward(self.attention_dropout.backward(dP))
+        np.matmul(dS, k, out=dq)
+        dq *= dq.dtype.type(1 / math.sqrt(self.d_head))
+        np.matmul(dS.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
+        dW_in = dQKV.T @ self.X.T                          # [dWq; dWk; dWv] (3d, d): one
+        db_in = dQKV.sum(axis=0)                           # product beats three on slices
         for j, x in enumerate("qkv"):
             self.grads[f"W{x}"][...] = dW_in[j * d:(j + 1) * d]
-            self.grads[f"b{x}"][...] = db_in[j * d:(j + 1) * d]
+            self.grads[f"b{x}"][:, 0] = db_in[j * d:(j + 1) * d]
         if not self.needs_input_grad:
             return None
-        W_in, _ = self._stacked("params")
-        return (W_in.T @ dQKV).reshape(d, T, m)
+        return (self.W_in.T @ dQKV.T).reshape(d, T, m)     # Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
 
-    def _stacked(self, store: str) -> tuple[np.ndarray, np.ndarray]:
-        """[Wq; Wk; Wv] (3d, d) and [bq; bk; bv] (3d, 1) of ``params`` (one product for the
-        three projections), or empty arrays of those shapes for ``grads``."""
-        arrays = getattr(self, store)
-        if store == "grads":
-            W = arrays["Wq"]
-            return (np.empty((3 * self.d_model, self.d_model), W.dtype),
-                    np.empty((3 * self.d_model, 1), W.dtype))
-        return (np.concatenate([arrays[f"W{x}"] for x in "qkv"]),
-                np.concatenate([arrays[f"b{x}"] for x in "qkv"]))
+    def _heads(self, rows: np.ndarray, T: int, m: int, parts: int = 1) -> np.ndarray:
+        """Views (m, h, T, d_h) of the ``parts`` blocks of d columns of ``rows`` (T·m,
+        parts·d), one row per token (t, n): head i of block j is columns j·d + i·d_h …"""
+        h, d_h = self.num_heads, self.d_head
+        return rows.reshape(T, m, parts, h, d_h).transpose(2, 1, 3, 0, 4)
+
+    def _softmax(self, S: np.ndarray, T: int, m: int, lengths: np.ndarray | None,
+                 key_mask: np.ndarray | None) -> np.ndarray:
+        """P = softmax(S + mask) over the keys, in place in S (m, h, T, T). The compiled
+        kernel handles the causal mask by skipping the keys after each query; the NumPy
+        reference adds −∞ there."""
+        kernels = self._kernels(S)
+        bias = self._mask_bias(T, m, S.dtype, lengths, key_mask,
+                               causal=self.causal and kernels is None)
+        if bias is not None:
+            S += bias
+        if kernels is not None:
+            rows = S.reshape(-1, T, T)
+            kernels.softmax_shift(rows, self.causal)
+            np.exp(S, out=S)
+            kernels.softmax_normalise(rows, self.causal, S.dtype.type(1))
+            return S
+        S -= S.max(axis=-1, keepdims=True)
+        np.exp(S, out=S)
+        S /= S.sum(axis=-1, keepdims=True)
+        return S
+
+    def _softmax_backward(self, dP: np.ndarray) -> np.ndarray:
+        """dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP (m, h, T, T)."""
+        P = cast(np.ndarray, self.P)  # set by forward
+        kernels = self._kernels(dP, P)
+        if kernels is not None:
+            T = P.shape[-1]
+            kernels.softmax_backward(dP.reshape(-1, T, T), P.reshape(-1, T, T), self.causal)
+            return dP
+        dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
+        dP *= P
+        return dP
+
+    def _kernels(self, *arrays: np.ndarray) -> Any:
+        """The compiled kernels for contiguous float arrays of one dtype when the backend
+        allows them, else None (the NumPy reference)."""
+        dtype = arrays[0].dtype
+        if dtype not in (np.float32, np.float64) or not all(
+                a.flags.c_contiguous and a.dtype == dtype for a in arrays):
+            return None
+        return load_kernels("layers._attention_kernels", self.backend)
 
     def _mask_bias(self, T: int, m: int, dtype: np.dtype, lengths: np.ndarray | None,
-                   key_mask: np.ndarray | None) -> np.ndarray | None:
-        """0 where query i may attend to key j, −∞ where not: (T, T), (m, 1, 1, T) or
-        (m, 1, T, T) to add to S (m, h, T, T); None when nothing is masked."""
+                   key_mask: np.ndarray | None, causal: bool) -> np.ndarray | None:
+        """0 where query i may attend to key j, −∞ where not (after i when ``causal``, at
+        padded keys): (T, T), (m, 1, 1, T) or (m, 1, T, T) to add to S (m, h, T, T); None
+        when nothing is masked."""
         keep = self._key_mask(T, m, lengths, key_mask)
         bias = None
-        if self.causal:
+        if causal:
             bias = np.triu(np.full((T, T), -np.inf, dtype), k=1)
         if keep is not None:
             keys = np.where(keep.T, dtype.type(0), dtype.type(-np.inf))[:, None, None, :]

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import load_kernels
 from ..validation import check_number, check_positive_int, describe_shape
 from .base import Layer, Shape
 
@@ -356,8 +357,51 @@ class LayerNorm(GroupNorm):
         super().__init__(1, n_features, eps)
         self.input_shape = (self.n_features,)  # what a model starting here takes by default
 
+    #: "auto": the numba kernels (``_norm_kernels``) when numba is installed, else NumPy
+    backend = "auto"
+
     def _statistic_axes(self, ndim: int) -> tuple[int, ...]:
         return (1,)  # the features of the grouped view (1, n, [T,] m), not the time steps
+
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        kernels = self._kernels(X)
+        if kernels is None:
+            return super().forward(X, training)
+        self._check_input(X)
+        n, c = self.n_features, X.dtype.type
+        self.batch_statistics = True
+        Y, self.xhat = np.empty_like(X), np.empty_like(X)
+        inv_std = np.empty(X.size // n, X.dtype)
+        kernels.layer_norm_forward(X.reshape(n, -1), self.params["gamma"][:, 0],
+                                   self.params["beta"][:, 0], c(self.eps), c(1),
+                                   Y.reshape(n, -1), self.xhat.reshape(n, -1), inv_std)
+        self.A_prev = X
+        self.inv_std = inv_std.reshape(1, 1, *X.shape[1:])  # as the grouped view's statistics
+        return Y
+
+    def backward(self, dY: np.ndarray) -> np.ndarray | None:
+        kernels = self._kernels(dY, self.xhat)
+        if kernels is None or not self.needs_input_grad:
+            return super().backward(dY)
+        n = self.n_features
+        dX = np.empty_like(dY)
+        dgamma, dbeta = np.empty(n, dY.dtype), np.empty(n, dY.dtype)
+        kernels.layer_norm_backward(dY.reshape(n, -1), self.xhat.reshape(n, -1),
+                                    self.inv_std.reshape(-1), self.params["gamma"][:, 0],
+                                    dY.dtype.type(1), dX.reshape(n, -1), dgamma, dbeta)
+        self.grads["gamma"][:, 0] = dgamma
+        self.grads["beta"][:, 0] = dbeta
+        return dX
+
+    def _kernels(self, *arrays: np.ndarray) -> Any:
+        """The compiled kernels when the backend allows them and the arrays are contiguous
+        floats (of the parameters' dtype), else None for the NumPy reference."""
+        dtype = self.params["gamma"].dtype
+        if dtype not in (np.float32, np.float64) or not all(
+                isinstance(a, np.ndarray) and a.ndim >= 2 and a.flags.c_contiguous
+                and a.dtype == dtype for a in arrays):
+            return None
+        return load_kernels("layers._norm_kernels", self.backend)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         input_shape = tuple(input_shape)
