@@ -1,7 +1,9 @@
 """``vg.load`` on files it should not trust: every malformed file is one ValueError naming
 it, nothing is converted without a word, and a small file cannot make it allocate much."""
+import io
 import json
 import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -206,3 +208,137 @@ def test_every_parameterised_built_in_is_checked_before_it_is_built(layers, grow
     finally:
         tracemalloc.stop()
     assert peak < 10 ** 6
+
+
+# --- archives built by hand: zip bombs, lying headers, odd members ---------------------------
+
+BOMB_BYTES = 40 * 10 ** 6  # what the bombs below would make the loader allocate
+BOUND = 4 * 10 ** 6  # what a refusal may allocate at most (tracemalloc peak)
+
+
+def npy_header(shape, dtype="<f4"):
+    """The .npy header numpy writes for an array of ``shape`` and ``dtype``."""
+    stream = io.BytesIO()
+    np.lib.format.write_array_header_1_0(stream, {"descr": dtype, "fortran_order": False,
+                                                  "shape": tuple(shape)})
+    return stream.getvalue()
+
+
+def write_members(path, members, compression=zipfile.ZIP_DEFLATED):
+    """An .npz of ``members`` ({name in the zip: bytes, or (header, n zero bytes)}): a member
+    given as a count of zeros is deflated chunk by chunk, so a 40 MB bomb costs little."""
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, content in members.items():
+            with archive.open(name, "w", force_zip64=True) as member:
+                if isinstance(content, bytes):
+                    member.write(content)
+                    continue
+                header, zeros = content
+                member.write(header)
+                chunk = bytes(min(zeros, 1 << 20))
+                for start in range(0, zeros, len(chunk)):
+                    member.write(chunk[:zeros - start])
+    return path
+
+
+def npy(value):
+    stream = io.BytesIO()
+    np.lib.format.write_array(stream, np.asarray(value), allow_pickle=False)
+    return stream.getvalue()
+
+
+def members_of(record, arrays):
+    return {"__architecture__.npy": npy(np.array(json.dumps(record))),
+            **{f"{name}.npy": npy(value) for name, value in arrays.items()}}
+
+
+def refused_within(path, bound=BOUND, *words, **limits):
+    """``vg.load(path)`` raises one ValueError naming the file (and ``words``) while
+    allocating less than ``bound`` bytes."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as err:
+            vg.load(path, **limits)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(err.value)
+    assert str(path) in message and all(w in message for w in words), message
+    assert "\n" not in message and peak < bound, (peak, message)
+    return message
+
+
+@pytest.fixture
+def batch_norm(tmp_path):
+    model = vg.Sequential([vg.Dense(4, 6), vg.BatchNorm(6), vg.ReLU(), vg.Dense(6, 3)],
+                          loss=vg.SoftmaxCrossEntropy())
+    model.save(tmp_path / "bn.npz")
+    with np.load(tmp_path / "bn.npz") as data:
+        record = json.loads(str(data["__architecture__"]))
+        arrays = {name: data[name] for name in data.files if name != "__architecture__"}
+    return record, arrays
+
+
+def test_a_state_array_is_checked_before_it_is_read(batch_norm, tmp_path):
+    """A batch norm's running mean declared 10⁷ long, deflated to 40 KB: its shape is
+    compared with the architecture's before a byte of it is read."""
+    record, arrays = batch_norm
+    members = members_of(record, arrays)
+    members["running_mean2.npy"] = (npy_header((BOMB_BYTES // 4, 1)), BOMB_BYTES)
+    path = write_members(tmp_path / "bomb.npz", members)
+    assert path.stat().st_size < 100_000
+    refused_within(path, BOUND, "running_mean2")
+
+
+def test_a_layer_as_large_as_its_bomb_is_refused_for_its_expansion(saved, tmp_path):
+    """The record and the header agree on a 10⁴ × 10³ Dense layer (40 MB), but the file is
+    40 KB: an expansion out of proportion is refused unless the caller raises the limit."""
+    _, record, arrays = saved
+    record["layers"][0]["config"].update(n_in=1000, n_out=10 ** 4)
+    record["layers"][2]["config"]["n_in"] = 10 ** 4
+    record["input_shape"] = [1000]
+    arrays["W2"] = np.ones((3, 10 ** 4), np.float32)
+    arrays["b1"] = np.zeros((10 ** 4, 1), np.float32)
+    members = members_of(record, arrays)
+    members["W1.npy"] = (npy_header((10 ** 4, 1000)), BOMB_BYTES)
+    path = write_members(tmp_path / "bomb.npz", members)
+    assert path.stat().st_size < 200_000
+    message = refused_within(path, BOUND, "W1", "max_ratio")
+    assert "expands" in message
+    model = vg.load(path, max_ratio=10 ** 4)  # the caller who trusts it raises the limit
+    assert model.params["W1"].shape == (10 ** 4, 1000) and not model.params["W1"].any()
+    refused_within(path, BOUND, "max_bytes", max_ratio=10 ** 4, max_bytes=10 ** 6)
+
+
+def test_an_architecture_record_bomb_is_refused_unread(saved, tmp_path):
+    _, record, arrays = saved
+    members = members_of(record, arrays)
+    members["__architecture__.npy"] = (npy_header((), f"<U{BOMB_BYTES // 4}"), BOMB_BYTES)
+    path = write_members(tmp_path / "bomb.npz", members)
+    refused_within(path, BOUND, "__architecture__")
+
+
+def test_a_deeply_nested_record_is_one_clear_error(saved, tmp_path):
+    _, _, arrays = saved
+    path = write(tmp_path / "deep.npz", None, arrays)
+    np.savez(path, __architecture__=np.array("[" * 100_000 + "]" * 100_000), **arrays)
+    refused_within(path, BOUND, "nested")
+
+
+@pytest.mark.parametrize("name", ["../W1.npy", "sub/W1.npy", "sub\\W1.npy", "W1", "W1.npy "])
+def test_member_names_that_are_not_plain_array_names(saved, tmp_path, name):
+    _, record, arrays = saved
+    members = members_of(record, arrays)
+    members[name] = members.pop("W1.npy")
+    refused_within(write_members(tmp_path / "odd.npz", members), BOUND, repr(name))
+
+
+def test_a_member_twice_is_refused(saved, tmp_path):
+    _, record, arrays = saved
+    path = tmp_path / "twice.npz"
+    members = members_of(record, arrays)
+    with pytest.warns(UserWarning, match="Duplicate"):
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, content in [*members.items(), ("W1.npy", members["W1.npy"])]:
+                archive.writestr(name, content)
+    refused_within(path, BOUND, "W1.npy", "twice")
