@@ -7,6 +7,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import verigrad as vg
 
@@ -342,3 +344,79 @@ def test_a_member_twice_is_refused(saved, tmp_path):
             for name, content in [*members.items(), ("W1.npy", members["W1.npy"])]:
                 archive.writestr(name, content)
     refused_within(path, BOUND, "W1.npy", "twice")
+
+
+def _hostile_member(data, record, arrays):
+    """One member of a model file made hostile in a way Hypothesis draws."""
+    name = data.draw(st.sampled_from(sorted(arrays)), label="member")
+    shape = arrays[name].shape
+    kind = data.draw(st.sampled_from(
+        ["bomb", "huge header", "short", "long", "dtype", "truncated", "object", "name",
+         "fortran bomb", "record"]), label="kind")
+    huge = data.draw(st.integers(10 ** 6, 10 ** 7), label="elements")
+    members = members_of(record, arrays)
+    if kind == "bomb":  # a header that matches its data, but 1000:1 deflated
+        members[f"{name}.npy"] = (npy_header((huge,) + shape[1:]), 4 * huge * shape[1])
+    elif kind == "fortran bomb":
+        header = npy_header((huge, 1)).replace(b"False", b"True ")
+        members[f"{name}.npy"] = (header, 4 * huge)
+    elif kind == "huge header":  # declares far more than it holds
+        members[f"{name}.npy"] = npy_header((huge, 10 ** 6)) + bytes(64)
+    elif kind in ("short", "long"):  # the architecture's shape, one row more or less
+        delta = 1 if kind == "long" else -1
+        members[f"{name}.npy"] = npy(np.ones((shape[0] + delta,) + shape[1:], np.float32))
+    elif kind == "dtype":
+        dtype = data.draw(st.sampled_from(["<f8", "<f2", ">f4", "<i4", "<c8", "|b1", "<U3"]))
+        members[f"{name}.npy"] = npy(np.ones(shape).astype(dtype))
+    elif kind == "truncated":
+        content = members[f"{name}.npy"]
+        members[f"{name}.npy"] = content[:data.draw(st.integers(0, len(content) - 1))]
+    elif kind == "object":
+        members[f"{name}.npy"] = npy_header(shape, "|O") + b"\x80\x04N."
+    elif kind == "name":
+        odd = data.draw(st.sampled_from([f"../{name}.npy", f"a/{name}.npy", f"/{name}.npy",
+                                         f"{name}", f"{name}.npy/", f"C:\\{name}.npy"]))
+        members[odd] = members.pop(f"{name}.npy")
+    else:  # a huge, or deeply nested, architecture record
+        depth = data.draw(st.integers(1000, 50_000))
+        text = data.draw(st.sampled_from(["[" * depth + "]" * depth,
+                                          '{"a": ' * depth + "1" + "}" * depth,
+                                          " " * ((1 << 20) + huge % 1000)]))
+        members["__architecture__.npy"] = npy(np.array(text))
+    return members
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_archives_are_one_clear_error_in_bounded_memory(saved, tmp_path, data):
+    """Zip bombs, headers claiming more than their data, shapes one row off, wrong dtypes,
+    truncated or pickled members, odd member names, huge or deeply nested records: each is
+    one ValueError naming the file, never MemoryError or a traceback from inside numpy or
+    zipfile, and the refusal allocates a fraction of what the file would make it take."""
+    _, record, arrays = saved
+    members = _hostile_member(data, record, arrays)
+    deflate = data.draw(st.booleans(), label="deflated")
+    path = write_members(tmp_path / "hostile.npz", members,
+                         zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+    refused_within(path, BOUND)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, 10 ** 6), flip=st.integers(0, 255))
+def test_damaged_bytes_anywhere_are_one_clear_error(saved, tmp_path, cut, flip):
+    """A byte changed anywhere in a model file: it loads identically (a byte the format
+    does not read) or is one ValueError naming the file."""
+    model = saved[0]
+    data = bytearray((tmp_path / "model.npz").read_bytes())
+    data[cut % len(data)] ^= flip or 1
+    path = tmp_path / "flipped.npz"
+    path.write_bytes(bytes(data))
+    try:
+        loaded = vg.load(path)
+    except ValueError as err:
+        assert str(path) in str(err) and "\n" not in str(err)
+    else:
+        for name, value in model.params.items():
+            np.testing.assert_array_equal(loaded.params[name], value)
