@@ -81,8 +81,9 @@ class NpzArchive:
             raise
         self._infos = infos
 
-    def _check_members(self, file_size, max_ratio, max_bytes):
-        infos = {}
+    def _check_members(self, file_size: int, max_ratio: float,
+                       max_bytes: int | None) -> dict[str, zipfile.ZipInfo]:
+        infos: dict[str, zipfile.ZipInfo] = {}
         for info in self.zip.infolist():
             label = repr(info.filename)
             stem = info.filename[:-4] if info.filename.endswith(".npy") else ""
@@ -135,11 +136,11 @@ class NpzArchive:
     def __enter__(self) -> NpzArchive:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _check_expansion(what, expanded, compressed, max_ratio):
+def _check_expansion(what: str, expanded: int, compressed: int, max_ratio: float) -> None:
     if expanded > SMALL_BYTES + max_ratio * compressed:
         raise ValueError(f"{what} expands {expanded / max(compressed, 1):.0f} times "
                          f"({compressed} bytes to {expanded}), more than max_ratio="
@@ -147,7 +148,8 @@ def _check_expansion(what, expanded, compressed, max_ratio):
                          f"trust the file")
 
 
-def _read_header(archive, info):
+def _read_header(archive: zipfile.ZipFile,
+                 info: zipfile.ZipInfo) -> tuple[tuple[int, ...], np.dtype]:
     """(shape, dtype) from the ``.npy`` header of member ``info``, which must declare
     exactly the bytes the member holds."""
     label = repr(info.filename)
