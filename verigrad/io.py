@@ -31,6 +31,7 @@ from .modelfile import (
     save,
     type_finder,
 )
+from .npzfile import MAX_RATIO, NpzArchive
 
 __all__ = ["load", "save", "register_layer", "register_loss", "architecture", "check_savable",
            "qualified_name", "BUILTIN_LAYERS", "BUILTIN_LOSSES", "FORMAT", "VERSION",
@@ -38,39 +39,41 @@ __all__ = ["load", "save", "register_layer", "register_loss", "architecture", "c
 
 
 def load(path: PathLike, custom_layers: Custom | None = None,
-         custom_losses: Custom | None = None) -> Sequential:
+         custom_losses: Custom | None = None, *, max_ratio: float = MAX_RATIO,
+         max_bytes: int | None = None) -> Sequential:
     """Rebuild a model written by ``Sequential.save``.
 
     custom_layers, custom_losses: the classes of the file's layers and loss that are not
     built in and not registered (``register_layer``), as a dict keyed by the name the file
     records (``module.QualName``) or by the bare class name, or as a list of classes. They
     never replace a built-in: a key that names a built-in is an error.
+    max_ratio: the load limit on expansion. Each array of the archive, and the archive as a
+    whole, may take at most ``max_ratio`` (default 100) times its compressed size in memory,
+    beyond a first MiB (``verigrad.npzfile.SMALL_BYTES``). Files written by ``save`` are
+    stored, not compressed (1 time); a larger expansion is a zip bomb unless you know the
+    file: then pass a larger ``max_ratio``.
+    max_bytes: an optional bound on the bytes all the arrays take once read.
 
     The file is not trusted: anything that is not a model this version can read -- not an
     ``.npz``, no or a malformed architecture record, a newer format version, arrays whose
     names, shapes or dtypes differ from what the record describes, int or complex arrays,
-    NaN or inf weights -- is one ``ValueError`` naming the file and what is wrong. The
-    record is checked against the stored arrays' headers before any layer is built, so a
-    small file cannot make the loader allocate large arrays. Nothing is unpickled."""
+    NaN or inf weights, members in folders or twice, an expansion beyond the limits -- is
+    one ``ValueError`` naming the file and what is wrong. The record is checked against the
+    stored arrays' headers before any layer is built, and every array's header against the
+    built model before the array is read, so a small file cannot make the loader allocate
+    large arrays. Nothing is unpickled."""
     layer_types = type_finder(custom_layers, Layer, "custom_layers")
     loss_types = type_finder(custom_losses, Loss, "custom_losses")
     path = Path(path)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        # numpy's own advice for a file it cannot read is to unpickle it: not for us
-        reason = ("it is neither an .npz archive nor a .npy array" if "pickle" in str(err)
-                  else _reason(err))
-        raise ValueError(f"{path} is not a verigrad model file: {reason}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} is not a verigrad model file: it holds one array, not an "
-                         f".npz archive")
+        archive = NpzArchive(path, max_ratio=max_ratio, max_bytes=max_bytes)
+    except ValueError as err:
+        raise ValueError(f"{path} is not a verigrad model file: {err}") from None
     with archive:
         try:
             config = _read_record(archive)
-            stored = _array_headers(archive)
+            stored = {name: header for name, header in archive.headers.items()
+                      if name != RECORD}
             layers = _build_layers(config["layers"], stored,
                                    lambda name: layer_types(name, path))
             loss = config["loss"]
@@ -80,7 +83,7 @@ def load(path: PathLike, custom_layers: Custom | None = None,
             _check_names(model, stored)
             for store in (model.params, model.state):
                 for name in store:
-                    store[name] = _read_weights(archive, name, stored[name], model.dtype)
+                    store[name] = _read_weights(archive, name, store[name].shape, model.dtype)
         except (ValueError, TypeError, KeyError, zipfile.BadZipFile, EOFError, OSError) as err:
             message = _reason(err)
             if str(path) in message:  # the registry's errors name the file already
@@ -94,14 +97,30 @@ def _reason(err):
     return str(err) if isinstance(err, (ValueError, TypeError)) else f"{type(err).__name__}: {err}"
 
 
+#: the name of the architecture record in a model file
+RECORD = "__architecture__"
+#: the longest architecture record read, in characters (a record of 1000 layers takes
+#: about 100 000)
+MAX_RECORD_CHARS = 1 << 20
+
+
 def _read_record(archive):
-    """The architecture record, checked for the format, its version and its fields."""
-    if "__architecture__" not in archive.files:
+    """The architecture record, checked for its size (before it is read), the format, its
+    version and its fields."""
+    if RECORD not in archive.headers:
         raise ValueError("no architecture record (it was not written by Sequential.save)")
-    record = archive["__architecture__"]
-    if record.dtype.kind != "U" or record.shape != ():
+    shape, dtype = archive.headers[RECORD]
+    if dtype.kind != "U" or shape != ():
         raise ValueError("the architecture record is not a JSON string")
-    config = json.loads(str(record))
+    if dtype.itemsize // 4 > MAX_RECORD_CHARS:
+        raise ValueError(f"the architecture record {RECORD!r} is {dtype.itemsize // 4} "
+                         f"characters long, more than the {MAX_RECORD_CHARS} a model needs")
+    record = archive.read(RECORD, shape, dtype)
+    try:
+        config = json.loads(str(record))
+    except RecursionError:
+        raise ValueError("the architecture record is nested too deeply to be a model"
+                         ) from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         found = config.get("format") if isinstance(config, dict) else config
         raise ValueError(f"it holds {found!r:.80}, not a {FORMAT} model")
@@ -123,54 +142,41 @@ def _read_record(archive):
     return config
 
 
-def _array_headers(archive):
-    """name -> (shape, dtype) of every stored array but the record, read from the ``.npy``
-    headers alone (no data), each checked against the size of its entry in the archive."""
-    headers = {}
-    for name in archive.files:
-        if name == "__architecture__":
-            continue
-        info = archive.zip.getinfo(name + ".npy")
-        with archive.zip.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            read_header = _NPY_HEADERS.get(version)
-            if read_header is None:
-                raise ValueError(f"array {name!r} is in .npy format {version}, not 1.0 or 2.0")
-            shape, _, dtype = read_header(member)
-            if dtype.hasobject or dtype.kind not in "biufc":
-                raise ValueError(f"array {name!r} has dtype {dtype}, not numbers")
-            if math.prod(shape) * dtype.itemsize > info.file_size:
-                raise ValueError(f"array {name!r} claims shape {shape}, more data than the "
-                                 f"file holds")
-        headers[name] = (tuple(shape), dtype)
-    return headers
-
-
-_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
-                (2, 0): np.lib.format.read_array_header_2_0}
-
-
 def _build_layers(records, stored, layer_type):
-    """The layers of ``records`` (classes found by ``layer_type(name)``), each checked
-    against the stored arrays before it is built when its class can tell its parameter
-    shapes from its config (built-ins can), else right after."""
-    layers, k = [], 0
-    for i, record in enumerate(records):
+    """The layers of ``records`` (classes found by ``layer_type(name)``). Before any is
+    built, the layers whose class can tell its parameter shapes from its config (built-ins
+    can) are compared with the stored arrays' headers, up to the first that cannot, and the
+    parameters they declare in all with the numbers the file holds; then each layer is
+    built and its parameters compared again."""
+    classes, shapes = [], []
+    for i, record in enumerate(records):  # every layer that can tell, before any is built
         cls = layer_type(record["type"])
         try:
-            shapes = (cls.parameter_shapes(**record["config"]) if _knows_its_shapes(cls)
-                      else None)
+            known = (cls.parameter_shapes(**record["config"]) if _knows_its_shapes(cls)
+                     else None)
         except TypeError as err:  # arguments the class does not take
             raise ValueError(f"layers[{i}]: {str(err).replace('.parameter_shapes', '')}"
                              ) from None
-        if shapes is None:  # the class cannot say: build it, then compare
-            layer = cls(**record["config"])
-            shapes = {name: value.shape for name, value in layer.params.items()}
-            _compare(i, record["type"], k + 1, shapes, stored)
-        else:
-            _compare(i, record["type"], k + 1, shapes, stored)
-            layer = cls(**record["config"])
-        k += bool(shapes)
+        # every parameterised built-in tells its shapes: one that does not has none
+        shapes.append({} if known is None and cls in BUILTIN_LAYERS.values() else known)
+        classes.append(cls)
+    k = 0
+    for i, (record, known) in enumerate(zip(records, shapes)):
+        if known is None:  # the numbers of the later layers' parameters depend on it
+            break
+        _compare(i, record["type"], k + 1, known, stored)
+        k += bool(known)
+    declared = sum(math.prod(shape) for known in shapes if known for shape in known.values())
+    held = sum(math.prod(shape) for shape, _ in stored.values())
+    if declared > held:
+        raise ValueError(f"its architecture declares {declared} parameters, the file holds "
+                         f"{held} numbers")
+    layers, k = [], 0
+    for i, (record, cls) in enumerate(zip(records, classes)):
+        layer = cls(**record["config"])
+        built = {name: value.shape for name, value in layer.params.items()}
+        _compare(i, record["type"], k + 1, built, stored)
+        k += bool(built)
         layers.append(layer)
     return layers
 
@@ -204,13 +210,15 @@ def _check_names(model, stored):
         raise ValueError(f"it holds arrays the architecture does not use: {', '.join(extra)}")
 
 
-def _read_weights(archive, name, header, dtype):
-    """The stored array ``name``, which must be a finite float array of the model's dtype
-    (int, complex or another float type would be converted without a word)."""
-    if header[1] != dtype:
-        raise ValueError(f"{name} is stored as {header[1]}, but the model computes in "
+def _read_weights(archive, name, shape, dtype):
+    """The stored array ``name``, read only if its header says ``shape`` and the model's
+    float dtype (int, complex or another float type would be converted without a word),
+    and finite."""
+    stored_dtype = archive.headers[name][1]
+    if stored_dtype != dtype:
+        raise ValueError(f"{name} is stored as {stored_dtype}, but the model computes in "
                          f"{dtype}")
-    value = archive[name]
+    value = archive.read(name, shape, dtype)
     if not np.isfinite(value).all():
         raise ValueError(f"{name} holds NaN or inf: not a usable model (saved after "
                          f"training diverged?)")

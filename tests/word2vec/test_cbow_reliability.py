@@ -1,7 +1,9 @@
 """The CBOW trainer on bad settings and bad files: refused with a clear error, never a model
 of NaN vectors or of words silently cut apart."""
 import gzip
+import hashlib
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -149,3 +151,62 @@ def test_an_interrupted_save_never_pairs_new_vectors_with_the_old_words(tmp_path
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="config.json is not the config.*sha256"):
         CBOW.load(folder)
+
+
+def rewrite_weights(folder, members):
+    """Replace weights.npz by ``members`` ({name.npy: bytes or (header, n zeros)}) and
+    record its checksum in config.json, as a hostile file's author would."""
+    from tests.test_io_untrusted import write_members
+
+    write_members(folder / "weights.npz", members)
+    config = json.loads((folder / "config.json").read_text())
+    config["sha256"]["weights.npz"] = hashlib.sha256(
+        (folder / "weights.npz").read_bytes()).hexdigest()
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize("change, words", [
+    ("bomb", ["vectors.npy", "max_ratio"]),
+    ("shape", ["vectors", "(6, 4)", "(7, 4)"]),
+    ("counts as float", ["counts", "float64"]),
+    ("extra", ["extra"]),
+    ("missing", ["counts"]),
+    ("nan", ["NaN"]),
+    ("pickle", ["object"]),
+])
+def test_a_saved_models_weights_are_checked_before_they_are_read(tmp_path, change, words):
+    """config.json's checksums cannot vouch for weights.npz (whoever wrote one wrote both):
+    its arrays must be those of the words and vector size config.json declares, read only
+    once their headers say so, and expand in proportion."""
+    from tests.test_io_untrusted import npy, npy_header
+
+    folder = tmp_path / "model"
+    CBOW(vector_size=4, window=2, min_count=1, epochs=1, progress=False).fit(
+        SENTENCES).save(folder)
+    with np.load(folder / "weights.npz") as saved:
+        members = {f"{name}.npy": npy(saved[name]) for name in saved.files}
+    if change == "bomb":
+        members["vectors.npy"] = (npy_header((10 ** 7, 1)), 4 * 10 ** 7)
+    elif change == "shape":
+        members["vectors.npy"] = npy(np.ones((7, 4), np.float32))
+    elif change == "counts as float":
+        members["counts.npy"] = npy(np.ones(6))
+    elif change == "extra":
+        members["extra.npy"] = npy(np.ones(6))
+    elif change == "missing":
+        del members["counts.npy"]
+    elif change == "nan":
+        members["vectors.npy"] = npy(np.full((6, 4), np.nan, np.float32))
+    else:
+        members["counts.npy"] = npy_header((6,), "|O") + b"\x80\x04N."
+    rewrite_weights(folder, members)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as err:
+            CBOW.load(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(err.value)
+    assert "weights.npz" in message and all(w in message for w in words), message
+    assert peak < 4 * 10 ** 6

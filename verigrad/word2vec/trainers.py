@@ -27,7 +27,6 @@ batched NumPy code below (the readable reference).
 import json
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,6 +39,7 @@ from .. import functional as F
 from .._backend import check_backend, load_kernels
 from .._files import PathLike, atomic_write, sha256, write_text
 from ..diagnostics.guard import TrainingDiverged
+from ..npzfile import MAX_RATIO, NpzArchive
 from ..validation import check_number, check_positive_int
 from .corpus import EncodedCorpus
 from .sampling import alias_table, negative_sampling_gradients
@@ -250,9 +250,17 @@ class CBOW:
              "sha256": checksums}))
 
     @classmethod
-    def load(cls, directory: PathLike) -> "CBOW":
+    def load(cls, directory: PathLike, *, max_ratio: float = MAX_RATIO,
+             max_bytes: Optional[int] = None) -> "CBOW":
         """Load a model saved with :meth:`save`. A damaged or foreign folder, or files that
-        config.json's checksums do not match, is a ``ValueError`` naming the file."""
+        config.json's checksums do not match, is a ``ValueError`` naming the file.
+
+        weights.npz is not trusted for having the checksum config.json records (whoever
+        wrote one could write both): it must hold exactly ``vectors``, float of shape
+        (words, vector_size), finite, and ``counts``, integers >= 0 of shape (words,), and
+        each is read only after its header says so. max_ratio, max_bytes: the load limits
+        on its expansion, as for ``vg.load`` (by default an array may take at most 100
+        times its compressed size beyond a first MiB)."""
         directory = Path(directory)
         config_file, weights_file = directory / "config.json", directory / "weights.npz"
         if not config_file.is_file():
@@ -262,7 +270,9 @@ class CBOW:
             model = cls(**saved["config"], progress=False)
             words, stats, checksums = saved["words"], saved["stats"], saved["sha256"]
             expected = {name: checksums[name] for name in cls.SAVED_FILES}
-        except (ValueError, TypeError, KeyError) as err:
+            if not isinstance(words, list):
+                raise TypeError(f"'words' is a {type(words).__name__}, not a list")
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
             raise ValueError(f"{config_file} is not the config of a saved CBOW model "
                              f"({type(err).__name__}: {err})") from None
         for name, digest in expected.items():
@@ -273,14 +283,37 @@ class CBOW:
                                  f"saved with (its SHA-256 differs): a save interrupted "
                                  f"half-way, or a file changed since; save the model again")
         try:
-            with np.load(weights_file, allow_pickle=False) as weights:
-                model.wv = WordVectors(words, weights["vectors"])
-                model.counts = weights["counts"]
-        except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as err:
+            with NpzArchive(weights_file, max_ratio=max_ratio, max_bytes=max_bytes) as weights:
+                vectors, counts = _read_weights(weights, len(words), model.vector_size)
+            model.wv = WordVectors(words, vectors)
+            model.counts = counts
+        except (ValueError, TypeError) as err:
             raise ValueError(f"{weights_file} does not hold the vectors of {config_file} "
                              f"({err})") from None
         model.words, model.stats = words, stats
         return model
+
+
+def _read_weights(archive, n_words, vector_size):
+    """``vectors`` and ``counts`` of a saved model's weights.npz (an ``NpzArchive``), each
+    checked from its header before it is read."""
+    if sorted(archive.headers) != ["counts", "vectors"]:
+        raise ValueError(f"it must hold exactly the arrays counts and vectors, it holds "
+                         f"{', '.join(sorted(archive.headers)) or 'none'}"
+                         + (": extra arrays" if len(archive.headers) > 2 else ""))
+    kinds = {"vectors": "f", "counts": "iu"}
+    for name, kind in kinds.items():
+        dtype = archive.headers[name][1]
+        if dtype.kind not in kind:
+            raise ValueError(f"array {name!r} is {dtype}, not "
+                             f"{'floats' if kind == 'f' else 'integers'}")
+    vectors = archive.read("vectors", (n_words, vector_size), archive.headers["vectors"][1])
+    counts = archive.read("counts", (n_words,), archive.headers["counts"][1])
+    if not np.isfinite(vectors).all():
+        raise ValueError("array 'vectors' holds NaN or inf")
+    if (counts < 0).any():
+        raise ValueError("array 'counts' holds a negative count")
+    return vectors, counts
 
 
 # --- the per-chunk trainers -----------------------------------------------------------------
