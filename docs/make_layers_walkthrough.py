@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT / "docs"))
 
 from excerpts import excerpt  # noqa: E402
 from exercises import (  # noqa: E402
+    learners_attention,
     learners_conv,
     learners_cs231n_knn,
     learners_cs231n_linear,
@@ -51,6 +52,8 @@ GROUPS = [("Logistic regression (course 1 week 2)", learners_logistic),
           ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
           ("Recurrent layers, embeddings and sequence losses", learners_recurrent),
+          ("Attention: positional encodings, scaled dot-product attention, heads",
+           learners_attention),
           ("Optimization: gradient descent, mini-batches, momentum, Adam, learning-rate decay",
            learners_optimization),
           ("CS231n assignment 1: linear classifier losses", learners_cs231n_linear),
@@ -104,6 +107,21 @@ names the convention it assumed in the result's exercise (shown with a finding a
 The exercises it knows:
 
 EXERCISES
+
+The attention exercises (course 5 week 4's Transformer notebook, and the head split and merge
+of the NumPy transformer tutorials) take the learner's layout, examples first: q (..., T_q,
+d_k), k (..., T_k, d_k), v (..., T_k, d_v) and a mask broadcastable to (..., T_q, T_k), given
+in float32 as the notebook's tests do; the references are verigrad's `MultiHeadAttention`
+with weights that route q, k and v into one head, its head layout, and its sinusoidal table.
+The notebook's mask changed meaning between versions: in 2021 (and in the TensorFlow
+tutorial) 1 marks a key to hide and the scores get `mask * -1e9`; from 2022 on 1 marks a key
+to attend. When the file's own `create_look_ahead_mask` or `create_padding_mask` runs, its
+meaning is the one expected (`mask_sign` names a function that reads it the other way);
+otherwise either is taken as right. The notebook's functions end in TensorFlow
+(`tf.cast`, `tf.matmul`); where TensorFlow is not installed they are reported as
+`needs_tensorflow` (cannot check, exit 2), never as wrong; where it is, their tensors are
+read back as arrays. CS231n's PyTorch `MultiHeadAttention` and `PositionalEncoding` classes
+are checked by `verigrad.exercises.torch_attention`.
 
 ## A notebook with two wrong functions
 
