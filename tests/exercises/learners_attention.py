@@ -3,7 +3,6 @@ tutorials' head split and merge): correct ones in several styles and buggy ones,
 marked ``# bug``. Test fixtures only."""
 import numpy as np
 
-
 # ---- the notebook's masks (given code there; here in NumPy, 1 = attend) ------------------
 
 def create_padding_mask(decoder_token_ids):
