@@ -28,7 +28,7 @@ import numpy as np
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..layers import MultiHeadAttention
 from ..layers.positional import sinusoidal_angles
-from .core import FORWARD, Exercise, Result, close, exception_finding, register_mistakes, where
+from .core import FORWARD, Exercise, Result, exception_finding, register_mistakes, where
 
 COURSE5 = "Deep Learning Specialization, course 5 week 4"
 TUTORIAL = "NumPy transformer tutorials"
@@ -77,9 +77,15 @@ def attention(q, k, v, keep=None, causal=False):
     first head (zero-padded to one width, q rescaled so that the layer's 1/√d_head is
     1/√d_k), the keys not kept hidden by its key mask, causal by its causal mask (T_q = T_k).
 
-    keep: booleans broadcastable to (..., 1, T_k), True where a key may be attended."""
+    keep: booleans broadcastable to (..., T_q, T_k), True where a key may be attended; a
+    mask that differs between queries (not a key padding mask) is applied one query at a
+    time, each query's row as the layer's key mask."""
     q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
     lead, (T_q, d_k), (T_k, d_v) = q.shape[:-2], q.shape[-2:], v.shape[-2:]
+    if keep is not None and np.ndim(keep) >= 2 and np.shape(keep)[-2] > 1:
+        keep = np.broadcast_to(keep, (*lead, T_q, T_k))
+        rows = [attention(q[..., i:i + 1, :], k, v, keep[..., i:i + 1, :]) for i in range(T_q)]
+        return tuple(np.concatenate(parts, axis=-2) for parts in zip(*rows))
     m, d_h, T = int(np.prod(lead, dtype=int)), max(d_k, d_v), max(T_q, T_k)
     X = np.zeros((3 * d_h, T, m))                       # [q; k; v], one block each
     X[:d_k, :T_q] = q.reshape(m, T_q, d_k).T * np.sqrt(d_h / d_k)
@@ -115,12 +121,15 @@ def head_layout(m, T, d_model, num_heads):
     return np.rint(layer.qkv[2]).astype(np.int64)
 
 
-def _split(x, num_heads):
+def to_heads(x, num_heads):
+    """x (m, T, d_model) as the heads (m, h, T, d_h) of ``MultiHeadAttention``."""
     x = np.asarray(x)
     return x.reshape(-1)[head_layout(*x.shape, num_heads)]
 
 
-def _merge(x):
+def from_heads(x):
+    """The heads (m, h, T, d_h) merged back as ``MultiHeadAttention`` merges them: (m, T,
+    h·d_h), the inverse of ``to_heads``."""
     x = np.asarray(x)
     m, h, T, d_h = x.shape
     merged = np.empty(m * T * h * d_h, dtype=x.dtype)
@@ -143,7 +152,7 @@ def _encoding(positions, d):
 # ---- the learner's results, read back -------------------------------------------------------
 
 
-def _array(value):
+def as_array(value):
     """A learner's result as a float array: NumPy, TensorFlow and PyTorch tensors alike."""
     if hasattr(value, "detach"):
         value = value.detach().cpu()
@@ -158,13 +167,14 @@ def _single(value):
 def agrees(got, expected, precision=np.float64):
     """Same shape and equal up to the learner's precision (float32 results, which
     TensorFlow's and PyTorch's are, get float32's tolerance)."""
-    if precision is np.float64:
-        return close(got, expected)
     got, expected = np.asarray(got, float), np.asarray(expected, float)
     if got.shape != expected.shape:
         return False
-    scale = max(float(np.max(np.abs(expected), initial=0)), 1e-12)
-    return bool(np.allclose(got, expected, rtol=1e-4, atol=1e-5 * scale))
+    # NaN where both have it: a row whose every key is hidden (a mistake's output)
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = max(float(np.max(finite, initial=0)), 1e-12)
+    rtol, atol = (1e-6, 1e-9) if precision is np.float64 else (1e-4, 1e-5)
+    return bool(np.allclose(got, expected, rtol=rtol, atol=atol * scale, equal_nan=True))
 
 
 def needs_tensorflow(error):
@@ -175,8 +185,9 @@ def needs_tensorflow(error):
         isinstance(error, ImportError) and "tensorflow" in text)
 
 
-def _call(name, function, args):
-    """(outputs, None) or (None, Finding) for the learner's call."""
+def call_learner(name, function, args):
+    """(outputs, None) or (None, Finding) for the learner's call: an exception is a
+    finding, TensorFlow missing one of its own (``needs_tensorflow``)."""
     try:
         return function(*args), None
     except Exception as error:  # the learner's code
@@ -192,13 +203,14 @@ def _blocked(findings):
     return bool(findings) and findings[0].kind in (EXCEPTION, NEEDS_TENSORFLOW)
 
 
-def _verdict(name, course, function, findings, label, configs, error=None):
+def verdict(name, course, function, findings, label, configs, error=None):
+    """The Result: ok None when the first finding is an exception or TensorFlow missing."""
     ok = None if _blocked(findings) else not findings
     return Result(name, course, ok, findings, label, where(function, error, findings),
                   configs=configs)
 
 
-def _compare(name, what, got, expected, label, mistakes, precision):
+def compare(name, what, got, expected, label, mistakes, precision):
     """A finding for one output that is not the reference's, naming the first mistake
     (message, its output) it equals; None when right."""
     if agrees(got, expected, precision):
@@ -236,7 +248,7 @@ def _angle_mistakes(T, d):
     return wrong
 
 
-def _encoding_mistakes(T, d):
+def encoding_mistakes(T, d):
     angles = sinusoidal_angles(d, T).T                  # (T, ⌈d/2⌉)
     swapped = np.empty((T, d))
     swapped[:, 0::2], swapped[:, 1::2] = np.cos(angles), np.sin(angles[:, :d // 2])
@@ -261,25 +273,26 @@ _TABLE_SIZES = (("positions=4, d=8", 4, 8), ("positions=6, d=5 (odd d)", 6, 5),
 def _get_angles_check(functions, seed=0):
     name, function = "get_angles", functions["get_angles"]
     for label, T, d in _TABLE_SIZES:
-        got, problem = _call(name, function, (np.arange(T)[:, None], np.arange(d)[None, :], d))
+        args = (np.arange(T)[:, None], np.arange(d)[None, :], d)
+        got, problem = call_learner(name, function, args)
         if problem is None:
-            problem = _compare(name, "angles", _array(got), _angles(np.arange(T), np.arange(d),
+            problem = compare(name, "angles", as_array(got), _angles(np.arange(T), np.arange(d),
                                d), label, _angle_mistakes(T, d), _single(got))
         if problem:
-            return _verdict(name, COURSE5, function, [problem], label, len(_TABLE_SIZES))
-    return _verdict(name, COURSE5, function, [], None, len(_TABLE_SIZES))
+            return verdict(name, COURSE5, function, [problem], label, len(_TABLE_SIZES))
+    return verdict(name, COURSE5, function, [], None, len(_TABLE_SIZES))
 
 
 def _positional_encoding_check(functions, seed=0):
     name, function = "positional_encoding", functions["positional_encoding"]
     for label, T, d in _TABLE_SIZES:
-        got, problem = _call(name, function, (T, d))
+        got, problem = call_learner(name, function, (T, d))
         if problem is None:
-            problem = _compare(name, "pos_encoding", _array(got), _encoding(T, d), label,
-                               _encoding_mistakes(T, d), _single(got))
+            problem = compare(name, "pos_encoding", as_array(got), _encoding(T, d), label,
+                               encoding_mistakes(T, d), _single(got))
         if problem:
-            return _verdict(name, COURSE5, function, [problem], label, len(_TABLE_SIZES))
-    return _verdict(name, COURSE5, function, [], None, len(_TABLE_SIZES))
+            return verdict(name, COURSE5, function, [problem], label, len(_TABLE_SIZES))
+    return verdict(name, COURSE5, function, [], None, len(_TABLE_SIZES))
 
 
 # ---- scaled_dot_product_attention ---------------------------------------------------------
@@ -329,15 +342,16 @@ def _keep_matrix(q, k, keep, causal):
     return full
 
 
-def _by_hand(q, k, v, keep=None, scale=None, axis=-1, masked=-1e9, after=False):
+def attention_by_hand(q, k, v, keep=None, scale=None, axis=-1, masked=-1e9, after=False):
     """The wrong formulas: scores q·kᵀ·scale, masked entries set by ``masked`` ("zero", or a
     number added), the softmax over ``axis``, the mask applied after it when ``after``."""
     q, k, v = (np.asarray(a, np.float64) for a in (q, k, v))
     S = q @ k.swapaxes(-1, -2) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale)
     if keep is not None and not after:
         S = np.where(keep, S, 0.0) if masked == "zero" else S + np.where(keep, 0.0, masked)
-    P = np.exp(S - S.max(axis=axis, keepdims=True))
-    P /= P.sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):                 # rows with every key hidden: NaN
+        P = np.exp(S - S.max(axis=axis, keepdims=True))
+        P /= P.sum(axis=axis, keepdims=True)
     if keep is not None and after:
         P = P * keep
     return P @ v, P
@@ -347,27 +361,27 @@ def _attention_mistakes(q, k, v, keep):
     """(kind, message, (output, weights)) of the known wrong formulas on one configuration."""
     d_k, T_k = q.shape[-1], k.shape[-2]
     wrong = [("attention_scale", "the one with the scores not divided by √d_k",
-              _by_hand(q, k, v, keep, scale=1.0)),
+              attention_by_hand(q, k, v, keep, scale=1.0)),
              ("attention_scale", "the one with the scores divided by d_k instead of √d_k",
-              _by_hand(q, k, v, keep, scale=1 / d_k)),
+              attention_by_hand(q, k, v, keep, scale=1 / d_k)),
              ("attention_axis", "a softmax over the queries (axis −2) instead of the keys (the "
-              "last axis)", _by_hand(q, k, v, keep, axis=-2))]
+              "last axis)", attention_by_hand(q, k, v, keep, axis=-2))]
     if T_k != d_k:
         wrong.insert(2, ("attention_scale", "the one with the scores divided by √T_k (the "
                          "number of keys, k's axis −2) instead of √d_k (its last axis)",
-                         _by_hand(q, k, v, keep, scale=1 / np.sqrt(T_k))))
+                         attention_by_hand(q, k, v, keep, scale=1 / np.sqrt(T_k))))
     if keep is not None and not keep.all():
         wrong += [("mask_sign", "the one with +1e9 on the keys to hide, where a large "
                    "negative number belongs: the attention goes to the hidden keys",
-                   _by_hand(q, k, v, keep, masked=1e9)),
+                   attention_by_hand(q, k, v, keep, masked=1e9)),
                   ("mask_value", "the one with the hidden keys' scores set to 0, whose weight "
-                   "e⁰ is not 0: a mask needs a large negative score (−1e9)",
-                   _by_hand(q, k, v, keep, masked="zero")),
+                   "e⁰ = 1 is not 0, so the hidden keys keep weight",
+                   attention_by_hand(q, k, v, keep, masked="zero")),
                   ("mask_value", "the one with the mask applied to the weights after the "
                    "softmax, whose rows then no longer sum to 1",
-                   _by_hand(q, k, v, keep, after=True)),
+                   attention_by_hand(q, k, v, keep, after=True)),
                   ("mask_value", "the one with no mask at all: the mask has no effect",
-                   _by_hand(q, k, v))]
+                   attention_by_hand(q, k, v))]
     return wrong
 
 
@@ -382,7 +396,7 @@ def mask_convention(functions) -> str | None:
         if not callable(function):
             continue
         try:
-            mask = _array(function(*args))
+            mask = as_array(function(*args))
         except Exception:  # the learner's code, or TensorFlow missing: no evidence
             continue
         mask = mask.reshape(-1)[-attend.size:].reshape(attend.shape) if mask.size >= \
@@ -401,7 +415,7 @@ def _attention_run(name, function, configs, convention):
     ``convention``; ([], None) when all are right."""
     for label, q, k, v, keep, causal in configs:
         mask = _mask_array(keep, causal, q, convention)
-        got, problem = _call(name, function, (q.copy(), k.copy(), v.copy(), mask))
+        got, problem = call_learner(name, function, (q.copy(), k.copy(), v.copy(), mask))
         if problem:
             return [problem], label
         outputs = got if isinstance(got, tuple) else (got,)
@@ -410,7 +424,7 @@ def _attention_run(name, function, configs, convention):
         mistakes = _attention_mistakes(q, k, v, shown)
         for i, what in enumerate(("output", "attention_weights")[:len(outputs)]):
             # the inputs are float32: float64 arithmetic on them still has float32's error
-            problem = _compare(name, what, _array(outputs[i]), expected[i], label,
+            problem = compare(name, what, as_array(outputs[i]), expected[i], label,
                                [(kind, message, wrong[i]) for kind, message, wrong in mistakes],
                                np.float32)
             if problem:
@@ -427,14 +441,14 @@ def _scaled_dot_product_attention_check(functions, seed=0):
             for c in ((known,) if known else ("attend", "hide"))}
     passed = [c for c, (findings, _) in runs.items() if not findings]
     if passed:
-        return _verdict(name, COURSE5, function, [], None, len(configs))
+        return verdict(name, COURSE5, function, [], None, len(configs))
     # a named mistake says more than "differs"; the current notebook's convention first
     findings, label = min(runs.values(), key=lambda run: run[0][0].kind == FORWARD)
     if known:
         first = findings[0]
         findings = [Finding(first.kind, first.param, f"{first.message} (the file's own masks "
                             f"mean 1 = {known})")]
-    return _verdict(name, COURSE5, function, findings, label, len(configs))
+    return verdict(name, COURSE5, function, findings, label, len(configs))
 
 
 # ---- the multi-head split and merge ------------------------------------------------------
@@ -470,17 +484,17 @@ def _heads_check(name, split):
         for label, m, T, d, h in _HEAD_SIZES:
             x = rng.standard_normal((m, T, d))
             if split:
-                args, expected, mistakes = (x.copy(), h), _split(x, h), _split_mistakes(x, h)
+                args, expected, mistakes = (x.copy(), h), to_heads(x, h), _split_mistakes(x, h)
             else:
-                heads = _split(x, h)
+                heads = to_heads(x, h)
                 args, expected, mistakes = (heads.copy(),), x, _merge_mistakes(heads)
-            got, problem = _call(name, function, args)
+            got, problem = call_learner(name, function, args)
             if problem is None:
-                problem = _compare(name, "heads" if split else "merged", _array(got), expected,
+                problem = compare(name, "heads" if split else "merged", as_array(got), expected,
                                    label, mistakes, _single(got))
             if problem:
-                return _verdict(name, TUTORIAL, function, [problem], label, len(_HEAD_SIZES))
-        return _verdict(name, TUTORIAL, function, [], None, len(_HEAD_SIZES))
+                return verdict(name, TUTORIAL, function, [problem], label, len(_HEAD_SIZES))
+        return verdict(name, TUTORIAL, function, [], None, len(_HEAD_SIZES))
     return check
 
 
