@@ -32,6 +32,7 @@ from exercises import (  # noqa: E402
     learners_recurrent,
     learners_regularization,
     learners_shallow,
+    learners_torch_attention,
 )
 from exercises.checks import flagged, with_helpers  # noqa: E402
 from make_class_summary import section as class_section  # noqa: E402
@@ -120,8 +121,18 @@ meaning is the one expected (`mask_sign` names a function that reads it the othe
 otherwise either is taken as right. The notebook's functions end in TensorFlow
 (`tf.cast`, `tf.matmul`); where TensorFlow is not installed they are reported as
 `needs_tensorflow` (cannot check, exit 2), never as wrong; where it is, their tensors are
-read back as arrays. CS231n's PyTorch `MultiHeadAttention` and `PositionalEncoding` classes
-are checked by `verigrad.exercises.torch_attention`.
+read back as arrays.
+
+CS231n assignment 3's `transformer_layers.py` (2021 on) is PyTorch: its classes
+`MultiHeadAttention(embed_dim, num_heads, dropout)` and `PositionalEncoding(embed_dim,
+dropout, max_len)` are checked as modules (PyTorch is imported only then), built by the
+learner's own `__init__`, in eval mode and in float64. The attention's output is compared
+with verigrad's, its `query`, `key`, `value` and `proj` Linear layers read as Wq, Wk, Wv, Wo
+and bq … bo, with self- and cross-attention, a causal and a random `attn_mask` (True = attend);
+so the course's reliance on one order of random draws does not decide the verdict. Dropout
+is checked apart: in training with p = 0.5 the module's `nn.Dropout` must act on the
+attention weights (N, H, S, T) and the output must be those dropped weights times the values
+(for `PositionalEncoding`, on the sum x + pe).
 
 ## A notebook with two wrong functions
 
@@ -251,6 +262,19 @@ def _render():
             output = files.table(files.as_payload([result]))
             parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n{code}\n"
                          f"```\n\n```text\n{output}\n```\n")
+    parts.append("### CS231n's transformer_layers.py (PyTorch modules)\n")
+    torch_cases = [(name, function, learners_torch_attention.classes())
+                   for name, function, _ in learners_torch_attention.MISTAKES]
+    torch_cases += [(f"{name}.forward", cls, {**learners_torch_attention.classes(), name: cls,
+                                              f"{name}.forward": cls.forward})
+                    for name, cls, _ in learners_torch_attention.WRONG_CLASSES]
+    for name, function, functions in torch_cases:
+        number += 1
+        result = (flagged(functions, name, function) if not isinstance(function, type) else
+                  {r.name: r for r in exercises.check_functions(functions)}[name])
+        output = files.table(files.as_payload([result]))
+        parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n"
+                     f"{excerpt(function)}\n```\n\n```text\n{output}\n```\n")
     return "\n".join(parts) + "\n"
 
 

@@ -46,6 +46,7 @@ from . import (
     recurrent,
     regularization,
     shallow,
+    torch_attention,
     update_rules,
     versions,
 )
@@ -59,7 +60,7 @@ EXERCISES = [*logistic.EXERCISES, *shallow.EXERCISES_WEEK3, *initialization.EXER
              *regularization.EXERCISES, *optimization.EXERCISES, *normalization.EXERCISES,
              *conv.EXERCISES, *recurrent.EXERCISES, *attention.EXERCISES,
              *classifiers.EXERCISES, *knn.EXERCISES,
-             *update_rules.EXERCISES, *models.EXERCISES]
+             *update_rules.EXERCISES, *models.EXERCISES, *torch_attention.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]
