@@ -193,9 +193,9 @@ def call_learner(name, function, args):
     except Exception as error:  # the learner's code
         if needs_tensorflow(error):
             return None, Finding(NEEDS_TENSORFLOW, None, (
-                f"{name} calls TensorFlow, which is not installed here (pip install "
-                f"tensorflow), so it cannot be run; its NumPy part is right only if the rest "
-                f"of the file says so"))
+                f"{name} calls TensorFlow, which is not installed here, so it was not run: "
+                f"this says nothing about whether it is right (pip install tensorflow, or "
+                f"check it where the course's notebook runs)"))
         return None, exception_finding(name, error)
 
 
