@@ -229,7 +229,9 @@ def _pair():
 def _exercise_list():
     by_course = {}
     for e in exercises.EXERCISES:
-        by_course.setdefault(e.course, []).append(f"`{e.name}`")
+        names = by_course.setdefault(e.course, [])
+        if f"`{e.name}`" not in names:  # one name, two notebook versions
+            names.append(f"`{e.name}`")
     # by course and week (the Deep Learning Specialization first), whatever the modules' order
     order = sorted(by_course, key=lambda course: (not course.startswith("Deep Learning"), course))
     return "\n".join(f"- {course}: {', '.join(by_course[course])}" for course in order)
