@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT / "docs"))
 
 from excerpts import excerpt  # noqa: E402
 from exercises import (  # noqa: E402
+    learners_attention,
     learners_conv,
     learners_cs231n_knn,
     learners_cs231n_linear,
@@ -31,6 +32,7 @@ from exercises import (  # noqa: E402
     learners_recurrent,
     learners_regularization,
     learners_shallow,
+    learners_torch_attention,
 )
 from exercises.checks import flagged, with_helpers  # noqa: E402
 from make_class_summary import section as class_section  # noqa: E402
@@ -51,6 +53,8 @@ GROUPS = [("Logistic regression (course 1 week 2)", learners_logistic),
           ("Batch, layer and group normalization, dropout", learners_normalization),
           ("Convolution and pooling", learners_conv),
           ("Recurrent layers, embeddings and sequence losses", learners_recurrent),
+          ("Attention: positional encodings, scaled dot-product attention, heads",
+           learners_attention),
           ("Optimization: gradient descent, mini-batches, momentum, Adam, learning-rate decay",
            learners_optimization),
           ("CS231n assignment 1: linear classifier losses", learners_cs231n_linear),
@@ -104,6 +108,31 @@ names the convention it assumed in the result's exercise (shown with a finding a
 The exercises it knows:
 
 EXERCISES
+
+The attention exercises (course 5 week 4's Transformer notebook, and the head split and merge
+of the NumPy transformer tutorials) take the learner's layout, examples first: q (..., T_q,
+d_k), k (..., T_k, d_k), v (..., T_k, d_v) and a mask broadcastable to (..., T_q, T_k), given
+in float32 as the notebook's tests do; the references are verigrad's `MultiHeadAttention`
+with weights that route q, k and v into one head, its head layout, and its sinusoidal table.
+The notebook's mask changed meaning between versions: in 2021 (and in the TensorFlow
+tutorial) 1 marks a key to hide and the scores get `mask * -1e9`; from 2022 on 1 marks a key
+to attend. When the file's own `create_look_ahead_mask` or `create_padding_mask` runs, its
+meaning is the one expected (`mask_sign` names a function that reads it the other way);
+otherwise either is taken as right. The notebook's functions end in TensorFlow
+(`tf.cast`, `tf.matmul`); where TensorFlow is not installed they are reported as
+`needs_tensorflow` (cannot check, exit 2), never as wrong; where it is, their tensors are
+read back as arrays.
+
+CS231n assignment 3's `transformer_layers.py` (2021 on) is PyTorch: its classes
+`MultiHeadAttention(embed_dim, num_heads, dropout)` and `PositionalEncoding(embed_dim,
+dropout, max_len)` are checked as modules (PyTorch is imported only then), built by the
+learner's own `__init__`, in eval mode and in float64. The attention's output is compared
+with verigrad's, its `query`, `key`, `value` and `proj` Linear layers read as Wq, Wk, Wv, Wo
+and bq … bo, with self- and cross-attention, a causal and a random `attn_mask` (True = attend);
+so the course's reliance on one order of random draws does not decide the verdict. Dropout
+is checked apart: in training with p = 0.5 the module's `nn.Dropout` must act on the
+attention weights (N, H, S, T) and the output must be those dropped weights times the values
+(for `PositionalEncoding`, on the sum x + pe).
 
 ## A notebook with two wrong functions
 
@@ -200,7 +229,9 @@ def _pair():
 def _exercise_list():
     by_course = {}
     for e in exercises.EXERCISES:
-        by_course.setdefault(e.course, []).append(f"`{e.name}`")
+        names = by_course.setdefault(e.course, [])
+        if f"`{e.name}`" not in names:  # one name, two notebook versions
+            names.append(f"`{e.name}`")
     # by course and week (the Deep Learning Specialization first), whatever the modules' order
     order = sorted(by_course, key=lambda course: (not course.startswith("Deep Learning"), course))
     return "\n".join(f"- {course}: {', '.join(by_course[course])}" for course in order)
@@ -233,6 +264,19 @@ def _render():
             output = files.table(files.as_payload([result]))
             parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n{code}\n"
                          f"```\n\n```text\n{output}\n```\n")
+    parts.append("### CS231n's transformer_layers.py (PyTorch modules)\n")
+    torch_cases = [(name, function, learners_torch_attention.classes())
+                   for name, function, _ in learners_torch_attention.MISTAKES]
+    torch_cases += [(f"{name}.forward", cls, {**learners_torch_attention.classes(), name: cls,
+                                              f"{name}.forward": cls.forward})
+                    for name, cls, _ in learners_torch_attention.WRONG_CLASSES]
+    for name, function, functions in torch_cases:
+        number += 1
+        result = (flagged(functions, name, function) if not isinstance(function, type) else
+                  {r.name: r for r in exercises.check_functions(functions)}[name])
+        output = files.table(files.as_payload([result]))
+        parts.append(f"**{number}. `{name}`** (`{function.__name__}`)\n\n```python\n"
+                     f"{excerpt(function)}\n```\n\n```text\n{output}\n```\n")
     return "\n".join(parts) + "\n"
 
 

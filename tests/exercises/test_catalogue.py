@@ -6,6 +6,7 @@ import pytest
 from verigrad import exercises
 
 from . import (
+    learners_attention,
     learners_conv,
     learners_cs231n_knn,
     learners_cs231n_linear,
@@ -27,7 +28,7 @@ LEARNERS = [learners_dense, learners_regularization, learners_normalization, lea
             learners_recurrent, learners_cs231n_linear, learners_cs231n_optim,
             learners_cs231n_knn, learners_cs231n_models, learners_optimization,
             learners_shallow, learners_initialization, learners_gradient_checking,
-            learners_logistic]
+            learners_logistic, learners_attention]
 NAMES = {exercise.name for exercise in exercises.EXERCISES}
 
 

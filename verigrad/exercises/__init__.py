@@ -32,6 +32,7 @@ import inspect
 
 from ..gradcheck.findings import Finding
 from . import (
+    attention,
     classifiers,
     conv,
     dense,
@@ -45,6 +46,7 @@ from . import (
     recurrent,
     regularization,
     shallow,
+    torch_attention,
     update_rules,
     versions,
 )
@@ -56,8 +58,9 @@ from .isolation import check_isolated
 EXERCISES = [*logistic.EXERCISES, *shallow.EXERCISES_WEEK3, *initialization.EXERCISES_COURSE1,
              *dense.EXERCISES, *initialization.EXERCISES_COURSE2, *gradient_checking.EXERCISES,
              *regularization.EXERCISES, *optimization.EXERCISES, *normalization.EXERCISES,
-             *conv.EXERCISES, *recurrent.EXERCISES, *classifiers.EXERCISES, *knn.EXERCISES,
-             *update_rules.EXERCISES, *models.EXERCISES]
+             *conv.EXERCISES, *recurrent.EXERCISES, *attention.EXERCISES,
+             *classifiers.EXERCISES, *knn.EXERCISES,
+             *update_rules.EXERCISES, *models.EXERCISES, *torch_attention.EXERCISES]
 
 __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "exercise_for",
            "register_mistakes"]

@@ -13,6 +13,14 @@ from ..validation import check_positive_int, describe_shape
 from .base import Layer, Shape
 
 
+def sinusoidal_angles(d_model: int, max_len: int) -> np.ndarray:
+    """The angles of the sinusoidal table, (⌈d_model/2⌉, max_len): row i, shared by the
+    features 2i (sine) and 2i + 1 (cosine), is t / 10000^(2i/d_model) for t = 0 … max_len − 1."""
+    t = np.arange(max_len)[None, :]
+    two_i = np.arange(0, d_model, 2)[:, None]
+    return t / 10000 ** (two_i / d_model)
+
+
 def sinusoidal_table(d_model: int, max_len: int) -> np.ndarray:
     """The table of "Attention Is All You Need" (Vaswani et al., 2017), (d_model, max_len):
 
@@ -22,9 +30,7 @@ def sinusoidal_table(d_model: int, max_len: int) -> np.ndarray:
     for t = 0 … max_len − 1: feature pair (2i, 2i + 1) turns at one frequency, the
     frequencies falling geometrically from 1 to 1/10000 along the features. The exponent is
     2i/d_model, the pair's even index, for both features of a pair."""
-    t = np.arange(max_len)[None, :]
-    two_i = np.arange(0, d_model, 2)[:, None]
-    angles = t / 10000 ** (two_i / d_model)           # (⌈d/2⌉, max_len)
+    angles = sinusoidal_angles(d_model, max_len)      # (⌈d/2⌉, max_len)
     table = np.empty((d_model, max_len))
     table[0::2] = np.sin(angles)
     table[1::2] = np.cos(angles[:d_model // 2])
