@@ -118,7 +118,8 @@ def head_layout(m, T, d_model, num_heads):
     layer.params["Wv"][...] = np.eye(d_model)
     index = np.arange(m * T * d_model, dtype=np.float64).reshape(m, T, d_model)
     layer.forward(index.T)                              # the layer's (d_model, T, m)
-    return np.rint(layer.qkv[2]).astype(np.int64)
+    value_heads = layer.heads(layer.QKV, T, m, 3)[2]   # (m, h, T, d_h)
+    return np.rint(value_heads).astype(np.int64)
 
 
 def to_heads(x, num_heads):

@@ -125,13 +125,13 @@ class MultiHeadAttention(Layer):
         # products below read in place (no transposed copies into a head layout).
         self.QKV = self.X.T @ self.W_in.T
         self.QKV += b_in.T
-        q, k, v = self._heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
+        q, k, v = self.heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
         q *= q.dtype.type(1 / math.sqrt(self.d_head))      # the scale, once, on q
         S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T)
         self.P = self._softmax(S, T, m, lengths, key_mask)
         self.P_dropped = self.attention_dropout.forward(self.P, training)
         self.O = np.empty((T * m, d), X.dtype)             # one row per token, like QKV
-        np.matmul(self.P_dropped, v, out=self._heads(self.O, T, m)[0])
+        np.matmul(self.P_dropped, v, out=self.heads(self.O, T, m)[0])
         Y = self.params["Wo"] @ self.O.T                   # (d, T·m)
         Y += self.params["bo"]
         return Y.reshape(d, T, m)
@@ -142,10 +142,10 @@ class MultiHeadAttention(Layer):
         np.matmul(dY, self.O, out=self.grads["Wo"])
         np.sum(dY, axis=1, keepdims=True, out=self.grads["bo"])
         dO = dY.T @ self.params["Wo"]                      # (T·m, d) = (Woᵀ·dY)ᵀ
-        (dO,) = self._heads(dO, T, m)
-        q, k, v = self._heads(self.QKV, T, m, 3)
+        (dO,) = self.heads(dO, T, m)
+        q, k, v = self.heads(self.QKV, T, m, 3)
         dQKV = np.empty_like(self.QKV)                     # (T·m, 3d), rows as QKV's
-        dq, dk, dv = self._heads(dQKV, T, m, 3)
+        dq, dk, dv = self.heads(dQKV, T, m, 3)
         np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
         dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
         dS = self._softmax_backward(self.attention_dropout.backward(dP))
@@ -161,7 +161,7 @@ class MultiHeadAttention(Layer):
             return None
         return (self.W_in.T @ dQKV.T).reshape(d, T, m)     # Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
 
-    def _heads(self, rows: np.ndarray, T: int, m: int, parts: int = 1) -> np.ndarray:
+    def heads(self, rows: np.ndarray, T: int, m: int, parts: int = 1) -> np.ndarray:
         """Views (m, h, T, d_h) of the ``parts`` blocks of d columns of ``rows`` (T·m,
         parts·d), one row per token (t, n): head i of block j is columns j·d + i·d_h …"""
         h, d_h = self.num_heads, self.d_head
