@@ -18,6 +18,9 @@ batch_size rows of X with their own labels, and move W by −learning_rate·grad
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck import check_backprop
@@ -58,7 +61,7 @@ CS231N = "CS231n assignment 1"
 L2_FACTORS = ((1.0, "2017+: loss += reg·ΣW²"), (0.5, "2016: loss += ½·reg·ΣW²"))
 
 
-def scores(W, X):
+def scores(W: np.ndarray, X: np.ndarray) -> np.ndarray:
     """X·W (N, C), with verigrad's Dense layer (which takes examples in columns)."""
     layer = Dense(W.shape[0], W.shape[1])
     layer.params["W"][...] = W.T
@@ -66,12 +69,12 @@ def scores(W, X):
     return layer.forward(X.T).T
 
 
-def softmax_data_loss(S, y):
+def softmax_data_loss(S: np.ndarray, y: np.ndarray) -> float:
     """The mean cross-entropy of the softmax of the scores S (N, C) at the labels y."""
     return float(SoftmaxCrossEntropy().forward(S.T, y))
 
 
-def svm_data_loss(S, y):
+def svm_data_loss(S: np.ndarray, y: np.ndarray) -> float:
     """The mean multiclass hinge loss Σ_{j≠y} max(0, s_j − s_y + 1) / N."""
     N = S.shape[0]
     margins = np.maximum(0, S - S[np.arange(N), y][:, None] + 1)
@@ -79,7 +82,7 @@ def svm_data_loss(S, y):
     return float(margins.sum() / N)
 
 
-def _configs(seed):
+def _configs(seed: int) -> tuple[list[Config], list[Config]]:
     """(loss configurations, gradient configurations): no L2 term and a single example,
     several examples with and without the L2 term, and scores near 800 (for the loss only:
     there exp overflows unless the largest score is subtracted)."""
@@ -100,13 +103,13 @@ def _configs(seed):
     return cases + [large], cases
 
 
-def _reference(data_loss, factor):
-    def reference(W, X, y, reg):
+def _reference(data_loss: Callable[..., Any], factor: float) -> Callable[..., Any]:
+    def reference(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float]:
         return (data_loss(scores(W, X), y) + factor * reg * float(np.sum(W * W)),)
     return reference
 
 
-def _mistakes(data_loss, factor):
+def _mistakes(data_loss: Callable[..., Any], factor: float) -> list[Mistake]:
     mistakes = [
         Mistake("scale", "the loss summed over the N examples: divide the data loss by N "
                 "(the loss is a mean)",
@@ -118,7 +121,7 @@ def _mistakes(data_loss, factor):
     return mistakes
 
 
-def _overflow(name, function, config):
+def _overflow(name: str, function: Callable[..., Any], config: Config) -> Finding | None:
     """An overflow Finding when the learner's loss is not finite on ``config``, else None."""
     with np.errstate(all="ignore"):
         loss = np.asarray(function(*config.fresh()[0])[0], dtype=float)
@@ -129,7 +132,7 @@ def _overflow(name, function, config):
                    f"score before np.exp does not change the softmax and keeps it finite")
 
 
-def central_differences(loss, W):
+def central_differences(loss: Callable[..., Any], W: np.ndarray) -> np.ndarray:
     """The gradient of loss(W) (a number) by central differences, entry by entry, with the
     step 1e-6: for the small arrays of the generated configurations."""
     grad, eps = np.zeros_like(W), 1e-6
@@ -141,7 +144,8 @@ def central_differences(loss, W):
     return grad
 
 
-def _named_gradient(function, config, dW, factor):
+def _named_gradient(function: Callable[..., Any], config: Config, dW: np.ndarray,
+                    factor: float) -> Finding | None:
     """A Finding when dW is the gradient of the learner's own loss with the L2 part missing
     or its factor off by 2 (reg_gradient), or without the −1 at the labels in the softmax's
     gradient (softmax_label); else None."""
@@ -168,10 +172,10 @@ def _named_gradient(function, config, dW, factor):
     return None
 
 
-def linear_loss_exercise(name: str, data_loss, softmax: bool) -> Exercise:
+def linear_loss_exercise(name: str, data_loss: Callable[..., Any], softmax: bool) -> Exercise:
     """An exercise of a loss(W, X, y, reg) -> (loss, dW)."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         loss_cases, grad_cases = _configs(seed)
         count = len(loss_cases) + len(grad_cases)
@@ -226,7 +230,8 @@ EXERCISES = [
 TRAIN = "LinearClassifier.train"
 
 
-def _softmax_loss_and_grad(W, X, y, reg):
+def _softmax_loss_and_grad(W: np.ndarray, X: np.ndarray, y: np.ndarray,
+                           reg: float) -> tuple[float, np.ndarray]:
     """The reference softmax loss with its gradient, from verigrad's loss layer."""
     loss = SoftmaxCrossEntropy()
     value = float(loss.forward(scores(W, X).T, y)) + reg * float(np.sum(W * W))
@@ -237,10 +242,11 @@ class _Recorder:
     """A loss method that records each call (W, X_batch, y_batch) and answers with the
     reference softmax loss and its gradient."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.calls = []
 
-    def __call__(self, model, X_batch, y_batch, reg):
+    def __call__(self, model: Any, X_batch: np.ndarray, y_batch: np.ndarray,
+                 reg: float) -> tuple[float, np.ndarray]:
         X_batch, y_batch = np.asarray(X_batch, float), np.asarray(y_batch)
         loss, grad = _softmax_loss_and_grad(np.array(model.W, float), X_batch, y_batch, reg)
         self.calls.append((np.array(model.W, float), X_batch.copy(), y_batch.copy(), loss,
@@ -248,7 +254,8 @@ class _Recorder:
         return loss, grad
 
 
-def _train_findings(model, recorder, history, X, y, settings):
+def _train_findings(model: Any, recorder: _Recorder, history: list[float],
+                    X: np.ndarray, y: np.ndarray, settings: dict[str, Any]) -> list[Any]:
     """What is wrong with a recorded training run, as Findings (none when it is right)."""
     calls, lr = recorder.calls, settings["learning_rate"]
     iters, batch = settings["num_iters"], settings["batch_size"]
@@ -284,7 +291,7 @@ def _train_findings(model, recorder, history, X, y, settings):
     return []
 
 
-def _train_check(cls, function, seed):
+def _train_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     rng = np.random.default_rng(seed)
     N, D, C = 30, 5, 3
     X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
@@ -310,16 +317,16 @@ def _train_check(cls, function, seed):
                   where(function, None, findings), configs=1)
 
 
-def _predict_configs(seed):
+def _predict_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config(label, (rng.standard_normal((D, C)), rng.standard_normal((N, D))))
             for label, N, D, C in (("N=6, D=4, C=3", 6, 4, 3), ("N=1, D=3, C=5", 1, 3, 5))]
 
 
-def _predict_check(cls, function, seed):
+def _predict_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     name, cases = "LinearClassifier.predict", _predict_configs(seed)
 
-    def call(W, X):
+    def call(W: np.ndarray, X: np.ndarray) -> np.ndarray:
         model = cls()
         model.W = W
         return model.predict(X)

@@ -15,6 +15,11 @@ is cut to the strided size (backward: a stride-1 backward with dZ in the top-lef
 ``=`` instead of ``+=`` keeps only the last window's contribution where windows overlap;
 an average pool divided by f instead of f·f is f times too large.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck.findings import Finding
@@ -34,52 +39,53 @@ CS231N = "CS231n"
 # ---- the references on verigrad's layout ------------------------------------------------------
 
 
-def _conv_layer(W, b, stride, pad):
+def _conv_layer(W: np.ndarray, b: np.ndarray, stride: int, pad: int) -> Conv2D:
     layer = Conv2D(W.shape[1], W.shape[0], W.shape[2:], stride=stride, padding=pad)
     layer.params["W"][...] = W
     layer.params["b"][...] = np.reshape(b, (-1, 1))
     return layer
 
 
-def _conv(A, W, b, stride, pad):
+def _conv(A: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int) -> np.ndarray:
     """Z (F, H_out, W_out, m) for A (C, H, W, m), W (F, C, kh, kw)."""
     return _conv_layer(W, b, stride, pad).forward(A)
 
 
-def _conv_grads(A, W, b, stride, pad, dZ):
+def _conv_grads(A: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int,
+                dZ: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     layer = _conv_layer(W, b, stride, pad)
     layer.forward(A, training=True)
     dA = layer.backward(dZ)
     return dA, layer.grads["W"], layer.grads["b"]
 
 
-def _pool_layer(f, stride, mode):
+def _pool_layer(f: int | tuple[int, int], stride: int, mode: str) -> AvgPool2D | MaxPool2D:
     return (MaxPool2D if mode == "max" else AvgPool2D)(f, stride)
 
 
-def _pool(A, f, stride, mode):
+def _pool(A: np.ndarray, f: int | tuple[int, int], stride: int, mode: str) -> np.ndarray:
     return _pool_layer(f, stride, mode).forward(A)
 
 
-def _pool_grad(A, f, stride, mode, dA):
+def _pool_grad(A: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray) -> np.ndarray:
     layer = _pool_layer(f, stride, mode)
     layer.forward(A, training=True)
     return layer.backward(dA)
 
 
-def _cut(Z, like):
+def _cut(Z: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Z's top-left corner of like's spatial size (what a loop without stride computes)."""
     return Z[:, :like.shape[1], :like.shape[2]]
 
 
-def _in_corner(dZ, shape):
+def _in_corner(dZ: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
     """dZ placed in the top-left corner of zeros of ``shape`` (a stride-1 output)."""
     full = np.zeros(shape)
     full[:, :dZ.shape[1], :dZ.shape[2]] = dZ
     return full
 
 
-def _windows(out_hw, f, stride):
+def _windows(out_hw: tuple[int, int], f: int, stride: int) -> list[tuple[Any, ...]]:
     """(h, w, rows, columns) of every window, in the loops' order."""
     return [(h, w, slice(h * stride, h * stride + f), slice(w * stride, w * stride + f))
             for h in range(out_hw[0]) for w in range(out_hw[1])]
@@ -88,18 +94,18 @@ def _windows(out_hw, f, stride):
 # ---- course layout (m, H, W, C) <-> verigrad (C, H, W, m) ------------------------------------
 
 
-def _v(A):
+def _v(A: np.ndarray) -> np.ndarray:
     return A.transpose(3, 1, 2, 0)
 
 
 _course = _v  # the same permutation takes verigrad's layout back to the course's
 
 
-def _course_filters(W):
+def _course_filters(W: np.ndarray) -> np.ndarray:
     return W.transpose(3, 2, 0, 1)
 
 
-def _course_conv_configs(seed):
+def _course_conv_configs(seed: int) -> list[Config]:
     """pad 0 and > 0, stride 1 and 2, m = 1, non-square images and filters of 1 and 3."""
     rng = np.random.default_rng(seed)
     cases = []
@@ -115,26 +121,32 @@ def _course_conv_configs(seed):
     return cases
 
 
-def _course_conv(A_prev, W, b, hparameters, stride=None):
+def _course_conv(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, hparameters: dict[str, int],
+                 stride: int | None = None) -> np.ndarray:
     stride = hparameters["stride"] if stride is None else stride
     return _course(_conv(_v(A_prev), _course_filters(W), b, stride, hparameters["pad"]))
 
 
-def _course_conv_reference(A_prev, W, b, hparameters):
+def _course_conv_reference(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                           hparameters: dict[str, int]) -> tuple[np.ndarray]:
     return (_course_conv(A_prev, W, b, hparameters),)
 
 
-def _course_conv_no_stride(A_prev, W, b, hparameters):
+def _course_conv_no_stride(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                           hparameters: dict[str, int]) -> tuple[np.ndarray]:
     right = _course_conv(A_prev, W, b, hparameters)
     return (_course_conv(A_prev, W, b, hparameters, stride=1)[:, :right.shape[1],
                                                                :right.shape[2]],)
 
 
-def _course_conv_builder(A_prev, W, b, hparameters):
+def _course_conv_builder(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                         hparameters: dict[str, int]) -> tuple[np.ndarray, tuple[Any, ...]]:
     return _course_conv(A_prev, W, b, hparameters), (A_prev, W, b, hparameters)
 
 
-def _course_conv_backward_no_stride(A_prev, W, b, hparameters, douts):
+def _course_conv_backward_no_stride(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                                    hparameters: dict[str, int],
+                                    douts: list[np.ndarray]) -> dict[str, np.ndarray]:
     pad = hparameters["pad"]
     Wv = _course_filters(W)
     full = _conv(_v(A_prev), Wv, b, 1, pad).shape
@@ -142,7 +154,9 @@ def _course_conv_backward_no_stride(A_prev, W, b, hparameters, douts):
     return {"A_prev": _course(dA), "W": dW.transpose(2, 3, 1, 0)}
 
 
-def _course_conv_backward_overwrite(A_prev, W, b, hparameters, douts):
+def _course_conv_backward_overwrite(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                                    hparameters: dict[str, int],
+                                    douts: list[np.ndarray]) -> dict[str, np.ndarray]:
     """dA_prev when each window's W·dZ is assigned (=) to da_prev_pad instead of added."""
     stride, pad = hparameters["stride"], hparameters["pad"]
     dZ, f = douts[0], W.shape[0]
@@ -156,12 +170,13 @@ def _course_conv_backward_overwrite(A_prev, W, b, hparameters, douts):
     return {"A_prev": padded[:, pad:pad + H, pad:pad + Wd, :]}
 
 
-def _empty_slice(param, unpadding):
+def _empty_slice(param: str, unpadding: str) -> Callable[..., Any]:
     """explain() for a conv backward: with pad = 0, an unpadding slice such as
     ``unpadding`` (da_prev_pad[pad:-pad, pad:-pad, :]) is empty, so it fails or gives an
     array with a 0 in its shape. param: the input's name (A_prev, x)."""
 
-    def explain(config, findings, error):
+    def explain(config: Config, findings: list[Finding],
+                error: Exception | None) -> Finding | None:
         if config.args[3]["pad"] != 0:
             return None
         empty = any(f.kind == "shape" and f.param == param and
@@ -189,7 +204,7 @@ _CONV_BACKWARD_MISTAKES = [
 ]
 
 
-def _course_pool_configs(seed):
+def _course_pool_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m, hw, c, f, stride in (
@@ -207,53 +222,67 @@ def _course_pool_configs(seed):
     return cases
 
 
-def _course_pool(A_prev, hparameters, mode="max", stride=None):
+def _course_pool(A_prev: np.ndarray, hparameters: dict[str, int], mode: str = "max",
+                 stride: int | None = None) -> np.ndarray:
     stride = hparameters["stride"] if stride is None else stride
     return _course(_pool(_v(A_prev), hparameters["f"], stride, mode))
 
 
-def _course_pool_reference(A_prev, hparameters, mode="max"):
+def _course_pool_reference(A_prev: np.ndarray, hparameters: dict[str, int],
+                           mode: str = "max") -> tuple[np.ndarray]:
     return (_course_pool(A_prev, hparameters, mode),)
 
 
-def _course_pool_no_stride(A_prev, hparameters, mode="max"):
+def _course_pool_no_stride(A_prev: np.ndarray, hparameters: dict[str, int],
+                           mode: str = "max") -> tuple[np.ndarray]:
     right = _course_pool(A_prev, hparameters, mode)
     return (_course_pool(A_prev, hparameters, mode, 1)[:, :right.shape[1], :right.shape[2]],)
 
 
-def _course_pool_other_mode(A_prev, hparameters, mode="max"):
+def _course_pool_other_mode(A_prev: np.ndarray, hparameters: dict[str, int],
+                            mode: str = "max") -> tuple[np.ndarray]:
     return (_course_pool(A_prev, hparameters, "average" if mode == "max" else "max"),)
 
 
-def _course_pool_builder(A_prev, hparameters, mode="max"):
+def _course_pool_builder(A_prev: np.ndarray, hparameters: dict[str, int],
+                         mode: str = "max") -> tuple[np.ndarray, tuple[Any, ...]]:
     return _course_pool(A_prev, hparameters, mode), (A_prev, hparameters)
 
 
-def _pool_grad_course(A_prev, hparameters, mode, dA, stride=None):
+def _pool_grad_course(A_prev: np.ndarray, hparameters: dict[str, int], mode: str, dA: np.ndarray,
+                      stride: int | None = None) -> np.ndarray:
     stride = hparameters["stride"] if stride is None else stride
     return _course(_pool_grad(_v(A_prev), hparameters["f"], stride, mode, _v(dA)))
 
 
-def _course_pool_backward_wrong_count(A_prev, hparameters, douts, mode="max"):
+def _course_pool_backward_wrong_count(A_prev: np.ndarray, hparameters: dict[str, int],
+                                      douts: list[np.ndarray],
+                                      mode: str = "max") -> dict[str, np.ndarray] | None:
     if mode != "average":
         return None
     f = hparameters["f"]
     return {"A_prev": _pool_grad_course(A_prev, hparameters, mode, douts[0]) * f}
 
 
-def _course_pool_backward_no_stride(A_prev, hparameters, douts, mode="max"):
+def _course_pool_backward_no_stride(A_prev: np.ndarray, hparameters: dict[str, int],
+                                    douts: list[np.ndarray],
+                                    mode: str = "max") -> dict[str, np.ndarray]:
     full = _course_pool(A_prev, hparameters, mode, 1).shape
     dA = np.zeros(full)
     dA[:, :douts[0].shape[1], :douts[0].shape[2]] = douts[0]
     return {"A_prev": _pool_grad_course(A_prev, hparameters, mode, dA, 1)}
 
 
-def _course_pool_backward_other_mode(A_prev, hparameters, douts, mode="max"):
+def _course_pool_backward_other_mode(A_prev: np.ndarray, hparameters: dict[str, int],
+                                     douts: list[np.ndarray],
+                                     mode: str = "max") -> dict[str, np.ndarray]:
     other = "average" if mode == "max" else "max"
     return {"A_prev": _pool_grad_course(A_prev, hparameters, other, douts[0])}
 
 
-def _course_pool_backward_overwrite(A_prev, hparameters, douts, mode="max"):
+def _course_pool_backward_overwrite(A_prev: np.ndarray, hparameters: dict[str, int],
+                                    douts: list[np.ndarray],
+                                    mode: str = "max") -> dict[str, np.ndarray]:
     """dA_prev when each window's share is assigned (=) instead of added (+=)."""
     f, stride = hparameters["f"], hparameters["stride"]
     dA, out = douts[0], np.zeros(A_prev.shape)
@@ -282,17 +311,17 @@ _POOL_BACKWARD_MISTAKES = [
 ]
 
 
-def _pad_configs(seed):
+def _pad_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("pad=0", (rng.standard_normal((2, 3, 3, 2)), 0)),
             Config("pad=2, m=1, 3x4 images", (rng.standard_normal((1, 3, 4, 2)), 2))]
 
 
-def _pad_reference(X, pad):
+def _pad_reference(X: np.ndarray, pad: int) -> tuple[np.ndarray]:
     return (np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0))),)
 
 
-def _single_step_configs(seed):
+def _single_step_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("f=3, 2 channels", (rng.standard_normal((3, 3, 2)),
                                        rng.standard_normal((3, 3, 2)),
@@ -302,34 +331,36 @@ def _single_step_configs(seed):
                                       rng.standard_normal((1, 1, 1))))]
 
 
-def _single_step_reference(a_slice_prev, W, b):
+def _single_step_reference(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[float]:
     return (float(np.sum(a_slice_prev * W) + b.reshape(())),)
 
 
-def _single_step_bias_everywhere(a_slice_prev, W, b):
+def _single_step_bias_everywhere(a_slice_prev: np.ndarray, W: np.ndarray,
+                                 b: np.ndarray) -> tuple[float]:
     """np.sum(a_slice_prev * W + b): b broadcast onto each of the f·f·n_C products."""
     return (float(np.sum(a_slice_prev * W) + W.size * b.reshape(())),)
 
 
-def _course_conv_bias_everywhere(A_prev, W, b, hparameters):
+def _course_conv_bias_everywhere(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                                 hparameters: dict[str, int]) -> tuple[np.ndarray]:
     """conv_forward with b added f·f·n_C_prev times per window (a conv_single_step that
     adds it to each product)."""
     per_window = W.shape[0] * W.shape[1] * W.shape[2]
     return _course_conv_reference(A_prev, W, per_window * b, hparameters)
 
 
-def _mask_configs(seed):
+def _mask_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("a 3x3 window", (rng.standard_normal((3, 3)),)),
             Config("a 2x4 window", (rng.standard_normal((2, 4)),))]
 
 
-def _distribute_configs(seed):
+def _distribute_configs(seed: int) -> list[Config]:
     return [Config("dz=2, shape (2, 2)", (2.0, (2, 2))),
             Config("dz=-1.5, shape (3, 2)", (-1.5, (3, 2)))]
 
 
-def _cs231n_conv_configs(seed):
+def _cs231n_conv_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, C, hw, F, k, stride, pad in (
@@ -342,32 +373,36 @@ def _cs231n_conv_configs(seed):
     return cases
 
 
-def _x(x):
+def _x(x: np.ndarray) -> np.ndarray:
     return x.transpose(1, 2, 3, 0)
 
 
-def _back_x(Z):
+def _back_x(Z: np.ndarray) -> np.ndarray:
     return Z.transpose(3, 0, 1, 2)
 
 
-def _cs231n_conv(x, w, b, conv_param, stride=None):
+def _cs231n_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict[str, int],
+                 stride: None = None) -> np.ndarray:
     stride = conv_param["stride"] if stride is None else stride
     return _back_x(_conv(_x(x), w, b, stride, conv_param["pad"]))
 
 
-def _cs231n_conv_no_stride(x, w, b, conv_param):
+def _cs231n_conv_no_stride(x: np.ndarray, w: np.ndarray, b: np.ndarray,
+                           conv_param: dict[str, int]) -> tuple[np.ndarray]:
     right = _cs231n_conv(x, w, b, conv_param)
     return (_cs231n_conv(x, w, b, conv_param, 1)[..., :right.shape[2], :right.shape[3]],)
 
 
-def _cs231n_conv_builder(x, w, b, conv_param):
+def _cs231n_conv_builder(x: np.ndarray, w: np.ndarray, b: np.ndarray,
+                         conv_param: dict[str, int]) -> tuple[np.ndarray, tuple[Any, ...]]:
     return _cs231n_conv(x, w, b, conv_param), (x, w, b, conv_param)
 
 
-def _cs231n_conv_mistake(course_mistake):
+def _cs231n_conv_mistake(course_mistake: Callable[..., Any]) -> Callable[..., Any]:
     """A course conv backward mistake on CS231n's layout: x (N, C, H, W), w (F, C, HH, WW)."""
 
-    def output(x, w, b, conv_param, douts):
+    def output(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict[str, int],
+               douts: list[np.ndarray]) -> dict[str, np.ndarray]:
         got = course_mistake(x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0),
                              np.reshape(b, (1, 1, 1, -1)), conv_param,
                              douts=[douts[0].transpose(0, 2, 3, 1)])
@@ -377,10 +412,11 @@ def _cs231n_conv_mistake(course_mistake):
     return output
 
 
-def _cs231n_pool_mistake(course_mistake):
+def _cs231n_pool_mistake(course_mistake: Callable[..., Any]) -> Callable[..., Any]:
     """A course max-pool backward mistake on CS231n's layout (square windows)."""
 
-    def output(x, pool_param, douts):
+    def output(x: np.ndarray, pool_param: dict[str, int],
+               douts: list[np.ndarray]) -> dict[str, np.ndarray] | None:
         if pool_param["pool_height"] != pool_param["pool_width"]:
             return None
         got = course_mistake(x.transpose(0, 2, 3, 1), {"f": pool_param["pool_height"],
@@ -391,7 +427,7 @@ def _cs231n_pool_mistake(course_mistake):
     return output
 
 
-def _cs231n_pool_configs(seed):
+def _cs231n_pool_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, C, hw, k, stride in (("2x2 windows, stride 2, N=2", 2, 2, (4, 4), 2, 2),
@@ -401,12 +437,13 @@ def _cs231n_pool_configs(seed):
     return cases
 
 
-def _cs231n_pool(x, pool_param):
+def _cs231n_pool(x: np.ndarray, pool_param: dict[str, int]) -> np.ndarray:
     return _back_x(_pool(_x(x), (pool_param["pool_height"], pool_param["pool_width"]),
                          pool_param["stride"], "max"))
 
 
-def _cs231n_pool_builder(x, pool_param):
+def _cs231n_pool_builder(x: np.ndarray,
+                         pool_param: dict[str, int]) -> tuple[np.ndarray, tuple[Any, ...]]:
     return _cs231n_pool(x, pool_param), (x, pool_param)
 
 

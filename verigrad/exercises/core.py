@@ -14,7 +14,7 @@ import inspect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
@@ -171,6 +171,9 @@ class Mistake:
     kind: Kind
     message: str
     output: Callable
+
+    if TYPE_CHECKING:  # the kind's name is accepted too: __post_init__ makes it the Kind
+        def __init__(self, kind: Kind | str, message: str, output: Callable) -> None: ...
 
     def __post_init__(self):
         # an unregistered kind fails when the exercise module is imported, not when a

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def activate(Z: np.ndarray, activation: str) -> np.ndarray:
 # ---- course 1 week 4 ----------------------------------------------------------------------
 
 
-def _course_dense_configs(seed):
+def _course_dense_configs(seed: int) -> list[Config]:
     """Batches of 1, 4 and 5 examples, with pre-activations of both signs in every example
     (so that a ReLU passes some gradient and blocks some) and none near ReLU's kink."""
     rng = np.random.default_rng(seed)
@@ -75,40 +76,44 @@ def _course_dense_configs(seed):
     return cases
 
 
-def _linear_reference(A, W, b):
+def _linear_reference(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
     return (linear(A, W, b),)
 
 
-def _linear_builder(A, W, b):
+def _linear_builder(A: np.ndarray, W: np.ndarray,
+                    b: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """A forward returning the notebook's cache (A, W, b), from the reference layer."""
     return linear(A, W, b), (A, W, b)
 
 
-def _per_example(config):
+def _per_example(config: Config) -> dict[str, int]:
     return {"W": config.m, "b": config.m}
 
 
-def _with_activation(configs):
-    def make(seed):
+def _with_activation(configs: Callable[..., Any]) -> Callable[..., Any]:
+    def make(seed: int) -> list[Config]:
         return [Config(f"{c.label}, {act}", c.args, {"activation": act}, c.m)
                 for c in configs(seed) for act in ("sigmoid", "relu")]
     return make
 
 
-def _linear_activation_reference(A_prev, W, b, activation):
+def _linear_activation_reference(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                                 activation: str) -> tuple[np.ndarray]:
     return (activate(linear(A_prev, W, b), activation),)
 
 
-def _other_activation(A_prev, W, b, activation):
+def _other_activation(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                      activation: str) -> tuple[np.ndarray]:
     return (activate(linear(A_prev, W, b), "relu" if activation == "sigmoid" else "sigmoid"),)
 
 
-def _linear_activation_builder(A_prev, W, b, activation):
+def _linear_activation_builder(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                               activation: str) -> tuple[np.ndarray, tuple[Any, ...]]:
     Z = linear(A_prev, W, b)
     return activate(Z, activation), ((A_prev, W, b), Z)
 
 
-def _model_configs(seed):
+def _model_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, dims, m in (("3 layers, m=4", (4, 3, 2, 1), 4), ("2 layers, m=1", (3, 2, 1), 1)):
@@ -121,7 +126,8 @@ def _model_configs(seed):
     return cases
 
 
-def _model_reference(X, parameters, last="sigmoid", hidden="relu"):
+def _model_reference(X: np.ndarray, parameters: dict[str, np.ndarray], last: str = "sigmoid",
+                     hidden: str = "relu") -> tuple[np.ndarray]:
     L = len(parameters) // 2
     A = X
     for k in range(1, L + 1):
@@ -136,7 +142,7 @@ def cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
     return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)
 
 
-def _cost_configs(seed):
+def _cost_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m in (("m=1", 1), ("m=5", 5)):
@@ -147,7 +153,7 @@ def _cost_configs(seed):
     return cases
 
 
-def _check_model_backward(functions, seed=0):
+def _check_model_backward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """L_model_backward against central differences of the cross-entropy of the learner's
     own L_model_forward (the course's cost, a mean over the m examples)."""
     name, partner = "L_model_backward", "L_model_forward"
@@ -164,10 +170,11 @@ def _check_model_backward(functions, seed=0):
         rng = np.random.default_rng(seed)
         Y = (rng.random((1, config.m)) < 0.5).astype(float)
 
-        def cost(p, X=X, Y=Y):
+        def cost(p: dict[str, np.ndarray], X: np.ndarray = X, Y: np.ndarray = Y) -> float:
             return cross_entropy(forward(X, p)[0], Y)
 
-        def grads(p, X=X, Y=Y):
+        def grads(p: dict[str, np.ndarray], X: np.ndarray = X,
+                  Y: np.ndarray = Y) -> dict[str, np.ndarray]:
             AL, caches = forward(X, p)
             return function(AL, Y, caches)
 
@@ -185,7 +192,7 @@ def _check_model_backward(functions, seed=0):
 # ---- CS231n -------------------------------------------------------------------------------
 
 
-def _affine_configs(seed):
+def _affine_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, x_shape, M in (("N=1", (1, 3), 2), ("N=4, x of shape (4, 2, 3)", (4, 2, 3), 5),
@@ -196,29 +203,30 @@ def _affine_configs(seed):
     return cases
 
 
-def _affine_reference(x, w, b):
+def _affine_reference(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
     return (linear(x.reshape(x.shape[0], -1).T, w.T, b).T,)
 
 
-def _affine_builder(x, w, b):
+def _affine_builder(x: np.ndarray, w: np.ndarray,
+                    b: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return _affine_reference(x, w, b)[0], (x, w, b)
 
 
-def _relu_configs(seed):
+def _relu_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("N=1", (rng.standard_normal((1, 4)),)),
             Config("N=3, x of shape (3, 2, 4)", (rng.standard_normal((3, 2, 4)),))]
 
 
-def _relu_reference(x):
+def _relu_reference(x: np.ndarray) -> tuple[np.ndarray]:
     return (ReLU().forward(x),)
 
 
-def _relu_builder(x):
+def _relu_builder(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ReLU().forward(x), x
 
 
-def _scores_configs(seed):
+def _scores_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, C, scale in (("N=1", 1, 3, 1.0), ("N=5", 5, 4, 1.0),
@@ -228,11 +236,11 @@ def _scores_configs(seed):
     return cases
 
 
-def _softmax_loss_reference(x, y):
+def _softmax_loss_reference(x: np.ndarray, y: np.ndarray) -> tuple[float]:
     return (SoftmaxCrossEntropy().forward(x.T, y),)
 
 
-def _svm_loss_reference(x, y):
+def _svm_loss_reference(x: np.ndarray, y: np.ndarray) -> tuple[float]:
     N = x.shape[0]
     correct = x[np.arange(N), y][:, None]
     margins = np.maximum(0, x - correct + 1)
@@ -240,8 +248,8 @@ def _svm_loss_reference(x, y):
     return (float(margins.sum() / N),)
 
 
-def _summed(reference):
-    def output(x, y):
+def _summed(reference: Callable[..., Any]) -> Callable[..., Any]:
+    def output(x: np.ndarray, y: np.ndarray) -> tuple[float]:
         return (reference(x, y)[0] * x.shape[0],)
     return output
 
@@ -253,7 +261,7 @@ def loss_exercise(name: str, reference: Callable, configs: Callable, mistakes: S
     loss, the other arguments (labels, masks) fixed. configs(seed) -> Config list;
     mistakes: ``Mistake`` list of wrong losses."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         exercise = course
         cases = configs(seed)

@@ -13,12 +13,16 @@ pair, so that they are not mistaken for course 1 week 3's exercises of the same 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from .core import (
     Config,
     Exercise,
     Mistake,
+    Result,
     check_gradients,
     forward_exercise,
     register_mistakes,
@@ -35,11 +39,11 @@ KINDS = register_mistakes({
 })
 
 
-def _scalar_configs(seed):
+def _scalar_configs(seed: int) -> list[Config]:
     return [Config("x=2, theta=4", (2.0, 4.0)), Config("x=-1.5, theta=0.5", (-1.5, 0.5))]
 
 
-def _network_configs(seed):
+def _network_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m in (("the notebook's 4-5-3-1 network, m=3", 3), ("m=1", 1)):
@@ -53,25 +57,26 @@ def _network_configs(seed):
     return cases
 
 
-def _cost_n(X, Y, parameters):
+def _cost_n(X: np.ndarray, Y: np.ndarray, parameters: dict[str, np.ndarray]) -> tuple[float]:
     A3, cache = three_layer_forward(X, parameters)
     return (logit_cross_entropy(cache[8], Y),)
 
 
-def backward_exercise_3(name, course, parameters):
+def backward_exercise_3(name: str, course: str, parameters: tuple[str, str, str]) -> Exercise:
     """A backward of the three-layer network: ``name(X, Y, cache)`` given the reference
     forward's cache, against central differences of the reference cost."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
 
-        def problem(config):
+        def problem(config: Config) -> tuple[Callable[..., Any], Callable[..., Any],
+                                             dict[str, np.ndarray]]:
             X, Y, start = config.args
 
-            def cost(p):
+            def cost(p: dict[str, np.ndarray]) -> float:
                 return _cost_n(X, Y, p)[0]
 
-            def grads(p):
+            def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                 return function(X.copy(), Y.copy(), three_layer_forward(X, p)[1])
 
             return cost, grads, start
@@ -81,7 +86,7 @@ def backward_exercise_3(name, course, parameters):
     return Exercise(name, course, tuple(parameters), check)
 
 
-def _helper_configs(seed):
+def _helper_configs(seed: int) -> list[Config]:
     """The helper forward's configurations: (X, parameters), no labels."""
     return [Config(c.label, (c.args[0], c.args[2]), m=c.m) for c in _network_configs(seed)]
 

@@ -17,6 +17,8 @@ np.random is seeded before each call, and its state restored after it: a learner
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,12 +59,13 @@ _COUNT = 800
 _BAND = (0.85, 1.18)
 
 
-def _dims(args):
+def _dims(args: tuple[Any, ...]) -> list[int]:
     """The layer sizes: (n_x, n_h, n_y) given as three numbers, or one list."""
     return [int(n) for n in (args if len(args) > 1 else args[0])]
 
 
-def _layers_findings(name, got, dims, scales, zeros):
+def _layers_findings(name: str, got: dict[str, np.ndarray], dims: list[int],
+                     scales: tuple[Any, ...], zeros: bool) -> list[Any]:
     """Findings on the returned parameters for layer sizes ``dims``; scales: the names of
     the accepted scales in SCALES (none: the weights must be zeros)."""
     L = len(dims) - 1
@@ -108,7 +111,7 @@ def _layers_findings(name, got, dims, scales, zeros):
                 f"W{k}'s mean is {np.mean(W):.3g} with a standard deviation of {stds[k]:.3g}: "
                 f"the weights are drawn with mean 0 (np.random.randn)"))]
 
-    def fits(scale):
+    def fits(scale: str) -> bool:
         return all(_BAND[0] <= stds[k] / SCALES[scale](dims[k - 1], dims[k]) <= _BAND[1]
                    for k in judged)
 
@@ -126,11 +129,12 @@ def _layers_findings(name, got, dims, scales, zeros):
     return [Finding("init_scale", f"W{k}", measured)]
 
 
-def init_exercise(name, course, parameters, configs, scales=(), zeros=False):
+def init_exercise(name: str, course: str, parameters: tuple[Any, ...], configs: Callable[..., Any],
+                  scales: tuple[Any, ...] = (), zeros: bool = False) -> Exercise:
     """An initialization exercise: ``configs(seed)`` gives the calls (the layer sizes as
     arguments), ``scales`` the names of the accepted standard deviations in SCALES."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         cases = configs(seed)
         for config in cases:
@@ -152,17 +156,17 @@ def init_exercise(name, course, parameters, configs, scales=(), zeros=False):
     return Exercise(name, course, tuple(parameters), check)
 
 
-def _shallow_configs(seed):
+def _shallow_configs(seed: int) -> list[Config]:
     return [Config("n_x=2, n_h=4, n_y=1", (2, 4, 1)),
             Config("n_x=60, n_h=40, n_y=30", (60, 40, 30))]
 
 
-def _deep_configs(seed):
+def _deep_configs(seed: int) -> list[Config]:
     return [Config("layer_dims=[5, 4, 3]", ([5, 4, 3],)),
             Config("layer_dims=[80, 50, 40, 30]", ([80, 50, 40, 30],))]
 
 
-def _course2_configs(seed):
+def _course2_configs(seed: int) -> list[Config]:
     return [Config("layers_dims=[3, 2, 1]", ([3, 2, 1],)),
             Config("layers_dims=[100, 60, 40, 20]", ([100, 60, 40, 20],))]
 

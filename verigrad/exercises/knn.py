@@ -10,10 +10,13 @@ the assignment's docstring asks).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck.findings import EXCEPTION
-from .core import Config, Mistake, Result, check_forward, register_mistakes, where
+from .core import Config, Exercise, Mistake, Result, check_forward, register_mistakes, where
 from .methods import method_exercise
 
 KINDS = register_mistakes({
@@ -27,13 +30,13 @@ KINDS = register_mistakes({
 CS231N = "CS231n assignment 1 (k_nearest_neighbor.py)"
 
 
-def _trained(cls, X_train, y_train):
+def _trained(cls: type[Any], X_train: np.ndarray, y_train: np.ndarray) -> Any:
     model = cls()
     model.train(X_train, y_train)
     return model
 
 
-def _distance_configs(seed):
+def _distance_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config(label, (rng.standard_normal((n_train, D)), rng.integers(0, 3, n_train),
                            rng.standard_normal((n_test, D))))
@@ -41,7 +44,7 @@ def _distance_configs(seed):
                                               ("1 test and 3 training points, D=6", 3, 1, 6))]
 
 
-def _distances(X_train, y_train, X):
+def _distances(X_train: np.ndarray, y_train: np.ndarray, X: np.ndarray) -> tuple[np.ndarray]:
     """Every test point's distance to every training point, from the differences."""
     return (np.sqrt(((X[:, None, :] - X_train[None, :, :]) ** 2).sum(axis=2)),)
 
@@ -59,13 +62,13 @@ _DISTANCE_MISTAKES = [
 ]
 
 
-def _distance_exercise(method):
+def _distance_exercise(method: str) -> Exercise:
     name = f"KNearestNeighbor.{method}"
 
-    def check(cls, function, seed):
+    def check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
         cases = _distance_configs(seed)
 
-        def call(X_train, y_train, X):
+        def call(X_train: np.ndarray, y_train: np.ndarray, X: np.ndarray) -> np.ndarray:
             return getattr(_trained(cls, X_train, y_train), method)(X)
 
         with np.errstate(all="ignore"):
@@ -81,7 +84,7 @@ def _distance_exercise(method):
 # ---- predict_labels ------------------------------------------------------------------------
 
 
-def _vote_configs(seed):
+def _vote_configs(seed: int) -> list[Config]:
     """Distances to 6 training points of labels 0-2; k = 1, 3, and k = 4 with a tie between
     labels 2 and 0 among the nearest of the first test point."""
     rng = np.random.default_rng(seed)
@@ -92,7 +95,8 @@ def _vote_configs(seed):
                    (y_train, dists, k)) for k in (1, 3, 4)]
 
 
-def _labels(y_train, dists, k, tie=min):
+def _labels(y_train: np.ndarray, dists: np.ndarray, k: int,
+            tie: Callable[..., Any] = min) -> tuple[np.ndarray]:
     """The vote of the k nearest labels; ``tie`` picks among the labels with most votes
     (the docstring's rule: the smallest)."""
     out = np.zeros(dists.shape[0])
@@ -103,7 +107,7 @@ def _labels(y_train, dists, k, tie=min):
     return (out,)
 
 
-def _first_among(labels):
+def _first_among(labels: list[int]) -> int:
     return labels[0]
 
 
@@ -116,11 +120,11 @@ _VOTE_MISTAKES = [
 ]
 
 
-def _vote_check(cls, function, seed):
+def _vote_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     name = "KNearestNeighbor.predict_labels"
     cases = _vote_configs(seed)
 
-    def call(y_train, dists, k):
+    def call(y_train: np.ndarray, dists: np.ndarray, k: int) -> np.ndarray:
         return _trained(cls, np.zeros((len(y_train), 2)), y_train).predict_labels(dists, k=k)
 
     findings, label, error = check_forward(name, call, cases, _labels, _VOTE_MISTAKES, 1,

@@ -18,6 +18,8 @@ cache) like the helper of week 4.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -52,18 +54,18 @@ KINDS = register_mistakes({
 })
 
 
-def _sigmoid_configs(seed):
+def _sigmoid_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("z = np.array([0, 2])", (np.array([0.0, 2.0]),)),
             Config("z of shape (3, 4)", (rng.standard_normal((3, 4)) * 3,)),
             Config("z = 0", (0.0,))]
 
 
-def _zeros_configs(seed):
+def _zeros_configs(seed: int) -> list[Config]:
     return [Config("dim=2", (2,)), Config("dim=7", (7,))]
 
 
-def _check_zeros(functions, seed=0):
+def _check_zeros(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """initialize_with_zeros(dim): w zeros of shape (dim, 1), b the number 0."""
     name = "initialize_with_zeros"
     function = functions[name]
@@ -87,7 +89,7 @@ def _check_zeros(functions, seed=0):
 # ---- propagate -------------------------------------------------------------------------------
 
 
-def _model_configs(seed):
+def _model_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, n, m, b in (("n_x=3, m=4, b=1.5", 3, 4, 1.5), ("n_x=2, m=1, b=-0.5", 2, 1, -0.5)):
@@ -99,20 +101,20 @@ def _model_configs(seed):
     return cases
 
 
-def _logits(w, b, X):
+def _logits(w: np.ndarray, b: float | np.ndarray, X: np.ndarray) -> np.ndarray:
     return linear(X, np.asarray(w, dtype=float).T, np.reshape(b, (1, 1)))
 
 
-def _cost(w, b, X, Y):
+def _cost(w: np.ndarray, b: float | np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
     return logit_cross_entropy(_logits(w, b, X), Y)
 
 
-def _check_propagate(functions, seed=0):
+def _check_propagate(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "propagate"
     function = functions[name]
     cases = _model_configs(seed)
 
-    def cost_of(w, b, X, Y):
+    def cost_of(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray) -> tuple[Any, ...]:
         return (function(w, b, X, Y)[1],)
 
     findings, label, error = check_forward(
@@ -125,13 +127,14 @@ def _check_propagate(functions, seed=0):
         return Result(name, COURSE, None if error is not None else False, findings, label,
                       where(function, error, findings), configs=len(cases))
 
-    def problem(config):
+    def problem(config: Config) -> tuple[Callable[..., Any], Callable[..., Any],
+                                         dict[str, np.ndarray]]:
         w, b, X, Y = config.args
 
-        def cost(p):
+        def cost(p: dict[str, np.ndarray]) -> float:
             return _cost(p["w"], p["b"], X, Y)
 
-        def grads(p):
+        def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             got = dict(function(p["w"].copy(), float(p["b"][0, 0]), X.copy(), Y.copy())[0])
             if np.size(got.get("db")) == 1:
                 got["db"] = np.reshape(got["db"], (1, 1))
@@ -145,7 +148,8 @@ def _check_propagate(functions, seed=0):
 # ---- optimize --------------------------------------------------------------------------------
 
 
-def _gradients(w, b, X, Y):
+def _gradients(w: np.ndarray, b: float, X: np.ndarray,
+               Y: np.ndarray) -> tuple[np.ndarray, float, float]:
     """(dw, db, cost) from verigrad's Dense layer and BinaryCrossEntropy."""
     layer, loss = Dense(X.shape[0], 1), BinaryCrossEntropy()
     layer.params["W"][...] = np.asarray(w, dtype=float).T
@@ -155,13 +159,15 @@ def _gradients(w, b, X, Y):
     return layer.grads["W"].T.copy(), float(layer.grads["b"][0, 0]), cost
 
 
-def _reference_propagate(w, b, X, Y):
+def _reference_propagate(w: np.ndarray, b: float, X: np.ndarray,
+                         Y: np.ndarray) -> tuple[dict[str, Any], float]:
     """A correct propagate, put in the file's place while its optimize is checked."""
     dw, db, cost = _gradients(w, b, X, Y)
     return {"dw": dw, "db": db}, cost
 
 
-def _descend(w, b, X, Y, iterations, learning_rate, ascent=False):
+def _descend(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, iterations: int,
+             learning_rate: float, ascent: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """w, b and the last iteration's gradients after ``iterations`` steps of SGD."""
     params = {"w": np.array(w, dtype=float), "b": np.array([[float(b)]])}
     optimizer = SGD(learning_rate, backend="numpy")
@@ -175,7 +181,7 @@ def _descend(w, b, X, Y, iterations, learning_rate, ascent=False):
 _ITERATIONS, _RATE = 5, 0.5
 
 
-def _check_optimize(functions, seed=0):
+def _check_optimize(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "optimize"
     function = functions[name]
     cases = _model_configs(seed)
@@ -208,7 +214,7 @@ def _check_optimize(functions, seed=0):
 # ---- predict ---------------------------------------------------------------------------------
 
 
-def _predict_configs(seed):
+def _predict_configs(seed: int) -> list[Config]:
     """Probabilities clear of 0.5 (a tie is a matter of > or ≥)."""
     rng = np.random.default_rng(seed)
     cases = []

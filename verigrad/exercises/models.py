@@ -19,6 +19,8 @@ either is right when the gradients are its own.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -38,24 +40,24 @@ L2 = (0.5, 1.0)  # the factors c of c·reg·ΣW² the templates use
 # ---- the reference layers, examples first ---------------------------------------------------
 
 
-def _affine(x, w, b):
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     layer = Dense(w.shape[0], w.shape[1])
     layer.params["W"][...], layer.params["b"][...] = w.T, np.reshape(b, (-1, 1))
     return layer.forward(x.reshape(x.shape[0], -1).T).T
 
 
-def _relu(x):
+def _relu(x: np.ndarray) -> np.ndarray:
     return ReLU().forward(x)
 
 
-def _normalize(x, gamma, beta, kind):
+def _normalize(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, kind: str) -> np.ndarray:
     layer = (BatchNorm if kind == "batchnorm" else LayerNorm)(x.shape[1])
     layer.params["gamma"][...] = np.reshape(gamma, (-1, 1))
     layer.params["beta"][...] = np.reshape(beta, (-1, 1))
     return layer.forward(x.T, training=True).T
 
 
-def _conv_relu_pool(x, w, b):
+def _conv_relu_pool(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """conv (stride 1, the padding that keeps the size) - relu - 2x2 max pool, stride 2."""
     conv = Conv2D(w.shape[1], w.shape[0], w.shape[2:], padding=(w.shape[2] - 1) // 2)
     conv.params["W"][...], conv.params["b"][...] = w, np.reshape(b, (-1, 1))
@@ -63,7 +65,7 @@ def _conv_relu_pool(x, w, b):
     return out.transpose(3, 0, 1, 2)
 
 
-def _l2(params, factor, names):
+def _l2(params: dict[str, np.ndarray], factor: float, names: tuple[Any, ...]) -> float:
     return factor * sum(float(np.sum(params[n] ** 2)) for n in names)
 
 
@@ -75,14 +77,16 @@ class Case:
     the expected parameter shapes, the inputs of ``loss``, reference(params) -> data loss
     (None: not compared), the weight names of the L2 term and reg."""
 
-    def __init__(self, label, init, shapes, inputs, reference, weights=(), reg=0.0,
-                 compare=True):
+    def __init__(self, label: str, init: dict[str, Any], shapes: dict[str, Any],
+                 inputs: tuple[Any, ...], reference: Callable[..., Any] | None,
+                 weights: tuple[Any, ...] = (), reg: float = 0.0,
+                 compare: bool = True) -> None:
         self.label, self.init, self.shapes, self.inputs = label, init, shapes, inputs
         self.reference, self.weights, self.reg, self.compare = (reference, weights, reg,
                                                                 compare)
 
 
-def _values(shapes, seed):
+def _values(shapes: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     values = {}
     for name, shape in shapes.items():
@@ -93,14 +97,15 @@ def _values(shapes, seed):
     return values
 
 
-def _loss_of(model, inputs):
+def _loss_of(model: Any, inputs: tuple[Any, ...]) -> tuple[float, dict[str, np.ndarray]]:
     out = model.loss(*[x.copy() if isinstance(x, np.ndarray) else x for x in inputs])
     if not isinstance(out, tuple) or len(out) != 2:
         raise TypeError(f"loss returned {type(out).__name__}, not the pair (loss, grads)")
     return out
 
 
-def check_model(name, course, cls, function, cases, seed=0):
+def check_model(name: str, course: str, cls: type, function: Callable[..., Any], cases: list[Case],
+                seed: int = 0) -> Result:
     """The Result of ``cls``'s loss on every case (see the module docstring)."""
     for case in cases:
         try:
@@ -126,11 +131,12 @@ def check_model(name, course, cls, function, cases, seed=0):
                 return Result(name, course, False, findings, case.label,
                               where(function, None, findings), configs=len(cases))
 
-            def cost(p, model=model, case=case):
+            def cost(p: dict[str, np.ndarray], model: Any = model, case: Case = case) -> float:
                 model.params.update(p)
                 return _loss_of(model, case.inputs)[0]
 
-            def grads(p, model=model, case=case):
+            def grads(p: dict[str, np.ndarray], model: Any = model,
+                      case: Case = case) -> dict[str, np.ndarray]:
                 model.params.update(p)
                 return _loss_of(model, case.inputs)[1]
 
@@ -146,7 +152,7 @@ def check_model(name, course, cls, function, cases, seed=0):
     return Result(name, course, True, configs=len(cases), where=where(function))
 
 
-def _reg_gradient(model, case, values):
+def _reg_gradient(model: Any, case: Case, values: dict[str, np.ndarray]) -> list[Any]:
     """[reg_gradient Finding] when a weight's gradient is the learner's own loss's without
     the L2 part, or with that part halved or doubled; else []."""
     if not case.reg:
@@ -156,7 +162,7 @@ def _reg_gradient(model, case, values):
     for name in case.weights:
         W = values[name]
 
-        def loss(w, name=name):
+        def loss(w: np.ndarray, name: str = name) -> float:
             model.params.update({**values, name: w})
             return _loss_of(model, case.inputs)[0]
 
@@ -178,7 +184,7 @@ def _reg_gradient(model, case, values):
     return []
 
 
-def _compare_loss(name, case, values, loss):
+def _compare_loss(name: str, case: Case, values: dict[str, np.ndarray], loss: float) -> list[Any]:
     if case.reference is None or not case.compare:
         return []
     data = case.reference(values)
@@ -193,7 +199,7 @@ def _compare_loss(name, case, values, loss):
                     f"so fix it first")]
 
 
-def _environment(error):
+def _environment(error: BaseException) -> Finding | None:
     """A Finding for a failure that is the environment's, not the learner's: a layer of the
     course's modules (``affine_relu_forward``) undefined because the module did not import,
     or CS231n's Cython extension (im2col_cython) not built."""
@@ -211,28 +217,28 @@ def _environment(error):
     return None
 
 
-def _parameters(cls):
+def _parameters(cls: type[Any]) -> Any:
     try:
         return inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
         return {}
 
 
-def _X(rng, N, D):
+def _X(rng: np.random.Generator, N: int, D: int) -> np.ndarray:
     return rng.standard_normal((N, D))
 
 
 # ---- TwoLayerNet of neural_net.py (assignment 1) and of fc_net.py -----------------------------
 
 
-def _two_layer_reference(X, y):
-    def reference(p):
+def _two_layer_reference(X: np.ndarray, y: np.ndarray) -> Callable[..., Any]:
+    def reference(p: dict[str, np.ndarray]) -> float:
         hidden = _relu(_affine(X, p["W1"], p["b1"]))
         return softmax_data_loss(_affine(hidden, p["W2"], p["b2"]), y)
     return reference
 
 
-def _two_layer_cases(seed, fc):
+def _two_layer_cases(seed: int, fc: bool) -> list[Case]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, D, H, C, reg in (("N=5, D=4, H=6, C=3, reg=0", 5, 4, 6, 3, 0.0),
@@ -248,12 +254,12 @@ def _two_layer_cases(seed, fc):
     return cases
 
 
-def _neural_net_check(cls, function, seed):
+def _neural_net_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     return check_model("TwoLayerNet.loss", CS231N_1, cls, function,
                        _two_layer_cases(seed, fc=False), seed)
 
 
-def _fc_two_layer_check(cls, function, seed):
+def _fc_two_layer_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     return check_model("TwoLayerNet.loss", f"{CS231N_2} (fc_net.py)", cls, function,
                        _two_layer_cases(seed, fc=True), seed)
 
@@ -261,7 +267,7 @@ def _fc_two_layer_check(cls, function, seed):
 # ---- FullyConnectedNet --------------------------------------------------------------------
 
 
-def fc_net_version(cls) -> dict:
+def fc_net_version(cls: type[Any]) -> dict:
     """How the learner's FullyConnectedNet takes dropout and normalization, from its
     __init__: {"year", "dropout" (the keyword), "keep" (whether it is the probability of
     keeping), "normalization" (the keyword, or "use_batchnorm")}."""
@@ -279,8 +285,9 @@ def fc_net_version(cls) -> dict:
             "normalization": "normalization"}
 
 
-def _fc_reference(X, y, layers, norm):
-    def reference(p):
+def _fc_reference(X: np.ndarray, y: np.ndarray, layers: int,
+                  norm: str | None) -> Callable[..., Any]:
+    def reference(p: dict[str, np.ndarray]) -> float:
         h = X
         for i in range(1, layers):
             h = _affine(h, p[f"W{i}"], p[f"b{i}"])
@@ -291,7 +298,7 @@ def _fc_reference(X, y, layers, norm):
     return reference
 
 
-def _fc_cases(cls, seed):
+def _fc_cases(cls: type[Any], seed: int) -> tuple[list[Case], dict[str, Any]]:
     version = fc_net_version(cls)
     rng = np.random.default_rng(seed)
     N, D, C, hidden = 4, 5, 3, [4, 3]
@@ -302,13 +309,14 @@ def _fc_cases(cls, seed):
         shapes[f"W{i}"], shapes[f"b{i}"] = (dims[i - 1], dims[i]), (dims[i],)
     weights = tuple(f"W{i}" for i in range(1, len(dims)))
 
-    def norm_shapes(n):
+    def norm_shapes(n: str) -> dict[str, Any]:
         if not n:
             return shapes
         return {**shapes, **{f"{g}{i}": (dims[i],) for i in range(1, len(dims) - 1)
                              for g in ("gamma", "beta")}}
 
-    def init(dropout=None, norm=None, reg=0.0):
+    def init(dropout: float | None = None, norm: str | None = None,
+             reg: float = 0.0) -> dict[str, Any]:
         kwargs = dict(hidden_dims=hidden, input_dim=D, num_classes=C, reg=reg,
                       weight_scale=0.5, dtype=np.float64, seed=123)
         if dropout is not None:
@@ -334,7 +342,7 @@ def _fc_cases(cls, seed):
     return cases, version
 
 
-def _fc_check(cls, function, seed):
+def _fc_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     cases, version = _fc_cases(cls, seed)
     course = (f"{CS231N_2} (fc_net.py), {version['year']} convention: "
               f"{version['dropout']} = probability of "
@@ -345,7 +353,8 @@ def _fc_check(cls, function, seed):
     return _dropout_scores(cls, function, cases[-1], course, result) or result
 
 
-def _dropout_scores(cls, function, case, course, passed):
+def _dropout_scores(cls: type[Any], function: Callable[..., Any], case: Case, course: str,
+                    passed: Result) -> Result | None:
     """With dropout on, the test-mode scores (loss(X) without y) must be the network's
     without dropout."""
     name = "FullyConnectedNet.loss"
@@ -373,14 +382,14 @@ def _dropout_scores(cls, function, case, course, passed):
 # ---- ThreeLayerConvNet (cnn.py) -------------------------------------------------------------
 
 
-def _cnn_cases(seed):
+def _cnn_cases(seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
     N, C, H, W, F, fs, hidden, classes = 2, 3, 4, 4, 2, 3, 5, 3
     X, y = rng.standard_normal((N, C, H, W)), rng.integers(0, classes, N)
     shapes = {"W1": (F, C, fs, fs), "b1": (F,), "W2": (F * H * W // 4, hidden),
               "b2": (hidden,), "W3": (hidden, classes), "b3": (classes,)}
 
-    def reference(p):
+    def reference(p: dict[str, np.ndarray]) -> float:
         h = _conv_relu_pool(X, p["W1"], p["b1"])
         h = _relu(_affine(h, p["W2"], p["b2"]))
         return softmax_data_loss(_affine(h, p["W3"], p["b3"]), y)
@@ -391,7 +400,7 @@ def _cnn_cases(seed):
                  shapes, (X, y), reference, ("W1", "W2", "W3"), reg) for reg in (0.1,)]
 
 
-def _cnn_check(cls, function, seed):
+def _cnn_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     return check_model("ThreeLayerConvNet.loss", f"{CS231N_2} (cnn.py)", cls, function,
                        _cnn_cases(seed), seed)
 
@@ -399,7 +408,8 @@ def _cnn_check(cls, function, seed):
 # ---- CaptioningRNN (rnn.py) -----------------------------------------------------------------
 
 
-def _recurrent(x, h0, Wx, Wh, b, cell):
+def _recurrent(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+               cell: str) -> np.ndarray:
     """h (N, T, H) of CS231n's RNN or LSTM (Wx (D, kH) with the gates i, f, o, g in blocks of
     columns), with verigrad's RNN and LSTM layers on (D, T, N)."""
     N, T, D = x.shape
@@ -420,7 +430,7 @@ def _recurrent(x, h0, Wx, Wh, b, cell):
                          initial_state=state).transpose(2, 1, 0)
 
 
-def _captioning_cases(seed):
+def _captioning_cases(seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
     words = ["<NULL>", "<START>", "<END>", "cat", "dog", "sat"]
     word_to_idx = {w: i for i, w in enumerate(words)}
@@ -435,7 +445,7 @@ def _captioning_cases(seed):
         shapes = {"W_embed": (V, Wd), "W_proj": (D, H), "b_proj": (H,), "Wx": (Wd, k * H),
                   "Wh": (H, k * H), "b": (k * H,), "W_vocab": (H, V), "b_vocab": (V,)}
 
-        def reference(p, cell=cell):
+        def reference(p: dict[str, np.ndarray], cell: str = cell) -> float:
             h0 = _affine(features, p["W_proj"], p["b_proj"])
             x = p["W_embed"][captions[:, :-1]]
             h = _recurrent(x, h0, p["Wx"], p["Wh"], p["b"], cell)
@@ -451,7 +461,7 @@ def _captioning_cases(seed):
     return cases
 
 
-def _captioning_check(cls, function, seed):
+def _captioning_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Result:
     return check_model("CaptioningRNN.loss", CS231N_3, cls, function, _captioning_cases(seed),
                        seed)
 

@@ -12,7 +12,7 @@ from ..losses import BinaryCrossEntropy
 ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 
 
-def linear(A, W, b):
+def linear(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Z = W·A + b with verigrad's Dense layer (A of shape (n_prev, m), b of n entries)."""
     layer = Dense(W.shape[1], W.shape[0])
     layer.params["W"][...] = W
@@ -20,14 +20,16 @@ def linear(A, W, b):
     return layer.forward(A)
 
 
-def activate(Z, activation):
+def activate(Z: np.ndarray, activation: str) -> np.ndarray:
     return ACTIVATIONS[activation]().forward(Z)
 
 
-def two_layer_forward(X, parameters, hidden="tanh", output="sigmoid", bias=True):
+def two_layer_forward(X: np.ndarray, parameters: dict[str, np.ndarray], hidden: str = "tanh",
+                      output: str = "sigmoid",
+                      bias: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """A2 and the cache {"Z1", "A1", "Z2", "A2"} of course 1 week 3's LINEAR → TANH → LINEAR
     → SIGMOID (the keywords give the wrong networks learners write)."""
-    def b(key):
+    def b(key: str) -> np.ndarray:
         return parameters[key] if bias else np.zeros_like(parameters[key])
 
     Z1 = linear(X, parameters["W1"], b("b1"))
@@ -37,7 +39,9 @@ def two_layer_forward(X, parameters, hidden="tanh", output="sigmoid", bias=True)
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
-def three_layer_forward(X, parameters):
+def three_layer_forward(X: np.ndarray,
+                        parameters: dict[str, np.ndarray]) -> tuple[np.ndarray,
+                                                                    tuple[np.ndarray, ...]]:
     """A3 and the cache (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) of course 2 week 1's
     LINEAR → RELU → LINEAR → RELU → LINEAR → SIGMOID (the gradient-checking notebook's
     forward_propagation_n and the helper files' forward_propagation)."""
@@ -50,12 +54,12 @@ def three_layer_forward(X, parameters):
     return A, tuple(cache)
 
 
-def logit_cross_entropy(Z, Y):
+def logit_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> float:
     """The mean cross-entropy of sigmoid(Z) against the 0/1 labels Y (verigrad's loss)."""
     return BinaryCrossEntropy().forward(np.asarray(Z, dtype=float), np.asarray(Y))
 
 
-def mean_cross_entropy(A, Y):
+def mean_cross_entropy(A: np.ndarray, Y: np.ndarray) -> float:
     """The course's cost −(1/m)·Σ(y·log a + (1 − y)·log(1 − a)) of probabilities A."""
     A = np.asarray(A, dtype=float)
     return logit_cross_entropy(np.log(A) - np.log1p(-A), Y)

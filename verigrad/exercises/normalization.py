@@ -14,6 +14,11 @@ reference mask (the learner draws their own), so it is checked by what any inver
 must satisfy: in training each output is 0 or x/p, about a fraction p of them kept; in test
 mode the output is x.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck.findings import Finding
@@ -40,13 +45,14 @@ KINDS = register_mistakes({
 })
 
 
-def _set(layer, gamma, beta):
+def _set(layer: Any, gamma: np.ndarray, beta: np.ndarray) -> Any:
     layer.params["gamma"][...] = np.reshape(gamma, (-1, 1))
     layer.params["beta"][...] = np.reshape(beta, (-1, 1))
     return layer
 
 
-def _batchnorm(x, gamma, beta, bn_param):
+def _batchnorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+               bn_param: dict[str, Any]) -> tuple[np.ndarray]:
     eps = bn_param.get("eps", 1e-5)
     layer = _set(BatchNorm(x.shape[1], eps=eps), gamma, beta)
     if bn_param["mode"] == "test":
@@ -56,23 +62,26 @@ def _batchnorm(x, gamma, beta, bn_param):
     return (layer.forward(x.T, training=True).T,)
 
 
-def _layernorm(x, gamma, beta, ln_param):
+def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+               ln_param: dict[str, Any]) -> tuple[np.ndarray]:
     layer = _set(LayerNorm(x.shape[1], eps=ln_param.get("eps", 1e-5)), gamma, beta)
     return (layer.forward(x.T, training=True).T,)
 
 
-def _statistics_over_features(x, gamma, beta, bn_param):
+def _statistics_over_features(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                              bn_param: dict[str, Any]) -> tuple[np.ndarray]:
     """Batch norm's output with mean and variance taken per example (axis=1): layer norm."""
     return _layernorm(x, gamma, beta, {"eps": bn_param.get("eps", 1e-5)})
 
 
-def _test_mode_with_batch_statistics(x, gamma, beta, bn_param):
+def _test_mode_with_batch_statistics(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                                     bn_param: dict[str, Any]) -> tuple[np.ndarray] | None:
     if bn_param["mode"] != "test":
         return None
     return _batchnorm(x, gamma, beta, {**bn_param, "mode": "train"})
 
 
-def _bn_configs(seed, test=True):
+def _bn_configs(seed: int, test: bool = True) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, D in (("N=4, D=3", 4, 3), ("N=2, D=5", 2, 5)):
@@ -89,27 +98,28 @@ def _bn_configs(seed, test=True):
     return cases
 
 
-def _bn_train_configs(seed):
+def _bn_train_configs(seed: int) -> list[Config]:
     return _bn_configs(seed, test=False)
 
 
-def _ln_configs(seed):
+def _ln_configs(seed: int) -> list[Config]:
     return [Config(c.label.replace("train mode, ", ""), (*c.args[:3], {}))
             for c in _bn_configs(seed, test=False)] + [
         Config("N=1, D=4", (np.array([[0.5, -1.0, 2.0, 0.1]]), np.ones(4), np.zeros(4), {}))]
 
 
-def _normalized(x, axis, eps):
+def _normalized(x: np.ndarray, axis: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=axis, keepdims=True)
     var = x.var(axis=axis, keepdims=True)
     return (x - mean) / np.sqrt(var + eps), 1 / np.sqrt(var + eps)
 
 
-def _bn_path_left_out(path, axis=0):
+def _bn_path_left_out(path: str, axis: int = 0) -> Callable[..., Any]:
     """Batch norm's dx without the path through the mean ("mean") or the variance
     ("variance"), from the normalised input x̂ and dx̂ = dout·gamma."""
 
-    def output(x, gamma, beta, bn_param, douts):
+    def output(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict[str, str],
+               douts: list[np.ndarray]) -> dict[str, np.ndarray] | None:
         if bn_param.get("mode") == "test":
             return None
         xhat, inv = _normalized(x, axis, bn_param.get("eps", 1e-5))
@@ -132,7 +142,7 @@ _BN_BACKWARD_MISTAKES = [
 ]
 
 
-def _spatial_configs(seed, groups=False):
+def _spatial_configs(seed: int, groups: bool = False) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, C, hw, G in (("N=2, C=4, 3x2 images", 2, 4, (3, 2), 2),
@@ -147,16 +157,18 @@ def _spatial_configs(seed, groups=False):
     return cases
 
 
-def _images(x):
+def _images(x: np.ndarray) -> np.ndarray:
     return x.transpose(1, 2, 3, 0)
 
 
-def _spatial_batchnorm(x, gamma, beta, bn_param):
+def _spatial_batchnorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                       bn_param: dict[str, str]) -> tuple[np.ndarray]:
     layer = _set(BatchNorm2D(x.shape[1], eps=bn_param.get("eps", 1e-5)), gamma, beta)
     return (layer.forward(_images(x), training=True).transpose(3, 0, 1, 2),)
 
 
-def _spatial_over_batch(x, gamma, beta, bn_param):
+def _spatial_over_batch(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                        bn_param: dict[str, str]) -> tuple[np.ndarray]:
     """Spatial batch norm with the sums over (N, H, W) divided by N alone."""
     N, eps = x.shape[0], bn_param.get("eps", 1e-5)
     mean = x.sum(axis=(0, 2, 3), keepdims=True) / N
@@ -166,7 +178,9 @@ def _spatial_over_batch(x, gamma, beta, bn_param):
             np.reshape(beta, shape),)
 
 
-def _spatial_backward_over_batch(x, gamma, beta, bn_param, douts):
+def _spatial_backward_over_batch(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                                 bn_param: dict[str, Any],
+                                 douts: list[np.ndarray]) -> dict[str, np.ndarray]:
     """Spatial batch norm's dx with the paths through the mean and the variance divided
     by N instead of N·H·W (H·W times too large)."""
     hw = x.shape[2] * x.shape[3]
@@ -177,7 +191,8 @@ def _spatial_backward_over_batch(x, gamma, beta, bn_param, douts):
     return {"x": inv * (dxhat - hw * (through_mean + through_var))}
 
 
-def _spatial_groupnorm(x, gamma, beta, G, gn_param):
+def _spatial_groupnorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int,
+                       gn_param: dict[Any, Any]) -> tuple[np.ndarray]:
     layer = _set(GroupNorm(G, x.shape[1], eps=gn_param.get("eps", 1e-5)), gamma, beta)
     return (layer.forward(_images(x), training=True).transpose(3, 0, 1, 2),)
 
@@ -185,7 +200,7 @@ def _spatial_groupnorm(x, gamma, beta, G, gn_param):
 # ---- dropout -----------------------------------------------------------------------------------
 
 
-def _dropout_configs(seed):
+def _dropout_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((500, 40)) + 5  # no entry is 0, so a kept entry shows as x/p
     return [Config("train mode, p=0.3", (x, {"mode": "train", "p": 0.3, "seed": 7})),
@@ -193,7 +208,7 @@ def _dropout_configs(seed):
             Config("test mode, p=0.3", (x, {"mode": "test", "p": 0.3}))]
 
 
-def _dropout_findings(name, config, out):
+def _dropout_findings(name: str, config: Config, out: np.ndarray) -> Finding | None:
     """What is wrong with a dropout forward's output (none when it is an inverted dropout
     with keep probability p)."""
     x, param = config.args
@@ -234,7 +249,7 @@ def _dropout_findings(name, config, out):
     return None
 
 
-def _check_dropout_forward(functions, seed=0):
+def _check_dropout_forward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "dropout_forward"
     function = functions[name]
     cases = _dropout_configs(seed)
@@ -255,14 +270,15 @@ def _check_dropout_forward(functions, seed=0):
     return Result(name, CS231N, True, where=where(function), configs=len(cases))
 
 
-def _small_dropout_configs(seed):
+def _small_dropout_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((4, 5))
     return [Config("train mode, p=0.6, N=4", (x, {"mode": "train", "p": 0.6, "seed": 1})),
             Config("test mode, N=4", (x, {"mode": "test", "p": 0.6}))]
 
 
-def _dropout_builder(x, dropout_param):
+def _dropout_builder(x: np.ndarray,
+                     dropout_param: dict[str, Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Inverted dropout with the cache (dropout_param, mask) of the assignment, its mask
     fixed by the configuration's seed (the same at every evaluation)."""
     p = dropout_param["p"]
@@ -272,7 +288,8 @@ def _dropout_builder(x, dropout_param):
     return x * mask, (dropout_param, mask)
 
 
-def _dropout_backward_unmasked(x, dropout_param, douts):
+def _dropout_backward_unmasked(x: np.ndarray, dropout_param: dict[str, Any],
+                               douts: list[np.ndarray]) -> dict[str, np.ndarray] | None:
     if dropout_param["mode"] != "train":
         return None
     return {"x": douts[0] / dropout_param["p"]}

@@ -22,6 +22,8 @@ corrected moments are compared when they are returned.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +74,7 @@ KINDS = register_mistakes({
 
 
 
-def _network(rng, dims):
+def _network(rng: np.random.Generator, dims: tuple[Any, ...]) -> dict[str, np.ndarray]:
     """parameters W1, b1, ... of a network with layer sizes ``dims`` (nonzero biases, so that
     a mistake in b shows)."""
     parameters = {}
@@ -82,15 +84,17 @@ def _network(rng, dims):
     return parameters
 
 
-def _gradients(rng, parameters, scale=1.0):
+def _gradients(rng: np.random.Generator, parameters: dict[str, np.ndarray],
+               scale: float = 1.0) -> dict[str, np.ndarray]:
     return {"d" + k: rng.standard_normal(v.shape) * scale for k, v in parameters.items()}
 
 
-def _zeros(parameters):
+def _zeros(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"d" + k: np.zeros_like(v) for k, v in parameters.items()}
 
 
-def _step(optimizer, parameters, grads, state=None):
+def _step(optimizer: Adam | SGD, parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+          state: dict[str, tuple[np.ndarray, ...]] | None = None) -> dict[str, np.ndarray]:
     """parameters after one step of ``optimizer`` (copies; ``state`` name -> its slots)."""
     new = {k: np.array(v, dtype=float) for k, v in parameters.items()}
     for k, slots in (state or {}).items():
@@ -102,7 +106,7 @@ def _step(optimizer, parameters, grads, state=None):
 # ---- gradient descent ------------------------------------------------------------------------
 
 
-def _gd_configs(seed):
+def _gd_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, dims, lr in (("2 layers, learning_rate=0.01", (3, 2, 1), 0.01),
@@ -112,11 +116,13 @@ def _gd_configs(seed):
     return cases
 
 
-def _gd_reference(parameters, grads, learning_rate):
+def _gd_reference(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                  learning_rate: float) -> tuple[dict[str, np.ndarray]]:
     return (_step(SGD(learning_rate, backend="numpy"), parameters, grads),)
 
 
-def _gd_ascent(parameters, grads, learning_rate):
+def _gd_ascent(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+               learning_rate: float) -> tuple[dict[str, np.ndarray]]:
     return (_step(SGD(learning_rate, backend="numpy"), parameters,
                   {k: -g for k, g in grads.items()}),)
 
@@ -128,7 +134,7 @@ GD_MISTAKES = [Mistake(SIGN, "gradient ascent, W + α·dW: the step goes against
 # ---- random mini-batches ---------------------------------------------------------------------
 
 
-def _batch_configs(seed):
+def _batch_configs(seed: int) -> list[Config]:
     """m and the batch size: a last partial batch, none (m a multiple of the size), and one
     batch smaller than the size. Example j's column is (j, −j, j/2) and its label j."""
     cases = []
@@ -139,7 +145,7 @@ def _batch_configs(seed):
     return cases
 
 
-def _partition_findings(name, batches, m, size):
+def _partition_findings(name: str, batches: list[Any], m: int, size: int) -> list[Any]:
     """Findings on the returned mini-batches: pairs of the right shapes, real examples with
     their own labels, each example exactly once, the sizes, a shuffled order."""
     try:
@@ -194,7 +200,7 @@ def _partition_findings(name, batches, m, size):
     return []
 
 
-def _check_mini_batches(functions, seed=0):
+def _check_mini_batches(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "random_mini_batches"
     function = functions[name]
     cases = _batch_configs(seed)
@@ -223,13 +229,13 @@ def _check_mini_batches(functions, seed=0):
 # ---- initial states --------------------------------------------------------------------------
 
 
-def _state_configs(seed):
+def _state_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("2 layers", (_network(rng, (3, 2, 1)),)),
             Config("3 layers", (_network(rng, (4, 5, 3, 1)),))]
 
 
-def _undifferentiated(parameters):
+def _undifferentiated(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.zeros_like(v) for k, v in parameters.items()}
 
 
@@ -240,7 +246,10 @@ _KEYS = Mistake("keys", "zeros keyed like the parameters (W1, b1): the moments a
 # ---- momentum and Adam: several steps --------------------------------------------------------
 
 
-def _momentum_reference(parameters, grads, v, beta, learning_rate):
+def _momentum_reference(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                        v: dict[str, np.ndarray], beta: float,
+                        learning_rate: float) -> tuple[dict[str, np.ndarray],
+                                                       dict[str, np.ndarray]]:
     """(parameters, v) after one step of the course's momentum, with verigrad's SGD: its
     velocity is the course's v / (1 − β) and its rate α·(1 − β)."""
     optimizer = SGD(learning_rate * (1 - beta), momentum=beta, backend="numpy")
@@ -249,7 +258,10 @@ def _momentum_reference(parameters, grads, v, beta, learning_rate):
     return new, {"d" + k: optimizer.state[k][0] * (1 - beta) for k in parameters}
 
 
-def _momentum_variant(parameters, grads, v, beta, learning_rate, weight=True, use_v=True):
+def _momentum_variant(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                      v: dict[str, np.ndarray], beta: float, learning_rate: float, *,
+                      weight: bool = True,
+                      use_v: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """A wrong momentum step: the new term not weighted by (1 − β), or the step along dW."""
     new_v = {k: beta * v[k] + ((1 - beta) if weight else 1) * g for k, g in grads.items()}
     move = new_v if use_v else grads
@@ -264,7 +276,10 @@ MOMENTUM_MISTAKES = [
 ]
 
 
-def _adam_reference(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon):
+def _adam_reference(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                    v: dict[str, np.ndarray], s: dict[str, np.ndarray], t: int,
+                    learning_rate: float, beta1: float, beta2: float,
+                    epsilon: float) -> tuple[dict[str, np.ndarray], ...]:
     """(parameters, v, s, v_corrected, s_corrected) after step t of verigrad's Adam, whose
     state is the course's v and s."""
     optimizer = Adam(learning_rate, beta1, beta2, epsilon, backend="numpy")
@@ -276,9 +291,14 @@ def _adam_reference(parameters, grads, v, s, t, learning_rate, beta1, beta2, eps
             {k: a / (1 - beta2 ** t) for k, a in new_s.items()})
 
 
-def _adam_variant(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon, *,
-                  weight=(True, True), power=(True, True), stored=(False, False),
-                  eps_inside=False, betas_swapped=False, moments_swapped=False, dt=0):
+def _adam_variant(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                  v: dict[str, np.ndarray], s: dict[str, np.ndarray], t: int, learning_rate: float,
+                  beta1: float, beta2: float, epsilon: float, *,
+                  weight: tuple[bool, bool] = (True, True),
+                  power: tuple[bool, bool] = (True, True),
+                  stored: tuple[bool, bool] = (False, False),
+                  eps_inside: bool = False, betas_swapped: bool = False,
+                  moments_swapped: bool = False, dt: int = 0) -> tuple[dict[str, np.ndarray], ...]:
     """The outputs of one step of a wrong Adam (the keyword names the mistake; a pair
     applies to v and s in turn)."""
     b1, b2 = (beta2, beta1) if betas_swapped else (beta1, beta2)
@@ -302,11 +322,11 @@ def _adam_variant(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsil
     return new, new_v, new_s, v_c, s_c
 
 
-def _adam(message, kind, **wrong):
+def _adam(message: str, kind: str, **wrong: Any) -> Mistake:
     return Mistake(kind, message, lambda *a: _adam_variant(*a, **wrong))
 
 
-def _in_either(message, kind, flag, wrong):
+def _in_either(message: str, kind: str, flag: str, wrong: bool) -> list[Mistake]:
     """The mistake in both moments, then in v only, then in s only."""
     return [_adam(message, kind, **{flag: pair})
             for pair in ((wrong, wrong), (wrong, not wrong), (not wrong, wrong))]
@@ -333,7 +353,7 @@ ADAM_MISTAKES = [
 ]
 
 
-def _momentum_configs(seed):
+def _momentum_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, dims, beta, lr in (("2 layers, beta=0.9, learning_rate=0.01", (3, 2, 1), 0.9,
@@ -346,7 +366,7 @@ def _momentum_configs(seed):
     return cases
 
 
-def _adam_configs(seed):
+def _adam_configs(seed: int) -> list[Config]:
     """The notebook's hyperparameters; then ones where every mistake shows plainly: a large
     ε next to small gradients (ε inside the root), betas far apart (swapped betas)."""
     rng = np.random.default_rng(seed)
@@ -366,7 +386,9 @@ def _adam_configs(seed):
 _MOMENT_NAMES = ("parameters", "v", "s", "v_corrected", "s_corrected")
 
 
-def _compare(got, expected, before):
+def _compare(got: tuple[Any, ...], expected: tuple[Any, ...],
+             before: dict[str, np.ndarray]) -> tuple[int, dict[str, np.ndarray],
+                                                     dict[str, np.ndarray]] | None:
     """(index, name) of the first output of ``got`` that differs from ``expected``, or None;
     parameters (output 0) are compared by their change from ``before``."""
     for i, (g, e) in enumerate(zip(got, expected)):
@@ -380,13 +402,15 @@ def _compare(got, expected, before):
     return None
 
 
-def _stepwise_exercise(name, parameters_names, configs, reference, mistakes, least):
+def _stepwise_exercise(name: str, parameters_names: tuple[str, ...], configs: Callable[..., Any],
+                       reference: Callable[..., Any], mistakes: list[Mistake],
+                       least: int) -> Exercise:
     """An update rule run for several steps: each step's call gets the reference's state of
     the previous step, and its outputs (the first ``least`` always, the rest when returned)
     are compared with the reference's. A step that differs is matched against the mistakes,
     computed from the same state."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         cases = configs(seed)
         for config in cases:
@@ -431,23 +455,24 @@ def _stepwise_exercise(name, parameters_names, configs, reference, mistakes, lea
 # ---- learning-rate decay ---------------------------------------------------------------------
 
 
-def _decay_configs(seed):
+def _decay_configs(seed: int) -> list[Config]:
     return [Config("learning_rate0=0.5, epoch_num=2, decay_rate=1", (0.5, 2, 1)),
             Config("learning_rate0=0.1, epoch_num=7, decay_rate=0.3", (0.1, 7, 0.3))]
 
 
-def _schedule_configs(seed):
+def _schedule_configs(seed: int) -> list[Config]:
     return [Config(f"learning_rate0={lr}, epoch_num={epoch}, decay_rate={rate}, "
                    f"time_interval={interval}", (lr, epoch, rate, interval))
             for lr, epoch, rate, interval in ((0.5, 100, 1, 1000), (0.5, 1500, 0.3, 1000),
                                               (0.1, 250, 0.3, 100))]
 
 
-def _update_lr_reference(learning_rate0, epoch_num, decay_rate):
+def _update_lr_reference(learning_rate0: float, epoch_num: int, decay_rate: float) -> tuple[float]:
     return (learning_rate0 * InverseTimeDecay(decay_rate)(epoch_num),)
 
 
-def _schedule_reference(learning_rate0, epoch_num, decay_rate, time_interval=1000):
+def _schedule_reference(learning_rate0: float, epoch_num: int, decay_rate: float,
+                        time_interval: int = 1000) -> tuple[float]:
     return (learning_rate0 * InverseTimeDecay(decay_rate, time_interval, staircase=True)(
         epoch_num),)
 

@@ -13,9 +13,15 @@ For a sequence's backward the check also says the first time step, counting back
 at which the learner's dx differs from the reference's: a gradient right at T and wrong
 before it has lost the path through time (the gradient carried back from step t + 1).
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..functional import sigmoid, softmax
+from ..gradcheck import LayerProblem
 from ..gradcheck.findings import Finding
 from ..layers import LSTM, RNN, Dense, Embedding
 from ..losses import SoftmaxCrossEntropy
@@ -23,6 +29,7 @@ from .core import (
     Config,
     Exercise,
     Mistake,
+    Result,
     backward_exercise,
     close,
     forward_exercise,
@@ -38,14 +45,14 @@ TIME_STEP = "time_step"
 # ---- the references on verigrad's layout (n_x, T, m) --------------------------------------
 
 
-def _rnn_layer(Wax, Waa, ba):
+def _rnn_layer(Wax: np.ndarray, Waa: np.ndarray, ba: np.ndarray) -> RNN:
     layer = RNN(Wax.shape[1], Wax.shape[0])
     layer.params["Wax"][...], layer.params["Waa"][...] = Wax, Waa
     layer.params["ba"][...] = np.reshape(ba, (-1, 1))
     return layer
 
 
-def _lstm_layer(blocks, n_x):
+def _lstm_layer(blocks: dict[str, tuple[np.ndarray, ...]], n_x: int) -> LSTM:
     """blocks: gate letter -> (W (n_a, n_a + n_x), b (n_a, 1)) in the course's notation."""
     n_a = blocks["f"][0].shape[0]
     layer = LSTM(n_x, n_a)
@@ -54,7 +61,8 @@ def _lstm_layer(blocks, n_x):
     return layer
 
 
-def _run(layer, X, state, dH=None):
+def _run(layer: LSTM | RNN, X: np.ndarray, state: Any,
+         dH: np.ndarray | None = None) -> tuple[Any, ...]:
     """(H (n_a, T, m), final state, dX, d_initial_state, grads) of layer on X (n_x, T, m)."""
     H = layer.forward(X, training=True, initial_state=state)
     final = layer.final_state
@@ -64,33 +72,35 @@ def _run(layer, X, state, dH=None):
     return H, final, dX, layer.d_initial_state, {k: v.copy() for k, v in layer.grads.items()}
 
 
-def _seq(x):
+def _seq(x: np.ndarray) -> np.ndarray:
     """The course's (n_x, m, T) as (n_x, T, m), and back."""
     return x.transpose(0, 2, 1)
 
 
-def _predict(W, b, a):
+def _predict(W: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return softmax(W @ a + b)
 
 
 # ---- course 5 -----------------------------------------------------------------------------
 
 
-def _rnn_parameters(rng, n_x, n_a, n_y):
+def _rnn_parameters(rng: np.random.Generator, n_x: int, n_a: int,
+                    n_y: int) -> dict[str, np.ndarray]:
     return {"Waa": rng.standard_normal((n_a, n_a)) * 0.5, "Wax": rng.standard_normal((n_a, n_x)),
             "Wya": rng.standard_normal((n_y, n_a)), "ba": rng.standard_normal((n_a, 1)),
             "by": rng.standard_normal((n_y, 1))}
 
 
-def _lstm_parameters(rng, n_x, n_a, n_y):
+def _lstm_parameters(rng: np.random.Generator, n_x: int, n_a: int,
+                     n_y: int) -> dict[str, np.ndarray]:
     parameters = {f"W{g}": rng.standard_normal((n_a, n_a + n_x)) * 0.5 for g in "fico"}
     parameters.update({f"b{g}": rng.standard_normal((n_a, 1)) for g in "fico"})
     parameters.update({"Wy": rng.standard_normal((n_y, n_a)), "by": rng.standard_normal((n_y, 1))})
     return parameters
 
 
-def _cell_configs(lstm):
-    def make(seed):
+def _cell_configs(lstm: bool) -> Callable[..., Any]:
+    def make(seed: int) -> list[Config]:
         rng = np.random.default_rng(seed)
         cases = []
         for label, n_x, n_a, n_y, m in (("m=1", 3, 4, 2, 1), ("m=5", 3, 4, 2, 5)):
@@ -101,8 +111,8 @@ def _cell_configs(lstm):
     return make
 
 
-def _sequence_configs(lstm):
-    def make(seed):
+def _sequence_configs(lstm: bool) -> Callable[..., Any]:
+    def make(seed: int) -> list[Config]:
         rng = np.random.default_rng(seed)
         cases = []
         for label, n_x, n_a, n_y, m, T in (("T=1, m=2", 3, 4, 2, 2, 1), ("T=4, m=1", 2, 3, 2, 1, 4),
@@ -114,23 +124,28 @@ def _sequence_configs(lstm):
     return make
 
 
-def _rnn_cell_reference(xt, a_prev, parameters):
+def _rnn_cell_reference(xt: np.ndarray, a_prev: np.ndarray,
+                        parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
     a_next = _run(layer, xt[:, None, :], a_prev)[1]
     return a_next, _predict(parameters["Wya"], parameters["by"], a_next)
 
 
-def _rnn_cell_softmax_rows(xt, a_prev, parameters):
+def _rnn_cell_softmax_rows(xt: np.ndarray, a_prev: np.ndarray,
+                           parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     a_next = _rnn_cell_reference(xt, a_prev, parameters)[0]
     return a_next, softmax(parameters["Wya"] @ a_next + parameters["by"], axis=1)
 
 
-def _rnn_cell_builder(xt, a_prev, parameters):
+def _rnn_cell_builder(xt: np.ndarray, a_prev: np.ndarray,
+                      parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                                  tuple[Any, ...]]:
     a_next, yt_pred = _rnn_cell_reference(xt, a_prev, parameters)
     return a_next, yt_pred, (a_next, a_prev, xt, parameters)
 
 
-def _rnn_cell_tanh_from_z(xt, a_prev, parameters, douts):
+def _rnn_cell_tanh_from_z(xt: np.ndarray, a_prev: np.ndarray, parameters: dict[str, np.ndarray],
+                          douts: list[np.ndarray]) -> dict[str, np.ndarray]:
     """The cell's gradients with tanh' computed from the pre-activation z as 1 − z²."""
     z = parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"]
     dz = douts[0] * (1 - z ** 2)
@@ -138,7 +153,8 @@ def _rnn_cell_tanh_from_z(xt, a_prev, parameters, douts):
             "Wax": dz @ xt.T, "Waa": dz @ a_prev.T, "ba": dz.sum(axis=1, keepdims=True)}
 
 
-def _rnn_reference(x, a0, parameters):
+def _rnn_reference(x: np.ndarray, a0: np.ndarray,
+                   parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
     H = _seq(_run(layer, _seq(x), a0)[0])
     y = np.stack([_predict(parameters["Wya"], parameters["by"], H[:, :, t])
@@ -146,28 +162,33 @@ def _rnn_reference(x, a0, parameters):
     return H, y
 
 
-def _rnn_state_not_carried(x, a0, parameters):
+def _rnn_state_not_carried(x: np.ndarray, a0: np.ndarray,
+                           parameters: dict[str, np.ndarray]) -> tuple[np.ndarray]:
     """Every step started from a0: a_next never passed on to the next step."""
     layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
     H = np.stack([_run(layer, x[:, :, t][:, None, :], a0)[1] for t in range(x.shape[2])], axis=2)
     return (H,)
 
 
-def _rnn_builder(x, a0, parameters):
+def _rnn_builder(x: np.ndarray, a0: np.ndarray,
+                 parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                             tuple[Any, ...]]:
     a, y = _rnn_reference(x, a0, parameters)
     caches = [(a[:, :, t], a0 if t == 0 else a[:, :, t - 1], x[:, :, t], parameters)
               for t in range(x.shape[2])]
     return a, y, (caches, x)
 
 
-def _rnn_grads(x, a0, parameters, da):
+def _rnn_grads(x: np.ndarray, a0: np.ndarray, parameters: dict[str, np.ndarray],
+               da: np.ndarray) -> dict[str, np.ndarray]:
     """The reference's gradients of J = Σ⟨da, a⟩ by name."""
     layer = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"])
     _, _, dX, d0, grads = _run(layer, _seq(x), a0, _seq(da))
     return {"x": _seq(dX), "a0": d0, **grads}
 
 
-def _rnn_no_path_through_time(x, a0, parameters, douts):
+def _rnn_no_path_through_time(x: np.ndarray, a0: np.ndarray, parameters: dict[str, np.ndarray],
+                              douts: list[np.ndarray]) -> dict[str, np.ndarray] | None:
     """Each step's gradient from da[:, :, t] alone: the da_prevt from step t + 1 not added
     (each step is a one-step reference from the reference's own a⟨t−1⟩)."""
     if x.shape[2] == 1:
@@ -184,17 +205,20 @@ def _rnn_no_path_through_time(x, a0, parameters, douts):
     return wrong
 
 
-def _lstm_blocks(parameters):
+def _lstm_blocks(parameters: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
     return {g: (parameters[f"W{g}"], parameters[f"b{g}"]) for g in "fico"}
 
 
-def _lstm_cell_reference(xt, a_prev, c_prev, parameters):
+def _lstm_cell_reference(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
+                         parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
     layer = _lstm_layer(_lstm_blocks(parameters), xt.shape[0])
     a_next, c_next = _run(layer, xt[:, None, :], (a_prev, c_prev))[1]
     return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
 
 
-def _lstm_gates(blocks, xt, a_prev):
+def _lstm_gates(blocks: dict[str, tuple[np.ndarray, ...]], xt: np.ndarray,
+                a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(ft, it, cct, ot) of one LSTM step on [a_prev; xt] (columns are examples); blocks as
     for _lstm_layer."""
     concat = np.concatenate([a_prev, xt])
@@ -202,7 +226,9 @@ def _lstm_gates(blocks, xt, a_prev):
     return sigmoid(z["f"]), sigmoid(z["i"]), np.tanh(z["c"]), sigmoid(z["o"])
 
 
-def _lstm_step_variant(blocks, xt, a_prev, c_prev, swapped=False, output_gate=True):
+def _lstm_step_variant(blocks: dict[str, tuple[np.ndarray, ...]], xt: np.ndarray,
+                       a_prev: np.ndarray, c_prev: np.ndarray, swapped: bool = False,
+                       output_gate: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(a_next, c_next) of one LSTM step with a known mistake: the forget and update gates
     swapped in the cell state's update (swapped), or a_next = tanh(c_next) without the
     output gate."""
@@ -213,7 +239,9 @@ def _lstm_step_variant(blocks, xt, a_prev, c_prev, swapped=False, output_gate=Tr
     return (ot if output_gate else 1) * np.tanh(c_next), c_next
 
 
-def _lstm_sequence_variant(blocks, X, a0, c0, **mistake):
+def _lstm_sequence_variant(blocks: dict[str, tuple[np.ndarray, ...]], X: np.ndarray,
+                           a0: np.ndarray, c0: np.ndarray,
+                           **mistake: bool) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """(H (n_a, T, m), (a, c) final) of _lstm_step_variant run over X (n_x, T, m)."""
     state, H = (a0, c0), []
     for t in range(X.shape[1]):
@@ -232,29 +260,33 @@ LSTM_MISTAKES = (
 )
 
 
-def _lstm_mistakes(variant):
+def _lstm_mistakes(variant: Callable[..., Any]) -> list[Mistake]:
     """Mistake entries for one LSTM exercise; variant(**mistake) -> its wrong forward."""
     return [Mistake(kind, f"the one computed with {message}", variant(**mistake))
             for kind, message, mistake in LSTM_MISTAKES]
 
 
-def _lstm_cell_variant(**mistake):
-    def forward(xt, a_prev, c_prev, parameters):
+def _lstm_cell_variant(**mistake: bool) -> Callable[..., Any]:
+    def forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
+                parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a_next, c_next = _lstm_step_variant(_lstm_blocks(parameters), xt, a_prev, c_prev,
                                             **mistake)
         return a_next, c_next, _predict(parameters["Wy"], parameters["by"], a_next)
     return forward
 
 
-def _lstm_forward_variant(**mistake):
-    def forward(x, a0, parameters):
+def _lstm_forward_variant(**mistake: bool) -> Callable[..., Any]:
+    def forward(x: np.ndarray, a0: np.ndarray,
+                parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         H = _lstm_sequence_variant(_lstm_blocks(parameters), _seq(x), a0, np.zeros_like(a0),
                                    **mistake)[0]
         return _with_predictions(_seq(H), parameters)
     return forward
 
 
-def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
+def _lstm_cell_builder(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
+                       parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray, tuple[Any, ...]]:
     """The notebook's cache (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters),
     the gates from the reference's own pre-activations."""
     a_next, c_next, yt = _lstm_cell_reference(xt, a_prev, c_prev, parameters)
@@ -263,24 +295,28 @@ def _lstm_cell_builder(xt, a_prev, c_prev, parameters):
                                 parameters)
 
 
-def _lstm_reference(x, a0, parameters):
+def _lstm_reference(x: np.ndarray, a0: np.ndarray,
+                    parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     layer = _lstm_layer(_lstm_blocks(parameters), x.shape[0])
     return _with_predictions(_seq(_run(layer, _seq(x), (a0, np.zeros_like(a0)))[0]), parameters)
 
 
-def _with_predictions(a, parameters):
+def _with_predictions(a: np.ndarray,
+                      parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(a, y): the hidden states a (n_a, m, T) and each step's softmax prediction."""
     return a, np.stack([_predict(parameters["Wy"], parameters["by"], a[:, :, t])
                         for t in range(a.shape[2])], axis=2)
 
 
-def _lstm_grads(x, a0, parameters, da):
+def _lstm_grads(x: np.ndarray, a0: np.ndarray, parameters: dict[str, np.ndarray],
+                da: np.ndarray) -> dict[str, np.ndarray]:
     layer = _lstm_layer(_lstm_blocks(parameters), x.shape[0])
     _, _, dX, d0, grads = _run(layer, _seq(x), (a0, np.zeros_like(a0)), _seq(da))
     return {"x": _seq(dX), "a0": d0[0], **grads}
 
 
-def _gate_block(config, findings, error):
+def _gate_block(config: Config, findings: list[Finding],
+                error: BaseException | None) -> Finding | None:
     """da_prev or dxt of shape (n_a + n_x, m): the whole gate matrix's transpose times the
     gate gradients, where only its hidden-state (or input) block belongs."""
     xt = config.args[0]
@@ -297,7 +333,8 @@ def _gate_block(config, findings, error):
     return None
 
 
-def _first_wrong_step(name, grads_of, config, problem):
+def _first_wrong_step(name: str, grads_of: Callable[..., Any], config: Config,
+                      problem: LayerProblem) -> Finding | None:
     """The first time step, counting back from T, at which the learner's dx differs from the
     reference's, as a finding (None when dx is right or was not returned)."""
     x, a0, parameters = config.args
@@ -321,7 +358,7 @@ def _first_wrong_step(name, grads_of, config, problem):
     return None
 
 
-def _rnn_cell_grads(da_next, cache):
+def _rnn_cell_grads(da_next: np.ndarray, cache: tuple[Any, ...]) -> dict[str, np.ndarray]:
     """The reference's gradients of one RNN step, in the notebook's dictionary: what a right
     cell backward returns for the notebook's cache (a_next, a_prev, xt, parameters)."""
     _, a_prev, xt, parameters = cache
@@ -331,12 +368,14 @@ def _rnn_cell_grads(da_next, cache):
             "dba": grads["ba"]}
 
 
-def _with_reference_cell(check, name, cell, reference, cell_exercise):
+def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
+                         reference: Callable[..., Any],
+                         cell_exercise: Callable[..., Any]) -> Callable[..., Any]:
     """check, but when the learner's sequence backward fails and calls their own ``cell``
     backward, which is wrong itself, the sequence is checked again with ``reference`` in
     that cell's place: its verdict is then its own, not the cell's."""
 
-    def checked(functions, seed=0):
+    def checked(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         result = check(functions, seed)
         scope = getattr(functions[name], "__globals__", {})
         mine = functions.get(cell)
@@ -357,12 +396,14 @@ def _with_reference_cell(check, name, cell, reference, cell_exercise):
     return checked
 
 
-def _sequence_backward(name, partner, configs, builder, grads_of, mistakes):
+def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
+                       builder: Callable[..., Any] | None, grads_of: Callable[..., Any],
+                       mistakes: list[Any]) -> Exercise:
     """A sequence backward: the pair check, then the first wrong time step."""
     base = backward_exercise(name, COURSE5, ("da", "caches"), partner, configs, builder,
                              mistakes)
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         result = base.check(functions, seed)
         if result.ok is False and result.report is not None:
             config = next(c for c in configs(seed) if c.label == result.config)
@@ -424,7 +465,7 @@ EXERCISES = [
 # ---- CS231n: examples first, (N, T, D) ----------------------------------------------------
 
 
-def _cs_rnn_configs(seed):
+def _cs_rnn_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, T, D, H in (("T=1, N=2", 2, 1, 3, 4), ("T=4, N=1", 1, 4, 2, 3),
@@ -435,25 +476,29 @@ def _cs_rnn_configs(seed):
     return cases
 
 
-def _cs_step_configs(seed):
+def _cs_step_configs(seed: int) -> list[Config]:
     return [Config(c.label.split(", ")[1], (c.args[0][:, 0, :], *c.args[1:]))
             for c in _cs_rnn_configs(seed)[:2]]
 
 
-def _cs_rnn(x, h0, Wx, Wh, b):
+def _cs_rnn(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
+            b: np.ndarray) -> np.ndarray:
     layer = _rnn_layer(Wx.T, Wh.T, b)
     return _run(layer, x.transpose(2, 1, 0), h0.T)[0].transpose(2, 1, 0)
 
 
-def _cs_rnn_step(x, prev_h, Wx, Wh, b):
+def _cs_rnn_step(x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
+                 b: np.ndarray) -> tuple[np.ndarray]:
     return (_cs_rnn(x[:, None, :], prev_h, Wx, Wh, b)[:, 0, :],)
 
 
-def _cs_rnn_step_builder(x, prev_h, Wx, Wh, b):
+def _cs_rnn_step_builder(x: np.ndarray, prev_h: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
+                         b: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return _cs_rnn_step(x, prev_h, Wx, Wh, b)[0], (x, prev_h, Wx, Wh, b)
 
 
-def _cs_lstm_blocks(Wx, Wh, b):
+def _cs_lstm_blocks(Wx: np.ndarray, Wh: np.ndarray,
+                    b: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
     """CS231n's packed Wx (D, 4H), Wh (H, 4H), b (4H,), blocks i, f, o, g, as the course's
     gates acting on [a; x]."""
     H = Wh.shape[0]
@@ -464,7 +509,8 @@ def _cs_lstm_blocks(Wx, Wh, b):
     return blocks
 
 
-def _cs_lstm(x, h0, Wx, Wh, b, c0=None):
+def _cs_lstm(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+             c0: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """(h (N, T, H), final (h, c)) of CS231n's LSTM on x (N, T, D)."""
     layer = _lstm_layer(_cs_lstm_blocks(Wx, Wh, b), x.shape[2])
     c0 = np.zeros_like(h0) if c0 is None else c0
@@ -472,7 +518,7 @@ def _cs_lstm(x, h0, Wx, Wh, b, c0=None):
     return H.transpose(2, 1, 0), final
 
 
-def _cs_lstm_configs(seed, steps=True):
+def _cs_lstm_configs(seed: int, steps: bool = True) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, T, D, H in (("T=1, N=2", 2, 1, 3, 2), ("T=3, N=1", 1, 3, 2, 3)):
@@ -487,56 +533,63 @@ def _cs_lstm_configs(seed, steps=True):
     return cases
 
 
-def _cs_lstm_step(x, prev_h, prev_c, Wx, Wh, b):
+def _cs_lstm_step(x: np.ndarray, prev_h: np.ndarray, prev_c: np.ndarray, Wx: np.ndarray,
+                  Wh: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h, (a, c) = _cs_lstm(x[:, None, :], prev_h, Wx, Wh, b, prev_c)
     return a.T, c.T
 
 
-def _cs_lstm_step_variant(**mistake):
-    def forward(x, prev_h, prev_c, Wx, Wh, b):
+def _cs_lstm_step_variant(**mistake: bool) -> Callable[..., Any]:
+    def forward(x: np.ndarray, prev_h: np.ndarray, prev_c: np.ndarray, Wx: np.ndarray,
+                Wh: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         next_h, next_c = _lstm_step_variant(_cs_lstm_blocks(Wx, Wh, b), x.T, prev_h.T,
                                             prev_c.T, **mistake)
         return next_h.T, next_c.T
     return forward
 
 
-def _cs_lstm_forward_variant(**mistake):
-    def forward(x, h0, Wx, Wh, b):
+def _cs_lstm_forward_variant(**mistake: bool) -> Callable[..., Any]:
+    def forward(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray,
+                b: np.ndarray) -> tuple[np.ndarray]:
         H = _lstm_sequence_variant(_cs_lstm_blocks(Wx, Wh, b), x.transpose(2, 1, 0), h0.T,
                                    np.zeros_like(h0.T), **mistake)[0]
         return (H.transpose(2, 1, 0),)
     return forward
 
 
-def _cs_lstm_step_builder(x, prev_h, prev_c, Wx, Wh, b):
+def _cs_lstm_step_builder(x: np.ndarray, prev_h: np.ndarray, prev_c: np.ndarray, Wx: np.ndarray,
+                          Wh: np.ndarray,
+                          b: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     next_h, next_c = _cs_lstm_step(x, prev_h, prev_c, Wx, Wh, b)
     return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, b)
 
 
-def _embedding_configs(seed):
+def _embedding_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     x = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])  # repeated word indices in and across rows
     return [Config("repeated words, N=2, T=4", (x, rng.standard_normal((5, 3)))),
             Config("N=1, T=1", (np.array([[4]]), rng.standard_normal((5, 2))))]
 
 
-def _embedding(x, W):
+def _embedding(x: np.ndarray, W: np.ndarray) -> tuple[np.ndarray]:
     layer = Embedding(W.shape[0], W.shape[1])
     layer.params["W"][...] = W.T
     return (layer.forward(x.T).transpose(2, 1, 0),)
 
 
-def _embedding_builder(x, W):
+def _embedding_builder(x: np.ndarray,
+                       W: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return _embedding(x, W)[0], (x, W)
 
 
-def _embedding_lost_repeats(x, W, douts):
+def _embedding_lost_repeats(x: np.ndarray, W: np.ndarray,
+                            douts: list[np.ndarray]) -> dict[str, np.ndarray]:
     dW = np.zeros(W.shape)
     dW[x] += douts[0]
     return {"W": dW}
 
 
-def _temporal_configs(seed):
+def _temporal_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("N=2, T=3", (rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)),
                                 rng.standard_normal(5))),
@@ -544,18 +597,19 @@ def _temporal_configs(seed):
                                 rng.standard_normal(2)))]
 
 
-def _temporal_affine(x, w, b):
+def _temporal_affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
     N, T, D = x.shape
     layer = Dense(D, w.shape[1])
     layer.params["W"][...], layer.params["b"][...] = w.T, b[:, None]
     return (layer.forward(x.reshape(N * T, D).T).T.reshape(N, T, -1),)
 
 
-def _temporal_affine_builder(x, w, b):
+def _temporal_affine_builder(x: np.ndarray, w: np.ndarray,
+                             b: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return _temporal_affine(x, w, b)[0], (x, w, b, _temporal_affine(x, w, b)[0])
 
 
-def _temporal_loss_configs(seed):
+def _temporal_loss_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, N, T, V in (("N=2, T=3, some steps masked", 2, 3, 4), ("N=1, T=1", 1, 1, 3)):
@@ -566,7 +620,7 @@ def _temporal_loss_configs(seed):
     return cases
 
 
-def _temporal_loss(x, y, mask):
+def _temporal_loss(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float]:
     N, T, V = x.shape
     keep = mask.reshape(-1)
     if not keep.any():
@@ -575,7 +629,7 @@ def _temporal_loss(x, y, mask):
     return (loss * keep.sum() / N,)
 
 
-def _temporal_loss_unmasked(x, y, mask):
+def _temporal_loss_unmasked(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float]:
     return _temporal_loss(x, y, np.ones_like(mask))
 
 

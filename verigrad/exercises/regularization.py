@@ -20,6 +20,11 @@ wrong checkers return: a θ⁺ that is the parameter vector itself rather than a
 one-sided difference. The one-parameter ``gradient_check(x, theta)`` is run the same way
 with J(θ) = θ·x and a backward_propagation that returns x, then 2x.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck import check_backprop
@@ -50,7 +55,8 @@ THRESHOLD = 2e-7
 _NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def _parameters(rng, dims=(4, 5, 3, 1)):
+def _parameters(rng: np.random.Generator,
+                dims: tuple[int, int, int, int] = (4, 5, 3, 1)) -> dict[str, np.ndarray]:
     parameters = {}
     for k in range(1, 4):
         parameters[f"W{k}"] = rng.standard_normal((dims[k], dims[k - 1]))
@@ -58,7 +64,8 @@ def _parameters(rng, dims=(4, 5, 3, 1)):
     return parameters
 
 
-def _forward(X, parameters, masks=None, keep_prob=1.0):
+def _forward(X: np.ndarray, parameters: dict[str, np.ndarray], masks: Any = None,
+             keep_prob: float = 1.0) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """(A3, cache) of the notebooks' network; masks (D1, D2) for dropout."""
     values = []
     A = X
@@ -77,11 +84,11 @@ def _forward(X, parameters, masks=None, keep_prob=1.0):
     return A3, tuple(values + [Z3, A3, W3, b3])
 
 
-def _l2(parameters, lambd, m):
+def _l2(parameters: dict[str, np.ndarray], lambd: float, m: int) -> float:
     return lambd / (2 * m) * sum(np.sum(parameters[f"W{k}"] ** 2) for k in (1, 2, 3))
 
 
-def _cost_configs(seed):
+def _cost_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m, lambd in (("m=5, lambd=0.7", 5, 0.7), ("m=1, lambd=0.1", 1, 0.1)):
@@ -92,18 +99,20 @@ def _cost_configs(seed):
     return cases
 
 
-def _regularized_cost(A3, Y, parameters, lambd, half=True, mean=True):
+def _regularized_cost(A3: np.ndarray, Y: np.ndarray, parameters: dict[str, np.ndarray],
+                      lambd: float, *, half: bool = True, mean: bool = True) -> tuple[float]:
     m = Y.shape[1]
     l2 = _l2(parameters, lambd, m) * (1 if half else 2) * (1 if mean else m)
     return (cross_entropy(A3, Y) + l2,)
 
 
-def _check_with_cost(name, backward_of, configs_of, mistakes=None):
+def _check_with_cost(name: str, backward_of: Callable[..., Any], configs_of: Callable[..., Any],
+                     mistakes: Callable[..., Any] = None) -> Callable[..., Any]:
     """Shared by the two backward exercises: check_backprop on each configuration; when it
     fails, ``mistakes(cost, grads, config)`` (if given) returns a Finding for the known wrong
     formula the learner's gradients equal, or None."""
 
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         cases = configs_of(seed)
         for config in cases:
@@ -123,7 +132,7 @@ def _check_with_cost(name, backward_of, configs_of, mistakes=None):
     return check
 
 
-def _backward_configs(seed):
+def _backward_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m in (("m=4", 4), ("m=1", 1)):
@@ -132,19 +141,22 @@ def _backward_configs(seed):
     return cases
 
 
-def _regularization_pair(function, functions, config, lambd=0.7):
+def _regularization_pair(function: Callable[..., Any], functions: dict[str, Callable[..., Any]],
+                         config: Config,
+                         lambd: float = 0.7) -> tuple[Callable[..., Any], Callable[..., Any]]:
     _, X, Y = config.args
 
-    def cost(p):
+    def cost(p: dict[str, np.ndarray]) -> float:
         return cross_entropy(_forward(X, p)[0], Y) + _l2(p, lambd, Y.shape[1])
 
-    def grads(p):
+    def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return function(X, Y, _forward(X, p)[1], lambd)
 
     return cost, grads
 
 
-def _numeric_gradients(cost, parameters, step=1e-6):
+def _numeric_gradients(cost: Callable[..., Any], parameters: dict[str, np.ndarray],
+                       step: float = 1e-6) -> dict[str, np.ndarray]:
     """Central differences of a smooth cost, entry by entry: the reference gradients."""
     gradients = {}
     for key, value in parameters.items():
@@ -158,7 +170,8 @@ def _numeric_gradients(cost, parameters, step=1e-6):
     return gradients
 
 
-def _l2_gradient_mistake(cost, grads, config, lambd=0.7):
+def _l2_gradient_mistake(cost: Callable[..., Any], grads: Callable[..., Any], config: Config,
+                         lambd: float = 0.7) -> Finding | None:
     """The l2_term finding when the learner's dW equal the reference's with λ·W in place of
     λ/m·W (the 1/m of the L2 term's gradient missing), else None."""
     parameters, m = config.args[0], config.m
@@ -179,7 +192,8 @@ def _l2_gradient_mistake(cost, grads, config, lambd=0.7):
         "L2 term λ/(2m)·Σ‖W‖² is a mean over the examples too, so its gradient keeps the 1/m"))
 
 
-def _dropout_mask_mistake(cost, grads, config, keep_prob=0.8):
+def _dropout_mask_mistake(cost: Callable[..., Any], grads: Callable[..., Any], config: Config,
+                          keep_prob: float = 0.8) -> Finding | None:
     """The dropout_mask finding when the learner's gradients equal the backward that
     divides dA1, dA2 by keep_prob without multiplying them by D1, D2, else None."""
     parameters, X, Y = config.args
@@ -198,7 +212,8 @@ def _dropout_mask_mistake(cost, grads, config, keep_prob=0.8):
         "gradient flows back through it"))
 
 
-def _backward_unmasked(X, Y, cache, keep_prob):
+def _backward_unmasked(X: np.ndarray, Y: np.ndarray, cache: tuple[np.ndarray, ...],
+                       keep_prob: float) -> dict[str, np.ndarray]:
     """The notebook network's gradients with the masks left out of the backward (ReLU's
     derivative taken from Z, which the masks never touched: with A's, whose dropped units
     are 0, leaving the masks out would change nothing)."""
@@ -213,7 +228,9 @@ def _backward_unmasked(X, Y, cache, keep_prob):
 _MASK_SEED = 1
 
 
-def _dropout_pair(function, functions, config, keep_prob=0.8):
+def _dropout_pair(function: Callable[..., Any], functions: dict[str, Callable[..., Any]],
+                  config: Config,
+                  keep_prob: float = 0.8) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The learner's own forward with dropout (np.random seeded before each call, so every
     evaluation draws the same masks), or the notebook's forward with fixed masks."""
     _, X, Y = config.args
@@ -226,17 +243,18 @@ def _dropout_pair(function, functions, config, keep_prob=0.8):
         rng = np.random.default_rng(_MASK_SEED)
         masks = [(rng.random((n, X.shape[1])) < keep_prob).astype(float) for n in (5, 3)]
 
-        def forward(X, p, keep_prob):
+        def forward(X: np.ndarray, p: dict[str, np.ndarray],
+                    keep_prob: float) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
             return _forward(X, p, masks, keep_prob)
 
-    def run(p):
+    def run(p: dict[str, np.ndarray]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         np.random.seed(_MASK_SEED)
         return forward(X, p, keep_prob)
 
-    def cost(p):
+    def cost(p: dict[str, np.ndarray]) -> float:
         return cross_entropy(run(p)[0], Y)
 
-    def grads(p):
+    def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return function(X, Y, run(p)[1], keep_prob)
 
     grads.forward = lambda p: run(p)[1]
@@ -246,7 +264,7 @@ def _dropout_pair(function, functions, config, keep_prob=0.8):
 # ---- the dropout forward: checked with the learner's own masks ------------------------------
 
 
-def _check_dropout_forward(functions, seed=0):
+def _check_dropout_forward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "forward_propagation_with_dropout"
     function = functions[name]
     rng = np.random.default_rng(seed)
@@ -303,29 +321,32 @@ def _check_dropout_forward(functions, seed=0):
 # ---- the learner's gradient checker ---------------------------------------------------------
 
 
-def _gc_setting(seed):
+def _gc_setting(seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """The notebook's gradient-check network: X (4, 3), Y (1, 3), W1 (5, 4) ... b3 (1, 1)."""
     rng = np.random.default_rng(seed)
     return _parameters(rng), rng.standard_normal((4, 3)), np.array([[1.0, 0.0, 1.0]])
 
 
-def _cost_n(X, Y, parameters):
+def _cost_n(X: np.ndarray, Y: np.ndarray,
+            parameters: dict[str, np.ndarray]) -> tuple[float, tuple[np.ndarray, ...]]:
     A3, cache = _forward(X, parameters)
     return cross_entropy(A3, Y), cache
 
 
-def _to_vector(parameters):
+def _to_vector(parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
     keys = []
     for key in _NAMES:
         keys += [key] * parameters[key].size
     return np.concatenate([parameters[k].reshape(-1, 1) for k in _NAMES]), keys
 
 
-def _grads_to_vector(gradients):
+def _grads_to_vector(gradients: dict[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([gradients["d" + k].reshape(-1, 1) for k in _NAMES])
 
 
-def _from_vector(theta, shapes=((5, 4), (5, 1), (3, 5), (3, 1), (1, 3), (1, 1))):
+def _from_vector(theta: np.ndarray,
+                 shapes: tuple[tuple[int, ...], ...] = ((5, 4), (5, 1), (3, 5), (3, 1), (1, 3),
+                                                        (1, 1))) -> dict[str, np.ndarray]:
     parameters, start = {}, 0
     for key, shape in zip(_NAMES, shapes):
         size = shape[0] * shape[1]
@@ -338,7 +359,7 @@ _HELPERS = {"forward_propagation_n": _cost_n, "dictionary_to_vector": _to_vector
             "vector_to_dictionary": _from_vector, "gradients_to_vector": _grads_to_vector}
 
 
-def _true_gradients(X, Y, parameters):
+def _true_gradients(X: np.ndarray, Y: np.ndarray, parameters: dict[str, np.ndarray]) -> np.ndarray:
     """The exact gradients, from central differences with a safe step (the reference)."""
     theta = _to_vector(parameters)[0]
     g = np.zeros_like(theta)
@@ -350,15 +371,16 @@ def _true_gradients(X, Y, parameters):
     return g
 
 
-def _as_gradients(vector):
+def _as_gradients(vector: np.ndarray) -> dict[str, np.ndarray]:
     return {"d" + k: v for k, v in _from_vector(vector).items()}
 
 
-def _difference(grad, approx):
+def _difference(grad: np.ndarray, approx: np.ndarray) -> float:
     return float(np.linalg.norm(grad - approx) / (np.linalg.norm(grad) + np.linalg.norm(approx)))
 
 
-def _wrong_checkers(X, Y, parameters, grad, epsilon):
+def _wrong_checkers(X: np.ndarray, Y: np.ndarray, parameters: dict[str, np.ndarray],
+                    grad: np.ndarray, epsilon: float) -> list[tuple[Any, ...]]:
     """What the usual wrong checkers return for the gradient vector ``grad``."""
     theta = _to_vector(parameters)[0]
     J = _cost_n(X, Y, parameters)[0]
@@ -387,7 +409,7 @@ def _wrong_checkers(X, Y, parameters, grad, epsilon):
     ]
 
 
-def _check_gradient_checker(functions, seed=0):
+def _check_gradient_checker(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "gradient_check_n"
     function = functions[name]
     parameters, X, Y = _gc_setting(seed)
@@ -438,11 +460,11 @@ def _check_gradient_checker(functions, seed=0):
 _X, _THETA = 2.5, -1.5  # a scalar input and parameter, as in the notebook's 1-D example
 
 
-def _scalar_forward(x, theta):
+def _scalar_forward(x: float, theta: float) -> float:
     return theta * x
 
 
-def _check_scalar_checker(functions, seed=0):
+def _check_scalar_checker(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """gradient_check(x, theta): run with J = θ·x and a backward_propagation that returns x
     (correct) or 2x (wrong); it must return below the threshold only for the first."""
     name = "gradient_check"

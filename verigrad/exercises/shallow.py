@@ -17,6 +17,9 @@ two layers (W1, b1, W2, b2 by name) is right for week 3 and says so.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..gradcheck.findings import SHAPE, SIGN
@@ -41,7 +44,8 @@ COURSE_W3_W4 = "Deep Learning Specialization, course 1 weeks 3 and 4"
 
 
 
-def _network(rng, n_x, n_h, n_y, scale=1.0):
+def _network(rng: np.random.Generator, n_x: int, n_h: int, n_y: int,
+             scale: float = 1.0) -> dict[str, np.ndarray]:
     return {"W1": rng.standard_normal((n_h, n_x)) * scale, "b1": rng.standard_normal((n_h, 1)),
             "W2": rng.standard_normal((n_y, n_h)) * scale, "b2": rng.standard_normal((n_y, 1))}
 
@@ -49,7 +53,7 @@ def _network(rng, n_x, n_h, n_y, scale=1.0):
 # ---- layer_sizes -----------------------------------------------------------------------------
 
 
-def _sizes_configs(seed):
+def _sizes_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("X of shape (5, 3), Y of shape (2, 3)", (rng.standard_normal((5, 3)),
                                                            rng.standard_normal((2, 3)))),
@@ -57,13 +61,13 @@ def _sizes_configs(seed):
                                                            rng.standard_normal((1, 7))))]
 
 
-def _check_sizes(functions, seed=0):
+def _check_sizes(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """layer_sizes returns the tuple (n_x, n_h, n_y), n_h = 4 as the notebook sets it."""
     name = "layer_sizes"
     function = functions[name]
     cases = _sizes_configs(seed)
 
-    def call(X, Y):
+    def call(X: np.ndarray, Y: np.ndarray) -> tuple[tuple[int, ...]]:
         return (tuple(function(X, Y)),)
 
     findings, label, error = check_forward(
@@ -78,7 +82,7 @@ def _check_sizes(functions, seed=0):
 # ---- forward, cost, predict ------------------------------------------------------------------
 
 
-def _forward_configs(seed):
+def _forward_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, n_x, n_h, m in (("n_x=2, n_h=4, m=3", 2, 4, 3), ("n_x=3, n_h=5, m=1", 3, 5, 1)):
@@ -104,7 +108,7 @@ _FORWARD = forward_exercise("forward_propagation", COURSE, ("X", "parameters"),
                             names=("A2", "cache"))
 
 
-def _check_forward(functions, seed=0):
+def _check_forward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """This week's two-layer forward_propagation(X, parameters); a function of the same
     signature that reads a third layer (KeyError 'W3' on two layers) is course 2 week 1's
     given three-layer forward, and is checked as that."""
@@ -119,7 +123,7 @@ def _check_forward(functions, seed=0):
     return _FORWARD.check(functions, seed)
 
 
-def _cost_configs(seed):
+def _cost_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, m in (("m=3", 3), ("m=1", 1)):
@@ -130,14 +134,14 @@ def _cost_configs(seed):
     return cases
 
 
-def _check_cost(functions, seed=0):
+def _check_cost(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """compute_cost(A2, Y) or, in the older notebook, compute_cost(A2, Y, parameters)."""
     name = "compute_cost"
     function = functions[name]
     code = function.__code__
     takes_parameters = code.co_argcount >= 3
 
-    def call(A2, Y, parameters):
+    def call(A2: np.ndarray, Y: np.ndarray, parameters: dict[str, np.ndarray]) -> float:
         return function(A2, Y, parameters) if takes_parameters else function(A2, Y)
 
     cases = _cost_configs(seed)
@@ -153,7 +157,7 @@ def _check_cost(functions, seed=0):
                   configs=len(cases))
 
 
-def _predict_configs(seed):
+def _predict_configs(seed: int) -> list[Config]:
     """Inputs whose probabilities stay clear of 0.5 (a tie is a matter of > or ≥)."""
     rng = np.random.default_rng(seed)
     cases = []
@@ -166,7 +170,7 @@ def _predict_configs(seed):
     return cases
 
 
-def _predict_reference(parameters, X):
+def _predict_reference(parameters: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray]:
     return ((two_layer_forward(X, parameters)[0] > 0.5).astype(float),)
 
 
@@ -176,7 +180,7 @@ _PREDICT = forward_exercise(
              "else 0", lambda p, X: (two_layer_forward(X, p)[0],))], names=("predictions",))
 
 
-def _check_predict(functions, seed=0):
+def _check_predict(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """predict, with a correct forward_propagation in place of the file's: its verdict is
     its own, whatever the forward's."""
     with substituted(functions["predict"], {"forward_propagation": two_layer_forward}):
@@ -186,7 +190,7 @@ def _check_predict(functions, seed=0):
 # ---- backward --------------------------------------------------------------------------------
 
 
-def _backward_configs(seed):
+def _backward_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
     for label, n_x, n_h, m in (("n_x=2, n_h=4, m=3", 2, 4, 3), ("n_x=3, n_h=2, m=1", 3, 2, 1)):
@@ -196,19 +200,20 @@ def _backward_configs(seed):
     return cases
 
 
-def _check_backward(functions, seed=0):
+def _check_backward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """backward_propagation(parameters, cache, X, Y) against central differences of the
     cost of the reference forward, given that forward's cache."""
     name = "backward_propagation"
     function = functions[name]
 
-    def problem(config):
+    def problem(config: Config) -> tuple[Callable[..., Any], Callable[..., Any],
+                                         dict[str, np.ndarray]]:
         parameters, X, Y = config.args
 
-        def cost(p):
+        def cost(p: dict[str, np.ndarray]) -> float:
             return logit_cross_entropy(two_layer_forward(X, p)[1]["Z2"], Y)
 
-        def grads(p):
+        def grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             return function({k: v.copy() for k, v in p.items()}, two_layer_forward(X, p)[1],
                             X.copy(), Y.copy())
 
@@ -220,7 +225,7 @@ def _check_backward(functions, seed=0):
 # ---- update_parameters: week 3 and week 4 ----------------------------------------------------
 
 
-def _update_configs(seed, layers):
+def _update_configs(seed: int, layers: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     dims = (3, 4, 1) if layers == 2 else (4, 3, 2, 1)
     parameters, grads = {}, {}
@@ -232,7 +237,8 @@ def _update_configs(seed, layers):
     return [Config(f"{layers} layers, learning_rate={lr}", (parameters, grads, lr))]
 
 
-def descent_step(parameters, grads, learning_rate):
+def descent_step(parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                 learning_rate: float) -> tuple[dict[str, np.ndarray]]:
     """The parameters after one step of verigrad's SGD (copies)."""
     new = {k: np.array(v, dtype=float) for k, v in parameters.items()}
     SGD(learning_rate, backend="numpy").step(new, {k: np.array(grads["d" + k], dtype=float)
@@ -245,7 +251,7 @@ UPDATE_MISTAKES = [Mistake(SIGN, "gradient ascent, W + α·dW: the step goes aga
                            lambda p, g, lr: descent_step(p, {k: -v for k, v in g.items()}, lr))]
 
 
-def _two_layers_only(function, config):
+def _two_layers_only(function: Callable[..., Any], config: Config) -> bool:
     """Whether ``function`` updates W1, b1, W2, b2 right and leaves the third layer out (week
     3's update for its two-layer network)."""
     parameters, grads, lr = config.fresh()[0]
@@ -263,7 +269,7 @@ def _two_layers_only(function, config):
         not close(got.get("W3"), expected["W3"])
 
 
-def _check_update(functions, seed=0):
+def _check_update(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     name = "update_parameters"
     function = functions[name]
     two, three = _update_configs(seed, 2), _update_configs(seed, 3)

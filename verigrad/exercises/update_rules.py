@@ -16,6 +16,8 @@ the same method. A learner's adam that follows either is right, and the result s
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +44,7 @@ CS231N = "CS231n assignment 2 (optim.py)"
 STEPS = 4
 
 
-def _apply(optimizer, w, dw):
+def _apply(optimizer: Any, w: np.ndarray, dw: np.ndarray) -> np.ndarray:
     next_w = w.astype(float).copy()
     optimizer.step({"w": next_w}, {"w": np.asarray(dw, dtype=float).copy()})
     return next_w
@@ -51,11 +53,13 @@ def _apply(optimizer, w, dw):
 # ---- the references: verigrad's optimizers, one step from the config's state -------------
 
 
-def _sgd(w, dw, config):
+def _sgd(w: np.ndarray, dw: np.ndarray,
+         config: dict[str, float]) -> tuple[np.ndarray, dict[str, float]]:
     return _apply(SGD(config["learning_rate"], backend="numpy"), w, dw), config
 
 
-def _momentum(w, dw, config):
+def _momentum(w: np.ndarray, dw: np.ndarray,
+              config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
     lr, mu = config["learning_rate"], config["momentum"]
     optimizer = SGD(lr, momentum=mu, backend="numpy")
     (v,) = optimizer.slots("w", w)
@@ -64,7 +68,8 @@ def _momentum(w, dw, config):
     return next_w, {**config, "velocity": -lr * v}
 
 
-def _rmsprop(w, dw, config):
+def _rmsprop(w: np.ndarray, dw: np.ndarray,
+             config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
     optimizer = RMSProp(config["learning_rate"], beta=config["decay_rate"],
                         eps=config["epsilon"], backend="numpy")
     (s,) = optimizer.slots("w", w)
@@ -73,10 +78,11 @@ def _rmsprop(w, dw, config):
     return next_w, {**config, "cache": s.copy()}
 
 
-def _adam(after=False):
+def _adam(after: bool = False) -> Callable[..., Any]:
     """Adam that increments t before the bias correction, or (after) uses t, then adds 1."""
 
-    def step(w, dw, config):
+    def step(w: np.ndarray, dw: np.ndarray,
+             config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         optimizer = Adam(config["learning_rate"], config["beta1"], config["beta2"],
                          config["epsilon"], backend="numpy")
         m, v = optimizer.slots("w", w, 2)
@@ -94,24 +100,27 @@ class _Stateless:
     """The rule with every step starting from the first config's state (``fresh()`` for
     each trajectory)."""
 
-    def __init__(self, rule):
+    def __init__(self, rule: Callable[..., Any]) -> None:
         self.rule, self.first = rule, None
 
-    def fresh(self):
+    def fresh(self) -> _Stateless:
         return _Stateless(self.rule)
 
-    def __call__(self, w, dw, config):
+    def __call__(self, w: np.ndarray, dw: np.ndarray,
+                 config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         if self.first is None:
             self.first = copy.deepcopy(config)
         return self.rule(w, dw, copy.deepcopy(self.first))
 
 
-def _ascending_sgd(w, dw, config):
+def _ascending_sgd(w: np.ndarray, dw: np.ndarray,
+                   config: dict[str, float]) -> tuple[np.ndarray, dict[str, float]]:
     return w + config["learning_rate"] * dw, config
 
 
-def _rmsprop_variant(one_minus=True, eps_inside=False):
-    def step(w, dw, config):
+def _rmsprop_variant(one_minus: bool = True, eps_inside: bool = False) -> Callable[..., Any]:
+    def step(w: np.ndarray, dw: np.ndarray,
+             config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         beta, lr, eps = config["decay_rate"], config["learning_rate"], config["epsilon"]
         cache = beta * config["cache"] + (1 - beta if one_minus else 1) * dw * dw
         root = np.sqrt(cache + eps) if eps_inside else np.sqrt(cache) + eps
@@ -119,11 +128,13 @@ def _rmsprop_variant(one_minus=True, eps_inside=False):
     return step
 
 
-def _adam_variant(one_minus=True, power=True, eps_inside=False, offset=1, store_t=True):
+def _adam_variant(one_minus: bool = True, power: bool = True, eps_inside: bool = False,
+                  offset: int = 1, store_t: bool = True) -> Callable[..., Any]:
     """Adam with one mistake; offset: the t used is config's t + offset, stored back only
     with store_t."""
 
-    def step(w, dw, config):
+    def step(w: np.ndarray, dw: np.ndarray,
+             config: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         b1, b2 = config["beta1"], config["beta2"]
         t = config["t"] + offset
         m = b1 * config["m"] + (1 - b1 if one_minus else 1) * dw
@@ -169,7 +180,7 @@ MISTAKES = {
 # ---- configurations: explicit hyperparameters and state, several steps ---------------------
 
 
-def _configs(name, seed, adam_after=False):
+def _configs(name: str, seed: int, adam_after: bool = False) -> list[tuple[Any, ...]]:
     """[(label, w, [dw per step], config)]. Adam's configurations give t explicitly: 0 and
     5 (t incremented before use), or 1 and 5 for the 2017 form (t used, then incremented)."""
     rng = np.random.default_rng(seed)
@@ -193,7 +204,8 @@ def _configs(name, seed, adam_after=False):
     return cases
 
 
-def _trajectory(rule, w, dws, config):
+def _trajectory(rule: Callable[..., Any] | _Stateless, w: np.ndarray, dws: list[np.ndarray],
+                config: dict[str, Any]) -> list[np.ndarray]:
     """The next_w of each step, each step on the previous step's w and config."""
     config, out = copy.deepcopy(config), []
     for dw in dws:
@@ -202,14 +214,15 @@ def _trajectory(rule, w, dws, config):
     return out
 
 
-def _first_difference(got, expected):
+def _first_difference(got: list[np.ndarray], expected: list[np.ndarray]) -> int | None:
     for k, (g, e) in enumerate(zip(got, expected)):
         if not close(g, e):
             return k
     return None
 
 
-def _learner_trajectory(function, w, dws, config):
+def _learner_trajectory(function: Callable[..., Any], w: np.ndarray, dws: list[np.ndarray],
+                        config: dict[str, Any]) -> list[np.ndarray] | None:
     config, out = copy.deepcopy(config), []
     for dw in dws:
         returned = function(w, dw.copy(), config)
@@ -221,7 +234,8 @@ def _learner_trajectory(function, w, dws, config):
     return out
 
 
-def _judge(name, function, reference, cases):
+def _judge(name: str, function: Callable[..., Any], reference: Callable[..., Any],
+           cases: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     """(findings, label, error) of the learner's rule against ``reference`` on ``cases``. A
     mistake is named only when its trajectories equal the learner's on every case (on t = 0
     a t that is never incremented and a correction without the power t coincide)."""
@@ -255,7 +269,7 @@ def _judge(name, function, reference, cases):
     return [], None, None
 
 
-def _wrong(rule, case):
+def _wrong(rule: Callable[..., Any] | _Stateless, case: tuple[Any, ...]) -> list[np.ndarray]:
     _, w, dws, config = case
     rule = rule.fresh() if isinstance(rule, _Stateless) else rule
     with np.errstate(all="ignore"):
@@ -266,7 +280,7 @@ REFERENCES = {"sgd": _sgd, "sgd_momentum": _momentum, "rmsprop": _rmsprop, "adam
 
 
 def update_rule_exercise(name: str) -> Exercise:
-    def check(functions, seed=0):
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         function = functions[name]
         cases = _configs(name, seed)
         findings, label, error = _judge(name, function, REFERENCES[name], cases)

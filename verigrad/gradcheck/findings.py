@@ -9,7 +9,7 @@ the whole check) and a message written for the learner: what is wrong and where 
 """
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 
@@ -78,6 +78,10 @@ class Finding:
     kind: Kind
     param: Optional[str]
     message: str
+
+    if TYPE_CHECKING:  # the kind's name is accepted too: __post_init__ makes it the Kind
+        def __init__(self, kind: Union[Kind, str], param: Optional[str],
+                     message: str) -> None: ...
 
     def __post_init__(self):
         object.__setattr__(self, "kind", Kind(self.kind))
