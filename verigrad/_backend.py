@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import importlib
 import warnings
+from types import ModuleType
 
 BACKENDS = ("auto", "numba", "numpy")
 
 
-def check_backend(backend):
+def check_backend(backend: str) -> str:
     """Raise unless ``backend`` is one of BACKENDS; return it."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -21,7 +22,7 @@ def check_backend(backend):
 
 
 @functools.cache
-def load_kernels(module, backend):
+def load_kernels(module: str, backend: str) -> ModuleType | None:
     """The numba kernels module ``verigrad.<module>``, or None for the NumPy reference
     (imported once, on first use: numba does not load with verigrad)."""
     if check_backend(backend) == "numpy":

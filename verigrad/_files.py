@@ -11,15 +11,17 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Union
+from typing import IO, Any, Union
 
 #: a file or folder name: a str or a path
 PathLike = Union[str, os.PathLike]
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="wb", encoding=None):
+def atomic_write(path: PathLike, mode: str = "wb",
+                 encoding: str | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` for writing (``mode`` "wb" or "w"); when the
     block ends normally it replaces ``path``. The new file gets the permissions a plain
     ``open(path, "w")`` would give it."""
@@ -38,7 +40,7 @@ def atomic_write(path, mode="wb", encoding=None):
         raise
 
 
-def write_text(path, text):
+def write_text(path: PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_write(path, "w", encoding="utf-8") as file:
         file.write(text)
@@ -53,7 +55,7 @@ def sha256(path: PathLike) -> str:
     return digest.hexdigest()
 
 
-def _umask():
+def _umask() -> int:
     mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
     os.umask(mask)
     return mask

@@ -13,7 +13,8 @@ import numpy as np
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def adam(p, g, v, s, c1, b2, c2, k_eps, step):
+def adam(p: np.ndarray, g: np.ndarray, v: np.ndarray, s: np.ndarray, c1: np.floating,
+         b2: np.floating, c2: np.floating, k_eps: np.floating, step: np.floating) -> None:
     """v ← v + c1·(g − v);  s ← b2·s + c2·g²;  p ← p − step·v/(√s + k_eps)."""
     p, g, v, s = p.reshape(-1), g.reshape(-1), v.reshape(-1), s.reshape(-1)
     for i in range(p.size):
@@ -26,7 +27,8 @@ def adam(p, g, v, s, c1, b2, c2, k_eps, step):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def rmsprop(p, g, s, beta, c, eps, lr):
+def rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, beta: np.floating, c: np.floating,
+            eps: np.floating, lr: np.floating) -> None:
     """s ← β·s + c·g²;  p ← p − lr·g/(√s + eps)."""
     p, g, s = p.reshape(-1), g.reshape(-1), s.reshape(-1)
     for i in range(p.size):
@@ -37,7 +39,8 @@ def rmsprop(p, g, s, beta, c, eps, lr):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def momentum(p, g, v, mu, lr, nesterov):
+def momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, mu: np.floating, lr: np.floating,
+             nesterov: bool) -> None:
     """v ← μ·v + g;  p ← p − lr·v, or with Nesterov p ← p − lr·(g + μ·v)."""
     p, g, v = p.reshape(-1), g.reshape(-1), v.reshape(-1)
     for i in range(p.size):

@@ -11,27 +11,27 @@ import math
 import numpy as np
 
 
-def relu(Z):
+def relu(Z: np.ndarray) -> np.ndarray:
     """max(0, Z)."""
     return np.maximum(Z, 0)
 
 
-def relu_derivative(Z):
+def relu_derivative(Z: np.ndarray) -> np.ndarray:
     """1 where Z > 0, else 0 (0 at the kink Z = 0, as PyTorch takes it)."""
     return (Z > 0).astype(Z.dtype, copy=False)
 
 
-def leaky_relu(Z, alpha=0.01):
+def leaky_relu(Z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """Z where Z > 0, else alpha·Z."""
     return np.where(Z > 0, Z, Z * Z.dtype.type(alpha))
 
 
-def leaky_relu_derivative(Z, alpha=0.01):
+def leaky_relu_derivative(Z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """1 where Z > 0, else alpha."""
     return np.where(Z > 0, 1, alpha).astype(Z.dtype, copy=False)
 
 
-def sigmoid(Z):
+def sigmoid(Z: np.ndarray) -> np.ndarray:
     """σ(Z) = 1 / (1 + e^(−Z)), computed without overflow for any Z.
 
     For Z ≥ 0 it uses 1/(1 + e^(−Z)); for Z < 0 the equal e^Z/(1 + e^Z). Both exponents are
@@ -40,7 +40,7 @@ def sigmoid(Z):
     return np.where(Z >= 0, 1, e) / (1 + e)
 
 
-def sigmoid_by_tanh(Z, out=None):
+def sigmoid_by_tanh(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ(Z) as ½·tanh(Z/2) + ½: the same function in three passes of NumPy's vectorised tanh
     (several times faster than ``sigmoid``), in place when ``out`` is Z. Its error is at
     most an ulp of ½, so a value below about 1e-8 in float32 (1e-17 in float64) comes out
@@ -52,7 +52,7 @@ def sigmoid_by_tanh(Z, out=None):
     return out
 
 
-def sigmoid_derivative(A, out=None):
+def sigmoid_derivative(A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ'(z) from A = σ(z): A·(1 − A)   (not σ(z)·σ(1 − z)); into ``out`` if given,
     which must not be A itself."""
     if out is None:
@@ -61,17 +61,17 @@ def sigmoid_derivative(A, out=None):
     return np.multiply(out, A, out=out)
 
 
-def softplus(Z):
+def softplus(Z: np.ndarray) -> np.ndarray:
     """log(1 + e^Z), computed as max(Z, 0) + log(1 + e^(−|Z|)): no overflow for any Z."""
     return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
 
 
-def tanh(Z, out=None):
+def tanh(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """tanh(Z) (into ``out`` if given)."""
     return np.tanh(Z, out=out)
 
 
-def tanh_derivative(A, out=None):
+def tanh_derivative(A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """tanh'(z) from A = tanh(z): 1 − A²   (from the output, not the pre-activation); into
     ``out`` if given."""
     if out is None:
@@ -80,24 +80,24 @@ def tanh_derivative(A, out=None):
     return np.subtract(1, out, out=out)
 
 
-def softmax(Z, axis=0):
+def softmax(Z: np.ndarray, axis: int = 0) -> np.ndarray:
     """Softmax along ``axis`` (the class axis, rows by default): exp(Z − max) / Σ exp(Z − max)."""
     E = np.exp(Z - Z.max(axis=axis, keepdims=True))
     return E / E.sum(axis=axis, keepdims=True)
 
 
-def softmax_backward(dA, A, axis=0):
+def softmax_backward(dA: np.ndarray, A: np.ndarray, axis: int = 0) -> np.ndarray:
     """Jacobian-vector product of softmax: dZ = A ⊙ (dA − Σ_classes(dA ⊙ A))."""
     return A * (dA - np.sum(dA * A, axis=axis, keepdims=True))
 
 
-def log_softmax(Z, axis=0):
+def log_softmax(Z: np.ndarray, axis: int = 0) -> np.ndarray:
     """log softmax(Z) = Z − max − log Σ exp(Z − max): finite for any finite Z."""
     shifted = Z - Z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-def erf(Z):
+def erf(Z: np.ndarray) -> np.ndarray:
     """The error function erf(Z) = (2/√π)·∫₀^Z e^(−t²) dt, entry by entry.
 
     NumPy has no erf: SciPy's compiled one is used when SciPy is installed (it comes with
@@ -114,7 +114,7 @@ def erf(Z):
 TANH_GELU_SCALE = math.sqrt(2 / math.pi)
 
 
-def gelu(Z, approximate="none"):
+def gelu(Z: np.ndarray, approximate: str = "none") -> np.ndarray:
     """GELU(Z) = Z·Φ(Z), Φ the standard normal CDF: Φ(z) = ½·(1 + erf(z/√2)).
 
     approximate="tanh": Φ(z) ≈ ½·(1 + tanh(√(2/π)·(z + 0.044715·z³))), the form GPT-2 used
@@ -122,7 +122,7 @@ def gelu(Z, approximate="none"):
     return Z * gelu_cdf(Z, approximate)
 
 
-def gelu_cdf(Z, approximate="none"):
+def gelu_cdf(Z: np.ndarray, approximate: str = "none") -> np.ndarray:
     """Φ(Z), or its tanh form: GELU(Z) = Z·gelu_cdf(Z)."""
     if approximate == "tanh":
         inner = gelu_tanh(Z)
@@ -133,7 +133,7 @@ def gelu_cdf(Z, approximate="none"):
     return inner
 
 
-def gelu_tanh(Z):
+def gelu_tanh(Z: np.ndarray) -> np.ndarray:
     """u = tanh(√(2/π)·(Z + 0.044715·Z³)), the tanh form's Φ̃(Z) = ½·(1 + u), as a new array
     (the constants folded: Z·(√(2/π) + √(2/π)·0.044715·Z²), four passes and NumPy's tanh)."""
     c = Z.dtype.type
@@ -144,7 +144,8 @@ def gelu_tanh(Z):
     return np.tanh(inner, out=inner)
 
 
-def gelu_derivative(Z, approximate="none", cdf=None):
+def gelu_derivative(Z: np.ndarray, approximate: str = "none",
+                    cdf: np.ndarray | None = None) -> np.ndarray:
     """GELU'(Z) = Φ(Z) + Z·φ(Z), φ(z) = e^(−z²/2)/√(2π) the normal density; for the tanh form
     Φ̃(Z) + Z·½·(1 − u²)·√(2/π)·(1 + 3·0.044715·Z²), u = tanh(√(2/π)·(Z + 0.044715·Z³)).
     ``cdf``: Φ(Z) (or Φ̃) already computed by the forward pass."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from types import ModuleType
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -36,7 +37,7 @@ class StepDecay:
     def __call__(self, epoch: int) -> float:
         return self.gamma ** (epoch // self.step_size)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"StepDecay(step_size={self.step_size}, gamma={self.gamma})"
 
 
@@ -50,7 +51,7 @@ class ExponentialDecay:
     def __call__(self, epoch: int) -> float:
         return self.gamma ** epoch
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ExponentialDecay(gamma={self.gamma})"
 
 
@@ -69,7 +70,7 @@ class InverseTimeDecay:
         steps = epoch // self.interval if self.staircase else epoch / self.interval
         return 1.0 / (1.0 + self.decay_rate * steps)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"InverseTimeDecay(decay_rate={self.decay_rate}, interval={self.interval}, "
                 f"staircase={self.staircase})")
 
@@ -88,7 +89,7 @@ class CosineDecay:
         progress = min(epoch, self.total_epochs) / self.total_epochs
         return self.min_factor + (1 - self.min_factor) * (1 + math.cos(math.pi * progress)) / 2
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CosineDecay(total_epochs={self.total_epochs}, min_factor={self.min_factor})"
 
 
@@ -119,11 +120,11 @@ class WarmupCosine:
     def __call__(self, step: int) -> float:
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
-        progress = min(step - self.warmup_steps, self.total_steps - self.warmup_steps)
-        progress /= self.total_steps - self.warmup_steps
+        span = self.total_steps - self.warmup_steps
+        progress = min(step - self.warmup_steps, span) / span
         return self.min_factor + (1 - self.min_factor) * (1 + math.cos(math.pi * progress)) / 2
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"WarmupCosine(warmup_steps={self.warmup_steps}, total_steps={self.total_steps}"
                 f", min_factor={self.min_factor})")
 
@@ -152,7 +153,7 @@ class Optimizer(ABC):
         self.t = 0
         self.state: dict[str, Any] = {}
 
-    def kernels(self, *arrays):
+    def kernels(self, *arrays: np.ndarray) -> ModuleType | None:
         """The compiled kernels if the backend allows them and every array is contiguous,
         else None."""
         kernels = load_kernels("_optim_kernels", self.backend)
@@ -160,7 +161,7 @@ class Optimizer(ABC):
             return None
         return kernels
 
-    def slots(self, name, p, count=1):
+    def slots(self, name: str, p: np.ndarray, count: int = 1) -> tuple[np.ndarray, ...]:
         """The optimizer's own arrays for parameter ``name`` (momentum, squares), zeros
         like ``p`` at first."""
         if name not in self.state:
@@ -216,16 +217,17 @@ class Optimizer(ABC):
                 self.compiled_update(kernels, name, p, g)
 
     @abstractmethod
-    def update(self, name, p, g):
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         """Update parameter ``p`` (called ``name``) in place from its gradient ``g``: the
         NumPy reference, written as the formula."""
 
-    def compiled_update(self, kernels, name, p, g):
+    def compiled_update(self, kernels: ModuleType, name: str, p: np.ndarray,
+                        g: np.ndarray) -> None:
         """The same update in one compiled pass over memory (``backend`` "numba"); tested
         equal to ``update``."""
         self.update(name, p, g)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.base_lr}, backend={self.backend!r})"
 
 
@@ -248,7 +250,7 @@ class SGD(Optimizer):
             raise ValueError("SGD nesterov=True needs momentum > 0")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
-    def update(self, name, p, g):
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         if self.momentum == 0:
             p -= self.lr * g
             return
@@ -256,7 +258,8 @@ class SGD(Optimizer):
         v[...] = self.momentum * v + g
         p -= self.lr * (g + self.momentum * v if self.nesterov else v)
 
-    def compiled_update(self, kernels, name, p, g):
+    def compiled_update(self, kernels: ModuleType, name: str, p: np.ndarray,
+                        g: np.ndarray) -> None:
         if self.momentum == 0:
             self.update(name, p, g)
             return
@@ -277,12 +280,13 @@ class RMSProp(Optimizer):
         self.beta = float(beta)
         self.eps = check_number(eps, "RMSProp eps", lambda v: v > 0, "a finite number > 0")
 
-    def update(self, name, p, g):
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         (s,) = self.slots(name, p)
         s[...] = self.beta * s + (1 - self.beta) * g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
 
-    def compiled_update(self, kernels, name, p, g):
+    def compiled_update(self, kernels: ModuleType, name: str, p: np.ndarray,
+                        g: np.ndarray) -> None:
         (s,) = self.slots(name, p)
         cast = p.dtype.type
         kernels.rmsprop(p, g, s, cast(self.beta), cast(1 - self.beta), cast(self.eps),
@@ -307,14 +311,15 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.eps = check_number(eps, "Adam eps", lambda v: v > 0, "a finite number > 0")
 
-    def update(self, name, p, g):
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         v, s = self.slots(name, p, 2)
         v[...] = self.beta1 * v + (1 - self.beta1) * g
         s[...] = self.beta2 * s + (1 - self.beta2) * g * g
         v_hat, s_hat = v / (1 - self.beta1 ** self.t), s / (1 - self.beta2 ** self.t)
         p -= self.lr * v_hat / (np.sqrt(s_hat) + self.eps)
 
-    def compiled_update(self, kernels, name, p, g):
+    def compiled_update(self, kernels: ModuleType, name: str, p: np.ndarray,
+                        g: np.ndarray) -> None:
         # v̂/(√ŝ + eps) = k·v/(√s + k·eps) with k = √(1 − β2ᵗ): one division fewer per entry
         v, s = self.slots(name, p, 2)
         k = math.sqrt(1 - self.beta2 ** self.t)
@@ -342,18 +347,19 @@ class AdamW(Adam):
         self.weight_decay = check_number(weight_decay, "AdamW weight_decay", lambda v: v >= 0,
                                          "a finite number ≥ 0")
 
-    def decay(self, name, p):
+    def decay(self, name: str, p: np.ndarray) -> None:
         if self.weight_decay and name.startswith("W"):
             p *= p.dtype.type(1 - self.lr * self.weight_decay)
 
-    def update(self, name, p, g):
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         self.decay(name, p)
         super().update(name, p, g)
 
-    def compiled_update(self, kernels, name, p, g):
+    def compiled_update(self, kernels: ModuleType, name: str, p: np.ndarray,
+                        g: np.ndarray) -> None:
         self.decay(name, p)
         super().compiled_update(kernels, name, p, g)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"AdamW(lr={self.base_lr}, weight_decay={self.weight_decay}, "
                 f"backend={self.backend!r})")

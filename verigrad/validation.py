@@ -6,11 +6,18 @@ error, integer images included (they need scaling, not just a cast)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
+from numpy.typing import DTypeLike
+
+if TYPE_CHECKING:
+    from .losses import Loss
 
 
-def check_inputs(X, input_shape, dtype, name="X", kind="float"):
+def check_inputs(X: object, input_shape: Iterable[int | None], dtype: DTypeLike, name: str = "X",
+                 kind: str = "float") -> np.ndarray:
     """X, checked, as the model computes with it: a finite float array of shape
     (*input_shape, m) (``kind`` "float"), or integer indices (``kind`` "index"), one example
     per last-axis slice. ``input_shape`` is one example's shape; None entries match any
@@ -58,7 +65,7 @@ def check_inputs(X, input_shape, dtype, name="X", kind="float"):
     return X
 
 
-def check_targets(loss, Y, n_out, m, name="Y"):
+def check_targets(loss: Loss, Y: object, n_out: int, m: int, name: str = "Y") -> None:
     """Y must be a NumPy array that ``loss`` accepts for n_out outputs and m examples."""
     if not isinstance(Y, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {type(Y).__name__}")
@@ -71,7 +78,8 @@ def check_targets(loss, Y, n_out, m, name="Y"):
     loss.check_targets(Y, n_out, m, name)
 
 
-def check_matrix(array, name, shape=(None, None)):
+def check_matrix(array: object, name: str,
+                 shape: Sequence[int | str | None] = (None, None)) -> None:
     """Raise unless ``array`` is a 2-D NumPy array of numbers of ``shape``: an int fixes a
     size, None or a name such as "m" leaves it free (the name shows in the message)."""
     want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
@@ -86,29 +94,30 @@ def check_matrix(array, name, shape=(None, None)):
         raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
 
 
-def looks_like_rand(W):
+def looks_like_rand(W: np.ndarray) -> bool:
     """True for weights with the signature of ``np.random.rand``: all in [0, 1), mean ≈ ½
     (weights must be centred on 0)."""
     return W.size >= 4 and W.min() >= 0 and W.max() < 1 and W.mean() > 0.25
 
 
-def check_positive_int(value, name):
+def check_positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def check_number(value, name, allowed, description):
+def check_number(value: object, name: str, allowed: Callable[[Any], bool],
+                 description: str) -> float:
     """``value`` as a float if it is a real, finite number for which ``allowed(value)``
     holds; else ValueError: "{name} must be {description}, got ...". NaN and inf never
     pass (they would make every later computation NaN without a word)."""
-    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not (real and math.isfinite(value) and allowed(value)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not (math.isfinite(value) and allowed(value))):
         raise ValueError(f"{name} must be {description}, got {value!r}")
     return float(value)
 
 
-def check_seed(seed, name):
+def check_seed(seed: object, name: str) -> int | np.integer | None:
     """A seed: None (fresh randomness) or an integer ≥ 0."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                              or seed < 0):
@@ -116,12 +125,12 @@ def check_seed(seed, name):
     return seed
 
 
-def describe_shape(shape):
+def describe_shape(shape: Iterable[object]) -> str:
     """(784,) -> '(784, m)'; (1, 28, 28) -> '(1, 28, 28, m)'; None dims print as '?'."""
     return "(" + ", ".join("?" if s is None else str(s) for s in (*shape, "m")) + ")"
 
 
-def shape_fits(expected, actual):
+def shape_fits(expected: Sequence[int | None], actual: Sequence[int | None]) -> bool:
     """Whether the one-example shape ``actual`` matches ``expected`` (None matches any size)."""
     return len(expected) == len(actual) and all(e is None or e == a
                                                 for e, a in zip(expected, actual))
