@@ -41,7 +41,7 @@ class History:
         self.step_cost: list[float] = []
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return len(self.cost)
 
     def spikes(self, window: int = 10, threshold: float = 5.0, min_rise: float = 0.1,
@@ -110,7 +110,7 @@ class History:
         write_text(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: object) -> History:
         """The History that ``to_dict`` described; ValueError naming the field when ``data``
         is not such a record (lists of numbers, one entry per epoch)."""
         if not isinstance(data, dict):
@@ -132,7 +132,7 @@ class History:
         return history
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> History:
         """Read a history written by ``save``; a file that does not hold one is a
         ValueError naming it."""
         try:
@@ -142,12 +142,12 @@ class History:
             raise ValueError(f"{path} is not a training history written by verigrad: {err}"
                              ) from None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = {f: getattr(self, f)[-1] for f in ("cost", "accuracy", "val_cost", "val_accuracy")
                 if getattr(self, f) and getattr(self, f)[-1] is not None}
         return f"History(epochs={self.epochs}, last={last})"
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from .display.html import history_html
         return history_html(self)
 

@@ -54,17 +54,18 @@ class Loss(ABC):
     def get_config(self) -> dict[str, Any]:
         return {}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-def _fraction_equal(predicted, Y):
+def _fraction_equal(predicted: np.ndarray, Y: np.ndarray) -> float:
     """Fraction of entries where the prediction equals the target (NaN for no entries)."""
     hits = predicted == Y
     return np.count_nonzero(hits) / hits.size if hits.size else float("nan")
 
 
-def _check_label_vector(Y, m, name, n_classes, other_form, limit_reason):
+def _check_label_vector(Y: np.ndarray, m: int, name: str, n_classes: int, other_form: str,
+                        limit_reason: str) -> None:
     """Integer labels (m,) in [0, n_classes); ``other_form`` says how to pass float targets
     instead, ``limit_reason`` why labels stop at n_classes − 1."""
     if Y.shape != (m,):
@@ -78,7 +79,7 @@ def _check_label_vector(Y, m, name, n_classes, other_form, limit_reason):
                          f"so labels must lie in [0, {n_classes - 1}]")
 
 
-def _check_label_range(labels, n_classes, padding=""):
+def _check_label_range(labels: np.ndarray, n_classes: int, padding: str = "") -> None:
     """Class labels must index a row of the logits: a negative one would wrap around to
     the last classes (NumPy's indexing) and train the wrong class without a word."""
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
@@ -87,7 +88,7 @@ def _check_label_range(labels, n_classes, padding=""):
                          f"{padding}")
 
 
-def _check_float_targets(Y, shape, name):
+def _check_float_targets(Y: np.ndarray, shape: tuple[int, ...], name: str) -> None:
     if Y.shape != shape:
         raise ValueError(f"{name} has shape {Y.shape}, expected {shape} (n_outputs, m)")
     if Y.dtype.kind != "f":

@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .validation import check_positive_int
 
+if TYPE_CHECKING:
+    from .model import Sequential
 
-def batch_slices(m, threads):
+
+def batch_slices(m: int, threads: int) -> list[slice]:
     """The slices of a batch of m examples, one per thread (fewer when m < threads), as
     even as can be: consecutive ranges whose sizes differ by at most one."""
     edges = np.linspace(0, m, min(threads, m) + 1).astype(int)
@@ -39,9 +43,10 @@ class SlicedSteps:
     once (threads=1: the whole batch on the calling thread); use it in a ``with`` block,
     which ends its threads."""
 
-    def __init__(self, model, threads, rng):
+    def __init__(self, model: Sequential, threads: int, rng: np.random.Generator):
         self.model, self.threads = model, check_positive_int(threads, "threads")
-        self.replicas, self._pool = [], None
+        self.replicas: list[Sequential] = []
+        self._pool: ThreadPoolExecutor | None = None
         if threads == 1:
             return
         for i, layer in enumerate(model.layers):
@@ -61,17 +66,17 @@ class SlicedSteps:
         self._blas = ThreadpoolController()
         self._pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="verigrad-slice")
 
-    def __enter__(self):
+    def __enter__(self) -> SlicedSteps:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown()
 
-    def cost_and_backward(self, X, Y):
+    def cost_and_backward(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """(J, Z) for the batch (X, Y), training on: the cost with its L2 term and the
         logits of all m examples; the model's layers hold the batch's gradients."""
-        if not self.replicas:
+        if self._pool is None:  # threads=1: no replicas
             return self.model.cost_and_backward(X, Y)
         m = X.shape[-1]
         parts = batch_slices(m, self.threads)

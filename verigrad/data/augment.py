@@ -42,5 +42,5 @@ class RandomShift:
         a, b = rng.integers(0, 2 * s + 1, size=(2, m))
         return np.moveaxis(windows[np.arange(m), :, a, b], 0, -1)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomShift(max_shift={self.max_shift})"

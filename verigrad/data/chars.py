@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._files import write_text
+from .._files import PathLike, write_text
 from ..validation import check_positive_int
 
 #: where ``verigrad train shakespeare`` reads the text, below the data folder
@@ -29,7 +31,7 @@ class CharVocabulary:
         vocab.decode(ids[:20])            # the first 20 characters again
     """
 
-    def __init__(self, chars):
+    def __init__(self, chars: Iterable[str]):
         chars = list(chars)
         if not chars or len(set(chars)) != len(chars):
             raise ValueError("a vocabulary needs at least one character and no repeats")
@@ -37,31 +39,31 @@ class CharVocabulary:
         self._ids = {c: i for i, c in enumerate(chars)}
 
     @classmethod
-    def from_text(cls, text):
+    def from_text(cls, text: str) -> CharVocabulary:
         if not text:
             raise ValueError("the text is empty: a vocabulary needs at least one character")
         return cls(sorted(set(text)))
 
     @property
-    def size(self):
+    def size(self) -> int:
         return len(self.chars)
 
-    def encode(self, text):
+    def encode(self, text: str) -> np.ndarray:
         """The ids of the characters of ``text`` (int64, shape (len(text),))."""
         unknown = sorted(set(text) - self._ids.keys())
         if unknown:
             raise ValueError(f"characters not in the vocabulary: {''.join(unknown)!r}")
         return np.fromiter((self._ids[c] for c in text), dtype=np.int64, count=len(text))
 
-    def decode(self, ids):
+    def decode(self, ids: ArrayLike) -> str:
         """The text of a sequence of ids."""
         return "".join(self.chars[i] for i in np.asarray(ids).reshape(-1))
 
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         write_text(path, json.dumps({"chars": "".join(self.chars)}, ensure_ascii=False))
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> CharVocabulary:
         """Read a vocabulary written by ``save``; a file that does not hold one (not UTF-8,
         not JSON, no "chars" string, repeated characters) is a ValueError naming it."""
         try:
@@ -73,11 +75,11 @@ class CharVocabulary:
             raise ValueError(f"{path} is not a character vocabulary written by verigrad "
                              f"({type(err).__name__}: {err})") from None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CharVocabulary(size={self.size})"
 
 
-def next_char_windows(ids, seq_len):
+def next_char_windows(ids: ArrayLike, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
     """(X, Y), each (seq_len, m): column j of X is the j-th block of ``seq_len`` ids of the
     text and Y the same block shifted by one, the next character at every step. Blocks do
     not overlap; the ids left over at the end (fewer than a block) are dropped."""
@@ -92,7 +94,8 @@ def next_char_windows(ids, seq_len):
     return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
 
-def next_char_streams(ids, seq_len, streams):
+def next_char_streams(ids: ArrayLike, seq_len: int,
+                      streams: int) -> tuple[np.ndarray, np.ndarray]:
     """(X, Y), each (seq_len, k·streams), for truncated BPTT with stateful layers: the text
     is cut into ``streams`` equal parts read side by side, and batch b (columns b·streams …
     (b + 1)·streams − 1) holds the b-th block of ``seq_len`` ids of every part, so column j
@@ -107,7 +110,7 @@ def next_char_streams(ids, seq_len, streams):
         raise ValueError(f"a text of {len(ids)} characters is too short for {streams} streams "
                          f"of at least {seq_len} characters and their next characters")
 
-    def blocks(start):
+    def blocks(start: int) -> np.ndarray:
         parts = ids[start:start + streams * per_stream].reshape(streams, per_stream)
         chunks = parts[:, :k * seq_len].reshape(streams, k, seq_len)
         return np.ascontiguousarray(chunks.transpose(2, 1, 0).reshape(seq_len, k * streams))
@@ -115,7 +118,7 @@ def next_char_streams(ids, seq_len, streams):
     return blocks(0), blocks(1)
 
 
-def load_text(path=None):
+def load_text(path: PathLike | None = None) -> str:
     """The text of ``path``, or of the tiny Shakespeare file in ``$VERIGRAD_DATA`` (or
     ``../shared/data`` beside the working folder) when path is None. A file that is empty
     or not UTF-8 is a ValueError naming it (bytes are never dropped or replaced)."""

@@ -9,6 +9,7 @@ is an error naming it, and ``download=True`` fetches it again instead.
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import shutil
@@ -16,6 +17,7 @@ import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -25,7 +27,16 @@ from .._files import PathLike, sha256
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
-DATASETS = {
+
+
+class DatasetSpec(TypedDict):
+    """Where a data set's four files are published, and their SHA-256s."""
+
+    urls: tuple[str, ...]
+    sha256: dict[str, str]
+
+
+DATASETS: dict[str, DatasetSpec] = {
     "mnist": {
         "urls": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
                  "https://storage.googleapis.com/cvdf-datasets/mnist/"),
@@ -97,9 +108,10 @@ def read_idx(path: PathLike) -> np.ndarray:
     return np.frombuffer(raw, dtype).reshape(shape)
 
 
-def _read_at_most(f, n, block=1 << 22):
+def _read_at_most(f: io.BufferedIOBase, n: int, block: int = 1 << 22) -> bytes:
     """Up to ``n`` bytes of ``f``, read in blocks (a header's claim is not allocated)."""
-    parts, size = [], 0
+    parts: list[bytes] = []
+    size = 0
     while size < n:
         part = f.read(min(block, n - size))
         if not part:
@@ -109,7 +121,7 @@ def _read_at_most(f, n, block=1 << 22):
     return b"".join(parts)
 
 
-def candidate_dirs(name, path=None):
+def candidate_dirs(name: str, path: PathLike | None = None) -> list[Path]:
     """Folders searched for data set ``name``, in order."""
     dirs = []
     if path is not None:
@@ -120,7 +132,7 @@ def candidate_dirs(name, path=None):
     return dirs
 
 
-def find_files(name, path=None, download=False):
+def find_files(name: str, path: PathLike | None = None, download: bool = False) -> Path:
     """The folder holding all four files of ``name``, each checked against its SHA-256;
     with ``download``, files that are missing or fail the check are fetched again."""
     if name not in DATASETS:
@@ -149,7 +161,7 @@ def find_files(name, path=None, download=False):
         f"into {dirs[-1] if path is None else dirs[0]} with checksum verification.")
 
 
-def _download(name, folder):
+def _download(name: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     spec = DATASETS[name]
     for file in FILES:
@@ -167,7 +179,7 @@ def _download(name, folder):
             raise OSError(f"could not download {file}:\n  " + "\n  ".join(errors))
 
 
-def _fetch_verified(url, target, expected_sha256):
+def _fetch_verified(url: str, target: Path, expected_sha256: str) -> None:
     with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
         try:
             with urllib.request.urlopen(url, timeout=60) as response:
@@ -182,14 +194,15 @@ def _fetch_verified(url, target, expected_sha256):
                 os.unlink(tmp.name)
 
 
-def load_idx_dataset(name, path=None, download=False, images=False):
+def load_idx_dataset(name: str, path: PathLike | None = None, download: bool = False,
+                     images: bool = False) -> Splits:
     """(X_train, Y_train, X_test, Y_test) for an MNIST-format data set.
 
     X: float32 (784, m) with values in [0, 1], one image per column (stored column-contiguous,
     so mini-batches are cheap to gather), or with ``images=True`` the same numbers as
     images (1, 28, 28, m) for convolutional layers; Y: int64 labels (m,)."""
     folder = find_files(name, path, download)
-    out = []
+    out: list[np.ndarray] = []
     for image_file, labels in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
         pixels = read_idx(folder / image_file)
         if pixels.ndim != 3:
@@ -203,7 +216,8 @@ def load_idx_dataset(name, path=None, download=False, images=False):
         if Y.shape != (m,):
             raise ValueError(f"{folder / labels}: {Y.shape} labels for {m} images")
         out += [X, Y]
-    return tuple(out)
+    X_train, Y_train, X_test, Y_test = out
+    return X_train, Y_train, X_test, Y_test
 
 
 def load_mnist(path: PathLike | None = None, download: bool = False,

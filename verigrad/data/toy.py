@@ -21,12 +21,13 @@ __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs"]
 #: X of shape (2, m) and labels y of shape (m,)
 Points = tuple[np.ndarray, np.ndarray]
 
-def _class_sizes(m, k):
+def _class_sizes(m: int, k: int) -> list[int]:
     """Sizes of k classes that add up to m, differing by at most one."""
     return [m // k + (c < m % k) for c in range(k)]
 
 
-def _finish(points, sizes, noise, rng, dtype):
+def _finish(points: list[np.ndarray], sizes: list[int], noise: float, rng: np.random.Generator,
+            dtype: DTypeLike) -> Points:
     """Stack the per-class points (2, n_c), add noise, shuffle the columns, cast."""
     check_number(noise, "noise", lambda v: v >= 0, "a finite number ≥ 0")
     dtype = np.dtype(dtype)
