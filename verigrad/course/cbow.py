@@ -19,7 +19,10 @@ trainer for large corpora is :class:`verigrad.CBOW` (``verigrad.word2vec``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import functional as F
 from ..validation import check_matrix, check_positive_int
@@ -32,8 +35,11 @@ __all__ = [
     "gradient_descent", "compute_pca", "embeddings",
 ]
 
+#: W1 (N, V), W2 (V, N), b1 (N, 1), b2 (V, 1), or their gradients in the same order
+Four = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-def get_dict(words):
+
+def get_dict(words: Iterable[str]) -> tuple[dict[str, int], dict[int, str]]:
     """Map each distinct word to its index in the sorted vocabulary, and back.
 
     Returns ``(word2Ind, Ind2word)``; e.g. on the course's Shakespeare tokens
@@ -45,14 +51,14 @@ def get_dict(words):
     return word2Ind, Ind2word
 
 
-def get_windows(words, C):
+def get_windows(words: Sequence[str], C: int) -> Iterator[tuple[list[str], str]]:
     """Yield ``(context_words, center_word)`` for every word with C words on each side."""
     check_positive_int(C, "C")
     for i in range(C, len(words) - C):
         yield list(words[i - C:i]) + list(words[i + 1:i + C + 1]), words[i]
 
 
-def word_to_one_hot_vector(word, word2Ind, V):
+def word_to_one_hot_vector(word: str, word2Ind: Mapping[str, int], V: int) -> np.ndarray:
     """One-hot vector of `word`, shape (V,)."""
     if word not in word2Ind:
         raise KeyError(f"word {word!r} is not in word2Ind")
@@ -61,21 +67,24 @@ def word_to_one_hot_vector(word, word2Ind, V):
     return one_hot
 
 
-def context_words_to_vector(context_words, word2Ind, V):
+def context_words_to_vector(context_words: Sequence[str], word2Ind: Mapping[str, int],
+                            V: int) -> np.ndarray:
     """Mean of the one-hot vectors of the context words, shape (V,)."""
     if len(context_words) == 0:
         raise ValueError("context_words must not be empty")
     return np.mean([word_to_one_hot_vector(w, word2Ind, V) for w in context_words], axis=0)
 
 
-def get_training_example(words, C, word2Ind, V):
+def get_training_example(words: Sequence[str], C: int, word2Ind: Mapping[str, int],
+                         V: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(x, y)`` vectors of shape (V,) for each window of the corpus."""
     for context_words, center_word in get_windows(words, C):
         yield (context_words_to_vector(context_words, word2Ind, V),
                word_to_one_hot_vector(center_word, word2Ind, V))
 
 
-def get_batches(data, word2Ind, V, C, batch_size):
+def get_batches(data: Sequence[str], word2Ind: Mapping[str, int], V: int, C: int,
+                batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield batches ``(x, y)`` of shape (V, batch_size), cycling through `data` forever.
 
     As in the course, the stream never ends (``gradient_descent`` stops after
@@ -102,7 +111,7 @@ def get_batches(data, word2Ind, V, C, batch_size):
         yield x, y
 
 
-def initialize_model(N, V, random_seed=1):
+def initialize_model(N: int, V: int, random_seed: int = 1) -> Four:
     """W1 (N, V), W2 (V, N), b1 (N, 1), b2 (V, 1), drawn as the course does.
 
     ``np.random.seed(random_seed)`` then ``np.random.rand`` for W1, W2, b1, b2 in that
@@ -118,12 +127,12 @@ def initialize_model(N, V, random_seed=1):
     return W1, W2, b1, b2
 
 
-def relu(z):
+def relu(z: np.ndarray) -> np.ndarray:
     """max(z, 0), element-wise."""
     return F.relu(z)
 
 
-def softmax(z):
+def softmax(z: np.ndarray) -> np.ndarray:
     """Column-wise softmax: ``exp(z) / sum(exp(z), axis=0)``.
 
     The column maximum is subtracted first; that does not change the result but keeps
@@ -132,7 +141,8 @@ def softmax(z):
     return F.softmax(z, axis=0)
 
 
-def forward_prop(x, W1, W2, b1, b2):
+def forward_prop(x: np.ndarray, W1: np.ndarray, W2: np.ndarray, b1: np.ndarray,
+                 b2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(z, h)``: ``h = ReLU(W1 x + b1)`` (N, m) and ``z = W2 h + b2`` (V, m)."""
     N, V = W1.shape
     check_matrix(x, "x", (V, None))
@@ -144,14 +154,16 @@ def forward_prop(x, W1, W2, b1, b2):
     return z, h
 
 
-def compute_cost(y, yhat, batch_size):
+def compute_cost(y: np.ndarray, yhat: np.ndarray, batch_size: int) -> float:
     """Cross-entropy cost ``-(1/batch_size) * sum(y * log(yhat))`` (a float)."""
     check_matrix(yhat, "yhat", y.shape)
     check_positive_int(batch_size, "batch_size")
     return float(-np.sum(y * np.log(yhat)) / batch_size)
 
 
-def back_prop(x, yhat, y, h, W1, W2, b1, b2, batch_size, rule="gradient"):
+def back_prop(x: np.ndarray, yhat: np.ndarray, y: np.ndarray, h: np.ndarray, W1: np.ndarray,
+              W2: np.ndarray, b1: np.ndarray, b2: np.ndarray, batch_size: int,
+              rule: str = "gradient") -> Four:
     """Gradients of ``compute_cost`` with respect to W1, W2, b1, b2.
 
     Returns ``(grad_W1, grad_W2, grad_b1, grad_b2)`` with the shapes of W1, W2, b1, b2::
@@ -190,8 +202,10 @@ def back_prop(x, yhat, y, h, W1, W2, b1, b2, batch_size, rule="gradient"):
     return grad_W1, grad_W2, grad_b1, grad_b2
 
 
-def gradient_descent(data, word2Ind, N, V, num_iters, alpha=0.03, random_seed=282,
-                     batch_size=128, C=2, rule="gradient", costs=None, verbose=True):
+def gradient_descent(data: Sequence[str], word2Ind: Mapping[str, int], N: int, V: int,
+                     num_iters: int, alpha: float = 0.03, random_seed: int = 282,
+                     batch_size: int = 128, C: int = 2, rule: str = "gradient",
+                     costs: list[float] | None = None, verbose: bool = True) -> Four:
     """Train the course model on the token list `data`; return ``(W1, W2, b1, b2)``.
 
     As in the course: weights from ``initialize_model(N, V, random_seed)``, batches from
@@ -223,7 +237,7 @@ def gradient_descent(data, word2Ind, N, V, num_iters, alpha=0.03, random_seed=28
     return W1, W2, b1, b2
 
 
-def compute_pca(X, n_components=2):
+def compute_pca(X: ArrayLike, n_components: int = 2) -> np.ndarray:
     """Project the rows of X (m, n) on their first `n_components` principal axes.
 
     Centre the columns, take the eigenvectors of the covariance matrix with the largest
@@ -240,7 +254,7 @@ def compute_pca(X, n_components=2):
     return centred @ eigenvectors[:, order]
 
 
-def embeddings(W1, W2):
+def embeddings(W1: np.ndarray, W2: np.ndarray) -> np.ndarray:
     """The course's word embeddings: ``(W1.T + W2) / 2``, one row (N,) per word."""
     N, V = W1.shape
     check_matrix(W2, "W2", (V, N))

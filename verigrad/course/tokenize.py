@@ -76,12 +76,12 @@ _CLOSING_PUNCTUATION = re.compile(r"""["')\]}]+?(?:\s+|(?=--)|$)""")
 _NUMBER = re.compile(r"^-?[.,]?\d[\d,.-]*\.?$")
 
 
-def _word_type(token):
+def _word_type(token: str) -> str:
     """The lower-cased word of a token, without a closing period."""
     return (token[:-1] if token.endswith(".") else token).lower()
 
 
-def _opens_sentence(token):
+def _opens_sentence(token: str) -> bool | None:
     """Punkt's orthographic verdict on `token` following a period: True, False or None."""
     if token in (";", ":", ",", ".", "!", "?"):
         return False
@@ -96,7 +96,7 @@ def _opens_sentence(token):
     return None
 
 
-def _ends_sentence(before, after):
+def _ends_sentence(before: str, after: str) -> bool:
     """Does the period closing token `before` end a sentence, given the next token?"""
     if before in (".", "?", "!") or before.endswith(("?", "!")):
         return True
@@ -120,20 +120,23 @@ def _ends_sentence(before, after):
     return True
 
 
-def _opens_after_abbreviation(after):
+def _opens_after_abbreviation(after: str) -> bool:
     """After an abbreviation or ellipsis, only a clear sentence start opens a sentence."""
     if _opens_sentence(after):
         return True
     return after[0].isupper() and _word_type(after) in _SENTENCE_STARTERS
 
 
-def split_sentences(text):
+def split_sentences(text: str) -> list[str]:
     """Split `text` into sentences as NLTK 3.5's English Punkt model does (see module doc)."""
-    spans, start = [], 0
+    spans: list[tuple[int, int]] = []
+    start = 0
     for match in _CANDIDATE_END.finditer(text):
         before = _PUNKT_TOKEN.findall(match.group())[-1]
         if match.group("next") is not None:
-            after = _PUNKT_TOKEN.match(match.group("next")).group()
+            first = _PUNKT_TOKEN.match(match.group("next"))
+            assert first is not None  # its last alternative, \S, matches any character there
+            after = first.group()
         else:
             after = match.group("after")
         if _ends_sentence(before, after):
@@ -141,8 +144,10 @@ def split_sentences(text):
             start = match.start("next") if match.group("next") is not None else match.end()
     spans.append((start, len(text.rstrip())))
     # Closing quotes or brackets that open the next span move to the end of this one.
-    sentences, moved = [], 0
-    for (start, end), following in zip(spans, spans[1:] + [None]):
+    sentences: list[str] = []
+    moved = 0
+    followers: list[tuple[int, int] | None] = [*spans[1:], None]
+    for (start, end), following in zip(spans, followers):
         start, moved = start + moved, 0
         if following is not None:
             closing = _CLOSING_PUNCTUATION.match(text, *following)
@@ -186,7 +191,7 @@ _TREEBANK_ENDINGS = [(re.compile(pattern), replacement) for pattern, replacement
 ]]
 
 
-def word_tokenize(sentence):
+def word_tokenize(sentence: str) -> list[str]:
     """Split one sentence into tokens as NLTK 3.5's Treebank tokenizer does for words."""
     for pattern, replacement in _TREEBANK_STEPS:
         sentence = pattern.sub(replacement, sentence)
@@ -196,7 +201,7 @@ def word_tokenize(sentence):
     return sentence.split()
 
 
-def tokenize(text):
+def tokenize(text: str) -> list[str]:
     """The course's tokenizer: a list of lower-cased words and ``"."`` tokens.
 
     Same result as the course's ``re.sub(r'[,!?;-]', '.', text)``, ``nltk.word_tokenize``
@@ -214,6 +219,6 @@ WORD = r"[^\W\d_]+"
 _WORDS = re.compile(WORD)
 
 
-def simple_tokenize(line):
+def simple_tokenize(line: str) -> list[str]:
     """Lower-cased runs of letters: the trainer's tokenizer for large corpora."""
     return _WORDS.findall(line.lower())
