@@ -60,7 +60,8 @@ class Embedding(Layer):
         ids = self.ids.reshape(-1)
         # dW[r, j] += dA[r, k] for every position k holding token j, repeats accumulated; one
         # row at a time, since add.at on 1-D arrays is many times faster than on rows of 2-D
-        for dW_row, dA_row in zip(dW, dA.reshape(self.n, -1), strict=True):
+        # (both have n rows: dW is (n, V), and the reshape raises unless dA has n·T·m entries)
+        for dW_row, dA_row in zip(dW, dA.reshape(self.n, -1)):
             np.add.at(dW_row, ids, dA_row)
         return None
 
