@@ -14,10 +14,11 @@ import copy
 import functools
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypedDict
 
 import numpy as np
-from numpy.typing import DTypeLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import modelfile
 from ._files import PathLike
@@ -55,7 +56,15 @@ _EVAL_CHUNK = 8192
 _EVAL_ENTRIES = 1 << 24
 
 
-class ParamDict(Mapping):
+class Scores(TypedDict):
+    """What ``Sequential.evaluate`` returns: the cost, and the fraction classified
+    correctly (None for regression)."""
+
+    cost: float
+    accuracy: float | None
+
+
+class ParamDict(Mapping[str, np.ndarray]):
     """The model's live parameters by name (W1, b1, W2, ...), or its state arrays
     (running_mean2, ...).
 
@@ -63,34 +72,34 @@ class ParamDict(Mapping):
     into that array (its shape must match), so ``model.params["W1"] = W`` and
     ``model.params["W1"][0, 0] = 1.0`` both change the model."""
 
-    def __init__(self, arrays, label="params"):
+    def __init__(self, arrays: Iterable[tuple[str, np.ndarray]], label: str = "params"):
         self._arrays = OrderedDict(arrays)
         self._label = label
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> np.ndarray:
         return self._arrays[name]
 
-    def __setitem__(self, name, value):
+    def __setitem__(self, name: str, value: ArrayLike) -> None:
         if name not in self._arrays:
             raise KeyError(f"no entry {name!r} in {self._label}; the model has "
                            f"{list(self._arrays)}")
         target = self._arrays[name]
-        value = np.asarray(value)
-        if value.dtype.kind not in "fiu":  # complex, bool or objects would be cast silently
+        array = np.asarray(value)
+        if array.dtype.kind not in "fiu":  # complex, bool or objects would be cast silently
             raise TypeError(f"{self._label}[{name!r}] must hold real numbers, got dtype "
-                            f"{value.dtype}")
-        if value.shape != target.shape:
+                            f"{array.dtype}")
+        if array.shape != target.shape:
             raise ValueError(f"{self._label}[{name!r}] has shape {target.shape}, got "
-                             f"{value.shape}")
-        target[...] = value
+                             f"{array.shape}")
+        target[...] = array
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._arrays)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._arrays)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ParamDict(" + ", ".join(f"{k}: {v.shape}" for k, v in self._arrays.items()) + ")"
 
 
@@ -116,9 +125,15 @@ class Sequential:
             (``build`` does it by hand).
     """
 
+    #: the arrays of the last forward pass: activations[i] is the input of layers[i]
+    activations: list[np.ndarray]
+    #: the optimizer of the current (or last) ``fit``
+    optimizer: Optimizer
+    _reseeds: list[tuple[int, Layer, np.random.SeedSequence]]
+
     def __init__(self, layers: Sequence[Layer], loss: Loss | None = None, l2: float = 0.0,
                  dtype: DTypeLike = "float32", seed: int | None = 0,
-                 input_shape: Shape | None = None):
+                 input_shape: Shape | int | None = None):
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
@@ -169,32 +184,32 @@ class Sequential:
         self._cast(self.dtype)
         self.stop_training = False
 
-    def _check_shapes(self, input_shape):
+    def _check_shapes(self, input_shape: Shape | int | None) -> tuple[Shape | None, Shape | None]:
         """(input shape, output shape) of one example, checking that each layer accepts
         the output of the one before it. Without an explicit ``input_shape``, a shape the
         layers leave open gives (what they declare, None): the first batch builds the
         model (``build``)."""
         explicit = input_shape is not None
-        if not explicit:
+        if input_shape is None:
             input_shape = next((layer.input_shape for layer in self.layers
                                 if layer.input_shape is not None), None)
             if input_shape is None:
                 return None, None
         elif isinstance(input_shape, (int, np.integer)):
             input_shape = (input_shape,)
-        input_shape = tuple(None if s is None else check_positive_int(s, "input_shape")
-                            for s in input_shape)
-        shape = input_shape
+        checked: Shape = tuple(None if s is None else check_positive_int(s, "input_shape")
+                               for s in input_shape)
+        shape = checked
         for i, layer in enumerate(self.layers):
             try:
                 shape = tuple(layer.output_shape(shape))
             except UnknownSize:
                 if explicit:
                     raise
-                return input_shape, None  # the layers before it are checked already
+                return checked, None  # the layers before it are checked already
             except ValueError as err:
                 raise ValueError(f"layer {i} ({layer!r}) does not fit: {err}") from None
-        return input_shape, shape
+        return checked, shape
 
     @property
     def built(self) -> bool:
@@ -214,16 +229,29 @@ class Sequential:
         self._check_output_activation()
 
     @property
-    def n_in(self) -> int:
-        """Features per example of a dense input (the first entry of ``input_shape``)."""
-        return self.input_shape[0]
+    def n_in(self) -> int | None:
+        """Features per example of a dense input (the first entry of ``input_shape``; None
+        where the layers leave it open and no batch has fixed it)."""
+        return None if self.input_shape is None else self.input_shape[0]
 
     @property
     def n_out(self) -> int:
-        """Outputs per example (rows of the logits)."""
-        return self.output_shape[0]
+        """Outputs per example (rows of the logits); ValueError before the model is built."""
+        n_out = self._built_shapes()[1][0]
+        if n_out is None:
+            raise ValueError(f"the last layer {self.layers[-1]!r} leaves the number of "
+                             f"outputs open")
+        return n_out
 
-    def _check_output_activation(self):
+    def _built_shapes(self) -> tuple[Shape, Shape]:
+        """(input shape, output shape) of one example; ValueError before the model is built
+        (its first batch, or ``build``, fixes the sizes the layers leave open)."""
+        if self.input_shape is None or self.output_shape is None:
+            raise ValueError("the model is not built yet: give it input_shape, call "
+                             "build(input_shape), or pass it a first batch")
+        return self.input_shape, self.output_shape
+
+    def _check_output_activation(self) -> None:
         """A loss that applies its own output function (softmax, sigmoid) takes logits: a
         last layer that computes the same function would squash them twice. The layer is
         tried on a probe, so a learner's own softmax layer is caught like the built-in."""
@@ -231,7 +259,7 @@ class Sequential:
         last = self.layers[-1]
         if fused is None or last.params:
             return
-        shape = tuple(2 if s is None else s for s in self.output_shape)
+        shape = tuple(2 if s is None else s for s in self._built_shapes()[1])
         probe = np.linspace(-3, 3, math.prod(shape) * 3).reshape(*shape, 3)
         try:
             squashed = copy.deepcopy(last).forward(probe, False)
@@ -242,7 +270,7 @@ class Sequential:
                              f"takes logits: remove the final {last!r} layer (its output "
                              f"would be squashed twice)")
 
-    def _cast(self, dtype):
+    def _cast(self, dtype: np.dtype) -> None:
         for layer in self.layers:
             for store in (layer.params, layer.grads, layer.state):
                 for name, value in store.items():
@@ -253,7 +281,8 @@ class Sequential:
         self._owners = {f"{key}{k}": (i, key) for k, i in enumerate(self.parameterised, 1)
                         for key in self.layers[i].params}
 
-    def _named(self, store_of):
+    def _named(self, store_of: Callable[[Layer], dict[str, np.ndarray]]
+               ) -> Iterator[tuple[str, np.ndarray]]:
         """(model name, array) pairs: W1, b1, W2, ... numbered by parameterised layer
         (running_mean2 for the state of the second); the state of a layer without parameters
         is named by its position in ``layers`` (running_mean_layer3)."""
@@ -302,7 +331,7 @@ class Sequential:
 
     # ---- forward and backward ----------------------------------------------------------
 
-    def _forward(self, X, training):
+    def _forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         self.activations = [X]
         for layer in self.layers:
             self.activations.append(layer.forward(self.activations[-1], training))
@@ -325,7 +354,13 @@ class Sequential:
         for i in range(len(self.layers) - 1, first - 1, -1):
             # set here, not once: a layer shared by two models may be first in only one
             self.layers[i].needs_input_grad = i > first
-            dZ = self.layers[i].backward(dZ)
+            dA_prev = self.layers[i].backward(dZ)
+            if i == first:
+                return
+            if dA_prev is None:
+                raise TypeError(f"{self.layer_label(i)}: backward returned None, but the "
+                                f"layers below it need the gradient of its input")
+            dZ = dA_prev
 
     def l2_penalty(self, m: int) -> float:
         """λ/(2m)·Σ_l ‖W[l]‖²_F for a batch of m examples (0 without ``l2``)."""
@@ -356,9 +391,10 @@ class Sequential:
         loss's gradient in the layers' ``grads``. A slice of a batch computed on its own
         thread (``replica``) stops here; the whole batch's L2 term is added once
         (``add_l2_grads``)."""
+        criterion = self.require_loss()
         Z = self._forward(X, training)
-        loss = self.loss.forward(Z, Y)
-        self.backward(self.loss.backward())
+        loss = criterion.forward(Z, Y)
+        self.backward(criterion.backward())
         return loss, Z
 
     def cost_and_backward(self, X: np.ndarray, Y: np.ndarray,
@@ -397,7 +433,7 @@ class Sequential:
 
     def cost_from_logits(self, Z: np.ndarray, Y: np.ndarray) -> float:
         """J for the last layer's output Z (n_out, m): the loss plus the L2 penalty."""
-        return self.loss.forward(Z, Y) + self.l2_penalty(Z.shape[-1])
+        return self.require_loss().forward(Z, Y) + self.l2_penalty(Z.shape[-1])
 
     def cost_and_grads(self, X: np.ndarray, Y: np.ndarray,
                        training: bool = False) -> tuple[float, dict[str, np.ndarray]]:
@@ -411,68 +447,73 @@ class Sequential:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """The loss's output for X: class probabilities (n_classes, m) for softmax
         cross-entropy, σ(Z) for binary cross-entropy, Z itself for MSE."""
-        self._require_loss()
-        return self.loss.output(self._forward_chunks(X))
+        return self.require_loss().output(self._forward_chunks(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted class labels (m,) for classifiers, output values for regression."""
-        self._require_loss()
-        return self.loss.predict(self._forward_chunks(X))
+        return self.require_loss().predict(self._forward_chunks(X))
 
     @property
-    def _eval_chunk(self):
+    def _eval_chunk(self) -> int:
         """Examples per evaluation slice (see _EVAL_ENTRIES)."""
-        shape, largest = self.input_shape, 1
+        shape, largest = self._built_shapes()[0], 1
         for layer in self.layers:
             shape = layer.output_shape(shape)
             largest = max(largest, math.prod(size or 1 for size in shape))
         return max(1, min(_EVAL_CHUNK, _EVAL_ENTRIES // largest))
 
-    def _forward_chunks(self, X):
+    def _forward_chunks(self, X: np.ndarray) -> np.ndarray:
         X = self._check_inputs(X)
-        empty = np.empty((*(s or 0 for s in self.output_shape), 0), self.dtype)
-        return np.concatenate([Z for Z, _ in self._chunks(X)] or [empty], axis=-1)
+        empty = np.empty((*(s or 0 for s in self._built_shapes()[1]), 0), self.dtype)
+        return np.concatenate([Z for _, Z in self._chunks(X)] or [empty], axis=-1)
 
-    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
+    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> Scores:
         """{"cost": J, "accuracy": fraction correct (None for regression)}, dropout off."""
         X, Y = self.check_data(X, Y)
+        loss = self.require_loss()
         m = X.shape[-1]
         total, correct = 0.0, 0.0
-        for Z, Yc in self._chunks(X, Y):
-            total += self.loss.forward(Z, Yc) * Z.shape[-1]
-            if self.loss.classifier:
-                correct += self.loss.accuracy(Z, Yc) * Z.shape[-1]
+        for part, Z in self._chunks(X):
+            Yc = Y[..., part]
+            total += loss.forward(Z, Yc) * Z.shape[-1]
+            if loss.classifier:
+                accuracy = loss.accuracy(Z, Yc)  # a float for a classifier
+                if accuracy is not None:
+                    correct += accuracy * Z.shape[-1]
         return {"cost": total / m + self.l2_penalty(m),
-                "accuracy": correct / m if self.loss.classifier else None}
+                "accuracy": correct / m if loss.classifier else None}
 
-    def _chunks(self, X, Y=None):
-        """(logits, targets) of X and Y cut into chunks of ``_eval_chunk`` examples, dropout
-        off: a large set is evaluated without one huge activation array."""
+    def _chunks(self, X: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+        """(columns, logits) of X cut into chunks of ``_eval_chunk`` examples, dropout off:
+        a large set is evaluated without one huge activation array."""
         chunk = self._eval_chunk
         for i in range(0, X.shape[-1], chunk):
             part = slice(i, i + chunk)
-            yield self._forward(X[..., part], False), None if Y is None else Y[..., part]
+            yield part, self._forward(X[..., part], False)
 
-    def _require_loss(self):
+    def require_loss(self) -> Loss:
+        """The model's loss; ValueError if it was built without one (it needs one to
+        train, evaluate or predict)."""
         if self.loss is None:
             raise ValueError("this model has no loss: build it with "
                              "Sequential(layers, loss=vg.SoftmaxCrossEntropy()) or another Loss")
+        return self.loss
 
     def check_data(self, X: np.ndarray, Y: np.ndarray,
                    names: tuple[str, str] = ("X", "Y")) -> tuple[np.ndarray, np.ndarray]:
         """(X, Y) as the model computes with them: raise a clear error, naming the argument,
         unless X and Y fit this model; X in another float precision comes back cast to the
         model's dtype."""
-        self._require_loss()
+        loss = self.require_loss()
         X = self._check_inputs(X, names[0])
-        check_targets(self.loss, Y, self.n_out, X.shape[-1], names[1])
+        check_targets(loss, Y, self.n_out, X.shape[-1], names[1])
         return X, Y
 
-    def _check_inputs(self, X, name="X"):
+    def _check_inputs(self, X: np.ndarray, name: str = "X") -> np.ndarray:
         """X checked, and cast to the model's dtype if it is float in another precision;
         the first X of a model not yet built builds it."""
         if self.built:
-            return check_inputs(X, self.input_shape, self.dtype, name,
+            return check_inputs(X, self._built_shapes()[0], self.dtype, name,
                                 self.layers[0].input_kind)
         open_shape = self.input_shape or (None,) * max(np.ndim(X) - 1, 1)
         X = check_inputs(X, open_shape, self.dtype, name, self.layers[0].input_kind)
@@ -577,7 +618,7 @@ class Sequential:
 
     # ---- saving ------------------------------------------------------------------------
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """The architecture as ``save`` records it: each layer's and the loss's type
         (``module.QualName``) and constructor arguments, l2, dtype and input shape."""
         return modelfile.architecture(self)
@@ -590,7 +631,8 @@ class Sequential:
     def summary_rows(self) -> tuple[list[tuple[str, str, str, str]], int]:
         """(rows, total): per layer its number, repr, output shape (one example) and
         parameter count, as strings; total: the parameters of the whole model."""
-        rows, shape, total = [], self.input_shape, 0
+        rows: list[tuple[str, str, str, str]] = []
+        shape, total = self.input_shape, 0
         for i, layer in enumerate(self.layers):
             # before the first batch of a model without input_shape, sizes from the first
             # one the layers leave open on read "?"
@@ -615,7 +657,7 @@ class Sequential:
         return "\n".join([*lines, f"loss: {self.loss!r}   l2: {self.l2}   "
                           f"dtype: {self.dtype.name}   parameters: {total:,}"])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Sequential({self.layers!r}, loss={self.loss!r}, l2={self.l2}, "
                 f"dtype='{self.dtype.name}')")
 
@@ -624,10 +666,11 @@ class Sequential:
         return sequential_html(self)
 
 
-ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid,
+                                       "tanh": Tanh}
 
 
-def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
+def mlp(sizes: Sequence[int], activation: str | type[Layer] | None = "relu", dropout: float = 0.0,
         init: str | None = None, loss: Loss | None = None, l2: float = 0.0,
         dtype: DTypeLike = "float32", seed: int | None = 0,
         batch_norm: bool = False) -> Sequential:
@@ -644,25 +687,27 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         vg.mlp([784, 256, 128, 10], dropout=0.2)
         vg.mlp([784, *[100] * 8, 10], activation="sigmoid", batch_norm=True)
     """
+    unit: type[Layer] | None  # the activation's layer class
     if isinstance(activation, str) and activation in ACTIVATIONS:
-        activation = ACTIVATIONS[activation]
-    elif activation is not None and not (isinstance(activation, type)
-                                         and issubclass(activation, Layer)
-                                         and activation.elementwise):
+        unit = ACTIVATIONS[activation]
+    elif activation is None or (isinstance(activation, type) and issubclass(activation, Layer)
+                                and activation.elementwise):
+        unit = activation
+    else:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, an elementwise "
                          f"Layer class or None, got {activation!r}")
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least [n_in, n_out], got {sizes!r}")
     if init is None:
-        linear = activation is None or activation.saturation_limit is not None
+        linear = unit is None or unit.saturation_limit is not None
         init = "xavier" if linear else "he"
-    layers = []
+    layers: list[Layer] = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(Dense(n_in, n_out, init=init))
         if batch_norm:
             layers.append(BatchNorm(n_out))
-        if activation is not None:
-            layers.append(activation())
+        if unit is not None:
+            layers.append(unit())
         if dropout:
             layers.append(Dropout(dropout))
     layers.append(Dense(sizes[-2], sizes[-1], init=init))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any, Callable, Optional
 
@@ -197,7 +198,7 @@ class Optimizer(ABC):
         for epoch in range(epochs):
             self.scheduled_lr(epoch)
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys)."""
         if self.clip_norm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))

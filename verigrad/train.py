@@ -11,17 +11,23 @@ import contextlib
 import functools
 import math
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from .callbacks import Callback, History
+from .losses import Loss
 from .optim import Adam, Optimizer
 from .parallel import SlicedSteps
 from .validation import check_positive_int, check_seed
 
 if TYPE_CHECKING:
+    from .diagnostics import TrainingDiverged
     from .model import Sequential
+
+#: ``fit``'s augment: (X_batch, rng) -> X_batch of the same shape and dtype
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 class LastGoodWeights(Callback):
@@ -42,7 +48,7 @@ class LastGoodWeights(Callback):
                 kept[name][...] = value
         self.epochs = epoch + 1
 
-    def restore(self, model, err):
+    def restore(self, model: Sequential, err: TrainingDiverged) -> None:
         """Put the kept parameters and state back into ``model`` and attach them and the
         history to ``err`` (``weights``, ``state``, ``history``), saying so in its
         message."""
@@ -56,9 +62,12 @@ class LastGoodWeights(Callback):
                     f"finished.",)
 
 
-def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        seed=None, shuffle=True, callbacks=(), verbose=1, numpy_warnings=True, augment=None,
-        threads=1):
+def fit(model: Sequential, X: np.ndarray, Y: np.ndarray, epochs: int = 10, batch_size: int = 32,
+        optimizer: Optimizer | None = None,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None, seed: int | None = None,
+        shuffle: bool = True, callbacks: Sequence[Callback] = (), verbose: int = 1,
+        numpy_warnings: bool = True, augment: Augment | None = None,
+        threads: int = 1) -> History:
     """Train ``model`` with mini-batch gradient descent and return a ``History``: the loop
     behind ``Sequential.fit``, whose docstring explains the arguments. numpy_warnings=False
     silences NumPy's floating-point warnings inside each step (the guard reports the same
@@ -73,8 +82,8 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     model.set_rng(rng)
     m = X.shape[-1]
     history = History(batch_size, math.ceil(m / batch_size))
-    numerics = contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate,
-                                                                               all="ignore")
+    numerics: Callable[[], contextlib.AbstractContextManager[Any]] = (
+        contextlib.nullcontext if numpy_warnings else functools.partial(np.errstate, all="ignore"))
     steps = SlicedSteps(model, threads, rng)
     _check_order(model, shuffle)
     model.optimizer, model.stop_training = optimizer, False
@@ -85,7 +94,7 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
             optimizer.set_epoch(epoch)
             _notify(callbacks, "on_epoch_begin", model, epoch)
             order = rng.permutation(m) if shuffle else None
-            epoch_mean = _EpochMean(model.loss)
+            epoch_mean = _EpochMean(model.require_loss())
             progress = _progress(history.steps_per_epoch, f"epoch {epoch + 1}/{epochs}", verbose)
             with progress as bar:
                 for Xb, Yb in _batches(X, Y, order, batch_size):
@@ -120,7 +129,11 @@ def fit(model, X, Y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     return history
 
 
-def _check_settings(model, X, Y, epochs, batch_size, optimizer, validation_data):
+def _check_settings(model: Sequential, X: np.ndarray, Y: np.ndarray, epochs: int,
+                    batch_size: int, optimizer: Optimizer | None,
+                    validation_data: tuple[np.ndarray, np.ndarray] | None
+                    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, int,
+                               int, Optimizer]:
     """The checked (X, Y, validation_data, epochs, batch_size, optimizer) of a ``fit`` call;
     errors name the argument. Float data in another precision is cast to the model's dtype
     here, once for the whole run."""
@@ -139,7 +152,8 @@ def _check_settings(model, X, Y, epochs, batch_size, optimizer, validation_data)
     return X, Y, validation_data, epochs, batch_size, optimizer
 
 
-def _check_flags(seed, shuffle, verbose, callbacks):
+def _check_flags(seed: int | None, shuffle: bool, verbose: int,
+                 callbacks: Sequence[Callback]) -> list[Callback]:
     """Check the remaining arguments of ``fit``; returns the callbacks as a list."""
     check_seed(seed, "seed")
     if not isinstance(shuffle, (bool, np.bool_)):
@@ -149,7 +163,7 @@ def _check_flags(seed, shuffle, verbose, callbacks):
     return check_callbacks(callbacks)
 
 
-def _check_order(model, shuffle):
+def _check_order(model: Sequential, shuffle: bool) -> None:
     """Refuse shuffle=True for a layer whose batches must continue each other."""
     ordered = [i for i, layer in enumerate(model.layers) if layer.continues_batches]
     if shuffle and ordered:
@@ -160,7 +174,7 @@ def _check_order(model, shuffle):
                          f"from batch to batch (verigrad.data.chars.next_char_streams)")
 
 
-def check_callbacks(callbacks):
+def check_callbacks(callbacks: Sequence[Callback] | None) -> list[Callback]:
     """``callbacks`` (a sequence of Callback objects, or None) as a list."""
     if isinstance(callbacks, Callback) or not all(isinstance(cb, Callback)
                                                   for cb in callbacks or ()):
@@ -169,7 +183,7 @@ def check_callbacks(callbacks):
     return list(callbacks or ())
 
 
-def _notify(callbacks, hook, *args):
+def _notify(callbacks: Iterable[Callback], hook: str, *args: Any) -> None:
     for callback in callbacks:
         getattr(callback, hook)(*args)
 
@@ -178,28 +192,31 @@ class _EpochMean:
     """The running means of one epoch: cost and accuracy weighted by batch size, and the
     time since it began."""
 
-    def __init__(self, loss):
+    def __init__(self, loss: Loss):
         self.loss, self.start = loss, time.perf_counter()
         self.seen, self.total, self.correct = 0, 0.0, 0.0
 
-    def add(self, cost, Z, Y):
+    def add(self, cost: float, Z: np.ndarray, Y: np.ndarray) -> None:
         k = Z.shape[-1]
         self.seen += k
         self.total += cost * k
         if self.loss.classifier:
-            self.correct += self.loss.accuracy(Z, Y) * k
+            accuracy = self.loss.accuracy(Z, Y)  # a float for a classifier
+            if accuracy is not None:
+                self.correct += accuracy * k
 
-    def cost(self):
+    def cost(self) -> float:
         return self.total / self.seen
 
-    def accuracy(self):
+    def accuracy(self) -> float | None:
         return self.correct / self.seen if self.loss.classifier else None
 
-    def seconds(self):
+    def seconds(self) -> float:
         return time.perf_counter() - self.start
 
 
-def _augmented(augment, Xb, X, rng):
+def _augmented(augment: Augment, Xb: np.ndarray, X: np.ndarray,
+               rng: np.random.Generator) -> np.ndarray:
     """augment(Xb, rng), which must keep the batch's shape and dtype. An augmenter may work
     in place, so it gets a copy of a batch that is a view of the caller's data ``X``
     (examples taken in order)."""
@@ -215,7 +232,8 @@ def _augmented(augment, Xb, X, rng):
     return out
 
 
-def _batches(X, Y, order, batch_size):
+def _batches(X: np.ndarray, Y: np.ndarray, order: np.ndarray | None,
+             batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Mini-batches (X_b, Y_b) of X (..., m) and Y, taking the examples in ``order`` (None:
     as they are). When each example is one contiguous block of memory (a column-contiguous
     (n, m) X, images stored example by example), gathering examples copies whole blocks,
@@ -231,7 +249,7 @@ def _batches(X, Y, order, batch_size):
                else X[..., idx]), Y[..., idx]
 
 
-def _progress(total, desc, verbose):
+def _progress(total: int | None, desc: str, verbose: int) -> Any:
     if not verbose:
         # tqdm.auto is not imported for nothing: in Jupyter without ipywidgets its import
         # alone prints a warning under the cell
@@ -242,7 +260,7 @@ def _progress(total, desc, verbose):
                 mininterval=0.25)
 
 
-def _epoch_summary(history):
+def _epoch_summary(history: History) -> str:
     parts = [f"cost={history.cost[-1]:.4f}"]
     if history.accuracy[-1] is not None:
         parts.append(f"acc={history.accuracy[-1]:.4f}")
