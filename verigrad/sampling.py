@@ -1,13 +1,20 @@
 """Drawing sequences from a trained sequence model, one token at a time."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .functional import softmax
 from .layers.recurrent import Recurrent
 
+if TYPE_CHECKING:
+    from .model import Sequential
 
-def sample_ids(model, start_ids, length, temperature=1.0, seed=None):
+
+def sample_ids(model: Sequential, start_ids: ArrayLike, length: int, temperature: float = 1.0,
+               seed: int | None = None) -> np.ndarray:
     """``length`` token ids drawn from ``model`` (token ids (T, m) in, logits (V, T, m) out:
     Embedding → recurrent layers → Dense, or a transformer, ``vg.gpt``), each one fed back
     in as the next input.
@@ -25,7 +32,8 @@ def sample_ids(model, start_ids, length, temperature=1.0, seed=None):
     if x.size == 0:
         raise ValueError("start_ids must hold at least one token id")
     rng = np.random.default_rng(seed)
-    states, drawn = {}, []
+    states: dict[int, np.ndarray | tuple[np.ndarray, ...] | None] = {}
+    drawn: list[int] = []
     stateless = not any(isinstance(layer, Recurrent) for layer in model.layers)
     context = min([getattr(layer, "max_len", x.shape[0] + length) for layer in model.layers])
     history = x[:, 0].tolist()
