@@ -30,7 +30,7 @@ FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
 
 
 class DatasetSpec(TypedDict):
-    """Where a data set's four files are published, and their SHA-256s."""
+    """Where a data set's four files are published, and the SHA-256 digest of each."""
 
     urls: tuple[str, ...]
     sha256: dict[str, str]
