@@ -46,7 +46,10 @@ def _builtins(module, base):
     found = {}
     for name in dir(module):
         value = getattr(module, name)
-        if isinstance(value, type) and issubclass(value, base) and value is not base:
+        # a type alias such as Shape = tuple[...] is a ``type`` on Python 3.9, and
+        # issubclass refuses it there
+        if (isinstance(value, type) and not hasattr(value, "__origin__")
+                and issubclass(value, base) and value is not base):
             found[f"{module.__name__}.{name}"] = value
     return found
 

@@ -51,7 +51,7 @@ def time_limit(seconds: float | None):
 
     Why CPU time: the same statement takes the same CPU time on an idle laptop and on a
     class's server checking many files at once, where its wall-clock time can be many times
-    longer; a wall-clock limit made a correct function "ran longer than 1 s" (wrong) there,
+    longer; a wall-clock limit made a correct function "ran longer than" its limit (wrong) there,
     and the verdict depend on the machine's load. Code that waits rather than computes
     (``time.sleep``, ``input()``) uses no CPU time: a wall-clock timer, every ``seconds``,
     stops the block when it has barely used the CPU since the last tick, and lets it go on
