@@ -13,7 +13,8 @@ Inputs: float arrays are differentiated; a dict of arrays (the course's ``parame
 differentiated in the entries whose gradient backward returns (``dWax`` for ``Wax``) or
 that the caller says it must return (``expected``, the exercise catalogue's declaration);
 its other float entries are listed in the report as not checked, and an expected gradient
-that backward does not return is a ``missing_gradient`` finding. Every other input (integer indices, labels, ``hparameters``, ``bn_param``, numbers, strings) is
+that backward does not return is a ``missing_gradient`` finding. Every other input
+(integer indices, labels, ``hparameters``, ``bn_param``, numbers, strings) is
 passed as given, in a fresh copy for every call. backward returns the gradients as a tuple
 in the order of the float array inputs, one array (when there is one such input), or a dict
 keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
