@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .._files import write_text
 from ..exercises import files
 from ..gradcheck import check_backprop
 from . import wire
 from .common import CommandError
+from .output import write_output
 
 # Above this share of changed entries an array is sent whole rather than as its changes.
 _SPARSE_SHARE = 0.25
@@ -220,8 +220,9 @@ def run(path: Path, settings: dict, timeout: float, json_path: Path | None,
             sys.stderr.write(err_text)
     if error is not None:
         if json_path is not None:
-            write_text(json_path, json.dumps({"file": str(path), "exit_code": 2,
-                                              "error": error, "tests": []}, indent=1))
+            write_output(json_path, json.dumps({"file": str(path), "exit_code": 2,
+                                                "error": error, "tests": []}, indent=1),
+                         "--json")
         raise CommandError(error)
     print(report, flush=True)
     payload = {"results": [{
@@ -232,6 +233,7 @@ def run(path: Path, settings: dict, timeout: float, json_path: Path | None,
                      for f in report.findings],
         "report": None if report.ok else str(report)}], "notes": []}
     if json_path is not None:
-        write_text(json_path, json.dumps({**files.as_json(payload, path),
-                                          "precision": report.precision}, indent=1))
+        write_output(json_path, json.dumps({**files.as_json(payload, path),
+                                            "precision": report.precision}, indent=1),
+                     "--json")
     return files.exit_code(payload)

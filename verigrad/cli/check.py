@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import write_text
 from ..exercises import files
 from ..exercises.batch import BatchError
 from ..exercises.files import defines_cost_and_grads
@@ -20,7 +19,7 @@ from ..model import ACTIVATIONS, mlp
 from ..pytorch import makemore
 from . import backprop_file, check_class, values
 from .common import CommandError, HelpFormatter
-from .output import check_output_file
+from .output import check_output_file, write_output
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
@@ -159,8 +158,9 @@ def run_backprop_check(args):
 def _write_error(args, message):
     """With --json, the result of a file that could not be checked (exit status 2)."""
     if args.json:
-        write_text(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
-                                          "error": message, "tests": []}, indent=1))
+        write_output(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
+                                            "error": message, "tests": []}, indent=1),
+                     "--json")
 
 
 def run_exercise_check(args):
@@ -172,9 +172,14 @@ def run_exercise_check(args):
         print(f"error: cannot check {args.file}: {err}", file=sys.stderr)
         _write_error(args, str(err))
         return 2
-    print(files.table(payload))
     if args.json:
-        write_text(args.json, json.dumps(files.as_json(payload, args.file), indent=1))
+        write_output(args.json, json.dumps(files.as_json(payload, args.file), indent=1),
+                     "--json")
+    if not payload["results"] and not payload["notes"]:  # nothing to judge: one line
+        print(f"error: nothing to check in {args.file}: no exercise of the catalogue, no "
+              f"VERIGRAD_CHECKS entry and no params/cost/grads", file=sys.stderr)
+        return 2
+    print(files.table(payload))
     return files.exit_code(payload)
 
 
