@@ -224,6 +224,7 @@ def run(path: Path, settings: dict, timeout: float, json_path: Path | None,
                                                 "error": error, "tests": []}, indent=1),
                          "--json")
         raise CommandError(error)
+    assert report is not None  # check_backprop returned, or error was set
     print(report, flush=True)
     payload = {"results": [{
         "name": "grads", "exercise": "params, cost(params), grads(params)",
