@@ -534,10 +534,12 @@ class Sequential:
         check needs (use it on a copy: ``model.astype("float64")``). Every layer gets a
         generator from ``seed``; the layers that can (``keep_random_draws``) keep the random
         numbers of the next training pass, and ``reseed`` gives the others (those that
-        override ``set_rng``) the same generators again before each pass."""
+        override ``set_rng``) the same generators again before each pass. A stateful layer
+        holds the state it carries now (``hold_state``) instead of carrying each pass's."""
         seeds = np.random.SeedSequence(seed).spawn(len(self.layers))
         self._reseeds = []
         for i, (layer, s) in enumerate(zip(self.layers, seeds)):
+            layer.hold_state()
             layer.set_rng(np.random.default_rng(s))
             if not layer.keep_random_draws() and type(layer).set_rng is not Layer.set_rng:
                 self._reseeds.append((i, layer, s))

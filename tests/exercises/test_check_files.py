@@ -92,7 +92,8 @@ def test_a_function_with_the_wrong_arity_exits_2_with_a_message(tmp_path, capsys
 def test_no_exercise_in_the_file_exits_2(tmp_path, capsys):
     path = _write(tmp_path, "def helper(x):\n    return x\n")
     assert main(["check", str(path)]) == 2
-    assert "No exercise" in capsys.readouterr().out
+    err = capsys.readouterr().err  # a user error: one line on stderr
+    assert "nothing to check" in err and err.count("\n") == 1
 
 
 def test_a_declared_pair_outside_the_catalogue_is_checked(tmp_path, capsys):

@@ -109,8 +109,8 @@ def test_a_missing_gradient_of_a_top_level_input_is_reported():
         return grads
 
     report = vg.check_layer(cell_forward, backward, *_cell_inputs())
-    assert kinds(report) == {("mismatch", "c")}
-    assert "dc (not returned)" in str(report)
+    assert kinds(report) == {("missing_gradient", "c")}
+    assert "no gradient dc" in str(report) and report["c"].note == "not returned"
 
 
 def embedding_forward(x, W):
@@ -225,8 +225,9 @@ def test_dropout_that_draws_from_np_random_is_checked_with_one_frozen_mask():
     state = np.random.get_state()
     x = np.random.default_rng(4).standard_normal((4, 6))
     report = vg.check_layer(dropout_forward, dropout_backward, x, keep_prob=0.7)
-    assert ("nondeterministic", None) in kinds(report)
-    assert report["x"].ok
+    # a correct dropout layer is OK: its random mask is by design, a remark, not a finding
+    assert report.ok and not report.findings, report
+    assert "draws random numbers" in str(report) and "Result: OK" in str(report)
     assert np.array_equal(np.random.get_state()[1], state[1])
 
 

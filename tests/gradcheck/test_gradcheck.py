@@ -77,7 +77,7 @@ def test_relative_error_is_the_course_formula_and_zero_when_both_are_zero():
 
 def test_finding_kinds_are_the_documented_strings():
     assert KINDS == ("scale", "sign", "transpose", "sum_axis", "mask", "shape", "mutation",
-                     "nondeterministic", "nan", "mismatch", "exception")
+                     "nondeterministic", "nan", "mismatch", "missing_gradient", "exception")
     assert vg.findings.SCALE == "scale" and vg.findings.SUM_AXIS == "sum_axis"
 
 
@@ -110,9 +110,12 @@ def test_tuple_with_order_is_matched_by_name_not_position():
 
 def test_missing_gradient_and_bad_inputs_are_clear_errors():
     params, cost, grads, _, _ = make_net()
-    with pytest.raises(KeyError, match="dW2"):
-        vg.check_backprop(cost, lambda p: {k: v for k, v in grads(p).items() if k != "dW2"},
-                          params)
+    # a forgotten gradient is the learner's mistake, named: not an error, and never ok
+    report = vg.check_backprop(
+        cost, lambda p: {k: v for k, v in grads(p).items() if k != "dW2"}, params)
+    assert not report.ok and [(f.kind, f.param) for f in report.findings] == [
+        ("missing_gradient", "W2")]
+    assert "no gradient dW2" in str(report) and report["W2"].note == "not returned"
     with pytest.raises(TypeError, match="dict of NumPy arrays"):
         vg.check_backprop(cost, grads, [params["W1"]])
     with pytest.raises(TypeError, match=r"params\['W1'\] must be a NumPy array"):
@@ -497,7 +500,7 @@ def test_finding_kinds_are_their_documented_strings_and_findings_are_frozen():
     assert json.dumps([finding.kind]) == '["sign"]'
     assert [str(kind) for kind in vg.findings.KINDS] == [
         "scale", "sign", "transpose", "sum_axis", "mask", "shape", "mutation",
-        "nondeterministic", "nan", "mismatch", "exception"]
+        "nondeterministic", "nan", "mismatch", "missing_gradient", "exception"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.kind = "scale"
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -46,7 +46,7 @@ def test_a_kind_is_its_name_for_comparison_json_pickle_and_copy():
 
 
 def test_the_gradient_checks_kinds_are_registered_with_their_texts():
-    assert KINDS == registered_kinds("gradcheck") and len(KINDS) == 11
+    assert KINDS == registered_kinds("gradcheck") and len(KINDS) == 12
     exercises = registered_kinds("exercises")
     assert {"forward", "stride", "accumulate", "bn_mean_path", "activation"} <= set(exercises)
     import verigrad.pytorch  # noqa: F401  (registers the PyTorch comparison's kinds)

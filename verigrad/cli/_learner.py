@@ -1,17 +1,25 @@
-"""The process in which ``verigrad check`` runs a learner's file.
+"""The process in which ``verigrad check`` runs a learner's params/cost/grads file.
 
-    python -m verigrad.cli._learner FILE RESULT SETTINGS [--debug]
+    python -m verigrad.cli._learner FILE READ_FD WRITE_FD [--debug]
 
-imports FILE, checks its ``grads`` against its ``cost`` with
-``check_backprop(**SETTINGS)`` (a JSON object), prints the report and writes {"ok": bool,
-"report": text, "findings": [{"kind", "param", "message"}]} or {"error": message} to the
-file RESULT. The parent command trusts only RESULT, never this process's exit status: code
-in FILE may call ``sys.exit(0)`` or ``os._exit(0)``, which must not pass for a check.
+imports FILE, sends its ``params`` (and ``order``) to the checking process through the pipe
+WRITE_FD, then answers that process's requests read from READ_FD: the value of ``cost`` or
+``grads`` at the parameters it sends (as changes to the last ones), and the arrays the call
+changed in place. This process only evaluates the learner's functions: it never judges
+them. The verdict is computed by the checking process from the values sent here, so code in
+FILE (which runs in this process: it may write files, print a verdict, call os._exit or
+change verigrad here) cannot decide it. Messages are ``wire``'s: JSON and NumPy arrays,
+never pickle.
 """
-import json
+import os
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
+
+import numpy as np
+
+from . import wire
 
 
 def describe(err, path):
@@ -29,24 +37,112 @@ def describe(err, path):
     return f"{path} raised {type(err).__name__}{f': {err}' if str(err) else ''}{where}"
 
 
+def _numbers(value):
+    """value as an array of numbers, or None when it is not one."""
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 -- whatever the learner returned
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _apply(state, header, arrays):
+    """Bring ``state`` to the parameters the checking process sends: whole arrays, or the
+    flat entries that changed since the last call."""
+    arrays = iter(arrays)
+    for name, how in header["delta"]:
+        if how == "full":
+            state[name] = next(arrays).copy()
+        else:
+            index, values = next(arrays), next(arrays)
+            np.put(state[name], index, values)
+
+
+def _reply(function, state, header, path, debug):
+    """Call function(state) and describe its result, and the arrays it changed, as a
+    message."""
+    before = {k: v.copy() for k, v in state.items()}
+    np.random.seed(header["seed"])  # the checking process's draw: repeatable when it is
+    errors = set()
+    try:
+        with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
+            value = function(state)
+    except BaseException as err:  # noqa: BLE001 -- whatever the learner's code does
+        if debug:
+            traceback.print_exc()
+        return {"error": describe(err, path)}, []
+    reply, arrays = {"errors": sorted(errors), "changed": [], "removed": []}, []
+    for name, old in before.items():
+        now = state.get(name)
+        if isinstance(now, np.ndarray) and now.shape == old.shape and now.dtype.kind == "f":
+            if not np.array_equal(now, old, equal_nan=True):
+                reply["changed"].append(name)
+                arrays.append(now)
+        else:
+            reply["removed"].append(name)
+        state[name] = now if name in reply["changed"] else old
+    if header["op"] == "cost":
+        array = None if value is None else _numbers(value)
+        if value is None:
+            reply["none"] = True
+        elif array is None:
+            reply["type"] = type(value).__name__
+        else:
+            arrays.append(array)
+        return reply, arrays
+    if isinstance(value, Mapping):
+        reply["kind"], reply["keys"], reply["bad"] = "dict", [], {}
+        items = list(value.items())
+    elif isinstance(value, (tuple, list)):
+        reply["kind"], reply["keys"], reply["bad"] = "sequence", [], {}
+        items = list(enumerate(value))
+    else:
+        reply["kind"], reply["type"] = "other", type(value).__name__
+        return reply, arrays
+    for key, item in items:
+        array = _numbers(item)
+        if array is None:
+            reply["bad"][str(key)] = type(item).__name__
+        else:
+            reply["keys"].append(str(key))
+            arrays.append(array)
+    return reply, arrays
+
+
 def main(argv):
-    from ..gradcheck import check_backprop
     from .check import load_learner_file
 
-    path, result_file, settings = Path(argv[0]), Path(argv[1]), json.loads(argv[2])
+    path, debug = Path(argv[0]), "--debug" in argv
+    rx, tx = os.fdopen(int(argv[1]), "rb"), os.fdopen(int(argv[2]), "wb")
     try:
         params, cost, grads, order = load_learner_file(path)
-        report = check_backprop(cost, grads, params, order=order, **settings)
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a dict of NumPy arrays (name -> array), got "
+                            f"{type(params).__name__}")
     except BaseException as err:  # noqa: BLE001 -- whatever the learner's code does
-        if "--debug" in argv:
+        if debug:
             traceback.print_exc()
-        result = {"error": describe(err, path)}
-    else:
-        print(report, flush=True)
-        result = {"ok": bool(report.ok), "report": str(report),
-                  "findings": [{"kind": f.kind, "param": f.param, "message": f.message}
-                               for f in report.findings]}
-    result_file.write_text(json.dumps(result))
+        wire.send(tx, {"error": describe(err, path)})
+        return
+    state = {str(k): v for k, v in params.items() if isinstance(v, np.ndarray)
+             and v.dtype.kind in "biuf"}
+    odd = {str(k): type(v).__name__ for k, v in params.items() if str(k) not in state}
+    order = [str(o) for o in order] if isinstance(order, (list, tuple)) else None
+    wire.send(tx, {"op": "ready", "names": list(state), "order": order, "odd": odd},
+              list(state.values()))
+    functions = {"cost": cost, "grads": grads}
+    while True:
+        try:
+            header, arrays = wire.receive(rx)
+        except (wire.WireError, OSError):  # the checking process is done with this one
+            return
+        if header.get("op") not in functions:
+            return
+        _apply(state, header, arrays)
+        reply, out = _reply(functions[header["op"]], state, header, path, debug)
+        wire.send(tx, reply, out)
+        if "error" in reply:
+            return
 
 
 if __name__ == "__main__":

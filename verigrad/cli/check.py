@@ -5,15 +5,11 @@
 """
 import importlib.util
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .._files import write_text
 from ..exercises import files
 from ..exercises.batch import BatchError
 from ..exercises.files import defines_cost_and_grads
@@ -21,9 +17,9 @@ from ..gradcheck import MODES, gradcheck
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
 from ..pytorch import makemore
-from . import check_class, values
+from . import backprop_file, check_class, values
 from .common import CommandError, HelpFormatter
-from .output import check_output_file
+from .output import check_output_file, write_output
 
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
@@ -152,49 +148,19 @@ def run_check(args):
 
 
 def run_backprop_check(args):
-    """Run the learner's params/cost/grads file in a child process
-    (``verigrad.cli._learner``) and take the verdict from the result file it writes last,
-    never from its exit status; with --json, write it in the format of the exercises' check
-    (one function, ``grads``), as ``verigrad check FOLDER`` reads every file's result."""
-    with tempfile.TemporaryDirectory(prefix="verigrad-check-") as folder:
-        result_file = Path(folder) / "result.json"
-        command = [sys.executable, "-m", "verigrad.cli._learner", str(args.file),
-                   str(result_file), json.dumps(_settings(args))]
-        # the child imports this very verigrad, wherever it was imported from
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": os.pathsep.join(
-            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-        child = subprocess.run(command + (["--debug"] if args.debug else []), env=env,
-                               capture_output=True, encoding="utf-8", errors="replace",
-                               check=False)
-        # what the file and the report print, passed on through this process's streams
-        sys.stdout.write(child.stdout)
-        sys.stderr.write(child.stderr)
-        status = child.returncode
-        try:
-            result = json.loads(result_file.read_text())
-        except (OSError, ValueError):
-            result = {"error": f"{args.file} ended the check before it finished (its process "
-                               f"exited with status {status}: os._exit, a crash or a kill); a "
-                               f"file to check should only define params, cost and grads"}
-    if "error" in result:
-        _write_error(args, result["error"])
-        raise CommandError(result["error"])
-    payload = {"results": [{
-        "name": "grads", "exercise": "params, cost(params), grads(params)",
-        "verdict": "ok" if result["ok"] else "WRONG", "ok": result["ok"], "config": None,
-        "where": None, "assumed": None, "findings": result["findings"],
-        "report": None if result["ok"] else result["report"]}], "notes": []}
-    if args.json:
-        write_text(args.json, json.dumps(files.as_json(payload, args.file), indent=1))
-    return files.exit_code(payload)
+    """Run the learner's params/cost/grads file in a child process that only evaluates its
+    functions; the verdict is computed here (``backprop_file``), under --timeout, and with
+    --json written in the format of the exercises' check (one function, ``grads``), as
+    ``verigrad check FOLDER`` reads every file's result."""
+    return backprop_file.run(args.file, _settings(args), args.timeout, args.json, args.debug)
 
 
 def _write_error(args, message):
     """With --json, the result of a file that could not be checked (exit status 2)."""
     if args.json:
-        write_text(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
-                                          "error": message, "tests": []}, indent=1))
+        write_output(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
+                                            "error": message, "tests": []}, indent=1),
+                     "--json")
 
 
 def run_exercise_check(args):
@@ -206,9 +172,14 @@ def run_exercise_check(args):
         print(f"error: cannot check {args.file}: {err}", file=sys.stderr)
         _write_error(args, str(err))
         return 2
-    print(files.table(payload))
     if args.json:
-        write_text(args.json, json.dumps(files.as_json(payload, args.file), indent=1))
+        write_output(args.json, json.dumps(files.as_json(payload, args.file), indent=1),
+                     "--json")
+    if not payload["results"] and not payload["notes"]:  # nothing to judge: one line
+        print(f"error: nothing to check in {args.file}: no exercise of the catalogue, no "
+              f"VERIGRAD_CHECKS entry and no params/cost/grads", file=sys.stderr)
+        return 2
+    print(files.table(payload))
     return files.exit_code(payload)
 
 

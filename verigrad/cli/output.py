@@ -51,6 +51,16 @@ def check_output_file(path, flag):
         raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
 
 
+def write_output(path, text, flag):
+    """Write the file ``path`` that the option ``flag`` names (atomically); a failure, such
+    as a disk that filled up or permissions changed since ``check_output_file``, is one
+    ``CommandError`` line."""
+    try:
+        write_text(path, text)
+    except OSError as err:
+        raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
+
+
 @contextlib.contextmanager
 def staged_run(out, previous):
     """A hidden folder inside ``out`` for the run to write its files into. When the block

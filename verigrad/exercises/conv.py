@@ -474,7 +474,8 @@ EXERCISES = [
                      names=("Z",)),
     backward_exercise("conv_backward", COURSE4, ("dZ", "cache"), "conv_forward",
                       _course_conv_configs, _course_conv_builder, _CONV_BACKWARD_MISTAKES,
-                      explain=_empty_slice("A_prev", "da_prev_pad[pad:-pad, pad:-pad, :]")),
+                      explain=_empty_slice("A_prev", "da_prev_pad[pad:-pad, pad:-pad, :]"),
+                      gradients=("dA_prev", "dW", "db")),
     forward_exercise("pool_forward", COURSE4, ("A_prev", "hparameters"), _course_pool_configs,
                      _course_pool_reference,
                      [Mistake("stride", "the output of a loop that reads the window at (h, w) "
@@ -483,7 +484,8 @@ EXERCISES = [
                               "and \"average\" are swapped", _course_pool_other_mode)],
                      names=("A",)),
     backward_exercise("pool_backward", COURSE4, ("dA", "cache"), "pool_forward",
-                      _course_pool_configs, _course_pool_builder, _POOL_BACKWARD_MISTAKES),
+                      _course_pool_configs, _course_pool_builder, _POOL_BACKWARD_MISTAKES,
+                      gradients=("dA_prev",)),
     forward_exercise("create_mask_from_window", COURSE4, ("x",), _mask_configs,
                      lambda x: (x == np.max(x),), names=("mask",)),
     forward_exercise("distribute_value", COURSE4, ("dz", "shape"), _distribute_configs,
@@ -503,11 +505,13 @@ EXERCISES = [
                       _cs231n_conv_configs, _cs231n_conv_builder,
                       [Mistake(m.kind, m.message, _cs231n_conv_mistake(m.output))
                        for m in _CONV_BACKWARD_MISTAKES],
-                      explain=_empty_slice("x", "dxp[:, :, pad:-pad, pad:-pad]")),
+                      explain=_empty_slice("x", "dxp[:, :, pad:-pad, pad:-pad]"),
+                      gradients=("dx", "dw", "db")),
     forward_exercise("max_pool_forward_naive", CS231N, ("x", "pool_param"),
                      _cs231n_pool_configs, lambda x, p: (_cs231n_pool(x, p),)),
     backward_exercise("max_pool_backward_naive", CS231N, ("dout", "cache"),
                       "max_pool_forward_naive", _cs231n_pool_configs, _cs231n_pool_builder,
                       [Mistake(m.kind, m.message, _cs231n_pool_mistake(m.output))
-                       for m in _POOL_BACKWARD_MISTAKES if m.kind in ("stride", "accumulate")]),
+                       for m in _POOL_BACKWARD_MISTAKES if m.kind in ("stride", "accumulate")],
+                      gradients=("dx",)),
 ]

@@ -191,10 +191,15 @@ class Result:
     the function's first line); report: the gradient check's report of that configuration,
     if a gradient was checked; configs: how many configurations were run; assumed: the
     notebook version the function was recognised as, when it is an older one.
+
+    Invariant (a ValueError at construction otherwise): a function judged wrong (ok False)
+    has at least one finding, the one that makes it wrong.
     """
 
     def __init__(self, name, exercise, ok, findings=(), config=None, where=(None, None),
                  report=None, configs=0):
+        if ok is False and not findings:
+            raise ValueError(f"the result of {name} is WRONG without a finding that says why")
         self.name, self.exercise, self.ok = name, exercise, ok
         self.findings, self.config, self.report = list(findings), config, report
         self.file, self.line = where
@@ -220,14 +225,18 @@ class Result:
 
 class Exercise(NamedTuple):
     """name, course (where it comes from), parameters (the names of its leading positional
-    parameters, as the notebook writes them), check(functions, seed) -> Result, and
-    partner: the learner's function a backward is checked with (its forward), if any."""
+    parameters, as the notebook writes them), check(functions, seed) -> Result,
+    partner: the learner's function a backward is checked with (its forward), if any, and
+    for a backward, gradients: the gradients it returns, as the notebook names them (the
+    keys of its dict, or the elements of its tuple in order); a dict without one of them is
+    a ``missing_gradient`` finding."""
 
     name: str
     course: str
     parameters: tuple
     check: Callable
     partner: str | None = None
+    gradients: tuple = ()
 
     def named_like(self, function):
         """Whether the function's leading parameters have the notebook's names."""
@@ -286,15 +295,29 @@ def _as_tuple(value, count):
     return (value,)
 
 
+def tolerance(got):
+    """(rtol, atol relative to the largest entry) for comparing the learner's output
+    ``got`` with a float64 reference, in the precision ``got`` is computed in: float64's
+    rounding, or 1e4·u of float32 (1.2e-3) and float16 for code that computes in them, so
+    that correct float32 code is not called wrong."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+        u = float(np.finfo(dtype).eps)
+        return 1e4 * u, 1e3 * u
+    return 1e-6, 1e-9
+
+
 def close(got, expected):
-    """Same shape and equal to float64 rounding (relative 1e-6 of the largest entry). A
-    dict (the courses' ``parameters``, ``grads``, ``v``) is close when it has the same keys
-    and each value is close."""
+    """Same shape and equal up to the rounding of the precision ``got`` is computed in
+    (float64: relative 1e-6 of the largest entry; see ``tolerance``). A dict (the courses'
+    ``parameters``, ``grads``, ``v``) is close when it has the same keys and each value is
+    close."""
     if isinstance(expected, dict):
         return isinstance(got, dict) and set(got) == set(expected) and all(
             close(got[k], v) for k, v in expected.items())
     if isinstance(got, dict):
         return False
+    rtol, atol = tolerance(got)
     try:
         got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     except (TypeError, ValueError):  # None, a string, a ragged list: not the output
@@ -302,7 +325,16 @@ def close(got, expected):
     if got.shape != expected.shape:
         return False
     scale = max(float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0)), 1e-12)
-    return bool(np.allclose(got, expected, rtol=1e-6, atol=1e-9 * scale, equal_nan=True))
+    return bool(np.allclose(got, expected, rtol=rtol, atol=atol * scale, equal_nan=True))
+
+
+def _digits(got, expected):
+    """got and expected with as many significant digits as it takes to tell them apart."""
+    for digits in (6, 9, 12, 17):
+        a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
 
 
 def difference(got, expected, what):
@@ -319,6 +351,9 @@ def difference(got, expected, what):
                     f"{', '.join(expected)}")
         key = next(k for k, v in expected.items() if not close(got[k], v))
         return difference(got[key], expected[key], f"{what}[{key!r}]")
+    dtype = getattr(got, "dtype", np.dtype(float))
+    said = (f" (compared in {dtype}, the precision it computes in)"
+            if dtype.kind == "f" and dtype.itemsize < 8 else "")
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -330,12 +365,14 @@ def difference(got, expected, what):
         return (f"{what} has shape {got.shape}, expected {expected.shape}" +
                 (" (its values are right)" if squeezed else ""))
     if got.ndim == 0:
-        return f"{what} is {float(got):.6g} instead of {float(expected):.6g}"
+        return "{} is {} instead of {}{}".format(what, *_digits(float(got), float(expected)),
+                                                 said)
     diff = np.abs(got - expected)
     diff[np.isnan(diff)] = np.inf
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    shown = _digits(float(got[worst]), float(expected[worst]))
     return (f"{what} differs from the reference at {list(map(int, worst))}: "
-            f"{got[worst]:.6g} instead of {expected[worst]:.6g} "
+            f"{shown[0]} instead of {shown[1]}{said} "
             f"({int(np.sum(diff > 1e-9 * max(np.max(np.abs(expected), initial=0), 1e-12)))} of "
             f"{diff.size} entries differ)")
 
@@ -429,18 +466,19 @@ def exception_finding(name, error):
     return Finding(EXCEPTION, None, diagnosis.head + ".")
 
 
-def pair_problem(forward, backward, config, seed=0, factors=None, columns=False):
+def pair_problem(forward, backward, config, seed=0, factors=None, columns=False,
+                 gradients=()):
     """(report, problem) of check_layer's check of one configuration; problem.analytic holds
     the learner's gradients (times factors) and problem.douts the upstream gradients.
     columns: the exercise keeps examples in columns (the course's dense layers), so the
-    advice may give those formulas."""
+    advice may give those formulas; gradients: the keys backward must return."""
     args, kwargs = config.fresh()
     return check_pair(forward, backward, args, kwargs, seed=seed, factors=factors, m=config.m,
-                      columns=columns)
+                      columns=columns, expected=gradients)
 
 
 def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
-                   columns=False):
+                   columns=False, gradients=()):
     """Check backward against central differences of forward on every configuration, and
     name a known mistake the learner's gradients equal. factors(config) -> name -> number
     (the 1/m conventions). Returns (findings, config label, report, error) for the first
@@ -449,7 +487,7 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
     for config in configs:
         report, problem = pair_problem(forward, backward, config,
                                        factors=factors(config) if factors else None,
-                                       columns=columns)
+                                       columns=columns, gradients=gradients)
         if report.ok:
             continue
         if problem.error is not None:
@@ -500,12 +538,15 @@ def forward_exercise(name, course, parameters, configs, reference, mistakes=(), 
 
 
 def backward_exercise(name, course, parameters, partner, configs, builder=None, mistakes=(),
-                      factors=None, explain=None, columns=False):
+                      factors=None, explain=None, columns=False, *, gradients):
     """An exercise whose function is a backward: checked with the learner's forward
     ``partner`` when they wrote one, else with ``builder`` (a forward made of references
     that returns the cache in the notebook's format); without either it cannot be
     checked (the cache's format is the learner's own). explain(config, findings, error) ->
-    a Finding naming a mistake that shows as an exception or a shape, or None."""
+    a Finding naming a mistake that shows as an exception or a shape, or None.
+    gradients: what the backward returns, as the notebook names it (``("dxt", "da_prev",
+    "dWax", "dWaa", "dba")``); every backward exercise declares it, so that a gradient a
+    learner's dict leaves out is reported, never passed over."""
 
     def check(functions, seed=0):
         function = functions[name]
@@ -516,7 +557,7 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
                 f"cache; define {partner} in the same file")], where=where(function))
         cases = configs(seed)
         findings, label, report, error = check_backward(name, function, forward, cases,
-                                                        mistakes, factors, columns)
+                                                        mistakes, factors, columns, gradients)
         if findings and explain:
             config = next(c for c in cases if c.label == label)
             named = explain(config, findings, error)
@@ -525,7 +566,7 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
         return Result(name, course, None if error else not findings, findings, label,
                       where(function, error, findings), report, configs=len(cases))
 
-    return Exercise(name, course, tuple(parameters), check, partner)
+    return Exercise(name, course, tuple(parameters), check, partner, tuple(gradients))
 
 
 def check_gradients(name, course, function, cases, problem):

@@ -293,7 +293,8 @@ EXERCISES = [
                      _linear_reference, names=("Z",)),
     backward_exercise("linear_backward", COURSE1, ("dZ", "cache"), "linear_forward",
                       _course_dense_configs, _linear_builder, factors=_per_example,
-                      columns=True),
+                      columns=True,
+                      gradients=("dA_prev", "dW", "db")),
     forward_exercise("linear_activation_forward", COURSE1, ("A_prev", "W", "b", "activation"),
                      _with_activation(_course_dense_configs), _linear_activation_reference,
                      [Mistake("activation", "the other activation's output: the branches for "
@@ -301,7 +302,8 @@ EXERCISES = [
                      names=("A",)),
     backward_exercise("linear_activation_backward", COURSE1, ("dA", "cache", "activation"),
                       "linear_activation_forward", _with_activation(_course_dense_configs),
-                      _linear_activation_builder, factors=_per_example, columns=True),
+                      _linear_activation_builder, factors=_per_example, columns=True,
+                      gradients=("dA_prev", "dW", "db")),
     forward_exercise("L_model_forward", COURSE1, ("X", "parameters"), _model_configs,
                      _model_reference,
                      [Mistake("activation", "a network with ReLU in the output layer too: "
@@ -334,8 +336,10 @@ EXERCISES = [
     forward_exercise("affine_forward", CS231N, ("x", "w", "b"), _affine_configs,
                      _affine_reference),
     backward_exercise("affine_backward", CS231N, ("dout", "cache"), "affine_forward",
-                      _affine_configs, _affine_builder),
+                      _affine_configs, _affine_builder,
+                      gradients=("dx", "dw", "db")),
     forward_exercise("relu_forward", CS231N, ("x",), _relu_configs, _relu_reference),
     backward_exercise("relu_backward", CS231N, ("dout", "cache"), "relu_forward",
-                      _relu_configs, _relu_builder),
+                      _relu_configs, _relu_builder,
+                      gradients=("dx",)),
 ]

@@ -35,9 +35,11 @@ called as its exercise, what the environment lacks, the time limit).
 import argparse
 import ast
 import builtins
+import codecs
 import dis
 import importlib
 import inspect
+import io
 import json
 import linecache
 import math
@@ -48,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import tokenize
 from pathlib import Path
 
 from ..gradcheck.findings import Finding
@@ -64,13 +67,45 @@ class CannotCheck(Exception):
     ran past the time limit); the message says why."""
 
 
+def read_text(path):
+    """The text of a learner's file, decoded as Python decodes it: UTF-8 unless a .py file
+    declares its encoding (``# -*- coding: latin-1 -*-``). Raises ``CannotCheck`` with one
+    line naming the byte and what to do when it is not."""
+    path = Path(path)
+    data = path.read_bytes()
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    if path.suffix == ".py":
+        try:
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        except SyntaxError as error:  # a first line that is not UTF-8, or a bad cookie
+            if b"coding" in data.split(b"\n", 2)[-1:][0] or _is_utf8(data):
+                raise CannotCheck(f"{path}: {error}") from None
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        where = (f" (byte 0x{data[error.start]:02x} at position {error.start})"
+                 if isinstance(error, UnicodeDecodeError) else "")
+        raise CannotCheck(f"{path} is not {encoding} text{where}: save it as UTF-8"
+                          + (", or declare its encoding in its first line, such as "
+                             "# -*- coding: latin-1 -*-" if path.suffix == ".py" else "")
+                          ) from None
+
+
+def _is_utf8(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_cells(path):
     """[(filename, source)]: the whole file for .py, each code cell for .ipynb (named
     'path [cell n]', n counting code cells from 1, as a traceback will show them)."""
     path = Path(path)
     if not path.is_file():
         raise CannotCheck(f"{path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if path.suffix != ".ipynb":
         return [(str(path), text)]
     try:
@@ -158,8 +193,8 @@ def defines_cost_and_grads(path):
     if path.suffix != ".py" or not path.is_file():
         return False
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError):
+        tree = ast.parse(read_text(path))
+    except (SyntaxError, CannotCheck):
         return False
     names = set()
     for node in tree.body:

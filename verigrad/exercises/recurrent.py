@@ -398,10 +398,10 @@ def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
 
 def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
                        builder: Callable[..., Any] | None, grads_of: Callable[..., Any],
-                       mistakes: list[Any]) -> Exercise:
+                       mistakes: list[Any], gradients: tuple[str, ...]) -> Exercise:
     """A sequence backward: the pair check, then the first wrong time step."""
     base = backward_exercise(name, COURSE5, ("da", "caches"), partner, configs, builder,
-                             mistakes)
+                             mistakes, gradients=gradients)
 
     def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         result = base.check(functions, seed)
@@ -419,7 +419,7 @@ def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
         check = _with_reference_cell(check, name, "rnn_cell_backward", _rnn_cell_grads,
                                      lambda: next(e for e in EXERCISES
                                                   if e.name == "rnn_cell_backward"))
-    return Exercise(name, COURSE5, ("da", "caches"), check, partner)
+    return Exercise(name, COURSE5, ("da", "caches"), check, partner, base.gradients)
 
 
 EXERCISES = [
@@ -434,7 +434,8 @@ EXERCISES = [
                       [Mistake("tanh_derivative", "the gradient with tanh' taken as 1 − z² of "
                                "the pre-activation z: look at the array tanh's derivative is "
                                "computed from",
-                               _rnn_cell_tanh_from_z)]),
+                               _rnn_cell_tanh_from_z)],
+                      gradients=("dxt", "da_prev", "dWax", "dWaa", "dba")),
     forward_exercise("rnn_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(False),
                      _rnn_reference,
                      [Mistake("state", "the hidden states of steps that all start from a0: "
@@ -446,19 +447,23 @@ EXERCISES = [
                        [Mistake("time_path", "the gradient of steps that each see da[:, :, t] "
                                 "alone: the gradient from step t + 1 (da_prevt) is not added, "
                                 "so nothing flows back through time",
-                                _rnn_no_path_through_time)]),
+                                _rnn_no_path_through_time)],
+                       ("dx", "da0", "dWax", "dWaa", "dba")),
     forward_exercise("lstm_cell_forward", COURSE5, ("xt", "a_prev", "c_prev", "parameters"),
                      _cell_configs(True), _lstm_cell_reference,
                      _lstm_mistakes(_lstm_cell_variant),
                      outputs=3, names=("a_next", "c_next", "yt_pred")),
     backward_exercise("lstm_cell_backward", COURSE5, ("da_next", "dc_next", "cache"),
                       "lstm_cell_forward", _cell_configs(True), _lstm_cell_builder,
-                      explain=_gate_block),
+                      explain=_gate_block,
+                      gradients=("dxt", "da_prev", "dc_prev", "dWf", "dbf", "dWi", "dbi",
+                                 "dWc", "dbc", "dWo", "dbo")),
     forward_exercise("lstm_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(True),
                      _lstm_reference, _lstm_mistakes(_lstm_forward_variant), outputs=2,
                      names=("a", "y")),
     _sequence_backward("lstm_backward", "lstm_forward", _sequence_configs(True), None,
-                       _lstm_grads, []),
+                       _lstm_grads, [], ("dx", "da0", "dWf", "dbf", "dWi", "dbi", "dWc", "dbc",
+                                         "dWo", "dbo")),
 ]
 
 
@@ -637,21 +642,25 @@ EXERCISES += [
     forward_exercise("rnn_step_forward", CS231N, ("x", "prev_h", "Wx", "Wh", "b"),
                      _cs_step_configs, _cs_rnn_step, names=("next_h",)),
     backward_exercise("rnn_step_backward", CS231N, ("dnext_h", "cache"), "rnn_step_forward",
-                      _cs_step_configs, _cs_rnn_step_builder),
+                      _cs_step_configs, _cs_rnn_step_builder,
+                      gradients=("dx", "dprev_h", "dWx", "dWh", "db")),
     forward_exercise("rnn_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"), _cs_rnn_configs,
                      lambda *args: (_cs_rnn(*args),), names=("h",)),
-    backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs),
+    backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs,
+                      gradients=("dx", "dh0", "dWx", "dWh", "db")),
     forward_exercise("lstm_step_forward", CS231N, ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
                      _cs_lstm_configs, _cs_lstm_step, _lstm_mistakes(_cs_lstm_step_variant),
                      outputs=2, names=("next_h", "next_c")),
     backward_exercise("lstm_step_backward", CS231N, ("dnext_h", "dnext_c", "cache"),
-                      "lstm_step_forward", _cs_lstm_configs, _cs_lstm_step_builder),
+                      "lstm_step_forward", _cs_lstm_configs, _cs_lstm_step_builder,
+                      gradients=("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")),
     forward_exercise("lstm_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"),
                      lambda seed: _cs_lstm_configs(seed, steps=False),
                      lambda *args: (_cs_lstm(*args)[0],),
                      _lstm_mistakes(_cs_lstm_forward_variant), names=("h",)),
     backward_exercise("lstm_backward", CS231N, ("dh", "cache"), "lstm_forward",
-                      lambda seed: _cs_lstm_configs(seed, steps=False)),
+                      lambda seed: _cs_lstm_configs(seed, steps=False),
+                      gradients=("dx", "dh0", "dWx", "dWh", "db")),
     forward_exercise("word_embedding_forward", CS231N, ("x", "W"), _embedding_configs,
                      _embedding),
     backward_exercise("word_embedding_backward", CS231N, ("dout", "cache"),
@@ -659,11 +668,13 @@ EXERCISES += [
                       [Mistake("repeated_index", "dW[x] += dout, which keeps one update per "
                                "word where a word occurs several times: NumPy's fancy "
                                "indexing does not accumulate repeats",
-                               _embedding_lost_repeats)]),
+                               _embedding_lost_repeats)],
+                      gradients=("dW",)),
     forward_exercise("temporal_affine_forward", CS231N, ("x", "w", "b"), _temporal_configs,
                      _temporal_affine),
     backward_exercise("temporal_affine_backward", CS231N, ("dout", "cache"),
-                      "temporal_affine_forward", _temporal_configs, _temporal_affine_builder),
+                      "temporal_affine_forward", _temporal_configs, _temporal_affine_builder,
+                      gradients=("dx", "dw", "db")),
     loss_exercise("temporal_softmax_loss", _temporal_loss, _temporal_loss_configs,
                    [Mistake("unmasked", "the loss over every time step, the masked ones too: "
                             "multiply each step's loss by mask", _temporal_loss_unmasked)],

@@ -25,6 +25,7 @@ kinds      the one vocabulary of finding kinds (``Kind``, ``register_kind``), ea
            description and advice; the documentation's tables are generated from it
 report     the table, the findings and where in backprop to look
 """
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
@@ -108,9 +109,15 @@ def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional
 
 
 def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *inputs: Any,
-                eps: float = 1e-6, tol: float = 1e-7, seed: Optional[int] = 0,
-                **kwargs: Any) -> GradcheckReport:
+                check_eps: float = 1e-6, check_tol: float = 1e-7,
+                check_seed: Optional[int] = 0, **kwargs: Any) -> GradcheckReport:
     """Check a hand-written layer: backward against central differences of forward.
+
+    Every keyword argument but the check's own three goes to forward (and to backward when
+    it names it): a batch norm's ``eps``, a dropout's ``seed``. The check's settings have
+    names no layer uses, ``check_eps``, ``check_tol`` and ``check_seed``; ``eps``, ``tol``
+    and ``seed`` are read as them only when neither forward nor backward takes a parameter
+    of that name (as before), never taken from a layer that does.
 
     forward(*inputs, **kwargs) -> (out, cache), or (out1, out2, ..., cache).
     backward(dout, cache), or backward(dout1, dout2, cache) for the leading outputs (the
@@ -137,14 +144,34 @@ def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *
         report = vg.check_layer(lstm_cell_forward, lstm_cell_backward, xt, a_prev, c_prev,
                                 parameters)
 
+    Every float array input, and every float array of a dict input, is either checked or
+    listed in the report as not checked (a dict's arrays are checked where backward
+    returns d + their name); a gradient of a float array input that a dict returned by
+    backward lacks is a ``missing_gradient`` finding. Code that computes in float32
+    (forward's outputs are float32) is judged with float32's step and tolerance, and the
+    report says so; a forward that draws random numbers (a dropout mask) is judged with the
+    same draws in every evaluation, which the report notes.
+
     Functions written with PyTorch tensors are checked the same way when the inputs are
     tensors: forward and backward receive float64 tensors (integer tensors as they are),
     and their outputs and gradients are read back as arrays (``arraylike.tensor_pair``).
     """
+    settings = {"eps": check_eps, "tol": check_tol, "seed": check_seed}
+    for name in settings:
+        if name in kwargs and not (_names(forward, name) or _names(backward, name)):
+            settings[name] = kwargs.pop(name)
     if any(is_tensor(v) for v in _flat(inputs)):
         # written with PyTorch: checked on float64 copies, the tensors read back as arrays
         forward, backward, inputs = tensor_pair(forward, backward, inputs)
-    return check_pair(forward, backward, inputs, kwargs, eps=eps, tol=tol, seed=seed)[0]
+    return check_pair(forward, backward, inputs, kwargs, **settings)[0]
+
+
+def _names(function, name):
+    """Whether ``function`` has a parameter called ``name``."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _flat(inputs):

@@ -19,6 +19,7 @@ import numpy as np
 from ..validation import check_positive_int
 from .findings import (
     MISMATCH,
+    MISSING_GRADIENT,
     Comparison,
     Diagnosis,
     diagnose,
@@ -45,11 +46,24 @@ _DIRECTION_TRIES = 3
 _FINER = 10
 
 
-def noise_floor(cost: float, eps: float) -> float:
+def noise_floor(cost: float, eps: float, precision: np.dtype | type = np.float64) -> float:
     """The rounding noise of a central difference with step ``eps`` of a cost of size
-    |cost|: a difference between analytic and numeric gradients below it is not an error
-    (the problems use it too, to tell a kink from noise)."""
-    return _NOISE * _U * abs(cost) / eps
+    |cost| computed in ``precision``: a difference between analytic and numeric gradients
+    below it is not an error (the problems use it too, to tell a kink from noise)."""
+    return _NOISE * float(np.finfo(precision).eps) * abs(cost) / eps
+
+
+def judged_settings(precision: np.dtype | type, eps: float, tol: float) -> tuple[float, float]:
+    """(eps, tol) for code that computes in ``precision``. float64 keeps the caller's. A
+    lower precision (float32: unit roundoff u = 1.2e-7) rounds the cost to u·|J|, so a
+    step of 1e-6 measures only rounding: the step becomes at least u^(1/3) (float32:
+    4.9e-3, where truncation and rounding errors balance) and the tolerance at least
+    1e4·u (float32: 1.2e-3; at most 0.05), far below what a wrong formula gives (1e-2 and
+    more) and far above what float32 rounding of a right one gives (1e-6 to 1e-4)."""
+    if np.dtype(precision) == np.float64:
+        return eps, tol
+    u = float(np.finfo(precision).eps)
+    return max(eps, u ** (1 / 3)), max(tol, min(1e4 * u, 0.05))
 
 
 def check_settings(mode, eps, tol, samples):
@@ -66,6 +80,9 @@ def check_settings(mode, eps, tol, samples):
 
 
 def run(problem, mode, eps, tol, samples, seed):
+    precision = np.dtype(getattr(problem, "precision", np.float64))
+    eps, tol = judged_settings(precision, eps, tol)
+    remarks = tuple(getattr(problem, "remarks", ()))
     n_total = sum(int(np.prod(problem.shapes[name])) for name in problem.names)
     mode = mode or ("full" if n_total <= FULL_CHECK_LIMIT else "fast")
     diagnoses = list(problem.diagnoses)
@@ -75,17 +92,24 @@ def run(problem, mode, eps, tol, samples, seed):
             rows.append(ParamCheck(name, problem.shapes[name], float("nan"), False,
                                    note="not checked"))
         return GradcheckReport(rows, explain(diagnoses), mode, eps, tol, problem.cost,
-                               objective=problem.objective)
+                               objective=problem.objective, remarks=remarks,
+                               precision=precision.name)
     rng = np.random.default_rng(seed)
-    floor = noise_floor(problem.cost, eps)
+    floor = noise_floor(problem.cost, eps, precision)
+    # a gradient backward did not return is its finding already: the comparison of the
+    # zeros put in its place would only repeat it
+    missing = {d.param for d in diagnoses if d.kind == MISSING_GRADIENT}
     for name in problem.names:
         row, diagnosis = _check_param(problem, name, mode, eps, tol, samples, rng, floor)
+        if name in missing:
+            row, diagnosis = replace(row, ok=False, note="not returned"), None
         rows.append(row)
         if diagnosis:
             diagnoses.append(diagnosis)
     first, location = localise(problem, rows)
     return GradcheckReport(rows, explain(diagnoses), mode, eps, tol, problem.cost, first,
-                           location, objective=problem.objective)
+                           location, objective=problem.objective, remarks=remarks,
+                           precision=precision.name)
 
 
 def _check_param(problem, name, mode, eps, tol, samples, rng, floor):

@@ -19,6 +19,7 @@ from .kinds import (
     GRADCHECK,
     MASK,
     MISMATCH,
+    MISSING_GRADIENT,  # noqa: F401  (reported by pairs; vg.findings names every kind)
     MUTATION,
     NAN,
     NONDETERMINISTIC,

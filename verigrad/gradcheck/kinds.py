@@ -145,6 +145,11 @@ NAN = register_kind(
 MISMATCH = register_kind(
     "mismatch", "wrong, with none of the patterns above",
     "the formula of the backward step the report names", origin=GRADCHECK)
+MISSING_GRADIENT = register_kind(
+    "missing_gradient", "backward returns no gradient under a name it must return (a "
+    "forgotten or misnamed key such as dba, or db for b)",
+    "the dict or tuple backward returns: one gradient per differentiable input, keyed d + "
+    "the input's name", origin=GRADCHECK)
 EXCEPTION = register_kind(
     "exception", "your code raised (the forward or backward of a pair checked with "
     "`vg.check_layer`, or an exercise's function); the finding gives the file and line",

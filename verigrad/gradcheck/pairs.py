@@ -10,8 +10,11 @@ compares backward's result with central differences of J, computed by calling th
 own forward: correct code written differently from a textbook is never rejected.
 
 Inputs: float arrays are differentiated; a dict of arrays (the course's ``parameters``) is
-differentiated in the entries whose gradient backward returns (``dWax`` for ``Wax``); every
-other input (integer indices, labels, ``hparameters``, ``bn_param``, numbers, strings) is
+differentiated in the entries whose gradient backward returns (``dWax`` for ``Wax``) or
+that the caller says it must return (``expected``, the exercise catalogue's declaration);
+its other float entries are listed in the report as not checked, and an expected gradient
+that backward does not return is a ``missing_gradient`` finding. Every other input
+(integer indices, labels, ``hparameters``, ``bn_param``, numbers, strings) is
 passed as given, in a fresh copy for every call. backward returns the gradients as a tuple
 in the order of the float array inputs, one array (when there is one such input), or a dict
 keyed ``d`` + name (``dxt``, ``da_prev``, ``dWf``).
@@ -34,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .engine import check_settings, run
-from .findings import EXCEPTION, MUTATION, Diagnosis, mutation_diagnosis
+from .findings import EXCEPTION, MISSING_GRADIENT, MUTATION, Diagnosis, mutation_diagnosis
 from .problems import FunctionProblem, promote
 from .report import GradcheckReport
 
@@ -175,8 +178,10 @@ class LayerProblem(FunctionProblem):
 
     objective = "J = Σ⟨dout, out⟩"
     columns = False  # any layout: the advice stays general
+    random_by_design = True  # a dropout layer draws its mask in forward
 
-    def __init__(self, forward, backward, inputs, kwargs, seed=0, factors=None):
+    def __init__(self, forward, backward, inputs, kwargs, seed=0, factors=None,
+                 expected=None):
         if not callable(forward) or not callable(backward):
             raise TypeError("forward and backward must be functions: "
                             "check_layer(forward, backward, *inputs)")
@@ -200,7 +205,9 @@ class LayerProblem(FunctionProblem):
             else:
                 self.slots.append(("const", copy.deepcopy(value)))
         self.side_effects, self._first, self.error = [], True, None
-        self.in_dict = set()
+        self.in_dict, self.returned = set(), []
+        self.output_precision = np.dtype(np.float64)
+        expected = {str(k).lower() for k in expected or ()}
         try:
             outputs, cache = self._run_forward({k: v.copy() for k, v in params.items()})
             rng = np.random.default_rng(seed)
@@ -210,14 +217,32 @@ class LayerProblem(FunctionProblem):
         except LearnerError as error:
             self._fail(params, error)
             return
-        # dict members are differentiated where backward returns their gradient
+        # dict members are differentiated where backward returns their gradient or must;
+        # the others are said to be not checked, never passed over in silence
         returned = {str(k).lower() for k in result} if isinstance(result, Mapping) else set()
-        for kind, members in self.slots:
+        self.returned = [str(k) for k in result] if isinstance(result, Mapping) else []
+        unchecked = []
+        for (kind, members), label in zip(self.slots, self.labels):
             if kind == "dict":
                 for key, value in members.items():
-                    if _is_float_array(value) and ("d" + str(key)).lower() in returned:
+                    wanted = ("d" + str(key)).lower()
+                    if _is_float_array(value) and (wanted in returned or wanted in expected):
                         params[key] = value
                         self.work_names.append(key)
+                    elif _is_float_array(value):
+                        unchecked.append(f"{label}[{key!r}]")
+        remarks = [] if not unchecked else [
+            f"Not checked: {', '.join(unchecked)}, whose gradient backward does not return "
+            f"(a dict input's arrays are checked where backward returns d + their name)."]
+        inputs = {n.lower() for n in self.labels} | {
+            str(k).lower() for kind, members in self.slots if kind == "dict" for k in members}
+        stray = [k for k in self.returned
+                 if k.lower() not in inputs and k.lower()[1:] not in inputs]
+        misnamed = [] if not (stray and unchecked) else [Diagnosis(MISSING_GRADIENT, None, (
+            f"backward returned {', '.join(map(repr, stray))}, which names no input, and no "
+            f"gradient for {', '.join(unchecked)}"), (
+            ": a misnamed key (d_b, grad_b) is never compared with anything; key each "
+            "gradient d + the name of its input"))]
         if not params:
             raise TypeError("none of the inputs is a float array (or a dict of them whose "
                             "gradient backward returns): there is nothing to differentiate")
@@ -229,7 +254,10 @@ class LayerProblem(FunctionProblem):
             self._fail(params, error)
             return
         self.names = list(self.work_names)
-        self.diagnoses += self.side_effects
+        self.diagnoses += self.side_effects + misnamed
+        self.remarks += remarks
+        if self.output_precision != np.float64:
+            self.precision = self.output_precision
 
     def _fail(self, params, error):
         """The learner's code raised: nothing can be checked; the finding says where."""
@@ -264,6 +292,11 @@ class LayerProblem(FunctionProblem):
                             f"returned {type(result).__name__}")
         outputs = [np.asarray(out, dtype=np.float64) if not isinstance(out, np.ndarray)
                    else out for out in result[:-1]]
+        if self._first:
+            # the precision the learner's forward computes in: its lowest float output's
+            lower = [o.dtype for o in outputs if o.dtype.kind == "f" and o.dtype.itemsize < 8]
+            if lower:
+                self.output_precision = min(lower, key=lambda d: d.itemsize)
         if len(outputs) < self.n_upstream:
             raise TypeError(f"backward takes {self.n_upstream} upstream gradients, but forward "
                             f"returned {len(outputs)} output(s) before the cache")
@@ -350,6 +383,7 @@ class LayerProblem(FunctionProblem):
             if name not in found:
                 out[name] = np.zeros(self.work[name].shape)
                 self.grad_names[name] = f"d{name} (not returned)"
+                self.missing.add(name)
                 continue
             value, key = found[name]
             try:
@@ -369,17 +403,20 @@ class LayerProblem(FunctionProblem):
 def check_pair(forward: Callable[..., tuple], backward: Callable[..., Any], inputs: Sequence,
                kwargs: Mapping[str, Any], *, eps: float = 1e-6, tol: float = 1e-7,
                seed: int | None = 0, factors: Mapping[str, float] | None = None,
-               m: int | None = None, columns: bool = False
+               m: int | None = None, columns: bool = False,
+               expected: Sequence[str] | None = None
                ) -> tuple[GradcheckReport, LayerProblem]:
     """``vg.check_layer``'s check with its arguments as a tuple and a dict, and the exercise
     catalogue's extras: factors (name -> number the analytic gradient is multiplied by), m
     (the batch size, which names a missing 1/m) and columns (the examples are columns, so
-    the advice may give the dense formulas). Returns the report and the ``LayerProblem``
-    checked (its ``douts``, ``analytic`` and ``error``). np.random's state is restored."""
+    the advice may give the dense formulas) and expected (the gradient keys backward must
+    return, ``dba``: one it leaves out is a ``missing_gradient`` finding). Returns the
+    report and the ``LayerProblem`` checked (its ``douts``, ``analytic`` and ``error``).
+    np.random's state is restored."""
     check_settings(None, eps, tol, 10)
     saved = np.random.get_state()
     try:
-        problem = LayerProblem(forward, backward, inputs, kwargs, seed, factors)
+        problem = LayerProblem(forward, backward, inputs, kwargs, seed, factors, expected)
         if not problem.blocked:
             problem.m, problem.columns = m, columns
         try:

@@ -16,6 +16,7 @@ from ..layers import Dense
 from ..model import Sequential
 from .engine import noise_floor
 from .findings import (
+    MISSING_GRADIENT,
     MUTATION,
     PATTERN_RTOL,
     Diagnosis,
@@ -94,6 +95,9 @@ class FunctionProblem:
 
     objective = "cost J"
     columns = True  # examples in columns: the advice may give the dense formulas
+    # A whole cost that changes between calls has dropout left on in a gradient check, a
+    # mistake; a single layer that draws a mask (a dropout layer) is meant to (LayerProblem)
+    random_by_design = False
 
     def __init__(self, cost, grads, params, order):
         if not callable(cost) or not callable(grads):
@@ -110,6 +114,9 @@ class FunctionProblem:
             if value.dtype.kind != "f":
                 raise TypeError(f"params[{key!r}] has dtype {value.dtype}; parameters must be "
                                 f"floating point: pass {key}.astype(np.float64)")
+            if value.size == 0:
+                raise ValueError(f"params[{key!r}] has no entries (shape {value.shape}): "
+                                 f"there is nothing to check (0 examples or 0 units?)")
             self.work[key] = promote(value, f"params[{key!r}]")
         self.cost_fn, self.grads_fn, self.order = cost, grads, order
         self.pristine = {k: v.copy() for k, v in self.work.items()}
@@ -118,7 +125,13 @@ class FunctionProblem:
         self.m, self.diagnoses, self.blocked = None, [], False
         self.copy_for_cost, self.frozen = False, False
         self.analytic, self.grad_names = {}, {}
+        # what the learner's code computes in (the dtype of its cost), and what the reader
+        # should know that is not a mistake
+        self.precision, self.remarks = np.dtype(np.float64), []
+        # the gradients grads did not return (by parameter name), and the keys it returned
+        self.missing, self.returned = set(), list(getattr(self, "returned", ()))
         self._prepare()
+        self.diagnoses += self.missing_diagnoses()
 
     # calls of the learner's functions
 
@@ -130,6 +143,12 @@ class FunctionProblem:
 
     def _cost(self):
         value = self._call(self.cost_fn, self.copy_for_cost)
+        if value is None:
+            raise TypeError("cost(params) returned None: it must return the cost, one "
+                            "number (a missing return statement?)")
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+            self.precision = np.dtype(dtype)
         try:
             return float(np.asarray(value, dtype=np.float64).reshape(()))
         except (TypeError, ValueError):
@@ -168,8 +187,11 @@ class FunctionProblem:
             self.frozen = True
             first, second = self._cost(), self._cost()
             self.blocked = self.blocked or _differ(first, second)
-            self.diagnoses.append(nondeterministic_diagnosis("cost(params)", self.cost, again,
-                                                          not _differ(first, second)))
+            if self.random_by_design and not _differ(first, second):
+                self.remarks.append(random_remark(self.cost, again))
+            else:
+                self.diagnoses.append(nondeterministic_diagnosis(
+                    "cost(params)", self.cost, again, not _differ(first, second)))
             self.cost = first
         result = self._call(self.grads_fn)
         self.diagnoses += self._mutations("grads(params)")
@@ -203,16 +225,13 @@ class FunctionProblem:
         if isinstance(result, Mapping):
             found = {}
             lower = {str(k).lower(): k for k in result}
+            self.returned = [str(k) for k in result]
             for name in self.names:
                 for key in ("d" + name, lower.get(("d" + name).lower()), name,
                             lower.get(name.lower())):
                     if key is not None and key in result:
                         found[name] = (result[key], str(key))
                         break
-                else:
-                    raise KeyError(f"grads(params) returned no gradient for {name!r}: expected "
-                                   f"the key 'd{name}' (or '{name}'); it returned keys "
-                                   f"{sorted(map(str, result))}")
         elif isinstance(result, (tuple, list)):
             if self.order is None:
                 raise ValueError(f"grads(params) returned a {type(result).__name__} of "
@@ -230,6 +249,11 @@ class FunctionProblem:
             raise TypeError(f"grads(params) must return a dict (dW1, db1, ...) or a tuple "
                             f"with order=[...], got {type(result).__name__}")
         out = {}
+        for name in self.names:
+            if name not in found:  # zeros, so that a true gradient there still shows
+                out[name] = np.zeros(self.shapes[name])
+                self.grad_names[name] = f"d{name} (not returned)"
+                self.missing.add(name)
         for name, (value, key) in found.items():
             try:
                 out[name] = np.array(value, dtype=np.float64)
@@ -238,6 +262,24 @@ class FunctionProblem:
                                 f"({type(value).__name__})") from None
             self.grad_names[name] = key
         return out
+
+    def missing_diagnoses(self):
+        """A missing_gradient finding for each parameter whose gradient grads (or backward)
+        did not return (a dict without its key), naming what it returned instead."""
+        known = {("d" + n).lower() for n in self.names} | {n.lower() for n in self.names}
+        stray = [k for k in self.returned if k.lower() not in known]
+        found = []
+        for name in self.names:
+            if name not in self.missing:
+                continue
+            instead = (f"; it returned {', '.join(map(repr, stray))}, which names no "
+                       f"parameter" if stray else
+                       f"; it returned {', '.join(map(repr, self.returned)) or 'nothing'}")
+            found.append(Diagnosis(MISSING_GRADIENT, name, (
+                f"no gradient d{name} was returned for {name}{instead}"), (
+                ": every parameter needs its gradient, keyed d + its name; a forgotten or "
+                "misnamed key leaves that gradient unchecked")))
+        return found
 
     # numeric gradients
 
@@ -269,7 +311,7 @@ class FunctionProblem:
     def _at_kink(self, a, n, right, left, eps):
         """At a kink the central difference n averages two different one-sided slopes, and
         the analytic gradient takes one of them: it matches one far better than n."""
-        floor = noise_floor(self.cost, eps)
+        floor = noise_floor(self.cost, eps, self.precision)
         if abs(a - n) <= floor + PATTERN_RTOL * (abs(a) + abs(n)):
             return False
         best = min(abs(a - right), abs(a - left))
@@ -301,6 +343,14 @@ class FunctionProblem:
         return (f"So the mistake is in the backward step from layer {k + 1} into layer {k}: "
                 f"look at dA{k}, the gradient passed down through W{k + 1}, and at dZ{k}: "
                 f"the derivative of layer {k}'s activation and the array it is computed from.")
+
+
+def random_remark(first, second):
+    """The note for a pair whose forward draws random numbers (a dropout layer's mask)."""
+    return (f"The forward draws random numbers (it gave {first:.12g} and then {second:.12g} "
+            f"for the same inputs), as a dropout layer's mask does: np.random was re-seeded "
+            f"before every call, so every evaluation used the same draws and backward is "
+            f"judged with the mask its own forward drew.")
 
 
 def _previous(k):
@@ -357,6 +407,9 @@ class ModelProblem:
             Y = promote(Y, "Y")
         work = model.astype("float64")
         work.check_data(X, Y)
+        if np.shape(X)[-1] == 0:
+            raise ValueError(f"X has 0 examples (shape {np.shape(X)}): a gradient check needs "
+                             f"at least one example, one column of X")
         self.model, self.X, self.Y, self.m = work, X, Y, X.shape[-1]
         # Dropout masks are drawn in the next training pass and kept; other layers that draw
         # random numbers get the same generator again before each evaluation.

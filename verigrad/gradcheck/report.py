@@ -54,7 +54,14 @@ class GradcheckReport:
     sentence pointing at the backward step to look at (None when all are right). mode, eps,
     tol, cost: how it was checked and the cost J at the point checked (objective: what J is
     called in the heading). kinks, unreliable: how many entries were left out at a kink, and
-    because their numeric estimate is noise.
+    because their numeric estimate is noise. remarks: what the reader should know that is
+    not a mistake (a dropout mask frozen for the check, inputs whose gradient backward does
+    not return and which are therefore not checked). precision: the floating type the
+    checked code computes in ("float32" code is judged with float32's step and tolerance).
+
+    Invariant (checked at construction, a ValueError otherwise): a parameter judged wrong
+    always has a finding that makes it wrong (one about it, or one about the whole check),
+    so that no verdict says "wrong" without saying why.
     """
 
     params: list[ParamCheck]
@@ -66,6 +73,18 @@ class GradcheckReport:
     first_wrong_layer: Optional[int] = None
     location: Optional[str] = None
     objective: str = "cost J"
+    remarks: tuple[str, ...] = ()
+    precision: str = "float64"
+
+    def __post_init__(self):
+        object.__setattr__(self, "remarks", tuple(self.remarks))
+        about = {f.param for f in self.findings}
+        unexplained = [p.name for p in self.params
+                       if not p.ok and p.note not in ("not checked", "unreliable")
+                       and p.name not in about and None not in about]
+        if unexplained:
+            raise ValueError(f"a gradient check's report judges {', '.join(unexplained)} "
+                             f"wrong without a finding that says why")
 
     @property
     def ok(self) -> bool:
@@ -93,8 +112,12 @@ class GradcheckReport:
         """How the check was made: mode, eps, tol and the cost at the point checked."""
         described = {"full": "every entry", "sample": "sampled entries",
                      "fast": "one random direction per array"}[self.mode]
-        return (f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
-                f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}")
+        heading = (f"Gradient check, mode {self.mode} ({described}), eps={self.eps:g}, "
+                   f"tol={self.tol:g}, {self.objective} = {self.cost:.6g}")
+        if self.precision != "float64":
+            heading += (f"; the code checked computes in {self.precision}, so it is judged "
+                        f"with {self.precision}'s step and tolerance")
+        return heading
 
     def table_rows(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
         """(header, rows): one row of strings per parameter, as the table shows them."""
@@ -114,7 +137,7 @@ class GradcheckReport:
     def notes(self) -> list[str]:
         """The paragraphs after the findings: where to look, the entries at a kink and the
         unreliable ones."""
-        notes = []
+        notes = list(self.remarks)
         if self.location:
             notes.append("Where: " + self.location)
         if self.kinks:

@@ -45,6 +45,10 @@ layer's class):
     keep_random_draws()  keeps the random numbers of the next training pass (Dropout's
                        mask) and returns True; a layer that draws random numbers but cannot
                        keep them overrides ``set_rng`` and gradcheck reseeds it instead
+    hold_state()       stops carrying state from one training pass into the next (a
+                       stateful recurrent layer starts every pass from the state it holds
+                       now), so that a gradient check's cost is a function of the
+                       parameters alone
 
 Parameters whose name starts with ``W`` are weights: the L2 penalty and the
 ``np.random.rand`` check apply to them, not to biases or normalisation scales.
@@ -159,6 +163,12 @@ class Layer(ABC):
         needs) and return True; a layer that draws nothing, or cannot keep its draws,
         returns False."""
         return False
+
+    def hold_state(self) -> None:
+        """Start every later training pass from the state carried now, instead of carrying
+        each pass's final state into the next (a stateful layer; others carry nothing).
+        A gradient check calls it on its copy of the model: the cost it differentiates
+        must not change from one evaluation to the next."""
 
     def draw_afresh(self) -> None:
         """Draw fresh random numbers in every training pass again (after ``keep_random_draws``)."""

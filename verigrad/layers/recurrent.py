@@ -72,6 +72,7 @@ class Recurrent(Layer):
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.initialize(np.random.default_rng(seed))
         self.carried: tuple[np.ndarray, ...] | None = None
+        self.held = False  # hold_state: every pass starts from the same carried state
         self.final_state: np.ndarray | tuple[np.ndarray, ...] | None = None
         self.d_initial_state: np.ndarray | tuple[np.ndarray, ...] | None = None
         self._dH: np.ndarray | None = None
@@ -104,6 +105,9 @@ class Recurrent(Layer):
     def continues_batches(self) -> bool:  # type: ignore[override]
         return self.stateful
 
+    def hold_state(self) -> None:
+        self.held = True
+
     def reset_state(self) -> None:
         """Forget the state carried from the last training batch (``stateful`` layers)."""
         self.carried = None
@@ -134,7 +138,7 @@ class Recurrent(Layer):
         H[0] = states[0]
         final = self._run_forward(Zx, W_a, H, states)
         self.final_state = final[0] if len(final) == 1 else final
-        if self.stateful and training:
+        if self.stateful and training and not self.held:
             self.carried = tuple(s.copy() for s in final)
         self._X, self._H, self._W_a, self._W_x = X, H, W_a, W_x
         if self.return_sequences:

@@ -1,0 +1,240 @@
+"""``verigrad check`` on a params/cost/grads file: the learner's code runs in a child
+process (``_learner``), the verdict is computed here.
+
+The child imports the file and evaluates ``cost`` and ``grads`` at the parameters this
+process sends; ``check_backprop`` runs here, on ``LearnerProcess.cost`` and
+``LearnerProcess.grads``, which stand for the learner's functions. So nothing the file does
+in its own process (write the result file, print a verdict, os._exit(0), change verigrad
+there) can decide the result: this process never runs the learner's code, reads only
+numbers from it (``wire``: no pickle), and writes the table and the --json file itself.
+The whole check obeys --timeout: the child is killed when it runs out.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exercises import files
+from ..gradcheck import check_backprop
+from . import wire
+from .common import CommandError
+from .output import write_output
+
+# Above this share of changed entries an array is sent whole rather than as its changes.
+_SPARSE_SHARE = 0.25
+
+
+class LearnerFailed(Exception):
+    """The learner's file raised, exited, hung past the time limit or sent nonsense: the
+    message says which, in one line."""
+
+
+class LearnerProcess:
+    """The child process that runs a learner's params/cost/grads file, and its functions
+    as this process sees them: ``params`` and ``order`` (read when it starts),
+    ``cost(params)`` and ``grads(params)``. Use it in a ``with`` block."""
+
+    def __init__(self, path: Path, timeout: float, debug: bool = False):
+        self.path, self.timeout, self.debug = Path(path), timeout, debug
+        self.timed_out, self.last = False, {}
+        self._folder = tempfile.TemporaryDirectory(prefix="verigrad-check-")
+        self.out = open(Path(self._folder.name) / "out", "w+b")  # noqa: SIM115
+        self.err = open(Path(self._folder.name) / "err", "w+b")  # noqa: SIM115
+        to_child, from_parent = os.pipe()
+        from_child, to_parent = os.pipe()
+        command = [sys.executable, "-m", "verigrad.cli._learner", str(self.path),
+                   str(to_child), str(to_parent)] + (["--debug"] if debug else [])
+        # the child imports this very verigrad, wherever it was imported from
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": os.pathsep.join(
+            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        self.child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                                      stdout=self.out, stderr=self.err,
+                                      pass_fds=(to_child, to_parent))
+        os.close(to_child)
+        os.close(to_parent)
+        self.tx, self.rx = os.fdopen(from_parent, "wb"), os.fdopen(from_child, "rb")
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def start(self):
+        """Read the learner's parameters (``params``, ``order``) as its file defines them."""
+        header, arrays = self._receive()
+        if header.get("op") != "ready":
+            raise LearnerFailed(f"{self.path} sent {header!r} instead of its parameters")
+        self.params = dict(zip(header["names"], arrays))
+        self.order, self.odd = header.get("order"), header.get("odd") or {}
+        self.last = {k: v.copy() for k, v in self.params.items()}
+
+    def _expire(self):
+        self.timed_out = True
+        self.child.kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._timer.cancel()
+        for stream in (self.tx, self.rx):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+
+    def output(self) -> tuple[str, str]:
+        """What the learner's file printed: (stdout, stderr)."""
+        texts = []
+        for stream in (self.out, self.err):
+            stream.flush()
+            stream.seek(0)
+            texts.append(stream.read().decode("utf-8", "replace"))
+            stream.close()
+        self._folder.cleanup()
+        return texts[0], texts[1]
+
+    def _receive(self):
+        try:
+            header, arrays = wire.receive(self.rx)
+        except (wire.WireError, OSError) as err:
+            if self.timed_out:
+                raise LearnerFailed(f"{self.path} did not finish within --timeout "
+                                    f"{self.timeout:g} s (a cost or grads that never "
+                                    f"returns?)") from None
+            status = self.child.wait()
+            raise LearnerFailed(
+                f"{self.path} ended the check before it finished (its process exited with "
+                f"status {status}: os._exit, a crash or a kill); a file to check should only "
+                f"define params, cost and grads" if isinstance(err, wire.WireError)
+                and "ended early" in str(err) else f"{self.path} sent a malformed message: "
+                f"{err}") from None
+        if "error" in header:
+            raise LearnerFailed(str(header["error"]))
+        return header, arrays
+
+    def _call(self, op, params):
+        """Ask the child for op(params); copy into params the arrays the call changed."""
+        delta, arrays = [], []
+        for name, value in params.items():
+            old = self.last.get(name)
+            value = np.asarray(value)
+            if old is not None and old.shape == value.shape:
+                changed = np.flatnonzero(~((old == value) | (np.isnan(old) & np.isnan(value))))
+                if not changed.size:
+                    continue
+                if changed.size <= _SPARSE_SHARE * value.size:
+                    delta.append([name, "sparse"])
+                    arrays += [changed, value.reshape(-1)[changed]]
+                    self.last[name] = value.copy()
+                    continue
+            delta.append([name, "full"])
+            arrays.append(value)
+            self.last[name] = value.copy()
+        # the child seeds np.random with a draw from this process's: the same number when
+        # the check re-seeds np.random before each call (dropout frozen), else a new one
+        seed = int(np.random.randint(2 ** 31))
+        try:
+            wire.send(self.tx, {"op": op, "seed": seed, "delta": delta}, arrays)
+        except OSError:
+            pass  # the child is gone: _receive says why
+        header, arrays = self._receive()
+        returned = iter(arrays)
+        for name in header.get("changed", []):
+            value = next(returned)
+            params[name] = value.copy() if params.get(name) is None or np.shape(
+                params[name]) != value.shape else _into(params[name], value)
+            self.last[name] = value.copy()
+        for name in header.get("removed", []):
+            params.pop(name, None)
+        report = np.geterrcall()
+        if header.get("errors") and callable(report):
+            for kind in header["errors"]:  # NumPy's reports, as if raised here
+                report(kind, 0)
+        return header, list(returned)
+
+    def cost(self, params: dict[str, np.ndarray]) -> Any:
+        header, arrays = self._call("cost", params)
+        if header.get("none"):
+            return None
+        if "type" in header:
+            raise TypeError(f"cost(params) must return one number, got {header['type']}")
+        return arrays[0]
+
+    def grads(self, params: dict[str, np.ndarray]) -> Any:
+        header, arrays = self._call("grads", params)
+        if header.get("kind") == "other":
+            raise TypeError(f"grads(params) must return a dict (dW1, db1, ...) or a tuple "
+                            f"with order=[...], got {header['type']}")
+        if header.get("bad"):
+            key, kind = next(iter(header["bad"].items()))
+            raise TypeError(f"grads(params)[{key!r}] is not an array of numbers ({kind})")
+        if header["kind"] == "dict":
+            return dict(zip(header["keys"], arrays))
+        return list(arrays)
+
+
+def _into(target, value):
+    target[...] = value
+    return target
+
+
+def run(path: Path, settings: dict, timeout: float, json_path: Path | None,
+        debug: bool = False) -> int:
+    """Check the params/cost/grads file ``path``: print the learner's output, then the
+    report; write --json; return the exit code (0 right, 1 wrong; 2 raises CommandError)."""
+    report, error = None, None
+    learner = None
+    try:
+        learner = LearnerProcess(path, timeout, debug)
+        learner.start()
+        if learner.odd:
+            key, kind = next(iter(learner.odd.items()))
+            raise TypeError(f"params[{key!r}] must be a NumPy array of numbers, got {kind}")
+        report = check_backprop(learner.cost, learner.grads, learner.params,
+                                order=learner.order, **settings)
+    except LearnerFailed as err:
+        error = str(err)
+    except (TypeError, ValueError, KeyError) as err:  # the check's verdict on what it got
+        error = f"{path}: {err.args[0] if isinstance(err, KeyError) and err.args else err}"
+    finally:
+        if learner is not None:
+            learner.close()
+            out, err_text = learner.output()
+            sys.stdout.write(out)
+            sys.stderr.write(err_text)
+    if error is not None:
+        if json_path is not None:
+            write_output(json_path, json.dumps({"file": str(path), "exit_code": 2,
+                                                "error": error, "tests": []}, indent=1),
+                         "--json")
+        raise CommandError(error)
+    assert report is not None  # check_backprop returned, or error was set
+    print(report, flush=True)
+    payload = {"results": [{
+        "name": "grads", "exercise": "params, cost(params), grads(params)",
+        "verdict": "ok" if report.ok else "WRONG", "ok": bool(report.ok), "config": None,
+        "where": None, "assumed": None,
+        "findings": [{"kind": str(f.kind), "param": f.param, "message": f.message}
+                     for f in report.findings],
+        "report": None if report.ok else str(report)}], "notes": []}
+    if json_path is not None:
+        write_output(json_path, json.dumps({**files.as_json(payload, path),
+                                            "precision": report.precision}, indent=1),
+                     "--json")
+    return files.exit_code(payload)
