@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import verigrad as vg
+from verigrad.parallel import SlicedSteps
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -191,3 +192,64 @@ def test_batch_slices_cover_the_batch_evenly(m, threads, sizes):
     assert [p.stop - p.start for p in parts] == sizes
     assert parts[0].start == 0 and parts[-1].stop == m
     assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+
+
+def _small_gpt(dropout=0.0):
+    return vg.gpt(7, d_model=8, num_heads=2, num_layers=2, block_size=6, dropout=dropout,
+                  learned_positions=True, l2=0.2, dtype="float64", seed=3)
+
+
+def _windows(m, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 7, (6, m)), rng.integers(0, 7, (6, m))
+
+
+@pytest.mark.parametrize("threads, m, batch_size", [(2, 8, 8), (3, 7, 7), (2, 5, 3)])
+def test_a_split_gpt_step_equals_the_whole_batch_step(threads, m, batch_size):
+    # the transformer blocks' parts are bound to the blocks' arrays: a replica's parts must
+    # read the shared parameters and fill their own gradients. SGD, not Adam: dJ/dbk is 0
+    # (a constant added to every key leaves the softmax unchanged) and Adam would scale its
+    # rounding noise up to a step
+    X, Y = _windows(m)
+    one, split = _small_gpt(), _small_gpt()
+    h_one = one.fit(X, Y, epochs=2, batch_size=batch_size, optimizer=vg.SGD(0.5), seed=1,
+                    verbose=0)
+    h_split = split.fit(X, Y, epochs=2, batch_size=batch_size, optimizer=vg.SGD(0.5),
+                        seed=1, verbose=0, threads=threads)
+    np.testing.assert_allclose(h_split.step_cost, h_one.step_cost, rtol=1e-12)
+    for name, value in one.params.items():
+        np.testing.assert_allclose(split.params[name], value, rtol=1e-11, atol=1e-13,
+                                   err_msg=name)
+
+
+def test_padded_sequences_weigh_each_slice_by_its_counted_tokens():
+    # the loss is a mean over the counted tokens, N in all: a slice holding most of the
+    # padding weighs N_k/N, not m_k/m
+    X, Y = _windows(8, seed=2)
+    Y[2:, :3] = -1
+    one, split = _small_gpt(), _small_gpt()
+    cost, expected = one.cost_and_grads(X, Y)
+    with SlicedSteps(split, 2, np.random.default_rng(0)) as steps:
+        split_cost, _ = steps.cost_and_backward(X, Y)
+    assert split_cost == pytest.approx(cost, rel=1e-12)
+    for name, grad in expected.items():
+        np.testing.assert_allclose(split.gradients()[name[1:]], grad, rtol=1e-10, atol=1e-14,
+                                   err_msg=name)
+
+
+def test_a_transformer_block_replica_shares_its_parts_parameters_only():
+    model = _small_gpt()
+    X, Y = _windows(4)
+    model.cost_and_grads(X, Y)
+    block = model.layers[2]
+    copy = block.replica()
+    copy.forward(X[None, :, :2].repeat(8, axis=0) * 0.1, training=True)
+    for (part, names), (twin, _) in zip(block.parts, copy.parts):
+        for theirs, ours in names.items():
+            assert twin.params[theirs] is block.params[ours] is part.params[theirs]
+            assert twin.grads[theirs] is copy.grads[ours]
+            assert not np.shares_memory(twin.grads[theirs], part.grads[theirs])
+        for name, value in vars(part).items():
+            if isinstance(value, np.ndarray) and not any(value is p for p in
+                                                         part.params.values()):
+                assert not np.shares_memory(value, vars(twin)[name]), name

@@ -51,6 +51,12 @@ class Loss(ABC):
             return None
         return _fraction_equal(self.predict(Z), Y)
 
+    def count(self, Y: np.ndarray) -> int:
+        """How many terms the mean cost over the targets Y averages: the batch's m examples.
+        A slice of a batch weighs count(slice)/count(batch) in the batch's cost
+        (``fit(threads=N)``)."""
+        return int(Y.shape[-1])
+
     def get_config(self) -> dict[str, Any]:
         return {}
 
@@ -251,6 +257,10 @@ class SequenceSoftmaxCrossEntropy(SoftmaxCrossEntropy):
                           axis=0)
         dZ *= self.mask / max(self.N, 1)
         return dZ
+
+    def count(self, Y: np.ndarray) -> int:
+        """N, the counted (time step, example) pairs of the labels Y (T, m)."""
+        return int(np.count_nonzero(Y != self.PAD))
 
     def accuracy(self, Z: np.ndarray, Y: np.ndarray) -> float | None:
         counted = Y != self.PAD

@@ -6,7 +6,9 @@ and a batch of m examples cut into slices of m_1, …, m_N columns gives
     J = Σ_k (m_k/m)·J_k,   dW = Σ_k (m_k/m)·dW_k
 
 where J_k and dW_k are the mean loss and its gradient over slice k alone (the L2 term,
-which belongs to the whole batch, is added once afterwards). Each slice runs forward and
+which belongs to the whole batch, is added once afterwards). A loss whose mean runs over
+other terms than the examples (the tokens of padded sequences) weighs the slices by its
+``count`` of them instead. Each slice runs forward and
 backward on its own thread, on a replica of the model that shares the parameter arrays
 but keeps its own caches and gradients; the calling thread computes the first slice on the
 model itself. While the slices run, the matrix products use one BLAS thread each: the
@@ -91,7 +93,10 @@ class SlicedSteps:
             finally:  # no slice may still run when this step ends, even on an error
                 rest = [future.result() for future in futures]
         results = [first, *rest]
-        weights = [(part.stop - part.start) / m for part in parts]
+        # each slice's mean loss weighs the share of the batch's terms it averages: m_k/m,
+        # or N_k/N for a sequence loss whose padding counts for nothing
+        counts = [self.model.loss.count(Y[..., part]) for part in parts]
+        weights = [count / max(sum(counts), 1) for count in counts]
         loss = sum(weight * part_loss for weight, (part_loss, _) in zip(weights, results))
         # each layer of the model beside its copies in the replicas (zip with the weights
         # leaves out a replica that had no slice)
