@@ -5,12 +5,15 @@ Embedding → sinusoidal positions → 4 pre-norm causal TransformerBlocks (GELU
 LayerNorm → Dense — with softmax cross-entropy per character on the tiny Shakespeare text
 (windows of 128 characters, batch 16, AdamW 1e-3 with weight decay 0.1 on the weights,
 float32, the same initial weights, the same batches in the same order, the same thread
-count). PyTorch's model is built from ``torch.nn.TransformerEncoderLayer(norm_first=True,
-batch_first=True)`` with a causal mask. The steps are interleaved: each step runs verigrad,
-PyTorch and the GEMM floor (the matrix products of one verigrad step, made the way verigrad
-makes them, nothing else) in turn, alternating who goes first. Reported: seconds per 100
-steps (median step × 100), the ratio verigrad/PyTorch, verigrad's step as a multiple of the
-floor, and the validation loss per character of both after the same steps.
+count: ``torch.set_num_threads`` and verigrad's ``fit(threads=...)`` step, which computes
+each batch in slices of its windows, one thread and one BLAS thread apiece). PyTorch's
+model is built from ``torch.nn.TransformerEncoderLayer(norm_first=True, batch_first=True)``
+with a causal mask. The steps are interleaved: each step runs verigrad, PyTorch and the
+GEMM floor (the matrix products of one verigrad step, made the way verigrad makes them, on
+the same slices and threads, nothing else) in turn, alternating who goes first. Reported:
+seconds per 100 steps (median step × 100), the ratio verigrad/PyTorch, verigrad's step as
+a multiple of the floor, and the validation loss per character of both after the same
+steps.
 
     python benchmarks/char_transformer.py [--steps 20] [--threads 1] [--data FILE]
 
@@ -30,7 +33,8 @@ D, HEADS, LAYERS, SEQ_LEN, BATCH, LR, DECAY = 128, 4, 4, 128, 16, 1e-3, 0.1
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=20, help="training steps of each contender")
-    p.add_argument("--threads", type=int, default=1, help="BLAS / PyTorch threads")
+    p.add_argument("--threads", type=int, default=1,
+                   help="PyTorch threads; verigrad's fit(threads=...) slices")
     p.add_argument("--val-batches", type=int, default=4,
                    help="validation batches of 16 windows for the final loss")
     p.add_argument("--data", type=Path, default=None, help="the text (default: tiny Shakespeare)")
@@ -50,6 +54,7 @@ sys.path.insert(0, str(REPO))
 import verigrad as vg  # noqa: E402
 from verigrad.data.chars import CharVocabulary, load_text, next_char_windows  # noqa: E402
 from verigrad.layers.positional import sinusoidal_table  # noqa: E402
+from verigrad.parallel import SlicedSteps, batch_slices  # noqa: E402
 
 
 class TorchGPT(torch.nn.Module):
@@ -106,22 +111,41 @@ def torch_optimizer(net):
                               {"params": rest, "weight_decay": 0.0}], lr=LR)
 
 
-def gemm_floor(V):
+def gemm_floor(V, threads):
     """One step's matrix products alone, as verigrad makes them: per block the stacked
     q/k/v projection, the (m, h) stacks of scores and weighted values, the output
     projection and the two FFN layers, each with its two gradient products; the output
-    layer likewise."""
-    rng = np.random.default_rng(0)
+    layer likewise. With threads > 1, as ``fit(threads=...)`` steps: each thread makes the
+    products of its slice of the batch (``batch_slices``) with one BLAS thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    sizes = [part.stop - part.start for part in batch_slices(BATCH, threads)]
+    runs = [slice_products(V, m, seed) for seed, m in enumerate(sizes)]
+    if threads == 1:
+        return runs[0]
+    pool = ThreadPoolExecutor(threads)
+
+    def run():
+        with threadpool_limits(1, user_api="blas"):
+            for future in [pool.submit(r) for r in runs]:
+                future.result()
+    return run
+
+
+def slice_products(V, m, seed):
+    """The products of one step on m windows (see ``gemm_floor``)."""
+    rng = np.random.default_rng(seed)
     f32 = np.float32
-    N, d_h = SEQ_LEN * BATCH, D // HEADS
+    N, d_h = SEQ_LEN * m, D // HEADS
 
     def a(*shape):
         return rng.standard_normal(shape, f32)
 
     W_in, W_o, W_up, W_down, W_y = a(3 * D, D), a(D, D), a(4 * D, D), a(D, 4 * D), a(V, D)
     X, H, dQKV, dH, dY = a(D, N), a(4 * D, N), a(3 * D, N), a(4 * D, N), a(V, N)
-    q, k, P = a(BATCH, HEADS, SEQ_LEN, d_h), a(BATCH, HEADS, SEQ_LEN, d_h), \
-        a(BATCH, HEADS, SEQ_LEN, SEQ_LEN)
+    q, k, P = a(m, HEADS, SEQ_LEN, d_h), a(m, HEADS, SEQ_LEN, d_h), a(m, HEADS, SEQ_LEN, SEQ_LEN)
 
     def run():
         for _ in range(LAYERS):
@@ -155,7 +179,7 @@ def main():
     t_optimizer = torch_optimizer(net)
 
     def verigrad_step(Xb, Yb):
-        model.cost_and_backward(Xb, Yb, training=True)
+        steps.cost_and_backward(Xb, Yb)
         optimizer.step(model.params, model.gradients())
 
     def torch_step(Xb, Yb):
@@ -164,19 +188,21 @@ def main():
         torch.nn.functional.cross_entropy(logits.reshape(-1, V), Yb.reshape(-1)).backward()
         t_optimizer.step()
 
-    floor = gemm_floor(V)
-    times = {"verigrad": [], "torch": [], "floor": []}
-    for step in range(ARGS.steps + 1):  # step 0 warms up, untimed
-        cols = order[(step * BATCH) % X.shape[1]:][:BATCH]
-        Xb, Yb = X[:, cols], Y[:, cols]
-        Xt, Yt = torch.from_numpy(Xb.T.copy()), torch.from_numpy(Yb.T.copy())
-        runs = [("verigrad", functools.partial(verigrad_step, Xb, Yb)),
-                ("torch", functools.partial(torch_step, Xt, Yt)), ("floor", floor)]
-        for name, run in runs if step % 2 else runs[::-1]:
-            start = time.perf_counter()
-            run()
-            if step:
-                times[name].append(time.perf_counter() - start)
+    # the step of fit(threads=...): slices of the batch on their own threads
+    with SlicedSteps(model, ARGS.threads, np.random.default_rng(0)) as steps:
+        floor = gemm_floor(V, ARGS.threads)
+        times = {"verigrad": [], "torch": [], "floor": []}
+        for step in range(ARGS.steps + 1):  # step 0 warms up, untimed
+            cols = order[(step * BATCH) % X.shape[1]:][:BATCH]
+            Xb, Yb = X[:, cols], Y[:, cols]
+            Xt, Yt = torch.from_numpy(Xb.T.copy()), torch.from_numpy(Yb.T.copy())
+            runs = [("verigrad", functools.partial(verigrad_step, Xb, Yb)),
+                    ("torch", functools.partial(torch_step, Xt, Yt)), ("floor", floor)]
+            for name, run in runs if step % 2 else runs[::-1]:
+                start = time.perf_counter()
+                run()
+                if step:
+                    times[name].append(time.perf_counter() - start)
 
     val_loss = model.evaluate(X_val, Y_val)["cost"]
     with torch.no_grad():

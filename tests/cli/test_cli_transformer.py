@@ -44,3 +44,28 @@ def test_sample_draws_the_learnt_text_past_the_block_size(run_dir, capsys):
     assert printed.startswith("the cat ") and len(printed) == len("the cat ") + 40 + 1
     drawn = printed[len("the cat "):]
     assert set(drawn) <= set(TEXT) and "mat" in drawn  # words of the text, past 12 steps
+
+
+def test_threads_split_each_batch_and_train_the_same_model(tmp_path, monkeypatch):
+    # --threads 2 is fit(threads=2): the same steps up to float32 rounding
+    import verigrad.train
+
+    made = []
+
+    class Spy(verigrad.train.SlicedSteps):
+        def __init__(self, model, threads, rng):
+            made.append(threads)
+            super().__init__(model, threads, rng)
+
+    monkeypatch.setattr(verigrad.train, "SlicedSteps", Spy)
+    (tmp_path / "text.txt").write_text(TEXT)
+    costs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"run{threads}"
+        assert main(["train", "shakespeare", "--model", "transformer", "--data",
+                     str(tmp_path / "text.txt"), "--embedding", "16", "--seq-len", "12",
+                     "--batch-size", "8", "--epochs", "1", "--val-size", "192",
+                     "--threads", threads, "--out", str(out), "--quiet"]) == 0
+        costs.append(vg.History.load(out / "history.json").val_cost)
+    assert made == [1, 2]
+    assert costs[1] == pytest.approx(costs[0], rel=1e-4)
