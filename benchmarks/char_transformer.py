@@ -13,7 +13,9 @@ GEMM floor (the matrix products of one verigrad step, made the way verigrad make
 the same slices and threads, nothing else) in turn, alternating who goes first. Reported:
 seconds per 100 steps (median step × 100), the ratio verigrad/PyTorch, verigrad's step as
 a multiple of the floor, and the validation loss per character of both after the same
-steps.
+steps; also the CPU time of each step, all threads together (median), which a loaded
+machine's wall clock does not inflate (a thread spinning while it waits counts, a sleeping
+one does not).
 
     python benchmarks/char_transformer.py [--steps 20] [--threads 1] [--data FILE]
 
@@ -192,6 +194,7 @@ def main():
     with SlicedSteps(model, ARGS.threads, np.random.default_rng(0)) as steps:
         floor = gemm_floor(V, ARGS.threads)
         times = {"verigrad": [], "torch": [], "floor": []}
+        cpu = {"verigrad": [], "torch": [], "floor": []}
         for step in range(ARGS.steps + 1):  # step 0 warms up, untimed
             cols = order[(step * BATCH) % X.shape[1]:][:BATCH]
             Xb, Yb = X[:, cols], Y[:, cols]
@@ -199,10 +202,11 @@ def main():
             runs = [("verigrad", functools.partial(verigrad_step, Xb, Yb)),
                     ("torch", functools.partial(torch_step, Xt, Yt)), ("floor", floor)]
             for name, run in runs if step % 2 else runs[::-1]:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 run()
                 if step:
                     times[name].append(time.perf_counter() - start)
+                    cpu[name].append(time.process_time() - start_cpu)
 
     val_loss = model.evaluate(X_val, Y_val)["cost"]
     with torch.no_grad():
@@ -210,6 +214,7 @@ def main():
         torch_val = torch.nn.functional.cross_entropy(
             logits.reshape(-1, V), torch.from_numpy(Y_val.T.copy()).reshape(-1)).item()
     per100 = {k: float(np.median(v)) * 100 for k, v in times.items()}
+    cpu100 = {k: float(np.median(v)) * 100 for k, v in cpu.items()}
     result = {
         "steps": ARGS.steps, "threads": ARGS.threads,
         "verigrad_s_per_100_steps": round(per100["verigrad"], 2),
@@ -217,12 +222,15 @@ def main():
         "gemm_floor_s_per_100_steps": round(per100["floor"], 2),
         "ratio": round(per100["verigrad"] / per100["torch"], 3),
         "gemm_floor_multiple": round(per100["verigrad"] / per100["floor"], 3),
+        "verigrad_cpu_s_per_100_steps": round(cpu100["verigrad"], 2),
+        "torch_cpu_s_per_100_steps": round(cpu100["torch"], 2),
         "verigrad_val_loss": round(val_loss, 4), "torch_val_loss": round(torch_val, 4),
     }
     print(f"{ARGS.steps} steps of batch {BATCH} × {SEQ_LEN} characters, d_model {D}, "
           f"{HEADS} heads, {LAYERS} blocks, vocabulary {V}, {ARGS.threads} thread(s)")
     for name in ("verigrad", "torch", "floor"):
-        print(f"  {name:>9}: {per100[name]:7.2f} s per 100 steps (median of {ARGS.steps})")
+        print(f"  {name:>9}: {per100[name]:7.2f} s per 100 steps (median of {ARGS.steps}), "
+              f"CPU time {cpu100[name]:7.2f} s (all threads)")
     print(f"  ratio verigrad/PyTorch {result['ratio']:.3f}, verigrad / GEMM floor "
           f"{result['gemm_floor_multiple']:.3f}")
     print(f"  validation loss per character: verigrad {val_loss:.4f}, PyTorch {torch_val:.4f} "
