@@ -19,6 +19,10 @@ one does not).
 
     python benchmarks/char_transformer.py [--steps 20] [--threads 1] [--data FILE]
 
+On a machine other jobs keep busy, PyTorch's OpenMP threads spin while they wait for each
+other (its CPU time on 2 threads grows several-fold); ``OMP_WAIT_POLICY=PASSIVE`` in the
+environment makes them sleep instead, the fairer comparison there.
+
 The last line printed is one JSON object with the figures.
 """
 import argparse

@@ -32,6 +32,16 @@ def _small_cnn(l2=0.0, dropout=0.0):
                          seed=3, input_shape=(1, 9, 8))
 
 
+def _small_gpt(dropout=0.0):
+    return vg.gpt(7, d_model=8, num_heads=2, num_layers=2, block_size=6, dropout=dropout,
+                  learned_positions=True, l2=0.2, dtype="float64", seed=3)
+
+
+def _windows(m, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 7, (6, m)), rng.integers(0, 7, (6, m))
+
+
 @pytest.mark.parametrize("threads, m, batch_size", [(2, 12, 12), (3, 11, 11), (2, 7, 3),
                                                    (4, 3, 3)])
 def test_a_split_step_equals_the_whole_batch_step(threads, m, batch_size):
@@ -93,11 +103,13 @@ def test_the_slices_run_on_other_threads_with_one_blas_thread_each():
     assert all(threads <= {1} for _, _, threads in seen)
 
 
-def test_dropout_runs_are_reproducible_for_a_thread_count():
-    X, Y = _images(16)
+@pytest.mark.parametrize("net", ["cnn", "gpt"])
+def test_dropout_runs_are_reproducible_for_a_thread_count(net):
+    # the GPT's dropouts sit inside its blocks (and on the attention weights)
+    X, Y = _images(16) if net == "cnn" else _windows(16)
     runs = []
     for _ in range(2):
-        model = _small_cnn(dropout=0.5)
+        model = _small_cnn(dropout=0.5) if net == "cnn" else _small_gpt(dropout=0.3)
         model.fit(X, Y, epochs=2, batch_size=8, seed=5, verbose=0, threads=2)
         runs.append(model.params["W2"].copy())
     np.testing.assert_array_equal(runs[0], runs[1])
@@ -192,16 +204,6 @@ def test_batch_slices_cover_the_batch_evenly(m, threads, sizes):
     assert [p.stop - p.start for p in parts] == sizes
     assert parts[0].start == 0 and parts[-1].stop == m
     assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
-
-
-def _small_gpt(dropout=0.0):
-    return vg.gpt(7, d_model=8, num_heads=2, num_layers=2, block_size=6, dropout=dropout,
-                  learned_positions=True, l2=0.2, dtype="float64", seed=3)
-
-
-def _windows(m, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 7, (6, m)), rng.integers(0, 7, (6, m))
 
 
 @pytest.mark.parametrize("threads, m, batch_size", [(2, 8, 8), (3, 7, 7), (2, 5, 3)])
