@@ -95,7 +95,7 @@ class SlicedSteps:
         results = [first, *rest]
         # each slice's mean loss weighs the share of the batch's terms it averages: m_k/m,
         # or N_k/N for a sequence loss whose padding counts for nothing
-        counts = [self.model.loss.count(Y[..., part]) for part in parts]
+        counts = [self.model.require_loss().count(Y[..., part]) for part in parts]
         weights = [count / max(sum(counts), 1) for count in counts]
         loss = sum(weight * part_loss for weight, (part_loss, _) in zip(weights, results))
         # each layer of the model beside its copies in the replicas (zip with the weights
