@@ -117,3 +117,66 @@ def test_missing_sibling_modules_are_said_plainly_not_blamed_on_the_learner(tmp_
     assert files.exit_code(payload) == 2
     assert any("not in the cs231n folder" in note for note in payload["notes"])
     assert {r["findings"][0]["kind"] for r in payload["results"]} == {"missing"}
+
+
+# ---- dropout's p across the years ---------------------------------------------------------------
+
+def dropout_forward_2017(x, dropout_param):
+    """
+    Inputs:
+    - x: Input data, of any shape
+    - dropout_param: A dictionary with the following keys:
+      - p: Dropout parameter. We drop each neuron output with probability p.
+      - mode: 'test' or 'train'.
+    """
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) >= p) / (1 - p)
+        out = x * mask
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def dropout_forward_2019(x, dropout_param):
+    """
+    - p: Dropout parameter. We keep each neuron output with probability p.
+    """
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def test_cs231n_2017_dropout_where_p_drops_is_right_and_says_which_convention():
+    result = run({"dropout_forward": dropout_forward_2017})["dropout_forward"]
+    assert result.ok is True and "2017" in result.assumed
+
+
+def test_without_a_docstring_2017_code_is_right_under_the_2017_convention():
+    bare = dropout_forward_2017
+    stripped = type(bare)(bare.__code__, bare.__globals__, "dropout_forward")
+    result = run({"dropout_forward": stripped})["dropout_forward"]
+    assert result.ok is True and "2017" in result.assumed
+
+
+def test_2017_code_under_a_docstring_that_says_keep_is_wrong_with_the_swapped_mask():
+    wrong = dropout_forward_2017
+    wrong_keep = type(wrong)(wrong.__code__, wrong.__globals__, "dropout_forward")
+    wrong_keep.__doc__ = dropout_forward_2019.__doc__
+    result = run({"dropout_forward": wrong_keep})["dropout_forward"]
+    assert result.ok is False and result.findings[0].kind in ("dropout_p", "forward")
+
+
+def test_the_later_convention_is_right_and_assumes_nothing():
+    result = run({"dropout_forward": dropout_forward_2019})["dropout_forward"]
+    assert result.ok is True and not result.assumed

@@ -119,7 +119,9 @@ def _check_each(functions, seed, time_limit, on_result, assumed):
             seen.add(exercise.name)
             by_name[exercise.name] = check_isolated(exercise, functions, seed, time_limit,
                                                     by_name)
-            by_name[exercise.name].assumed = assumed.get(exercise.name)
+            # a version told by its signature (``versions``), else what the check found
+            by_name[exercise.name].assumed = (assumed.get(exercise.name)
+                                              or by_name[exercise.name].assumed)
             results.append(by_name[exercise.name])
             if on_result is not None:
                 on_result(results[-1])

@@ -16,6 +16,8 @@ mode the output is x.
 """
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -208,51 +210,94 @@ def _dropout_configs(seed: int) -> list[Config]:
             Config("test mode, p=0.3", (x, {"mode": "test", "p": 0.3}))]
 
 
-def _dropout_findings(name: str, config: Config, out: np.ndarray) -> Finding | None:
+#: CS231n 2017's dropout_param["p"] is the probability of dropping a unit; from 2018 on it
+#: is the probability of keeping one. The docstring of the learner's function says which.
+_DROP_DOC = re.compile(r"\bdrop\w*\s+(each|every|a|the)?\s*\w*\s*(\w+\s+)?with\s+probability\s+p",
+                       re.IGNORECASE)
+_KEEP_DOC = re.compile(r"\bkeep\w*\s+(each|every|a|the)?\s*\w*\s*(\w+\s+)?with\s+probability\s+p",
+                       re.IGNORECASE)
+_DROP_2017 = ("CS231n 2017's convention, dropout_param['p'] the probability of dropping a unit "
+              "(from 2018 on it is the probability of keeping one)")
+
+
+def _dropout_conventions(function: Callable[..., Any]) -> tuple[bool, ...]:
+    """The meanings of p to try, as "p is the probability of dropping" flags: the one its
+    docstring states, or both (keeping first) when it states none."""
+    doc = inspect.getdoc(function) or ""
+    if _DROP_DOC.search(doc):
+        return (True,)
+    if _KEEP_DOC.search(doc):
+        return (False,)
+    return (False, True)
+
+
+def _dropout_findings(name: str, config: Config, out: np.ndarray,
+                      p_drops: bool = False) -> Finding | None:
     """What is wrong with a dropout forward's output (none when it is an inverted dropout
-    with keep probability p)."""
+    that keeps each unit with probability keep: p, or 1 − p when ``p_drops``)."""
     x, param = config.args
     out = np.asarray(out)
     if out.shape != x.shape:
         return Finding("shape", "out", f"on {config.label}, {name}'s out has shape {out.shape}, "
                                        f"expected {x.shape}")
     p = param["p"]
+    keep = 1 - p if p_drops else p
+    keep_text = f"1 − p = {keep:g}" if p_drops else "p"
     if param["mode"] == "test":
         if np.allclose(out, x):
             return None
         ratio = float(np.median(out / x))
         return Finding("dropout_test", "out", (
             f"on {config.label}, {name} changes its input in test mode (out ≈ {ratio:.3g}·x): "
-            f"inverted dropout scales by 1/p in training, so test mode returns x unchanged"))
+            f"inverted dropout scales by 1/{keep_text} in training, so test mode returns x "
+            f"unchanged"))
     kept = out != 0
     fraction = float(kept.mean())
-    if kept.all() and np.allclose(out, x / p):
+    if kept.all() and np.allclose(out, x / keep):
         return Finding(DROPOUT_KINDS["dropout_mask"], "out", (
-            f"on {config.label}, every entry is x/p: the input is scaled but the mask is "
-            f"never applied, so nothing is dropped"))
+            f"on {config.label}, every entry is x/{keep_text}: the input is scaled but the "
+            f"mask is never applied, so nothing is dropped"))
     if np.allclose(out[kept], x[kept]):
         return Finding("dropout_scale", "out", (
             f"on {config.label}, the kept entries equal x: inverted dropout scales the kept "
             f"entries in training, so that the expected output equals x and test mode needs no "
             f"scaling. Look at the scaling of the kept entries"))
-    if not np.allclose(out[kept], x[kept] / p):
+    if not np.allclose(out[kept], x[kept] / keep):
         return Finding("forward", "out", (
-            f"on {config.label}, the kept entries are not x/p (median ratio "
-            f"{float(np.median(out[kept] / x[kept])):.3g}, expected {1 / p:.3g})"))
-    if abs(fraction - p) > 0.05:
-        swapped = abs(fraction - (1 - p)) <= 0.05
+            f"on {config.label}, the kept entries are not x/{keep_text} (median ratio "
+            f"{float(np.median(out[kept] / x[kept])):.3g}, expected {1 / keep:.3g})"))
+    if abs(fraction - keep) > 0.05:
+        swapped = abs(fraction - (1 - keep)) <= 0.05
+        meaning = ("1 − p is the probability of keeping one (p that of dropping it)"
+                   if p_drops else "p is the probability of keeping one")
         return Finding("dropout_p", "out", (
-            f"on {config.label}, {fraction:.0%} of the entries are kept, where p = {p} is the "
-            f"probability of keeping one" + (": the mask keeps with probability 1 − p. Look "
-                                             "at the comparison that draws the mask"
-                                             if swapped else "")))
+            f"on {config.label}, {fraction:.0%} of the entries are kept, where {meaning}" + (
+                ": the mask keeps with the other probability. Look at the comparison that "
+                "draws the mask" if swapped else "")))
     return None
 
 
 def _check_dropout_forward(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
+    """Inverted dropout in the convention the function's docstring states; with none stated,
+    in the later one (p keeps), or else CS231n 2017's (p drops), saying so."""
     name = "dropout_forward"
     function = functions[name]
     cases = _dropout_configs(seed)
+    first: Result | None = None
+    for p_drops in _dropout_conventions(function):
+        result = _dropout_forward_result(function, cases, p_drops)
+        if result.ok is not False:
+            if p_drops:
+                result.assumed = _DROP_2017
+            return result
+        first = first or result
+    assert first is not None
+    return first
+
+
+def _dropout_forward_result(function: Callable[..., Any], cases: list[Config],
+                            p_drops: bool) -> Result:
+    name = "dropout_forward"
     for config in cases:
         args, kwargs = config.fresh()
         state = np.random.get_state()
@@ -263,7 +308,8 @@ def _check_dropout_forward(functions: dict[str, Callable[..., Any]], seed: int =
                           where(function, error), configs=len(cases))
         finally:
             np.random.set_state(state)
-        finding = _dropout_findings(name, config, out[0] if isinstance(out, tuple) else out)
+        finding = _dropout_findings(name, config, out[0] if isinstance(out, tuple) else out,
+                                    p_drops)
         if finding:
             return Result(name, CS231N, False, [finding], config.label,
                           where(function, None, [finding]), configs=len(cases))
