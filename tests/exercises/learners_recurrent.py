@@ -230,6 +230,29 @@ def lstm_cell_backward_whole_matrix(da_next, dc_next, cache):
     return grads
 
 
+def lstm_cell_backward_dc_prev_unforgotten(da_next, dc_next, cache):
+    grads = lstm_cell_backward(da_next, dc_next, cache)
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    grads["dc_prev"] = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)  # bug: no * ft
+    return grads
+
+
+def lstm_backward_no_dc_prevt(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape)}
+    da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        da_prevt = step["da_prev"]  # bug: dc_prevt is never carried back
+        grads["dx"][:, :, t] = step["dxt"]
+        for k in step:
+            if k[:2] in ("dW", "db"):
+                grads[k] = grads.get(k, 0) + step[k]
+    grads["da0"] = da_prevt
+    return grads
+
+
 def word_embedding_backward_fancy(dout, cache):
     x, shape = cache
     dW = np.zeros(shape)

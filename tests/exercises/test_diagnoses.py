@@ -68,6 +68,33 @@ def test_a_right_sequence_backward_is_right_beside_a_wrong_cell_backward():
     assert scope["rnn_cell_backward"] is learners.rnn_cell_backward_tanh_of_z  # put back
 
 
+def test_lstm_backward_is_judged_on_its_own_beside_a_wrong_cell_backward():
+    import types
+
+    from . import learners_recurrent as learners
+    scope = dict(vars(learners))
+    scope["lstm_cell_backward"] = learners.lstm_cell_backward_dc_prev_unforgotten
+    sequence = types.FunctionType(learners.lstm_backward.__code__, scope, "lstm_backward")
+    results = run({**with_helpers(learners), "lstm_backward": sequence,
+                   "lstm_cell_backward": scope["lstm_cell_backward"]})
+    assert results["lstm_cell_backward"].ok is False
+    right = results["lstm_backward"]
+    assert right.ok is True, right.summary()
+    assert "checked with a right lstm_cell_backward in its place, and is right" in \
+        right.summary()
+    assert scope["lstm_cell_backward"] is learners.lstm_cell_backward_dc_prev_unforgotten
+    # a sequence that is wrong itself stays wrong with the right cell in its place
+    wrong = types.FunctionType(learners.rnn_backward_no_da_prevt.__code__, dict(vars(learners)),
+                               "rnn_backward")
+    assert run({**with_helpers(learners), "rnn_backward": wrong})["rnn_backward"].ok is False
+    lost = types.FunctionType(learners.lstm_backward_no_dc_prevt.__code__, scope,
+                              "lstm_backward")
+    lost_result = run({**with_helpers(learners), "lstm_backward": lost,
+                       "lstm_cell_backward": scope["lstm_cell_backward"]})["lstm_backward"]
+    assert lost_result.ok is False
+    assert "is wrong on its own too" in lost_result.summary()
+
+
 def test_a_right_conv_backward_is_right_beside_a_wrong_conv_single_step():
     import types
     scope = dict(vars(learners_conv))

@@ -513,13 +513,13 @@ CASES = [
          "only a few digits. Central differences through that unit are noise, and a plain "
          "check sees ratios wobbling between 14 and 32 and calls every gradient a mismatch "
          "with no pattern. verigrad notices that its estimates at two step sizes disagree, "
-         "leaves those entries out and names the pattern of the rest: m = 20 times the true "
-         "gradient.",
+         "judges those entries with coarser steps, where the estimate settles, and names the "
+         "pattern of every gradient: m = 20 times the true gradient.",
          "The bug is the missing 1/m (the factor m = 20 in the report). The saturation "
          "comes from the weights' distribution and the inputs' range: the `np.random.rand` "
          "case below shows where that leads.",
          [backward_propagation_saturated], _saturated_two_three_two,
-         {("scale", "W2"), ("scale", "b2")}),
+         {("scale", name) for name in ALL}),
     Case("wrong_axis", "A bias gradient summed over the wrong axis",
          "`axis=0` adds over the units of each example instead of over the examples of each "
          "unit: db1 comes out with one entry per example.",

@@ -56,6 +56,34 @@ def test_gradients_equal_central_differences(kind, shape, return_sequences):
 
 
 @pytest.mark.parametrize("kind", LAYERS)
+def test_a_gradient_on_the_final_state_flows_back_like_the_outputs(kind):
+    # J = Σ R·H + Σ S·final_state: what a cell step whose c⟨t⟩ goes on needs
+    n_x, n_a, T, m = 3, 2, 3, 2
+    rng = np.random.default_rng(7)
+    layer = make_layer(kind, n_x, n_a)
+    X = rng.standard_normal((n_x, T, m))
+    state0 = initial_states(layer, m, rng)
+    R = rng.standard_normal((n_a, T, m))
+    S = initial_states(layer, m, rng)
+
+    def cost():
+        H = layer.forward(X, initial_state=state0)
+        final = layer.final_state if kind == "LSTM" else (layer.final_state,)
+        return float(np.sum(R * H) + sum(np.sum(s * f) for s, f in
+                                         zip(S if kind == "LSTM" else (S,), final)))
+
+    cost()
+    dX = layer.backward(R, d_final_state=S)
+    for name, array in dict(layer.params, X=X).items():
+        np.testing.assert_allclose(dict(layer.grads, X=dX)[name],
+                                   numeric_gradient(cost, array), rtol=1e-6, atol=1e-9,
+                                   err_msg=name)
+    with pytest.raises(ValueError, match="d_final_state"):
+        layer.forward(X)
+        layer.backward(R, d_final_state=(np.zeros((n_a, m + 1)),) * len(layer.STATES))
+
+
+@pytest.mark.parametrize("kind", LAYERS)
 def test_backward_leaves_its_argument_alone(kind):
     rng = np.random.default_rng(0)
     layer = make_layer(kind, 2, 3)

@@ -368,6 +368,20 @@ def _rnn_cell_grads(da_next: np.ndarray, cache: tuple[Any, ...]) -> dict[str, np
             "dba": grads["ba"]}
 
 
+def _lstm_cell_grads(da_next: np.ndarray, dc_next: np.ndarray,
+                     cache: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    """The reference's gradients of one LSTM step, in the notebook's dictionary: what a right
+    cell backward returns for the notebook's cache (a_next, c_next, a_prev, c_prev, ft, it,
+    cct, ot, xt, parameters); dc_next reaches the step's final cell state."""
+    a_prev, c_prev, xt, parameters = cache[2], cache[3], cache[8], cache[9]
+    layer = _lstm_layer(_lstm_blocks(parameters), xt.shape[0])
+    layer.forward(xt[:, None, :], training=True, initial_state=(a_prev, c_prev))
+    dX = layer.backward(da_next[:, None, :], d_final_state=(np.zeros_like(da_next), dc_next))
+    da_prev, dc_prev = layer.d_initial_state
+    return {"dxt": dX[:, 0, :], "da_prev": da_prev, "dc_prev": dc_prev,
+            **{f"d{k}": v.copy() for k, v in layer.grads.items()}}
+
+
 def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
                          reference: Callable[..., Any],
                          cell_exercise: Callable[..., Any]) -> Callable[..., Any]:
@@ -415,10 +429,12 @@ def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
                     result.findings.append(step)
         return result
 
-    if name == "rnn_backward":
-        check = _with_reference_cell(check, name, "rnn_cell_backward", _rnn_cell_grads,
-                                     lambda: next(e for e in EXERCISES
-                                                  if e.name == "rnn_cell_backward"))
+    cells = {"rnn_backward": ("rnn_cell_backward", _rnn_cell_grads),
+             "lstm_backward": ("lstm_cell_backward", _lstm_cell_grads)}
+    if name in cells:
+        cell, reference = cells[name]
+        check = _with_reference_cell(check, name, cell, reference,
+                                     lambda: next(e for e in EXERCISES if e.name == cell))
     return Exercise(name, COURSE5, ("da", "caches"), check, partner, base.gradients)
 
 

@@ -76,7 +76,11 @@ def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
 
     Entries at a kink of the cost (where the step crosses a point at which the slope jumps,
     such as a ReLU's 0) are recognised by their one-sided slopes, one of which matches the
-    analytic value, and are left out of the verdict. A cost that changes between two calls
+    analytic value, and are left out of the verdict. Entries whose central difference is
+    noise (a cost that loses precision, such as log(1 − A) of a saturated sigmoid) are
+    judged with coarser steps where the estimate settles and its error is far below the
+    difference found, and are left out ("not judged") where none is. A cost that changes
+    between two calls
     at the same point (dropout left on) is reported, and np.random is re-seeded before every
     call so that the check can go on; np.random's state is restored afterwards.
     """

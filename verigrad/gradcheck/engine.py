@@ -44,6 +44,19 @@ _DIRECTION_TRIES = 3
 # The second, smaller step that tests whether a central difference can be trusted: its
 # rounding noise is _FINER times that of the step eps, its truncation error smaller.
 _FINER = 10
+# Where the step eps is noise, the central difference with the step eps·10**_COARSE
+# (1e-2 for eps = 1e-6) judges the entry, its error bounded by its neighbours a step of
+# ten finer and coarser (1e-3 and 1e-1).
+_COARSE = 4
+# A coarse estimate judges an entry only where the analytic value is this many times its
+# error away from it: it then shows a pattern whose size dwarfs the estimate's error. An
+# entry that agrees within a few times its measured error is not a mistake (_SLACK).
+_FAR = 100
+_SLACK = 10
+# and only for a relative difference of a formula's size (above _PATTERN_SIZE), with an
+# estimate of relative error below _PRECISION (the findings give a factor as precisely)
+_PATTERN_SIZE = 1e-3
+_PRECISION = 1e-2
 
 
 def noise_floor(cost: float, eps: float, precision: np.dtype | type = np.float64) -> float:
@@ -140,16 +153,44 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
                 diagnose_shape(comparison))
     finite = bool(np.isfinite(a).all() and np.isfinite(n).all())
     ok = finite and _agree(a, n, tol, floor)
-    shaky, noise = np.zeros(len(n), bool), 0.0
+    unjudged, noise, coarse = np.zeros(len(n), bool), 0.0, (0, 0.0)
     if finite and not ok:
-        shaky, noise = _unreliable(problem, name, index_kept, n, eps, tol, floor)
-        if shaky.all():
+        shaky, noise, error = _unreliable(problem, name, index_kept, n, eps, tol, floor)
+        noise = float(noise[shaky].max()) if shaky.any() else 0.0
+        unjudged = shaky.copy()
+        if shaky.any():
+            # the cost loses precision near this parameter: a central difference may also
+            # be flat where a term of the cost cannot change at the step eps (1 − A moving
+            # by less than its last digit), and the estimates at eps/10, eps and 10·eps then
+            # agree on a wrong value. Every entry that disagrees is tried at coarse steps too.
+            agreeing = ((np.abs(a - n) <= np.fmax(floor, tol * (np.abs(a) + np.abs(n))))
+                        | (np.abs(a - n) <= floor + _SLACK * error))
+            suspect = shaky | ~agreeing
+            estimate, bound = _coarser(problem, name, index_kept[suspect], eps)
+            # a steady entry that the coarse step confirms keeps its finer estimate
+            confirmed = ~shaky[suspect] & (np.abs(n[suspect] - estimate)
+                                           <= floor + _SLACK * bound)
+            suspect[np.flatnonzero(suspect)[confirmed]] = False
+            estimate, bound = estimate[~confirmed], bound[~confirmed]
+            gap = np.abs(a[suspect] - estimate)
+            decisive = ((gap > floor + _FAR * bound)
+                        & (gap > _PATTERN_SIZE * (np.abs(a[suspect]) + np.abs(estimate)))
+                        & (bound <= _PRECISION * np.abs(estimate)))
+            rescued = np.flatnonzero(suspect)[decisive]
+            n, error = n.copy(), error.copy()
+            n[rescued], error[rescued] = estimate[decisive], bound[decisive]
+            unjudged = suspect.copy()
+            unjudged[rescued] = False
+            if decisive.any():
+                coarse = (int(decisive.sum()), eps * float(_FINER) ** _COARSE)
+        if unjudged.all():
             return (ParamCheck(name, shape, float("nan"), False, checked=0,
                                kinks=int(kinks.sum()), note="unreliable",
-                               unreliable=int(shaky.sum()), noise=noise), None)
-        a, n, index_kept = a[~shaky], n[~shaky], index_kept[~shaky]
-        comparison = replace(comparison, a=a, n=n, index=index_kept)
-        ok = _agree(a, n, tol, floor)
+                               unreliable=int(unjudged.sum()), noise=noise), None)
+        a, n, index_kept = a[~unjudged], n[~unjudged], index_kept[~unjudged]
+        error = error[~unjudged]
+        comparison = replace(comparison, a=a, n=n, index=index_kept, error=error)
+        ok = _agree(a, n, tol, floor) or bool(np.all(np.abs(a - n) <= floor + _SLACK * error))
         if not directional:
             checked = len(n)
     rel = relative_error(a, n)
@@ -162,7 +203,8 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
         worst = dict(worst_index=tuple(int(i) for i in np.unravel_index(index_kept[w], shape)),
                      analytic=float(a[w]), numeric=float(n[w]))
     row = ParamCheck(name, shape, rel, ok, checked=checked, kinks=int(kinks.sum()), note=note,
-                     unreliable=int(shaky.sum()), noise=noise, **worst)
+                     unreliable=int(unjudged.sum()), noise=noise, coarse=coarse[0],
+                     coarse_step=coarse[1], **worst)
     if ok:
         return row, None
     diagnosis = diagnose(comparison)
@@ -181,19 +223,45 @@ def _agree(a, n, tol, floor):
 
 
 def _unreliable(problem, name, index, numeric, eps, tol, floor):
-    """(mask, noise): the entries whose central difference cannot be trusted, and the largest
-    noise estimated among them.
+    """(mask, noise, error): the entries whose central difference cannot be trusted, the
+    noise of each entry's central difference, and a bound on its error.
 
     A second estimate with the step eps/_FINER has _FINER times the rounding noise and less
     truncation error, so the two differ by about _FINER times the noise of the first. Where
     that noise exceeds both float64's rounding floor and what the tolerance allows, the cost
     itself loses precision there (log(1 − A) with A within 1e-12 of 1, say) and the entry
-    says nothing about the gradient."""
+    says nothing about the gradient at this step. Two noisy estimates can agree by chance,
+    so the error bound also takes the distance to a third estimate, with the step
+    eps·_FINER (less noise, more truncation: an overestimate where the cost is smooth)."""
     finer, _ = problem.entries(name, index, eps / _FINER)
+    coarser, _ = problem.entries(name, index, eps * _FINER)
     noise = np.abs(finer - numeric) / _FINER
     noise[~np.isfinite(noise)] = np.inf
     shaky = (noise > floor) & (noise > tol * np.abs(numeric))
-    return shaky, float(noise[shaky].max()) if shaky.any() else 0.0
+    error = np.fmax(noise, np.abs(coarser - numeric))
+    error[~np.isfinite(error)] = np.inf
+    return shaky, noise, error
+
+
+def _coarser(problem, name, index, eps):
+    """(estimate, error) for entries whose step eps cannot be trusted: the central
+    difference with the step h = eps·_FINER**_COARSE, and as its error its largest distance
+    to those with the steps h/_FINER and h·_FINER (inf where any crossed a kink or is not
+    finite).
+
+    Rounding noise falls as 1/step and truncation error grows as step², so the finer
+    neighbour bounds h's noise and the coarser one its truncation error; two estimates can
+    agree by chance, three seldom do. Steps finer still cannot bound anything here: where a
+    term of the cost cannot change at them (1 − A moving by less than its last digit),
+    their estimates agree with each other on a wrong value."""
+    estimates = []
+    for power in (_COARSE - 1, _COARSE, _COARSE + 1):
+        numeric, kinks = problem.entries(name, index, eps * float(_FINER) ** power)
+        estimates.append(np.where(kinks | ~np.isfinite(numeric), np.nan, numeric))
+    finer, estimate, coarser = estimates
+    error = np.fmax(np.abs(estimate - finer), np.abs(estimate - coarser))
+    error[np.isnan(finer) | np.isnan(estimate) | np.isnan(coarser)] = np.inf
+    return estimate, error
 
 
 def _pick(a, size, k, rng):

@@ -109,6 +109,9 @@ class Comparison:
     do (db summed over axis 1): the advice then speaks of np.sum(dZ).
     localised: whether the report goes on to say where in backprop to look (a parameter of
     a numbered layer); a single layer's check has nothing below to point to.
+    error: the estimated error of each entry of n, where it was measured (None: within the
+    floor); an entry judged with a coarser step, where the step eps is noise, has a larger
+    one, and the patterns allow for it.
     """
 
     name: str
@@ -124,6 +127,13 @@ class Comparison:
     zero_reason: Optional[str] = None
     columns: bool = True
     localised: bool = True
+    error: Optional[np.ndarray] = None
+
+    def slack(self, factor=1.0):
+        """What a difference from ``factor`` × n may be without being a mistake: the
+        rounding floor, plus the estimated error of factor × n where it was measured (three
+        times over: an error estimated from three steps may be low by a fraction)."""
+        return self.floor if self.error is None else self.floor + 3 * abs(factor) * self.error
 
 
 def relative_error(a, n):
@@ -210,12 +220,12 @@ def diagnose(c):
     a, n, g, name = c.a, c.n, c.grad_name, c.name
     if not (np.isfinite(a).all() and np.isfinite(n).all()):
         return _nan_diagnosis(c)
-    if a.size == 0 or np.all(np.abs(a - n) <= c.floor) or relative_error(a, n) == 0:
+    if a.size == 0 or np.all(np.abs(a - n) <= c.slack()) or relative_error(a, n) == 0:
         return None
     bias = _sum_axis(c)
     if bias:
         return bias
-    if not np.any(np.abs(n) > c.floor):
+    if not np.any(np.abs(n) > c.slack()):
         return Diagnosis(MISMATCH, name, (
             f"the true gradient of {name} is zero on every entry checked, but {g} is not "
             f"(largest {_fmt(float(np.max(np.abs(a))))})"), c.zero_reason or (
@@ -226,8 +236,10 @@ def diagnose(c):
             f"{g} is zero on every entry checked, but the true gradient is not (largest "
             f"{_fmt(float(np.max(np.abs(n))))})"), (
             ": the gradient is never computed, or computed and not returned under its key."))
-    scale = float(np.vdot(a, n) / np.vdot(n, n))
-    if np.all(_agree(a, scale * n, c.floor)):
+    # least squares, each entry weighted by its precision: coarse estimates count for less
+    weight = 1.0 if c.error is None else 1 / (c.floor + c.error) ** 2
+    scale = _within_precision(float(np.sum(weight * a * n) / np.sum(weight * n * n)), c)
+    if np.all(_agree(a, scale * n, c.slack(scale))):
         if abs(scale + 1) < 1e-3:
             return Diagnosis(SIGN, name, (
                 f"{g} has the opposite sign of the true gradient on every entry"), (
@@ -245,6 +257,17 @@ def diagnose(c):
     if masked:
         return masked
     return _mismatch(c)
+
+
+def _within_precision(scale, c):
+    """The factor as precisely as the numeric estimates give it: a whole number k (or 1/k,
+    ±) when it lies within their relative error of one; the factor itself otherwise."""
+    if c.error is None or scale == 0:
+        return scale
+    precision = float(np.max(c.error / np.maximum(np.abs(c.n), c.floor)))
+    whole = round(abs(scale)) if abs(scale) >= 1 else round(1 / abs(scale))
+    near = np.sign(scale) * (whole if abs(scale) >= 1 else 1 / whole)
+    return float(near) if abs(scale - near) <= precision * abs(scale) else scale
 
 
 def _nan_diagnosis(c):
@@ -265,7 +288,7 @@ def _sum_axis(c):
     if c.total is None or a.size < 2 or not is_bias(c.name, shape):
         return None
     value = float(a.reshape(-1)[0])
-    if not np.all(a == value) or np.all(_agree(c.n, np.full_like(c.n, c.n[0]), c.floor)):
+    if not np.all(a == value) or np.all(_agree(c.n, np.full_like(c.n, c.n[0]), c.slack(2))):
         return None
     if not _agree(np.array(value), np.array(c.total), c.floor):
         return None
@@ -313,7 +336,7 @@ def _transpose(c):
     a, shape = c.analytic, c.shape
     if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2 or a.shape != shape:
         return None
-    if not np.all(_agree(a.T.reshape(-1)[c.index], c.n, c.floor)):
+    if not np.all(_agree(a.T.reshape(-1)[c.index], c.n, c.slack())):
         return None
     return Diagnosis(TRANSPOSE, c.name, (
         f"{c.grad_name} equals the transpose of the true gradient; {c.name} is square "
@@ -324,8 +347,8 @@ def _transpose(c):
 
 def _mask(c):
     a, n, floor = c.a, c.n, c.floor
-    a_zero, n_zero = np.abs(a) <= floor, np.abs(n) <= floor
-    agree = _agree(a, n, floor)
+    a_zero, n_zero = np.abs(a) <= floor, np.abs(n) <= c.slack()
+    agree = _agree(a, n, c.slack())
     zero_a = ~agree & a_zero & ~n_zero
     zero_n = ~agree & n_zero & ~a_zero
     if not np.all(agree | zero_a | zero_n) or not (zero_a.any() or zero_n.any()):

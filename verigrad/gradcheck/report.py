@@ -19,8 +19,10 @@ class ParamCheck:
     entries were compared ("direction" in fast mode); kinks: entries left out because their
     step crossed a kink of a layer's derivative; unreliable: entries left out because their
     numeric estimate is noise (two step sizes disagree), and noise, the largest error
-    estimated among them; note: why the verdict is what it is, when that needs saying
-    ("unreliable": no entry could be judged).
+    estimated among them; coarse: entries judged with a coarser step because the step
+    eps is noise there (their error at that step is far below the difference found), and
+    coarse_step, that step; note: why the verdict is what it is, when that
+    needs saying ("unreliable": no entry could be judged).
     """
 
     name: str
@@ -35,6 +37,8 @@ class ParamCheck:
     note: str = ""
     unreliable: int = 0
     noise: float = 0.0
+    coarse: int = 0
+    coarse_step: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "shape", tuple(self.shape))
@@ -144,6 +148,8 @@ class GradcheckReport:
             notes.append(f"{self.kinks} entries sit at a kink: their ±eps step crosses a point "
                          f"where the slope jumps (a ReLU's 0), so the central difference "
                          f"averages two slopes; they are left out of the verdict.")
+        if any(p.coarse for p in self.params):
+            notes.append(self._coarse_note())
         if self.unreliable:
             notes.append(self._unreliable_note())
         return notes
@@ -175,6 +181,18 @@ class GradcheckReport:
         from ..display.html import gradcheck_html
         return gradcheck_html(self)
 
+    def _coarse_note(self):
+        parts = [f"{p.coarse} of {int(np.prod(p.shape))} entries of {p.name}"
+                 for p in self.params if p.coarse]
+        step = max(p.coarse_step for p in self.params)
+        note = (f"Coarser steps: {join(parts)} are judged with central differences of step "
+                f"{step:g}, because with eps the cost loses precision there and the "
+                f"estimate is noise; at the coarser step it settles, and its error, measured "
+                f"against the neighbouring steps, is far below the difference from the "
+                f"analytic value.")
+        # the cause is told once, after the entries no step could judge when there are some
+        return note if self.unreliable else note + " " + _SATURATION
+
     def _unreliable_note(self):
         parts = [(f"all {p.unreliable}" if p.note == "unreliable" else
                   f"{p.unreliable} of {int(np.prod(p.shape))}") + f" entries of {p.name}"
@@ -185,12 +203,7 @@ class GradcheckReport:
                 f"because their numeric estimate is noise: central differences with steps "
                 f"eps and eps/10 disagree far more than float64 rounding explains. The cost "
                 f"itself loses precision near these parameters: its rounding error reaches "
-                f"about {error:.1g}, where float64's would be {rounding:.1g}. The usual cause "
-                f"is log(1 − A) or log(A) of a sigmoid output A within 1e-12 of 1 or 0 (a "
-                f"large |z|): 1 − A keeps only a few significant digits. Compute the "
-                f"cross-entropy from Z (log σ(z) = −np.logaddexp(0, −z), log(1 − σ(z)) = "
-                f"−np.logaddexp(0, z)), or keep the output out of saturation (scale the "
-                f"inputs, initialise the weights small).")
+                f"about {error:.1g}, where float64's would be {rounding:.1g}. " + _SATURATION)
 
     def result(self) -> str:
         """The verdict in one line: OK, NOT CHECKED, NOT OK or WRONG, and how many."""
@@ -207,6 +220,13 @@ class GradcheckReport:
         if not wrong:
             return f"NOT OK: every gradient matches, but see the {findings} above{tail}."
         return f"WRONG, {wrong} of {len(self.params)} gradients wrong ({findings}){tail}."
+
+
+_SATURATION = (
+    "The usual cause is log(1 − A) or log(A) of a sigmoid output A within 1e-12 of 1 or 0 (a "
+    "large |z|): 1 − A keeps only a few significant digits. Compute the cross-entropy from Z "
+    "(log σ(z) = −np.logaddexp(0, −z), log(1 − σ(z)) = −np.logaddexp(0, z)), or keep the "
+    "output out of saturation (scale the inputs, initialise the weights small).")
 
 
 def _verdict(p, findings):

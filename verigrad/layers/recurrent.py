@@ -28,7 +28,8 @@ Truncated BPTT: with ``stateful=True`` the final state of each training batch be
 initial state of the next one of the same size (detached: gradients stop at the batch
 boundary), so a long text can be fed as consecutive chunks; ``reset_state()`` forgets it.
 Evaluation (``training=False``) neither uses nor changes the carried state.
-After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); after ``backward``,
+After ``forward``, ``final_state`` holds a⟨T⟩ (and c⟨T⟩); ``backward(dA, d_final_state=...)``
+also takes the gradient of that final state when the cost uses it; after ``backward``,
 ``d_initial_state`` holds dJ/da⟨0⟩ (and dJ/dc⟨0⟩), and ``state_gradient_norms()`` gives
 ‖dJ/da⟨t⟩‖ for every t: how the gradient fades or grows on its way back through time.
 """
@@ -145,7 +146,12 @@ class Recurrent(Layer):
             return np.ascontiguousarray(H[1:].transpose(1, 0, 2))
         return H[T].copy()
 
-    def backward(self, dA: np.ndarray) -> np.ndarray | None:
+    def backward(self, dA: np.ndarray,
+                 d_final_state: InitialState | None = None) -> np.ndarray | None:
+        """Back through time from dA, the gradient of the outputs. d_final_state: the
+        gradient of the final state as well, dJ/da⟨T⟩ (or (dJ/da⟨T⟩, dJ/dc⟨T⟩) for an
+        LSTM), when the cost uses ``final_state`` beyond the outputs (one step of a cell
+        whose c⟨t⟩ goes on to the next); None: zero."""
         X, H = self._X, self._H
         n_a, T, m = self.n_a, X.shape[1], X.shape[2]
         # dH[t] collects dJ/da⟨t+1⟩ (time-major); it starts as the gradient from the outputs
@@ -154,7 +160,12 @@ class Recurrent(Layer):
         else:
             dH = np.zeros((T, n_a, m), X.dtype)
             dH[-1] = dA
-        dG_x, dG_a, d_initial = self._run_backward(dH)
+        carried: tuple[np.ndarray, ...] = ()
+        if d_final_state is not None:
+            d_final = self._states(d_final_state, m, X.dtype, "d_final_state", "T")
+            dH[-1] += d_final[0]
+            carried = d_final[1:]
+        dG_x, dG_a, d_initial = self._run_backward(dH, *carried)
         self._dH = dH
         self.d_initial_state = d_initial[0] if len(d_initial) == 1 else d_initial
         # back to (G·n_a, T·m) and (n_a, T·m), so each sum over t is one product
@@ -195,20 +206,26 @@ class Recurrent(Layer):
 
     def _initial_states(self, given: InitialState | None, m: int, dtype: np.dtype,
                         training: bool) -> tuple[np.ndarray, ...]:
-        kind, n = type(self).__name__, len(self.STATES)
         if given is None:
             if (self.stateful and training and self.carried is not None
                     and self.carried[0].shape[1] == m):
                 return self.carried
             return tuple(np.zeros((self.n_a, m), dtype) for _ in self.STATES)
+        return self._states(given, m, dtype, "initial_state", "0")
+
+    def _states(self, given: InitialState, m: int, dtype: np.dtype, argument: str,
+                step: str) -> tuple[np.ndarray, ...]:
+        """``given`` (a, or (a, c)) as a tuple of (n_a, m) arrays of ``dtype``, or a
+        ValueError naming ``argument`` and the state at ``step`` ("0", "T")."""
+        kind, n = type(self).__name__, len(self.STATES)
         states = (given,) if n == 1 else tuple(given)
-        names = ", ".join(f"{s}0" for s in self.STATES)
+        names = ", ".join(f"{s}{step}" for s in self.STATES)
         if len(states) != n:
-            raise ValueError(f"{kind} initial_state must be ({names}), got {len(states)} arrays")
+            raise ValueError(f"{kind} {argument} must be ({names}), got {len(states)} arrays")
         for name, s in zip(self.STATES, states):
             if not isinstance(s, np.ndarray) or s.shape != (self.n_a, m):
                 got = s.shape if isinstance(s, np.ndarray) else type(s).__name__
-                raise ValueError(f"{kind} initial state {name}0 must have shape (n_a, m) = "
+                raise ValueError(f"{kind} {argument}: {name}{step} must have shape (n_a, m) = "
                                  f"({self.n_a}, {m}), got {got}")
         return tuple(s.astype(dtype, copy=False) for s in states)
 
@@ -239,9 +256,10 @@ class Recurrent(Layer):
 
     @abstractmethod
     def _run_backward(
-            self, dH: np.ndarray
+            self, dH: np.ndarray, *d_final: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-        """Walk back through time (dH[t] is dJ/da⟨t+1⟩); return dJ/d(input share)
+        """Walk back through time (dH[t] is dJ/da⟨t+1⟩; d_final: the gradients of the final
+        states after a⟨T⟩, c⟨T⟩ for an LSTM); return dJ/d(input share)
         (T, G·n_a, m), dJ/d(W_a·a⟨t−1⟩ share) (the same array where the two coincide) and
         dJ/d(initial states)."""
 
@@ -320,7 +338,7 @@ class RNN(Recurrent):
         return (H[-1].copy(),)
 
     def _run_backward(
-            self, dH: np.ndarray
+            self, dH: np.ndarray, *d_final: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         H, W_a = self._H, self._W_a
         dZ = np.empty_like(dH)
@@ -384,12 +402,13 @@ class LSTM(_Gated):
         return H[-1].copy(), C[-1].copy()
 
     def _run_backward(
-            self, dH: np.ndarray
+            self, dH: np.ndarray, *d_final: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         W_a, gates, C, tanh_C = self._W_a, self._gates, self._C, self._tanh_C
         dG = np.empty_like(gates)
         da_next = np.zeros_like(dH[0])
-        dc_next = np.zeros_like(da_next)
+        # dJ/dc⟨T⟩ from beyond the sequence, or none
+        dc_next = d_final[0].copy() if d_final else np.zeros_like(da_next)
         for t in range(dH.shape[0] - 1, -1, -1):
             _lstm_gate_grads(dH[t], da_next, dc_next, gates[t], C[t], tanh_C[t], dG[t])
             da_next = W_a.T @ dG[t]
@@ -490,7 +509,7 @@ class GRU(_Gated):
         return (H[-1].copy(),)
 
     def _run_backward(
-            self, dH: np.ndarray
+            self, dH: np.ndarray, *d_final: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         n_a, H, W_a = self.n_a, self._H, self._W_a
         gates, Hc = self._gates, self._Hc
