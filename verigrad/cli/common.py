@@ -11,10 +11,14 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..diagnostics import TrainingWarning
 from ..optim import SGD, Adam, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay
+
+if TYPE_CHECKING:
+    #: what ``add_subparsers`` returns: each command module adds its command(s) to it
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 class CommandError(Exception):
