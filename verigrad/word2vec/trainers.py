@@ -299,7 +299,8 @@ class CBOW:
         return model
 
 
-def _read_weights(archive, n_words, vector_size):
+def _read_weights(archive: NpzArchive, n_words: int,
+                  vector_size: int) -> tuple[np.ndarray, np.ndarray]:
     """``vectors`` and ``counts`` of a saved model's weights.npz (an ``NpzArchive``), each
     checked from its header before it is read."""
     if sorted(archive.headers) != ["counts", "vectors"]:
