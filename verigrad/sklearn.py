@@ -221,10 +221,7 @@ class _BaseMLP(BaseEstimator):
 
     def _build_model(self, sizes: list[int], dtype: np.dtype, n_in: int, n_out: int, loss: Loss,
                      seed: int) -> Sequential:
-        # a name, or None for linear hidden layers: mlp takes both, though its hint may say
-        # only str
-        activation: Any = ACTIVATIONS[self.activation]
-        return mlp([n_in, *sizes, n_out], activation=activation,
+        return mlp([n_in, *sizes, n_out], activation=ACTIVATIONS[self.activation],
                    dropout=self.dropout, loss=loss, l2=self.alpha, dtype=dtype, seed=seed,
                    batch_norm=bool(self.batch_norm))
 

@@ -49,7 +49,7 @@ def _numbers(value: Any) -> np.ndarray | None:
     return array if array.dtype.kind in "biuf" else None
 
 
-def _apply(state: dict[str, np.ndarray], header: dict[str, Any],
+def _apply(state: dict[str, Any], header: dict[str, Any],
            arrays: Iterable[np.ndarray]) -> None:
     """Bring ``state`` to the parameters the checking process sends: whole arrays, or the
     flat entries that changed since the last call."""
@@ -62,7 +62,7 @@ def _apply(state: dict[str, np.ndarray], header: dict[str, Any],
             np.put(state[name], index, values)
 
 
-def _reply(function: Callable[[dict[str, np.ndarray]], Any], state: dict[str, np.ndarray],
+def _reply(function: Callable[[dict[str, Any]], Any], state: dict[str, Any],
            header: dict[str, Any], path: Path,
            debug: bool) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Call function(state) and describe its result, and the arrays it changed, as a

@@ -56,7 +56,7 @@ def check_output_file(path: PathLike, flag: str) -> None:
         raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
 
 
-def write_output(path, text, flag):
+def write_output(path: PathLike, text: str, flag: str) -> None:
     """Write the file ``path`` that the option ``flag`` names (atomically); a failure, such
     as a disk that filled up or permissions changed since ``check_output_file``, is one
     ``CommandError`` line."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,19 +28,12 @@ from ..validation import looks_like_rand
 if TYPE_CHECKING:
     from ..callbacks import History
     from ..model import Sequential
-    from ..optim import Optimizer
 
 #: |Z| beyond which a pre-activation with no declared limit (a ReLU, a linear layer, the
 #: logits) is far from any useful range: values this large overflow within a few steps.
 LINEAR_LIMIT = 1e3
 #: Root mean square of the inputs above which they count as not scaled (scaled data: ≈ 1).
 INPUT_RMS_LIMIT = 3.0
-
-
-class _Fitting(Protocol):
-    """A model inside ``fit``, which sets its ``optimizer`` before the first step."""
-
-    optimizer: Optimizer
 
 
 class TrainingWarning(UserWarning):
@@ -173,8 +166,8 @@ class Guard(Callback):
         if "rand" in self.findings:
             causes.append("weights initialised uniform in [0, 1) like np.random.rand "
                           "(use init='he' or 'xavier')")
-        lr = cast(_Fitting, self.model).optimizer.lr
-        causes.append(f"a learning rate too large (lr = {lr:g}: try 10× smaller)")
+        causes.append(f"a learning rate too large (lr = {self.model.optimizer.lr:g}: try 10× "
+                      f"smaller)")
         return "; ".join(causes)
 
     def diverged(self, step: int, cost: float | None = None) -> TrainingDiverged:
