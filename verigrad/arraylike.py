@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 
-def torch_module():
+def torch_module() -> ModuleType | None:
     """The ``torch`` module when it has been imported, else None."""
     return sys.modules.get("torch")
 
@@ -32,7 +34,7 @@ def to_numpy(value: Any) -> np.ndarray:
     """``value`` as a NumPy array: a tensor detached and copied to the CPU (its dtype kept;
     bfloat16 and float16 become float32), anything else through ``np.asarray``."""
     if is_tensor(value):
-        torch = torch_module()
+        torch: Any = torch_module()
         value = value.detach()
         if value.dtype in (torch.bfloat16, torch.float16):
             value = value.float()
@@ -46,10 +48,10 @@ def dtype_name(value: Any) -> str:
     return str(getattr(value, "dtype", type(value).__name__))
 
 
-def _to_tensors(value):
+def _to_tensors(value: Any) -> Any:
     """NumPy float arrays (also inside tuples, lists and dicts) as float64 tensors sharing
     their memory, so that the checker still sees an in-place change of an input."""
-    torch = torch_module()
+    torch: Any = torch_module()
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         return torch.from_numpy(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
@@ -61,7 +63,7 @@ def _to_tensors(value):
     return value
 
 
-def _to_arrays(value):
+def _to_arrays(value: Any) -> Any:
     """Tensors (also inside tuples, lists and dicts) as NumPy arrays; the rest as given."""
     if is_tensor(value):
         return to_numpy(value).copy()
@@ -72,8 +74,8 @@ def _to_arrays(value):
     return value
 
 
-def tensor_pair(forward: Callable, backward: Callable,
-                inputs: tuple) -> tuple[Callable, Callable, tuple]:
+def tensor_pair(forward: Callable[..., Any], backward: Callable[..., Any], inputs: tuple[Any, ...]
+                ) -> tuple[Callable[..., Any], Callable[..., Any], tuple[Any, ...]]:
     """A forward/backward pair written with PyTorch tensors as one written with NumPy arrays.
 
     Returns (forward', backward', inputs'): inputs' holds NumPy arrays where inputs held
@@ -83,7 +85,7 @@ def tensor_pair(forward: Callable, backward: Callable,
     reads the gradients back. The signatures are kept (``functools.wraps``), so the checker
     still finds the inputs' names and the keyword arguments backward shares with forward.
     """
-    def as_input(value):
+    def as_input(value: Any) -> Any:
         if is_tensor(value):
             array = to_numpy(value)
             return array.astype(np.float64) if array.dtype.kind == "f" else array.copy()
@@ -92,7 +94,7 @@ def tensor_pair(forward: Callable, backward: Callable,
         return value
 
     @functools.wraps(forward)
-    def numpy_forward(*args, **kwargs):
+    def numpy_forward(*args: Any, **kwargs: Any) -> Any:
         result = forward(*_to_tensors(args), **kwargs)
         if isinstance(result, tuple) and len(result) >= 2:
             # the cache (last) is the learner's own business: tensors stay tensors
@@ -100,7 +102,7 @@ def tensor_pair(forward: Callable, backward: Callable,
         return _to_arrays(result)
 
     @functools.wraps(backward)
-    def numpy_backward(*args, **kwargs):
+    def numpy_backward(*args: Any, **kwargs: Any) -> Any:
         douts, cache = args[:-1], args[-1]
         return _to_arrays(backward(*_to_tensors(douts), cache, **kwargs))
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._files import PathLike, atomic_write
 
 if TYPE_CHECKING:
     import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
     from .callbacks import History
@@ -38,9 +40,9 @@ def figure(**kwargs: Any) -> Figure:
     return Figure(layout="constrained", **kwargs)
 
 
-def _colors():
+def _colors() -> Any:
     from matplotlib import colormaps
-    return colormaps["tab10"].colors
+    return cast("ListedColormap", colormaps["tab10"]).colors  # a list of RGB triples
 
 
 def plot_history(history: History, path: PathLike, title: str | None = None,
@@ -87,7 +89,7 @@ def plot_history(history: History, path: PathLike, title: str | None = None,
     return _save(fig, path, title)
 
 
-def _mark_spikes(ax, spikes, per_epoch):
+def _mark_spikes(ax: Axes, spikes: list[dict[str, Any]], per_epoch: int) -> None:
     """Red triangles on the cost curve where ``History.spikes()`` found a jump."""
     for cause in dict.fromkeys(s["cause"] for s in spikes):
         chosen = [s for s in spikes if s["cause"] == cause]
@@ -220,13 +222,15 @@ def plot_diagnostics(monitor: Monitor, path: PathLike, title: str | None = None)
     return _save(fig, path, title)
 
 
-def _plot_column(ax, rows, key, style, color, label):
+def _plot_column(ax: Axes, rows: list[dict[str, Any]], key: str, style: str, color: Any,
+                 label: str | None) -> None:
     points = [(r["epoch"], r[key]) for r in rows if r[key] is not None]
     if points:
         ax.plot(*zip(*points), style, color=color, ms=3, label=label)
 
 
-def _grid(count, columns, panel, top=0.0):
+def _grid(count: int, columns: int, panel: tuple[float, float],
+          top: float = 0.0) -> tuple[Figure, np.ndarray]:
     """A figure for ``count`` pictures in rows of ``columns``, each panel ``panel`` (width,
     height) inches plus ``top`` inches for a title or colour bar, and its axes (rows,
     columns), all with their frames and ticks off."""
@@ -238,7 +242,7 @@ def _grid(count, columns, panel, top=0.0):
     return fig, axes
 
 
-def _save(fig, path, title):
+def _save(fig: Figure, path: PathLike, title: str | None) -> PathLike:
     """Title, lay out and write as PNG at 100 dpi."""
     if title:
         fig.suptitle(title)

@@ -22,7 +22,10 @@ F-contiguous, so every mini-batch is gathered as contiguous rows.
 
 scikit-learn is an optional extra: ``pip install verigrad[sklearn]``.
 """
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -44,19 +47,28 @@ from .model import mlp
 from .optim import SGD, Adam
 from .validation import check_positive_int
 
+if TYPE_CHECKING:
+    from .callbacks import History
+    from .losses import Loss
+    from .model import Sequential
+    from .optim import Optimizer
+
+#: validated (X rows, y) held out for early stopping
+Rows = tuple[np.ndarray, np.ndarray]
+
 # Hidden activation by scikit-learn's name (plus leaky_relu); None: no activation layer.
 # scikit-learn's activation names and verigrad's (None: linear hidden layers)
-ACTIVATIONS = {"relu": "relu", "leaky_relu": "leaky_relu", "logistic": "sigmoid", "tanh": "tanh",
-               "identity": None}
+ACTIVATIONS: dict[str, str | None] = {"relu": "relu", "leaky_relu": "leaky_relu",
+                                     "logistic": "sigmoid", "tanh": "tanh", "identity": None}
 SOLVERS = ("sgd", "momentum", "adam")
 
 
-def _as_rows(Z):
+def _as_rows(Z: np.ndarray) -> np.ndarray:
     """Model outputs (n_outputs, m) or (m,) -> scikit-learn's rows (n_samples, n_outputs)."""
     return np.ascontiguousarray(Z.T)
 
 
-def _weights(model):
+def _weights(model: Sequential) -> dict[str, np.ndarray]:
     """Copies of the model's parameters and state arrays (a batch norm's running statistics),
     by name: what early stopping keeps of the best epoch."""
     return {name: value.copy() for store in (model.params, model.state)
@@ -68,11 +80,11 @@ class _EpochMonitor(Callback):
     curve, the no-improvement count (on the training loss, or on the validation score with
     early stopping), the best weights, and the stop once the count exceeds n_iter_no_change."""
 
-    def __init__(self, estimator, validation):
+    def __init__(self, estimator: _BaseMLP, validation: Rows | None):
         self.estimator, self.validation = estimator, validation
         self.converged = False
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         est = self.estimator
         est.n_iter_ += 1
         est.loss_ = history.cost[-1]
@@ -80,6 +92,7 @@ class _EpochMonitor(Callback):
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         if self.validation is None:
+            assert est.best_loss_ is not None  # tracked without early stopping
             # scikit-learn's comparisons exactly, NaN included
             if est.loss_ > est.best_loss_ - est.tol:
                 est._no_improvement_count += 1
@@ -89,6 +102,7 @@ class _EpochMonitor(Callback):
                 est.best_loss_ = est.loss_
             what = "Training loss"
         else:
+            assert est.validation_scores_ is not None and est.best_validation_score_ is not None
             score = est._score_rows(*self.validation)
             est.validation_scores_.append(score)
             if est.verbose:
@@ -113,12 +127,16 @@ class _BaseMLP(BaseEstimator):
     """What the classifier and the regressor share: parameters, the network, the training
     loop (``Sequential.fit`` with an ``_EpochMonitor``) and the fitted attributes."""
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
-                 batch_norm=False, alpha=1e-4, solver="adam", learning_rate_init=1e-3,
-                 batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
-                 verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=False,
-                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, dtype=None):
+    def __init__(self, hidden_layer_sizes: int | tuple[int, ...] = (100,),
+                 activation: str = "relu", *, dropout: float = 0.0, batch_norm: bool = False,
+                 alpha: float = 1e-4, solver: str = "adam", learning_rate_init: float = 1e-3,
+                 batch_size: int | str = "auto", max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = False, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int = 10,
+                 dtype: str | np.dtype | type | None = None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -146,18 +164,18 @@ class _BaseMLP(BaseEstimator):
     # ---- fitted attributes in scikit-learn's layout -------------------------------------
 
     @property
-    def coefs_(self):
+    def coefs_(self) -> list[np.ndarray]:
         """Weight matrices, coefs_[i] of shape (n_in, n_out): views of the model's W.T."""
         check_is_fitted(self)
         return [W.T for W in self._by_prefix("W")]
 
     @property
-    def intercepts_(self):
+    def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, intercepts_[i] of shape (n_out,): views of the model's b[:, 0]."""
         check_is_fitted(self)
         return [b[:, 0] for b in self._by_prefix("b")]
 
-    def _by_prefix(self, prefix):
+    def _by_prefix(self, prefix: str) -> list[np.ndarray]:
         """The model's parameters W1, W2, ... (or b1, b2, ...) in layer order: the Dense
         layers' (a batch norm's are gamma2, beta2)."""
         return [p for name, p in self.model_.params.items()
@@ -165,11 +183,11 @@ class _BaseMLP(BaseEstimator):
 
     # ---- training -----------------------------------------------------------------------
 
-    def _checked_params(self):
+    def _checked_params(self) -> tuple[list[int], np.dtype | None]:
         """The parameters that shape the network, checked; errors name the parameter."""
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
-        sizes = [check_positive_int(n, f"hidden_layer_sizes[{i}]") for i, n in enumerate(sizes)]
+        given: Any = self.hidden_layer_sizes  # an int, or any sequence of them
+        listed = [given] if np.ndim(given) == 0 else list(given)
+        sizes = [check_positive_int(n, f"hidden_layer_sizes[{i}]") for i, n in enumerate(listed)]
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
                              f"got {self.activation!r}")
@@ -201,12 +219,13 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"dtype must be 'float32', 'float64' or None, got {self.dtype!r}")
         return sizes, dtype
 
-    def _build_model(self, sizes, dtype, n_in, n_out, loss, seed):
+    def _build_model(self, sizes: list[int], dtype: np.dtype, n_in: int, n_out: int, loss: Loss,
+                     seed: int) -> Sequential:
         return mlp([n_in, *sizes, n_out], activation=ACTIVATIONS[self.activation],
                    dropout=self.dropout, loss=loss, l2=self.alpha, dtype=dtype, seed=seed,
                    batch_norm=bool(self.batch_norm))
 
-    def _make_optimizer(self):
+    def _make_optimizer(self) -> Optimizer:
         if self.solver == "adam":
             return Adam(self.learning_rate_init, beta1=self.beta_1, beta2=self.beta_2,
                         eps=self.epsilon)
@@ -215,7 +234,7 @@ class _BaseMLP(BaseEstimator):
                        nesterov=self.nesterovs_momentum)
         return SGD(self.learning_rate_init)
 
-    def _fit(self, X, y, incremental, classes=None):
+    def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> _BaseMLP:
         sizes, dtype = self._checked_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -252,7 +271,8 @@ class _BaseMLP(BaseEstimator):
             validation = (X_val, y_val)
 
         m = X.shape[0]
-        batch_size = min(200, m) if self.batch_size == "auto" else self.batch_size
+        # (an int other than 'auto': _checked_params checked it)
+        batch_size = min(200, m) if self.batch_size == "auto" else cast(int, self.batch_size)
         if batch_size > m:
             warnings.warn(f"batch_size={batch_size} is larger than the {m} training samples; "
                           f"it is clipped to {m}", stacklevel=3)
@@ -276,34 +296,35 @@ class _BaseMLP(BaseEstimator):
                           stacklevel=3)
         return self
 
-    def _initialize(self, sizes, dtype, n_features, y, seed):
+    def _initialize(self, sizes: list[int], dtype: np.dtype, n_features: int, y: np.ndarray,
+                    seed: int) -> None:
         n_out, loss, self.out_activation_ = self._output_layer(y)
         self.n_outputs_ = n_out
         self.model_ = self._build_model(sizes, dtype, n_features, n_out, loss, seed)
-        self.loss_curve_ = []
+        self.loss_curve_: list[float] = []
         self._no_improvement_count = 0
         self._best_params = _weights(self.model_)
         # scikit-learn's bookkeeping: validation scores with early stopping, else the loss
-        self.validation_scores_ = [] if self.early_stopping else None
-        self.best_validation_score_ = -np.inf if self.early_stopping else None
-        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+        self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
+        self.best_loss_: float | None = None if self.early_stopping else np.inf
 
     # ---- prediction ---------------------------------------------------------------------
 
-    def _rows_T(self, X):
+    def _rows_T(self, X: Any) -> np.ndarray:
         """Validated X (n_samples, n_features) as the model's (n_features, n_samples) input."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype, order="C")
         return X.T
 
-    def _score_rows(self, X, y):
+    def _score_rows(self, X: np.ndarray, y: np.ndarray) -> float:
         """The score of validated rows X: accuracy, or R² (NaN for non-finite predictions)."""
         y_pred = self._predict_T(X.T)
         if y_pred.dtype.kind == "f" and not np.isfinite(y_pred).all():
             return np.nan
         return (accuracy_score if is_classifier(self) else r2_score)(y, y_pred)
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> _BaseMLP:
         """Train on X (n_samples, n_features) and y for up to ``max_iter`` epochs; returns self.
 
         Training stops early once the training loss (or, with ``early_stopping``, the
@@ -398,7 +419,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------
     classes_ : array of the class labels (0 .. n_labels - 1 for multi-label y)""" + _ATTRIBUTES
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> _BaseMLP:
         """One epoch over X, y, continuing from the current weights and optimizer state.
 
         ``classes`` (every label the model will ever see) is required on the first call."""
@@ -410,7 +431,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError("classes must be passed on the first call to partial_fit")
         return self._fit(X, y, incremental=True, classes=classes)
 
-    def _check_targets(self, y, first, classes):
+    def _check_targets(self, y: np.ndarray, first: bool, classes: Any) -> None:
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
@@ -430,19 +451,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError(f"y is {kind} with shape {y.shape}, but the model was fitted on "
                              f"{'multilabel y with' if self._multilabel else 'labels of'} "
                              f"{len(self.classes_)} classes")
-        unknown = [] if multilabel else np.setdiff1d(unique_labels(y), self.classes_)
+        unknown = np.empty(0) if multilabel else np.setdiff1d(unique_labels(y), self.classes_)
         if len(unknown):
             raise ValueError(f"y has classes {unknown.tolist()} that are not in classes_ = "
                              f"{self.classes_.tolist()}")
 
-    def _output_layer(self, y):
+    def _output_layer(self, y: np.ndarray) -> tuple[int, Loss, str]:
         if self._multilabel:
             return len(self.classes_), BinaryCrossEntropy(), "logistic"
         if len(self.classes_) == 2:
             return 1, BinaryCrossEntropy(), "logistic"
         return len(self.classes_), SoftmaxCrossEntropy(), "softmax"
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y: np.ndarray) -> np.ndarray:
         """y rows -> the loss's targets: class indices (m,) for softmax, 0/1 (n_out, m)."""
         dtype = self.model_.dtype
         if self._multilabel:
@@ -452,22 +473,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return index.astype(dtype).reshape(1, -1)
         return index.astype(np.int64)
 
-    def _predict_T(self, XT):
+    def _predict_T(self, XT: np.ndarray) -> np.ndarray:
         labels = self.model_.predict(XT)
         return labels.T if self._multilabel else self.classes_[labels]
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Class labels (n_samples,), or a 0/1 indicator (n_samples, n_labels) for multi-label."""
         return self._predict_T(self._rows_T(X))
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> np.ndarray:
         """The output layer's logits: (n_samples,) for two classes (> 0 predicts
         ``classes_[1]``), else (n_samples, n_outputs)."""
         XT = self._rows_T(X)
         Z = self.model_.forward(XT)
         return _as_rows(Z[0] if self.n_outputs_ == 1 and not self._multilabel else Z)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities (n_samples, n_classes), columns ordered as ``classes_``; for
         multi-label y each label's own probability."""
         XT = self._rows_T(X)
@@ -476,7 +497,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             P = np.concatenate([1 - P, P])
         return _as_rows(P)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
@@ -492,31 +513,31 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     Attributes
     ----------""" + _ATTRIBUTES
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X: Any, y: Any) -> _BaseMLP:
         """One epoch over X, y, continuing from the current weights and optimizer state."""
         return self._fit(X, y, incremental=True)
 
-    def _check_targets(self, y, first, classes):
+    def _check_targets(self, y: np.ndarray, first: bool, classes: Any) -> None:
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if not first and n_out != self.n_outputs_:
             raise ValueError(f"y has {n_out} outputs, but the model was fitted with "
                              f"{self.n_outputs_}")
 
-    def _output_layer(self, y):
+    def _output_layer(self, y: np.ndarray) -> tuple[int, Loss, str]:
         return 1 if y.ndim == 1 else y.shape[1], MSE(), "identity"
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(y.reshape(len(y), -1).T, dtype=self.model_.dtype)
 
-    def _predict_T(self, XT):
+    def _predict_T(self, XT: np.ndarray) -> np.ndarray:
         Z = self.model_.predict(XT)
         return _as_rows(Z[0] if Z.shape[0] == 1 else Z)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Predicted values (n_samples,), or (n_samples, n_outputs) for several outputs."""
         return self._predict_T(self._rows_T(X))
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

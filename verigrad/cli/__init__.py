@@ -9,9 +9,13 @@ asked (a bad flag value, a missing or damaged file, an output folder that cannot
 the message is then one line on stderr naming the flag or file. ``--debug`` adds the Python
 traceback.
 """
+from __future__ import annotations
+
 import argparse
 import sys
 import traceback
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from . import cbow, check, plot, text, train, values
 from .common import CommandError, HelpFormatter
@@ -22,12 +26,12 @@ __all__ = ["main", "build_parser", "CommandError", "HelpFormatter", "values"]
 class Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line (the usage is one ``--help`` away)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser():
-    parser = Parser(
+def build_parser() -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = Parser(
         prog="verigrad",
         description="Neural networks from scratch in NumPy, with verified gradients.",
         epilog="Run 'verigrad COMMAND --help' for the options of a command.")
@@ -41,7 +45,7 @@ def build_parser():
     return parser
 
 
-def _add_debug_flag(parser, default):
+def _add_debug_flag(parser: argparse.ArgumentParser, default: Any) -> None:
     """``--debug`` on every command, before or after the command's name."""
     parser.add_argument("--debug", action="store_true", default=default,
                         help="on an error, show the Python traceback too")
@@ -52,7 +56,7 @@ def _add_debug_flag(parser, default):
                 _add_debug_flag(command, argparse.SUPPRESS)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -72,7 +76,7 @@ def main(argv=None):
                            f"complete (each is written whole or not at all)", status=130)
 
 
-def _fail(args, message, status=2):
+def _fail(args: argparse.Namespace, message: str, status: int = 2) -> int:
     if args.debug:
         traceback.print_exc()
     print(message, file=sys.stderr)

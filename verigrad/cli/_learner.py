@@ -11,18 +11,21 @@ FILE (which runs in this process: it may write files, print a verdict, call os._
 change verigrad here) cannot decide it. Messages are ``wire``'s: JSON and NumPy arrays,
 never pickle.
 """
+from __future__ import annotations
+
 import os
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import wire
 
 
-def describe(err, path):
+def describe(err: BaseException, path: Path) -> str:
     """One line: what the learner's code raised, and where in their file."""
     frames = [f for f in traceback.extract_tb(err.__traceback__)
               if Path(f.filename).resolve() == path.resolve()]
@@ -37,7 +40,7 @@ def describe(err, path):
     return f"{path} raised {type(err).__name__}{f': {err}' if str(err) else ''}{where}"
 
 
-def _numbers(value):
+def _numbers(value: Any) -> np.ndarray | None:
     """value as an array of numbers, or None when it is not one."""
     try:
         array = np.asarray(value)
@@ -46,24 +49,27 @@ def _numbers(value):
     return array if array.dtype.kind in "biuf" else None
 
 
-def _apply(state, header, arrays):
+def _apply(state: dict[str, Any], header: dict[str, Any],
+           arrays: Iterable[np.ndarray]) -> None:
     """Bring ``state`` to the parameters the checking process sends: whole arrays, or the
     flat entries that changed since the last call."""
-    arrays = iter(arrays)
+    sent = iter(arrays)
     for name, how in header["delta"]:
         if how == "full":
-            state[name] = next(arrays).copy()
+            state[name] = next(sent).copy()
         else:
-            index, values = next(arrays), next(arrays)
+            index, values = next(sent), next(sent)
             np.put(state[name], index, values)
 
 
-def _reply(function, state, header, path, debug):
+def _reply(function: Callable[[dict[str, Any]], Any], state: dict[str, Any],
+           header: dict[str, Any], path: Path,
+           debug: bool) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Call function(state) and describe its result, and the arrays it changed, as a
     message."""
     before = {k: v.copy() for k, v in state.items()}
     np.random.seed(header["seed"])  # the checking process's draw: repeatable when it is
-    errors = set()
+    errors: set[str] = set()
     try:
         with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
             value = function(state)
@@ -71,7 +77,8 @@ def _reply(function, state, header, path, debug):
         if debug:
             traceback.print_exc()
         return {"error": describe(err, path)}, []
-    reply, arrays = {"errors": sorted(errors), "changed": [], "removed": []}, []
+    reply: dict[str, Any] = {"errors": sorted(errors), "changed": [], "removed": []}
+    arrays: list[np.ndarray] = []
     for name, old in before.items():
         now = state.get(name)
         if isinstance(now, np.ndarray) and now.shape == old.shape and now.dtype.kind == "f":
@@ -109,7 +116,7 @@ def _reply(function, state, header, path, debug):
     return reply, arrays
 
 
-def main(argv):
+def main(argv: list[str]) -> None:
     from .check import load_learner_file
 
     path, debug = Path(argv[0]), "--debug" in argv

@@ -44,7 +44,8 @@ class LearnerProcess:
 
     def __init__(self, path: Path, timeout: float, debug: bool = False):
         self.path, self.timeout, self.debug = Path(path), timeout, debug
-        self.timed_out, self.last = False, {}
+        self.timed_out = False
+        self.last: dict[str, np.ndarray] = {}  # the parameters as the child has them
         self._folder = tempfile.TemporaryDirectory(prefix="verigrad-check-")
         self.out = open(Path(self._folder.name) / "out", "w+b")  # noqa: SIM115
         self.err = open(Path(self._folder.name) / "err", "w+b")  # noqa: SIM115
@@ -66,7 +67,7 @@ class LearnerProcess:
         self._timer.daemon = True
         self._timer.start()
 
-    def start(self):
+    def start(self) -> None:
         """Read the learner's parameters (``params``, ``order``) as its file defines them."""
         header, arrays = self._receive()
         if header.get("op") != "ready":
@@ -75,17 +76,17 @@ class LearnerProcess:
         self.order, self.odd = header.get("order"), header.get("odd") or {}
         self.last = {k: v.copy() for k, v in self.params.items()}
 
-    def _expire(self):
+    def _expire(self) -> None:
         self.timed_out = True
         self.child.kill()
 
-    def __enter__(self):
+    def __enter__(self) -> LearnerProcess:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self):
+    def close(self) -> None:
         self._timer.cancel()
         for stream in (self.tx, self.rx):
             try:
@@ -109,7 +110,7 @@ class LearnerProcess:
         self._folder.cleanup()
         return texts[0], texts[1]
 
-    def _receive(self):
+    def _receive(self) -> tuple[dict[str, Any], list[np.ndarray]]:
         try:
             header, arrays = wire.receive(self.rx)
         except (wire.WireError, OSError) as err:
@@ -128,9 +129,10 @@ class LearnerProcess:
             raise LearnerFailed(str(header["error"]))
         return header, arrays
 
-    def _call(self, op, params):
+    def _call(self, op: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[np.ndarray]]:
         """Ask the child for op(params); copy into params the arrays the call changed."""
-        delta, arrays = [], []
+        delta: list[list[str]] = []
+        arrays: list[np.ndarray] = []
         for name, value in params.items():
             old = self.last.get(name)
             value = np.asarray(value)
@@ -189,12 +191,12 @@ class LearnerProcess:
         return list(arrays)
 
 
-def _into(target, value):
+def _into(target: np.ndarray, value: np.ndarray) -> np.ndarray:
     target[...] = value
     return target
 
 
-def run(path: Path, settings: dict, timeout: float, json_path: Path | None,
+def run(path: Path, settings: dict[str, Any], timeout: float, json_path: Path | None,
         debug: bool = False) -> int:
     """Check the params/cost/grads file ``path``: print the learner's output, then the
     report; write --json; return the exit code (0 right, 1 wrong; 2 raises CommandError)."""

@@ -1,17 +1,25 @@
 """``verigrad cbow``: train CBOW word embeddings, query them, evaluate them."""
+from __future__ import annotations
+
+import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import values
 from .common import CommandError, HelpFormatter
 from .output import check_output_folder, staged_run
 
+if TYPE_CHECKING:
+    from ..word2vec import CBOW
+    from .common import Subparsers
+
 #: the files 'cbow train' may write to --out
 RUN_FILES = ("config.json", "weights.npz", "vectors.txt", "pca.png")
 
 
-def add_cbow_commands(subparsers):
+def add_cbow_commands(subparsers: Subparsers) -> None:
     """Add the ``cbow`` command (train / similar / eval) to the main parser."""
     cbow = subparsers.add_parser(
         "cbow", help="CBOW word embeddings (word2vec continuous bag of words)",
@@ -78,7 +86,7 @@ def add_cbow_commands(subparsers):
     evaluate.set_defaults(handler=_evaluate)
 
 
-def _train(args):
+def _train(args: argparse.Namespace) -> int:
     from ..diagnostics import TrainingDiverged
     from ..word2vec import CBOW
     if args.min_alpha > args.alpha:
@@ -108,7 +116,7 @@ def _train(args):
     with staged_run(args.out, previous) as folder:
         model.save(folder)
         if args.plot:
-            known = [word for word in args.plot if word in model.wv]
+            known = [word for word in args.plot if model.wv is not None and word in model.wv]
             unknown = sorted(set(args.plot) - set(known))
             if unknown:
                 print(f"warning: --plot: not in the vocabulary, left out: {' '.join(unknown)}",
@@ -122,7 +130,7 @@ def _train(args):
     return 0
 
 
-def _require_matplotlib():
+def _require_matplotlib() -> None:
     from ..plots import require_matplotlib
     try:
         require_matplotlib()
@@ -130,7 +138,7 @@ def _require_matplotlib():
         raise CommandError(f"--plot: {err}") from None
 
 
-def _load(directory):
+def _load(directory: str) -> CBOW:
     from ..word2vec import CBOW
     try:
         return CBOW.load(directory)
@@ -138,9 +146,9 @@ def _load(directory):
         raise CommandError(f"DIR: {err}") from None
 
 
-def _similar(args):
+def _similar(args: argparse.Namespace) -> int:
     model = _load(args.model)
-    if args.word not in model.wv:
+    if model.wv is None or args.word not in model.wv:
         raise CommandError(f"WORD {args.word!r} is not in the vocabulary of {args.model} "
                            f"({len(model.words)} words)")
     for word, cosine in model.most_similar(args.word, args.topn):
@@ -148,11 +156,11 @@ def _similar(args):
     return 0
 
 
-def _evaluate(args):
+def _evaluate(args: argparse.Namespace) -> int:
     if not (args.pairs or args.analogies):
         raise CommandError("nothing to evaluate: give --pairs FILE ... or --analogies FILE ...")
     model = _load(args.model)
-    report = {}
+    report: dict[str, Any] = {}
     for flag, paths, evaluate in (("--pairs", args.pairs, model.evaluate_word_pairs),
                                   ("--analogies", args.analogies,
                                    model.evaluate_word_analogies)):

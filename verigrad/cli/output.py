@@ -1,17 +1,22 @@
 """Output folders of the commands that write runs: checked before any work starts, and
 never left holding two runs' files side by side, even when a run is interrupted."""
+from __future__ import annotations
+
 import contextlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from .._files import write_text
+from .._files import PathLike, write_text
 from .common import CommandError
 
 
-def check_output_folder(out, flag, run_files, overwrite):
+def check_output_folder(out: PathLike, flag: str, run_files: Iterable[str],
+                        overwrite: bool) -> list[str]:
     """Raise ``CommandError`` unless the run can write ``run_files`` into the folder ``out``
     (given as ``flag``): ``out`` must be a folder or not exist yet, inside a writable folder,
     and hold no earlier run unless ``overwrite``. Creates nothing. Returns the names of the
@@ -34,7 +39,7 @@ def check_output_folder(out, flag, run_files, overwrite):
     return previous
 
 
-def check_output_file(path, flag):
+def check_output_file(path: PathLike, flag: str) -> None:
     """Raise ``CommandError`` unless a file can be written at ``path`` (given as ``flag``):
     it is not a folder, its folder exists, and a file can really be created there (a
     permission test alone would pass for root on a read-only file system). Creates
@@ -51,7 +56,7 @@ def check_output_file(path, flag):
         raise CommandError(f"{flag} {path} cannot be written: {err.strerror or err}") from None
 
 
-def write_output(path, text, flag):
+def write_output(path: PathLike, text: str, flag: str) -> None:
     """Write the file ``path`` that the option ``flag`` names (atomically); a failure, such
     as a disk that filled up or permissions changed since ``check_output_file``, is one
     ``CommandError`` line."""
@@ -62,7 +67,7 @@ def write_output(path, text, flag):
 
 
 @contextlib.contextmanager
-def staged_run(out, previous):
+def staged_run(out: PathLike, previous: Iterable[str]) -> Iterator[Path]:
     """A hidden folder inside ``out`` for the run to write its files into. When the block
     ends normally they move into ``out`` (``os.replace``, one rename each) and the files of
     the earlier run (``previous``) that the new one did not write are removed; if it ends
@@ -90,7 +95,7 @@ def staged_run(out, previous):
 DIVERGED = "diverged"
 
 
-def diverged_destination(out, previous):
+def diverged_destination(out: PathLike, previous: list[str]) -> tuple[Path, list[str]]:
     """(folder, its earlier files) for the files of a run that diverged: ``out`` itself,
     unless ``out`` holds an earlier run's model (``previous``, from
     ``check_output_folder``). A diverged run never replaces a model that finished, even
@@ -103,5 +108,5 @@ def diverged_destination(out, previous):
     return folder, [p.name for p in folder.iterdir()] if folder.is_dir() else []
 
 
-def write_json(path, value):
+def write_json(path: PathLike, value: Any) -> None:
     write_text(path, json.dumps(value, indent=1))

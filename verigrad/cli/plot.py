@@ -1,15 +1,21 @@
 """``verigrad plot``: a run's cost and accuracy curves, its spikes and whether it overfits."""
+from __future__ import annotations
+
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..callbacks import History
 from ..diagnostics import check_overfitting, describe_spikes
 from .common import CommandError, HelpFormatter
 from .train import run_name
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def add_plot_command(sub):
+
+def add_plot_command(sub: Subparsers) -> None:
     p = sub.add_parser(
         "plot", help="draw a run's cost and accuracy curves with spikes marked",
         description="Read RUN_DIR/history.json (written by 'verigrad train') and draw cost and "
@@ -23,7 +29,7 @@ def add_plot_command(sub):
     p.set_defaults(handler=run_plot)
 
 
-def run_plot(args):
+def run_plot(args: argparse.Namespace) -> int:
     history_file = args.run_dir / "history.json"
     if not history_file.is_file():
         raise CommandError(f"{history_file} not found: RUN_DIR must be a folder written by "
@@ -58,7 +64,7 @@ def run_plot(args):
     return 0
 
 
-def _read_config(path):
+def _read_config(path: Path) -> dict[str, Any] | None:
     """The run's options (for the title), or None if config.json is missing or unreadable:
     the curves do not need it."""
     try:

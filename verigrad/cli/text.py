@@ -1,7 +1,12 @@
 """``verigrad train shakespeare`` (a character-level language model) and ``verigrad sample``
 (text drawn from a trained one)."""
+from __future__ import annotations
+
+import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,7 +15,7 @@ from ..callbacks import Callback
 from ..data.chars import CharVocabulary, load_text, next_char_streams, next_char_windows
 from ..diagnostics import Monitor, TrainingDiverged
 from ..io import load
-from ..layers import GRU, LSTM, RNN, Dense, Embedding
+from ..layers import GRU, LSTM, RNN, Dense, Embedding, Layer
 from ..layers.recurrent import Recurrent
 from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
@@ -27,18 +32,24 @@ from .output import (
     write_json,
 )
 
+if TYPE_CHECKING:
+    from ..callbacks import History
+    from .common import Subparsers
+
 TEXT_DATASETS = ("shakespeare",)
-CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+CELLS: dict[str, Callable[..., Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 #: --model for text: a recurrent cell, or a GPT (``vg.gpt``)
 LANGUAGE_MODELS = (*sorted(CELLS), "transformer")
 #: the defaults --model transformer uses instead (--embedding is d_model, --seq-len the
 #: block size; AdamW with weight decay 0.1 and a warm-up + cosine schedule per step)
-TRANSFORMER_DEFAULTS = {"epochs": 1, "batch_size": 32, "lr": 1e-3, "clip_norm": 1.0,
-                        "embedding": 128, "seq_len": 128}
-TRANSFORMER_SHAPE = {"num_heads": 4, "num_layers": 4, "weight_decay": 0.1, "warmup_steps": 100}
+TRANSFORMER_DEFAULTS: dict[str, Any] = {"epochs": 1, "batch_size": 32, "lr": 1e-3,
+                                        "clip_norm": 1.0, "embedding": 128, "seq_len": 128}
+TRANSFORMER_SHAPE: dict[str, Any] = {"num_heads": 4, "num_layers": 4, "weight_decay": 0.1,
+                                     "warmup_steps": 100}
 #: defaults of ``verigrad train shakespeare`` for the options the data sets share
-TEXT_DEFAULTS = {"hidden": [256], "epochs": 2, "batch_size": 64, "val_size": 100_000,
-                 "lr": 2e-3, "clip_norm": 5.0, "schedule": "none"}
+TEXT_DEFAULTS: dict[str, Any] = {"hidden": [256], "epochs": 2, "batch_size": 64,
+                                 "val_size": 100_000, "lr": 2e-3, "clip_norm": 5.0,
+                                 "schedule": "none"}
 #: the options only ``verigrad train shakespeare`` takes, and their defaults
 TEXT_OPTIONS = {"embedding": 64, "seq_len": 100}
 #: the files a language-model run may write to --out
@@ -46,7 +57,7 @@ RUN_FILES = (DIVERGED, "model.npz", "vocab.json", "history.json", "config.json",
              "diagnostics.txt")
 
 
-def add_text_arguments(p):
+def add_text_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``verigrad train shakespeare``; --data names the text file there."""
     text = p.add_argument_group(
         "text (verigrad train shakespeare: Embedding → LSTM/GRU/RNN per --hidden size → "
@@ -66,7 +77,7 @@ def add_text_arguments(p):
                            "it ended with (states reset each epoch)")
 
 
-def add_sample_command(sub):
+def add_sample_command(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sample", help="print text drawn from a language model trained by verigrad train",
         description="Load RUN_DIR/model.npz and RUN_DIR/vocab.json (written by 'verigrad "
@@ -84,7 +95,7 @@ def add_sample_command(sub):
     p.set_defaults(handler=run_sample)
 
 
-def check_text_options(args):
+def check_text_options(args: argparse.Namespace) -> None:
     """Refuse the language model's options for another data set (they would be ignored)."""
     given = [f"--{key.replace('_', '-')}" for key in TEXT_OPTIONS
              if getattr(args, key) is not None] + (["--stateful"] if args.stateful else [])
@@ -92,7 +103,7 @@ def check_text_options(args):
         raise CommandError(f"{given[0]} applies only to 'verigrad train shakespeare'")
 
 
-def run_train_text(args):
+def run_train_text(args: argparse.Namespace) -> int:
     args.model = args.model or "lstm"
     if args.model not in LANGUAGE_MODELS:
         raise CommandError(f"--model {args.model} is for image data sets; a language model "
@@ -154,6 +165,7 @@ def run_train_text(args):
                                 shuffle=not args.stateful, threads=args.threads,
                                 callbacks=[ResetStates()] + ([monitor] if monitor else []))
     except TrainingDiverged as err:
+        assert err.history is not None  # fit attaches the history of the finished epochs
         where, earlier = diverged_destination(out, previous)
         with staged_run(where, earlier) as folder:
             written = _save_run(args, folder, model, vocab, err.history, {"diverged": str(err)})
@@ -183,13 +195,14 @@ def run_train_text(args):
 class ResetStates(Callback):
     """Stateful recurrent layers start every epoch from zeros (the text starts again)."""
 
-    def on_epoch_begin(self, model, epoch):
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         for layer in model.layers:
             if isinstance(layer, Recurrent):
                 layer.reset_state()
 
 
-def _save_run(args, out, model, vocab, history, results, title=None):
+def _save_run(args: argparse.Namespace, out: Path, model: Sequential, vocab: CharVocabulary,
+              history: History, results: dict[str, Any], title: str | None = None) -> list[str]:
     """Write the model, vocabulary, history, config and curves to ``out``; the names."""
     model.save(out / "model.npz")
     vocab.save(out / "vocab.json")
@@ -209,7 +222,7 @@ def _save_run(args, out, model, vocab, history, results, title=None):
     return written
 
 
-def language_model(vocab_size, args):
+def language_model(vocab_size: int, args: argparse.Namespace) -> Sequential:
     """Embedding → one recurrent layer per --hidden size → Dense at every step; or, for
     --model transformer, ``vg.gpt`` with d_model --embedding and block size --seq-len."""
     if args.model == "transformer":
@@ -217,7 +230,8 @@ def language_model(vocab_size, args):
                    TRANSFORMER_SHAPE["num_layers"], block_size=args.seq_len, l2=args.l2,
                    dtype=args.dtype, seed=args.seed)
     cell = CELLS[args.model]
-    layers, n = [Embedding(vocab_size, args.embedding)], args.embedding
+    layers: list[Layer] = [Embedding(vocab_size, args.embedding)]
+    n = args.embedding
     for n_a in args.hidden:
         layers.append(cell(n, n_a, stateful=args.stateful))
         n = n_a
@@ -226,7 +240,7 @@ def language_model(vocab_size, args):
                       seed=args.seed)
 
 
-def run_sample(args):
+def run_sample(args: argparse.Namespace) -> int:
     try:
         model = load(args.run_dir / "model.npz")
         vocab = CharVocabulary.load(args.run_dir / "vocab.json")

@@ -3,10 +3,14 @@ problem, or a recurrent language model on Shakespeare (``text``), with the check
 it adds to a run (``--diagnose``, leakage, overfitting, spikes,
 decision boundary, confusion matrix, most confidently wrong images).
 """
+from __future__ import annotations
+
 import argparse
 import math
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,13 +44,24 @@ from .text import (
     run_train_text,
 )
 
-DATASETS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
-TOY_MAKERS = {"spirals": data.make_spirals, "moons": data.make_moons,
-              "circles": data.make_circles, "blobs": data.make_blobs}
+if TYPE_CHECKING:
+    from ..callbacks import History
+    from ..diagnostics import LeakageReport
+    from ..model import Sequential
+    from .common import Subparsers
+
+#: (X_train, Y_train, X_test, Y_test)
+Splits = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+DATASETS: dict[str, Callable[..., Splits]] = {"mnist": data.load_mnist,
+                                              "fashion-mnist": data.load_fashion_mnist}
+TOY_MAKERS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "spirals": data.make_spirals, "moons": data.make_moons, "circles": data.make_circles,
+    "blobs": data.make_blobs}
 #: ``verigrad train`` defaults that depend on the data: image sets, then toy problems
 #: (a small network, trained longer on 2-D points). Each adds to or overrides BASE_DEFAULTS.
-BASE_DEFAULTS = {"schedule": "none", "shift": 0}
-TRAIN_DEFAULTS = {
+BASE_DEFAULTS: dict[str, Any] = {"schedule": "none", "shift": 0}
+TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "images": {"hidden": [256, 128], "dropout": 0.2, "epochs": 10, "batch_size": 128,
                "val_size": 5000, "activation": "relu"},
     "toy": {"hidden": [16, 16], "dropout": 0.0, "epochs": 200, "batch_size": 32,
@@ -63,12 +78,14 @@ TRAIN_DEFAULTS = {
 }
 #: settings a data set trains better with: LeNet-5 on Fashion-MNIST at batch 64 (a better
 #: test accuracy than at batch 128, docs/benchmarks.md)
-DATASET_DEFAULTS = {("fashion-mnist", "lenet5"): {"batch_size": 64}}
+DATASET_DEFAULTS: dict[tuple[str | None, str], dict[str, Any]] = {
+    ("fashion-mnist", "lenet5"): {"batch_size": 64}}
 #: --model for image data sets: the dense network, or a convolutional preset (cnn = lenet5)
-IMAGE_MODELS = {"mlp": None, "cnn": "lenet5", "lenet5": "lenet5", "two-conv": "two-conv"}
+IMAGE_MODELS: dict[str, str | None] = {"mlp": None, "cnn": "lenet5", "lenet5": "lenet5",
+                                       "two-conv": "two-conv"}
 
 
-def add_train_command(sub):
+def add_train_command(sub: Subparsers) -> None:
     p = sub.add_parser(
         "train", help="train a dense, convolutional or recurrent network on a data set and "
                       "save model, history and plot",
@@ -174,7 +191,7 @@ RUN_FILES = (DIVERGED, "model.npz", "history.json", "config.json", "curves.png",
              "most_wrong.png", "boundary.png", "diagnostics.txt", "diagnostics.png", "filters.png",
              "feature_maps.png")
 #: options that only some runs use -> (the setting they apply to, its default)
-DEPENDENT_OPTIONS = {
+DEPENDENT_OPTIONS: dict[str, tuple[Callable[[argparse.Namespace], bool], str, Any]] = {
     "momentum": (lambda a: a.optimizer in ("momentum", "nesterov"),
                  "--optimizer momentum or nesterov", 0.9),
     "step_size": (lambda a: a.schedule == "step", "--schedule step", 5),
@@ -183,7 +200,8 @@ DEPENDENT_OPTIONS = {
 }
 
 
-def split_validation(X, Y, size, seed):
+def split_validation(X: np.ndarray, Y: np.ndarray, size: int, seed: int
+                     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """Hold ``size`` random training examples out as a validation set."""
     m = X.shape[-1]
     if size <= 0:
@@ -198,17 +216,17 @@ def split_validation(X, Y, size, seed):
             (np.moveaxis(by_example[val], 0, -1), Y[val]))
 
 
-def example_major(X, dtype):
+def example_major(X: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
     """X (..., m) in ``dtype``, each example one contiguous block of memory."""
     return np.moveaxis(np.moveaxis(X, -1, 0).astype(dtype, order="C"), 0, -1)
 
 
-def flat(X):
+def flat(X: np.ndarray) -> np.ndarray:
     """X (..., m) as (n, m), one column per example (a view for example-major images)."""
     return X.reshape(-1, X.shape[-1])
 
 
-def check_options(args):
+def check_options(args: argparse.Namespace) -> None:
     """Fill in the defaults that depend on the data set and model, and refuse options given
     for a run they do not apply to (they would be ignored without a word)."""
     check_text_options(args)
@@ -258,7 +276,7 @@ def check_options(args):
                                f"{args.toy}")
 
 
-def refuse_unused(args, keys, run, used_by):
+def refuse_unused(args: argparse.Namespace, keys: Sequence[str], run: str, used_by: str) -> None:
     """CommandError for the first option of ``keys`` given on the command line although the
     ``run`` does not use it (it would be ignored, yet written to config.json as if used)."""
     given = [key for key in keys
@@ -268,7 +286,7 @@ def refuse_unused(args, keys, run, used_by):
                            f"for {used_by}")
 
 
-def load_data(args, images):
+def load_data(args: argparse.Namespace, images: bool) -> Splits:
     """(X_train, Y_train, X_test, Y_test) after --train-size, with the sizes checked;
     ``images``: image data sets as (C, H, W, m) instead of (n, m)."""
     try:
@@ -292,7 +310,7 @@ def load_data(args, images):
     return X_train, Y_train, X_test, Y_test
 
 
-def run_train(args):
+def run_train(args: argparse.Namespace) -> int:
     check_options(args)
     if args.dataset in TEXT_DATASETS:
         return run_train_text(args)
@@ -334,6 +352,7 @@ def run_train(args):
                                 augment=data.RandomShift(args.shift) if args.shift else None,
                                 threads=args.threads)
     except TrainingDiverged as err:
+        assert err.history is not None  # fit attaches the history of the finished epochs
         where, earlier = diverged_destination(out, previous)
         with staged_run(where, earlier) as folder:
             written = save_run(args, folder, model, err.history, {"diverged": str(err)})
@@ -358,7 +377,8 @@ def run_train(args):
     return 0
 
 
-def save_run(args, out, model, history, results, title=None):
+def save_run(args: argparse.Namespace, out: Path, model: Sequential, history: History,
+             results: dict[str, Any], title: str | None = None) -> list[str]:
     """Write the model, history, config (the options and ``results``) and the curves to
     the folder ``out``; returns the names written."""
     model.save(out / "model.npz")
@@ -378,7 +398,7 @@ def save_run(args, out, model, history, results, title=None):
     return written
 
 
-def add_toy_arguments(p):
+def add_toy_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``verigrad train toy`` and ``--diagnose``."""
     toy = p.add_argument_group("toy problems (verigrad train toy)")
     toy.add_argument("--dataset", dest="toy", choices=sorted(TOY_MAKERS), default=None,
@@ -398,17 +418,17 @@ def add_toy_arguments(p):
                         "diagnostics.png")
 
 
-def train_defaults(kind, dataset=None):
+def train_defaults(kind: str, dataset: str | None = None) -> dict[str, Any]:
     """The defaults of ``verigrad train`` for a kind of run ("images" for the dense network,
     "toy", or a convolutional preset), on ``dataset``."""
     return {**BASE_DEFAULTS, **TRAIN_DEFAULTS[kind], **DATASET_DEFAULTS.get((dataset, kind), {})}
 
 
-def default_text(key):
+def default_text(key: str) -> str:
     """'default: 10; toy: 200' for the option ``key``: its value in the dense network's
     defaults, then each other kind of run (and data set) where it differs, as the help
     shows it."""
-    def shown(value):
+    def shown(value: object) -> str:
         return " ".join(map(str, value)) if isinstance(value, list) else str(value)
 
     plain = train_defaults("images")[key]
@@ -423,7 +443,7 @@ def default_text(key):
     return "; ".join(parts)
 
 
-def fill_train_defaults(args):
+def fill_train_defaults(args: argparse.Namespace) -> None:
     """Set the options left out on the command line to the defaults for the data set and
     model."""
     kind = "toy" if args.dataset == "toy" else IMAGE_MODELS[args.model] or "images"
@@ -432,7 +452,7 @@ def fill_train_defaults(args):
             setattr(args, key, value)
 
 
-def run_name(args):
+def run_name(args: argparse.Namespace) -> str:
     if args.dataset == "toy":
         return f"toy-{args.toy}"
     # a run's config.json from before --model has none
@@ -440,9 +460,9 @@ def run_name(args):
     return f"{args.dataset}-{preset}" if preset else args.dataset
 
 
-def make_toy(args):
+def make_toy(args: argparse.Namespace) -> Splits:
     """(X_train, y_train, X_test, y_test) of the toy problem the options describe."""
-    options = {}
+    options: dict[str, Any] = {}
     if args.noise is not None:
         options["spread" if args.toy == "blobs" else "noise"] = args.noise
     if args.classes is not None:
@@ -453,7 +473,8 @@ def make_toy(args):
     return X, y, X_test, y_test
 
 
-def warn_leakage(args, X_train, X_test):
+def warn_leakage(args: argparse.Namespace, X_train: np.ndarray,
+                 X_test: np.ndarray) -> LeakageReport:
     """Print what ``check_leakage`` finds between the training and the test set. Toy points
     are checked for exact copies only: in a dense 2-D cloud, independent points are often
     within 10% of each other's length."""
@@ -467,11 +488,13 @@ def warn_leakage(args, X_train, X_test):
     return report
 
 
-def monitor_for(args):
+def monitor_for(args: argparse.Namespace) -> Monitor | None:
     return Monitor(verbose=0) if args.diagnose else None
 
 
-def report_run(args, out, model, history, monitor, fit, test):
+def report_run(args: argparse.Namespace, out: Path, model: Sequential, history: History,
+               monitor: Monitor | None, fit: tuple[np.ndarray, np.ndarray],
+               test: tuple[np.ndarray, np.ndarray]) -> list[str]:
     """Print the overfitting and spike reports and write the run's extra pictures; returns
     the names of the files written."""
     train_accuracy = model.evaluate(*fit)["accuracy"]
@@ -479,7 +502,7 @@ def report_run(args, out, model, history, monitor, fit, test):
     if overfitting:
         print(f"warning: {overfitting}", file=sys.stderr)
     print(describe_spikes(history))
-    written = []
+    written: list[str] = []
     if monitor is not None:
         text = monitor.table() + "".join(f"\nwarning: {w}" for w in monitor.warnings)
         write_text(out / "diagnostics.txt", text + "\n")
@@ -495,7 +518,9 @@ def report_run(args, out, model, history, monitor, fit, test):
     return written
 
 
-def _pictures(args, out, model, history, monitor, fit, test):
+def _pictures(args: argparse.Namespace, out: Path, model: Sequential, history: History,
+              monitor: Monitor | None, fit: tuple[np.ndarray, np.ndarray],
+              test: tuple[np.ndarray, np.ndarray]) -> list[str]:
     from ..plots import (
         plot_confusion_matrix,
         plot_decision_boundary,
@@ -503,7 +528,8 @@ def _pictures(args, out, model, history, monitor, fit, test):
         require_matplotlib,
     )
     require_matplotlib()
-    name, written = run_name(args), []
+    name = run_name(args)
+    written: list[str] = []
     X_test, Y_test = test
     accuracy = model.evaluate(X_test, Y_test)["accuracy"]
     if monitor is not None:
@@ -536,12 +562,12 @@ def _pictures(args, out, model, history, monitor, fit, test):
     return written + ["most_wrong.png"]
 
 
-def _conv_pictures(name, out, model, X_test):
+def _conv_pictures(name: str, out: Path, model: Sequential, X_test: np.ndarray) -> list[str]:
     """filters.png, the first convolutional layer's kernels, and feature_maps.png, what it
     makes of the first test image (after its activation, when one follows)."""
     from ..plots import plot_feature_maps, plot_filters
-    i = next(i for i, layer in enumerate(model.layers) if isinstance(layer, Conv2D))
-    first = model.layers[i]
+    i, first = next((i, layer) for i, layer in enumerate(model.layers)
+                    if isinstance(layer, Conv2D))
     plot_filters(first.params["W"], out / "filters.png",
                  title=f"{name}: the {first.out_channels} filters of the first layer")
     A = X_test[..., :1]

@@ -5,11 +5,17 @@ the flag, what it allows and what it got (exit status 2).
 Every numeric option of every command uses one of these (a test walks the parser to make
 sure of it and tries values outside each one's range).
 """
+from __future__ import annotations
+
 import argparse
 import math
+from collections.abc import Callable
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 
-def _number(kind, text):
+def _number(kind: Callable[[str], Number], text: str) -> Number:
     try:
         value = kind(text)
     except ValueError:
@@ -20,8 +26,9 @@ def _number(kind, text):
     return value
 
 
-def _checked(kind, allowed, description):
-    def parse(text):
+def _checked(kind: Callable[[str], Number], allowed: Callable[[Number], bool],
+             description: str) -> Callable[[str], Number]:
+    def parse(text: str) -> Number:
         value = _number(kind, text)
         if not allowed(value):
             raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}")

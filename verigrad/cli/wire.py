@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import io
 import json
-from typing import BinaryIO
+from collections.abc import Sequence
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -27,13 +28,13 @@ class WireError(Exception):
     """A message that ended early, is malformed, or is larger than the limits."""
 
 
-def send(stream: BinaryIO, header: dict, arrays: list[np.ndarray] = ()) -> None:
+def send(stream: BinaryIO, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> None:
     """Write one message (header and arrays) and flush it."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
-    data = json.dumps({**header, "arrays": len(arrays)}).encode("utf-8")
+    contiguous = [np.ascontiguousarray(a) for a in arrays]
+    data = json.dumps({**header, "arrays": len(contiguous)}).encode("utf-8")
     stream.write(len(data).to_bytes(8, "little"))
     stream.write(data)
-    for array in arrays:
+    for array in contiguous:
         # through memory: NumPy writes a real file with tofile, which a pipe cannot take
         buffer = io.BytesIO()
         np.lib.format.write_array(buffer, array, allow_pickle=False)
@@ -41,14 +42,14 @@ def send(stream: BinaryIO, header: dict, arrays: list[np.ndarray] = ()) -> None:
     stream.flush()
 
 
-def _exactly(stream, n):
+def _exactly(stream: BinaryIO, n: int) -> bytes:
     data = stream.read(n)
     if data is None or len(data) != n:
         raise WireError("the message ended early (the process ended?)")
     return data
 
 
-def receive(stream: BinaryIO) -> tuple[dict, list[np.ndarray]]:
+def receive(stream: BinaryIO) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Read one message: (header, arrays)."""
     size = int.from_bytes(_exactly(stream, 8), "little")
     if size > MAX_HEADER:
@@ -63,7 +64,7 @@ def receive(stream: BinaryIO) -> tuple[dict, list[np.ndarray]]:
     return header, [_read_array(stream) for _ in range(count)]
 
 
-def _read_array(stream):
+def _read_array(stream: BinaryIO) -> np.ndarray:
     try:
         version = np.lib.format.read_magic(stream)
         if version == (1, 0):

@@ -1,7 +1,12 @@
 """What the cost curves of a run say: the causes of its spikes and whether it overfits."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..callbacks import History
 
 SPIKE_ADVICE = {
     "learning rate": "full-batch gradient descent has no sampling noise, so the cost jumps "
@@ -15,7 +20,7 @@ SPIKE_ADVICE = {
 }
 
 
-def describe_spikes(history, shown=5, **kwargs):
+def describe_spikes(history: History, shown: int = 5, **kwargs: Any) -> str:
     """A text report of ``history.spikes(**kwargs)``: per cause, how many spikes, the
     ``shown`` largest, and what to do about them."""
     spikes = history.spikes(**kwargs)
@@ -34,7 +39,8 @@ def describe_spikes(history, shown=5, **kwargs):
     return "\n".join(lines)
 
 
-def check_overfitting(history, train_accuracy=None, gap=0.05, patience=3, rise=0.1):
+def check_overfitting(history: History, train_accuracy: float | None = None, gap: float = 0.05,
+                      patience: int = 3, rise: float = 0.1) -> str | None:
     """A warning text if the run overfits, else None.
 
     It overfits when the training accuracy (``train_accuracy`` if given, measured with

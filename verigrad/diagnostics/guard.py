@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Hashable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..callbacks import Callback
 from ..validation import looks_like_rand
+
+if TYPE_CHECKING:
+    from ..callbacks import History
+    from ..model import Sequential
 
 #: |Z| beyond which a pre-activation with no declared limit (a ReLU, a linear layer, the
 #: logits) is far from any useful range: values this large overflow within a few steps.
@@ -46,13 +52,16 @@ class TrainingDiverged(RuntimeError):
     (the layers' state arrays, batch norm's running statistics, of the same moment), and
     puts both back into the model."""
 
-    def __init__(self, message, layer=None, step=None, max_abs_preactivation=None):
+    def __init__(self, message: str, layer: str | None = None, step: int | None = None,
+                 max_abs_preactivation: float | None = None):
         super().__init__(message)
         self.layer, self.step, self.max_abs_preactivation = layer, step, max_abs_preactivation
-        self.history, self.weights, self.state = None, None, None
+        self.history: History | None = None
+        self.weights: dict[str, np.ndarray] | None = None
+        self.state: dict[str, np.ndarray] | None = None
 
 
-def _limit(model, i):
+def _limit(model: Sequential, i: int) -> tuple[float | None, str | None]:
     """(|Z| limit, what follows) for the output of parameterised layer i: the useful range
     its elementwise activation declares, else LINEAR_LIMIT. The last layer's logits go to
     a fused loss, which has a gradient at any |Z|: only huge values count there, and none
@@ -62,7 +71,8 @@ def _limit(model, i):
     if follower is not None and follower.normalizes:
         return None, None
     if follower is None:
-        return (LINEAR_LIMIT, "logits") if model.loss.classifier else (None, None)
+        classifier = model.loss is not None and model.loss.classifier  # fit requires a loss
+        return (LINEAR_LIMIT, "logits") if classifier else (None, None)
     limit = follower.useful_limit if follower.elementwise else None
     return (LINEAR_LIMIT if limit is None else limit), type(follower).__name__
 
@@ -70,20 +80,20 @@ def _limit(model, i):
 class Guard(Callback):
     """Watches one ``fit`` call: precursor warnings, then the diagnosis of a divergence."""
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Sequential, history: History) -> None:
         self.model = model
-        self.findings = set()  # "inputs", "rand": causes to suggest if training diverges
-        self.warned = set()
+        self.findings: set[str] = set()  # "inputs", "rand": causes to suggest if it diverges
+        self.warned: set[Hashable] = set()
         self.first_of_epoch, self.step = False, 0
         bad = self._nonfinite_parameter()
         if bad is not None:
             raise ValueError(f"{bad} of {model.layer_label(model.locate(bad)[0])} holds NaN "
                              f"or inf before training: give it finite values")
 
-    def on_epoch_begin(self, model, epoch):
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         self.first_of_epoch = True
 
-    def on_backward_end(self, model, step, cost):
+    def on_backward_end(self, model: Sequential, step: int, cost: float) -> None:
         self.step = step
         if self.first_of_epoch or step & (step - 1) == 0:  # steps 1, 2, 4, 8, ...
             self.check(step)
@@ -91,12 +101,12 @@ class Guard(Callback):
         if not math.isfinite(cost):
             raise self.diverged(step, cost)
 
-    def on_epoch_end(self, model, epoch, history):
+    def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
         # a layer's state (running statistics) can overflow while the weights stay finite
         if self._nonfinite_parameter() is not None or self._nonfinite_state() is not None:
             raise self.diverged(self.step)
 
-    def check(self, step):
+    def check(self, step: int) -> None:
         """Warn about precursors in the forward pass of ``step``; each kind of warning is
         issued once per layer and ``fit`` call."""
         model, A = self.model, self.model.activations
@@ -114,7 +124,7 @@ class Guard(Callback):
                 self.warned.add(key)
                 warnings.warn(message, TrainingWarning, stacklevel=4)
 
-    def _inputs(self, X):
+    def _inputs(self, X: np.ndarray) -> Iterator[tuple[Hashable, str]]:
         if self.model.layers[0].input_kind == "index":  # token ids have no scale to check
             return
         rms = float(np.sqrt(np.mean(np.square(X, dtype=np.float64))))
@@ -126,7 +136,7 @@ class Guard(Callback):
                              f"size (divide pixels by 255, or standardise each feature: "
                              f"(X − mean) / std)")
 
-    def _weights(self):
+    def _weights(self) -> Iterator[tuple[Hashable, str]]:
         for name, W in self.model.params.items():
             if name[0] == "W" and looks_like_rand(W):
                 self.findings.add("rand")
@@ -136,7 +146,8 @@ class Guard(Callback):
                                        f"scaled by 1/√n_in: keep the layer's init ('he' for "
                                        f"ReLU, 'xavier' for sigmoid/tanh)")
 
-    def _preactivation_message(self, i, step, largest, limit, kind):
+    def _preactivation_message(self, i: int, step: int, largest: float, limit: float,
+                               kind: str | None) -> str:
         follower = self.model.layers[i + 1] if i + 1 < len(self.model.layers) else None
         if follower is not None and follower.saturation_limit is not None:
             effect = (f"the {kind} is flat there (its gradient is nearly 0), so these units "
@@ -147,7 +158,7 @@ class Guard(Callback):
                 f"step {step}, far outside the useful range of its {kind} (|Z| ≤ {limit:g}); "
                 f"{effect}. Likely cause: {self.cause()}")
 
-    def cause(self):
+    def cause(self) -> str:
         """The likely cause of large values, from what the guard has seen."""
         causes = []
         if "inputs" in self.findings:
@@ -159,7 +170,7 @@ class Guard(Callback):
                       f"smaller)")
         return "; ".join(causes)
 
-    def diverged(self, step, cost=None):
+    def diverged(self, step: int, cost: float | None = None) -> TrainingDiverged:
         """The ``TrainingDiverged`` for a non-finite value seen on ``step``: the step's cost
         if ``cost`` is given, else the parameters after its update."""
         model = self.model
@@ -181,15 +192,15 @@ class Guard(Callback):
                                 f"Likely cause: {self.cause()}",
                                 layer=layer, step=step, max_abs_preactivation=largest)
 
-    def _nonfinite_parameter(self):
+    def _nonfinite_parameter(self) -> str | None:
         return next((name for name, p in self.model.params.items() if not np.isfinite(p).all()),
                     None)
 
-    def _nonfinite_state(self):
+    def _nonfinite_state(self) -> str | None:
         return next((name for name, s in self.model.state.items() if not np.isfinite(s).all()),
                     None)
 
-    def _first_nonfinite(self):
+    def _first_nonfinite(self) -> tuple[str, float]:
         """The first layer whose output in the step's forward pass holds NaN or inf (or the
         loss), and the largest finite |Z| of the parameterised layers up to there."""
         model, largest = self.model, 0.0

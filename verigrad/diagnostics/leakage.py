@@ -42,22 +42,22 @@ class LeakageReport:
     decimals: int | None
 
     @property
-    def n_exact(self):
+    def n_exact(self) -> int:
         return len(set(self.exact_pairs[:, 1].tolist()))
 
     @property
-    def n_near(self):
+    def n_near(self) -> int:
         return len(set(self.near_pairs[:, 1].tolist()) - set(self.exact_pairs[:, 1].tolist()))
 
     @property
-    def pairs(self):
+    def pairs(self) -> list[tuple[int, ...]]:
         return [tuple(p) for p in np.concatenate([self.exact_pairs, self.near_pairs]).tolist()]
 
     @property
-    def n_leaked(self):
+    def n_leaked(self) -> int:
         return self.n_exact + self.n_near
 
-    def __str__(self):
+    def __str__(self) -> str:
         rounded = "" if self.decimals is None else f" (after rounding to {self.decimals} decimals)"
         lines = [f"leakage check of {self.n_test} test examples against {self.n_train} "
                  f"training examples:",
@@ -72,7 +72,7 @@ class LeakageReport:
             lines.append("  " + self.advice())
         return "\n".join(lines)
 
-    def examples(self, k=5):
+    def examples(self, k: int = 5) -> list[str]:
         """Up to k pairs as text, exact ones first: 'train 3 = test 7', 'train 5 ≈ test 2
         (distance 0.01)'."""
         shown = [f"train {i} = test {j}" for i, j in self.exact_pairs[:k].tolist()]
@@ -80,7 +80,7 @@ class LeakageReport:
                   zip(self.near_pairs[:k].tolist(), self.near_distances[:k])]
         return shown[:k]
 
-    def advice(self):
+    def advice(self) -> str:
         """What the finding means for the test score, in one sentence."""
         if not self.n_leaked:
             return "No test example is (nearly) in the training set."
@@ -88,16 +88,17 @@ class LeakageReport:
                 f"training set: remove those examples from one side before trusting the test "
                 f"score")
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ..display.html import leakage_html
         return leakage_html(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"LeakageReport(n_exact={self.n_exact}, n_near={self.n_near}, "
                 f"n_train={self.n_train}, n_test={self.n_test}, tol={self.tol})")
 
 
-def check_leakage(X_train, X_test, tol=0.1, decimals=None):
+def check_leakage(X_train: np.ndarray, X_test: np.ndarray, tol: float = 0.1,
+                  decimals: int | None = None) -> LeakageReport:
     """Find test columns that are (nearly) duplicates of training columns.
 
     X_train (n_features, m_train), X_test (n_features, m_test): one example per column.
@@ -128,11 +129,14 @@ def check_leakage(X_train, X_test, tol=0.1, decimals=None):
     return LeakageReport(exact, near, distances, X_train.shape[1], X_test.shape[1], tol, decimals)
 
 
-def _hashes(X, decimals):
+def _hashes(X: np.ndarray, decimals: int | None) -> np.ndarray:
     """A 64-bit hash of each column's values as float64 (after rounding; −0 made +0): the
     bit patterns times fixed odd multipliers, summed with wrap-around. Equal columns get
     equal hashes; unequal ones almost never do, and every match is verified."""
-    multipliers = np.random.default_rng(0).integers(1, 2 ** 63, X.shape[0], dtype=np.uint64) | 1
+    # (asarray: numpy's stubs type integers(..., dtype=np.uint64) as one number)
+    rng = np.random.default_rng(0)
+    multipliers = np.asarray(rng.integers(1, 2 ** 63, X.shape[0], dtype=np.uint64))
+    multipliers |= 1
     out = np.empty(X.shape[1], dtype=np.uint64)
     for s in range(0, X.shape[1], _BLOCK):
         block = _as_float64(X[:, s:s + _BLOCK], decimals)
@@ -140,7 +144,7 @@ def _hashes(X, decimals):
     return out
 
 
-def _as_float64(X, decimals):
+def _as_float64(X: np.ndarray, decimals: int | None) -> np.ndarray:
     X = X.astype(np.float64)
     if decimals is not None:
         X = np.round(X, decimals)
@@ -148,7 +152,7 @@ def _as_float64(X, decimals):
     return X
 
 
-def _exact_pairs(X_train, X_test, decimals):
+def _exact_pairs(X_train: np.ndarray, X_test: np.ndarray, decimals: int | None) -> np.ndarray:
     train_hash, test_hash = _hashes(X_train, decimals), _hashes(X_test, decimals)
     order = np.argsort(train_hash, kind="stable")
     lo = np.searchsorted(train_hash[order], test_hash, "left")
@@ -159,7 +163,7 @@ def _exact_pairs(X_train, X_test, decimals):
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def _principal_axes(X, k):
+def _principal_axes(X: np.ndarray, k: int) -> np.ndarray | None:
     """An (n, k) orthonormal basis close to the k directions in which the columns of X vary
     most (randomised subspace iteration on at most 5000 of them), or None if X has no more
     than k rows. Any orthonormal basis keeps the search exact; a good one makes it fast."""
@@ -175,7 +179,7 @@ def _principal_axes(X, k):
     return Q
 
 
-def _project(X, axes):
+def _project(X: np.ndarray, axes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of the columns of X on ``axes`` plus one: the length of what the axes
     leave out. Distances between such points never exceed the true ones, since
     ‖x − t‖² = ‖P(x − t)‖² + ‖R(x − t)‖² ≥ ‖Px − Pt‖² + (‖Rx‖ − ‖Rt‖)². Also returns ‖x‖."""
@@ -194,7 +198,8 @@ def _project(X, axes):
     return projected, norms
 
 
-def _near_pairs(X_train, X_test, tol):
+def _near_pairs(X_train: np.ndarray, X_test: np.ndarray,
+                tol: float) -> tuple[np.ndarray, np.ndarray]:
     """(pairs (k, 2), distances (k,)) with 0 < ‖x_test − x_train‖ ≤ tol·‖x_test‖."""
     axes = _principal_axes(X_train, _AXES)
     P_train, norm_train = _project(X_train, axes)
@@ -207,7 +212,8 @@ def _near_pairs(X_train, X_test, tol):
     P_sorted = np.asfortranarray(P_train[:, by_norm], dtype=np.float32)
     sq_sorted = np.einsum("ij,ij->j", P_train, P_train)[by_norm].astype(np.float32)
     test_order = np.argsort(norm_test, kind="stable")
-    found_i, found_j = [], []
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
     for start in range(0, len(test_order), _TEST_BLOCK):
         tests = test_order[start:start + _TEST_BLOCK]
         lo = np.searchsorted(sorted_norms, (norm_test[tests] - radius[tests]).min(), "left")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..validation import check_positive_int
 
 
-def confusion_matrix(y_true, y_pred, n_classes=None):
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike,
+                     n_classes: int | None = None) -> np.ndarray:
     """C[i, j] = how many examples of class i were predicted as class j (rows: truth)."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
@@ -26,7 +28,7 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
     return counts
 
 
-def most_confident_mistakes(proba, y_true, n=25):
+def most_confident_mistakes(proba: np.ndarray, y_true: np.ndarray, n: int = 25) -> np.ndarray:
     """Indices of the (at most n) misclassified examples whose wrong prediction had the
     highest probability, most confident first. proba: (n_classes, m) class probabilities."""
     predicted = proba.argmax(axis=0)

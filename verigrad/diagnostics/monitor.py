@@ -38,7 +38,8 @@ every query's weight on one key — collapsed — and is reported.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -49,6 +50,7 @@ from .guard import TrainingWarning
 
 if TYPE_CHECKING:
     from ..callbacks import History
+    from ..layers import Layer
     from ..model import Sequential
 
 #: Healthy range of the update/weight ratio ‖ΔW‖/‖W‖ per step (rule of thumb: about 1e-3).
@@ -66,6 +68,18 @@ GROWTH_LIMIT = 100.0
 #: query (e^0.1 ≈ 1.1 keys' worth of weight).
 COLLAPSE_ENTROPY = 0.1
 COLUMNS = ("act_mean", "act_std", "dead", "saturated", "max_abs_z", "grad_norm", "update_ratio")
+
+
+class _ThroughTime(Protocol):
+    """A layer that reports ‖dJ/da⟨t⟩‖ for t = 1 … T after backward (the recurrent ones)."""
+
+    def state_gradient_norms(self) -> np.ndarray: ...
+
+
+class _Attending(Protocol):
+    """A layer that reports each head's mean attention entropy (attention, transformer)."""
+
+    def attention_entropy(self) -> np.ndarray: ...
 
 
 class Monitor(Callback):
@@ -104,7 +118,8 @@ class Monitor(Callback):
         self._warned: set[Any] = set()
         # k -> index in model.layers; a normalization layer right after a parameterised one
         # is measured with it
-        self._layers = {model.layer_number(i): i for i in model.parameterised
+        # (model.parameterised[k - 1] is layer k's index)
+        self._layers = {k: i for k, i in enumerate(model.parameterised, 1)
                         if not (i > 0 and model.layers[i - 1].params
                                 and model.layers[i].normalizes)}
         self.names = {k: self._name(model, i) for k, i in self._layers.items()}
@@ -125,7 +140,7 @@ class Monitor(Callback):
                            if hasattr(layer, "attention_entropy")]
 
     @staticmethod
-    def _name(model, i):
+    def _name(model: Sequential, i: int) -> str:
         label = model.layer_label(i)
         norm, after = _normalization_after(model, i), _activation_after(model, i)
         through = f" → {type(norm).__name__}" if norm is not None else ""
@@ -149,9 +164,11 @@ class Monitor(Callback):
                 snapshot[k] = weights
                 self._samples[k].append(self._measure(model, i, weights))
             for i in self._recurrent:
-                self._time_samples[i].append(model.layers[i].state_gradient_norms())
+                layer = cast(_ThroughTime, model.layers[i])
+                self._time_samples[i].append(layer.state_gradient_norms())
             for i in self._attending:
-                self._entropy_samples[i].append(model.layers[i].attention_entropy())
+                heads = cast(_Attending, model.layers[i])
+                self._entropy_samples[i].append(heads.attention_entropy())
         self._offset += 1
 
     def on_step_end(self, model: Sequential, step: int, cost: float) -> None:
@@ -166,7 +183,8 @@ class Monitor(Callback):
                                                     else float("inf"))
         self._snapshot = None
 
-    def _measure(self, model, i, weights):
+    def _measure(self, model: Sequential, i: int,
+                 weights: dict[str, np.ndarray]) -> dict[str, float | None]:
         """Statistics of layer i in this step's forward pass, before the update. Z is the
         input of its activation: the output of the batch norm in Dense → BatchNorm → g."""
         j = i + 1 + (_normalization_after(model, i) is not None)
@@ -185,12 +203,12 @@ class Monitor(Callback):
                 "grad_norm": _norm(grads[name] for name in weights)}
 
     def on_epoch_end(self, model: Sequential, epoch: int, history: History) -> None:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for k in self._layers:
             samples = self._samples[k]
             if not samples:
                 continue
-            row = {"epoch": epoch + 1, "layer": k, "name": self.names[k]}
+            row: dict[str, Any] = {"epoch": epoch + 1, "layer": k, "name": self.names[k]}
             for key in COLUMNS:
                 values = [s[key] for s in samples if s.get(key) is not None]
                 row[key] = float(np.mean(values)) if values else None
@@ -211,13 +229,13 @@ class Monitor(Callback):
 
     # ---- judging -----------------------------------------------------------------------
 
-    def _warn(self, key, message):
+    def _warn(self, key: Hashable, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
             self.warnings.append(message)
             warnings.warn(message, TrainingWarning, stacklevel=2)
 
-    def _check(self, model, rows, climbing):
+    def _check(self, model: Sequential, rows: list[dict[str, Any]], climbing: bool) -> None:
         if not rows:
             return
         epoch = rows[0]["epoch"]
@@ -261,7 +279,7 @@ class Monitor(Callback):
                     f"the learning rate (try 10×) or check the gradient norms"))
         self._check_depth(rows, epoch)
 
-    def _check_depth(self, rows, epoch):
+    def _check_depth(self, rows: list[dict[str, Any]], epoch: int) -> None:
         """Gradients that shrink or grow layer after layer on their way back."""
         if len(rows) < 2:
             return
@@ -284,7 +302,7 @@ class Monitor(Callback):
                 f"after layer on the way back. Likely cause: weights initialised too large. "
                 f"Fix: init='he' (ReLU) or 'xavier' (sigmoid/tanh), or clip_norm="))
 
-    def _check_time(self, model, epoch):
+    def _check_time(self, model: Sequential, epoch: int) -> None:
         """Gradients that shrink or grow step after step on their way back through time."""
         for i in self._recurrent:
             samples = self._time_samples[i]
@@ -313,7 +331,7 @@ class Monitor(Callback):
                     f"weights too large. Fix: clip the gradient norm (clip_norm=5), a "
                     f"smaller init or learning rate, or shorter sequences"))
 
-    def _check_attention(self, model, epoch):
+    def _check_attention(self, model: Sequential, epoch: int) -> None:
         """Heads whose every query attends to (nearly) one key."""
         for i in self._attending:
             if not self._entropy_samples[i]:
@@ -336,7 +354,8 @@ class Monitor(Callback):
 
     # ---- reporting ---------------------------------------------------------------------
 
-    def table_cells(self, rows=None):
+    def table_cells(self, rows: list[dict[str, Any]] | None = None
+                    ) -> tuple[tuple[str, ...], list[tuple[str, ...]], set[tuple[int, int]]]:
         """(header, rows, flagged) of the records (or ``rows``): the cells as strings, and
         the (row, column) pairs out of their healthy range (dead or saturated beyond half
         the units, an update ratio outside ``UPDATE_RATIO_RANGE``)."""
@@ -344,10 +363,11 @@ class Monitor(Callback):
         header = ("epoch", "layer", "act mean", "act std", "dead", "satur.", "max|Z|", "‖dW‖",
                   "‖ΔW‖/‖W‖")
 
-        def pct(value):
+        def pct(value: float | None) -> str:
             return "-" if value is None else f"{value:.0%}"
 
-        cells, flagged = [], set()
+        cells: list[tuple[str, ...]] = []
+        flagged: set[tuple[int, int]] = set()
         low, high = UPDATE_RATIO_RANGE
         for k, r in enumerate(rows):
             cells.append((str(r["epoch"]), r["name"], f"{r['act_mean']:.3g}",
@@ -363,7 +383,7 @@ class Monitor(Callback):
                     flagged.add((k, column))
         return header, cells, flagged
 
-    def table(self, rows: list[dict] | None = None) -> str:
+    def table(self, rows: list[dict[str, Any]] | None = None) -> str:
         """The records (or ``rows``) as a text table, one line per epoch and layer."""
         header, cells, _ = self.table_cells(rows)
         width = max([26, *(len(row[1]) + 1 for row in cells)])
@@ -383,14 +403,14 @@ class Monitor(Callback):
                       for r in self.attention_records]
         return "\n".join(lines)
 
-    def time_cells(self):
+    def time_cells(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
         """(header, rows) of the recurrent layers' gradient norms at the first and last
         time step, per epoch, as strings."""
         return (("epoch", "recurrent layer", "‖dJ/da⟨1⟩‖", "‖dJ/da⟨T⟩‖", "ratio"),
                 [(str(r["epoch"]), r["name"], f"{r['first']:.3g}", f"{r['last']:.3g}",
                   f"{r['ratio']:.3g}") for r in self.time_records])
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ..display.html import monitor_html
         return monitor_html(self)
 
@@ -400,29 +420,29 @@ class Monitor(Callback):
         return plot_diagnostics(self, path, title=title)
 
 
-def _sci(value):
+def _sci(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
 
 
-def _normalization_after(model, i):
+def _normalization_after(model: Sequential, i: int) -> Layer | None:
     """The normalization layer right after layer i (Dense → BatchNorm → g), or None."""
     after = model.layers[i + 1] if i + 1 < len(model.layers) else None
     return after if after is not None and after.normalizes else None
 
 
-def _activation_after(model, i):
+def _activation_after(model: Sequential, i: int) -> Layer | None:
     """The elementwise activation after layer i, past a normalization layer, or None."""
     j = i + 1 + (_normalization_after(model, i) is not None)
     after = model.layers[j] if j < len(model.layers) else None
     return after if after is not None and after.elementwise else None
 
 
-def _weights(layer):
+def _weights(layer: Layer) -> dict[str, np.ndarray]:
     """The layer's weights: its parameters named W..., or all of them if none is."""
     weights = {name: p for name, p in layer.params.items() if name[0] == "W"}
     return weights or layer.params
 
 
-def _norm(arrays):
+def _norm(arrays: Iterable[np.ndarray]) -> float:
     """The Frobenius norm of several arrays taken together."""
     return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

@@ -9,9 +9,18 @@ red background and ``class="vg-wrong"``; findings are sentences in a list.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from .svg import curves_svg
+
+if TYPE_CHECKING:
+    from ..callbacks import History
+    from ..diagnostics.leakage import LeakageReport
+    from ..diagnostics.monitor import Monitor
+    from ..gradcheck.report import GradcheckReport
+    from ..model import Sequential
 
 WRONG = "background: rgba(239, 68, 68, 0.22);"
 BLOCK = ("font-family: var(--jp-content-font-family, sans-serif); font-size: 13px; "
@@ -19,16 +28,18 @@ BLOCK = ("font-family: var(--jp-content-font-family, sans-serif); font-size: 13p
 CELL = "padding: 2px 8px; border-bottom: 1px solid rgba(128, 128, 128, 0.35); "
 
 
-def block(title, *parts):
+def block(title: str, *parts: str) -> str:
     """A titled block of HTML parts."""
     return (f'<div class="verigrad" style="{BLOCK}"><div style="font-weight: bold; '
             f'margin-bottom: 4px;">{escape(title)}</div>{"".join(parts)}</div>')
 
 
-def table(header, rows, wrong_rows=(), wrong_cells=(), right=()):
+def table(header: Sequence[object], rows: Iterable[Sequence[object]],
+          wrong_rows: Collection[int] = (), wrong_cells: Collection[tuple[int, int]] = (),
+          right: Collection[int] = ()) -> str:
     """A table of strings. wrong_rows: indices of rows to highlight; wrong_cells: (row,
     column) pairs to highlight; right: columns aligned right (numbers)."""
-    def cell(tag, text, i, j):
+    def cell(tag: str, text: object, i: int, j: int) -> str:
         style = CELL + ("text-align: right; " if j in right else "text-align: left; ")
         cls = ""
         if (i, j) in wrong_cells:
@@ -47,12 +58,12 @@ def table(header, rows, wrong_rows=(), wrong_cells=(), right=()):
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-def paragraph(text, strong=False):
+def paragraph(text: str, strong: bool = False) -> str:
     text = escape(text)
     return f'<p style="margin: 4px 0;">{f"<strong>{text}</strong>" if strong else text}</p>'
 
 
-def sentences(items, css_class="vg-finding"):
+def sentences(items: Iterable[tuple[str | None, str]], css_class: str = "vg-finding") -> str:
     """A bulleted list of (label or None, sentence) pairs."""
     out = []
     for label, text in items:
@@ -61,7 +72,7 @@ def sentences(items, css_class="vg-finding"):
     return f'<ul style="margin: 4px 0; padding-left: 20px;">{"".join(out)}</ul>'
 
 
-def gradcheck_html(report):
+def gradcheck_html(report: GradcheckReport) -> str:
     """The gradient check's table, wrong parameters highlighted, then the findings, where to
     look, the kinks and the result."""
     header, rows = report.table_rows()
@@ -77,7 +88,7 @@ def gradcheck_html(report):
     return block("Gradient check", *parts)
 
 
-def sequential_html(model):
+def sequential_html(model: Sequential) -> str:
     """The layer table of ``Sequential.summary`` with the loss, l2, dtype and total."""
     rows, total = model.summary_rows()
     footer = (f"loss: {model.loss!r} · l2: {model.l2:g} · dtype: {model.dtype.name} · "
@@ -86,7 +97,7 @@ def sequential_html(model):
                                      right={0, 3}), paragraph(footer))
 
 
-def history_html(history):
+def history_html(history: History) -> str:
     """The curves of a run, its last values and what its spikes mean."""
     from ..diagnostics.curves import describe_spikes
 
@@ -99,19 +110,20 @@ def history_html(history):
     return block("History", *parts)
 
 
-def summary_line(history):
+def summary_line(history: History) -> str:
     """'5 epochs · cost 0.3142 · accuracy 91.xx% · validation ...' from the last epoch."""
     parts = [f"{history.epochs} epoch{'s' if history.epochs != 1 else ''}"]
-    for name, values, percent in (("cost", history.cost, False),
-                                  ("accuracy", history.accuracy, True),
-                                  ("validation cost", history.val_cost, False),
-                                  ("validation accuracy", history.val_accuracy, True)):
+    series: list[tuple[str, Sequence[float | None], bool]] = [
+        ("cost", history.cost, False), ("accuracy", history.accuracy, True),
+        ("validation cost", history.val_cost, False),
+        ("validation accuracy", history.val_accuracy, True)]
+    for name, values, percent in series:
         if values and values[-1] is not None:
             parts.append(f"{name} {values[-1]:.2%}" if percent else f"{name} {values[-1]:.4g}")
     return " · ".join(parts)
 
 
-def monitor_html(monitor):
+def monitor_html(monitor: Monitor) -> str:
     """The Monitor's table, out-of-range cells highlighted, and its warnings as sentences."""
     header, rows, flagged = monitor.table_cells()
     parts = [table(header, rows, wrong_cells=flagged, right=set(range(2, len(header))))]
@@ -125,7 +137,7 @@ def monitor_html(monitor):
     return block("Monitor: per-layer statistics", *parts)
 
 
-def leakage_html(report):
+def leakage_html(report: LeakageReport) -> str:
     """The leakage counts, a few pairs, and what to do when the test set leaked."""
     rows = [("exact duplicates", report.n_exact, len(report.exact_pairs)),
             ("near duplicates", report.n_near, len(report.near_pairs))]

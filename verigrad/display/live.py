@@ -16,7 +16,8 @@ same whatever the length of the run (the per-step line is binned to 300 points).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..callbacks import Callback
 from .html import block, paragraph, summary_line
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..model import Sequential
 
 
-def notebook_display():
+def notebook_display() -> tuple[Callable[..., Any], Callable[[str], Any]] | None:
     """IPython's ``display`` and ``HTML`` when running in a Jupyter kernel, else None."""
     try:
         from IPython import get_ipython
@@ -67,13 +68,14 @@ class LivePlot(Callback):
         self.drawings = 0
 
     @property
-    def active(self):
+    def active(self) -> bool:
         return self._display is not None
 
     def on_train_begin(self, model: Sequential, history: History) -> None:
-        self._history, self._handle, self.drawings = history, None, 0
+        self._history, self.drawings = history, 0
+        self._handle: Any = None  # IPython's DisplayHandle
         self._epoch, self._step_in_epoch = 0, 0
-        if self.active:
+        if self._display is not None:  # self.active
             display, HTML = self._display
             self._handle = display(HTML(self._html("starting")), display_id=True)
             self._last = time.perf_counter()
@@ -95,13 +97,14 @@ class LivePlot(Callback):
         if self.active:
             self._draw(summary_line(history))
 
-    def _draw(self, status, spikes=True):
-        display, HTML = self._display
+    def _draw(self, status: str, spikes: bool = True) -> None:
+        assert self._display is not None  # only an active LivePlot draws
+        HTML = self._display[1]
         self._handle.update(HTML(self._html(status, spikes)))
         self.drawings += 1
         self._last = time.perf_counter()
 
-    def _html(self, status, spikes=True):
+    def _html(self, status: str, spikes: bool = True) -> str:
         parts = [paragraph(status)]
         if self._history.step_cost:
             parts.append(curves_svg(self._history, spikes=spikes))

@@ -12,8 +12,12 @@ series colours read on light and dark backgrounds alike.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..callbacks import History
 
 TRAIN, VALIDATION, SPIKE = "#3b82f6", "#f59e0b", "#ef4444"
 WIDTH, HEIGHT = 300, 190
@@ -21,8 +25,11 @@ LEFT, RIGHT, TOP, BOTTOM = 46, 10, 22, 30
 LEGEND = 14
 MAX_POINTS = 300
 
+#: (kind: "line", "dots" or "squares", colour, x, y) of one series in a panel
+Series = tuple[str, str, np.ndarray, np.ndarray]
 
-def curves_svg(history, title=None, spikes=True):
+
+def curves_svg(history: History, title: str | None = None, spikes: bool = True) -> str:
     """Both panels of ``history`` (a ``History``, possibly mid-epoch) as one <svg> string;
     spikes=False leaves out the spike search (for redraws in the middle of an epoch)."""
     per_epoch = history.steps_per_epoch or 1
@@ -42,8 +49,8 @@ def curves_svg(history, title=None, spikes=True):
             f'style="color: inherit">{label}{body}{_legend(history, bool(found))}</svg>')
 
 
-def _cost_series(history, steps, per_epoch):
-    series = []
+def _cost_series(history: History, steps: np.ndarray, per_epoch: int) -> list[Series]:
+    series: list[Series] = []
     if len(steps):
         x = (np.arange(len(steps)) + 1) / per_epoch
         x, y = _binned(x, steps)
@@ -57,8 +64,8 @@ def _cost_series(history, steps, per_epoch):
     return series
 
 
-def _accuracy_series(history):
-    series = []
+def _accuracy_series(history: History) -> list[Series]:
+    series: list[Series] = []
     acc = [a for a in history.accuracy if a is not None]
     if acc:
         series.append(("dots", TRAIN, np.arange(len(acc)) + 0.5, np.asarray(acc, float)))
@@ -68,7 +75,7 @@ def _accuracy_series(history):
     return series
 
 
-def _binned(x, y):
+def _binned(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At most MAX_POINTS points: the means of equal runs of consecutive steps."""
     if len(y) <= MAX_POINTS:
         return x, y
@@ -77,10 +84,11 @@ def _binned(x, y):
             np.add.reduceat(y, edges[:-1]) / np.diff(edges))
 
 
-def _panel(name, x_end, series, spikes):
+def _panel(name: str, x_end: int, series: list[Series],
+           spikes: list[tuple[float, float]]) -> str:
     """One panel: frame, ticks, the series and the spike rings, in panel coordinates."""
-    ys = [y[np.isfinite(y)] for *_, y in series]
-    ys = np.concatenate(ys) if ys else np.array([])
+    finite = [y[np.isfinite(y)] for *_, y in series]
+    ys = np.concatenate(finite) if finite else np.array([])
     if name == "cost" and len(ys):
         # a few huge steps would flatten the rest: the scale ends at the 99th percentile
         # or the largest epoch value, and taller points sit on the top edge
@@ -99,10 +107,10 @@ def _panel(name, x_end, series, spikes):
     low, high = low - pad, high + pad
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def px(x):
+    def px(x: np.ndarray | float) -> np.ndarray:
         return LEFT + plot_w * np.asarray(x, float) / x_end
 
-    def py(y):
+    def py(y: np.ndarray | float) -> np.ndarray:
         y = np.clip(np.asarray(y, float), low, high)
         return TOP + plot_h * (high - y) / (high - low)
 
@@ -135,20 +143,20 @@ def _panel(name, x_end, series, spikes):
                              if kind == "dots" else
                              f'<rect x="{a - 2.5:.1f}" y="{b - 2.5:.1f}" width="5" height="5" '
                              f'fill="{colour}"/>')
-    for x, y in spikes:
-        parts.append(f'<circle class="spike" cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" '
+    for at, value in spikes:
+        parts.append(f'<circle class="spike" cx="{px(at):.1f}" cy="{py(value):.1f}" r="5" '
                      f'fill="none" stroke="{SPIKE}" stroke-width="1.5"><title>spike: cost '
-                     f'{y:.4g}</title></circle>')
+                     f'{value:.4g}</title></circle>')
     return "".join(parts)
 
 
-def _ticks(x_end):
+def _ticks(x_end: int) -> list[int]:
     """Whole epochs to label, at most about 8."""
     step = max(1, math.ceil(x_end / 8))
     return list(range(0, x_end + 1, step))
 
 
-def _legend(history, spikes):
+def _legend(history: History, spikes: bool) -> str:
     items = [(TRAIN, "training: each step (line), epoch mean (dots)")]
     if history.val_cost:
         items.append((VALIDATION, "validation, end of epoch"))
@@ -163,6 +171,6 @@ def _legend(history, spikes):
     return "".join(out)
 
 
-def _escape(text):
+def _escape(text: object) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))

@@ -47,6 +47,9 @@ from ..gradcheck.findings import (
 from ..gradcheck.kinds import register_kind
 from . import graph
 
+#: (finding kind, message) of a wrong gradient
+Diagnosis = tuple[str, str]
+
 #: a tensor used by two operations whose gradients were not both added
 SECOND_PATH = register_kind(
     "second_path", "a tensor used twice in the forward pass gets only the gradient of some of "
@@ -87,7 +90,7 @@ class CmpResult:
     maxdiff: float
     line: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.line}\n{'':15s} | verigrad: {self.summary}"
 
     @property
@@ -122,38 +125,38 @@ def judge(name: str, dt: Any, t: Any, *, loss: Any = None) -> CmpResult:
                                 f"{error}); dt is {_described(dt)}, t is {_described(t)}")
 
 
-def _described(value):
+def _described(value: Any) -> str:
     if is_tensor(value) or isinstance(value, np.ndarray):
         return f"a {type(value).__name__} of shape {tuple(value.shape)} and {dtype_name(value)}"
     kind = type(value).__name__
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
-def _unchecked(name, message):
+def _unchecked(name: str, message: str) -> CmpResult:
     line = f"{name:15s} | exact: {'False':5s} | approximate: {'False':5s} | maxdiff: nan"
     return CmpResult(name, False, UNCHECKED, None, message, False, False, float("nan"), line)
 
 
-def _numbers(value, what):
-    """value as a NumPy array of numbers, or the reason it is not one."""
+def _numbers(value: Any, what: str) -> np.ndarray | str:
+    """value as a NumPy array of numbers, or the reason (a str) it is not one."""
     if value is None:
-        return None, f"{what} is None"
+        return f"{what} is None"
     try:
         array = to_numpy(value)
     except Exception as error:
-        return None, f"{what} is {_described(value)}, not numbers ({error})"
+        return f"{what} is {_described(value)}, not numbers ({error})"
     if array.dtype.kind not in "fiub":
-        return None, f"{what} is {_described(value)} (dtype {array.dtype}), not numbers"
-    return array, None
+        return f"{what} is {_described(value)} (dtype {array.dtype}), not numbers"
+    return array
 
 
-def _precision(*arrays):
+def _precision(*arrays: np.ndarray) -> np.dtype:
     """The coarsest floating precision among the arrays (float64 when none is float)."""
     floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
     return min(floats, key=lambda d: np.finfo(d).bits) if floats else np.dtype(np.float64)
 
 
-def _judge(name, dt, t, loss):
+def _judge(name: str, dt: Any, t: Any, loss: Any) -> CmpResult:
     if is_tensor(t) and (t.grad is not None or t.requires_grad):
         truth = t.grad
         if truth is None:
@@ -168,14 +171,15 @@ def _judge(name, dt, t, loss):
                                 f"(requires_grad=True) or the true gradient itself")
     else:  # the true gradient itself: cmp(name, mine, truth)
         truth = t
-    a, problem = _numbers(dt, "dt")
-    if problem is None:
-        g, problem = _numbers(truth, "t.grad" if is_tensor(t) else "t")
-    if problem:
-        return _unchecked(name, problem)
+    a = _numbers(dt, "dt")
+    if isinstance(a, str):
+        return _unchecked(name, a)
+    g = _numbers(truth, "t.grad" if is_tensor(t) else "t")
+    if isinstance(g, str):
+        return _unchecked(name, g)
     precision = _precision(a, g)
     a64, g64 = a.astype(np.float64), g.astype(np.float64)
-    notes = []
+    notes: list[str] = []
     if is_tensor(dt) and is_tensor(truth) and dt.dtype != truth.dtype:
         notes.append(f"dt is {dt.dtype} and t.grad {truth.dtype}: makemore's cmp would stop "
                      f"at torch.allclose; compared at {precision}'s precision")
@@ -196,6 +200,7 @@ def _judge(name, dt, t, loss):
     if is_tensor(t) and t.requires_grad:
         graph.remember(t)
     context = _Context(name, a64, g64, precision, t, loss)
+    kind: str | None
     if a.shape != g.shape:
         verdict = WRONG
         kind, message = _shape(context)
@@ -219,24 +224,24 @@ class _Context:
     upstream: float = 0.0
 
     @property
-    def ulp(self):
+    def ulp(self) -> float:
         """One unit in the last place of the largest true entry (or of the largest gradient
         that reached the operations using t, whose sum may cancel), in the coarsest
         precision."""
         return float(np.finfo(self.precision).eps) * max(
             float(np.max(np.abs(self.g), initial=0)), self.upstream)
 
-    def close(self, x, y, ulps=PATTERN_ULPS):
+    def close(self, x: np.ndarray, y: np.ndarray, ulps: float = PATTERN_ULPS) -> bool:
         return x.shape == y.shape and bool(np.all(np.abs(x - y) <= ulps * self.ulp))
 
-    def rounding(self, x):
+    def rounding(self, x: np.ndarray) -> bool:
         return self.close(x, self.g, ROUNDING_ULPS)
 
 
 # ---- shapes ----------------------------------------------------------------------------------
 
 
-def _shape(c):
+def _shape(c: _Context) -> Diagnosis:
     a, g, name = c.a, c.g, c.name
     got = f"dt has shape {tuple(a.shape)} but {name} has shape {tuple(g.shape)}"
     if a.size == 1 and g.size > 1 and c.close(a.reshape(()), np.array(g.sum())):
@@ -288,7 +293,7 @@ def _shape(c):
     return SHAPE, f"{got}: a gradient has the shape of its tensor"
 
 
-def _reshaped(c):
+def _reshaped(c: _Context) -> _Context:
     return _Context(c.name, c.a.reshape(c.g.shape), c.g, c.precision, c.t, c.loss,
                     c.upstream)
 
@@ -296,7 +301,7 @@ def _reshaped(c):
 # ---- values --------------------------------------------------------------------------------
 
 
-def _values(c):
+def _values(c: _Context) -> tuple[str, str | None, str]:
     a, g = c.a, c.g
     if not np.isfinite(a).all():
         return WRONG, NAN, (f"dt has {int(np.sum(~np.isfinite(a)))} NaN or inf entries: a "
@@ -327,11 +332,11 @@ def _values(c):
     return WRONG, MISMATCH, _mismatch(c)
 
 
-def _loss_of(c):
+def _loss_of(c: _Context) -> Any:
     return c.loss if c.loss is not None else graph.last_loss()
 
 
-def _graph_evidence(c):
+def _graph_evidence(c: _Context) -> Diagnosis | None:
     """second_path, tanh_derivative and accumulate, read off the autograd graph."""
     if not is_tensor(c.t):
         return None
@@ -342,7 +347,7 @@ def _graph_evidence(c):
     if len(uses) >= 2:
         for size in range(1, len(uses)):
             for kept in combinations(range(len(uses)), size):
-                if c.close(a, sum(uses[i].share for i in kept)):
+                if c.close(a, sum((uses[i].share for i in kept), np.zeros_like(a))):
                     lost = [uses[i].op for i in range(len(uses)) if i not in kept]
                     return SECOND_PATH, (
                         f"{name} is used by {len(uses)} operations of the forward pass "
@@ -371,7 +376,7 @@ def _graph_evidence(c):
     return None
 
 
-def _factor(c):
+def _factor(c: _Context) -> Diagnosis | None:
     a, g = c.a, c.g
     scale = float(np.vdot(a, g) / np.vdot(g, g))
     if not c.close(a, scale * g):
@@ -382,16 +387,16 @@ def _factor(c):
     return SCALE, f"dt is {scale:.6g} × the true gradient on every entry{_factor_why(scale, c)}"
 
 
-def _near(x, y):
+def _near(x: float, y: float) -> bool:
     return abs(x - y) <= 1e-4 * abs(y)
 
 
-def _factor_why(factor, c):
+def _factor_why(factor: float, c: _Context) -> str:
     dims = set(c.g.shape)
     whole = round(factor)
     if whole >= 3 and _near(factor, whole):
-        n = f"n = {whole}" + (f", a size of {c.name}" if whole in dims else "")
-        return (f": a whole number; with {n}, a 1/n is missing (the loss is a mean over the n "
+        which = f"n = {whole}" + (f", a size of {c.name}" if whole in dims else "")
+        return (f": a whole number; with {which}, a 1/n is missing (the loss is a mean over the n "
                 f"examples of the batch, so its gradients carry a 1/n)")
     if 0.5 < factor < 1 and _near(1 / (1 - factor), round(1 / (1 - factor))):
         n = round(1 / (1 - factor))
@@ -410,7 +415,7 @@ def _factor_why(factor, c):
     return ": a constant factor too many or missing in its formula"
 
 
-def _transpose(c):
+def _transpose(c: _Context) -> Diagnosis | None:
     a, g = c.a, c.g
     if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and c.close(a.T, g):
         return TRANSPOSE, (f"dt equals the transpose of the true gradient; {c.name} is square, "
@@ -419,7 +424,7 @@ def _transpose(c):
     return None
 
 
-def _sum_axis(c):
+def _sum_axis(c: _Context) -> Diagnosis | None:
     a, g = c.a, c.g
     if a.size > 1 and np.all(a == a.reshape(-1)[0]) and c.close(np.array(a.reshape(-1)[0]),
                                                                 np.array(g.sum())):
@@ -428,7 +433,7 @@ def _sum_axis(c):
     return None
 
 
-def _rows(c):
+def _rows(c: _Context) -> Diagnosis | None:
     """Whole rows right and whole rows wrong of a table read by index: the scatter's
     signature, when the graph cannot give the indices."""
     a, g = c.a, c.g
@@ -444,7 +449,7 @@ def _rows(c):
     return None
 
 
-def _mask(c):
+def _mask(c: _Context) -> Diagnosis | None:
     a, g = c.a, c.g
     zero_a, zero_g = a == 0, g == 0
     agree = np.abs(a - g) <= PATTERN_ULPS * c.ulp
@@ -455,7 +460,7 @@ def _mask(c):
     return None
 
 
-def _mismatch(c):
+def _mismatch(c: _Context) -> str:
     a, g = c.a, c.g
     worst = np.unravel_index(int(np.argmax(np.abs(a - g))), a.shape)
     rel = float(np.linalg.norm(a - g) / (np.linalg.norm(a) + np.linalg.norm(g)))

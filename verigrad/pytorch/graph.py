@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,19 +46,20 @@ class Path:
     index_hits: np.ndarray | None
 
 
-def last_loss():
+def last_loss() -> Any:
     """The tensor whose ``backward()`` ran last inside ``recording()``, if still alive."""
     return _last_loss() if _last_loss is not None else None
 
 
 @contextlib.contextmanager
-def recording():
+def recording() -> Iterator[None]:
     """Within this block, ``Tensor.backward`` keeps the graph (retain_graph=True) and
     remembers its tensor, so that ``vg.cmp`` can ask the graph about missing paths."""
-    torch = torch_module()
+    torch: Any = torch_module()  # imported: the learner's code uses it
     original = torch.Tensor.backward
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self: Any, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> Any:
         global _last_loss
         _last_loss = weakref.ref(self)
         return original(self, gradient, True if retain_graph is None else retain_graph,
@@ -70,20 +72,23 @@ def recording():
         torch.Tensor.backward = original
 
 
-def _node_of(tensor):
+def _node_of(tensor: Any) -> Any:
     """The graph node that gradients of ``tensor`` flow into."""
     if tensor.grad_fn is not None:
         return tensor.grad_fn
     if not tensor.requires_grad:
         return None
     # a leaf: its AccumulateGrad node, reached through a throwaway view
-    with torch_module().enable_grad():
+    torch: Any = torch_module()
+    with torch.enable_grad():
         return tensor.view_as(tensor).grad_fn.next_functions[0][0]
 
 
-def _consumers(root, target):
+def _consumers(root: Any, target: Any) -> list[tuple[Any, int]]:
     """[(node, input index)] of every edge of the graph below ``root`` into ``target``."""
-    found, seen, stack = [], set(), [root]
+    found: list[tuple[Any, int]] = []
+    seen: set[int] = set()
+    stack = [root]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
@@ -97,7 +102,7 @@ def _consumers(root, target):
     return found
 
 
-def _index_hits(node, rows):
+def _index_hits(node: Any, rows: int) -> np.ndarray | None:
     """For an indexing node (``C[Xb]``), how often each of the ``rows`` rows was read."""
     indices = getattr(node, "_saved_indices", None)
     if not indices or indices[0] is None or len(indices) != 1:
@@ -106,7 +111,7 @@ def _index_hits(node, rows):
     return np.bincount(flat % rows, minlength=rows)
 
 
-def _retaining(torch):
+def _retaining(torch: Any) -> list[Any]:
     """The live non-leaf tensors that keep a .grad (``retain_grad()``)."""
     # type(), not isinstance: isinstance reads __class__, which some lazy modules warn on
     return [x for x in gc.get_objects()
@@ -114,10 +119,10 @@ def _retaining(torch):
             and x.retains_grad and x.grad is not None]
 
 
-def paths(loss, tensor) -> list[Path] | None:
+def paths(loss: Any, tensor: Any) -> list[Path] | None:
     """Each use of ``tensor`` below ``loss`` with its share of ``tensor.grad``; None when the
     graph cannot tell (no loss, tensor not in its graph, or the graph was freed)."""
-    torch = torch_module()
+    torch: Any = torch_module()
     if loss is None or loss.grad_fn is None or not tensor.requires_grad:
         return None
     target = _node_of(tensor)
@@ -128,7 +133,8 @@ def paths(loss, tensor) -> list[Path] | None:
     upstream: dict[int, Any] = {}
     handles = []
     for number, (node, index) in enumerate(edges):
-        def hook(grad_inputs, grad_outputs, number=number, index=index):
+        def hook(grad_inputs: tuple[Any, ...], grad_outputs: tuple[Any, ...],
+                 number: int = number, index: int = index) -> None:
             shares[number] = grad_inputs[index]
             upstream[number] = grad_outputs[0] if grad_outputs else None
         handles.append(node.register_hook(hook))
@@ -143,7 +149,7 @@ def paths(loss, tensor) -> list[Path] | None:
             handle.remove()
         for x, grad in kept:
             x.grad = grad
-    found = []
+    found: list[Path] = []
     for number, (node, _) in enumerate(edges):
         share = shares.get(number)
         if share is None:
@@ -156,17 +162,17 @@ def paths(loss, tensor) -> list[Path] | None:
     return found
 
 
-_seen: list = []
+_seen: list[weakref.ref[Any]] = []
 
 
-def remember(tensor) -> None:
+def remember(tensor: Any) -> None:
     """Note a tensor that ``cmp`` compared: a later tensor that feeds it finds the gradient
     that reached it there (``upstream_magnitude``), even after the graph was freed."""
     _seen.append(weakref.ref(tensor))
     del _seen[:-256]
 
 
-def upstream_magnitude(tensor, loss) -> float:
+def upstream_magnitude(tensor: Any, loss: Any) -> float:
     """The largest gradient that reached an operation consuming ``tensor``: the size of the
     terms its gradient adds up, which sets the rounding of a gradient that cancels to nearly
     zero (a bias before batch norm). 0 when unknown."""

@@ -20,7 +20,9 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 NAMES_FILE = "names.txt"
 
@@ -49,7 +51,7 @@ def missing_data(path: Path) -> str | None:
 # ---- the child: running the notebook ----------------------------------------------------------
 
 
-def _cells(path):
+def _cells(path: Path) -> Iterator[tuple[int, str]]:
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     for number, cell in enumerate(notebook.get("cells", []), 1):
         if cell.get("cell_type") != "code":
@@ -62,7 +64,7 @@ def _cells(path):
         yield number, "\n".join(lines)
 
 
-def _assigned(target):
+def _assigned(target: ast.expr) -> str | None:
     if isinstance(target, ast.Name):
         return target.id
     if isinstance(target, (ast.Subscript, ast.Attribute)):
@@ -74,17 +76,17 @@ class _Loop(ast.NodeTransformer):
     """The training loop (a for whose body assigns ``grads``): autograd on up to ``grads =``,
     then the check of that step, then the rest of the body and a break."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.found = False
 
-    def visit_For(self, node):
+    def visit_For(self, node: ast.For) -> ast.For:
         self.generic_visit(node)
         split = next((i for i, s in enumerate(node.body) if isinstance(s, ast.Assign) and
                       any(_assigned(t) == "grads" for t in s.targets)), None)
         if split is None:
             return node
         self.found = True
-        enable = ast.parse("with __verigrad_torch__.enable_grad(): pass").body[0]
+        enable = cast(ast.With, ast.parse("with __verigrad_torch__.enable_grad(): pass").body[0])
         enable.body = node.body[:split + 1]
         check = ast.parse("__verigrad_step__()").body[0]
         node.body = [enable, check, *node.body[split + 1:], ast.Break()]
@@ -92,18 +94,24 @@ class _Loop(ast.NodeTransformer):
 
 
 class _Run:
-    def __init__(self):
-        self.rows, self.notes = [], []
-        self.assignments = {}      # name -> (cell, line, text) of its last assignment
-        self.sources = {}
-        self.parameters = None     # the names in "parameters = [C, W1, ...]"
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        # name -> (cell, line, text) of its last assignment
+        self.assignments: dict[str, tuple[int, int, str]] = {}
+        self.sources: dict[int, str] = {}
+        # the names in "parameters = [C, W1, ...]"
+        self.parameters: list[str | None] | None = None
 
-    def record_assignments(self, cell, tree, source):
+    def record_assignments(self, cell: int, tree: ast.Module, source: str) -> None:
         lines = source.splitlines()
         for node in ast.walk(tree):
-            targets = (node.targets if isinstance(node, ast.Assign) else
-                       [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign))
-                       else [])
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            else:
+                continue
             for target in targets:
                 name = _assigned(target)
                 if name is None:
@@ -117,7 +125,9 @@ class _Run:
                     self.parameters = [e.id if isinstance(e, ast.Name) else None
                                        for e in node.value.elts]
 
-    def compare(self, name, dt, t, dt_name=None, cell=None, line=None, section=None):
+    def compare(self, name: object, dt: Any, t: Any, dt_name: str | None = None,
+                cell: int | None = None, line: int | None = None,
+                section: str | None = None) -> None:
         from .compare import judge
         result = judge(str(name), dt, t)
         print(result)
@@ -129,8 +139,8 @@ class _Run:
             "line": where[1] if where else line, "code": where[2] if where else None})
 
 
-def _cmp_for(run, cells):
-    def cmp(s, dt, t, *args, **kwargs):
+def _cmp_for(run: _Run, cells: dict[int, ast.Module]) -> Callable[..., None]:
+    def cmp(s: object, dt: Any, t: Any, *args: Any, **kwargs: Any) -> None:
         frame = sys._getframe(1)
         cell = int(frame.f_code.co_filename[6:-1]) if frame.f_code.co_filename.startswith(
             "<cell ") else None
@@ -144,8 +154,8 @@ def _cmp_for(run, cells):
     return cmp
 
 
-def _step_for(run, namespace):
-    def step():
+def _step_for(run: _Run, namespace: dict[str, Any]) -> Callable[[], None]:
+    def step() -> None:
         import torch
         loss, grads = namespace.get("loss"), namespace.get("grads")
         parameters = namespace.get("parameters")
@@ -164,7 +174,7 @@ def _step_for(run, namespace):
     return step
 
 
-def run_notebook(path, out):
+def run_notebook(path: str | Path, out: str | Path) -> None:
     """The child's work: run every cell, write the payload to ``out`` after each cell."""
     import torch
 
@@ -172,8 +182,9 @@ def run_notebook(path, out):
     path = Path(path).resolve()
     os.chdir(path.parent)
     sys.path.insert(0, str(path.parent))
-    run, trees = _Run(), {}
-    namespace = {"__name__": "__main__", "__verigrad_torch__": torch}
+    run = _Run()
+    trees: dict[int, ast.Module] = {}
+    namespace: dict[str, Any] = {"__name__": "__main__", "__verigrad_torch__": torch}
     namespace["__verigrad_step__"] = _step_for(run, namespace)
     loop_seen = False
     for cell, source in _cells(path):
@@ -202,7 +213,7 @@ def run_notebook(path, out):
     _write(out, run, done=True)
 
 
-def _write(out, run, done):
+def _write(out: str | Path, run: _Run, done: bool) -> None:
     Path(out).write_text(json.dumps({"results": run.rows, "notes": run.notes, "done": done},
                                     default=str))
 
@@ -210,7 +221,7 @@ def _write(out, run, done):
 # ---- the parent: table, exit code, JSON ------------------------------------------------------
 
 
-def check_notebook(path, timeout=60):
+def check_notebook(path: str | Path, timeout: float = 60) -> dict[str, Any]:
     """Run the notebook in a child process; the payload (rows, notes, error)."""
     import tempfile
     with tempfile.TemporaryDirectory(prefix="verigrad-makemore-") as folder:
@@ -239,12 +250,12 @@ def check_notebook(path, timeout=60):
     return payload
 
 
-def first_wrong(payload):
+def first_wrong(payload: dict[str, Any]) -> int | None:
     """The index of the first wrong gradient going back from the loss, or None."""
     return next((i for i, r in enumerate(payload["results"]) if r["ok"] is False), None)
 
 
-def exit_code(payload):
+def exit_code(payload: dict[str, Any]) -> int:
     """0 every comparison right, 1 one wrong, 2 nothing compared or a comparison unchecked
     or the notebook stopped early."""
     rows = payload["results"]
@@ -255,7 +266,7 @@ def exit_code(payload):
     return 0
 
 
-def table(payload):
+def table(payload: dict[str, Any]) -> str:
     """One row per comparison (tensor, verdict, finding, line), the first wrong gradient
     marked, then each finding in full."""
     rows = [("tensor", "verdict", "finding", "line")]
@@ -298,7 +309,7 @@ def table(payload):
     return "\n".join(lines)
 
 
-def as_json(payload, path):
+def as_json(payload: dict[str, Any], path: str | Path) -> dict[str, Any]:
     """The results in the format of ``verigrad check --json`` for NumPy notebooks."""
     tests = [{"name": r["name"], "score": 1 if r["ok"] else 0, "max_score": 1,
               "status": "passed" if r["ok"] else "failed",
@@ -310,7 +321,7 @@ def as_json(payload, path):
             "notes": payload["notes"], "tests": tests}
 
 
-def run_command(path, json_out=None, timeout=60) -> int:
+def run_command(path: Path, json_out: str | Path | None = None, timeout: float = 60) -> int:
     """``verigrad check NOTEBOOK`` for makemore's notebook: the table (or the one-line
     message about names.txt), --json, and the exit code."""
     from .._files import write_text

@@ -6,6 +6,8 @@ different chunks of sentences at once, sharing the weights without locks (Hogwil
 Random numbers come from word2vec.c's linear congruential generator, one stream per
 chunk.
 """
+from __future__ import annotations
+
 import numba
 import numpy as np
 
@@ -15,8 +17,11 @@ _MAX_EXP = 6.0          # beyond |score| > 6 the sigmoid is taken as exactly 0 o
 
 
 @numba.njit(nogil=True, fastmath=True, cache=True)
-def train_negative_chunk(tokens, starts, remap, keep, w_in, w_out, alias_prob, alias_index,
-                         window, negative, alpha_start, alpha_end, seed, kept, hidden, error):
+def train_negative_chunk(tokens: np.ndarray, starts: np.ndarray, remap: np.ndarray,
+                         keep: np.ndarray, w_in: np.ndarray, w_out: np.ndarray,
+                         alias_prob: np.ndarray, alias_index: np.ndarray, window: int,
+                         negative: int, alpha_start: float, alpha_end: float, seed: int,
+                         kept: np.ndarray, hidden: np.ndarray, error: np.ndarray) -> int:
     """Train on the sentences ``tokens[starts[s]:starts[s+1]]``; return the words trained.
 
     tokens: corpus ids; remap[id] is the vocabulary row or -1 (dropped word); keep[row]
@@ -48,7 +53,7 @@ def train_negative_chunk(tokens, starts, remap, keep, w_in, w_out, alias_prob, a
         alpha = np.float32(alpha_start + (alpha_end - alpha_start) * progress)
         for i in range(length):
             rng = rng * _LCG_MULTIPLIER + _LCG_INCREMENT
-            shrink = np.int64(((rng >> np.uint64(32)) * np.uint64(window)) >> np.uint64(32))
+            shrink = int(((rng >> np.uint64(32)) * np.uint64(window)) >> np.uint64(32))
             lo = max(0, i - window + shrink)
             hi = min(length, i + window + 1 - shrink)
             count = hi - lo - 1

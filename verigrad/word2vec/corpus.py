@@ -1,13 +1,17 @@
 """The corpus, read once and streamed: its words become integer ids in a temporary file that
 every epoch reads back in chunks, so a corpus larger than memory works."""
+from __future__ import annotations
+
 import gzip
 import os
 import re
 from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .._files import PathLike
 from ..course.tokenize import WORD
 from .vectors import check_words
 
@@ -28,17 +32,17 @@ class EncodedCorpus:
     ``chunks()`` splits the sentences into units of work for the threads.
     """
 
-    def __init__(self, corpus, directory):
+    def __init__(self, corpus: PathLike | Iterable[Sequence[str]], directory: PathLike):
         self.types = _Ids({_END: 0})
         ids_path = os.path.join(directory, "ids.int32")
-        lengths = []
+        pieces: list[np.ndarray] = []
         with open(ids_path, "wb") as ids_file:
             for tokens in _token_blocks(corpus):
                 ids = np.array(array("i", map(self.types.__getitem__, tokens)), dtype=np.int32)
                 ends = np.flatnonzero(ids == 0)
-                lengths.append(_cut_long(np.diff(ends, prepend=-1) - 1))
+                pieces.append(_cut_long(np.diff(ends, prepend=-1) - 1))
                 ids[ids != 0].tofile(ids_file)
-        lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+        lengths = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
         self.total = int(self.starts[-1])
         if self.total == 0:
@@ -51,7 +55,7 @@ class EncodedCorpus:
             self.counts += np.bincount(self.ids[start:start + _FLUSH_WORDS],
                                        minlength=len(self.types))
 
-    def chunks(self):
+    def chunks(self) -> list[tuple[int, int]]:
         """(first sentence, end sentence) ranges of about _CHUNK_WORDS words."""
         bounds = np.searchsorted(self.starts, np.arange(0, self.total, _CHUNK_WORDS))
         bounds = np.unique(np.concatenate([bounds, [len(self.starts) - 1]]))
@@ -62,15 +66,15 @@ _END = "\n"                                 # marks the end of a sentence in a t
 _WORDS_AND_ENDS = re.compile(WORD + "|" + _END)
 
 
-class _Ids(dict):
+class _Ids(dict[str, int]):
     """word -> id, giving the next id to a word not seen before."""
 
-    def __missing__(self, word):
+    def __missing__(self, word: str) -> int:
         self[word] = len(self)
         return len(self) - 1
 
 
-def _cut_long(lengths):
+def _cut_long(lengths: np.ndarray) -> np.ndarray:
     """Sentence lengths with those over _MAX_SENTENCE cut into pieces."""
     if lengths.max(initial=0) <= _MAX_SENTENCE:
         return lengths
@@ -83,7 +87,7 @@ def _cut_long(lengths):
     return np.array(pieces, dtype=np.int64)
 
 
-def _token_blocks(corpus):
+def _token_blocks(corpus: PathLike | Iterable[Sequence[str]]) -> Iterator[list[str]]:
     """Lists of tokens with _END after each sentence, about _FLUSH_WORDS words each.
 
     A path is read in blocks of lines (one sentence per line, UTF-8, .gz allowed), each
@@ -99,7 +103,7 @@ def _token_blocks(corpus):
     except TypeError:
         raise TypeError("corpus must be a path or an iterable of token lists, got "
                         f"{type(corpus).__name__}") from None
-    block = []
+    block: list[str] = []
     for number, sentence in enumerate(iterator, 1):
         if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
             raise TypeError("corpus must yield lists of str tokens, got "
@@ -114,7 +118,7 @@ def _token_blocks(corpus):
     yield block
 
 
-def _file_blocks(path):
+def _file_blocks(path: Path) -> Iterator[list[str]]:
     """The token blocks of a text file; bytes that are not UTF-8 are an error, not dropped
     (they would silently split or lose words)."""
     if not path.is_file():

@@ -25,7 +25,10 @@ def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob, alias
 
 
-def negative_sampling_gradients(w_in, w_out, context, mask, rows):
+def negative_sampling_gradients(w_in: np.ndarray, w_out: np.ndarray, context: np.ndarray,
+                                mask: np.ndarray, rows: np.ndarray
+                                ) -> tuple[float, tuple[np.ndarray, np.ndarray],
+                                           tuple[np.ndarray, np.ndarray]]:
     """Loss of a batch of CBOW examples under negative sampling, and its gradient.
 
     context (B, C) rows of w_in with mask (B, C) marking the real context words;

@@ -24,13 +24,15 @@ to `workers` threads that update the shared weights without locks (Hogwild), wit
 numba kernel of ``verigrad.word2vec._kernels`` when numba is installed, else with the
 batched NumPy code below (the readable reference).
 """
+from __future__ import annotations
+
 import json
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -87,10 +89,13 @@ class CBOW:
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, int(epochs)
         self.batch_size, self.workers, self.seed = int(batch_size), int(workers), seed
         self.backend, self.progress = backend, progress
-        self.wv = None
-        self.stats = {}
+        self.wv: WordVectors | None = None
+        self.stats: dict[str, Any] = {}
+        # set by fit (or load): the vocabulary, most frequent first, and its counts
+        self.words: list[str]
+        self.counts: np.ndarray
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         """The hyperparameters, as keyword arguments for the constructor."""
         return {"vector_size": self.vector_size, "window": self.window, "loss": self.loss,
                 "negative": self.negative, "min_count": self.min_count,
@@ -100,7 +105,7 @@ class CBOW:
 
     # -- training --
 
-    def fit(self, corpus: Union[PathLike, Iterable[Sequence[str]]]) -> "CBOW":
+    def fit(self, corpus: PathLike | Iterable[Sequence[str]]) -> CBOW:
         """Train on `corpus`: a path (one sentence per line, optionally .gz) whose lines
         are split by ``verigrad.course.tokenize.simple_tokenize``, or an iterable of token lists."""
         started = time.perf_counter()
@@ -120,7 +125,7 @@ class CBOW:
                       "words_per_second": trained / (finished - started)}
         return self
 
-    def _build_vocabulary(self, encoded):
+    def _build_vocabulary(self, encoded: EncodedCorpus) -> None:
         types = np.array(list(encoded.types), dtype=object)
         frequent = np.flatnonzero(encoded.counts >= self.min_count)
         if len(frequent) < 2:
@@ -140,7 +145,7 @@ class CBOW:
             self._keep = np.ones(len(frequent), dtype=np.float32)
         self._trained_per_epoch = int(np.sum(self.counts * self._keep))
 
-    def _make_trainer(self):
+    def _make_trainer(self) -> _NumpyNegativeSampling:
         rng = np.random.default_rng(self.seed)
         if self.loss == "softmax":
             return _NumpySoftmax(self, rng)
@@ -149,7 +154,7 @@ class CBOW:
             return _NumbaNegativeSampling(self, rng, kernels)
         return _NumpyNegativeSampling(self, rng)
 
-    def _train(self, encoded, trainer):
+    def _train(self, encoded: EncodedCorpus, trainer: _NumpyNegativeSampling) -> int:
         chunks = encoded.chunks()
         total = self.epochs * encoded.total
         seeds = np.random.default_rng(self.seed).integers(1, 2 ** 62, len(chunks) * self.epochs)
@@ -163,7 +168,7 @@ class CBOW:
                 jobs.append((first, end, float(alpha_start), float(alpha_end),
                              int(seeds[epoch * len(chunks) + i])))
 
-        def run(job):
+        def run(job: tuple[int, int, float, float, int]) -> int:
             first, end, alpha_start, alpha_end, seed = job
             tokens = encoded.ids[encoded.starts[first]:encoded.starts[end]]
             starts = encoded.starts[first:end + 1] - encoded.starts[first]
@@ -186,7 +191,7 @@ class CBOW:
 
     # -- using the vectors --
 
-    def _vectors(self):
+    def _vectors(self) -> WordVectors:
         if self.wv is None:
             raise RuntimeError("the model is not trained: call fit(corpus) first")
         return self.wv
@@ -203,15 +208,15 @@ class CBOW:
         """a : b :: c : ? -- the words nearest to b - a + c."""
         return self._vectors().analogy(a, b, c, topn)
 
-    def evaluate_word_pairs(self, path: PathLike) -> dict:
+    def evaluate_word_pairs(self, path: PathLike) -> dict[str, Any]:
         """Pearson, Spearman and OOV ratio on a word-pair file (see WordVectors)."""
         return self._vectors().evaluate_word_pairs(path)
 
-    def evaluate_word_analogies(self, path: PathLike) -> dict:
+    def evaluate_word_analogies(self, path: PathLike) -> dict[str, Any]:
         """Accuracy on an analogy file (see WordVectors)."""
         return self._vectors().evaluate_word_analogies(path)
 
-    def plot(self, words: Sequence[str], path: PathLike, title: Optional[str] = None) -> None:
+    def plot(self, words: Sequence[str], path: PathLike, title: str | None = None) -> None:
         """PNG scatter plot of `words` on their first two principal components."""
         self._vectors().plot(words, path, title)
 
@@ -220,12 +225,12 @@ class CBOW:
         self._vectors().save_word2vec_format(path)
 
     @classmethod
-    def load_word2vec_format(cls, path: PathLike) -> "CBOW":
+    def load_word2vec_format(cls, path: PathLike) -> CBOW:
         """A model holding the vectors of a word2vec text file (e.g. gensim's export),
         ready for look-ups and evaluation; ``fit`` would train anew."""
         model = cls(progress=False)
-        model.wv = WordVectors.load_word2vec_format(path)
-        model.words = model.wv.words
+        model.wv = wv = WordVectors.load_word2vec_format(path)
+        model.words = wv.words
         return model
 
     #: the files ``save`` writes besides config.json, each checked by ``load``
@@ -251,7 +256,7 @@ class CBOW:
 
     @classmethod
     def load(cls, directory: PathLike, *, max_ratio: float = MAX_RATIO,
-             max_bytes: Optional[int] = None) -> "CBOW":
+             max_bytes: int | None = None) -> CBOW:
         """Load a model saved with :meth:`save`. A damaged or foreign folder, or files that
         config.json's checksums do not match, is a ``ValueError`` naming the file.
 
@@ -294,7 +299,8 @@ class CBOW:
         return model
 
 
-def _read_weights(archive, n_words, vector_size):
+def _read_weights(archive: NpzArchive, n_words: int,
+                  vector_size: int) -> tuple[np.ndarray, np.ndarray]:
     """``vectors`` and ``counts`` of a saved model's weights.npz (an ``NpzArchive``), each
     checked from its header before it is read."""
     if sorted(archive.headers) != ["counts", "vectors"]:
@@ -333,7 +339,7 @@ class _NumpyNegativeSampling:
     """
     name = "numpy"
 
-    def __init__(self, model, rng):
+    def __init__(self, model: CBOW, rng: np.random.Generator):
         self.model = model
         vocabulary, dim = len(model.words), model.vector_size
         self.w_in = ((rng.random((vocabulary, dim)) - 0.5) / dim).astype(np.float32)
@@ -341,10 +347,11 @@ class _NumpyNegativeSampling:
         noise = model.counts ** 0.75
         self.noise_cdf = np.cumsum(noise / noise.sum())
 
-    def embeddings(self):
+    def embeddings(self) -> np.ndarray:
         return self.w_in
 
-    def _windows(self, tokens, starts, rng):
+    def _windows(self, tokens: np.ndarray, starts: np.ndarray,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Kept words and their context rows: centres (B,), context (B, 2w), mask (B, 2w)."""
         m = self.model
         rows = m._remap[tokens]
@@ -364,7 +371,10 @@ class _NumpyNegativeSampling:
             & (np.abs(offsets) <= reach[:, None])
         return rows, rows[position], mask
 
-    def _batches(self, tokens, starts, alpha_start, alpha_end, seed):
+    def _batches(self, tokens: np.ndarray, starts: np.ndarray, alpha_start: float,
+                 alpha_end: float, seed: int
+                 ) -> Iterator[tuple[np.random.Generator, float, np.ndarray, np.ndarray,
+                                     np.ndarray]]:
         """The chunk's examples that have context, in mini-batches: yields (rng, alpha,
         centres, context, mask), alpha decaying linearly across the chunk."""
         m = self.model
@@ -377,7 +387,8 @@ class _NumpyNegativeSampling:
             alpha = alpha_start + (alpha_end - alpha_start) * start / len(centres)
             yield rng, alpha, centres[batch], context[batch], mask[batch]
 
-    def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
+    def train_chunk(self, tokens: np.ndarray, starts: np.ndarray, alpha_start: float,
+                    alpha_end: float, seed: int) -> int:
         trained = 0
         for rng, alpha, centres, context, mask in self._batches(tokens, starts, alpha_start,
                                                                  alpha_end, seed):
@@ -396,7 +407,7 @@ class _NumpyNegativeSampling:
         return trained
 
 
-def _scatter_add(matrix, rows, values):
+def _scatter_add(matrix: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     """matrix[rows] += values, adding up repeated rows (np.add.at on the flat matrix,
     which NumPy runs much faster than on rows).  `matrix` must be C-contiguous."""
     columns = matrix.shape[1]
@@ -411,13 +422,14 @@ class _NumbaNegativeSampling(_NumpyNegativeSampling):
     """The same model, trained one example at a time by the compiled kernel."""
     name = "numba"
 
-    def __init__(self, model, rng, kernels):
+    def __init__(self, model: CBOW, rng: np.random.Generator, kernels: Any):
         super().__init__(model, rng)
         noise = model.counts ** 0.75
         self.alias_prob, self.alias_index = alias_table(noise / noise.sum())
         self.kernel = kernels.train_negative_chunk
 
-    def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
+    def train_chunk(self, tokens: np.ndarray, starts: np.ndarray, alpha_start: float,
+                    alpha_end: float, seed: int) -> int:
         m = self.model
         longest = int(np.diff(starts).max())
         kept = np.empty(longest, dtype=np.int64)
@@ -437,7 +449,7 @@ class _NumpySoftmax(_NumpyNegativeSampling):
     """
     name = "numpy-softmax"
 
-    def __init__(self, model, rng):
+    def __init__(self, model: CBOW, rng: np.random.Generator):
         self.model = model
         vocabulary, dim = len(model.words), model.vector_size
         # W1 (N, V) is kept as its transpose so that a word's column is contiguous.
@@ -446,10 +458,11 @@ class _NumpySoftmax(_NumpyNegativeSampling):
         self.b1 = np.zeros((dim, 1), dtype=np.float32)
         self.b2 = np.zeros((vocabulary, 1), dtype=np.float32)
 
-    def embeddings(self):
+    def embeddings(self) -> np.ndarray:
         return (self.W1_t + self.W2) / 2
 
-    def train_chunk(self, tokens, starts, alpha_start, alpha_end, seed):
+    def train_chunk(self, tokens: np.ndarray, starts: np.ndarray, alpha_start: float,
+                    alpha_end: float, seed: int) -> int:
         trained = 0
         for _, alpha, y, ctx, mask in self._batches(tokens, starts, alpha_start, alpha_end,
                                                     seed):

@@ -1,10 +1,12 @@
 """``WordVectors``: trained word vectors with look-up, cosine similarity, the standard
 evaluations (word pairs, analogies), the word2vec text format and a PCA plot."""
+from __future__ import annotations
+
 import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +68,7 @@ class WordVectors:
     def __getitem__(self, word: str) -> np.ndarray:
         return self.vectors[self._row(word)]
 
-    def _row(self, word):
+    def _row(self, word: str) -> int:
         if word not in self.index:
             raise KeyError(f"word {word!r} is not in the vocabulary ({len(self.words)} words)")
         return self.index[word]
@@ -83,7 +85,8 @@ class WordVectors:
         """Words d with a : b :: c : d, i.e. nearest to ``b - a + c`` (unit vectors)."""
         return self._nearest([self._row(b), self._row(c)], [self._row(a)], topn)
 
-    def _nearest(self, positive, negative, topn):
+    def _nearest(self, positive: list[int], negative: list[int],
+                 topn: int) -> list[tuple[str, float]]:
         topn = check_positive_int(topn, "topn")
         query = self._unit[positive].sum(axis=0) - self._unit[negative].sum(axis=0)
         scores = self._unit @ (query / max(np.linalg.norm(query), 1e-12))
@@ -93,7 +96,7 @@ class WordVectors:
         best = np.argsort(-scores)[:min(topn, len(self.words) - len(asked))]
         return [(self.words[i], float(scores[i])) for i in best]
 
-    def evaluate_word_pairs(self, path: PathLike) -> dict:
+    def evaluate_word_pairs(self, path: PathLike) -> dict[str, Any]:
         """Correlation with human similarity judgements, e.g. WordSim-353 or SimLex-999.
 
         The file has ``word1<TAB>word2<TAB>score`` lines ('#' lines are comments); words
@@ -123,13 +126,13 @@ class WordVectors:
             model.append(self.similarity(a, b))
         if len(human) < 2:
             raise ValueError(f"{path}: fewer than 2 pairs are in the vocabulary")
-        human, model = np.array(human), np.array(model)
-        return {"pearson": float(np.corrcoef(human, model)[0, 1]),
-                "spearman": float(np.corrcoef(_ranks(human), _ranks(model))[0, 1]),
+        judged, found = np.array(human), np.array(model)
+        return {"pearson": float(np.corrcoef(judged, found)[0, 1]),
+                "spearman": float(np.corrcoef(_ranks(judged), _ranks(found))[0, 1]),
                 "oov_ratio": 100.0 * skipped / (skipped + len(human)),
                 "pairs": len(human)}
 
-    def evaluate_word_analogies(self, path: PathLike) -> dict:
+    def evaluate_word_analogies(self, path: PathLike) -> dict[str, Any]:
         """Accuracy on analogy questions ``a b c d`` (``: section`` headers), as gensim.
 
         A question counts when its four words are in the vocabulary (lower case); it is
@@ -178,7 +181,7 @@ class WordVectors:
                 out.write(word + " " + " ".join(f"{v:.9g}" for v in vector) + "\n")
 
     @classmethod
-    def load_word2vec_format(cls, path: PathLike) -> "WordVectors":
+    def load_word2vec_format(cls, path: PathLike) -> WordVectors:
         """Read the word2vec text format written by this class or by gensim."""
         with open(path, encoding="utf-8") as source:
             header = source.readline().split()
@@ -209,7 +212,7 @@ class WordVectors:
         except (TypeError, ValueError) as err:
             raise ValueError(f"{path}: {err}") from None
 
-    def plot(self, words: Sequence[str], path: PathLike, title: Optional[str] = None) -> None:
+    def plot(self, words: Sequence[str], path: PathLike, title: str | None = None) -> None:
         """Save a PNG scatter plot of `words` on their first two principal components."""
         from ..plots import figure as new_figure
         points = compute_pca(self.vectors[[self._row(w) for w in words]], 2)
@@ -223,7 +226,7 @@ class WordVectors:
             figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
 
 
-def _lines(path):
+def _lines(path: PathLike) -> list[str]:
     """The lines of the UTF-8 text file ``path``; ValueError naming it when it is not
     UTF-8 (OSError when it cannot be read)."""
     try:
@@ -233,7 +236,7 @@ def _lines(path):
                          f"first") from None
 
 
-def _ranks(values):
+def _ranks(values: np.ndarray) -> np.ndarray:
     """Ranks 1..n with ties given their mean rank (for Spearman's correlation)."""
     order = np.argsort(values, kind="stable")
     ranks = np.empty(len(values))
