@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import math
 import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -62,8 +64,10 @@ def load(path: PathLike, custom_layers: Custom | None = None,
     stored arrays' headers before any layer is built, and every array's header against the
     built model before the array is read, so a small file cannot make the loader allocate
     large arrays. Nothing is unpickled."""
-    layer_types = type_finder(custom_layers, Layer, "custom_layers")
-    loss_types = type_finder(custom_losses, Loss, "custom_losses")
+    layer_types = cast("Callable[[str, PathLike], type[Layer]]",
+                       type_finder(custom_layers, Layer, "custom_layers"))
+    loss_types = cast("Callable[[str, PathLike], type[Loss]]",
+                      type_finder(custom_losses, Loss, "custom_losses"))
     path = Path(path)
     try:
         archive = NpzArchive(path, max_ratio=max_ratio, max_bytes=max_bytes)
@@ -93,7 +97,7 @@ def load(path: PathLike, custom_layers: Custom | None = None,
     return model
 
 
-def _reason(err):
+def _reason(err: BaseException) -> str:
     return str(err) if isinstance(err, (ValueError, TypeError)) else f"{type(err).__name__}: {err}"
 
 
@@ -102,9 +106,11 @@ RECORD = "__architecture__"
 #: the longest architecture record read, in characters (a record of 1000 layers takes
 #: about 100 000)
 MAX_RECORD_CHARS = 1 << 20
+#: what ``NpzArchive.headers`` holds for each array: (shape, dtype)
+Header = tuple[tuple[int, ...], np.dtype]
 
 
-def _read_record(archive):
+def _read_record(archive: NpzArchive) -> dict[str, Any]:
     """The architecture record, checked for its size (before it is read), the format, its
     version and its fields."""
     if RECORD not in archive.headers:
@@ -142,7 +148,8 @@ def _read_record(archive):
     return config
 
 
-def _build_layers(records, stored, layer_type):
+def _build_layers(records: list[dict[str, Any]], stored: Mapping[str, Header],
+                  layer_type: Callable[[str], type[Layer]]) -> list[Layer]:
     """The layers of ``records`` (classes found by ``layer_type(name)``). Before any is
     built, the layers whose class can tell its parameter shapes from its config (built-ins
     can) are compared with the stored arrays' headers, up to the first that cannot, and the
@@ -181,15 +188,16 @@ def _build_layers(records, stored, layer_type):
     return layers
 
 
-def _knows_its_shapes(cls):
+def _knows_its_shapes(cls: type[Layer]) -> bool:
     """Whether ``cls.parameter_shapes`` speaks for ``cls``: a built-in, or a class whose
     constructor is that of the class defining ``parameter_shapes`` (a subclass with a
     constructor of its own may take other arguments or make other shapes)."""
-    owner = next(c for c in cls.__mro__ if "parameter_shapes" in vars(c))
+    owner = cast("type[Layer]", next(c for c in cls.__mro__ if "parameter_shapes" in vars(c)))
     return cls in BUILTIN_LAYERS.values() or owner.__init__ is cls.__init__
 
 
-def _compare(i, type_name, k, shapes, stored):
+def _compare(i: int, type_name: str, k: int, shapes: Mapping[str, tuple[int, ...]],
+             stored: Mapping[str, Header]) -> None:
     for name, shape in shapes.items():
         key = f"{name}{k}"
         if key not in stored:
@@ -200,7 +208,7 @@ def _compare(i, type_name, k, shapes, stored):
                              f"{tuple(shape)}, the file holds {stored[key][0]}")
 
 
-def _check_names(model, stored):
+def _check_names(model: Sequential, stored: Mapping[str, Header]) -> None:
     missing = sorted((set(model.params) | set(model.state)) - set(stored))
     if missing:
         raise ValueError(f"it has no array {missing[0]}, which its architecture needs: the "
@@ -210,7 +218,8 @@ def _check_names(model, stored):
         raise ValueError(f"it holds arrays the architecture does not use: {', '.join(extra)}")
 
 
-def _read_weights(archive, name, shape, dtype):
+def _read_weights(archive: NpzArchive, name: str, shape: tuple[int, ...],
+                  dtype: np.dtype) -> np.ndarray:
     """The stored array ``name``, read only if its header says ``shape`` and the model's
     float dtype (int, complex or another float type would be converted without a word),
     and finite."""

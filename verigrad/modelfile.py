@@ -18,7 +18,8 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .layers import Layer
 from .losses import Loss
 
 if TYPE_CHECKING:
+    from .layers import Shape
     from .model import Sequential
 
 #: custom classes for ``load``: by name, or a list of classes
@@ -40,10 +42,13 @@ VERSION = 2
 #: the versions this verigrad reads
 READABLE = (1, 2)
 
+#: Layer or Loss, in the helpers that serve both
+T = TypeVar("T", Layer, Loss)
 
-def _builtins(module, base):
+
+def _builtins(module: ModuleType, base: type) -> dict[str, type]:
     """{public qualified name: class} for every ``base`` subclass ``module`` exports."""
-    found = {}
+    found: dict[str, type] = {}
     for name in dir(module):
         value = getattr(module, name)
         # a type alias such as Shape = tuple[...] is a ``type`` on Python 3.9, and
@@ -54,21 +59,21 @@ def _builtins(module, base):
     return found
 
 
-BUILTIN_LAYERS = _builtins(builtin_layers, Layer)
-BUILTIN_LOSSES = _builtins(builtin_losses, Loss)
-_BUILTINS: dict[type, dict[str, type]] = {Layer: BUILTIN_LAYERS, Loss: BUILTIN_LOSSES}
+BUILTIN_LAYERS = cast("dict[str, type[Layer]]", _builtins(builtin_layers, Layer))
+BUILTIN_LOSSES = cast("dict[str, type[Loss]]", _builtins(builtin_losses, Loss))
+_BUILTINS: dict[type, Mapping[str, type]] = {Layer: BUILTIN_LAYERS, Loss: BUILTIN_LOSSES}
 _REGISTERED: dict[type, dict[str, type]] = {Layer: {}, Loss: {}}
 
 
 def layer_types() -> dict[str, type[Layer]]:
     """{recorded name: class} of every layer a file can name without ``custom_layers``: the
     built-ins, then the classes given to ``register_layer``."""
-    return {**BUILTIN_LAYERS, **_REGISTERED[Layer]}
+    return {**BUILTIN_LAYERS, **cast("dict[str, type[Layer]]", _REGISTERED[Layer])}
 
 
 def loss_types() -> dict[str, type[Loss]]:
     """{recorded name: class} of the built-in and registered losses."""
-    return {**BUILTIN_LOSSES, **_REGISTERED[Loss]}
+    return {**BUILTIN_LOSSES, **cast("dict[str, type[Loss]]", _REGISTERED[Loss])}
 
 
 def qualified_name(cls: type) -> str:
@@ -92,7 +97,7 @@ def register_loss(cls: type[Loss]) -> type[Loss]:
     return _register(cls, Loss)
 
 
-def _register(cls, base):
+def _register(cls: type[T], base: type) -> type[T]:
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise TypeError(f"register_{base.__name__.lower()} takes a subclass of "
                         f"verigrad.{base.__name__}, got {cls!r}")
@@ -102,7 +107,7 @@ def _register(cls, base):
     return cls
 
 
-def check_savable(obj: Layer | Loss) -> dict:
+def check_savable(obj: Layer | Loss) -> dict[str, Any]:
     """Raise unless ``obj`` (a layer or a loss) can be rebuilt from its ``get_config()``."""
     cls = type(obj)
     if cls.get_config is (Layer.get_config if isinstance(obj, Layer) else Loss.get_config):
@@ -129,16 +134,18 @@ def check_savable(obj: Layer | Loss) -> dict:
     return config
 
 
-def architecture(model: Sequential) -> dict:
+def architecture(model: Sequential) -> dict[str, Any]:
     """The JSON-serialisable record of ``model``'s layers, loss, l2 and dtype."""
-    def entry(obj):
+    def entry(obj: Layer | Loss) -> dict[str, Any]:
         return {"type": qualified_name(type(obj)), "config": check_savable(obj)}
 
     return {"format": FORMAT, "version": VERSION,
             "layers": [entry(layer) for layer in model.layers],
             "loss": None if model.loss is None else entry(model.loss),
             "l2": model.l2, "dtype": model.dtype.name,
-            "input_shape": list(model.input_shape) if model.built else None}
+            # a built model knows its input shape
+            "input_shape": (list(cast("Shape", model.input_shape)) if model.built
+                            else None)}
 
 
 def save(model: Sequential, path: PathLike) -> None:
@@ -150,8 +157,9 @@ def save(model: Sequential, path: PathLike) -> None:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    arrays = {name: np.asarray(value) for store in (model.params, model.state)
-              for name, value in store.items()}
+    # Any: numpy's stubs check savez's **arrays against its allow_pickle flag
+    arrays: dict[str, Any] = {name: np.asarray(value) for store in (model.params, model.state)
+                              for name, value in store.items()}
     with atomic_write(path) as file:
         np.savez(file, __architecture__=np.array(record), **arrays)
 
@@ -168,7 +176,7 @@ def type_finder(custom: Custom | None, base: type,
     if custom is None:
         custom = {}
     elif not isinstance(custom, dict):
-        custom = {qualified_name(cls): cls for cls in custom}
+        custom = {qualified_name(cls): cls for cls in cast("Iterable[type]", custom)}
     for key, cls in custom.items():
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise TypeError(f"{argument}[{key!r}] must be a subclass of verigrad."
@@ -179,7 +187,7 @@ def type_finder(custom: Custom | None, base: type,
                              f"the name the file records for it, {qualified_name(cls)!r}")
     kind = base.__name__.lower()
 
-    def find(name, path):
+    def find(name: str, path: PathLike) -> type:
         bare = name.rsplit(".", 1)[-1]
         for table, key in ((builtins, name), (bare_builtins, name), (custom, name),
                            (_REGISTERED[base], name), (custom, bare)):
