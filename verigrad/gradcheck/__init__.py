@@ -25,9 +25,11 @@ kinds      the one vocabulary of finding kinds (``Kind``, ``register_kind``), ea
            description and advice; the documentation's tables are generated from it
 report     the table, the findings and where in backprop to look
 """
+from __future__ import annotations
+
 import inspect
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Optional, Union
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -50,9 +52,9 @@ __all__ = ["gradcheck", "check_backprop", "check_layer", "GradcheckReport", "Par
 
 
 def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
-                   grads: Callable[[dict[str, np.ndarray]], Union[Mapping, Sequence]],
-                   params: dict[str, np.ndarray], *, order: Optional[Sequence[str]] = None,
-                   mode: Optional[str] = None, eps: float = 1e-6, tol: float = 1e-7,
+                   grads: Callable[[dict[str, np.ndarray]], Mapping | Sequence],
+                   params: dict[str, np.ndarray], *, order: Sequence[str] | None = None,
+                   mode: str | None = None, eps: float = 1e-6, tol: float = 1e-7,
                    samples: int = 10, seed: int = 0) -> GradcheckReport:
     """Check hand-written gradients against central differences of a hand-written cost.
 
@@ -94,7 +96,7 @@ def check_backprop(cost: Callable[[dict[str, np.ndarray]], float],
         np.random.set_state(saved)
 
 
-def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional[str] = None,
+def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: str | None = None,
               eps: float = 1e-6, tol: float = 1e-7, samples: int = 10,
               seed: int = 0) -> GradcheckReport:
     """Check the backprop of a ``Sequential`` (custom ``Layer`` subclasses included).
@@ -114,7 +116,7 @@ def gradcheck(model: Sequential, X: np.ndarray, Y: np.ndarray, *, mode: Optional
 
 def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *inputs: Any,
                 check_eps: float = 1e-6, check_tol: float = 1e-7,
-                check_seed: Optional[int] = 0, **kwargs: Any) -> GradcheckReport:
+                check_seed: int | None = 0, **kwargs: Any) -> GradcheckReport:
     """Check a hand-written layer: backward against central differences of forward.
 
     Every keyword argument but the check's own three goes to forward (and to backward when
@@ -170,7 +172,7 @@ def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *
     return check_pair(forward, backward, inputs, kwargs, **settings)[0]
 
 
-def _names(function, name):
+def _names(function: Callable[..., Any], name: str) -> bool:
     """Whether ``function`` has a parameter called ``name``."""
     try:
         return name in inspect.signature(function).parameters
@@ -178,6 +180,6 @@ def _names(function, name):
         return False
 
 
-def _flat(inputs):
+def _flat(inputs: Iterable[Any]) -> Iterator[Any]:
     for value in inputs:
         yield from value.values() if isinstance(value, Mapping) else (value,)

@@ -13,6 +13,7 @@ differences; ``run`` turns them into a ``GradcheckReport``.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from .findings import (
     relative_error,
 )
 from .report import GradcheckReport, ParamCheck, localise
+
+if TYPE_CHECKING:
+    from .problems import Problem
 
 #: the default mode is "full" up to this many parameters, "fast" above
 FULL_CHECK_LIMIT = 20_000
@@ -79,7 +83,7 @@ def judged_settings(precision: np.dtype | type, eps: float, tol: float) -> tuple
     return max(eps, u ** (1 / 3)), max(tol, min(1e4 * u, 0.05))
 
 
-def check_settings(mode, eps, tol, samples):
+def check_settings(mode: str | None, eps: float, tol: float, samples: int) -> None:
     """Raise a ValueError naming the argument unless the check's settings are valid."""
     if mode is not None and mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} or None (pick by size), got {mode!r}")
@@ -92,14 +96,15 @@ def check_settings(mode, eps, tol, samples):
 # ---- the check itself, the same for models and functions ---------------------------------
 
 
-def run(problem, mode, eps, tol, samples, seed):
+def run(problem: Problem, mode: str | None, eps: float, tol: float, samples: int,
+        seed: int | None) -> GradcheckReport:
     precision = np.dtype(getattr(problem, "precision", np.float64))
     eps, tol = judged_settings(precision, eps, tol)
     remarks = tuple(getattr(problem, "remarks", ()))
     n_total = sum(int(np.prod(problem.shapes[name])) for name in problem.names)
     mode = mode or ("full" if n_total <= FULL_CHECK_LIMIT else "fast")
     diagnoses = list(problem.diagnoses)
-    rows = []
+    rows: list[ParamCheck] = []
     if problem.blocked:
         for name in problem.names:
             rows.append(ParamCheck(name, problem.shapes[name], float("nan"), False,
@@ -125,7 +130,9 @@ def run(problem, mode, eps, tol, samples, seed):
                            precision=precision.name)
 
 
-def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
+def _check_param(problem: Problem, name: str, mode: str, eps: float, tol: float, samples: int,
+                 rng: np.random.Generator, floor: float
+                 ) -> tuple[ParamCheck, Diagnosis | None]:
     shape, a_full = problem.shapes[name], problem.analytic[name]
     size = int(np.prod(shape))
     right_shape = a_full.shape == shape
@@ -151,6 +158,7 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
         return (ParamCheck(name, shape, float("nan"), False, checked=checked,
                            kinks=int(kinks.sum()), note="wrong shape"),
                 diagnose_shape(comparison))
+    a = cast(np.ndarray, a)  # right-shaped from here on
     finite = bool(np.isfinite(a).all() and np.isfinite(n).all())
     ok = finite and _agree(a, n, tol, floor)
     unjudged, noise, coarse = np.zeros(len(n), bool), 0.0, (0, 0.0)
@@ -197,7 +205,7 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
     note = "" if not ok or rel <= tol else "below rounding noise"
     if directional:
         rel, ok, note = directional[0], False, f"{a.size} entries sampled"
-    worst = dict(worst_index=None)
+    worst: dict[str, Any] = dict(worst_index=None)
     if a.size:
         w = int(np.nanargmax(np.where(np.isnan(a - n), np.inf, np.abs(a - n))))
         worst = dict(worst_index=tuple(int(i) for i in np.unravel_index(index_kept[w], shape)),
@@ -216,13 +224,14 @@ def _check_param(problem, name, mode, eps, tol, samples, rng, floor):
     return row, diagnosis
 
 
-def _agree(a, n, tol, floor):
+def _agree(a: np.ndarray, n: np.ndarray, tol: float, floor: float) -> bool:
     """The analytic gradient matches: relative error within tol, or every difference below
     the numeric gradient's rounding noise."""
     return bool(relative_error(a, n) <= tol or np.all(np.abs(a - n) <= floor))
 
 
-def _unreliable(problem, name, index, numeric, eps, tol, floor):
+def _unreliable(problem: Problem, name: str, index: np.ndarray, numeric: np.ndarray, eps: float,
+                tol: float, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mask, noise, error): the entries whose central difference cannot be trusted, the
     noise of each entry's central difference, and a bound on its error.
 
@@ -243,7 +252,8 @@ def _unreliable(problem, name, index, numeric, eps, tol, floor):
     return shaky, noise, error
 
 
-def _coarser(problem, name, index, eps):
+def _coarser(problem: Problem, name: str, index: np.ndarray,
+             eps: float) -> tuple[np.ndarray, np.ndarray]:
     """(estimate, error) for entries whose step eps cannot be trusted: the central
     difference with the step h = eps·_FINER**_COARSE, and as its error its largest distance
     to those with the steps h/_FINER and h·_FINER (inf where any crossed a kink or is not
@@ -264,12 +274,12 @@ def _coarser(problem, name, index, eps):
     return estimate, error
 
 
-def _pick(a, size, k, rng):
+def _pick(a: np.ndarray | None, size: int, k: int, rng: np.random.Generator) -> np.ndarray:
     """k flat indices: half where |a| is largest (a wrong formula shows most there), half at
     random (where a mask or a missing term may hide)."""
     if size <= k:
         return np.arange(size)
-    chosen = set()
+    chosen: set[int] = set()
     if a is not None:
         chosen.update(np.argsort(-np.abs(a.reshape(-1)), kind="stable")[:k // 2].tolist())
     rest = np.setdiff1d(np.arange(size), np.fromiter(chosen, int, len(chosen)))
@@ -277,7 +287,8 @@ def _pick(a, size, k, rng):
     return np.array(sorted(chosen))
 
 
-def _directional(problem, name, eps, tol, rng, floor):
+def _directional(problem: Problem, name: str, eps: float, tol: float, rng: np.random.Generator,
+                 floor: float) -> tuple[float, bool] | None:
     """(rel_error, ok) of one random directional derivative, or None if every direction
     tried crossed a kink."""
     a = problem.analytic[name]
@@ -295,7 +306,8 @@ def _directional(problem, name, eps, tol, rng, floor):
     return None
 
 
-def _numeric_total(problem, name, a, numeric, mode, eps):
+def _numeric_total(problem: Problem, name: str, a: np.ndarray, numeric: np.ndarray, mode: str,
+                   eps: float) -> float | None:
     """Σ of the true gradient over every entry, needed only to recognise a bias gradient
     summed over every axis: from the full numeric gradient, or the slope along all-ones."""
     shape = problem.shapes[name]

@@ -7,9 +7,12 @@ the bug. Each ``Finding`` has a ``kind`` (a registered ``Kind``: ``scale``, ``si
 ``mismatch``, ``exception``; ``kinds`` describes each), the parameter it concerns (None for
 the whole check) and a message written for the learner: what is wrong and where to look.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -47,17 +50,18 @@ class Diagnosis:
     ``why`` (shared by every parameter with the same cause) the likely mistake and fix."""
 
     kind: Kind
-    param: Optional[str]
+    param: str | None
     head: str
     why: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "kind", Kind(self.kind))
 
 
-def explain(diagnoses):
+def explain(diagnoses: Iterable[Diagnosis]) -> list[Finding]:
     """Findings from diagnoses, giving each cause in full once and referring back to it."""
-    findings, first = [], {}
+    findings: list[Finding] = []
+    first: dict[tuple[Kind, str], str | None] = {}
     for d in diagnoses:
         earlier = first.setdefault((d.kind, d.why), d.param)
         if earlier != d.param and d.why:
@@ -77,17 +81,17 @@ class Finding:
     reports is one the documentation describes."""
 
     kind: Kind
-    param: Optional[str]
+    param: str | None
     message: str
 
     if TYPE_CHECKING:  # the kind's name is accepted too: __post_init__ makes it the Kind
-        def __init__(self, kind: Union[Kind, str], param: Optional[str],
+        def __init__(self, kind: Kind | str, param: str | None,
                      message: str) -> None: ...
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "kind", Kind(self.kind))
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f" {self.param}" if self.param else ""
         return f"[{self.kind}]{where}: {self.message}"
 
@@ -119,38 +123,38 @@ class Comparison:
     grad_name: str
     analytic: np.ndarray
     index: np.ndarray
-    a: Optional[np.ndarray]
+    a: np.ndarray | None
     n: np.ndarray
     floor: float
-    total: Optional[float] = None
-    m: Optional[int] = None
-    zero_reason: Optional[str] = None
+    total: float | None = None
+    m: int | None = None
+    zero_reason: str | None = None
     columns: bool = True
     localised: bool = True
-    error: Optional[np.ndarray] = None
+    error: np.ndarray | None = None
 
-    def slack(self, factor=1.0):
+    def slack(self, factor: float = 1.0) -> float | np.ndarray:
         """What a difference from ``factor`` × n may be without being a mistake: the
         rounding floor, plus the estimated error of factor × n where it was measured (three
         times over: an error estimated from three steps may be low by a fraction)."""
         return self.floor if self.error is None else self.floor + 3 * abs(factor) * self.error
 
 
-def relative_error(a, n):
+def relative_error(a: np.ndarray, n: np.ndarray) -> float:
     """‖a − n‖ / (‖a‖ + ‖n‖), the course's measure; 0 when both are exactly zero."""
     denominator = np.linalg.norm(a) + np.linalg.norm(n)
     return 0.0 if denominator == 0 else float(np.linalg.norm(a - n) / denominator)
 
 
-def _agree(a, b, floor):
+def _agree(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     return np.abs(a - b) <= floor + PATTERN_RTOL * (np.abs(a) + np.abs(b))
 
 
-def _fmt(x):
+def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def is_bias(name, shape):
+def is_bias(name: str, shape: tuple[int, ...]) -> bool:
     """Biases are named b… (b1, b_out) or are column/row vectors of a layer."""
     return bool(re.match(r"[bB]", name)) or (len(shape) == 2 and 1 in shape) or len(shape) == 1
 
@@ -158,7 +162,7 @@ def is_bias(name, shape):
 # ---- gradients of the wrong shape -------------------------------------------------------
 
 
-def diagnose_shape(c):
+def diagnose_shape(c: Comparison) -> Diagnosis:
     """The diagnosis of a gradient whose shape differs from its parameter's."""
     a, shape, g, name = c.analytic, c.shape, c.grad_name, c.name
     size = int(np.prod(shape))
@@ -188,7 +192,7 @@ def diagnose_shape(c):
     return Diagnosis(SHAPE, name, head, why)
 
 
-def _sum_axis_why(c):
+def _sum_axis_why(c: Comparison) -> str:
     if c.columns:
         return (". np.sum(dZ) with no axis adds over the units as well as over the examples, "
                 "so every unit gets the same number. Look at the axis of the sum that forms "
@@ -198,7 +202,7 @@ def _sum_axis_why(c):
             "entry per unit.")
 
 
-def _compared_with_total(value, total, g, floor):
+def _compared_with_total(value: float, total: float, g: str, floor: float) -> str:
     if _agree(np.array(value), np.array(total), floor):
         return f": the total of the correct {g} over all its entries"
     ratio = value / total if total else 0.0
@@ -211,13 +215,13 @@ def _compared_with_total(value, total, g, floor):
 # ---- gradients of the right shape ---------------------------------------------------------
 
 
-def diagnose(c):
+def diagnose(c: Comparison) -> Diagnosis | None:
     """The diagnosis of one parameter whose check failed, or None if it passes.
 
     The patterns are tried from the most specific to the least: a non-finite value, a
     bias summed over every axis, a sign flip, a constant factor, a transpose, a mask.
     """
-    a, n, g, name = c.a, c.n, c.grad_name, c.name
+    a, n, g, name = cast(np.ndarray, c.a), c.n, c.grad_name, c.name
     if not (np.isfinite(a).all() and np.isfinite(n).all()):
         return _nan_diagnosis(c)
     if a.size == 0 or np.all(np.abs(a - n) <= c.slack()) or relative_error(a, n) == 0:
@@ -259,7 +263,7 @@ def diagnose(c):
     return _mismatch(c)
 
 
-def _within_precision(scale, c):
+def _within_precision(scale: float, c: Comparison) -> float:
     """The factor as precisely as the numeric estimates give it: a whole number k (or 1/k,
     ±) when it lies within their relative error of one; the factor itself otherwise."""
     if c.error is None or scale == 0:
@@ -270,8 +274,8 @@ def _within_precision(scale, c):
     return float(near) if abs(scale - near) <= precision * abs(scale) else scale
 
 
-def _nan_diagnosis(c):
-    bad_a, bad_n = int(np.sum(~np.isfinite(c.a))), int(np.sum(~np.isfinite(c.n)))
+def _nan_diagnosis(c: Comparison) -> Diagnosis:
+    bad_a, bad_n = int(np.sum(~np.isfinite(cast(np.ndarray, c.a)))), int(np.sum(~np.isfinite(c.n)))
     parts = []
     if bad_a:
         parts.append(f"{c.grad_name} has {bad_a} NaN or inf entries")
@@ -282,7 +286,7 @@ def _nan_diagnosis(c):
         "initialise the weights small and compute sigmoid and softmax stably."))
 
 
-def _sum_axis(c):
+def _sum_axis(c: Comparison) -> Diagnosis | None:
     """A bias gradient with every entry equal to the total of the true one."""
     a, shape = c.analytic, c.shape
     if c.total is None or a.size < 2 or not is_bias(c.name, shape):
@@ -297,8 +301,8 @@ def _sum_axis(c):
         f"{c.grad_name} over all its entries"), _sum_axis_why(c))
 
 
-def _scale_why(c, m):
-    def near(x):
+def _scale_why(c: float, m: int | None) -> str:
+    def near(x: float) -> bool:
         return abs(c - x) <= 1e-3 * abs(x)
 
     if m and m > 1 and near(m):
@@ -332,7 +336,7 @@ def _scale_why(c, m):
             "by a constant.")
 
 
-def _transpose(c):
+def _transpose(c: Comparison) -> Diagnosis | None:
     a, shape = c.analytic, c.shape
     if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2 or a.shape != shape:
         return None
@@ -345,8 +349,8 @@ def _transpose(c):
         "line that computes it."))
 
 
-def _mask(c):
-    a, n, floor = c.a, c.n, c.floor
+def _mask(c: Comparison) -> Diagnosis | None:
+    a, n, floor = cast(np.ndarray, c.a), c.n, c.floor
     a_zero, n_zero = np.abs(a) <= floor, np.abs(n) <= c.slack()
     agree = _agree(a, n, c.slack())
     zero_a = ~agree & a_zero & ~n_zero
@@ -367,8 +371,8 @@ def _mask(c):
         "pre-activation. Look at the line that applies the activation's derivative."))
 
 
-def _mismatch(c):
-    a, n = c.a, c.n
+def _mismatch(c: Comparison) -> Diagnosis:
+    a, n = cast(np.ndarray, c.a), c.n
     worst = int(np.argmax(np.abs(a - n)))
     where = [int(i) for i in np.unravel_index(c.index[worst], c.shape)]
     rel = relative_error(a, n)
@@ -387,7 +391,8 @@ def _mismatch(c):
 # ---- findings about the check as a whole --------------------------------------------------
 
 
-def mutation_diagnosis(name, caller, before, after, array=None):
+def mutation_diagnosis(name: str, caller: str, before: np.ndarray, after: np.ndarray | None,
+                       array: str | None = None) -> Diagnosis:
     """``caller`` changed the parameter array ``name`` from ``before`` to ``after``; array:
     how to call that array in the message (default params['name'])."""
     head = f"{caller} changed {array or f'params[{name!r}]'} in place"
@@ -414,7 +419,8 @@ def mutation_diagnosis(name, caller, before, after, array=None):
         "new arrays instead; verigrad gave every later call an untouched copy."))
 
 
-def nondeterministic_diagnosis(what, first, second, frozen, model=False):
+def nondeterministic_diagnosis(what: str, first: float, second: float, frozen: bool,
+                               model: bool = False) -> Diagnosis:
     """``what`` gave ``first`` and then ``second`` for the same parameters."""
     head = f"{what} gave {first:.12g} and then {second:.12g} for the same parameters"
     if model:
@@ -436,7 +442,8 @@ def nondeterministic_diagnosis(what, first, second, frozen, model=False):
         "another source?), so no gradient could be checked."))
 
 
-def nan_cost_diagnosis(value, floating_errors, params):
+def nan_cost_diagnosis(value: float, floating_errors: Iterable[str],
+                       params: Mapping[str, np.ndarray]) -> Diagnosis:
     """The cost is ``value`` (NaN or inf); ``floating_errors`` are NumPy's reports."""
     head = f"the cost is {value} at the parameters given"
     if floating_errors:

@@ -50,10 +50,10 @@ class Kind(str):
                   "advice, origin=...)")
         return found
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"finding kind {str(self)!r} cannot be changed")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Kind], tuple[str]]:
         # pickled and copied by name: the copy is the registered kind itself
         return Kind, (str(self),)
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Protocol, TypeVar, cast, runtime_checkable
 
 import numpy as np
 
-from ..layers import Dense
+from ..layers import Dense, Layer
 from ..model import Sequential
 from .engine import noise_floor
 from .findings import (
@@ -28,6 +28,8 @@ from .report import join
 
 # Seed for re-seeding np.random before each call of a learner's random cost (dropout on).
 _FREEZE_SEED = 1234
+
+_T = TypeVar("_T")
 
 
 @runtime_checkable
@@ -98,15 +100,22 @@ class FunctionProblem:
     # A whole cost that changes between calls has dropout left on in a gradient check, a
     # mistake; a single layer that draws a mask (a dropout layer) is meant to (LayerProblem)
     random_by_design = False
+    m: int | None
+    diagnoses: list[Diagnosis]
+    cost: float
+    analytic: dict[str, np.ndarray]
+    grad_names: dict[str, str]
 
-    def __init__(self, cost, grads, params, order):
+    def __init__(self, cost: Callable[[dict[str, np.ndarray]], Any],
+                 grads: Callable[[dict[str, np.ndarray]], Any], params: Mapping[str, np.ndarray],
+                 order: Sequence[str] | None) -> None:
         if not callable(cost) or not callable(grads):
             raise TypeError("cost and grads must be functions of params: "
                             "check_backprop(cost, grads, params)")
         if not isinstance(params, Mapping) or not params:
             raise TypeError(f"params must be a non-empty dict of NumPy arrays (name -> array), "
                             f"got {type(params).__name__}")
-        self.work = {}
+        self.work: dict[str, np.ndarray] = {}
         for key, value in params.items():
             if not isinstance(value, np.ndarray):
                 raise TypeError(f"params[{key!r}] must be a NumPy array, "
@@ -135,13 +144,13 @@ class FunctionProblem:
 
     # calls of the learner's functions
 
-    def _call(self, function, copy=False):
+    def _call(self, function: Callable[[dict[str, np.ndarray]], Any], copy: bool = False) -> Any:
         params = {k: v.copy() for k, v in self.work.items()} if copy else self.work
         if self.frozen:
             np.random.seed(_FREEZE_SEED)
         return function(params)
 
-    def _cost(self):
+    def _cost(self) -> float:
         value = self._call(self.cost_fn, self.copy_for_cost)
         if value is None:
             raise TypeError("cost(params) returned None: it must return the cost, one "
@@ -156,9 +165,9 @@ class FunctionProblem:
                             f"{type(value).__name__}"
                             f"{getattr(value, 'shape', '')}") from None
 
-    def _mutations(self, caller):
+    def _mutations(self, caller: str) -> list[Diagnosis]:
         """Findings for every array ``caller`` changed; the working copy is restored."""
-        found = []
+        found: list[Diagnosis] = []
         for key, before in self.pristine.items():
             after = self.work.get(key)
             if not isinstance(after, np.ndarray):
@@ -168,13 +177,16 @@ class FunctionProblem:
         self._restore()
         return found
 
-    def _prepare(self):
-        errors = set()
+    def _prepare(self) -> None:
+        errors: set[str] = set()
         with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
             self._first_calls(errors)
 
-    def _first_calls(self, errors):
+    def _first_calls(self, errors: set[str]) -> None:
         """Cost, mutation, determinism, gradients: everything before the numeric loop."""
+        first: Any  # two costs, and further down two gradients, of repeated calls
+        second: Any
+        again: Any
         self.cost = self._cost()
         mutated = self._mutations("cost(params)")
         self.diagnoses += mutated
@@ -217,13 +229,13 @@ class FunctionProblem:
                     float(first[where]), float(second[where]), repeatable))
                 self.cost = self._cost()
 
-    def _restore(self):
+    def _restore(self) -> None:
         self.work = {k: v.copy() for k, v in self.pristine.items()}
 
-    def _parse(self, result):
+    def _parse(self, result: object) -> dict[str, np.ndarray]:
         """The analytic gradients by parameter name, as float64 arrays of their own shape."""
         if isinstance(result, Mapping):
-            found = {}
+            found: dict[str, tuple[Any, str]] = {}
             lower = {str(k).lower(): k for k in result}
             self.returned = [str(k) for k in result]
             for name in self.names:
@@ -248,7 +260,7 @@ class FunctionProblem:
         else:
             raise TypeError(f"grads(params) must return a dict (dW1, db1, ...) or a tuple "
                             f"with order=[...], got {type(result).__name__}")
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for name in self.names:
             if name not in found:  # zeros, so that a true gradient there still shows
                 out[name] = np.zeros(self.shapes[name])
@@ -263,12 +275,12 @@ class FunctionProblem:
             self.grad_names[name] = key
         return out
 
-    def missing_diagnoses(self):
+    def missing_diagnoses(self) -> list[Diagnosis]:
         """A missing_gradient finding for each parameter whose gradient grads (or backward)
         did not return (a dict without its key), naming what it returned instead."""
         known = {("d" + n).lower() for n in self.names} | {n.lower() for n in self.names}
         stray = [k for k in self.returned if k.lower() not in known]
-        found = []
+        found: list[Diagnosis] = []
         for name in self.names:
             if name not in self.missing:
                 continue
@@ -283,7 +295,7 @@ class FunctionProblem:
 
     # numeric gradients
 
-    def entries(self, name, index, eps):
+    def entries(self, name: str, index: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
         p = self.work[name]
         a = self.analytic[name]
         numeric = np.empty(len(index))
@@ -293,11 +305,11 @@ class FunctionProblem:
             up, down, j_up, j_down = _both_ways(p, pos, eps, lambda step: self._cost())
             numeric[i] = (j_up - j_down) / (up + down)
             if a.shape == p.shape:
-                kinks[i] = self._at_kink(a[pos], numeric[i], (j_up - self.cost) / up,
+                kinks[i] = self._at_kink(cast(float, a[pos]), numeric[i], (j_up - self.cost) / up,
                                          (self.cost - j_down) / down, eps)
         return numeric, kinks
 
-    def direction(self, name, d, eps):
+    def direction(self, name: str, d: np.ndarray, eps: float) -> tuple[float, np.ndarray, bool]:
         p = self.work[name]
         up, down, j_up, j_down = _both_ways(p, ..., eps * d, lambda step: self._cost())
         a = self.analytic[name]
@@ -308,7 +320,7 @@ class FunctionProblem:
                                  (j_up - self.cost) / eps, (self.cost - j_down) / eps, eps)
         return j_up - j_down, up + down, kink
 
-    def _at_kink(self, a, n, right, left, eps):
+    def _at_kink(self, a: float, n: float, right: float, left: float, eps: float) -> bool:
         """At a kink the central difference n averages two different one-sided slopes, and
         the analytic gradient takes one of them: it matches one far better than n."""
         floor = noise_floor(self.cost, eps, self.precision)
@@ -319,33 +331,33 @@ class FunctionProblem:
 
     # description
 
-    def zero_reason(self, name):
+    def zero_reason(self, name: str) -> str | None:
         """Why the true gradient of ``name`` is zero by construction, or None."""
         return None
 
-    def layer_key(self, name):
+    def layer_key(self, name: str) -> int | None:
         match = re.search(r"(\d+)$", name)
         return int(match.group(1)) if match else None
 
-    def layer_label(self, k):
+    def layer_label(self, k: int) -> str:
         return f"layer {k} ({', '.join(n for n in self.names if self.layer_key(n) == k)})"
 
-    def param_formula(self, k):
+    def param_formula(self, k: int) -> str:
         return (f"For layer {k}: look at how dW{k} and db{k} are formed from dZ{k} and "
                 f"{_previous(k)} (the 1/m, the order of the product, the axis of the sum).")
 
-    def output_step(self, k):
+    def output_step(self, k: int) -> str:
         return (f"The mistake is at the start of backprop, in the output layer: look at "
                 f"dZ{k}, the output's error term (prediction against target), then at dW{k} "
                 f"and db{k}.")
 
-    def activation_step(self, k):
+    def activation_step(self, k: int) -> str:
         return (f"So the mistake is in the backward step from layer {k + 1} into layer {k}: "
                 f"look at dA{k}, the gradient passed down through W{k + 1}, and at dZ{k}: "
                 f"the derivative of layer {k}'s activation and the array it is computed from.")
 
 
-def random_remark(first, second):
+def random_remark(first: float, second: float) -> str:
     """The note for a pair whose forward draws random numbers (a dropout layer's mask)."""
     return (f"The forward draws random numbers (it gave {first:.12g} and then {second:.12g} "
             f"for the same inputs), as a dropout layer's mask does: np.random was re-seeded "
@@ -353,11 +365,12 @@ def random_remark(first, second):
             f"judged with the mask its own forward drew.")
 
 
-def _previous(k):
+def _previous(k: int) -> str:
     return "X" if k == 1 else f"A{k - 1}"
 
 
-def _both_ways(p, where, change, evaluate):
+def _both_ways(p: np.ndarray, where: Any, change: float | np.ndarray,
+               evaluate: Callable[..., _T]) -> tuple[Any, Any, _T, _T]:
     """evaluate(step) with p[where] moved up by ``change`` and then down by it (p is put
     back after). Returns the steps up and down as taken, after rounding, and both results."""
     start = np.array(p[where], copy=True)
@@ -371,16 +384,16 @@ def _both_ways(p, where, change, evaluate):
     return up, down, at_up, at_down
 
 
-def _layer_order(names):
+def _layer_order(names: list[str]) -> list[str]:
     """Parameter names in layer order: by their trailing number when all have one."""
     numbers = [re.search(r"(\d+)$", n) for n in names]
     if not all(numbers):
         return names
-    return [n for _, _, n in sorted((int(m.group(1)), i, n)
+    return [n for _, _, n in sorted((int(cast(re.Match, m).group(1)), i, n)
                                     for i, (m, n) in enumerate(zip(numbers, names)))]
 
 
-def _differ(x, y):
+def _differ(x: float, y: float) -> bool:
     """Two evaluations of the same cost differ (beyond rounding; NaN equals NaN)."""
     if np.isnan(x) and np.isnan(y) or x == y:
         return False
@@ -398,7 +411,10 @@ class ModelProblem:
     objective = "cost J"
     columns = True  # examples in columns: the advice may give the dense formulas
 
-    def __init__(self, model, X, Y, seed):
+    diagnoses: list[Diagnosis]
+    inputs: list[np.ndarray]
+
+    def __init__(self, model: Sequential, X: np.ndarray, Y: np.ndarray, seed: int) -> None:
         if not isinstance(model, Sequential):
             raise TypeError(f"model must be a verigrad Sequential, got {type(model).__name__}")
         if isinstance(X, np.ndarray) and X.dtype.kind == "f":
@@ -421,7 +437,7 @@ class ModelProblem:
 
         before = {n: work.params[n].copy() for n in self.names}
         X_before = X.copy()
-        errors = set()
+        errors: set[str] = set()
         with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
             cost, grads = work.cost_and_grads(X, Y, training=True)
         for n in self.names:
@@ -455,10 +471,10 @@ class ModelProblem:
                                                           False, model=True))
             self.blocked = True
 
-    def loss_of(self, Z):
+    def loss_of(self, Z: np.ndarray) -> float:
         return self.model.cost_from_logits(Z, self.Y)
 
-    def _cost_from(self, start, A):
+    def _cost_from(self, start: int, A: np.ndarray) -> tuple[float, bool]:
         """J when layer ``start`` receives A, and whether any layer's input on the way
         moved across a kink of its derivative (farther than its distance to the kink)."""
         self.model.reseed(start)
@@ -470,7 +486,8 @@ class ModelProblem:
             A = self.model.layers[j].forward(A, True)
         return self.loss_of(A), crossed
 
-    def _evaluate(self, i, layer, step=None, key=None, pos=None):
+    def _evaluate(self, i: int, layer: Layer, step: np.ndarray | None = None,
+                  key: str | None = None, pos: Any = None) -> tuple[float, bool]:
         """J after a parameter of layer i changed. For a Dense layer and one entry, its
         output changes in a single row by step·A_prev[j] (W[r, j]) or step (b[r]): computed
         directly, which is exact and saves the matrix product."""
@@ -481,7 +498,7 @@ class ModelProblem:
         A = self.inputs[i] if type(layer) is Dense else self.inputs[i].copy()
         return self._cost_from(i, A)
 
-    def entries(self, name, index, eps):
+    def entries(self, name: str, index: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
         i, key = self.model.locate(name)
         layer = self.model.layers[i]
         p = layer.params[key]
@@ -497,7 +514,7 @@ class ModelProblem:
             kinks[e] = crossed_up or crossed_down
         return numeric, kinks
 
-    def direction(self, name, d, eps):
+    def direction(self, name: str, d: np.ndarray, eps: float) -> tuple[float, np.ndarray, bool]:
         i, key = self.model.locate(name)
         layer = self.model.layers[i]
         p = layer.params[key]
@@ -507,7 +524,7 @@ class ModelProblem:
 
     # description
 
-    def zero_reason(self, name):
+    def zero_reason(self, name: str) -> str | None:
         i, key = self.model.locate(name)
         after = self.model.layers[i + 1] if i + 1 < len(self.model.layers) else None
         if key.startswith("b") and after is not None and after.normalizes == "batch":
@@ -519,29 +536,29 @@ class ModelProblem:
                     f"mean μ.")
         return None
 
-    def layer_key(self, name):
+    def layer_key(self, name: str) -> int | None:
         return self.model.layer_number(self.model.locate(name)[0])
 
-    def _index(self, k):
+    def _index(self, k: int) -> int:
         return self.model.parameterised[k - 1]
 
-    def _kind(self, i):
+    def _kind(self, i: int) -> str:
         return type(self.model.layers[i]).__name__
 
-    def layer_label(self, k):
+    def layer_label(self, k: int) -> str:
         return self.model.layer_label(self._index(k))
 
-    def param_formula(self, k):
+    def param_formula(self, k: int) -> str:
         return (f"Look at the parameter gradients that {self._kind(self._index(k))}.backward "
                 f"stores in self.grads.")
 
-    def output_step(self, k):
+    def output_step(self, k: int) -> str:
         i = self._index(k)
         after = [self.model.layer_label(j) for j in range(i + 1, len(self.model.layers))]
         through = f", and the backward of {join(after)} between it and the loss" if after else ""
         return f"The mistake is at the start of backprop: in {self._kind(i)}.backward{through}."
 
-    def activation_step(self, k):
+    def activation_step(self, k: int) -> str:
         i = self._index(k)
         upper = self.model.parameterised[k]
         between = range(i + 1, upper)

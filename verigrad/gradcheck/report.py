@@ -1,12 +1,18 @@
 """The gradient check's report: the table of parameters and verdicts, the findings, and the
 sentence saying where in backprop to look for the mistake."""
+from __future__ import annotations
+
 import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .findings import Finding
+
+if TYPE_CHECKING:
+    from .problems import Problem
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,10 @@ class ParamCheck:
     shape: tuple[int, ...]
     rel_error: float
     ok: bool
-    worst_index: Optional[tuple[int, ...]] = None
-    analytic: Optional[float] = None
-    numeric: Optional[float] = None
-    checked: Union[int, str] = 0
+    worst_index: tuple[int, ...] | None = None
+    analytic: float | None = None
+    numeric: float | None = None
+    checked: int | str = 0
     kinks: int = 0
     note: str = ""
     unreliable: int = 0
@@ -40,10 +46,10 @@ class ParamCheck:
     coarse: int = 0
     coarse_step: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "shape", tuple(self.shape))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ParamCheck({self.name!r}, shape={self.shape}, rel_error={self.rel_error:.3g}, "
                 f"ok={self.ok}, worst_index={self.worst_index})")
 
@@ -74,13 +80,13 @@ class GradcheckReport:
     eps: float
     tol: float
     cost: float
-    first_wrong_layer: Optional[int] = None
-    location: Optional[str] = None
+    first_wrong_layer: int | None = None
+    location: str | None = None
     objective: str = "cost J"
     remarks: tuple[str, ...] = ()
     precision: str = "float64"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "remarks", tuple(self.remarks))
         about = {f.param for f in self.findings}
         unexplained = [p.name for p in self.params
@@ -108,7 +114,7 @@ class GradcheckReport:
                 return p
         raise KeyError(f"no parameter {name!r}; checked: {[p.name for p in self.params]}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"GradcheckReport(ok={self.ok}, mode={self.mode!r}, "
                 f"findings={[(f.kind, f.param) for f in self.findings]})")
 
@@ -127,7 +133,7 @@ class GradcheckReport:
         """(header, rows): one row of strings per parameter, as the table shows them."""
         header = ("parameter", "shape", "checked", "rel. error", "worst entry", "analytic",
                   "numeric", "verdict")
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for p in self.params:
             worst = ("-" if p.worst_index is None else
                      "[" + ", ".join(map(str, p.worst_index)) + "]")
@@ -177,11 +183,11 @@ class GradcheckReport:
         lines.append("Result: " + self.result())
         return "\n".join(lines)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ..display.html import gradcheck_html
         return gradcheck_html(self)
 
-    def _coarse_note(self):
+    def _coarse_note(self) -> str:
         parts = [f"{p.coarse} of {int(np.prod(p.shape))} entries of {p.name}"
                  for p in self.params if p.coarse]
         step = max(p.coarse_step for p in self.params)
@@ -193,7 +199,7 @@ class GradcheckReport:
         # the cause is told once, after the entries no step could judge when there are some
         return note if self.unreliable else note + " " + _SATURATION
 
-    def _unreliable_note(self):
+    def _unreliable_note(self) -> str:
         parts = [(f"all {p.unreliable}" if p.note == "unreliable" else
                   f"{p.unreliable} of {int(np.prod(p.shape))}") + f" entries of {p.name}"
                  for p in self.params if p.unreliable]
@@ -229,7 +235,7 @@ _SATURATION = (
     "output out of saturation (scale the inputs, initialise the weights small).")
 
 
-def _verdict(p, findings):
+def _verdict(p: ParamCheck, findings: list[Finding]) -> str:
     kinds = [f.kind for f in findings if f.param == p.name]
     if p.note in ("not checked", "unreliable"):
         return "not judged (unreliable)" if p.note == "unreliable" else p.note
@@ -246,10 +252,10 @@ def _verdict(p, findings):
     return verdict
 
 
-def localise(problem, rows):
+def localise(problem: Problem, rows: Sequence[ParamCheck]) -> tuple[int | None, str | None]:
     """Going backward from the output, the first layer with a wrong gradient, and where in
     backprop to look for the mistake."""
-    layers = {}
+    layers: dict[int, list[ParamCheck]] = {}
     for row in rows:
         key = problem.layer_key(row.name)
         if key is None:
@@ -288,7 +294,7 @@ def localise(problem, rows):
     return k, start + problem.activation_step(k)
 
 
-def join(names):
+def join(names: Iterable[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
