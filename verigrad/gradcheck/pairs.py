@@ -30,9 +30,10 @@ import copy
 import inspect
 import os
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, cast
 
 import numpy as np
 
@@ -47,12 +48,12 @@ _PACKAGE = str(Path(__file__).resolve().parent.parent)
 class LearnerError(Exception):
     """The learner's forward or backward raised ``error`` (the check cannot go on)."""
 
-    def __init__(self, role, error):
+    def __init__(self, role: str, error: Exception) -> None:
         super().__init__(f"{role} raised {type(error).__name__}: {error}")
         self.role, self.error = role, error
 
 
-def learner_frame(error):
+def learner_frame(error: BaseException) -> traceback.FrameSummary | None:
     """The innermost frame of error's traceback in the learner's code (outside verigrad and
     NumPy), or None."""
     frames = [f for f in traceback.extract_tb(error.__traceback__)
@@ -60,14 +61,14 @@ def learner_frame(error):
     return frames[-1] if frames else None
 
 
-def _shown(path):
+def _shown(path: str) -> str:
     """``path`` relative to the working directory when it lies inside it (as the learner
     would type it), else as it is."""
     relative = os.path.relpath(path)
     return path if relative.startswith(os.pardir) else relative
 
 
-def exception_diagnosis(role, error):
+def exception_diagnosis(role: str, error: BaseException) -> Diagnosis:
     """The finding for an exception raised in the learner's code, with their file and line
     (and, for a failed ``assert`` that compares shapes, the values it compared)."""
     frame, where = learner_frame(error), ""
@@ -82,17 +83,17 @@ def exception_diagnosis(role, error):
                      ". No gradient could be checked.")
 
 
-def compared(error, line):
+def compared(error: BaseException, line: str) -> str:
     """' (it compared (3, 4) with (3, 5))' for a failed ``assert a == b`` (a shape check,
     as the notebooks' templates write them), evaluated in the learner's failing frame;
     '' when the line is no such comparison or its sides cannot be evaluated again."""
     try:
-        test = ast.parse(line.strip()).body[0].test
+        test = ast.parse(line.strip()).body[0].test  # type: ignore[attr-defined]
     except (SyntaxError, IndexError, AttributeError):
         return ""
     if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
         return ""
-    tb = error.__traceback__
+    tb = cast(TracebackType, error.__traceback__)  # raised in the learner's frame: it has one
     while tb.tb_next is not None:
         tb = tb.tb_next
     scope = tb.tb_frame
@@ -107,7 +108,7 @@ def compared(error, line):
     return ""
 
 
-def _arrays_in(value):
+def _arrays_in(value: object) -> list[np.ndarray]:
     """Every NumPy array inside value (tuples, lists and dicts followed), in a fixed order."""
     if isinstance(value, np.ndarray):
         return [value]
@@ -118,11 +119,11 @@ def _arrays_in(value):
     return []
 
 
-def _is_float_array(value):
+def _is_float_array(value: object) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
-def _positional_names(function, count):
+def _positional_names(function: Callable[..., Any], count: int) -> list[str]:
     """Names for ``count`` positional arguments of ``function`` (x, w, b; or input1...)."""
     try:
         parameters = list(inspect.signature(function).parameters.values())
@@ -138,7 +139,7 @@ def _positional_names(function, count):
     return names
 
 
-def upstream_count(backward, kwargs):
+def upstream_count(backward: Callable[..., Any], kwargs: Mapping[str, Any]) -> int:
     """How many upstream gradients backward takes: its required positional parameters,
     less the cache and those given by keyword."""
     try:
@@ -151,7 +152,7 @@ def upstream_count(backward, kwargs):
     return max(len(required) - 1, 1)
 
 
-def _accepted(function, kwargs):
+def _accepted(function: Callable[..., Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments function accepts (all of them when it takes **kwargs)."""
     try:
         parameters = inspect.signature(function).parameters
@@ -179,9 +180,17 @@ class LayerProblem(FunctionProblem):
     objective = "J = Σ⟨dout, out⟩"
     columns = False  # any layout: the advice stays general
     random_by_design = True  # a dropout layer draws its mask in forward
+    slots: list[tuple[str, Any]]  # per input: ("array", name), ("dict", members), ("const", v)
+    work_names: list[str]
+    side_effects: list[Diagnosis]
+    error: BaseException | None
+    in_dict: set[str]
+    douts: list[np.ndarray]
 
-    def __init__(self, forward, backward, inputs, kwargs, seed=0, factors=None,
-                 expected=None):
+    def __init__(self, forward: Callable[..., tuple], backward: Callable[..., Any],
+                 inputs: Sequence[Any], kwargs: Mapping[str, Any], seed: int | None = 0,
+                 factors: Mapping[str, float] | None = None,
+                 expected: Iterable[str] | None = None) -> None:
         if not callable(forward) or not callable(backward):
             raise TypeError("forward and backward must be functions: "
                             "check_layer(forward, backward, *inputs)")
@@ -192,7 +201,7 @@ class LayerProblem(FunctionProblem):
         self.n_upstream = upstream_count(backward, self.backward_kwargs)
         self.labels = _positional_names(forward, len(inputs))
         self.slots, self.work_names = [], []
-        params = {}
+        params: dict[str, np.ndarray] = {}
         for label, value in zip(self.labels, inputs):
             if _is_float_array(value):
                 params[label] = promote(value, label)
@@ -259,7 +268,7 @@ class LayerProblem(FunctionProblem):
         if self.output_precision != np.float64:
             self.precision = self.output_precision
 
-    def _fail(self, params, error):
+    def _fail(self, params: Mapping[str, np.ndarray], error: LearnerError) -> None:
         """The learner's code raised: nothing can be checked; the finding says where."""
         self.names = list(self.work_names)
         self.shapes = {name: params[name].shape for name in self.names}
@@ -270,8 +279,8 @@ class LayerProblem(FunctionProblem):
 
     # the learner's calls
 
-    def _arguments(self, params):
-        args = []
+    def _arguments(self, params: Mapping[str, np.ndarray]) -> list[Any]:
+        args: list[Any] = []
         for kind, value in self.slots:
             if kind == "array":
                 args.append(params[value])
@@ -282,7 +291,7 @@ class LayerProblem(FunctionProblem):
                 args.append(copy.deepcopy(value))
         return args
 
-    def _run_forward(self, params):
+    def _run_forward(self, params: Mapping[str, np.ndarray]) -> tuple[list[np.ndarray], Any]:
         try:
             result = self.forward(*self._arguments(params), **self.kwargs)
         except Exception as error:
@@ -302,7 +311,7 @@ class LayerProblem(FunctionProblem):
                             f"returned {len(outputs)} output(s) before the cache")
         return outputs, result[-1]
 
-    def _run_backward(self, cache):
+    def _run_backward(self, cache: Any) -> Any:
         douts = [d.copy() for d in self.douts]
         watched = [a.copy() for a in _arrays_in(cache)] if self._first else None
         try:
@@ -319,6 +328,7 @@ class LayerProblem(FunctionProblem):
                         ": a derivative written into the array it receives (dx = dout; "
                         "dx[x <= 0] = 0 changes dout too). Copy it first: "
                         "dx = dout.copy(), or dx = dout * (x > 0).")))
+            watched = cast("list[np.ndarray]", watched)  # taken on the first call
             now = _arrays_in(cache)
             if len(now) == len(watched) and any(
                     a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
@@ -329,18 +339,18 @@ class LayerProblem(FunctionProblem):
                     "Compute new arrays instead of +=, -= or x[...] = on cached ones.")))
         return result
 
-    def _cost_of(self, params):
+    def _cost_of(self, params: Mapping[str, np.ndarray]) -> float:
         outputs, _ = self._run_forward(params)
         return sum(float(np.vdot(d, np.asarray(out, dtype=np.float64)))
                    for d, out in zip(self.douts, outputs))
 
-    def _grads_of(self, params):
+    def _grads_of(self, params: Mapping[str, np.ndarray]) -> Any:
         _, cache = self._run_forward(params)
         return self._run_backward(cache)
 
-    def _mutations(self, caller):
+    def _mutations(self, caller: str) -> list[Diagnosis]:
         role = "forward" if caller.startswith("cost") else "forward or backward"
-        found = []
+        found: list[Diagnosis] = []
         for key, before in self.pristine.items():
             after = self.work.get(key)
             if isinstance(after, np.ndarray) and np.array_equal(after, before, equal_nan=True):
@@ -353,12 +363,12 @@ class LayerProblem(FunctionProblem):
         self._restore()
         return found
 
-    def _parse(self, result):
+    def _parse(self, result: object) -> dict[str, np.ndarray]:
         """The analytic gradients by input name; an input whose gradient is missing from a
         dict gets zeros (named "not returned"), so that a true gradient there shows."""
         names = self.work_names
         top = [n for n in names if n not in self.in_dict]
-        found = {}
+        found: dict[str, tuple[Any, str]] = {}
         if isinstance(result, Mapping):
             lower = {str(k).lower(): k for k in result}
             for name in names:
@@ -378,7 +388,7 @@ class LayerProblem(FunctionProblem):
         else:
             raise TypeError(f"backward must return the input gradients as a tuple, an array or "
                             f"a dict keyed d + name; it returned {type(result).__name__}")
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for name in names:
             if name not in found:
                 out[name] = np.zeros(self.work[name].shape)
@@ -396,7 +406,7 @@ class LayerProblem(FunctionProblem):
 
     # description: a single layer has no layers to localise
 
-    def layer_key(self, name):
+    def layer_key(self, name: str) -> int | None:
         return None
 
 
