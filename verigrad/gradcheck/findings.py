@@ -54,6 +54,9 @@ class Diagnosis:
     head: str
     why: str
 
+    if TYPE_CHECKING:  # the generated __init__, which also takes a kind's name
+        def __init__(self, kind: Kind | str, param: str | None, head: str, why: str) -> None: ...
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", Kind(self.kind))
 
