@@ -28,7 +28,11 @@ with when it is reported and where its message points:
 ``Finding`` and ``Mistake`` refuse an unregistered kind, and ``python
 docs/make_kind_tables.py`` writes the new kinds into the documentation's table.
 """
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..gradcheck.findings import Finding
 from . import (
@@ -55,6 +59,7 @@ from .isolation import check_isolated
 
 # the courses' order: the Deep Learning Specialization by course and week, then CS231n's
 # (dense.py, normalization.py, conv.py and recurrent.py hold both courses' layers)
+EXERCISES: list[Exercise]
 EXERCISES = [*logistic.EXERCISES, *shallow.EXERCISES_WEEK3, *initialization.EXERCISES_COURSE1,
              *dense.EXERCISES, *initialization.EXERCISES_COURSE2, *gradient_checking.EXERCISES,
              *regularization.EXERCISES, *optimization.EXERCISES, *normalization.EXERCISES,
@@ -66,15 +71,16 @@ __all__ = ["EXERCISES", "MISTAKES", "Exercise", "Result", "check_functions", "ex
            "register_mistakes"]
 
 
-def exercise_for(name, function):
+def exercise_for(name: str, function: object) -> Exercise | None:
     """The catalogue's exercise that ``function`` (called ``name``) is an attempt at, or
     None: the name must match, and the signature when two courses share the name."""
     candidates = [e for e in EXERCISES if e.name == name and e.matches(function)]
     exact = [e for e in candidates if e.named_like(function)]
-    return (exact or candidates or [None])[0]
+    return (exact or candidates or [None])[0]  # type: ignore[list-item]
 
 
-def check_functions(functions, seed=0, time_limit=None, on_result=None):
+def check_functions(functions: Mapping[str, Any], seed: int = 0, time_limit: float | None = None,
+                    on_result: Callable[[Result], object] | None = None) -> list[Result]:
     """Results for every function in ``functions`` (name -> function) that is one of the
     catalogue's exercises, in the catalogue's order. A function named like an exercise
     whose signature fits none of them cannot be checked (a Result with ok None). Each check
@@ -83,7 +89,8 @@ def check_functions(functions, seed=0, time_limit=None, on_result=None):
     called as each verdict is ready. A function from an older notebook version is checked
     as that version meant it (``versions``), and its result says so in ``assumed``."""
     names = {e.name for e in EXERCISES}
-    assumed, patched = {}, []
+    assumed: dict[str, str] = {}
+    patched: list[tuple[dict[str, Any], str, Any]] = []  # (namespace, name, the learner's)
     for name in names & set(functions):
         found = versions.adapt(functions[name])
         if found is not None:
@@ -101,8 +108,12 @@ def check_functions(functions, seed=0, time_limit=None, on_result=None):
             scope[name] = original
 
 
-def _check_each(functions, seed, time_limit, on_result, assumed):
-    results, seen, by_name = [], set(), {}
+def _check_each(functions: Mapping[str, Any], seed: int, time_limit: float | None,
+                on_result: Callable[[Result], object] | None,
+                assumed: Mapping[str, str]) -> list[Result]:
+    results: list[Result] = []
+    seen: set[str] = set()
+    by_name: dict[str, Result] = {}
     for exercise in EXERCISES:
         function = functions.get(exercise.name)
         if function is None or exercise.name in seen:
@@ -128,7 +139,7 @@ def _check_each(functions, seed, time_limit, on_result, assumed):
     return results
 
 
-def _signature(function):
+def _signature(function: Callable[..., Any]) -> str:
     try:
         return str(inspect.signature(function))
     except (TypeError, ValueError):

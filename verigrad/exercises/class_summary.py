@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .._files import write_text
 from .batch import result_path
@@ -36,7 +37,7 @@ def category(function: dict) -> str:
     if function.get("verdict") == "NOT DONE" or (
             function.get("ok") is False and findings and findings[0]["kind"] == NOT_IMPLEMENTED):
         return "not done"
-    return {True: "right", False: "wrong"}.get(function.get("ok"), "cannot check")
+    return {True: "right", False: "wrong"}.get(function.get("ok"), "cannot check")  # type: ignore[arg-type]  # noqa: E501
 
 
 def finding_label(function: dict) -> str | None:
@@ -74,6 +75,7 @@ def summarize(results: Sequence[dict], folder: str | None = None,
               seconds: float | None = None) -> dict:
     """The summary of ``results`` (each a submission's result, with its ``submission``
     key), as written to summary.json."""
+    functions: dict[str, dict[str, Any]]  # name -> its row of the table
     functions, scores, not_run, no_exercise = {}, [], [], []
     for result in results:
         key = result["submission"]
@@ -99,7 +101,7 @@ def summarize(results: Sequence[dict], folder: str | None = None,
                        "score": counts["right"], "max_score": len(verdicts),
                        **{CATEGORIES[c]: counts[c] for c in CATEGORIES},
                        "verdicts": verdicts, "seconds": result.get("seconds")})
-    common = collections.Counter()
+    common: collections.Counter[tuple[str, str]] = collections.Counter()
     for row in functions.values():
         common.update({(row["function"], label): n for label, n in row["findings"].items()})
         row["findings"] = [{"finding": label, "files": n}
@@ -172,7 +174,7 @@ def write(json_dir: str | os.PathLike, summary: dict) -> list[Path]:
     return written
 
 
-def _csv(rows):
+def _csv(rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()

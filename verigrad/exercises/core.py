@@ -12,15 +12,17 @@ import contextlib
 import copy
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
 from ..gradcheck import (
     Finding,
+    GradcheckReport,
     Kind,
+    LayerProblem,
     check_backprop,
     check_pair,
     exception_diagnosis,
@@ -152,11 +154,11 @@ class Config(NamedTuple):
     positional and keyword arguments, and m, the batch size when a 1/m convention applies."""
 
     label: str
-    args: tuple
-    kwargs: dict = {}
-    m: int = None
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = {}
+    m: int | None = None
 
-    def fresh(self):
+    def fresh(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Deep copies of the arguments: a call never sees what an earlier one changed."""
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
@@ -170,12 +172,12 @@ class Mistake:
 
     kind: Kind
     message: str
-    output: Callable
+    output: Callable[..., Any]
 
     if TYPE_CHECKING:  # the kind's name is accepted too: __post_init__ makes it the Kind
-        def __init__(self, kind: Kind | str, message: str, output: Callable) -> None: ...
+        def __init__(self, kind: Kind | str, message: str, output: Callable[..., Any]) -> None: ...
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # an unregistered kind fails when the exercise module is imported, not when a
         # learner's output first equals the mistake
         object.__setattr__(self, "kind", Kind(self.kind))
@@ -196,30 +198,32 @@ class Result:
     has at least one finding, the one that makes it wrong.
     """
 
-    def __init__(self, name, exercise, ok, findings=(), config=None, where=(None, None),
-                 report=None, configs=0):
+    def __init__(self, name: str, exercise: str, ok: bool | None,
+                 findings: Iterable[Finding] = (), config: str | None = None,
+                 where: tuple[str | None, int | None] = (None, None),
+                 report: GradcheckReport | None = None, configs: int = 0) -> None:
         if ok is False and not findings:
             raise ValueError(f"the result of {name} is WRONG without a finding that says why")
         self.name, self.exercise, self.ok = name, exercise, ok
         self.findings, self.config, self.report = list(findings), config, report
         self.file, self.line = where
         self.configs = configs
-        self.assumed = None
+        self.assumed: str | None = None
 
     @property
-    def verdict(self):
+    def verdict(self) -> str:
         if self.ok is False and self.findings and self.findings[0].kind == NOT_IMPLEMENTED:
             return "NOT DONE"
         return {True: "ok", False: "WRONG", None: "cannot check"}[self.ok]
 
-    def summary(self):
+    def summary(self) -> str:
         """The first finding in one line: kind and message."""
         if not self.findings:
             return "" if self.ok else f"needs {self.config}"
         first = self.findings[0]
         return f"[{first.kind}] {first.message}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Result({self.name!r}, {self.verdict}, {[f.kind for f in self.findings]})"
 
 
@@ -233,18 +237,18 @@ class Exercise(NamedTuple):
 
     name: str
     course: str
-    parameters: tuple
-    check: Callable
+    parameters: tuple[str, ...]
+    check: Callable[..., Result]
     partner: str | None = None
-    gradients: tuple = ()
+    gradients: tuple[str, ...] = ()
 
-    def named_like(self, function):
+    def named_like(self, function: object) -> bool:
         """Whether the function's leading parameters have the notebook's names."""
         code = getattr(function, "__code__", None)
         names = code.co_varnames[:code.co_argcount] if code else ()
         return tuple(names[:len(self.parameters)]) == self.parameters
 
-    def matches(self, function):
+    def matches(self, function: object) -> bool:
         """Whether the learner's function has this exercise's signature (its leading
         positional parameter names, or at least their number when the names differ)."""
         code = getattr(function, "__code__", None)
@@ -258,7 +262,8 @@ class Exercise(NamedTuple):
         return required <= len(self.parameters) <= code.co_argcount
 
 
-def where(function, error=None, findings=()):
+def where(function: Any, error: BaseException | None = None,
+          findings: Iterable[Finding] = ()) -> tuple[str | None, int | None]:
     """(file, line) to look at: the learner's line that raised; else the last line that
     assigns the first wrong gradient (db = ..., dW[...] += ...); else the function's def."""
     if error is not None:
@@ -276,7 +281,7 @@ def where(function, error=None, findings=()):
     return code.co_filename, code.co_firstlineno
 
 
-def _assignment_line(function, variable):
+def _assignment_line(function: Callable[..., Any], variable: str) -> int | None:
     """The number of the last line of function's source that assigns ``variable`` (also
     by +=, or into a slice of it), or None."""
     try:
@@ -289,13 +294,13 @@ def _assignment_line(function, variable):
     return found[-1] if found else None
 
 
-def _as_tuple(value, count):
+def _as_tuple(value: Any, count: int) -> tuple[Any, ...]:
     if isinstance(value, tuple):
         return value[:count]
     return (value,)
 
 
-def tolerance(got):
+def tolerance(got: Any) -> tuple[float, float]:
     """(rtol, atol relative to the largest entry) for comparing the learner's output
     ``got`` with a float64 reference, in the precision ``got`` is computed in: float64's
     rounding, or 1e4·u of float32 (1.2e-3) and float16 for code that computes in them, so
@@ -307,7 +312,7 @@ def tolerance(got):
     return 1e-6, 1e-9
 
 
-def close(got, expected):
+def close(got: Any, expected: Any) -> bool:
     """Same shape and equal up to the rounding of the precision ``got`` is computed in
     (float64: relative 1e-6 of the largest entry; see ``tolerance``). A dict (the courses'
     ``parameters``, ``grads``, ``v``) is close when it has the same keys and each value is
@@ -328,7 +333,7 @@ def close(got, expected):
     return bool(np.allclose(got, expected, rtol=rtol, atol=atol * scale, equal_nan=True))
 
 
-def _digits(got, expected):
+def _digits(got: float, expected: float) -> tuple[str, str]:
     """got and expected with as many significant digits as it takes to tell them apart."""
     for digits in (6, 9, 12, 17):
         a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
@@ -337,7 +342,7 @@ def _digits(got, expected):
     return a, b
 
 
-def difference(got, expected, what):
+def difference(got: Any, expected: Any, what: str) -> str:
     """One sentence on how ``got`` differs from ``expected`` (arrays, numbers or dicts of
     them): the shape, the missing keys, or the entry that differs most."""
     if isinstance(expected, dict):
@@ -377,8 +382,10 @@ def difference(got, expected, what):
             f"{diff.size} entries differ)")
 
 
-def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
-                  names=("out",), in_place=False):
+def check_forward(name: str, function: Callable[..., Any], configs: Iterable[Config],
+                  reference: Callable[..., Any], mistakes: Iterable[Mistake] = (),
+                  outputs: int = 1, names: Sequence[str] = ("out",), in_place: bool = False
+                  ) -> tuple[list[Finding], str | None, Exception | None]:
     """Run function on every configuration and compare its first ``outputs`` outputs with
     reference(*args, **kwargs) (a tuple). Returns (findings, config label) for the first
     configuration that fails, or ([], None). in_place: the exercise may update its
@@ -432,7 +439,7 @@ def check_forward(name, function, configs, reference, mistakes=(), outputs=1,
     return [], None, None
 
 
-def _same(a, b):
+def _same(a: object, b: object) -> bool:
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(
             a, b, equal_nan=True)
@@ -445,7 +452,7 @@ def _same(a, b):
 
 
 @contextlib.contextmanager
-def substituted(function, replacements):
+def substituted(function: object, replacements: Mapping[str, Any]) -> Iterator[None]:
     """Run with the names in ``replacements`` (name -> function) set in ``function``'s
     module namespace, and the namespace restored after: an exercise that calls another one
     (optimize calls propagate, predict calls forward_propagation) is checked with a correct
@@ -461,13 +468,15 @@ def substituted(function, replacements):
         namespace.update(saved)
 
 
-def exception_finding(name, error):
+def exception_finding(name: str, error: BaseException) -> Finding:
     diagnosis = exception_diagnosis(name, error)
     return Finding(EXCEPTION, None, diagnosis.head + ".")
 
 
-def pair_problem(forward, backward, config, seed=0, factors=None, columns=False,
-                 gradients=()):
+def pair_problem(forward: Callable[..., tuple], backward: Callable[..., Any], config: Config,
+                 seed: int | None = 0, factors: Mapping[str, float] | None = None,
+                 columns: bool = False, gradients: Iterable[str] = ()
+                 ) -> tuple[GradcheckReport, LayerProblem]:
     """(report, problem) of check_layer's check of one configuration; problem.analytic holds
     the learner's gradients (times factors) and problem.douts the upstream gradients.
     columns: the exercise keeps examples in columns (the course's dense layers), so the
@@ -477,13 +486,17 @@ def pair_problem(forward, backward, config, seed=0, factors=None, columns=False,
                       columns=columns, expected=gradients)
 
 
-def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
-                   columns=False, gradients=()):
+def check_backward(name: str, backward: Callable[..., Any], forward: Callable[..., tuple],
+                   configs: Iterable[Config], mistakes: Iterable[Mistake] = (),
+                   factors: Callable[[Config], Mapping[str, float]] | None = None,
+                   columns: bool = False, gradients: Iterable[str] = ()
+                   ) -> tuple[list[Finding], str | None, GradcheckReport | None,
+                              BaseException | None]:
     """Check backward against central differences of forward on every configuration, and
     name a known mistake the learner's gradients equal. factors(config) -> name -> number
     (the 1/m conventions). Returns (findings, config label, report, error) for the first
     configuration that fails, or ([], None, last report, None)."""
-    report = None
+    report: GradcheckReport | None = None
     for config in configs:
         report, problem = pair_problem(forward, backward, config,
                                        factors=factors(config) if factors else None,
@@ -492,7 +505,7 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
             continue
         if problem.error is not None:
             return report.findings, config.label, report, problem.error
-        named = []
+        named: list[Finding] = []
         # the gradients central differences found wrong; a mistake whose gradients are all
         # right on this configuration (they equal the learner's, which agree with central
         # differences) changes nothing here, and is not named
@@ -521,12 +534,14 @@ def check_backward(name, backward, forward, configs, mistakes=(), factors=None,
 # ---- the registry helpers each topic module uses -----------------------------------------
 
 
-def forward_exercise(name, course, parameters, configs, reference, mistakes=(), outputs=1,
-                     names=("out",), in_place=False):
+def forward_exercise(name: str, course: str, parameters: Iterable[str],
+                     configs: Callable[[int], Sequence[Config]], reference: Callable[..., Any],
+                     mistakes: Iterable[Mistake] = (), outputs: int = 1,
+                     names: Sequence[str] = ("out",), in_place: bool = False) -> Exercise:
     """An exercise whose function is a forward (or any function with a reference output:
     arrays, numbers, or dicts of them)."""
 
-    def check(functions, seed=0):
+    def check(functions: Mapping[str, Any], seed: int = 0) -> Result:
         function = functions[name]
         findings, label, error = check_forward(name, function, configs(seed), reference,
                                                mistakes, outputs, names, in_place)
@@ -537,8 +552,14 @@ def forward_exercise(name, course, parameters, configs, reference, mistakes=(), 
     return Exercise(name, course, tuple(parameters), check)
 
 
-def backward_exercise(name, course, parameters, partner, configs, builder=None, mistakes=(),
-                      factors=None, explain=None, columns=False, *, gradients):
+def backward_exercise(name: str, course: str, parameters: Iterable[str], partner: str,
+                      configs: Callable[[int], Sequence[Config]],
+                      builder: Callable[..., tuple] | None = None,
+                      mistakes: Iterable[Mistake] = (),
+                      factors: Callable[[Config], Mapping[str, float]] | None = None,
+                      explain: Callable[[Config, list[Finding], BaseException | None],
+                                        Finding | None] | None = None,
+                      columns: bool = False, *, gradients: Iterable[str]) -> Exercise:
     """An exercise whose function is a backward: checked with the learner's forward
     ``partner`` when they wrote one, else with ``builder`` (a forward made of references
     that returns the cache in the notebook's format); without either it cannot be
@@ -548,7 +569,7 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
     "dWax", "dWaa", "dba")``); every backward exercise declares it, so that a gradient a
     learner's dict leaves out is reported, never passed over."""
 
-    def check(functions, seed=0):
+    def check(functions: Mapping[str, Any], seed: int = 0) -> Result:
         function = functions[name]
         forward = functions.get(partner, builder)
         if forward is None:
@@ -569,7 +590,10 @@ def backward_exercise(name, course, parameters, partner, configs, builder=None, 
     return Exercise(name, course, tuple(parameters), check, partner, tuple(gradients))
 
 
-def check_gradients(name, course, function, cases, problem):
+def check_gradients(name: str, course: str, function: Callable[..., Any],
+                    cases: Sequence[Config],
+                    problem: Callable[[Config], tuple[Callable[..., Any], Callable[..., Any],
+                                                      dict[str, np.ndarray]]]) -> Result:
     """The Result of a function that returns the gradients of a cost (the courses' whole
     backprops: backward_propagation, propagate), checked with check_backprop on each
     configuration: problem(config) -> (cost(params), grads(params), params), where grads

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import builtins
 import types
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 import numpy as np
 
 from ..functional import sigmoid as _sigmoid
 from ..functional import softmax as _softmax
-from ..layers import ReLU, Sigmoid, Tanh
+from ..layers import Layer, ReLU, Sigmoid, Tanh
 
 #: the courses' helper modules: they come with the notebooks, not from pip
 COURSE_MODULES = ("dnn_utils", "dnn_app_utils", "testCases", "testcases", "public_tests",
@@ -66,42 +68,44 @@ def missing_module_note(module: str, place: str) -> str:
 # ---- the provided helpers -------------------------------------------------------------------
 
 
-def _with_cache(layer):
-    def activation(Z):
+def _with_cache(layer: type[Layer]) -> Callable[[Any], tuple[np.ndarray, Any]]:
+    def activation(Z: Any) -> tuple[np.ndarray, Any]:
         return layer().forward(np.asarray(Z, dtype=float)), Z
     return activation
 
 
-def _backward_from_cache(layer):
-    def activation_backward(dA, cache):
+def _backward_from_cache(layer: type[Layer]) -> Callable[[Any, Any], np.ndarray | None]:
+    def activation_backward(dA: Any, cache: Any) -> np.ndarray | None:
         unit = layer()
         unit.forward(np.asarray(cache, dtype=float))
         return unit.backward(np.asarray(dA, dtype=float))
     return activation_backward
 
 
-def _plain(layer):
-    def activation(x):
+def _plain(layer: type[Layer]) -> Callable[[Any], np.ndarray]:
+    def activation(x: Any) -> np.ndarray:
         return layer().forward(np.asarray(x, dtype=float))
     return activation
 
 
-def _column_softmax(x):
+def _column_softmax(x: Any) -> np.ndarray:
     return _softmax(np.asarray(x, dtype=float), axis=0)
 
 
 #: name -> function, as dnn_utils gives them: an activation returns (A, cache = Z) and
 #: its backward takes (dA, cache)
+_WITH_CACHE: dict[str, Callable[..., Any]]
 _WITH_CACHE = {"sigmoid": _with_cache(Sigmoid), "relu": _with_cache(ReLU),
                "sigmoid_backward": _backward_from_cache(Sigmoid),
                "relu_backward": _backward_from_cache(ReLU)}
 #: as planar_utils, init_utils, reg_utils, gc_utils, opt_utils and rnn_utils give them:
 #: an activation returns its output only
+_PLAIN: dict[str, Callable[..., Any]]
 _PLAIN = {"sigmoid": lambda x: _sigmoid(np.asarray(x, dtype=float)), "relu": _plain(ReLU),
           "tanh": _plain(Tanh), "softmax": _column_softmax}
 
 
-def _mean_cross_entropy(a3, Y):
+def _mean_cross_entropy(a3: Any, Y: Any) -> float:
     """The course 2 helpers' cost: the cross-entropy of probabilities a3 (1, m) against
     labels Y, a mean over the m examples (NaN terms, from log 0, left out as they do)."""
     a3, Y = np.asarray(a3, dtype=float), np.asarray(Y, dtype=float)
@@ -111,6 +115,7 @@ def _mean_cross_entropy(a3, Y):
 
 
 #: helpers that only some modules provide: module -> name -> function
+_BY_MODULE: dict[str, dict[str, Callable[..., Any]]]
 _BY_MODULE = {"reg_utils": {"compute_cost": _mean_cross_entropy},
               "opt_utils": {"compute_cost": _mean_cross_entropy},
               "init_utils": {"compute_loss": _mean_cross_entropy}}
@@ -118,7 +123,8 @@ HELPER_NAMES = frozenset(_WITH_CACHE) | frozenset(_PLAIN) | frozenset(
     name for extra in _BY_MODULE.values() for name in extra)
 
 
-def provided_helpers(failed_modules, wanted, unpacked=()) -> dict:
+def provided_helpers(failed_modules: Collection[str], wanted: Iterable[str],
+                     unpacked: Collection[str] = ()) -> dict[str, Callable[..., Any]]:
     """Equivalents of the courses' provided helpers among ``wanted`` (names the learner's
     functions use but the file neither defines nor imports). The convention follows the
     modules whose import failed: dnn_utils' activations return (A, cache); the others'
@@ -129,7 +135,7 @@ def provided_helpers(failed_modules, wanted, unpacked=()) -> dict:
     extra = {name: function for module in failed_modules
              for prefix, given in _BY_MODULE.items() if module.startswith(prefix)
              for name, function in given.items()}
-    chosen = {}
+    chosen: dict[str, Callable[..., Any]] = {}
     for name in sorted(set(wanted) & HELPER_NAMES):
         cached = name in _WITH_CACHE and (dnn or (not failed_modules and name in unpacked))
         function = extra.get(name) or (_WITH_CACHE if cached else _PLAIN).get(name)
@@ -141,7 +147,7 @@ def provided_helpers(failed_modules, wanted, unpacked=()) -> dict:
 # ---- NumPy as the courses ran it --------------------------------------------------------
 
 #: aliases NumPy 1.x had and NumPy 2 (or 1.20-1.25) removed, with what they were
-_REMOVED = {"int": builtins.int, "float": builtins.float, "bool": builtins.bool,
+_REMOVED: dict[str, Any] = {"int": builtins.int, "float": builtins.float, "bool": builtins.bool,
             "object": builtins.object, "complex": builtins.complex, "str": builtins.str,
             "long": builtins.int, "unicode": builtins.str,
             "float_": np.float64, "complex_": np.complex128, "string_": np.bytes_,
@@ -159,13 +165,13 @@ _REMOVED = {"int": builtins.int, "float": builtins.float, "bool": builtins.bool,
 class _Numpy1(types.ModuleType):
     """numpy, with NumPy 1's removed aliases; which of them the code used is recorded."""
 
-    def __init__(self, used):
+    def __init__(self, used: set[str]) -> None:
         super().__init__("numpy", np.__doc__)
         self.__dict__.update({k: v for k, v in vars(np).items() if k not in ("__getattr__",
                                                                             "__dir__")})
         object.__setattr__(self, "_verigrad_used", used)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in _REMOVED:
             self._verigrad_used.add(f"np.{name}")
             return _REMOVED[name]
@@ -175,25 +181,25 @@ class _Numpy1(types.ModuleType):
 class _Scalar(type):
     """isinstance(x, float) stays the builtin's test under the compatible float."""
 
-    def __instancecheck__(cls, obj):
+    def __instancecheck__(cls, obj: object) -> bool:
         return isinstance(obj, cls.__mro__[1])
 
-    def __subclasscheck__(cls, other):
+    def __subclasscheck__(cls, other: type) -> bool:
         return issubclass(other, cls.__mro__[1])
 
 
-def _one_element(value, used, kind):
+def _one_element(value: Any, used: set[str], kind: str) -> Any:
     if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
         used.add(f"{kind}() of a one-element array")
         return value.reshape(()).item()
     return value
 
 
-def _compatible(base, used):
+def _compatible(base: type[float] | type[int], used: set[str]) -> type:
     """``base`` (float or int) that also converts a one-element array, as NumPy 1 did."""
 
-    class Compatible(base, metaclass=_Scalar):
-        def __new__(cls, *args, **kwargs):
+    class Compatible(base, metaclass=_Scalar):  # type: ignore[valid-type, misc]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
             if args:
                 args = (_one_element(args[0], used, base.__name__), *args[1:])
             return base(*args, **kwargs)
@@ -208,13 +214,13 @@ class Numpy1:
     ``numpy`` in place of every name bound to the real one, and the compatible ``float``
     and ``int``; ``used`` lists what NumPy 2 would have refused."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.used: set[str] = set()
         self.module = _Numpy1(self.used)
         self.builtins = {"float": _compatible(builtins.float, self.used),
                          "int": _compatible(builtins.int, self.used)}
 
-    def install(self, namespace: dict) -> None:
+    def install(self, namespace: dict[str, Any]) -> None:
         for key, value in list(namespace.items()):
             if value is np:
                 namespace[key] = self.module

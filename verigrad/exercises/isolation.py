@@ -17,11 +17,14 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..gradcheck.pairs import learner_frame
-from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Result, where
+from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Exercise, Result, where
 from .environment import HELPER_NAMES, is_course_module
 from .stubs import template_reason
 
@@ -30,7 +33,7 @@ class TimeLimitExceeded(BaseException):
     """The learner's code ran past its time limit. A BaseException, so that the learner's
     own ``except Exception`` cannot swallow it."""
 
-    def __init__(self, seconds, waited=False):
+    def __init__(self, seconds: float, waited: bool = False) -> None:
         super().__init__(f"waited longer than {seconds:g} s without computing (sleep, "
                          f"input?)" if waited else
                          f"ran longer than {seconds:g} s")
@@ -43,7 +46,7 @@ WAITING_SHARE = 0.05
 
 
 @contextmanager
-def time_limit(seconds: float | None):
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise TimeLimitExceeded in the block after it has used ``seconds`` of CPU time, or
     spent ``seconds`` of wall-clock time waiting (using under ``WAITING_SHARE`` of a core)
     (Unix timers: only in the main thread of a process, as the check's worker is; elsewhere
@@ -64,7 +67,7 @@ def time_limit(seconds: float | None):
         return
     armed, last = True, time.process_time()
 
-    def stop(signum, frame):
+    def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal armed, last
         if not armed:
             return
@@ -88,14 +91,15 @@ def time_limit(seconds: float | None):
             signal.signal(number, handler)
 
 
-def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None = None,
-                   earlier: dict | None = None) -> Result:
+def check_isolated(exercise: Exercise, functions: Mapping[str, Any], seed: int = 0,
+                   limit: float | None = None,
+                   earlier: Mapping[str, Result] | None = None) -> Result:
     """exercise.check(functions, seed) as a Result whatever happens. ``earlier``: the
     results so far by name; a backward whose forward (its partner) is not right is checked
     with the exercise's reference forward first, so that its verdict is its own."""
     function = functions[exercise.name]
     partner = exercise.partner
-    verdict = (earlier or {}).get(partner)
+    verdict = (earlier or {}).get(partner)  # type: ignore[arg-type]  # None when no partner
     if partner in functions and verdict is not None and verdict.ok is not True:
         alone = {k: v for k, v in functions.items() if k != partner}
         result = judge(_run(exercise, alone, seed, limit), function)
@@ -113,7 +117,8 @@ def check_isolated(exercise, functions: dict, seed: int = 0, limit: float | None
                          earlier or {})
 
 
-def _blame_callee(result, functions, earlier):
+def _blame_callee(result: Result, functions: Mapping[str, Any],
+                  earlier: Mapping[str, Result]) -> Result:
     """A function that failed inside another of the learner's exercises which is not right
     itself (L_model_backward calling an unfinished linear_activation_backward) cannot be
     judged on its own yet."""
@@ -138,7 +143,8 @@ def _blame_callee(result, functions, earlier):
     return result
 
 
-def _run(exercise, functions, seed, limit):
+def _run(exercise: Exercise, functions: Mapping[str, Any], seed: int,
+         limit: float | None) -> Result:
     function = functions[exercise.name]
     try:
         with time_limit(limit):
@@ -167,7 +173,7 @@ _RAISED = re.compile(r"raised (\w+)(?:: (.*))?", re.S)
 _NAME = re.compile(r"name '(\w+)' is not defined")
 
 
-def judge(result: Result, function) -> Result:
+def judge(result: Result, function: Any) -> Result:
     """The verdict on a failed result: not done, the learner's exception (wrong) or the
     environment's (cannot check)."""
     if result.ok is True:

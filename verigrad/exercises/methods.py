@@ -10,13 +10,14 @@ learner's own.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from ..gradcheck.findings import Finding
 from .core import Exercise, Result, where
 
 
-def learner_class(functions: dict, name: str) -> type | None:
+def learner_class(functions: Mapping[str, Any], name: str) -> type | None:
     """The learner's class of the exercise ``name`` ("Class.method"), with the function
     under that name installed as the method, or None when the file defines no such class."""
     class_name, method = name.split(".", 1)
@@ -31,7 +32,7 @@ def method_exercise(name: str, course: str, parameters: tuple,
     """An exercise of the method ``name`` ("Class.method"); parameters start with "self".
     check(cls, method, seed) -> Result, with cls the learner's class carrying the method."""
 
-    def run(functions, seed=0):
+    def run(functions: Mapping[str, Any], seed: int = 0) -> Result:
         function = functions[name]
         cls = learner_class(functions, name)
         if cls is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,8 @@ MARKERS = ("START CODE HERE", "YOUR CODE STARTS HERE", "YOUR CODE HERE", "TODO")
 _END_MARKERS = ("END CODE HERE", "YOUR CODE ENDS HERE", "END OF YOUR CODE")
 
 
-def _function_node(function) -> tuple[ast.FunctionDef, int, list[str]] | None:
+def _function_node(function: Any
+                   ) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, int, list[str]] | None:
     """(the def's node, its first line number in the file, its source lines), or None when
     the source cannot be read (a function defined by exec, a builtin)."""
     try:
@@ -38,7 +41,7 @@ def _function_node(function) -> tuple[ast.FunctionDef, int, list[str]] | None:
     return (node, first, lines) if node is not None else None
 
 
-def _body(node):
+def _body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     body = list(node.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
@@ -46,14 +49,14 @@ def _body(node):
     return body
 
 
-def _is_none(value):
+def _is_none(value: ast.expr | None) -> bool:
     if isinstance(value, ast.Constant) and value.value is None:
         return True
     return isinstance(value, ast.Tuple) and bool(value.elts) and all(
         isinstance(e, ast.Constant) and e.value is None for e in value.elts)
 
 
-def _raises_not_implemented(node):
+def _raises_not_implemented(node: ast.AST) -> bool:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Raise) and sub.exc is not None:
             exc = sub.exc.func if isinstance(sub.exc, ast.Call) else sub.exc
@@ -62,10 +65,13 @@ def _raises_not_implemented(node):
     return False
 
 
-def _placeholders(node, first):
+def _placeholders(node: ast.AST, first: int) -> list[str]:
     """['`Z = None` (line 12)', ...]: names (or entries such as parameters['W1']) assigned
     None and nothing else anywhere in the function (the template puts one in each branch)."""
-    assigned, to_none = {}, []
+    assigned: dict[str, bool] = {}
+    to_none: list[tuple[str, int]] = []
+    targets: list[ast.expr]
+    value: ast.expr | None
     for sub in ast.walk(node):
         if isinstance(sub, ast.Assign):
             targets, value = sub.targets, sub.value
@@ -77,7 +83,7 @@ def _placeholders(node, first):
             continue
         for target in targets:
             names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-            values = [value] * len(names)
+            values: Sequence[ast.expr | None] = [value] * len(names)
             if isinstance(value, ast.Tuple) and len(value.elts) == len(names):
                 values = value.elts  # dx, x = None, cache: only dx is a placeholder
             for name, item in zip(names, values):
@@ -85,12 +91,12 @@ def _placeholders(node, first):
                 placeholder = isinstance(sub, ast.Assign) and _is_none(item)
                 assigned[key] = assigned.get(key, True) and placeholder
                 if placeholder and key not in {k for k, _ in to_none}:
-                    to_none.append((key, sub.lineno))
+                    to_none.append((key, sub.lineno))  # type: ignore[union-attr]  # an Assign
     return [f"`{key} = None` (line {first + line - 1})" for key, line in to_none
             if assigned[key]]
 
 
-def _empty_marked_block(lines):
+def _empty_marked_block(lines: list[str]) -> bool:
     """Whether a START/END CODE block of the source holds no code."""
     inside, code = False, False
     for line in lines:
@@ -106,7 +112,7 @@ def _empty_marked_block(lines):
     return False
 
 
-def template_reason(function) -> str | None:
+def template_reason(function: Any) -> str | None:
     """Why ``function`` looks like the template left as it was ("`Z = None` (line 12) is
     still the template's placeholder"), or None. Read after a failed check only: a
     finished function may keep a stray placeholder without harm."""
@@ -131,7 +137,7 @@ def template_reason(function) -> str | None:
     return None
 
 
-def all_zero(values) -> bool:
+def all_zero(values: Any) -> bool:
     """Whether every number in ``values`` (arrays, numbers, tuples or dicts of them) is 0,
     as a template's ``loss = 0.0; dW = np.zeros_like(W)`` returns."""
     if isinstance(values, dict):

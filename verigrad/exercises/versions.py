@@ -13,16 +13,17 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from typing import Any, Callable
 
 import numpy as np
 
 _OLD_ASSERT = "isinstance({}, float)"
 
 
-def _old_float_asserts(node):
+def _old_float_asserts(node: ast.AST) -> list[str]:
     """The names the function's template asserts to be floats (``assert isinstance(db,
     float)``)."""
-    names = []
+    names: list[str] = []
     for sub in ast.walk(node):
         if isinstance(sub, ast.Assert) and isinstance(sub.test, ast.Call) and \
                 isinstance(sub.test.func, ast.Name) and sub.test.func.id == "isinstance" and \
@@ -35,15 +36,15 @@ def _old_float_asserts(node):
 class _AsLaterVersions(ast.NodeTransformer):
     """Drops the old float asserts and returns each asserted gradient through ``column``."""
 
-    def __init__(self, names):
+    def __init__(self, names: list[str]) -> None:
         self.names = set(names)
 
-    def visit_Assert(self, node):
+    def visit_Assert(self, node: ast.Assert) -> ast.stmt:
         if _old_float_asserts(node) and set(_old_float_asserts(node)) <= self.names:
             return ast.Pass()
         return node
 
-    def visit_Return(self, node):
+    def visit_Return(self, node: ast.Return) -> ast.Return:
         if isinstance(node.value, ast.Tuple):
             node.value.elts = [
                 ast.Call(ast.Name(_COLUMN, ast.Load()), [e], []) if isinstance(e, ast.Name)
@@ -54,18 +55,18 @@ class _AsLaterVersions(ast.NodeTransformer):
 _COLUMN = "__verigrad_column"
 
 
-def _column(value):
+def _column(value: Any) -> Any:
     """A bias gradient squeezed to a number or a vector, as the column (n, 1) it stands for."""
     return np.reshape(value, (-1, 1)) if np.ndim(value) <= 1 else value
 
 
-def _returns_any(node, names):
+def _returns_any(node: ast.AST, names: list[str]) -> bool:
     return any(isinstance(sub, ast.Return) and isinstance(sub.value, ast.Tuple) and any(
         isinstance(e, ast.Name) and e.id in names for e in sub.value.elts)
         for sub in ast.walk(node))
 
 
-def adapt(function):
+def adapt(function: Callable[..., Any]) -> tuple[Callable[..., Any], str] | None:
     """(the function as its version meant it, what was assumed) for a function from an
     older notebook version, or None for any other. The adapted function has the learner's
     signature, file and line numbers."""
@@ -88,7 +89,7 @@ def adapt(function):
                                                    []),
                             [node, ast.Return(ast.Name(node.name, ast.Load()))], [], None)
     module = ast.fix_missing_locations(ast.Module([outer], type_ignores=[]))
-    scope = {}
+    scope: dict[str, Any] = {}
     exec(compile(module, function.__code__.co_filename, "exec"),  # noqa: S102
          function.__globals__, scope)
     listed = ", ".join(_OLD_ASSERT.format(n) for n in names)
