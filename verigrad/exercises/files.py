@@ -32,6 +32,8 @@ Exit codes: 0 every function checked is right, 1 one is wrong or not done, 2 not
 be checked (no exercise found, a .py file that does not parse, a function that cannot be
 called as its exercise, what the environment lacks, the time limit).
 """
+from __future__ import annotations
+
 import argparse
 import ast
 import builtins
@@ -51,11 +53,16 @@ import sys
 import tempfile
 import textwrap
 import tokenize
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..gradcheck.findings import Finding
 from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
 from .isolation import TimeLimitExceeded, time_limit
+
+if TYPE_CHECKING:
+    from .core import Result
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -67,7 +74,7 @@ class CannotCheck(Exception):
     ran past the time limit); the message says why."""
 
 
-def read_text(path):
+def read_text(path: str | os.PathLike[str]) -> str:
     """The text of a learner's file, decoded as Python decodes it: UTF-8 unless a .py file
     declares its encoding (``# -*- coding: latin-1 -*-``). Raises ``CannotCheck`` with one
     line naming the byte and what to do when it is not."""
@@ -91,7 +98,7 @@ def read_text(path):
                           ) from None
 
 
-def _is_utf8(data):
+def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -99,7 +106,7 @@ def _is_utf8(data):
     return True
 
 
-def read_cells(path):
+def read_cells(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """[(filename, source)]: the whole file for .py, each code cell for .ipynb (named
     'path [cell n]', n counting code cells from 1, as a traceback will show them)."""
     path = Path(path)
@@ -124,7 +131,7 @@ _SHELL_ASSIGNMENT = re.compile(r"^\s*[\w.,\s\[\]]+=\s*[!%]")
 _HELP = re.compile(r"^\s*\??[\w.\[\]()]+\?\??\s*$")
 
 
-def _without_magics(source):
+def _without_magics(source: str) -> str:
     """The cell with IPython's syntax blanked (as empty lines, so line numbers stay): line
     magics and shell commands (``%matplotlib``, ``!pip``, ``x = !ls``, ``y = %timeit f()``),
     help (``obj?``, ``??obj``), and a whole cell of another language (``%%bash``)."""
@@ -145,9 +152,12 @@ def _without_magics(source):
     return "\n".join(kept)
 
 
-def statements(cells, run_all=False, notes=None):
+def statements(cells: Iterable[tuple[str, str]], run_all: bool = False,
+               notes: list[str] | None = None) -> list[tuple[str, ast.stmt, bool]]:
     """[(filename, statement node, is_import)] to run, in order. A cell that does not parse
     raises CannotCheck, or, when a ``notes`` list is given, is noted there and skipped."""
+    chosen: list[tuple[str, ast.stmt, bool]]
+    modules: set[str]
     chosen, modules = [], set()
     for filename, source in cells:
         try:
@@ -161,14 +171,14 @@ def statements(cells, run_all=False, notes=None):
             continue
         for node in tree.body:
             is_import = isinstance(node, (ast.Import, ast.ImportFrom))
-            if is_import:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):  # is_import, for mypy
                 modules.update((a.asname or a.name).split(".")[0] for a in node.names)
             if run_all or is_import or _definition_or_simple(node, modules):
                 chosen.append((filename, node, is_import))
     return chosen
 
 
-def _definition_or_simple(node, modules):
+def _definition_or_simple(node: ast.stmt, modules: Collection[str]) -> bool:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return True
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
@@ -186,7 +196,7 @@ def _definition_or_simple(node, modules):
     return True
 
 
-def defines_cost_and_grads(path):
+def defines_cost_and_grads(path: str | os.PathLike[str]) -> bool:
     """Whether a .py file has the older form of ``verigrad check``: top-level params with
     cost and grads (checked with ``check_backprop``)."""
     path = Path(path)
@@ -196,7 +206,7 @@ def defines_cost_and_grads(path):
         tree = ast.parse(read_text(path))
     except (SyntaxError, CannotCheck):
         return False
-    names = set()
+    names: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
@@ -206,7 +216,7 @@ def defines_cost_and_grads(path):
     return "params" in names and bool(names & {"cost", "grads"})
 
 
-def _place(filename, line):
+def _place(filename: str, line: int | None) -> str:
     """'notebook.ipynb, cell 3, line 4' or 'file.py, line 4'."""
     if _CELL in filename:
         path, cell = filename.rsplit(_CELL, 1)
@@ -217,13 +227,20 @@ def _place(filename, line):
 # ---- the worker: runs in its own process ---------------------------------------------------
 
 
-def _execute(cells, run_all, limit=None, notebook=False):
+def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = None,
+             notebook: bool = False
+             ) -> tuple[dict[str, Any], list[str], dict[str, set[str]], Numpy1]:
     """The learner's namespace after running the chosen statements one by one, the notes,
     and the imports that failed ({module: the names it was to give, or {'*'}}). Whatever
     one statement does (raise, exit, run past ``limit`` seconds) is noted, and the next one
     runs."""
     numpy_1 = Numpy1()
+    namespace: dict[str, Any]
+    notes: list[str]
+    failed: dict[str, set[str]]  # module -> the names it was to give
+    places: dict[str, tuple[str, list[str]]]  # top-level module -> (module, where imported)
     namespace, notes, failed, places = {"__name__": "__learner__"}, [], {}, {}
+    source: str | None
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     chosen = statements(cells, run_all, notes if notebook else None)
@@ -259,14 +276,15 @@ def _execute(cells, run_all, limit=None, notebook=False):
     return namespace, missing + notes, failed, numpy_1
 
 
-def _imported(node):
+def _imported(node: ast.stmt) -> str | None:
     if isinstance(node, ast.ImportFrom):
         return node.module
     return node.names[0].name if node.names else None
 
 
-def _globals_used(function):
+def _globals_used(function: Any) -> set[str]:
     """The global names the function's code (nested functions too) reads."""
+    names: set[str]
     names, codes = set(), [function.__code__]
     while codes:
         code = codes.pop()
@@ -276,18 +294,19 @@ def _globals_used(function):
     return names
 
 
-def _supply(namespace, functions, failed, numpy_1):
+def _supply(namespace: dict[str, Any], functions: Mapping[str, Any],
+            failed: Mapping[str, set[str]], numpy_1: Numpy1) -> list[str]:
     """What the learner's functions use but the file lacks, supplied, with the notes that
     say so: NumPy as ``np``, and the courses' provided helpers."""
-    notes = []
-    used = set().union(*(_globals_used(f) for f in functions.values()
+    notes: list[str] = []
+    used: set[str] = set().union(*(_globals_used(f) for f in functions.values()
                          if hasattr(f, "__code__"))) if functions else set()
     absent = {n for n in used if n not in namespace and not hasattr(builtins, n)}
     if "np" in absent:
         namespace["np"] = numpy_1.module
         notes.append("the file uses np but never imports NumPy: add `import numpy as np` "
                      "at its top. The check supplied it, to check the functions.")
-    unpacked = set()
+    unpacked: set[str] = set()
     for function in functions.values():
         try:
             source = inspect.getsource(function)
@@ -309,7 +328,8 @@ def _supply(namespace, functions, failed, numpy_1):
 _UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
-def _not_the_learners(result, failed, namespace):
+def _not_the_learners(result: Result, failed: Mapping[str, set[str]],
+                      namespace: Mapping[str, Any]) -> None:
     """A function that failed on a name its file meant to import from a module that is not
     here (a course helper the check has no equivalent for) cannot be checked: the
     environment's doing, not the learner's."""
@@ -330,7 +350,7 @@ def _not_the_learners(result, failed, namespace):
         f"course's folder to check it. This is not a mistake in your code.")))
 
 
-def _own_functions(namespace, filenames):
+def _own_functions(namespace: Mapping[str, Any], filenames: Collection[str]) -> dict[str, Any]:
     return {name: value for name, value in namespace.items()
             if callable(value) and getattr(getattr(value, "__code__", None), "co_filename",
                                            None) in filenames}
@@ -339,11 +359,11 @@ def _own_functions(namespace, filenames):
 # ---- classes: their methods are exercises too (CS231n's TwoLayerNet.loss, ...) --------------
 
 
-def class_members(namespace, filenames):
+def class_members(namespace: Mapping[str, Any], filenames: Collection[str]) -> dict[str, Any]:
     """{"Class": class, "Class.method": function} for each class the file defines (a class
     with a method written in one of ``filenames``): the catalogue's method exercises
     (``verigrad.exercises.methods``) find the class and the method under these names."""
-    members = {}
+    members: dict[str, Any] = {}
     for name, value in namespace.items():
         if not isinstance(value, type):
             continue
@@ -362,7 +382,7 @@ def class_members(namespace, filenames):
 PACKAGE = "cs231n"
 
 
-def package_module(path):
+def package_module(path: str | os.PathLike[str]) -> tuple[str, str] | None:
     """(root, module name) when ``path`` is a .py file inside a ``cs231n/`` folder tree (the
     innermost one: a course folder may be called cs231n too), e.g. (".../assignment2",
     "cs231n.classifiers.fc_net"); else None."""
@@ -378,7 +398,8 @@ def package_module(path):
     return str(root), module.removesuffix(".__init__")
 
 
-def import_in_package(path):
+def import_in_package(path: str | os.PathLike[str]
+                      ) -> tuple[dict[str, Any] | None, list[str]] | None:
     """(namespace, notes) of the file imported as a module of its package, with the tree's
     root on sys.path (as the assignment's notebooks import it), or None when the file is not
     in a package tree or the package's own modules it imports are missing (the notes then
@@ -406,11 +427,12 @@ def import_in_package(path):
         sys.path.remove(root)
 
 
-def _declared(namespace, functions, seed):
+def _declared(namespace: Mapping[str, Any], functions: Mapping[str, Any],
+              seed: int) -> list[Result]:
     """Results for the pairs VERIGRAD_CHECKS declares."""
     from ..gradcheck import check_pair
     from .core import Result, where
-    results = []
+    results: list[Result] = []
     declared = namespace.get(DECLARED, {})
     if not isinstance(declared, dict):
         raise CannotCheck(f"{DECLARED} must be a dict: forward name -> {{'backward': name, "
@@ -437,7 +459,8 @@ def _declared(namespace, functions, seed):
     return results
 
 
-def worker(path, out, run_all, seed, limit=None):
+def worker(path: str | os.PathLike[str], out: str | os.PathLike[str], run_all: bool, seed: int,
+           limit: float | None = None) -> None:
     """Run the learner's file and write the results as JSON to ``out``: after each
     function's verdict (``"complete": false`` until the last), so that a check stopped at
     the time limit still reports what it found."""
@@ -459,9 +482,9 @@ def worker(path, out, run_all, seed, limit=None):
         functions = {**_own_functions(namespace, filenames),
                      **class_members(namespace, filenames)}
         notes += _supply(namespace, functions, failed, numpy_1)
-        found = []
+        found: list[Result] = []
 
-        def progress(result):
+        def progress(result: Result) -> None:
             found.append(result)
             _write(out, {**as_payload(found, notes), "complete": False})
 
@@ -475,20 +498,20 @@ def worker(path, out, run_all, seed, limit=None):
     _write(out, payload)
 
 
-def _write(out, payload):
+def _write(out: str | os.PathLike[str], payload: Mapping[str, Any]) -> None:
     """Write atomically: the parent never reads half a file."""
     part = Path(f"{out}.part")
     part.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(part, out)
 
 
-def as_payload(results, notes=()):
+def as_payload(results: Iterable[Result], notes: Iterable[str] = ()) -> dict[str, Any]:
     """The results as the worker sends them: what ``table``, ``as_json`` and ``exit_code``
     read."""
     return {"results": [_as_dict(r) for r in results], "notes": list(notes)}
 
 
-def _as_dict(result):
+def _as_dict(result: Result) -> dict[str, Any]:
     line = _place(result.file, result.line) if result.file else None
     return {"name": result.name, "exercise": result.exercise, "verdict": result.verdict,
             "ok": result.ok, "config": result.config, "where": line,
@@ -502,7 +525,8 @@ def _as_dict(result):
 # ---- the parent: starts the worker, prints the table -----------------------------------------
 
 
-def check_file(path, run_all=False, timeout=120, seed=0):
+def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: float = 120,
+               seed: int = 0) -> dict[str, Any]:
     """{'results': [...], 'notes': [...]} for the learner's file, from a worker process.
 
     ``timeout`` counts the worker's CPU time (``cpu_limit``), and each statement or
@@ -546,13 +570,13 @@ def check_file(path, run_all=False, timeout=120, seed=0):
     return payload
 
 
-def function_limit(timeout):
+def function_limit(timeout: float) -> float:
     """Seconds of CPU time one statement of the file or one function's check may take: a
     quarter of the whole check's, between 1 and 30."""
     return max(1.0, min(30.0, timeout / 4))
 
 
-def cpu_limit(seconds):
+def cpu_limit(seconds: float) -> None:
     """Limit this process's CPU time to ``seconds`` (the worker's whole check): the kernel
     ends it with SIGXCPU past them (SIGKILL a second later, should the learner's code catch
     SIGXCPU). No limit where the platform has none."""
@@ -574,7 +598,7 @@ WALL_FACTOR = 4
 START_SECONDS = 20
 
 
-def wall_limit(timeout):
+def wall_limit(timeout: float) -> float:
     """Wall-clock seconds the worker of a check with ``timeout`` seconds of CPU time may
     take before it is stopped: ``WALL_FACTOR`` times its CPU time, so that a file whose
     statements keep waiting (each stopped after its own limit) is stopped as a whole, while
@@ -583,7 +607,7 @@ def wall_limit(timeout):
     return WALL_FACTOR * timeout + START_SECONDS
 
 
-def exit_code(payload):
+def exit_code(payload: Mapping[str, Any]) -> int:
     """0 all right, 1 something wrong, 2 nothing (or not everything) could be checked."""
     results = payload["results"]
     if any(r["ok"] is False for r in results):
@@ -593,7 +617,7 @@ def exit_code(payload):
     return 0
 
 
-def table(payload):
+def table(payload: Mapping[str, Any]) -> str:
     """The table (function, verdict, finding, line to look at), then each finding in full."""
     rows = [("function", "verdict", "finding", "look at")]
     for r in payload["results"]:
@@ -625,7 +649,7 @@ def table(payload):
     return "\n".join(lines)
 
 
-def as_json(payload, path):
+def as_json(payload: Mapping[str, Any], path: str | os.PathLike[str]) -> dict[str, Any]:
     """Per-function results with points, in the results format of Gradescope and
     Otter-Grader ("tests": name, score, max_score, output), which nbgrader tests can read."""
     tests = [{"name": r["name"], "score": 1 if r["ok"] else 0, "max_score": 1,
@@ -637,7 +661,7 @@ def as_json(payload, path):
             "functions": payload["results"], "notes": payload["notes"], "tests": tests}
 
 
-def _main():
+def _main() -> None:
     parser = argparse.ArgumentParser(description="the worker of verigrad check (internal)")
     parser.add_argument("path")
     parser.add_argument("out")
