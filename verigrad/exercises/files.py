@@ -279,7 +279,9 @@ def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = 
 def _imported(node: ast.stmt) -> str | None:
     if isinstance(node, ast.ImportFrom):
         return node.module
-    return node.names[0].name if node.names else None
+    if isinstance(node, ast.Import) and node.names:
+        return node.names[0].name
+    return None  # another statement raised the ImportError (a call into an imported module)
 
 
 def _globals_used(function: Any) -> set[str]:
