@@ -29,8 +29,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._files import write_text
 from .files import wall_limit
@@ -126,7 +127,7 @@ def check_one(path: str | os.PathLike, options: Sequence[str] = (),
     return result
 
 
-def _stop(child):
+def _stop(child: subprocess.Popen[str]) -> None:
     """End the check's process and the learner's process it started."""
     try:
         if hasattr(os, "killpg"):
@@ -138,12 +139,14 @@ def _stop(child):
     child.communicate()
 
 
-def _failed(path, error, start=None):
+def _failed(path: str | os.PathLike[str], error: str,
+            start: float | None = None) -> dict[str, Any]:
     return {"file": str(path), "exit_code": 2, "error": error, "tests": [],
             "seconds": None if start is None else round(time.perf_counter() - start, 3)}
 
 
-def _without_json(path, status, stdout, stderr):
+def _without_json(path: str | os.PathLike[str], status: int, stdout: str | None,
+                  stderr: str | None) -> dict[str, Any]:
     """The result of a check that wrote no JSON: its process crashed (a traceback: the
     checker's failure, not the learner's), was killed, or is a form of ``verigrad check``
     that writes none. Never a verdict: an exit status is not a result, and 1 (wrong) is also
@@ -164,7 +167,7 @@ def check_all(folder: str | os.PathLike, paths: Sequence[Path], json_dir: str | 
     ``progress(key, result)`` is called after each. Returns the keys, in ``paths``' order."""
     keys = [submission_key(folder, p) for p in paths]
 
-    def record(key, result):
+    def record(key: str, result: dict[str, Any]) -> None:
         result["submission"] = key
         target = result_path(json_dir, key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +183,8 @@ def check_all(folder: str | os.PathLike, paths: Sequence[Path], json_dir: str | 
     return keys
 
 
-def _run_here(work, options, timeout, jobs, record):
+def _run_here(work: Mapping[str, str], options: Sequence[str], timeout: float, jobs: int,
+              record: Callable[[str, dict[str, Any]], None]) -> None:
     # threads suffice: each one only waits for its check's process
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(check_one, path, options, timeout): key
@@ -189,7 +193,8 @@ def _run_here(work, options, timeout, jobs, record):
             record(futures[future], future.result())
 
 
-def _run_on_dask(work, options, timeout, address, record):
+def _run_on_dask(work: Mapping[str, str], options: Sequence[str], timeout: float, address: str,
+                 record: Callable[[str, dict[str, Any]], None]) -> None:
     try:
         import distributed
     except ImportError:
