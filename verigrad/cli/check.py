@@ -3,10 +3,15 @@
     verigrad check my_backprop.py      # your params, cost(params), grads(params); exit 1 if wrong
     verigrad gradcheck --layers 784 10 10 --dropout 0.5 --mnist
 """
+from __future__ import annotations
+
+import argparse
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,17 +19,18 @@ from ..exercises import files
 from ..exercises.batch import BatchError
 from ..exercises.files import defines_cost_and_grads
 from ..gradcheck import MODES, gradcheck
-from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from ..losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from ..model import ACTIVATIONS, mlp
 from ..pytorch import makemore
 from . import backprop_file, check_class, values
 from .common import CommandError, HelpFormatter
 from .output import check_output_file, write_output
 
+LOSSES: dict[str, Callable[[], Loss]]
 LOSSES = {"softmax": SoftmaxCrossEntropy, "binary": BinaryCrossEntropy, "mse": MSE}
 
 
-def add_gradcheck_commands(sub):
+def add_gradcheck_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check", help="run your backprop (a notebook's or file's exercises, or params/cost/"
                       "grads) and check it (exit 1 if wrong)",
@@ -89,7 +95,7 @@ def add_gradcheck_commands(sub):
     q.set_defaults(handler=run_gradcheck)
 
 
-def _add_check_options(p):
+def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=("auto", *MODES), default="auto",
                    help="full: every entry; sample: --samples entries per array; fast: one "
                         "random direction per array; auto: full up to 20,000 parameters, "
@@ -104,16 +110,18 @@ def _add_check_options(p):
                    help="seed of the sampled entries and directions")
 
 
-def _settings(args):
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {"mode": None if args.mode == "auto" else args.mode, "eps": args.eps, "tol": args.tol,
             "samples": args.samples, "seed": args.seed}
 
 
-def load_learner_file(path):
+def load_learner_file(path: str | os.PathLike[str]
+                      ) -> tuple[Any, Callable[..., Any], Callable[..., Any], Any]:
     """(params, cost, grads, order) from a learner's Python file."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
+    spec: Any  # a .py file's, with its loader
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     # The file may import its neighbours (its own helpers), as when it is run directly.
@@ -129,7 +137,7 @@ def load_learner_file(path):
     return module.params, module.cost, module.grads, getattr(module, "order", None)
 
 
-def run_check(args):
+def run_check(args: argparse.Namespace) -> int:
     try:
         if args.file.is_dir():
             return check_class.run_class_check(args)
@@ -147,7 +155,7 @@ def run_check(args):
     return run_backprop_check(args)
 
 
-def run_backprop_check(args):
+def run_backprop_check(args: argparse.Namespace) -> int:
     """Run the learner's params/cost/grads file in a child process that only evaluates its
     functions; the verdict is computed here (``backprop_file``), under --timeout, and with
     --json written in the format of the exercises' check (one function, ``grads``), as
@@ -155,7 +163,7 @@ def run_backprop_check(args):
     return backprop_file.run(args.file, _settings(args), args.timeout, args.json, args.debug)
 
 
-def _write_error(args, message):
+def _write_error(args: argparse.Namespace, message: str) -> None:
     """With --json, the result of a file that could not be checked (exit status 2)."""
     if args.json:
         write_output(args.json, json.dumps({"file": str(args.file), "exit_code": 2,
@@ -163,7 +171,7 @@ def _write_error(args, message):
                      "--json")
 
 
-def run_exercise_check(args):
+def run_exercise_check(args: argparse.Namespace) -> int:
     """``verigrad check`` on a notebook or a file of exercises: the table, --json."""
     try:
         payload = files.check_file(args.file, run_all=args.all, timeout=args.timeout,
@@ -183,7 +191,7 @@ def run_exercise_check(args):
     return files.exit_code(payload)
 
 
-def run_gradcheck(args):
+def run_gradcheck(args: argparse.Namespace) -> int:
     sizes = args.layers
     if len(sizes) < 2:
         raise CommandError("--layers needs at least n_in and n_out")
@@ -200,7 +208,7 @@ def run_gradcheck(args):
     return 0 if report.ok else 1
 
 
-def _batch(args, sizes):
+def _batch(args: argparse.Namespace, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     m, n_in, n_out = args.examples, sizes[0], sizes[-1]
     rng = np.random.default_rng(args.seed)
     if args.mnist:

@@ -16,7 +16,9 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..exercises import batch, class_summary
 from ..exercises.batch import BatchError
@@ -86,10 +88,11 @@ def run_class_check(args: argparse.Namespace) -> int:
     return _check(args, folder, paths, args.json_dir, keep=True)
 
 
-def _check(args, folder, paths, json_dir, keep):
+def _check(args: argparse.Namespace, folder: Path, paths: Sequence[Path], json_dir: Path,
+           keep: bool) -> int:
     done = 0
 
-    def progress(key, result):
+    def progress(key: str, result: dict[str, Any]) -> None:
         nonlocal done
         done += 1
         print(f"[{done}/{len(paths)}] {key}: {_verdicts(result)}", file=sys.stderr, flush=True)
@@ -108,11 +111,11 @@ def _check(args, folder, paths, json_dir, keep):
     return summary["exit_code"]
 
 
-def _verdicts(result):
+def _verdicts(result: dict[str, Any]) -> str:
     """One submission's outcome in a few words, for the progress lines."""
     if "error" in result:
         return "could not be run"
-    counts = {}
+    counts: dict[str, int] = {}
     for function in result.get("functions", []):
         verdict = class_summary.category(function)
         counts[verdict] = counts.get(verdict, 0) + 1
