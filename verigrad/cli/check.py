@@ -115,7 +115,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
             "samples": args.samples, "seed": args.seed}
 
 
-def load_learner_file(path: str | os.PathLike[str]
+def load_learner_file(path: str | Path
                       ) -> tuple[Any, Callable[..., Any], Callable[..., Any], Any]:
     """(params, cost, grads, order) from a learner's Python file."""
     path = Path(path)

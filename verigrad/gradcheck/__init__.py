@@ -162,7 +162,7 @@ def check_layer(forward: Callable[..., tuple], backward: Callable[..., tuple], *
     tensors: forward and backward receive float64 tensors (integer tensors as they are),
     and their outputs and gradients are read back as arrays (``arraylike.tensor_pair``).
     """
-    settings = {"eps": check_eps, "tol": check_tol, "seed": check_seed}
+    settings: dict[str, Any] = {"eps": check_eps, "tol": check_tol, "seed": check_seed}
     for name in settings:
         if name in kwargs and not (_names(forward, name) or _names(backward, name)):
             settings[name] = kwargs.pop(name)

@@ -30,7 +30,7 @@ import copy
 import inspect
 import os
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -188,7 +188,7 @@ class LayerProblem(FunctionProblem):
     douts: list[np.ndarray]
 
     def __init__(self, forward: Callable[..., tuple], backward: Callable[..., Any],
-                 inputs: Sequence[Any], kwargs: Mapping[str, Any], seed: int | None = 0,
+                 inputs: Collection[Any], kwargs: Mapping[str, Any], seed: int | None = 0,
                  factors: Mapping[str, float] | None = None,
                  expected: Iterable[str] | None = None) -> None:
         if not callable(forward) or not callable(backward):
@@ -414,7 +414,7 @@ def check_pair(forward: Callable[..., tuple], backward: Callable[..., Any], inpu
                kwargs: Mapping[str, Any], *, eps: float = 1e-6, tol: float = 1e-7,
                seed: int | None = 0, factors: Mapping[str, float] | None = None,
                m: int | None = None, columns: bool = False,
-               expected: Sequence[str] | None = None
+               expected: Iterable[str] | None = None
                ) -> tuple[GradcheckReport, LayerProblem]:
     """``vg.check_layer``'s check with its arguments as a tuple and a dict, and the exercise
     catalogue's extras: factors (name -> number the analytic gradient is multiplied by), m

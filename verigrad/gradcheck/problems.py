@@ -105,6 +105,8 @@ class FunctionProblem:
     cost: float
     analytic: dict[str, np.ndarray]
     grad_names: dict[str, str]
+    remarks: list[str]
+    missing: set[str]
 
     def __init__(self, cost: Callable[[dict[str, np.ndarray]], Any],
                  grads: Callable[[dict[str, np.ndarray]], Any], params: Mapping[str, np.ndarray],
