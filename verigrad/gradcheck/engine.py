@@ -161,6 +161,7 @@ def _check_param(problem: Problem, name: str, mode: str, eps: float, tol: float,
     a = cast(np.ndarray, a)  # right-shaped from here on
     finite = bool(np.isfinite(a).all() and np.isfinite(n).all())
     ok = finite and _agree(a, n, tol, floor)
+    noise: Any  # each entry's noise, then the largest
     unjudged, noise, coarse = np.zeros(len(n), bool), 0.0, (0, 0.0)
     if finite and not ok:
         shaky, noise, error = _unreliable(problem, name, index_kept, n, eps, tol, floor)

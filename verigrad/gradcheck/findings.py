@@ -149,7 +149,7 @@ def relative_error(a: np.ndarray, n: np.ndarray) -> float:
     return 0.0 if denominator == 0 else float(np.linalg.norm(a - n) / denominator)
 
 
-def _agree(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
+def _agree(a: np.ndarray, b: np.ndarray, floor: float | np.ndarray) -> np.ndarray:
     return np.abs(a - b) <= floor + PATTERN_RTOL * (np.abs(a) + np.abs(b))
 
 
