@@ -23,6 +23,9 @@ function is reported as needing it, not as wrong.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
+
 import numpy as np
 
 from ..gradcheck.findings import EXCEPTION, Finding
@@ -71,7 +74,8 @@ NEEDS_TENSORFLOW = KINDS["needs_tensorflow"]
 # ---- the references ----------------------------------------------------------------------
 
 
-def attention(q, k, v, keep=None, causal=False):
+def attention(q: Any, k: Any, v: Any, keep: Any = None,
+              causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(output (..., T_q, d_v), weights (..., T_q, T_k)) of scaled dot-product attention,
     computed by verigrad's ``MultiHeadAttention``: q, k and v routed by its weights into its
     first head (zero-padded to one width, q rescaled so that the layer's 1/√d_head is
@@ -85,7 +89,8 @@ def attention(q, k, v, keep=None, causal=False):
     if keep is not None and np.ndim(keep) >= 2 and np.shape(keep)[-2] > 1:
         keep = np.broadcast_to(keep, (*lead, T_q, T_k))
         rows = [attention(q[..., i:i + 1, :], k, v, keep[..., i:i + 1, :]) for i in range(T_q)]
-        return tuple(np.concatenate(parts, axis=-2) for parts in zip(*rows))
+        return cast("tuple[np.ndarray, np.ndarray]",
+                    tuple(np.concatenate(parts, axis=-2) for parts in zip(*rows)))
     m, d_h, T = int(np.prod(lead, dtype=int)), max(d_k, d_v), max(T_q, T_k)
     X = np.zeros((3 * d_h, T, m))                       # [q; k; v], one block each
     X[:d_k, :T_q] = q.reshape(m, T_q, d_k).T * np.sqrt(d_h / d_k)
@@ -105,10 +110,11 @@ def attention(q, k, v, keep=None, causal=False):
     key_mask[:T_k] = shown.T
     Y = layer.forward(X, key_mask=key_mask)             # (3·d_h, T, m)
     out = Y[:d_v, :T_q].T.reshape(*lead, T_q, d_v)
-    return out, layer.P[:, 0, :T_q, :T_k].reshape(*lead, T_q, T_k)
+    P = cast(np.ndarray, layer.P)                      # set by the forward pass
+    return out, P[:, 0, :T_q, :T_k].reshape(*lead, T_q, T_k)
 
 
-def head_layout(m, T, d_model, num_heads):
+def head_layout(m: int, T: int, d_model: int, num_heads: int) -> np.ndarray:
     """The index of x's entry (m, T, d_model) that ``MultiHeadAttention`` puts at each place
     of its heads (m, h, T, d_h): the layer run on the indices as values, its value
     projection the identity."""
@@ -122,13 +128,13 @@ def head_layout(m, T, d_model, num_heads):
     return np.rint(value_heads).astype(np.int64)
 
 
-def to_heads(x, num_heads):
+def to_heads(x: Any, num_heads: int) -> np.ndarray:
     """x (m, T, d_model) as the heads (m, h, T, d_h) of ``MultiHeadAttention``."""
     x = np.asarray(x)
-    return x.reshape(-1)[head_layout(*x.shape, num_heads)]
+    return x.reshape(-1)[head_layout(*cast("tuple[int, int, int]", x.shape), num_heads)]
 
 
-def from_heads(x):
+def from_heads(x: Any) -> np.ndarray:
     """The heads (m, h, T, d_h) merged back as ``MultiHeadAttention`` merges them: (m, T,
     h·d_h), the inverse of ``to_heads``."""
     x = np.asarray(x)
@@ -138,12 +144,12 @@ def from_heads(x):
     return merged.reshape(m, T, h * d_h)
 
 
-def _angles(pos, k, d):
+def _angles(pos: Any, k: Any, d: int) -> np.ndarray:
     """The course's angles (T, d) for pos = [[0], …, [T−1]] and k = [[0, …, d−1]]."""
     return sinusoidal_angles(d, np.size(pos))[np.ravel(k) // 2].T
 
 
-def _encoding(positions, d):
+def _encoding(positions: int, d: int) -> np.ndarray:
     table = np.empty((d, positions))
     angles = sinusoidal_angles(d, positions)
     table[0::2], table[1::2] = np.sin(angles), np.cos(angles[:d // 2])
@@ -153,19 +159,20 @@ def _encoding(positions, d):
 # ---- the learner's results, read back -------------------------------------------------------
 
 
-def as_array(value):
+def as_array(value: Any) -> np.ndarray:
     """A learner's result as a float array: NumPy, TensorFlow and PyTorch tensors alike."""
     if hasattr(value, "detach"):
         value = value.detach().cpu()
     return np.asarray(value, dtype=np.float64)
 
 
-def _single(value):
+def _single(value: Any) -> type[np.floating[Any]]:
     return np.float32 if getattr(value, "dtype", None) in (np.float32, "float32") or str(
         getattr(value, "dtype", "")).endswith("float32") else np.float64
 
 
-def agrees(got, expected, precision=np.float64):
+def agrees(got: Any, expected: Any,
+           precision: type[np.floating[Any]] = np.float64) -> bool:
     """Same shape and equal up to the learner's precision (float32 results, which
     TensorFlow's and PyTorch's are, get float32's tolerance)."""
     got, expected = np.asarray(got, float), np.asarray(expected, float)
@@ -178,7 +185,7 @@ def agrees(got, expected, precision=np.float64):
     return bool(np.allclose(got, expected, rtol=rtol, atol=atol * scale, equal_nan=True))
 
 
-def needs_tensorflow(error):
+def needs_tensorflow(error: BaseException) -> bool:
     """Whether the learner's exception says TensorFlow is missing (its import failed, so
     ``tf`` is undefined, or it was imported inside the function)."""
     text = str(error)
@@ -186,7 +193,8 @@ def needs_tensorflow(error):
         isinstance(error, ImportError) and "tensorflow" in text)
 
 
-def call_learner(name, function, args):
+def call_learner(name: str, function: Callable[..., Any],
+                 args: Sequence[Any]) -> tuple[Any, Finding | None]:
     """(outputs, None) or (None, Finding) for the learner's call: an exception is a
     finding, TensorFlow missing one of its own (``needs_tensorflow``)."""
     try:
@@ -200,18 +208,21 @@ def call_learner(name, function, args):
         return None, exception_finding(name, error)
 
 
-def _blocked(findings):
+def _blocked(findings: Sequence[Finding]) -> bool:
     return bool(findings) and findings[0].kind in (EXCEPTION, NEEDS_TENSORFLOW)
 
 
-def verdict(name, course, function, findings, label, configs, error=None):
+def verdict(name: str, course: str, function: Any, findings: list[Finding], label: str | None,
+            configs: int, error: BaseException | None = None) -> Result:
     """The Result: ok None when the first finding is an exception or TensorFlow missing."""
     ok = None if _blocked(findings) else not findings
     return Result(name, course, ok, findings, label, where(function, error, findings),
                   configs=configs)
 
 
-def compare(name, what, got, expected, label, mistakes, precision):
+def compare(name: str, what: str, got: Any, expected: Any, label: str | None,
+            mistakes: Iterable[tuple[str, str, Any]],
+            precision: type[np.floating[Any]]) -> Finding | None:
     """A finding for one output that is not the reference's, naming the first mistake
     (message, its output) it equals; None when right."""
     if agrees(got, expected, precision):
@@ -240,7 +251,7 @@ _EXPONENTS = (
 )
 
 
-def _angle_mistakes(T, d):
+def _angle_mistakes(T: int, d: int) -> list[tuple[str, str, np.ndarray]]:
     pos, k = np.arange(T)[:, None], np.arange(d)[None, :]
     wrong = [("angle_exponent", f"the angles with the exponent {message}",
               pos / 10000.0 ** exponent(k, d)) for message, exponent in _EXPONENTS]
@@ -249,7 +260,7 @@ def _angle_mistakes(T, d):
     return wrong
 
 
-def encoding_mistakes(T, d):
+def encoding_mistakes(T: int, d: int) -> list[tuple[str, str, np.ndarray]]:
     angles = sinusoidal_angles(d, T).T                  # (T, ⌈d/2⌉)
     swapped = np.empty((T, d))
     swapped[:, 0::2], swapped[:, 1::2] = np.cos(angles), np.sin(angles[:, :d // 2])
@@ -271,7 +282,7 @@ _TABLE_SIZES = (("positions=4, d=8", 4, 8), ("positions=6, d=5 (odd d)", 6, 5),
                 ("positions=1, d=2", 1, 2), ("positions=50, d=16", 50, 16))
 
 
-def _get_angles_check(functions, seed=0):
+def _get_angles_check(functions: Mapping[str, Any], seed: int = 0) -> Result:
     name, function = "get_angles", functions["get_angles"]
     for label, T, d in _TABLE_SIZES:
         args = (np.arange(T)[:, None], np.arange(d)[None, :], d)
@@ -284,7 +295,7 @@ def _get_angles_check(functions, seed=0):
     return verdict(name, COURSE5, function, [], None, len(_TABLE_SIZES))
 
 
-def _positional_encoding_check(functions, seed=0):
+def _positional_encoding_check(functions: Mapping[str, Any], seed: int = 0) -> Result:
     name, function = "positional_encoding", functions["positional_encoding"]
     for label, T, d in _TABLE_SIZES:
         got, problem = call_learner(name, function, (T, d))
@@ -299,12 +310,13 @@ def _positional_encoding_check(functions, seed=0):
 # ---- scaled_dot_product_attention ---------------------------------------------------------
 
 
-def _attention_configs(seed):
+def _attention_configs(seed: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray,
+                                                np.ndarray | None, bool]]:
     """(label, q, k, v, keep or None, causal) in float32, the course's dtype (TensorFlow
     refuses to mix it with float64)."""
     rng = np.random.default_rng(seed)
 
-    def draw(*shape):
+    def draw(*shape: int) -> np.ndarray:
         return rng.standard_normal(shape).astype(np.float32) * 1.5
 
     keep = np.array([[True, True, False, False], [True, True, True, False]])
@@ -321,7 +333,8 @@ def _attention_configs(seed):
     ]
 
 
-def _mask_array(keep, causal, q, convention):
+def _mask_array(keep: np.ndarray | None, causal: bool, q: np.ndarray,
+                convention: str) -> np.ndarray | None:
     """The mask the learner is given: 1 = attend (convention "attend") or 1 = hide."""
     if causal:
         T = q.shape[-2]
@@ -332,7 +345,7 @@ def _mask_array(keep, causal, q, convention):
     return shown if convention == "attend" else 1 - shown
 
 
-def _keep_matrix(q, k, keep, causal):
+def _keep_matrix(q: np.ndarray, k: np.ndarray, keep: Any, causal: bool) -> np.ndarray:
     """Booleans broadcastable to the scores (..., T_q, T_k), True where attended."""
     T_q, T_k = q.shape[-2], k.shape[-2]
     full = np.ones(q.shape[:-2] + (T_q, T_k), dtype=bool)
@@ -343,7 +356,9 @@ def _keep_matrix(q, k, keep, causal):
     return full
 
 
-def attention_by_hand(q, k, v, keep=None, scale=None, axis=-1, masked=-1e9, after=False):
+def attention_by_hand(q: Any, k: Any, v: Any, keep: Any = None, scale: float | None = None,
+                      axis: int = -1, masked: float | str = -1e9,
+                      after: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The wrong formulas: scores q·kᵀ·scale, masked entries set by ``masked`` ("zero", or a
     number added), the softmax over ``axis``, the mask applied after it when ``after``."""
     q, k, v = (np.asarray(a, np.float64) for a in (q, k, v))
@@ -358,7 +373,9 @@ def attention_by_hand(q, k, v, keep=None, scale=None, axis=-1, masked=-1e9, afte
     return P @ v, P
 
 
-def _attention_mistakes(q, k, v, keep):
+def _attention_mistakes(q: np.ndarray, k: np.ndarray, v: np.ndarray,
+                        keep: np.ndarray | None,
+                        ) -> list[tuple[str, str, tuple[np.ndarray, np.ndarray]]]:
     """(kind, message, (output, weights)) of the known wrong formulas on one configuration."""
     d_k, T_k = q.shape[-1], k.shape[-2]
     wrong = [("attention_scale", "the one with the scores not divided by √d_k",
@@ -386,7 +403,7 @@ def _attention_mistakes(q, k, v, keep):
     return wrong
 
 
-def mask_convention(functions) -> str | None:
+def mask_convention(functions: Mapping[str, Any]) -> str | None:
     """"attend" or "hide": what 1 means in the file's own look-ahead or padding mask
     (``create_look_ahead_mask(3)``, ``create_padding_mask`` of a sequence padded with 0),
     when one is defined and runs; else None."""
@@ -396,6 +413,7 @@ def mask_convention(functions) -> str | None:
         function = functions.get(name)
         if not callable(function):
             continue
+        mask: np.ndarray | None
         try:
             mask = as_array(function(*args))
         except Exception:  # the learner's code, or TensorFlow missing: no evidence
@@ -411,7 +429,10 @@ def mask_convention(functions) -> str | None:
     return None
 
 
-def _attention_run(name, function, configs, convention):
+def _attention_run(name: str, function: Callable[..., Any],
+                   configs: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray,
+                                           np.ndarray | None, bool]],
+                   convention: str) -> tuple[list[Finding], str | None]:
     """(findings, label) of the learner's function on every configuration, its masks in
     ``convention``; ([], None) when all are right."""
     for label, q, k, v, keep, causal in configs:
@@ -433,7 +454,7 @@ def _attention_run(name, function, configs, convention):
     return [], None
 
 
-def _scaled_dot_product_attention_check(functions, seed=0):
+def _scaled_dot_product_attention_check(functions: Mapping[str, Any], seed: int = 0) -> Result:
     name = "scaled_dot_product_attention"
     function = functions[name]
     configs = _attention_configs(seed)
@@ -458,7 +479,7 @@ _HEAD_SIZES = (("m=2, T=3, d_model=6, h=2", 2, 3, 6, 2), ("m=1, T=1, d_model=4, 
                ("m=3, T=5, d_model=12, h=3", 3, 5, 12, 3))
 
 
-def _split_mistakes(x, h):
+def _split_mistakes(x: np.ndarray, h: int) -> list[tuple[str, str, np.ndarray]]:
     m, T, d = x.shape
     return [("head_order", "a reshape of x to (m, h, T, d_h) without moving the head axis: "
              "each head then mixes time steps and features",
@@ -468,7 +489,7 @@ def _split_mistakes(x, h):
              x.reshape(m, T, d // h, h).transpose(0, 3, 1, 2))]
 
 
-def _merge_mistakes(x):
+def _merge_mistakes(x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
     m, h, T, d_h = x.shape
     return [("head_order", "a reshape of the heads (m, h, T, d_h) to (m, T, d_model) without "
              "moving the head axis back first: time steps and heads get mixed",
@@ -478,10 +499,11 @@ def _merge_mistakes(x):
              x.transpose(0, 2, 3, 1).reshape(m, T, h * d_h))]
 
 
-def _heads_check(name, split):
-    def check(functions, seed=0):
+def _heads_check(name: str, split: bool) -> Callable[[Mapping[str, Any], int], Result]:
+    def check(functions: Mapping[str, Any], seed: int = 0) -> Result:
         function = functions[name]
         rng = np.random.default_rng(seed)
+        args: tuple[Any, ...]
         for label, m, T, d, h in _HEAD_SIZES:
             x = rng.standard_normal((m, T, d))
             if split:

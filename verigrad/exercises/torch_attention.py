@@ -21,6 +21,9 @@ here, when such a class is checked.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
 import numpy as np
 
 from ..gradcheck.findings import Finding
@@ -53,7 +56,8 @@ KINDS = register_mistakes({
 DROPOUT_PLACE = KINDS["dropout_place"]
 
 
-def _build(name, function, make):
+def _build(name: str, function: Any,
+           make: Callable[..., Any]) -> tuple[Any, Result | None]:
     """(module, None) or (None, Result that says why it cannot be built)."""
     module, problem = call_learner(name.split(".")[0], make, ())
     if problem:
@@ -64,7 +68,7 @@ def _build(name, function, make):
 # ---- MultiHeadAttention --------------------------------------------------------------------
 
 
-def _affine(x, weight, bias):
+def _affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """nn.Linear's x·Wᵀ + b on x (..., E_in), computed by verigrad's Dense (W·a + b on
     columns)."""
     layer = Dense(weight.shape[1], weight.shape[0])
@@ -72,10 +76,10 @@ def _affine(x, weight, bias):
     return layer.forward(x.reshape(-1, x.shape[-1]).T).T.reshape(*x.shape[:-1], -1)
 
 
-def _weights(module, torch):
+def _weights(module: Any, torch: Any) -> dict[str, tuple[np.ndarray, np.ndarray]] | str:
     """name -> (W, b) of the module's four projections as float64 arrays, or the name of
     one that is not an nn.Linear."""
-    found = {}
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in PROJECTIONS:
         linear = getattr(module, name, None)
         if not isinstance(linear, torch.nn.Linear) or linear.bias is None:
@@ -84,7 +88,10 @@ def _weights(module, torch):
     return found
 
 
-def _mha_reference(weights, heads, query, key, value, keep=None, causal=False, dropped=None):
+def _mha_reference(weights: Mapping[str, tuple[np.ndarray, np.ndarray]], heads: int,
+                   query: np.ndarray, key: np.ndarray, value: np.ndarray,
+                   keep: np.ndarray | None = None, causal: bool = False,
+                   dropped: np.ndarray | None = None) -> np.ndarray:
     """The module's output by verigrad's references; ``dropped``: attention weights (N, H,
     S, T) to use instead of the softmax's (the ones dropout left)."""
     q, k, v = (to_heads(_affine(x, *weights[n]), heads)
@@ -96,8 +103,10 @@ def _mha_reference(weights, heads, query, key, value, keep=None, causal=False, d
     return _affine(from_heads(out), *weights["proj"])
 
 
-def _mha_by_hand(weights, heads, query, key, value, keep=None, split=True, merge=True,
-                 **wrong):
+def _mha_by_hand(weights: Mapping[str, tuple[np.ndarray, np.ndarray]], heads: int,
+                 query: np.ndarray, key: np.ndarray, value: np.ndarray,
+                 keep: np.ndarray | None = None, split: bool = True, merge: bool = True,
+                 **wrong: Any) -> np.ndarray:
     """The output with a known mistake: ``wrong`` as for ``attention_by_hand``, or the
     heads split (split=False) or merged (merge=False) by a reshape without the transpose."""
     projected = [_affine(x, *weights[n]) for x, n in ((query, "query"), (key, "key"),
@@ -112,7 +121,9 @@ def _mha_by_hand(weights, heads, query, key, value, keep=None, split=True, merge
     return _affine(merged, *weights["proj"])
 
 
-def _mha_mistakes(weights, heads, query, key, value, keep, causal):
+def _mha_mistakes(weights: Mapping[str, tuple[np.ndarray, np.ndarray]], heads: int,
+                  query: np.ndarray, key: np.ndarray, value: np.ndarray,
+                  keep: np.ndarray | None, causal: bool) -> list[tuple[str, str, np.ndarray]]:
     shown = keep
     if causal:
         shown = np.tril(np.ones((query.shape[1], key.shape[1]), dtype=bool))
@@ -144,7 +155,8 @@ def _mha_mistakes(weights, heads, query, key, value, keep, causal):
     return wrong
 
 
-def _mha_configs(seed):
+def _mha_configs(seed: int) -> list[tuple[str, int, int, int, int, int,
+                                         np.ndarray | str | None, bool]]:
     """(label, N, S, T, E, H, mask: None, "causal" or a boolean (S, T), cross-attention)."""
     rng = np.random.default_rng(seed)
     visible = rng.random((3, 5)) < 0.5
@@ -157,7 +169,7 @@ def _mha_configs(seed):
             ("N=1, S=T=1, E=4, H=1", 1, 1, 1, 4, 1, None, False)]
 
 
-def _mha_check(cls, function, seed):
+def _mha_check(cls: Any, function: Callable[..., Any], seed: int) -> Result:
     name = "MultiHeadAttention.forward"
     import torch
 
@@ -180,7 +192,8 @@ def _mha_check(cls, function, seed):
         if cross:
             key, value = rng.standard_normal((N, T, E)), rng.standard_normal((N, T, E))
         causal = isinstance(mask, str)
-        keep = np.tril(np.ones((S, T), dtype=bool)) if causal else mask
+        keep = np.tril(np.ones((S, T), dtype=bool)) if causal else cast("np.ndarray | None",
+                                                                        mask)
         tensors = [torch.tensor(x) for x in (query, key, value)]
         if keep is not None:
             tensors.append(torch.tensor(keep))
@@ -198,9 +211,9 @@ def _mha_check(cls, function, seed):
                    "training with dropout=0.5" if problem else None, len(configs) + 1)
 
 
-def _dropout_calls(module, torch):
+def _dropout_calls(module: Any, torch: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (input, output) of every call of the module's nn.Dropout layers, recorded."""
-    calls = []
+    calls: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in module.modules():
         if isinstance(layer, torch.nn.Dropout):
             layer.register_forward_hook(
@@ -208,7 +221,8 @@ def _dropout_calls(module, torch):
     return calls
 
 
-def _mha_dropout(name, cls, function, seed):
+def _mha_dropout(name: str, cls: Any, function: Callable[..., Any],
+                 seed: int) -> Finding | None:
     """A finding when, in training with p = 0.5, dropout does not act on the attention
     weights alone; None when it does (or acts through something the check cannot see, and
     the output changes)."""
@@ -218,7 +232,7 @@ def _mha_dropout(name, cls, function, seed):
     N, S, E, H = 2, 4, 8, 2
     torch.manual_seed(seed)
     module = cls(E, H, dropout=0.5).double()
-    weights = _weights(module, torch)
+    weights = cast("dict[str, tuple[np.ndarray, np.ndarray]]", _weights(module, torch))
     x = np.random.default_rng(seed + 1).standard_normal((N, S, E))
     calls = _dropout_calls(module, torch)
     module.train()
@@ -259,7 +273,7 @@ _PE_CONFIGS = (("N=2, S=5, D=8, max_len=10", 2, 5, 8, 10), ("N=1, S=1, D=4, max_
                ("N=3, S=12 = max_len, D=6", 3, 12, 6, 12))
 
 
-def _pe_check(cls, function, seed):
+def _pe_check(cls: Any, function: Callable[..., Any], seed: int) -> Result:
     name = "PositionalEncoding.forward"
     import torch
 
@@ -286,7 +300,7 @@ def _pe_check(cls, function, seed):
                    "training with dropout=0.5" if problem else None, len(_PE_CONFIGS) + 1)
 
 
-def _pe_dropout(cls, seed):
+def _pe_dropout(cls: Any, seed: int) -> Finding | None:
     import torch
 
     label = "training with dropout=0.5, N=4, S=6, D=8"
@@ -298,7 +312,7 @@ def _pe_dropout(cls, seed):
     pe = sinusoidal_table(8, 6).T[None]
     total = x + pe
 
-    def either(dropped, kept):
+    def either(dropped: Any, kept: Any) -> bool:
         return bool(np.all(np.isclose(got, dropped, atol=1e-5) | np.isclose(got, kept,
                                                                              atol=1e-5)))
     if either(0, 2 * total) and not np.allclose(got, 2 * total, atol=1e-5):
