@@ -166,7 +166,7 @@ MISTAKES = {
     "shape": ("bnmeani", "dbnmeani = (-dbndiff).sum(0, keepdim=True)",
               "dbnmeani = (-dbndiff).sum(0)"),
     "sign": ("logprobs", "dlogprobs[range(n), Yb] = -1.0/n", "dlogprobs[range(n), Yb] = 1.0/n"),
-    "transpose": ("W2", "dW2 = h.T @ dlogits\ndb2", "dW2 = (dlogits.T @ h).T.T\ndb2"),
+    "transpose": ("W2", "dW2 = h.T @ dlogits\ndb2", "dW2 = dlogits.T @ h\ndb2"),
     "sum_axis": ("b2", "db2 = dlogits.sum(0)\ndhpreact", "db2 = dlogits.sum()\ndhpreact"),
 }
 #: the three mistakes of the documentation's table

@@ -24,7 +24,7 @@ def test_solved_notebook_is_right_and_the_loop_runs_one_step(tmp_path):
     assert makemore.exit_code(payload) == 0
 
 
-@pytest.mark.parametrize("kind", ["tanh_derivative", "accumulate"])
+@pytest.mark.parametrize("kind", sorted(fixture.MISTAKES))
 def test_one_mistake_is_named_at_its_tensor(tmp_path, kind):
     tensor = fixture.MISTAKES[kind][0]
     payload = makemore.check_notebook(fixture.write(tmp_path, [kind]), timeout=120)
@@ -32,7 +32,9 @@ def test_one_mistake_is_named_at_its_tensor(tmp_path, kind):
     first = makemore.first_wrong(payload)
     assert rows[first]["name"] == tensor and rows[first]["kind"] == kind
     assert all(r["ok"] for r in rows[:first])
-    assert rows[first]["code"] == fixture.MISTAKES[kind][2].strip().splitlines()[0]
+    wrong_line = fixture.MISTAKES[kind][2].strip()
+    if wrong_line:  # (a missing second path deletes a line: the line shown is the other one)
+        assert rows[first]["code"].startswith(wrong_line.splitlines()[0])
     assert makemore.exit_code(payload) == 1
     text = makemore.table(payload)
     assert "<- first wrong" in text and f"d{tensor}: every later" in text
