@@ -21,7 +21,7 @@ import numpy as np
 
 from ..gradcheck import check_backprop
 from ..gradcheck.findings import Finding
-from ..layers import Dense, ReLU, Sigmoid
+from ..layers import ReLU
 from ..losses import SoftmaxCrossEntropy
 from .core import (
     Config,
@@ -34,26 +34,10 @@ from .core import (
     forward_exercise,
     where,
 )
+from .networks import activate, linear
 
 COURSE1 = "Deep Learning Specialization, course 1 week 4"
 CS231N = "CS231n"
-
-
-def linear(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Z = W·A + b with verigrad's Dense layer: A (n_prev, m), W (n, n_prev), b (n, 1) or
-    (n,); Z (n, m)."""
-    layer = Dense(W.shape[1], W.shape[0])
-    layer.params["W"][...] = W
-    layer.params["b"][...] = np.reshape(b, (-1, 1))
-    return layer.forward(A)
-
-
-_ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid}
-
-
-def activate(Z: np.ndarray, activation: str) -> np.ndarray:
-    """g(Z) with verigrad's layer for ``activation``, "relu" or "sigmoid"."""
-    return _ACTIVATIONS[activation]().forward(Z)
 
 
 # ---- course 1 week 4 ----------------------------------------------------------------------

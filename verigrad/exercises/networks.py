@@ -13,7 +13,8 @@ ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 
 
 def linear(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Z = W·A + b with verigrad's Dense layer (A of shape (n_prev, m), b of n entries)."""
+    """Z = W·A + b with verigrad's Dense layer: A (n_prev, m), W (n, n_prev), b (n, 1) or
+    (n,); Z (n, m)."""
     layer = Dense(W.shape[1], W.shape[0])
     layer.params["W"][...] = W
     layer.params["b"][...] = np.reshape(b, (-1, 1))
@@ -21,6 +22,7 @@ def linear(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def activate(Z: np.ndarray, activation: str) -> np.ndarray:
+    """g(Z) with verigrad's layer for ``activation``: "tanh", "relu" or "sigmoid"."""
     return ACTIVATIONS[activation]().forward(Z)
 
 
