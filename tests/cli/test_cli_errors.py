@@ -123,6 +123,7 @@ def test_a_bad_value_of_any_flag_is_one_line_naming_it(case, tmp_path, monkeypat
     (["train", "shakespeare", "--download"], "--download"),
     (["train", "shakespeare", "--model", "transformer", "--dropout", "0.1"], "--dropout"),
     (["train", "shakespeare", "--model", "transformer", "--hidden", "32"], "--hidden"),
+    (["train", "shakespeare", "--model", "transformer", "--schedule", "cosine"], "--schedule"),
     (["train", "mnist", "--model", "cnn", "--activation", "tanh"], "--activation"),
     (["train", "mnist", "--model", "cnn", "--activation", "relu"], "--activation"),
     (["train", "mnist", "--model", "two-conv", "--hidden", "10"], "--hidden"),

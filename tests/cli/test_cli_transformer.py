@@ -30,6 +30,9 @@ def test_transformer_run_writes_its_files_and_learns_the_text(run_dir):
     assert history.val_cost[-1] < 0.3 * history.val_cost[0]  # it has learnt the pattern
     config = json.loads((run_dir / "config.json").read_text())
     assert (config["model"], config["embedding"], config["seq_len"]) == ("transformer", 16, 12)
+    # what the run used, not the recurrent models' defaults
+    assert (config["optimizer"], config["schedule"]) == ("adamw", "warmup-cosine")
+    assert "hidden" not in config or config["hidden"] is None
     model = vg.load(run_dir / "model.npz")
     names = [type(layer).__name__ for layer in model.layers]
     assert names == ["Embedding", "PositionalEncoding", *["TransformerBlock"] * 4,

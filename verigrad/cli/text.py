@@ -19,7 +19,7 @@ from ..layers import GRU, LSTM, RNN, Dense, Embedding, Layer
 from ..layers.recurrent import Recurrent
 from ..losses import SequenceSoftmaxCrossEntropy
 from ..model import Sequential
-from ..optim import AdamW, WarmupCosine
+from ..optim import AdamW, Optimizer, WarmupCosine
 from ..sampling import sample_ids
 from ..transformer_lm import gpt
 from . import values
@@ -115,10 +115,20 @@ def run_train_text(args: argparse.Namespace) -> int:
         if getattr(args, "hidden", None) is not None:
             raise CommandError("--hidden is for the recurrent models: a transformer's width "
                                "is --embedding")
+        if args.optimizer == "adam" and getattr(args, "schedule", None) not in (None, "none"):
+            raise CommandError(f"--schedule {args.schedule} does not apply to --model "
+                               f"transformer with adam: it trains with AdamW, a warm-up and "
+                               f"a cosine decay per step (--optimizer sgd, momentum, ... "
+                               f"take --schedule)")
         for key, value in TRANSFORMER_DEFAULTS.items():
             if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
                 setattr(args, key, value)
+        if args.optimizer == "adam":  # config.json says what the run used
+            args.schedule = "warmup-cosine"
+            args.optimizer = "adamw"
     for key, value in TEXT_DEFAULTS.items():
+        if args.model == "transformer" and key == "hidden":
+            continue  # a transformer's width is --embedding
         if getattr(args, key, None) is None and (key != "lr" or args.optimizer == "adam"):
             setattr(args, key, value)
     for key, value in TEXT_OPTIONS.items():
@@ -144,13 +154,15 @@ def run_train_text(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise CommandError(f"{err} (see --seq-len, --batch-size, --val-size)") from None
     model = language_model(vocab.size, args)
-    optimizer = make_optimizer(args)
-    if args.model == "transformer" and args.optimizer == "adam":
+    optimizer: Optimizer
+    if args.optimizer == "adamw":  # the transformer's: warm-up and cosine decay per step
         steps = args.epochs * -(-X.shape[1] // args.batch_size)
         warmup = min(TRANSFORMER_SHAPE["warmup_steps"], max(1, steps // 10))
         optimizer = AdamW(args.lr, weight_decay=TRANSFORMER_SHAPE["weight_decay"],
                           schedule=WarmupCosine(warmup, max(steps, warmup + 1)),
                           clip_norm=args.clip_norm)
+    else:
+        optimizer = make_optimizer(args)
     if not args.quiet:
         print(model.summary())
         print(f"optimizer: {optimizer!r}  {len(text):,} characters, vocabulary of "
