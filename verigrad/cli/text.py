@@ -42,7 +42,7 @@ CELLS: dict[str, Callable[..., Recurrent]] = {"lstm": LSTM, "gru": GRU, "rnn": R
 LANGUAGE_MODELS = (*sorted(CELLS), "transformer")
 #: the defaults --model transformer uses instead (--embedding is d_model, --seq-len the
 #: block size; AdamW with weight decay 0.1 and a warm-up + cosine schedule per step)
-TRANSFORMER_DEFAULTS: dict[str, Any] = {"epochs": 1, "batch_size": 32, "lr": 1e-3,
+TRANSFORMER_DEFAULTS: dict[str, Any] = {"epochs": 10, "batch_size": 32, "lr": 1e-3,
                                         "clip_norm": 1.0, "embedding": 128, "seq_len": 128}
 TRANSFORMER_SHAPE: dict[str, Any] = {"num_heads": 4, "num_layers": 4, "weight_decay": 0.1,
                                      "warmup_steps": 100}
