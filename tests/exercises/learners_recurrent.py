@@ -253,6 +253,45 @@ def lstm_backward_no_dc_prevt(da, caches):
     return grads
 
 
+def rnn_backward_assigned(da, caches):
+    """The notebook's own loop, with each step's weight gradients assigned."""
+    (caches, x) = caches
+    (a1, a0, x1, parameters) = caches[0]
+    n_a, m, T_x = da.shape
+    n_x, m = x1.shape
+    dx = np.zeros((n_x, m, T_x))
+    dWax = np.zeros((n_a, n_x))
+    dWaa = np.zeros((n_a, n_a))
+    dba = np.zeros((n_a, 1))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        dxt, da_prevt, dWaxt, dWaat, dbat = gradients["dxt"], gradients["da_prev"], \
+            gradients["dWax"], gradients["dWaa"], gradients["dba"]
+        dx[:, :, t] = dxt
+        dWax = dWaxt  # bug: = where each step's contribution is added
+        dWaa = dWaat
+        dba = dbat
+    da0 = da_prevt
+    return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+def lstm_backward_assigned(da, caches):
+    caches, x = caches
+    n_a, m, T_x = da.shape
+    grads = {"dx": np.zeros(x.shape)}
+    da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        da_prevt, dc_prevt = step["da_prev"], step["dc_prev"]
+        grads["dx"][:, :, t] = step["dxt"]
+        for k in step:
+            if k[:2] in ("dW", "db"):
+                grads[k] = step[k]  # bug: the steps' contributions are not added up
+    grads["da0"] = da_prevt
+    return grads
+
+
 def word_embedding_backward_fancy(dout, cache):
     x, shape = cache
     dW = np.zeros(shape)
@@ -302,6 +341,8 @@ MISTAKES = [
     ("rnn_cell_backward", rnn_cell_backward_tanh_of_z, "tanh_derivative"),
     ("rnn_forward", rnn_forward_from_a0, "state"),
     ("rnn_backward", rnn_backward_no_da_prevt, "time_path"),
+    ("rnn_backward", rnn_backward_assigned, "time_sum"),
+    ("lstm_backward", lstm_backward_assigned, "time_sum"),
     ("lstm_cell_backward", lstm_cell_backward_whole_matrix, "gate_block"),
     ("word_embedding_backward", word_embedding_backward_fancy, "repeated_index"),
     ("temporal_softmax_loss", temporal_softmax_loss_unmasked, "unmasked"),
@@ -328,6 +369,16 @@ def cs231n_rnn_backward(dh, cache):
         dx[:, t, :], dprev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev,
                                                                     cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev, dWx, dWh, db
+
+
+def cs231n_rnn_backward_unpacked(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dprev = np.zeros((N, H))
+    for t in reversed(range(T)):
+        # bug: dWx, dWh, db take each step's gradients in place of their sum
+        dx[:, t, :], dprev, dWx, dWh, db = rnn_step_backward(dh[:, t, :] + dprev, cache[t])
     return dx, dprev, dWx, dWh, db
 
 
@@ -400,6 +451,18 @@ def cs231n_lstm_backward(dh, cache):
     return dx, dprev_h, dWx, dWh, db
 
 
+def cs231n_lstm_backward_partly_assigned(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWh = 0
+    dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t, :], dprev_h, dprev_c, dWx, dWh_t, db = lstm_step_backward(  # bug: dWx, db
+            dh[:, t, :] + dprev_h, dprev_c, cache[t])
+        dWh += dWh_t
+    return dx, dprev_h, dWx, dWh, db
+
+
 CS231N_SEQUENCES = {"rnn_step_forward": rnn_step_forward, "rnn_step_backward": rnn_step_backward,
                     "rnn_forward": cs231n_rnn_forward, "rnn_backward": cs231n_rnn_backward,
                     "lstm_step_forward": lstm_step_forward,
@@ -416,4 +479,10 @@ CS231N_LSTM_MISTAKES = [
                                 "cs231n_lstm_forward_gates_swapped"), "lstm_gate"),
     (cs231n_lstm_forward_around(lstm_step_forward_no_output_gate,
                                 "cs231n_lstm_forward_no_output_gate"), "output_gate"),
+]
+#: CS231n's sequence backwards that keep one time step's weight gradients: checked among
+#: CS231N_SEQUENCES, with the gradients named (dWh is right in the LSTM's)
+CS231N_TIME_SUM = [
+    ("rnn_backward", cs231n_rnn_backward_unpacked, "dWx, dWh and db"),
+    ("lstm_backward", cs231n_lstm_backward_partly_assigned, "dWx and db"),
 ]

@@ -32,3 +32,30 @@ def test_cs231ns_lstm_forward_names_its_steps_mistake(function, kind):
     result = flagged(learners.CS231N_SEQUENCES, "lstm_forward", function)
     assert result.exercise == "CS231n"
     assert result.findings[0].kind == kind and result.findings[0].param == "h", result.findings
+
+
+@pytest.mark.parametrize("name, function", [("rnn_backward", learners.rnn_backward_assigned),
+                                            ("lstm_backward", learners.lstm_backward_assigned)])
+def test_a_weight_gradient_of_one_time_step_is_named_with_the_step(name, function):
+    result = flagged(learners.CORRECT, name, function)
+    first = result.findings[0]
+    # T = 1 comes first, where one step's gradient is the whole gradient: nothing to name
+    assert result.config == "T=4, m=1"
+    assert first.kind == "time_sum" and first.param == ("Wax" if name == "rnn_backward" else "Wf")
+    assert "t = 1 of T = 4" in first.message
+    # every weight gradient is explained by it; dx, right, is not mentioned
+    assert not [f for f in result.findings if f.kind == "mismatch"], result.findings
+    assert run({**learners.CORRECT})[name].ok is True
+
+
+@pytest.mark.parametrize("name, function, said", learners.CS231N_TIME_SUM,
+                         ids=[m[1].__name__ for m in learners.CS231N_TIME_SUM])
+def test_cs231ns_sequence_backward_of_one_time_step_is_named(name, function, said):
+    result = flagged(learners.CS231N_SEQUENCES, name, function)
+    first = result.findings[0]
+    assert result.exercise == "CS231n" and not result.config.startswith("T=1")
+    assert first.kind == "time_sum" and first.param == "Wx", result.findings
+    assert f"{name}'s {said} equal the contribution of time step t = 1 of" in first.message
+    # the right dWh of the LSTM's is not in the finding, and nothing else is wrong
+    assert not [f for f in result.findings if f.kind == "mismatch"], result.findings
+    assert run(learners.CS231N_SEQUENCES)[name].ok is True

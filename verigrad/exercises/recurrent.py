@@ -11,7 +11,9 @@ layers; the predictions ŷ = softmax(Wya·a + by) use verigrad's softmax.
 
 For a sequence's backward the check also says the first time step, counting back from T,
 at which the learner's dx differs from the reference's: a gradient right at T and wrong
-before it has lost the path through time (the gradient carried back from step t + 1).
+before it has lost the path through time (the gradient carried back from step t + 1); and
+a weight or bias gradient that equals one step's own contribution (``dWax = dWax_t`` where
+the steps' contributions add up) is named with that step (``time_sum``).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import numpy as np
 from ..functional import sigmoid, softmax
 from ..gradcheck import LayerProblem
 from ..gradcheck.findings import Finding
+from ..gradcheck.report import join
 from ..layers import LSTM, RNN, Dense, Embedding
 from ..losses import SoftmaxCrossEntropy
 from .core import (
@@ -34,8 +37,17 @@ from .core import (
     close,
     forward_exercise,
     pair_problem,
+    register_mistakes,
+    where,
 )
 from .dense import loss_exercise
+
+KINDS = register_mistakes({
+    "time_sum": ("a sequence backward's weight or bias gradient equals the contribution of one "
+                 "time step alone instead of the sum over every step",
+                 "the line in the loop over time that writes the parameter's gradient"),
+})
+TIME_SUM = KINDS["time_sum"]
 
 COURSE5 = "Deep Learning Specialization, course 5 week 1"
 CS231N = "CS231n"
@@ -358,6 +370,97 @@ def _first_wrong_step(name: str, grads_of: Callable[..., Any], config: Config,
     return None
 
 
+def _step_contributions(layer: LSTM | RNN, X: np.ndarray, state: Any,
+                        dH: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Each time step's own share of the layer's parameter gradients (of J = Σ⟨dH, H⟩, with
+    X and dH of shape (·, T, m)): the gradients of the steps from t on, started from the
+    state the steps before t left, less those of the steps from t + 1 on. They add up to
+    the whole sequence's gradients."""
+    T = X.shape[1]
+    states = [state]
+    for t in range(T - 1):
+        states.append(_run(layer, X[:, t:t + 1], states[-1])[1])
+    suffixes = [_run(layer, X[:, t:], states[t], dH[:, t:])[4] for t in range(T)]
+    suffixes.append({k: np.zeros_like(v) for k, v in suffixes[0].items()})
+    return [{k: suffixes[t][k] - suffixes[t + 1][k] for k in suffixes[t]} for t in range(T)]
+
+
+def _course_steps(lstm: bool) -> Callable[..., list[dict[str, np.ndarray]]]:
+    """steps(args, da) -> each time step's contribution to the course's dWax … (or dWf …)
+    for a sequence config's args (x, a0, parameters)."""
+    def steps(args: tuple[Any, ...], da: np.ndarray) -> list[dict[str, np.ndarray]]:
+        x, a0, parameters = args
+        layer: LSTM | RNN
+        if lstm:
+            layer, state = _lstm_layer(_lstm_blocks(parameters), x.shape[0]), (
+                a0, np.zeros_like(a0))
+        else:
+            layer, state = _rnn_layer(parameters["Wax"], parameters["Waa"], parameters["ba"]), a0
+        return _step_contributions(layer, _seq(x), state, _seq(da))
+    return steps
+
+
+def _first_step_only(name: str, config: Config, problem: LayerProblem, wrong: set[str],
+                     steps: list[dict[str, np.ndarray]],
+                     order: tuple[str, ...]) -> tuple[Finding, set[str]] | None:
+    """(a finding, the parameters it explains) for the wrong weight and bias gradients
+    that equal one time step's contribution alone (``steps``: each step's, by name), or
+    None; order: the exercise's gradients, as the notebook names them. A step whose
+    contribution is the whole gradient (T = 1) is never named."""
+    total = {k: sum(step[k] for step in steps) for k in steps[0]}
+    matched: dict[int, list[str]] = {}
+    for p in [g[1:] for g in order if g[1:] in wrong & set(total) & set(problem.analytic)]:
+        for t, step in enumerate(steps):
+            if np.shape(problem.analytic[p]) == np.shape(step[p]) and close(
+                    problem.analytic[p], step[p]) and not close(step[p], total[p]):
+                matched.setdefault(t, []).append("d" + p)
+                break
+    if not matched:
+        return None
+    T = len(steps)
+    said = "; ".join(f"{join(names)} {'equals' if len(names) == 1 else 'equal'} the "
+                     f"contribution of time step t = {t + 1} of T = {T} alone"
+                     for t, names in sorted(matched.items()))
+    explained = [n[1:] for t in sorted(matched) for n in matched[t]]
+    return Finding(TIME_SUM, explained[0], (
+        f"on {config.label}, {name}'s {said}: a weight's or bias's gradient is the sum of "
+        f"its contributions at every time step, so each step's is added to what the later "
+        f"steps gave, not put in its place")), set(explained)
+
+
+def _named_through_time(base: Exercise, configs: Callable[..., Any],
+                        builder: Callable[..., Any] | None, steps: Callable[..., Any],
+                        grads_of: Callable[..., Any] | None = None) -> Callable[..., Result]:
+    """base.check, with a failing sequence backward's gradients read further: a weight
+    gradient that holds one time step's contribution (``time_sum``), and, given the
+    reference's gradients ``grads_of``, the first wrong time step of dx."""
+    name, partner = base.name, base.partner or ""
+
+    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
+        result = base.check(functions, seed)
+        if result.ok is not False or result.report is None:
+            return result
+        config = next(c for c in configs(seed) if c.label == result.config)
+        _, problem = pair_problem(functions.get(partner, builder), functions[name], config)
+        if problem.blocked:
+            return result
+        wrong = {row.name for row in result.report.params if not row.ok}
+        found = _first_step_only(name, config, problem, wrong,
+                                 steps(config.args, problem.douts[0]), base.gradients)
+        if found:
+            finding, explained = found
+            result.findings = [finding, *(f for f in result.findings
+                                          if f.param not in explained)]
+            result.file, result.line = where(functions[name], None, result.findings)
+        if grads_of is not None:
+            step = _first_wrong_step(name, grads_of, config, problem)
+            if step:
+                result.findings.append(step)
+        return result
+
+    return check
+
+
 def _rnn_cell_grads(da_next: np.ndarray, cache: tuple[Any, ...]) -> dict[str, np.ndarray]:
     """The reference's gradients of one RNN step, in the notebook's dictionary: what a right
     cell backward returns for the notebook's cache (a_next, a_prev, xt, parameters)."""
@@ -412,22 +515,13 @@ def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
 
 def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
                        builder: Callable[..., Any] | None, grads_of: Callable[..., Any],
-                       mistakes: list[Any], gradients: tuple[str, ...]) -> Exercise:
-    """A sequence backward: the pair check, then the first wrong time step."""
+                       mistakes: list[Any], gradients: tuple[str, ...],
+                       steps: Callable[..., Any]) -> Exercise:
+    """A sequence backward: the pair check, then a gradient of one time step and the first
+    wrong time step (``_named_through_time``)."""
     base = backward_exercise(name, COURSE5, ("da", "caches"), partner, configs, builder,
                              mistakes, gradients=gradients)
-
-    def check(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
-        result = base.check(functions, seed)
-        if result.ok is False and result.report is not None:
-            config = next(c for c in configs(seed) if c.label == result.config)
-            forward = functions.get(partner, builder)
-            _, problem = pair_problem(forward, functions[name], config)
-            if not problem.blocked:
-                step = _first_wrong_step(name, grads_of, config, problem)
-                if step:
-                    result.findings.append(step)
-        return result
+    check = _named_through_time(base, configs, builder, steps, grads_of)
 
     cells = {"rnn_backward": ("rnn_cell_backward", _rnn_cell_grads),
              "lstm_backward": ("lstm_cell_backward", _lstm_cell_grads)}
@@ -464,7 +558,7 @@ EXERCISES = [
                                 "alone: the gradient from step t + 1 (da_prevt) is not added, "
                                 "so nothing flows back through time",
                                 _rnn_no_path_through_time)],
-                       ("dx", "da0", "dWax", "dWaa", "dba")),
+                       ("dx", "da0", "dWax", "dWaa", "dba"), _course_steps(lstm=False)),
     forward_exercise("lstm_cell_forward", COURSE5, ("xt", "a_prev", "c_prev", "parameters"),
                      _cell_configs(True), _lstm_cell_reference,
                      _lstm_mistakes(_lstm_cell_variant),
@@ -479,7 +573,7 @@ EXERCISES = [
                      names=("a", "y")),
     _sequence_backward("lstm_backward", "lstm_forward", _sequence_configs(True), None,
                        _lstm_grads, [], ("dx", "da0", "dWf", "dbf", "dWi", "dbi", "dWc", "dbc",
-                                         "dWo", "dbo")),
+                                         "dWo", "dbo"), _course_steps(lstm=True)),
 ]
 
 
@@ -585,6 +679,39 @@ def _cs_lstm_step_builder(x: np.ndarray, prev_h: np.ndarray, prev_c: np.ndarray,
     return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, b)
 
 
+def _cs_steps(lstm: bool) -> Callable[..., list[dict[str, np.ndarray]]]:
+    """steps(args, dh) -> each time step's contribution to CS231n's dWx, dWh and db for a
+    sequence config's args (x, h0, Wx, Wh, b), in CS231n's layout (the LSTM's blocks i, f,
+    o, g side by side)."""
+    def steps(args: tuple[Any, ...], dh: np.ndarray) -> list[dict[str, np.ndarray]]:
+        x, h0, Wx, Wh, b = args
+        H = Wh.shape[0]
+        layer: LSTM | RNN
+        if lstm:
+            layer, state = _lstm_layer(_cs_lstm_blocks(Wx, Wh, b), x.shape[2]), (
+                h0.T, np.zeros_like(h0.T))
+        else:
+            layer, state = _rnn_layer(Wx.T, Wh.T, b), h0.T
+        contributions = _step_contributions(layer, x.transpose(2, 1, 0), state,
+                                            dh.transpose(2, 1, 0))
+        if not lstm:
+            return [{"Wx": g["Wax"].T, "Wh": g["Waa"].T, "b": g["ba"].ravel()}
+                    for g in contributions]
+        return [{"Wx": np.concatenate([g[f"W{c}"][:, H:].T for c in "ifoc"], axis=1),
+                 "Wh": np.concatenate([g[f"W{c}"][:, :H].T for c in "ifoc"], axis=1),
+                 "b": np.concatenate([g[f"b{c}"].ravel() for c in "ifoc"])}
+                for g in contributions]
+    return steps
+
+
+def _cs_sequence_backward(name: str, configs: Callable[..., Any], lstm: bool) -> Exercise:
+    """CS231n's rnn_backward or lstm_backward, checked with the learner's forward, with a
+    gradient of one time step named (``_named_through_time``)."""
+    base = backward_exercise(name, CS231N, ("dh", "cache"), name.replace("backward", "forward"),
+                             configs, gradients=("dx", "dh0", "dWx", "dWh", "db"))
+    return base._replace(check=_named_through_time(base, configs, None, _cs_steps(lstm)))
+
+
 def _embedding_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     x = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])  # repeated word indices in and across rows
@@ -662,8 +789,7 @@ EXERCISES += [
                       gradients=("dx", "dprev_h", "dWx", "dWh", "db")),
     forward_exercise("rnn_forward", CS231N, ("x", "h0", "Wx", "Wh", "b"), _cs_rnn_configs,
                      lambda *args: (_cs_rnn(*args),), names=("h",)),
-    backward_exercise("rnn_backward", CS231N, ("dh", "cache"), "rnn_forward", _cs_rnn_configs,
-                      gradients=("dx", "dh0", "dWx", "dWh", "db")),
+    _cs_sequence_backward("rnn_backward", _cs_rnn_configs, lstm=False),
     forward_exercise("lstm_step_forward", CS231N, ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
                      _cs_lstm_configs, _cs_lstm_step, _lstm_mistakes(_cs_lstm_step_variant),
                      outputs=2, names=("next_h", "next_c")),
@@ -674,9 +800,8 @@ EXERCISES += [
                      lambda seed: _cs_lstm_configs(seed, steps=False),
                      lambda *args: (_cs_lstm(*args)[0],),
                      _lstm_mistakes(_cs_lstm_forward_variant), names=("h",)),
-    backward_exercise("lstm_backward", CS231N, ("dh", "cache"), "lstm_forward",
-                      lambda seed: _cs_lstm_configs(seed, steps=False),
-                      gradients=("dx", "dh0", "dWx", "dWh", "db")),
+    _cs_sequence_backward("lstm_backward", lambda seed: _cs_lstm_configs(seed, steps=False),
+                          lstm=True),
     forward_exercise("word_embedding_forward", CS231N, ("x", "W"), _embedding_configs,
                      _embedding),
     backward_exercise("word_embedding_backward", CS231N, ("dout", "cache"),
