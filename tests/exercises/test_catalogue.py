@@ -13,6 +13,7 @@ from . import (
     learners_cs231n_models,
     learners_cs231n_optim,
     learners_dense,
+    learners_globals,
     learners_gradient_checking,
     learners_initialization,
     learners_logistic,
@@ -28,7 +29,7 @@ LEARNERS = [learners_dense, learners_regularization, learners_normalization, lea
             learners_recurrent, learners_cs231n_linear, learners_cs231n_optim,
             learners_cs231n_knn, learners_cs231n_models, learners_optimization,
             learners_shallow, learners_initialization, learners_gradient_checking,
-            learners_logistic, learners_attention]
+            learners_logistic, learners_attention, learners_globals]
 NAMES = {exercise.name for exercise in exercises.EXERCISES}
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from ..gradcheck.findings import Finding
@@ -46,6 +47,7 @@ from . import (
     logistic,
     models,
     normalization,
+    notebook_globals,
     optimization,
     recurrent,
     regularization,
@@ -128,8 +130,9 @@ def _check_each(functions: Mapping[str, Any], seed: int, time_limit: float | Non
                 f"the exercise, whose parameters are {expected}")], where=where(function)))
         elif chosen is exercise:
             seen.add(exercise.name)
-            by_name[exercise.name] = check_isolated(exercise, functions, seed, time_limit,
-                                                    by_name)
+            by_name[exercise.name] = notebook_globals.checked(
+                exercise, function if exercise.name not in assumed else None,
+                partial(check_isolated, exercise, functions, seed, time_limit, by_name))
             # a version told by its signature (``versions``), else what the check found
             by_name[exercise.name].assumed = (assumed.get(exercise.name)
                                               or by_name[exercise.name].assumed)

@@ -38,7 +38,6 @@ import argparse
 import ast
 import builtins
 import codecs
-import dis
 import importlib
 import inspect
 import io
@@ -60,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 from ..gradcheck.findings import Finding
 from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
 from .isolation import TimeLimitExceeded, time_limit
+from .notebook_globals import globals_read
 
 if TYPE_CHECKING:
     from .core import Result
@@ -284,24 +284,12 @@ def _imported(node: ast.stmt) -> str | None:
     return None  # another statement raised the ImportError (a call into an imported module)
 
 
-def _globals_used(function: Any) -> set[str]:
-    """The global names the function's code (nested functions too) reads."""
-    names: set[str]
-    names, codes = set(), [function.__code__]
-    while codes:
-        code = codes.pop()
-        names.update(i.argval for i in dis.get_instructions(code)
-                     if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
-        codes += [c for c in code.co_consts if hasattr(c, "co_code")]
-    return names
-
-
 def _supply(namespace: dict[str, Any], functions: Mapping[str, Any],
             failed: Mapping[str, set[str]], numpy_1: Numpy1) -> list[str]:
     """What the learner's functions use but the file lacks, supplied, with the notes that
     say so: NumPy as ``np``, and the courses' provided helpers."""
     notes: list[str] = []
-    used: set[str] = set().union(*(_globals_used(f) for f in functions.values()
+    used: set[str] = set().union(*(globals_read(f) for f in functions.values()
                          if hasattr(f, "__code__"))) if functions else set()
     absent = {n for n in used if n not in namespace and not hasattr(builtins, n)}
     if "np" in absent:
