@@ -24,6 +24,7 @@ from exercises import (  # noqa: E402
     learners_cs231n_models,
     learners_cs231n_optim,
     learners_dense,
+    learners_globals,
     learners_gradient_checking,
     learners_initialization,
     learners_logistic,
@@ -40,9 +41,10 @@ from make_kind_tables import kind_table  # noqa: E402
 
 import verigrad as vg  # noqa: E402
 from verigrad import exercises  # noqa: E402
-from verigrad.exercises import files  # noqa: E402
+from verigrad.exercises import files, recurrent  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "exercises" / "fixtures" / "two_wrong.ipynb"
+HALF_DONE = ROOT / "tests" / "exercises" / "fixtures" / "dls_c1w3_stub_helper_wrong.ipynb"
 GROUPS = [("Logistic regression (course 1 week 2)", learners_logistic),
           ("A network with one hidden layer (course 1 week 3)", learners_shallow),
           ("Initializations (course 1 week 4, course 2 week 1)", learners_initialization),
@@ -61,7 +63,9 @@ GROUPS = [("Logistic regression (course 1 week 2)", learners_logistic),
           ("CS231n assignment 1: k-nearest neighbours and LinearClassifier",
            learners_cs231n_knn),
           ("CS231n's update rules (optim.py)", learners_cs231n_optim),
-          ("CS231n's model classes", learners_cs231n_models)]
+          ("CS231n's model classes", learners_cs231n_models),
+          ("A notebook's variable used where the function's argument belongs",
+           learners_globals)]
 
 INTRO = """# Checking your layers
 
@@ -147,6 +151,24 @@ NOTEBOOK_OUTPUT
 and exits with 1. The *look at* column is the line that assigns the first wrong gradient
 (or the line that raised), else the function's first line.
 
+## A notebook half done: a stub, a missing helper and a wrong function
+
+`tests/exercises/fixtures/dls_c1w3_stub_helper_wrong.ipynb` is course 1 week 3 as a learner
+has it midway: it imports the course's `testCases_v2` and `planar_utils` (its `sigmoid`
+among them), which are not beside it; `initialize_parameters` is still the template
+(`W1 = None`); `compute_cost` sums the cross-entropy where the cost is its mean.
+`verigrad check dls_c1w3_stub_helper_wrong.ipynb` prints:
+
+```text
+HALF_DONE_OUTPUT
+```
+
+and exits with 1: a function left as the template is *not done*, a failing verdict apart
+from a wrong one; a missing helper module is a note, never the learner's mistake, and the
+course's provided helpers it held (`sigmoid` here) are supplied, and said so; the other
+functions are checked as if nothing else were missing (a function that needs a helper the
+check has no equivalent for is reported *cannot check*, exit 2 when nothing else is wrong).
+
 CLASS_SECTION
 ## Any forward/backward pair: `vg.check_layer`
 
@@ -226,10 +248,20 @@ def _pair():
     return source, str(vg.check_layer(scale_shift_forward, scale_shift_backward, x, gamma))
 
 
+def _course(exercise):
+    """The course, and for CS231n's layer functions (whose results say "CS231n") the
+    assignment and file, under which the page lists an exercise."""
+    if exercise.course != "CS231n":
+        return exercise.course
+    if any(exercise is e for e in recurrent.EXERCISES):
+        return "CS231n assignment 3 (rnn_layers.py)"
+    return "CS231n assignment 2 (layers.py)"
+
+
 def _exercise_list():
     by_course = {}
     for e in exercises.EXERCISES:
-        names = by_course.setdefault(e.course, [])
+        names = by_course.setdefault(_course(e), [])
         if f"`{e.name}`" not in names:  # one name, two notebook versions
             names.append(f"`{e.name}`")
     # by course and week (the Deep Learning Specialization first), whatever the modules' order
@@ -249,8 +281,10 @@ def render():
 
 def _render():
     notebook = files.table(files.check_file(NOTEBOOK))
+    half_done = files.table(files.check_file(HALF_DONE))
     pair_source, pair_output = _pair()
     parts = [INTRO.replace("EXERCISES", _exercise_list()).replace("NOTEBOOK_OUTPUT", notebook)
+             .replace("HALF_DONE_OUTPUT", half_done)
              .replace("PAIR_SOURCE", pair_source).replace("PAIR_OUTPUT", pair_output)
              .replace("KINDS_TABLE", kind_table("exercises"))
              .replace("CLASS_SECTION", class_section())]

@@ -30,6 +30,12 @@ CASES = {
         "block between the template's START and END CODE HERE comments is empty",
         "raised inside your linear_backward, which is not done",
         "relu, relu_backward, sigmoid, sigmoid_backward from dnn_utils"]),
+    "dls_c1w3_stub_helper_wrong.ipynb": (1, {
+        "layer_sizes": "ok", "forward_propagation": "ok", "compute_cost": "WRONG",
+        "initialize_parameters": "NOT DONE"}, [
+        "`W1 = None` (line 7)", "planar_utils is one of the course's helper modules",
+        "the file uses sigmoid from planar_utils", "compute_cost's cost equals the cross-entropy "
+        "summed over the m examples"]),
     "cs231n_cells_fail.ipynb": (1, {
         "affine_forward": "ok", "affine_backward": "ok", "relu_forward": "NOT DONE",
         "relu_backward": "ok"}, [
