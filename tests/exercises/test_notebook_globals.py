@@ -62,3 +62,31 @@ def test_verigrad_check_names_the_notebooks_global(tmp_path, capsys):
     assert "reads the notebook's globals W1 (line 7) and b1 (line 7)" in \
         rows["forward_propagation"]["output"]
     assert "cell 4, line 7" in table
+
+
+def test_a_global_the_check_did_not_define_is_named_for_the_argument_it_stands_for():
+    # the notebook's `A, W, b = linear_forward_test_case()` does not run in the check: the
+    # learner's A is then undefined, and the NameError says which argument it stood for
+    namespace = {"np": np}
+    exec(compile("def linear_forward(A_prev, W, b):\n"
+                 "    Z = np.dot(W, A) + b\n"
+                 "    return Z, (A_prev, W, b)\n", "notebook.py", "exec"), namespace)
+    result = run({"linear_forward": namespace["linear_forward"]})["linear_forward"]
+    assert result.ok is False and result.line == 2
+    first = result.findings[0]
+    assert first.kind == "notebook_global" and first.param == "A", result.findings
+    assert "reads A (line 2), which it never assigns, where it should read its argument " \
+        "A_prev" in first.message
+    assert result.findings[1].kind == "exception"  # the NameError itself, with its line
+
+
+def test_verigrad_check_names_a_global_whose_cell_did_not_run(tmp_path, capsys):
+    text = (FIXTURES / "dls_c1w3_notebook_global.ipynb").read_text()
+    scratch = '"W1 = np.random.randn(n_h, n_x) * 0.01\\n",'
+    assert scratch in text
+    # W1 comes from a call the check does not run: it is undefined there
+    (tmp_path / "nb.ipynb").write_text(text.replace(scratch, '"W1 = make_w1(n_h, n_x)\\n",'))
+    assert main(["check", str(tmp_path / "nb.ipynb")]) == 1
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "forward_propagation reads W1 (line 7), which it never assigns, where it should " \
+        'read parameters["W1"]' in printed

@@ -11,12 +11,21 @@ a function or a module) and the name is a key of a dict the function is passed
 (``parameters["W1"]``) or the exercise's name for one of its arguments that the learner
 named otherwise. From the behaviour: the function's output stays the same when that
 argument's value changes. Only then is it reported (``notebook_global``), with the line.
+Where the cell that set the variable did not run in the check (``A, W, b =
+linear_forward_test_case()``), the function fails on the undefined name, and that failure is
+told the same way when the name stands for one of its arguments.
+
+The arguments compared are those of the function's first call in its exercise's check,
+recorded with ``sys.setprofile`` (``first_call``); a function without a code object (run
+elsewhere, through a proxy) is checked as it was, without this reading.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import dis
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
@@ -24,17 +33,19 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck.findings import Finding
+from ..gradcheck.findings import EXCEPTION, Finding
 from ..gradcheck.report import join
 from .core import NOT_IMPLEMENTED, Exercise, Result, register_mistakes
 
 KINDS = register_mistakes({
     "notebook_global": ("a function reads a variable of the notebook (W1, X) where its argument "
                         "belongs (parameters[\"W1\"], its own X): its output does not change "
-                        "when the value passed changes",
+                        "when the value passed changes, or, where the check did not run the "
+                        "cell that set the variable, it fails on the undefined name",
                         "the line that reads the global, and what the function is given"),
 })
 NOTEBOOK_GLOBAL = KINDS["notebook_global"]
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def globals_read(function: Any) -> dict[str, int | None]:
@@ -65,10 +76,13 @@ def _data(value: Any) -> bool:
 
 
 def suspects(function: Any) -> dict[str, int | None]:
-    """The data globals ``function`` reads from its file's namespace, with their lines."""
+    """The globals ``function`` reads that may stand for an argument, with their lines:
+    data in its file's namespace, or a name that neither the namespace nor the builtins
+    have (a variable an earlier cell left, in a cell the check did not run)."""
     namespace = getattr(function, "__globals__", {})
     return {name: line for name, line in globals_read(function).items()
-            if name in namespace and _data(namespace[name])}
+            if (_data(namespace[name]) if name in namespace else
+                not hasattr(builtins, name))}
 
 
 @contextlib.contextmanager
@@ -105,13 +119,36 @@ def checked(exercise: Exercise, function: Any, run: Callable[[], Result]) -> Res
     if result.ok is not False or not calls or not calls[0] or (
             result.findings and result.findings[0].kind == NOT_IMPLEMENTED):
         return result
-    found = ignored_argument(exercise, function, calls[0], candidates)
+    namespace = getattr(function, "__globals__", {})
+    undefined = _UNDEFINED.search(result.findings[0].message) if result.findings and \
+        result.findings[0].kind == EXCEPTION else None
+    if undefined and undefined.group(1) in candidates and undefined.group(1) not in namespace:
+        found = unassigned_argument(exercise, calls[0], undefined.group(1),
+                                    candidates[undefined.group(1)])
+    else:
+        found = ignored_argument(exercise, function, calls[0],
+                                 {n: line for n, line in candidates.items() if n in namespace})
     if found is not None:
         finding, line = found
         result.findings.insert(0, finding)
         if line is not None:
             result.file, result.line = function.__code__.co_filename, line
     return result
+
+
+def unassigned_argument(exercise: Exercise, arguments: Mapping[str, Any], name: str,
+                        line: int | None) -> tuple[Finding, int | None] | None:
+    """(the finding, its line) when ``name``, a global the function failed to find, stands
+    for one of ``arguments`` (the function's parameters by name, as one call passed them);
+    else None."""
+    for (read, _), _, _ in _stand_ins(name, exercise, list(arguments), arguments):
+        return Finding(NOTEBOOK_GLOBAL, name, (
+            f"{exercise.name} reads {name}{f' (line {line})' if line else ''}, which it never "
+            f"assigns, where it should read {read}: {name} is not defined in the file as the "
+            f"check runs it (only definitions, imports and simple assignments run), and in a "
+            f"notebook it is the value an earlier cell left, not the one the function is "
+            f"given")), line
+    return None
 
 
 def ignored_argument(exercise: Exercise, function: Any, arguments: Mapping[str, Any],
