@@ -38,6 +38,14 @@ def forward_propagation_global_W1(X, parameters):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
+def forward_propagation_global_parameters(X, params):
+    W1, b1 = parameters["W1"], parameters["b1"]  # bug: the notebook's parameters, not params
+    W2, b2 = parameters["W2"], parameters["b2"]
+    A1 = np.tanh(np.dot(W1, X) + b1)
+    A2 = sigmoid(np.dot(W2, A1) + b2)
+    return A2, {"Z1": np.dot(W1, X) + b1, "A1": A1, "Z2": np.dot(W2, A1) + b2, "A2": A2}
+
+
 def forward_propagation_no_bias(X, parameters):
     """Reads the notebook's W1 too, harmlessly: its output follows parameters["W1"]."""
     assert W1.ndim == 2, "the notebook's W1 is a matrix"
@@ -88,10 +96,12 @@ CORRECT = {"forward_propagation": forward_propagation,
            "backward_propagation": backward_propagation, "linear_forward": linear_forward}
 MISTAKES = [
     ("forward_propagation", forward_propagation_global_W1, "notebook_global"),
+    ("forward_propagation", forward_propagation_global_parameters, "notebook_global"),
     ("backward_propagation", backward_propagation_global_W2, "notebook_global"),
     ("linear_forward", linear_forward_global_A, "notebook_global"),
 ]
 #: the learner's function -> (the global it reads, what it should read instead)
 READS = {forward_propagation_global_W1: ("W1", 'parameters["W1"]'),
+         forward_propagation_global_parameters: ("parameters", "its argument params"),
          backward_propagation_global_W2: ("W2", 'parameters["W2"]'),
          linear_forward_global_A: ("A", "its argument A_prev")}
