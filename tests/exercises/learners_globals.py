@@ -1,9 +1,11 @@
 """Learner-style functions that read a notebook's variable where their argument belongs, as a
 notebook leaves them: this module's top level stands for the notebook's earlier cells (a test
 case unpacked into W1, b1, ...; A, W, b of linear_forward's test). Each bug is marked
-``# bug``; the correct versions beside them read the same globals' names from their
-arguments. Test fixtures only."""
+``# bug``; the correct versions (week 3's from learners_shallow, linear_forward here) read
+the same names from their arguments. Test fixtures only."""
 import numpy as np
+
+from .learners_shallow import backward_propagation, forward_propagation
 
 rng = np.random.default_rng(1)
 # the notebook's cells: a test case's parameters, unpacked to print them
@@ -16,16 +18,6 @@ A, W, b = rng.standard_normal((3, 2)), rng.standard_normal((1, 3)), rng.standard
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
-
-
-def forward_propagation(X, parameters):
-    W1, b1 = parameters["W1"], parameters["b1"]
-    W2, b2 = parameters["W2"], parameters["b2"]
-    Z1 = np.dot(W1, X) + b1
-    A1 = np.tanh(Z1)
-    Z2 = np.dot(W2, A1) + b2
-    A2 = sigmoid(Z2)
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
 def forward_propagation_global_W1(X, parameters):
@@ -55,19 +47,6 @@ def forward_propagation_no_bias(X, parameters):
     Z2 = np.dot(W2_, A1)  # bug: and + b2
     A2 = sigmoid(Z2)
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
-
-
-def backward_propagation(parameters, cache, X, Y):
-    m = X.shape[1]
-    W2 = parameters["W2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    dZ2 = A2 - Y
-    dW2 = np.dot(dZ2, A1.T) / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
-    dW1 = np.dot(dZ1, X.T) / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
 def backward_propagation_global_W2(parameters, cache, X, Y):
