@@ -1,6 +1,6 @@
 """The process in which ``verigrad check`` runs a learner's params/cost/grads file.
 
-    python -m verigrad.cli._learner FILE READ_FD WRITE_FD [--debug]
+    python -m verigrad.cli._learner READ_FD WRITE_FD FILE [--debug]
 
 imports FILE, sends its ``params`` (and ``order``) to the checking process through the pipe
 WRITE_FD, then answers that process's requests read from READ_FD: the value of ``cost`` or
@@ -119,8 +119,8 @@ def _reply(function: Callable[[dict[str, Any]], Any], state: dict[str, Any],
 def main(argv: list[str]) -> None:
     from .check import load_learner_file
 
-    path, debug = Path(argv[0]), "--debug" in argv
-    rx, tx = os.fdopen(int(argv[1]), "rb"), os.fdopen(int(argv[2]), "wb")
+    path, debug = Path(argv[2]), "--debug" in argv
+    rx, tx = os.fdopen(int(argv[0]), "rb"), os.fdopen(int(argv[1]), "wb")
     try:
         params, cost, grads, order = load_learner_file(path)
         if not isinstance(params, Mapping):

@@ -12,11 +12,7 @@ The whole check obeys --timeout: the child is killed when it runs out.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +20,7 @@ import numpy as np
 
 from ..exercises import files
 from ..gradcheck import check_backprop
-from . import wire
+from .child import ChildEnded, ChildProcess
 from .common import CommandError
 from .output import write_output
 
@@ -44,28 +40,9 @@ class LearnerProcess:
 
     def __init__(self, path: Path, timeout: float, debug: bool = False):
         self.path, self.timeout, self.debug = Path(path), timeout, debug
-        self.timed_out = False
         self.last: dict[str, np.ndarray] = {}  # the parameters as the child has them
-        self._folder = tempfile.TemporaryDirectory(prefix="verigrad-check-")
-        self.out = open(Path(self._folder.name) / "out", "w+b")  # noqa: SIM115
-        self.err = open(Path(self._folder.name) / "err", "w+b")  # noqa: SIM115
-        to_child, from_parent = os.pipe()
-        from_child, to_parent = os.pipe()
-        command = [sys.executable, "-m", "verigrad.cli._learner", str(self.path),
-                   str(to_child), str(to_parent)] + (["--debug"] if debug else [])
-        # the child imports this very verigrad, wherever it was imported from
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": os.pathsep.join(
-            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self.child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                      stdout=self.out, stderr=self.err,
-                                      pass_fds=(to_child, to_parent))
-        os.close(to_child)
-        os.close(to_parent)
-        self.tx, self.rx = os.fdopen(from_parent, "wb"), os.fdopen(from_child, "rb")
-        self._timer = threading.Timer(timeout, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        self.process = ChildProcess("verigrad.cli._learner", [str(self.path)] + (
+            ["--debug"] if debug else []), timeout, replies=True)
 
     def start(self) -> None:
         """Read the learner's parameters (``params``, ``order``) as its file defines them."""
@@ -76,10 +53,6 @@ class LearnerProcess:
         self.order, self.odd = header.get("order"), header.get("odd") or {}
         self.last = {k: v.copy() for k, v in self.params.items()}
 
-    def _expire(self) -> None:
-        self.timed_out = True
-        self.child.kill()
-
     def __enter__(self) -> LearnerProcess:
         return self
 
@@ -87,44 +60,25 @@ class LearnerProcess:
         self.close()
 
     def close(self) -> None:
-        self._timer.cancel()
-        for stream in (self.tx, self.rx):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        try:
-            self.child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.child.kill()
-            self.child.wait()
+        self.process.close()
 
     def output(self) -> tuple[str, str]:
         """What the learner's file printed: (stdout, stderr)."""
-        texts = []
-        for stream in (self.out, self.err):
-            stream.flush()
-            stream.seek(0)
-            texts.append(stream.read().decode("utf-8", "replace"))
-            stream.close()
-        self._folder.cleanup()
-        return texts[0], texts[1]
+        return self.process.output()
 
     def _receive(self) -> tuple[dict[str, Any], list[np.ndarray]]:
         try:
-            header, arrays = wire.receive(self.rx)
-        except (wire.WireError, OSError) as err:
-            if self.timed_out:
+            header, arrays = self.process.receive()
+        except ChildEnded as ended:
+            if ended.timed_out:
                 raise LearnerFailed(f"{self.path} did not finish within --timeout "
                                     f"{self.timeout:g} s (a cost or grads that never "
                                     f"returns?)") from None
-            status = self.child.wait()
             raise LearnerFailed(
-                f"{self.path} ended the check before it finished (its process exited with "
-                f"status {status}: os._exit, a crash or a kill); a file to check should only "
-                f"define params, cost and grads" if isinstance(err, wire.WireError)
-                and "ended early" in str(err) else f"{self.path} sent a malformed message: "
-                f"{err}") from None
+                f"{self.path} sent a malformed message: {ended.malformed}" if ended.malformed
+                else f"{self.path} ended the check before it finished (its process exited "
+                f"with status {ended.status}: os._exit, a crash or a kill); a file to check "
+                f"should only define params, cost and grads") from None
         if "error" in header:
             raise LearnerFailed(str(header["error"]))
         return header, arrays
@@ -151,10 +105,7 @@ class LearnerProcess:
         # the child seeds np.random with a draw from this process's: the same number when
         # the check re-seeds np.random before each call (dropout frozen), else a new one
         seed = int(np.random.randint(2 ** 31))
-        try:
-            wire.send(self.tx, {"op": op, "seed": seed, "delta": delta}, arrays)
-        except OSError:
-            pass  # the child is gone: _receive says why
+        self.process.send({"op": op, "seed": seed, "delta": delta}, arrays)
         header, arrays = self._receive()
         returned = iter(arrays)
         for name in header.get("changed", []):
