@@ -24,6 +24,11 @@ second_path, accumulate and tanh_derivative are read off autograd's graph (``gra
 which needs the graph alive and the loss known: ``cmp(..., loss=loss)`` after
 ``loss.backward(retain_graph=True)``, or everything inside ``graph.recording()`` (which
 ``verigrad check`` uses for a notebook). PyTorch is never imported here.
+
+A verdict is made in two steps: ``gather`` reads the tensors (and the graph) into an
+``Evidence`` of plain arrays and numbers, and ``decide`` judges that evidence with NumPy
+alone. ``verigrad check`` on a notebook gathers in the notebook's process and decides in its
+own (``Evidence.to_message``/``from_message``), so that the learner's code cannot decide it.
 """
 from __future__ import annotations
 
@@ -117,36 +122,224 @@ def cmp(name: str, dt: Any, t: Any, *, loss: Any = None, show: bool = True) -> C
 
 
 def judge(name: str, dt: Any, t: Any, *, loss: Any = None) -> CmpResult:
-    """``cmp`` without the printing."""
+    """``cmp`` without the printing: ``decide(gather(name, dt, t, loss=loss))``."""
     try:
-        return _judge(name, dt, t, loss)
+        evidence = gather(name, dt, t, loss=loss)
     except Exception as error:  # a learner's input verigrad did not foresee: say so
-        return _unchecked(name, f"verigrad could not compare them ({type(error).__name__}: "
-                                f"{error}); dt is {_described(dt)}, t is {_described(t)}")
+        evidence = Evidence(name, unusable=_failed(error, Described.of(dt), Described.of(t)))
+    return decide(evidence)
 
 
-def _described(value: Any) -> str:
-    if is_tensor(value) or isinstance(value, np.ndarray):
-        return f"a {type(value).__name__} of shape {tuple(value.shape)} and {dtype_name(value)}"
-    kind = type(value).__name__
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+# ---- the evidence: plain values, gathered where the tensors live ---------------------------
 
 
-def _unchecked(name: str, message: str) -> CmpResult:
-    line = f"{name:15s} | exact: {'False':5s} | approximate: {'False':5s} | maxdiff: nan"
-    return CmpResult(name, False, UNCHECKED, None, message, False, False, float("nan"), line)
+@dataclass(frozen=True)
+class Described:
+    """A value in words: its type, and its shape and dtype when it has them."""
+
+    kind: str
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+
+    @staticmethod
+    def of(value: Any) -> Described:
+        if is_tensor(value) or isinstance(value, np.ndarray):
+            return Described(type(value).__name__, tuple(int(s) for s in value.shape),
+                             dtype_name(value))
+        return Described(type(value).__name__)
+
+    def __str__(self) -> str:
+        if self.shape is not None:
+            return f"a {self.kind} of shape {self.shape} and {self.dtype}"
+        return f"{'an' if self.kind[:1] in tuple('aeiou') else 'a'} {self.kind}"
 
 
-def _numbers(value: Any, what: str) -> np.ndarray | str:
-    """value as a NumPy array of numbers, or the reason (a str) it is not one."""
+#: why a comparison cannot be made (``Unusable.reason``)
+NO_GRAD, NO_REQUIRES_GRAD, IS_NONE, NOT_NUMBERS, NOT_NUMBER_DTYPE, FAILED = (
+    "no_grad", "no_requires_grad", "none", "not_numbers", "not_number_dtype", "failed")
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """Why dt and t cannot be compared, as facts: ``reason``, the input it is about
+    (``what``: dt, t or t.grad; for no_grad, whether t is a leaf), the values described,
+    and a ``detail`` (a dtype, an error's text). ``message(name)`` words it."""
+
+    reason: str
+    what: str = ""
+    value: Described | None = None
+    other: Described | None = None
+    detail: str = ""
+
+    def message(self, name: str) -> str:
+        if self.reason == NO_GRAD:
+            how = ("was loss.backward() called, and does the loss depend on it?"
+                   if self.what == "leaf" else "call t.retain_grad() before loss.backward(): "
+                   "autograd keeps the .grad of leaf tensors only")
+            return f"{name}.grad is None, so there is nothing to compare with: {how}"
+        if self.reason == NO_REQUIRES_GRAD:
+            return (f"t is a tensor that does not require grad ({self.value}), so it has no "
+                    f".grad: pass the tensor of the forward pass (requires_grad=True) or the "
+                    f"true gradient itself")
+        if self.reason == IS_NONE:
+            return f"{self.what} is None"
+        if self.reason == NOT_NUMBERS:
+            return f"{self.what} is {self.value}, not numbers ({self.detail})"
+        if self.reason == NOT_NUMBER_DTYPE:
+            return f"{self.what} is {self.value} (dtype {self.detail}), not numbers"
+        return (f"verigrad could not compare them ({self.detail}); dt is {self.value}, t is "
+                f"{self.other}")
+
+
+def _failed(error: Exception, dt: Described | None, t: Described | None) -> Unusable:
+    return Unusable(FAILED, value=dt, other=t, detail=f"{type(error).__name__}: {error}")
+
+
+@dataclass
+class Evidence:
+    """Everything the verdict on one comparison is decided from, as plain values (NumPy
+    arrays, numbers and words), so that it can be decided in another process than the one
+    that ran the learner's code (``verigrad check`` on a notebook: ``to_message``).
+
+    dt, truth: the learner's gradient and the true one (t.grad, or t itself), as arrays;
+    unusable: why they cannot be compared instead; dtypes: dt's and t.grad's tensor dtypes
+    where they differ; tensor, leaf: t is a tensor, one with no grad_fn; uses: each use of t
+    in the graph (``graph.paths``), upstream: the largest gradient reaching them, values: t
+    itself (for tanh's derivative) -- gathered only when dt is not autograd's up to rounding.
+    """
+
+    name: str
+    dt: np.ndarray | None = None
+    truth: np.ndarray | None = None
+    unusable: Unusable | None = None
+    dtypes: tuple[str, str] | None = None
+    tensor: bool = False
+    leaf: bool = False
+    uses: list[graph.Path] | None = None
+    upstream: float = 0.0
+    values: np.ndarray | None = None
+
+    def to_message(self) -> tuple[dict[str, Any], list[np.ndarray]]:
+        """(header, arrays) for ``wire.send``: JSON-ready values and the arrays in order."""
+        arrays: list[np.ndarray] = []
+
+        def put(array: np.ndarray | None) -> bool:
+            if array is not None:
+                arrays.append(np.asarray(array))
+            return array is not None
+
+        header: dict[str, Any] = {
+            "name": self.name, "dt": put(self.dt), "truth": put(self.truth),
+            "values": put(self.values), "dtypes": self.dtypes, "tensor": self.tensor,
+            "leaf": self.leaf, "upstream": self.upstream,
+            "unusable": None if self.unusable is None else {
+                "reason": self.unusable.reason, "what": self.unusable.what,
+                "detail": self.unusable.detail,
+                "value": _described_json(self.unusable.value),
+                "other": _described_json(self.unusable.other)}}
+        if self.uses is not None:
+            header["uses"] = [{"op": u.op, "share": put(u.share), "upstream": put(u.upstream),
+                               "hits": put(u.index_hits)} for u in self.uses]
+        return header, arrays
+
+    @staticmethod
+    def from_message(header: dict[str, Any], arrays: list[np.ndarray]) -> Evidence:
+        """The Evidence that ``to_message`` wrote; ValueError on anything else (a message
+        written by something other than ``to_message``)."""
+        sent = iter(arrays)
+
+        def take(flag: object) -> np.ndarray | None:
+            if not isinstance(flag, bool):
+                raise ValueError(f"an array flag {flag!r}")
+            if not flag:
+                return None
+            array = next(sent, None)
+            if array is None:
+                raise ValueError("fewer arrays than the header says")
+            return array
+
+        if not isinstance(header, dict):
+            raise ValueError("evidence that is not an object")
+        unusable = header.get("unusable")
+        uses = header.get("uses")
+        dtypes = header.get("dtypes")
+        upstream = header.get("upstream", 0.0)
+        if not isinstance(upstream, (int, float)) or not np.isfinite(upstream):
+            raise ValueError(f"an upstream magnitude {upstream!r}")
+        evidence = Evidence(
+            _plain(header.get("name")), take(header.get("dt")), take(header.get("truth")),
+            None if unusable is None else _unusable_of(unusable),
+            None if dtypes is None else (_plain(dtypes[0]), _plain(dtypes[1]))
+            if isinstance(dtypes, list) and len(dtypes) == 2 else _bad("dtypes", dtypes),
+            header.get("tensor") is True, header.get("leaf") is True,
+            None, max(float(upstream), 0.0), take(header.get("values")))
+        if uses is not None:
+            if not isinstance(uses, list):
+                raise ValueError(f"uses {uses!r}")
+            evidence.uses = []
+            for use in uses:
+                if not isinstance(use, dict):
+                    raise ValueError(f"a use {use!r}")
+                share = take(use.get("share"))
+                if share is None:
+                    raise ValueError("a use without its share")
+                evidence.uses.append(graph.Path(_plain(use.get("op")), share.astype(np.float64),
+                                                take(use.get("upstream")),
+                                                take(use.get("hits"))))
+        if next(sent, None) is not None:
+            raise ValueError("more arrays than the header says")
+        return evidence
+
+
+def _bad(what: str, value: object) -> Any:
+    raise ValueError(f"{what} {value!r}")
+
+
+def _plain(text: object, limit: int = 200) -> str:
+    """A short one-line text sent by another process (never a forged line of a table)."""
+    if not isinstance(text, str):
+        raise ValueError(f"a text that is {type(text).__name__}")
+    return "".join(c if c.isprintable() else " " for c in text)[:limit]
+
+
+def _described_json(value: Described | None) -> dict[str, Any] | None:
+    return None if value is None else {"kind": value.kind, "shape": value.shape,
+                                       "dtype": value.dtype}
+
+
+def _described_of(value: object) -> Described | None:
     if value is None:
-        return f"{what} is None"
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"a description {value!r}")
+    shape = value.get("shape")
+    if shape is not None and not (isinstance(shape, list) and all(
+            isinstance(s, int) for s in shape)):
+        raise ValueError(f"a shape {shape!r}")
+    dtype = value.get("dtype")
+    return Described(_plain(value.get("kind")), None if shape is None else tuple(shape),
+                     None if dtype is None else _plain(dtype))
+
+
+def _unusable_of(value: object) -> Unusable:
+    if not isinstance(value, dict) or value.get("reason") not in (
+            NO_GRAD, NO_REQUIRES_GRAD, IS_NONE, NOT_NUMBERS, NOT_NUMBER_DTYPE, FAILED):
+        raise ValueError(f"a reason {value!r}")
+    return Unusable(value["reason"], _plain(value.get("what", "")),
+                    _described_of(value.get("value")), _described_of(value.get("other")),
+                    _plain(value.get("detail", ""), 400))
+
+
+def _numbers(value: Any, what: str) -> np.ndarray | Unusable:
+    """value as a NumPy array of numbers, or the reason it is not one."""
+    if value is None:
+        return Unusable(IS_NONE, what)
     try:
         array = to_numpy(value)
     except Exception as error:
-        return f"{what} is {_described(value)}, not numbers ({error})"
+        return Unusable(NOT_NUMBERS, what, Described.of(value), detail=str(error))
     if array.dtype.kind not in "fiub":
-        return f"{what} is {_described(value)} (dtype {array.dtype}), not numbers"
+        return Unusable(NOT_NUMBER_DTYPE, what, Described.of(value), detail=str(array.dtype))
     return array
 
 
@@ -156,33 +349,78 @@ def _precision(*arrays: np.ndarray) -> np.dtype:
     return min(floats, key=lambda d: np.finfo(d).bits) if floats else np.dtype(np.float64)
 
 
-def _judge(name: str, dt: Any, t: Any, loss: Any) -> CmpResult:
+def gather(name: str, dt: Any, t: Any, *, loss: Any = None) -> Evidence:
+    """The ``Evidence`` on ``cmp(name, dt, t)``, read where the tensors live (autograd's
+    graph included: ``loss`` as in ``cmp``). Decides nothing."""
     if is_tensor(t) and (t.grad is not None or t.requires_grad):
         truth = t.grad
         if truth is None:
-            how = ("call t.retain_grad() before loss.backward(): autograd keeps the .grad of "
-                   "leaf tensors only" if t.grad_fn is not None else
-                   "was loss.backward() called, and does the loss depend on it?")
-            return _unchecked(name, f"{name}.grad is None, so there is nothing to compare "
-                                    f"with: {how}")
+            return Evidence(name, unusable=Unusable(
+                NO_GRAD, "non-leaf" if t.grad_fn is not None else "leaf"))
     elif is_tensor(t) and not t.is_floating_point():
-        return _unchecked(name, f"t is a tensor that does not require grad ({_described(t)}), "
-                                f"so it has no .grad: pass the tensor of the forward pass "
-                                f"(requires_grad=True) or the true gradient itself")
+        return Evidence(name, unusable=Unusable(NO_REQUIRES_GRAD, value=Described.of(t)))
     else:  # the true gradient itself: cmp(name, mine, truth)
         truth = t
     a = _numbers(dt, "dt")
-    if isinstance(a, str):
-        return _unchecked(name, a)
     g = _numbers(truth, "t.grad" if is_tensor(t) else "t")
-    if isinstance(g, str):
-        return _unchecked(name, g)
+    for problem in (a, g):
+        if isinstance(problem, Unusable):
+            return Evidence(name, unusable=problem)
+    assert isinstance(a, np.ndarray) and isinstance(g, np.ndarray)
+    evidence = Evidence(name, a, g, tensor=is_tensor(t),
+                        leaf=is_tensor(t) and t.grad_fn is None)
+    if is_tensor(dt) and is_tensor(truth) and dt.dtype != truth.dtype:
+        evidence.dtypes = (str(dt.dtype), str(truth.dtype))
+    if not is_tensor(t):
+        return evidence
+    if t.requires_grad:
+        graph.remember(t)
+    # the graph is asked only about a gradient that is not autograd's up to rounding
+    context = _Context(name, a.astype(np.float64), g.astype(np.float64), _precision(a, g),
+                       evidence)
+    if a.size == g.size and not context.rounding(context.a.reshape(g.shape)):
+        whose = loss if loss is not None else graph.last_loss()
+        evidence.uses = graph.paths(whose, t)
+        evidence.upstream = graph.upstream_magnitude(t, whose, evidence.uses)
+        if evidence.uses and any(u.op.startswith("TanhBackward") for u in evidence.uses):
+            evidence.values = to_numpy(t)
+    return evidence
+
+
+# ---- the verdict: decided from the evidence alone ------------------------------------------
+
+
+def decide(evidence: Evidence) -> CmpResult:
+    """The verdict on the comparison that ``evidence`` describes. Runs no learner's code
+    and reads no tensor: NumPy on the evidence's values."""
+    try:
+        return _decide(evidence)
+    except Exception as error:  # evidence verigrad did not foresee: say so
+        dt = None if evidence.dt is None else Described.of(evidence.dt)
+        truth = None if evidence.truth is None else Described.of(evidence.truth)
+        return _unchecked(evidence.name, _failed(error, dt, truth).message(evidence.name))
+
+
+def _unchecked(name: str, message: str) -> CmpResult:
+    line = f"{name:15s} | exact: {'False':5s} | approximate: {'False':5s} | maxdiff: nan"
+    return CmpResult(name, False, UNCHECKED, None, message, False, False, float("nan"), line)
+
+
+def _decide(e: Evidence) -> CmpResult:
+    name, a, g = e.name, e.dt, e.truth
+    if e.unusable is not None or a is None or g is None:
+        reason = e.unusable or Unusable(IS_NONE, "dt" if a is None else "t")
+        return _unchecked(name, reason.message(name))
+    for what, array in (("dt", a), ("t", g)):
+        if array.dtype.kind not in "fiub":
+            return _unchecked(name, Unusable(NOT_NUMBER_DTYPE, what, Described.of(array),
+                                             detail=str(array.dtype)).message(name))
     precision = _precision(a, g)
     a64, g64 = a.astype(np.float64), g.astype(np.float64)
     notes: list[str] = []
-    if is_tensor(dt) and is_tensor(truth) and dt.dtype != truth.dtype:
-        notes.append(f"dt is {dt.dtype} and t.grad {truth.dtype}: makemore's cmp would stop "
-                     f"at torch.allclose; compared at {precision}'s precision")
+    if e.dtypes is not None:
+        notes.append(f"dt is {e.dtypes[0]} and t.grad {e.dtypes[1]}: makemore's cmp would "
+                     f"stop at torch.allclose; compared at {precision}'s precision")
     try:
         both = np.broadcast_arrays(a, g)
     except ValueError:
@@ -197,9 +435,7 @@ def _judge(name: str, dt: Any, t: Any, loss: Any) -> CmpResult:
         maxdiff = float("nan")
     line = (f"{name:15s} | exact: {str(exact):5s} | approximate: {str(approximate):5s} | "
             f"maxdiff: {maxdiff}")
-    if is_tensor(t) and t.requires_grad:
-        graph.remember(t)
-    context = _Context(name, a64, g64, precision, t, loss)
+    context = _Context(name, a64, g64, precision, e)
     kind: str | None
     if a.shape != g.shape:
         verdict = WRONG
@@ -218,8 +454,7 @@ class _Context:
     a: np.ndarray
     g: np.ndarray
     precision: np.dtype
-    t: Any
-    loss: Any
+    e: Evidence
 
     upstream: float = 0.0
 
@@ -294,8 +529,7 @@ def _shape(c: _Context) -> Diagnosis:
 
 
 def _reshaped(c: _Context) -> _Context:
-    return _Context(c.name, c.a.reshape(c.g.shape), c.g, c.precision, c.t, c.loss,
-                    c.upstream)
+    return _Context(c.name, c.a.reshape(c.g.shape), c.g, c.precision, c.e, c.upstream)
 
 
 # ---- values --------------------------------------------------------------------------------
@@ -310,9 +544,9 @@ def _values(c: _Context) -> tuple[str, str | None, str]:
         return EXACT, None, "bit for bit autograd's gradient"
     if not np.isfinite(g).all():
         return WRONG, NAN, "the true gradient itself has NaN or inf entries"
-    if not c.rounding(a) and is_tensor(c.t):
+    if not c.rounding(a) and c.e.tensor:
         # a sum that cancels (b1 before batch norm) rounds at the size of its terms
-        c.upstream = graph.upstream_magnitude(c.t, _loss_of(c))
+        c.upstream = c.e.upstream
     if c.rounding(a):
         ulps = float(np.max(np.abs(a - g))) / c.ulp if c.ulp else 0.0
         of = ("the largest gradient reaching the operations that use it (its terms cancel)"
@@ -332,15 +566,9 @@ def _values(c: _Context) -> tuple[str, str | None, str]:
     return WRONG, MISMATCH, _mismatch(c)
 
 
-def _loss_of(c: _Context) -> Any:
-    return c.loss if c.loss is not None else graph.last_loss()
-
-
 def _graph_evidence(c: _Context) -> Diagnosis | None:
     """second_path, tanh_derivative and accumulate, read off the autograd graph."""
-    if not is_tensor(c.t):
-        return None
-    uses = graph.paths(_loss_of(c), c.t)
+    uses = c.e.uses
     if not uses or not all(u.share.shape == c.g.shape for u in uses):
         return None
     a, name = c.a, c.name
@@ -357,8 +585,9 @@ def _graph_evidence(c: _Context) -> Diagnosis | None:
                         f"the gradients of its uses: add the other path's (+=)")
     for i, use in enumerate(uses):
         others = sum((u.share for j, u in enumerate(uses) if j != i), np.zeros_like(a))
-        if use.op.startswith("TanhBackward") and use.upstream is not None:
-            x = to_numpy(c.t).astype(np.float64)
+        if (use.op.startswith("TanhBackward") and use.upstream is not None
+                and c.e.values is not None and c.e.values.shape == a.shape):
+            x = c.e.values.astype(np.float64)
             if c.close(a, (1 - x ** 2) * use.upstream + others):
                 return TANH_DERIVATIVE, (
                     f"dt equals (1 − {name}²)·dout: tanh's derivative taken of the "
@@ -437,7 +666,7 @@ def _rows(c: _Context) -> Diagnosis | None:
     """Whole rows right and whole rows wrong of a table read by index: the scatter's
     signature, when the graph cannot give the indices."""
     a, g = c.a, c.g
-    if a.ndim != 2 or not is_tensor(c.t) or c.t.grad_fn is not None:
+    if a.ndim != 2 or not c.e.leaf:
         return None
     agree = np.array([c.close(a[r], g[r]) for r in range(a.shape[0])])
     used = np.any(g != 0, axis=1)

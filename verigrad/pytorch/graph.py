@@ -172,11 +172,13 @@ def remember(tensor: Any) -> None:
     del _seen[:-256]
 
 
-def upstream_magnitude(tensor: Any, loss: Any) -> float:
+def upstream_magnitude(tensor: Any, loss: Any, uses: list[Path] | None = None) -> float:
     """The largest gradient that reached an operation consuming ``tensor``: the size of the
     terms its gradient adds up, which sets the rounding of a gradient that cancels to nearly
-    zero (a bias before batch norm). 0 when unknown."""
-    uses = paths(loss, tensor)
+    zero (a bias before batch norm). 0 when unknown. uses: ``paths(loss, tensor)`` when
+    already known."""
+    if uses is None:
+        uses = paths(loss, tensor)
     if uses:
         return max((float(np.max(np.abs(u.upstream), initial=0)) for u in uses
                     if u.upstream is not None), default=0.0)
