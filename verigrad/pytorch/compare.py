@@ -123,11 +123,7 @@ def cmp(name: str, dt: Any, t: Any, *, loss: Any = None, show: bool = True) -> C
 
 def judge(name: str, dt: Any, t: Any, *, loss: Any = None) -> CmpResult:
     """``cmp`` without the printing: ``decide(gather(name, dt, t, loss=loss))``."""
-    try:
-        evidence = gather(name, dt, t, loss=loss)
-    except Exception as error:  # a learner's input verigrad did not foresee: say so
-        evidence = Evidence(name, unusable=_failed(error, Described.of(dt), Described.of(t)))
-    return decide(evidence)
+    return decide(gather(name, dt, t, loss=loss))
 
 
 # ---- the evidence: plain values, gathered where the tensors live ---------------------------
@@ -243,7 +239,7 @@ class Evidence:
         return header, arrays
 
     @staticmethod
-    def from_message(header: dict[str, Any], arrays: list[np.ndarray]) -> Evidence:
+    def from_message(header: object, arrays: list[np.ndarray]) -> Evidence:
         """The Evidence that ``to_message`` wrote; ValueError on anything else (a message
         written by something other than ``to_message``)."""
         sent = iter(arrays)
@@ -267,9 +263,9 @@ class Evidence:
         if not isinstance(upstream, (int, float)) or not np.isfinite(upstream):
             raise ValueError(f"an upstream magnitude {upstream!r}")
         evidence = Evidence(
-            _plain(header.get("name")), take(header.get("dt")), take(header.get("truth")),
+            one_line(header.get("name")), take(header.get("dt")), take(header.get("truth")),
             None if unusable is None else _unusable_of(unusable),
-            None if dtypes is None else (_plain(dtypes[0]), _plain(dtypes[1]))
+            None if dtypes is None else (one_line(dtypes[0]), one_line(dtypes[1]))
             if isinstance(dtypes, list) and len(dtypes) == 2 else _bad("dtypes", dtypes),
             header.get("tensor") is True, header.get("leaf") is True,
             None, max(float(upstream), 0.0), take(header.get("values")))
@@ -283,7 +279,7 @@ class Evidence:
                 share = take(use.get("share"))
                 if share is None:
                     raise ValueError("a use without its share")
-                evidence.uses.append(graph.Path(_plain(use.get("op")), share.astype(np.float64),
+                evidence.uses.append(graph.Path(one_line(use.get("op")), share.astype(np.float64),
                                                 take(use.get("upstream")),
                                                 take(use.get("hits"))))
         if next(sent, None) is not None:
@@ -295,8 +291,9 @@ def _bad(what: str, value: object) -> Any:
     raise ValueError(f"{what} {value!r}")
 
 
-def _plain(text: object, limit: int = 200) -> str:
-    """A short one-line text sent by another process (never a forged line of a table)."""
+def one_line(text: object, limit: int = 200) -> str:
+    """A text sent by another process, on one line and at most ``limit`` characters, so
+    that it cannot pass for lines of the report it is shown in; ValueError if not a str."""
     if not isinstance(text, str):
         raise ValueError(f"a text that is {type(text).__name__}")
     return "".join(c if c.isprintable() else " " for c in text)[:limit]
@@ -317,17 +314,17 @@ def _described_of(value: object) -> Described | None:
             isinstance(s, int) for s in shape)):
         raise ValueError(f"a shape {shape!r}")
     dtype = value.get("dtype")
-    return Described(_plain(value.get("kind")), None if shape is None else tuple(shape),
-                     None if dtype is None else _plain(dtype))
+    return Described(one_line(value.get("kind")), None if shape is None else tuple(shape),
+                     None if dtype is None else one_line(dtype))
 
 
 def _unusable_of(value: object) -> Unusable:
     if not isinstance(value, dict) or value.get("reason") not in (
             NO_GRAD, NO_REQUIRES_GRAD, IS_NONE, NOT_NUMBERS, NOT_NUMBER_DTYPE, FAILED):
         raise ValueError(f"a reason {value!r}")
-    return Unusable(value["reason"], _plain(value.get("what", "")),
+    return Unusable(value["reason"], one_line(value.get("what", "")),
                     _described_of(value.get("value")), _described_of(value.get("other")),
-                    _plain(value.get("detail", ""), 400))
+                    one_line(value.get("detail", ""), 400))
 
 
 def _numbers(value: Any, what: str) -> np.ndarray | Unusable:
@@ -351,7 +348,15 @@ def _precision(*arrays: np.ndarray) -> np.dtype:
 
 def gather(name: str, dt: Any, t: Any, *, loss: Any = None) -> Evidence:
     """The ``Evidence`` on ``cmp(name, dt, t)``, read where the tensors live (autograd's
-    graph included: ``loss`` as in ``cmp``). Decides nothing."""
+    graph included: ``loss`` as in ``cmp``). Decides nothing; never raises (an input it
+    cannot read is evidence too)."""
+    try:
+        return _gather(name, dt, t, loss)
+    except Exception as error:  # a learner's input verigrad did not foresee: say so
+        return Evidence(name, unusable=_failed(error, Described.of(dt), Described.of(t)))
+
+
+def _gather(name: str, dt: Any, t: Any, loss: Any) -> Evidence:
     if is_tensor(t) and (t.grad is not None or t.requires_grad):
         truth = t.grad
         if truth is None:

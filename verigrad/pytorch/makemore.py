@@ -11,18 +11,33 @@ inherits it. Exercise 4's training loop is run for one step only: its forward an
 backward run with autograd on, ``loss.backward()`` is called after ``grads = [...]``, and
 each of the learner's gradients is compared with the parameter's ``.grad``; then the loop
 stops. The later cells (calibration, sampling) run as written.
+
+The notebook's code runs in a child process, which only sends values (``wire``'s messages:
+JSON and NumPy arrays, never pickle): for each cmp, its cell and line and the ``Evidence``
+that ``compare.gather`` read (the learner's gradient, autograd's, and what the graph says),
+each cell's error, and "done" after the last cell. This process reads the notebook itself
+(the lines that assign each gradient, the cmp calls it must see), decides every verdict
+(``compare.decide``), and writes the table and --json. So nothing the notebook does in its
+own process (write files, print a table, patch verigrad there, os._exit) decides a verdict;
+a cmp call that never ran, or a process that ends before "done", makes the exit status 2,
+never 0. The child is killed at --timeout.
 """
 from __future__ import annotations
 
 import ast
 import json
 import os
-import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
+
+import numpy as np
+
+from ..cli import wire
+from ..cli.child import ChildEnded, ChildProcess
+from .compare import Evidence, decide, gather, one_line
 
 NAMES_FILE = "names.txt"
 
@@ -46,9 +61,6 @@ def missing_data(path: Path) -> str | None:
         return (f"put {NAMES_FILE} (the names data set the notebook reads, one name a line) "
                 f"in {path.parent.resolve()}, beside {path.name}")
     return None
-
-
-# ---- the child: running the notebook ----------------------------------------------------------
 
 
 def _cells(path: Path) -> Iterator[tuple[int, str]]:
@@ -93,17 +105,116 @@ class _Loop(ast.NodeTransformer):
         return ast.fix_missing_locations(node)
 
 
-class _Run:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.notes: list[str] = []
-        # name -> (cell, line, text) of its last assignment
-        self.assignments: dict[str, tuple[int, int, str]] = {}
-        self.sources: dict[int, str] = {}
-        # the names in "parameters = [C, W1, ...]"
-        self.parameters: list[str | None] | None = None
+# ---- the child: running the notebook, sending values ------------------------------------------
 
-    def record_assignments(self, cell: int, tree: ast.Module, source: str) -> None:
+
+def _cmp_for(tx: BinaryIO) -> Callable[..., None]:
+    # bound now: the notebook's code may replace the module's names later (it runs here)
+    collect, send = gather, wire.send
+
+    def cmp(s: object, dt: Any, t: Any, *args: Any, **kwargs: Any) -> None:
+        frame = sys._getframe(1)
+        cell = int(frame.f_code.co_filename[6:-1]) if frame.f_code.co_filename.startswith(
+            "<cell ") else None
+        try:
+            name = str(s)
+        except Exception:  # noqa: BLE001 -- whatever the learner passed
+            name = type(s).__name__
+        header, arrays = collect(name, dt, t).to_message()
+        send(tx, {"op": "cmp", "cell": cell, "line": frame.f_lineno, "evidence": header},
+             arrays)
+    return cmp
+
+
+def _step_for(tx: BinaryIO, namespace: dict[str, Any]) -> Callable[[], None]:
+    collect, send = gather, wire.send
+
+    def step() -> None:
+        loss, grads = namespace.get("loss"), namespace.get("grads")
+        parameters = namespace.get("parameters")
+        if loss is None or grads is None or parameters is None or loss.grad_fn is None:
+            send(tx, {"op": "unstepped"})
+            return
+        for p in parameters:
+            p.grad = None
+        loss.backward(retain_graph=True)
+        for k, (p, g) in enumerate(zip(parameters, grads)):
+            header, arrays = collect(f"parameter {k}", g, p).to_message()
+            send(tx, {"op": "cmp", "step": k, "shape": [int(s) for s in p.shape],
+                      "evidence": header}, arrays)
+    return step
+
+
+def run_notebook(path: str | Path, write_fd: int) -> None:
+    """The child's work: run every cell, and send through the pipe ``write_fd`` (``wire``'s
+    messages) the evidence of each comparison, each cell's error, then "done". It judges
+    nothing: the checking process decides every verdict from these values."""
+    import torch
+
+    from . import graph
+    tx, send = os.fdopen(write_fd, "wb"), wire.send
+    path = Path(path).resolve()
+    os.chdir(path.parent)
+    sys.path.insert(0, str(path.parent))
+    namespace: dict[str, Any] = {"__name__": "__main__", "__verigrad_torch__": torch}
+    namespace["__verigrad_step__"] = _step_for(tx, namespace)
+    cmp = _cmp_for(tx)
+    for cell, source in _cells(path):
+        try:
+            tree = _Loop().visit(ast.parse(source))
+        except SyntaxError:
+            continue  # the checking process reads the notebook and says so
+        try:
+            with graph.recording():
+                exec(compile(tree, f"<cell {cell}>", "exec"), namespace)
+        except Exception as error:
+            send(tx, {"op": "raised", "cell": cell, "error": type(error).__name__,
+                      "text": _text_of(error)})
+        if "cmp" in namespace:
+            namespace["cmp"] = cmp
+    send(tx, {"op": "done"})
+
+
+def _text_of(error: Exception) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 -- a learner's exception whose str raises
+        return ""
+
+
+# ---- the parent: the notebook read, the verdicts decided -------------------------------------
+
+
+class _Notebook:
+    """What the checking process reads in the notebook itself (it runs none of it): the
+    cells, the line that last assigns each name, the names in ``parameters = [...]``, the
+    cmp(...) calls, whether a training loop assigns ``grads``."""
+
+    def __init__(self, path: Path) -> None:
+        self.notes: list[str] = []
+        self.trees: dict[int, ast.Module] = {}
+        # name -> [(cell, line, text)] of its assignments
+        self.assignments: dict[str, list[tuple[int, int, str]]] = {}
+        self.parameters: list[str | None] | None = None
+        self.loop: int | None = None  # the cell of the training loop
+        for cell, source in _cells(path):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as error:
+                self.notes.append(f"cell {cell} does not parse ({error.msg}, line "
+                                  f"{error.lineno}); skipped")
+                continue
+            self.trees[cell] = tree
+            self._record_assignments(cell, tree, source)
+            loop = _Loop()
+            loop.visit(ast.parse(source))
+            if loop.found and self.loop is None:
+                self.loop = cell
+        self.calls = {(cell, node.lineno): node for cell, tree in self.trees.items()
+                      for node in ast.walk(tree) if isinstance(node, ast.Call)
+                      and isinstance(node.func, ast.Name) and node.func.id == "cmp"}
+
+    def _record_assignments(self, cell: int, tree: ast.Module, source: str) -> None:
         lines = source.splitlines()
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign):
@@ -116,138 +227,117 @@ class _Run:
                 name = _assigned(target)
                 if name is None:
                     continue
-                where = (cell, node.lineno, lines[node.lineno - 1].strip())
-                old = self.assignments.get(name)
-                if old is None or (old[0], old[1]) <= (cell, node.lineno):
-                    self.assignments[name] = where
+                self.assignments.setdefault(name, []).append(
+                    (cell, node.lineno, lines[node.lineno - 1].strip()))
                 if (name == "parameters" and isinstance(node, ast.Assign)
                         and isinstance(node.value, (ast.List, ast.Tuple))):
                     self.parameters = [e.id if isinstance(e, ast.Name) else None
                                        for e in node.value.elts]
 
-    def compare(self, name: object, dt: Any, t: Any, dt_name: str | None = None,
-                cell: int | None = None, line: int | None = None,
-                section: str | None = None) -> None:
-        from .compare import judge
-        result = judge(str(name), dt, t)
-        print(result)
-        where = self.assignments.get(dt_name) if dt_name else None
-        self.rows.append({
-            "name": str(name), "section": section, "ok": result.ok,
-            "verdict": result.verdict, "kind": result.kind, "message": result.message,
-            "maxdiff": result.maxdiff, "cell": where[0] if where else cell,
-            "line": where[1] if where else line, "code": where[2] if where else None})
+    def assigned(self, name: str, cell: int | None) -> tuple[int, int, str] | None:
+        """(cell, line, text) of the last assignment to ``name`` in the cells up to
+        ``cell``: the line that made the gradient a cmp in that cell compares."""
+        found = [a for a in self.assignments.get(name, []) if cell is None or a[0] <= cell]
+        return max(found) if found else None
+
+    def row(self, header: dict[str, Any], arrays: list[np.ndarray]) -> dict[str, Any]:
+        """The row of one comparison, its verdict decided here from the values sent."""
+        evidence = Evidence.from_message(header.get("evidence"), arrays)
+        step, cell, line = (_whole(header.get(k)) for k in ("step", "cell", "line"))
+        if step is not None:
+            shape = header.get("shape")
+            names = self.parameters or []
+            name = names[step] if step < len(names) and names[step] else (
+                str(tuple(shape)) if isinstance(shape, list) and all(
+                    isinstance(s, int) for s in shape) else f"parameter {step}")
+            evidence.name = one_line(name)
+            dt_name: str | None = f"d{name}"
+            cell, line = self.loop, None
+        else:
+            call = self.calls.get((cell, line)) if cell is not None and line else None
+            dt_name = _assigned(call.args[1]) if call is not None and len(call.args) >= 2 \
+                else None
+        result = decide(evidence)
+        where = self.assigned(dt_name, cell) if dt_name else None
+        row = {
+            "name": result.name, "section": "training step" if step is not None else
+            f"cell {cell}", "ok": result.ok, "verdict": result.verdict, "kind": result.kind,
+            "message": result.message, "maxdiff": result.maxdiff,
+            "cell": where[0] if where else cell, "line": where[1] if where else line,
+            "code": where[2] if where else None, "at": [cell, line]}
+        if step is not None:
+            row["cell"], row["line"] = where[:2] if where else (None, None)
+        return row
 
 
-def _cmp_for(run: _Run, cells: dict[int, ast.Module]) -> Callable[..., None]:
-    def cmp(s: object, dt: Any, t: Any, *args: Any, **kwargs: Any) -> None:
-        frame = sys._getframe(1)
-        cell = int(frame.f_code.co_filename[6:-1]) if frame.f_code.co_filename.startswith(
-            "<cell ") else None
-        dt_name = None
-        if cell in cells:
-            for node in ast.walk(cells[cell]):
-                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "cmp"
-                        and node.lineno == frame.f_lineno and len(node.args) >= 2):
-                    dt_name = _assigned(node.args[1])
-        run.compare(s, dt, t, dt_name, cell, frame.f_lineno, f"cell {cell}")
-    return cmp
-
-
-def _step_for(run: _Run, namespace: dict[str, Any]) -> Callable[[], None]:
-    def step() -> None:
-        import torch
-        loss, grads = namespace.get("loss"), namespace.get("grads")
-        parameters = namespace.get("parameters")
-        if loss is None or grads is None or parameters is None or loss.grad_fn is None:
-            run.notes.append("the training loop's step could not be checked: it needs loss, "
-                             "parameters and grads")
-            return
-        for p in parameters:
-            p.grad = None
-        loss.backward(retain_graph=True)
-        names = run.parameters or []
-        for k, (p, g) in enumerate(zip(parameters, grads)):
-            name = names[k] if k < len(names) and names[k] else str(tuple(p.shape))
-            run.compare(name, g, p, f"d{name}", section="training step")
-        del torch
-    return step
-
-
-def run_notebook(path: str | Path, out: str | Path) -> None:
-    """The child's work: run every cell, write the payload to ``out`` after each cell."""
-    import torch
-
-    from . import graph
-    path = Path(path).resolve()
-    os.chdir(path.parent)
-    sys.path.insert(0, str(path.parent))
-    run = _Run()
-    trees: dict[int, ast.Module] = {}
-    namespace: dict[str, Any] = {"__name__": "__main__", "__verigrad_torch__": torch}
-    namespace["__verigrad_step__"] = _step_for(run, namespace)
-    loop_seen = False
-    for cell, source in _cells(path):
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as error:
-            run.notes.append(f"cell {cell} does not parse ({error.msg}, line {error.lineno}); "
-                             f"skipped")
-            continue
-        trees[cell] = tree
-        run.sources[cell] = source
-        run.record_assignments(cell, tree, source)
-        loop = _Loop()
-        tree = loop.visit(tree)
-        loop_seen |= loop.found
-        try:
-            with graph.recording():
-                exec(compile(tree, f"<cell {cell}>", "exec"), namespace)
-        except Exception as error:
-            run.notes.append(f"cell {cell} raised {type(error).__name__}: {error}")
-        if "cmp" in namespace:
-            namespace["cmp"] = _cmp_for(run, trees)
-        _write(out, run, done=False)
-    if not loop_seen:
-        run.notes.append("no training loop with 'grads = [...]' found (exercise 4)")
-    _write(out, run, done=True)
-
-
-def _write(out: str | Path, run: _Run, done: bool) -> None:
-    Path(out).write_text(json.dumps({"results": run.rows, "notes": run.notes, "done": done},
-                                    default=str))
-
-
-# ---- the parent: table, exit code, JSON ------------------------------------------------------
+def _whole(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"a cell, line or step {value!r}")
+    return value
 
 
 def check_notebook(path: str | Path, timeout: float = 60) -> dict[str, Any]:
-    """Run the notebook in a child process; the payload (rows, notes, error)."""
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="verigrad-makemore-") as folder:
-        out = Path(folder) / "result.json"
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
-               "PYTHONPATH": os.pathsep.join([package_root, *filter(
-                   None, [os.environ.get("PYTHONPATH")])])}
-        try:
-            child = subprocess.run([sys.executable, "-m", "verigrad.pytorch.makemore",
-                                    str(Path(path).resolve()), str(out)], env=env,
-                                   capture_output=True, encoding="utf-8", errors="replace",
-                                   timeout=timeout, check=False)
-            error = None if child.returncode == 0 else (
-                f"the notebook's process ended with status {child.returncode}: "
-                f"{child.stderr.strip().splitlines()[-1] if child.stderr.strip() else ''}")
-        except subprocess.TimeoutExpired:
-            error = f"the notebook did not finish within {timeout} s"
-        try:
-            payload = json.loads(out.read_text())
-        except (OSError, ValueError):
-            payload = {"results": [], "notes": [], "done": False}
+    """Run the notebook in a child process and decide each comparison's verdict here, from
+    the values it sends; the payload (rows, notes, error). Nothing the notebook's code does
+    in its process (write files, print, patch verigrad there, exit) decides a verdict."""
+    path = Path(path).resolve()
+    notebook = _Notebook(path)
+    rows: list[dict[str, Any]] = []
+    notes = list(notebook.notes)
+    error, done = None, False
+    child = ChildProcess("verigrad.pytorch.makemore", [str(path)], timeout,
+                         env={"MPLBACKEND": "Agg"})
+    try:
+        while not done:
+            header, arrays = child.receive()
+            op = header.get("op")
+            if op == "cmp":
+                rows.append(notebook.row(header, arrays))
+            elif op == "raised":
+                notes.append(f"cell {_whole(header.get('cell'))} raised "
+                             f"{one_line(header.get('error'), 80)}: "
+                             f"{one_line(header.get('text'), 300)}")
+            elif op == "unstepped":
+                notes.append("the training loop's step could not be checked: it needs loss, "
+                             "parameters and grads")
+            elif op == "done":
+                done = True
+            else:
+                raise ValueError(f"a message {one_line(repr(op), 80)}")
+    except ChildEnded as ended:
+        error = (f"the notebook did not finish within --timeout {timeout:g} s"
+                 if ended.timed_out else f"the notebook's process sent a malformed message: "
+                 f"{ended.malformed}" if ended.malformed else None)
+    except (ValueError, TypeError, KeyError) as err:
+        error = f"the notebook's process sent a malformed message: {err}"
+        child.child.kill()
+    status = child.close()
+    _, stderr = child.output()
+    if error is None and status != 0:
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+        how = (" (os._exit, a crash or a kill)" if status == 0 or status is None or status < 0
+               else "")
+        error = (f"the notebook's process ended with status {status}{how}"
+                 f"{' before its check finished' if not done else ''}"
+                 f"{': ' + one_line(last, 300) if last else ''}")
+    elif error is None and not done:
+        error = ("the notebook's process ended with status 0 before its check finished "
+                 "(os._exit?)")
+    if done and notebook.loop is None:
+        notes.append("no training loop with 'grads = [...]' found (exercise 4)")
+    ran = {tuple(r.pop("at")) for r in rows}
+    skipped = [f"cell {cell}, line {line}" for cell, line in sorted(notebook.calls)
+               if (cell, line) not in ran]
+    if skipped and not error:
+        notes.append(f"{len(skipped)} cmp(...) call{'s' if len(skipped) > 1 else ''} of the "
+                     f"notebook never ran ({', '.join(skipped[:5])}"
+                     f"{', ...' if len(skipped) > 5 else ''}): an earlier error in its cell, "
+                     f"or code that does not reach it; those gradients are not checked")
     if error:
-        payload["notes"].append(error)
-    payload["error"] = error
-    return payload
+        notes.append(error)
+    return {"results": rows, "notes": notes, "error": error, "skipped": skipped}
 
 
 def first_wrong(payload: dict[str, Any]) -> int | None:
@@ -256,12 +346,13 @@ def first_wrong(payload: dict[str, Any]) -> int | None:
 
 
 def exit_code(payload: dict[str, Any]) -> int:
-    """0 every comparison right, 1 one wrong, 2 nothing compared or a comparison unchecked
-    or the notebook stopped early."""
+    """0 every comparison right, 1 one wrong, 2 nothing compared, a comparison unchecked
+    or never run, or the notebook stopped early."""
     rows = payload["results"]
     if any(r["verdict"] == "wrong" for r in rows):
         return 1
-    if not rows or payload.get("error") or any(r["verdict"] == "unchecked" for r in rows):
+    if not rows or payload.get("error") or payload.get("skipped") or any(
+            r["verdict"] == "unchecked" for r in rows):
         return 2
     return 0
 
@@ -338,4 +429,4 @@ def run_command(path: Path, json_out: str | Path | None = None, timeout: float =
 
 
 if __name__ == "__main__":
-    run_notebook(sys.argv[1], sys.argv[2])
+    run_notebook(sys.argv[2], int(sys.argv[1]))
