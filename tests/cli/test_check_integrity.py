@@ -118,3 +118,51 @@ def test_a_cost_returning_none_is_one_clear_error(tmp_path, capsys):
     assert main(["check", str(write(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert "returned None" in err and "exp" not in err and "Traceback" not in err
+
+
+BATCH_CASES = {
+    "right": WRONG.replace('"dW": 2 * dZ @ X.T', '"dW": dZ @ X.T'),
+    "wrong": WRONG,
+    "dropout left on in cost": WRONG + textwrap.dedent("""
+    _cost = cost
+    def cost(p):
+        return _cost(p) * (1 + 0.1 * (np.random.rand() > 0.5))
+    """),
+    "a perturbed cost changes its params": WRONG + textwrap.dedent("""
+    _cost = cost
+    def cost(p):
+        if abs(p["W"][0, 0] - 1.0) > 1e-12:
+            p["b"][0, 0] += 1e-3
+        return _cost(p)
+    """),
+    "a perturbed cost raises": WRONG + textwrap.dedent("""
+    _cost = cost
+    def cost(p):
+        if p["W"][1, 1] > 3.0:
+            raise ValueError("too large")
+        return _cost(p)
+    """),
+}
+
+
+@pytest.mark.parametrize("case", list(BATCH_CASES))
+def test_batched_costs_give_the_report_of_one_call_each(tmp_path, case):
+    # the child asked for many costs per message (cost.many) says what one call each says:
+    # the same seeds in the same order, in-place changes and errors found as before
+    from verigrad.cli.backprop_file import LearnerCost, LearnerFailed, LearnerProcess
+    from verigrad.gradcheck import check_backprop
+
+    path = write(tmp_path, BATCH_CASES[case])
+    said = []
+    for batched in (True, False):
+        with LearnerProcess(path, timeout=60) as learner:
+            learner.start()
+            cost = LearnerCost(learner) if batched else learner.cost
+            try:
+                said.append(str(check_backprop(cost, learner.grads, learner.params,
+                                               mode="full", seed=3)))
+            except LearnerFailed as err:
+                said.append(f"failed: {err}")
+        learner.output()
+    assert said[0] == said[1]
+    assert ("too large" in said[0]) == (case == "a perturbed cost raises")

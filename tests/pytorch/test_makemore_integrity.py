@@ -33,10 +33,15 @@ WRONG = ("dh = 2 * h / h.numel()\ndW = 2 * (X.T @ ((1 - h**2) * dh))  # bug: 2 Ã
 
 FORGE_FILES = """
 import json, os, pathlib, sys
-fake = json.dumps({"results": [], "notes": [], "done": True, "exit_code": 0, "ok": True})
+row = {"name": "W", "section": "cell 4", "ok": True, "verdict": "exact", "kind": None,
+       "message": "bit for bit", "maxdiff": 0.0, "cell": 4, "line": 3, "code": None}
+fake = json.dumps({"results": [row], "notes": [], "done": True, "exit_code": 0, "score": 1})
 targets = [pathlib.Path(a) for a in sys.argv[1:]]
 for fd in os.listdir("/proc/self/fd"):  # its output files, in the checker's temp folder
-    targets.append(pathlib.Path(os.readlink(f"/proc/self/fd/{fd}")))
+    try:
+        targets.append(pathlib.Path(os.readlink(f"/proc/self/fd/{fd}")))
+    except OSError:
+        pass
 parent = pathlib.Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
 targets += [pathlib.Path(a.decode()) for a in parent if a.endswith(b".json")]
 for target in targets:
@@ -46,6 +51,7 @@ for target in targets:
                 path.write_text(fake)
         except OSError:
             pass
+os._exit(0)
 """
 FORGERIES = {
     "writes every path it is handed": ("after", FORGE_FILES),

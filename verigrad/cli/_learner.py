@@ -116,6 +116,43 @@ def _reply(function: Callable[[dict[str, Any]], Any], state: dict[str, Any],
     return reply, arrays
 
 
+def _costs(cost: Callable[[dict[str, Any]], Any], state: dict[str, Any],
+           header: dict[str, Any], flat: np.ndarray,
+           values: np.ndarray) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """cost(state) with state[name]'s flat entry flat[k] set to values[k], for each k, np.random
+    seeded with seeds[k] before each: the costs as one array. {"fallback": True} as soon as
+    an evaluation raises, changes its params or returns no number, with state as it was:
+    the checking process then asks for each evaluation alone, which reports it as usual."""
+    name, seeds = header["name"], header["seeds"]
+    target = state.get(name)
+    if not isinstance(target, np.ndarray) or not len(seeds) == len(values) == len(flat):
+        return {"fallback": True}, []
+    before = {k: v.copy() for k, v in state.items()}
+    errors: set[str] = set()
+    results: list[np.ndarray] = []
+    for index, value, seed in zip(flat, values, seeds):
+        target.reshape(-1)[index] = value
+        np.random.seed(seed)
+        try:
+            with np.errstate(all="call", call=lambda kind, flag: errors.add(kind)):
+                result = cost(state)
+        except BaseException:  # noqa: BLE001 -- asked again alone, it is reported as usual
+            result = None
+        array = None if result is None else _numbers(result)
+        target.reshape(-1)[index] = before[name].reshape(-1)[index]
+        if (array is None or array.size != 1 or state.keys() != before.keys() or any(
+                state[k] is not before_k and not (
+                    isinstance(state[k], np.ndarray) and state[k].shape == before_k.shape
+                    and np.array_equal(state[k], before_k, equal_nan=True))
+                for k, before_k in before.items()) or (
+                results and array.dtype != results[0].dtype)):
+            state.clear()
+            state.update(before)
+            return {"fallback": True}, []
+        results.append(array.reshape(()))
+    return {"errors": sorted(errors)}, [np.stack(results) if results else np.empty(0)]
+
+
 def main(argv: list[str]) -> None:
     from .check import load_learner_file
 
@@ -143,6 +180,11 @@ def main(argv: list[str]) -> None:
             header, arrays = wire.receive(rx)
         except (wire.WireError, OSError):  # the checking process is done with this one
             return
+        if header.get("op") == "costs":
+            _apply(state, header, arrays[:-2])
+            reply, out = _costs(cost, state, header, arrays[-2], arrays[-1])
+            wire.send(tx, reply, out)
+            continue
         if header.get("op") not in functions:
             return
         _apply(state, header, arrays)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from .output import write_output
 
 # Above this share of changed entries an array is sent whole rather than as its changes.
 _SPARSE_SHARE = 0.25
+# Evaluations of the cost asked for in one message (a central difference needs two).
+_BATCH = 2048
 
 
 class LearnerFailed(Exception):
@@ -83,8 +86,9 @@ class LearnerProcess:
             raise LearnerFailed(str(header["error"]))
         return header, arrays
 
-    def _call(self, op: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[np.ndarray]]:
-        """Ask the child for op(params); copy into params the arrays the call changed."""
+    def _delta(self, params: dict[str, Any]) -> tuple[list[list[str]], list[np.ndarray]]:
+        """What changed in params since the child last had them: [name, "full"] (the
+        array) or [name, "sparse"] (its changed flat indices and their values)."""
         delta: list[list[str]] = []
         arrays: list[np.ndarray] = []
         for name, value in params.items():
@@ -102,6 +106,17 @@ class LearnerProcess:
             delta.append([name, "full"])
             arrays.append(value)
             self.last[name] = value.copy()
+        return delta, arrays
+
+    def _report(self, header: dict[str, Any]) -> None:
+        report = np.geterrcall()
+        if header.get("errors") and callable(report):
+            for kind in header["errors"]:  # NumPy's reports, as if raised here
+                report(kind, 0)
+
+    def _call(self, op: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[np.ndarray]]:
+        """Ask the child for op(params); copy into params the arrays the call changed."""
+        delta, arrays = self._delta(params)
         # the child seeds np.random with a draw from this process's: the same number when
         # the check re-seeds np.random before each call (dropout frozen), else a new one
         seed = int(np.random.randint(2 ** 31))
@@ -115,11 +130,34 @@ class LearnerProcess:
             self.last[name] = value.copy()
         for name in header.get("removed", []):
             params.pop(name, None)
-        report = np.geterrcall()
-        if header.get("errors") and callable(report):
-            for kind in header["errors"]:  # NumPy's reports, as if raised here
-                report(kind, 0)
+        self._report(header)
         return header, list(returned)
+
+    def many(self, params: dict[str, np.ndarray], name: str, flat: np.ndarray,
+             values: np.ndarray, before_each: Callable[[], None]) -> list[Any] | None:
+        """``cost`` at many points in a few messages (``gradcheck.BatchCost``): the same
+        seeds, drawn in the same order, as one call each would send. None (np.random as it
+        was) when the child finds an evaluation that raised, changed its params or returned
+        no number: then each is evaluated one call at a time, as the check did."""
+        state = np.random.get_state()
+        seeds = []
+        for _ in range(len(values)):
+            before_each()
+            seeds.append(int(np.random.randint(2 ** 31)))
+        costs: list[Any] = []
+        for start in range(0, len(values), _BATCH):
+            delta, arrays = self._delta(params)
+            part = slice(start, start + _BATCH)
+            self.process.send({"op": "costs", "name": name, "seeds": seeds[part],
+                               "delta": delta}, [*arrays, flat[part], values[part]])
+            header, returned = self._receive()
+            if header.get("fallback") or len(returned) != 1 or len(returned[0]) != len(
+                    seeds[part]):
+                np.random.set_state(state)
+                return None
+            self._report(header)
+            costs += list(returned[0])
+        return costs
 
     def cost(self, params: dict[str, np.ndarray]) -> Any:
         header, arrays = self._call("cost", params)
@@ -142,6 +180,21 @@ class LearnerProcess:
         return list(arrays)
 
 
+class LearnerCost:
+    """The learner's ``cost`` as the check calls it: one evaluation, ``cost(params)``, or
+    many in one message, ``cost.many(...)`` (``gradcheck.BatchCost``)."""
+
+    def __init__(self, learner: LearnerProcess):
+        self.learner = learner
+
+    def __call__(self, params: dict[str, np.ndarray]) -> Any:
+        return self.learner.cost(params)
+
+    def many(self, params: dict[str, np.ndarray], name: str, flat: np.ndarray,
+             values: np.ndarray, before_each: Callable[[], None]) -> list[Any] | None:
+        return self.learner.many(params, name, flat, values, before_each)
+
+
 def _into(target: np.ndarray, value: np.ndarray) -> np.ndarray:
     target[...] = value
     return target
@@ -159,7 +212,7 @@ def run(path: Path, settings: dict[str, Any], timeout: float, json_path: Path | 
         if learner.odd:
             key, kind = next(iter(learner.odd.items()))
             raise TypeError(f"params[{key!r}] must be a NumPy array of numbers, got {kind}")
-        report = check_backprop(learner.cost, learner.grads, learner.params,
+        report = check_backprop(LearnerCost(learner), learner.grads, learner.params,
                                 order=learner.order, **settings)
     except LearnerFailed as err:
         error = str(err)

@@ -92,6 +92,22 @@ def promote(array: np.ndarray, name: str) -> np.ndarray:
     return np.array(array, dtype=np.float64)
 
 
+class BatchCost(Protocol):
+    """A cost that can also evaluate many points in one call, as ``verigrad check``'s
+    stand-in for a learner's cost in another process does (one message for many points):
+    ``cost.many(params, name, flat, values, before_each)`` returns the cost at each point k
+    (params with ``params[name]``'s flat entry ``flat[k]`` set to ``values[k]``, nothing
+    else changed), in order, with ``before_each()`` run before each evaluation as before each
+    call of ``cost``; or None, and each point is then evaluated by a call of ``cost``. The
+    results must be those of the calls: a cost whose evaluations change their params or
+    raise answers None."""
+
+    def __call__(self, params: dict[str, np.ndarray]) -> Any: ...
+
+    def many(self, params: dict[str, np.ndarray], name: str, flat: np.ndarray,
+             values: np.ndarray, before_each: Callable[[], None]) -> list[Any] | None: ...
+
+
 class FunctionProblem:
     """cost(params) and grads(params), evaluated on a float64 copy of params."""
 
@@ -146,14 +162,20 @@ class FunctionProblem:
 
     # calls of the learner's functions
 
-    def _call(self, function: Callable[[dict[str, np.ndarray]], Any], copy: bool = False) -> Any:
-        params = {k: v.copy() for k, v in self.work.items()} if copy else self.work
+    def _before_call(self) -> None:
+        """What precedes every call of the learner's functions: dropout frozen, once found."""
         if self.frozen:
             np.random.seed(_FREEZE_SEED)
+
+    def _call(self, function: Callable[[dict[str, np.ndarray]], Any], copy: bool = False) -> Any:
+        params = {k: v.copy() for k, v in self.work.items()} if copy else self.work
+        self._before_call()
         return function(params)
 
     def _cost(self) -> float:
-        value = self._call(self.cost_fn, self.copy_for_cost)
+        return self._cost_value(self._call(self.cost_fn, self.copy_for_cost))
+
+    def _cost_value(self, value: Any) -> float:
         if value is None:
             raise TypeError("cost(params) returned None: it must return the cost, one "
                             "number (a missing return statement?)")
@@ -302,14 +324,37 @@ class FunctionProblem:
         a = self.analytic[name]
         numeric = np.empty(len(index))
         kinks = np.zeros(len(index), bool)
+        batch = self._batched(name, index, eps)
         for i, flat in enumerate(index):
             pos = np.unravel_index(flat, p.shape)
-            up, down, j_up, j_down = _both_ways(p, pos, eps, lambda step: self._cost())
+            up, down, j_up, j_down = batch[i] if batch is not None else _both_ways(
+                p, pos, eps, lambda step: self._cost())
             numeric[i] = (j_up - j_down) / (up + down)
             if a.shape == p.shape:
                 kinks[i] = self._at_kink(cast(float, a[pos]), numeric[i], (j_up - self.cost) / up,
                                          (self.cost - j_down) / down, eps)
         return numeric, kinks
+
+    def _batched(self, name: str, index: np.ndarray,
+                 eps: float) -> list[tuple[float, float, float, float]] | None:
+        """The central differences' evaluations of ``entries`` at once, when the cost can
+        evaluate many points in one call (``BatchCost``): for each entry (step up, step
+        down, J up, J down), as ``_both_ways`` gives them one call at a time; None when it
+        cannot."""
+        many = getattr(self.cost_fn, "many", None)
+        if not callable(many):
+            return None
+        p = self.work[name]
+        start = np.ravel(p)[index]
+        high, low = (start + eps).astype(p.dtype), (start - eps).astype(p.dtype)
+        values = np.empty(2 * len(index), p.dtype)
+        values[0::2], values[1::2] = high, low
+        costs = many(self.work, name, np.repeat(index, 2), values, self._before_call)
+        if costs is None:
+            return None
+        J = [self._cost_value(c) for c in costs]
+        return [(high[i] - start[i], start[i] - low[i], J[2 * i], J[2 * i + 1])
+                for i in range(len(index))]
 
     def direction(self, name: str, d: np.ndarray, eps: float) -> tuple[float, np.ndarray, bool]:
         p = self.work[name]
