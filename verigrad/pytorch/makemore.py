@@ -409,7 +409,7 @@ def as_json(payload: dict[str, Any], path: str | Path) -> dict[str, Any]:
     return {"file": str(path), "exit_code": exit_code(payload),
             "score": sum(t["score"] for t in tests), "max_score": len(tests),
             "tensors": payload["results"], "first_wrong": first_wrong(payload),
-            "notes": payload["notes"], "tests": tests}
+            "notes": payload["notes"], "skipped": payload.get("skipped", []), "tests": tests}
 
 
 def run_command(path: Path, json_out: str | Path | None = None, timeout: float = 60) -> int:
