@@ -28,6 +28,9 @@ import numpy as np
 
 from . import wire
 
+# Seconds a child that was told it is done (its pipes closed) has to exit by itself.
+_GRACE = 5
+
 
 class ChildEnded(Exception):
     """No message came: the child ran out of time (``timed_out``), ended (``status``, its
@@ -101,8 +104,8 @@ class ChildProcess:
             raise ChildEnded(False, status, None if ended else str(err)) from None
 
     def close(self) -> int | None:
-        """Stop the timer, close the pipes, wait for the child (kill it after 5 s); its
-        exit status, or None when it was killed for running out of time."""
+        """Stop the timer, close the pipes, wait for the child (killed if it has not ended
+        ``_GRACE`` seconds later); its exit status, or None when it ran out of time."""
         self._timer.cancel()
         for stream in (self.tx, self.rx):
             try:
@@ -111,7 +114,7 @@ class ChildProcess:
             except OSError:
                 pass
         try:
-            self.child.wait(timeout=5)
+            self.child.wait(timeout=_GRACE)
         except subprocess.TimeoutExpired:
             self.child.kill()
             self.child.wait()
