@@ -76,6 +76,10 @@ class ChildProcess:
         self.timed_out = True
         self.child.kill()
 
+    def kill(self) -> None:
+        """End the child now (it sent something that cannot be believed)."""
+        self.child.kill()
+
     def __enter__(self) -> ChildProcess:
         return self
 
@@ -99,7 +103,7 @@ class ChildProcess:
                 raise ChildEnded(True, None, None) from None
             ended = isinstance(err, wire.WireError) and "ended early" in str(err)
             if not ended:
-                self.child.kill()  # it lies: nothing more it says is read
+                self.kill()  # nothing more it says is read
             status = self.child.wait()
             raise ChildEnded(False, status, None if ended else str(err)) from None
 

@@ -283,7 +283,11 @@ def check_notebook(path: str | Path, timeout: float = 60) -> dict[str, Any]:
     the values it sends; the payload (rows, notes, error). Nothing the notebook's code does
     in its process (write files, print, patch verigrad there, exit) decides a verdict."""
     path = Path(path).resolve()
-    notebook = _Notebook(path)
+    try:
+        notebook = _Notebook(path)
+    except (OSError, ValueError, AttributeError, TypeError) as err:
+        error = f"{path.name} is not a notebook that can be read ({type(err).__name__}: {err})"
+        return {"results": [], "notes": [error], "error": error, "skipped": []}
     rows: list[dict[str, Any]] = []
     notes = list(notebook.notes)
     error, done = None, False
@@ -310,15 +314,15 @@ def check_notebook(path: str | Path, timeout: float = 60) -> dict[str, Any]:
         error = (f"the notebook did not finish within --timeout {timeout:g} s"
                  if ended.timed_out else f"the notebook's process sent a malformed message: "
                  f"{ended.malformed}" if ended.malformed else None)
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
         error = f"the notebook's process sent a malformed message: {err}"
-        child.child.kill()
+        child.kill()
     status = child.close()
     _, stderr = child.output()
     if error is None and status != 0:
         last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
-        how = (" (os._exit, a crash or a kill)" if status == 0 or status is None or status < 0
-               else "")
+        how = " (killed by a signal: a crash or a kill)" if status is not None and status < 0 \
+            else ""
         error = (f"the notebook's process ended with status {status}{how}"
                  f"{' before its check finished' if not done else ''}"
                  f"{': ' + one_line(last, 300) if last else ''}")
