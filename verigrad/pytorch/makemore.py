@@ -286,11 +286,12 @@ def check_notebook(path: str | Path, timeout: float = 60) -> dict[str, Any]:
     try:
         notebook = _Notebook(path)
     except (OSError, ValueError, AttributeError, TypeError) as err:
-        error = f"{path.name} is not a notebook that can be read ({type(err).__name__}: {err})"
-        return {"results": [], "notes": [error], "error": error, "skipped": []}
+        unread = f"{path.name} is not a notebook that can be read ({type(err).__name__}: {err})"
+        return {"results": [], "notes": [unread], "error": unread, "skipped": []}
     rows: list[dict[str, Any]] = []
     notes = list(notebook.notes)
-    error, done = None, False
+    error: str | None = None
+    done = False
     child = ChildProcess("verigrad.pytorch.makemore", [str(path)], timeout,
                          env={"MPLBACKEND": "Agg"})
     try:
