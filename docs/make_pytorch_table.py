@@ -77,8 +77,14 @@ marked: every later gradient that builds on it inherits it. Exercise 4's 200,000
 runs one step: its forward and your backward run with autograd on, `loss.backward()` is
 called after `grads = [...]`, and each of your gradients is compared with the parameter's
 `.grad`; then the loop stops. Exit status 0 (all right), 1 (a gradient is wrong), 2 (cannot
-check: no `names.txt` beside the notebook, a cell that stops the run); `--json OUT` writes
-the results as for NumPy notebooks.
+check: no `names.txt` beside the notebook, a cell that stops the run, a `cmp(...)` that never
+ran, the run past `--timeout`); `--json OUT` writes the results as for NumPy notebooks.
+
+The notebook's process only reports values: for each `cmp`, your gradient, autograd's and
+what the graph says about the tensor. `verigrad check` decides every verdict in its own
+process from them (`compare.gather` there, `compare.decide` here: the same verdicts as
+`vg.cmp`), so that nothing the notebook does in its process (write files, print, patch
+verigrad, exit early) decides its result (docs/reliability.md, section 4).
 
 A layer's forward and backward written with PyTorch is checked by central differences like a
 NumPy one: `vg.check_layer(forward, backward, x, w, b)` with tensors hands float64 tensors to
