@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
+from .. import wire
 
 
 def describe(err: BaseException, path: Path) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
+from .. import wire
 
 # Seconds a child that was told it is done (its pipes closed) has to exit by itself.
 _GRACE = 5

@@ -89,11 +89,17 @@ def check_functions(functions: Mapping[str, Any], seed: int = 0, time_limit: flo
     is isolated: what one function raises, returns or how long it runs (``time_limit``
     seconds at most, in a process's main thread) is its own verdict. on_result(result) is
     called as each verdict is ready. A function from an older notebook version is checked
-    as that version meant it (``versions``), and its result says so in ``assumed``."""
+    as that version meant it (``versions``), and its result says so in ``assumed``; a
+    function that was adapted where it runs (a function of the learner's process in
+    ``verigrad check``, ``remote.RemoteFunction``) says what was assumed in its
+    ``assumed_version``."""
     names = {e.name for e in EXERCISES}
     assumed: dict[str, str] = {}
     patched: list[tuple[dict[str, Any], str, Any]] = []  # (namespace, name, the learner's)
     for name in names & set(functions):
+        adapted = getattr(functions[name], "assumed_version", None)
+        if isinstance(adapted, str):  # adapted where it runs (``remote.RemoteFunction``)
+            assumed[name] = adapted
         found = versions.adapt(functions[name])
         if found is not None:
             original = functions[name]

@@ -37,7 +37,7 @@ from .core import (
     register_mistakes,
     where,
 )
-from .methods import method_exercise
+from .methods import method_exercise, subclass
 
 KINDS = register_mistakes({
     "reg_term": ("a loss equals the one without its L2 term, or with the term's factor other "
@@ -298,7 +298,7 @@ def _train_check(cls: type[Any], function: Callable[..., Any], seed: int) -> Res
     y[:C] = np.arange(C)  # every class appears: W gets C columns
     settings = {"learning_rate": 0.1, "reg": 0.01, "num_iters": 5, "batch_size": 8}
     recorder = _Recorder()
-    model = type(cls.__name__, (cls,), {"loss": lambda self, *a: recorder(self, *a)})()
+    model = subclass(cls, {"loss": lambda self, *a: recorder(self, *a)})()
     state = np.random.get_state()
     np.random.seed(seed)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from ..gradcheck import (
     register_kind,
 )
 from ..gradcheck.findings import EXCEPTION, MISMATCH, MUTATION
-from .stubs import all_zero
+from .stubs import all_zero, source_lines
 
 #: the origin of the catalogue's kinds in the registry (``verigrad.gradcheck.kinds``)
 ORIGIN = "exercises"
@@ -285,7 +284,7 @@ def _assignment_line(function: Callable[..., Any], variable: str) -> int | None:
     """The number of the last line of function's source that assigns ``variable`` (also
     by +=, or into a slice of it), or None."""
     try:
-        lines, first = inspect.getsourcelines(function)
+        lines, first = source_lines(function)
     except (OSError, TypeError):
         return None
     pattern = re.compile(rf"^\s*{re.escape(variable)}\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)",
@@ -452,20 +451,44 @@ def _same(a: object, b: object) -> bool:
 
 
 @contextlib.contextmanager
-def substituted(function: object, replacements: Mapping[str, Any]) -> Iterator[None]:
+def substituted(function: object, replacements: Mapping[str, Any],
+                defaults: Mapping[str, Any] | None = None) -> Iterator[None]:
     """Run with the names in ``replacements`` (name -> function) set in ``function``'s
-    module namespace, and the namespace restored after: an exercise that calls another one
-    (optimize calls propagate, predict calls forward_propagation) is checked with a correct
-    callee, so that its verdict is its own."""
+    module namespace, and those in ``defaults`` set where the namespace lacks them, and the
+    namespace restored after: an exercise that calls another one (optimize calls
+    propagate, predict calls forward_propagation) is checked with a correct callee, so that
+    its verdict is its own.
+
+    The contract for a function that lives in another process (``remote.RemoteFunction``,
+    the learner's function in ``verigrad check``): it has ``substitute_globals(replacements,
+    defaults)``, a context manager that does this there (the replacements, functions of
+    this process, are called back)."""
+    remote = getattr(function, "substitute_globals", None)
+    if remote is not None:
+        with remote(replacements, defaults or {}):
+            yield
+        return
     namespace = getattr(function, "__globals__", {})
-    saved = {k: namespace[k] for k in replacements if k in namespace}
-    namespace.update(replacements)
+    added = {**{k: v for k, v in (defaults or {}).items() if k not in namespace},
+             **replacements}
+    saved = {k: namespace[k] for k in added if k in namespace}
+    namespace.update(added)
     try:
         yield
     finally:
-        for k in replacements:
+        for k in added:
             namespace.pop(k, None)
         namespace.update(saved)
+
+
+def holds_global(function: object, name: str, value: object) -> bool:
+    """Whether ``function``'s module namespace holds ``value`` under ``name`` (the
+    learner's sequence backward calls their own cell backward). A function of another
+    process answers through its ``holds_global(name, value)``."""
+    remote = getattr(function, "holds_global", None)
+    if remote is not None:
+        return bool(remote(name, value))
+    return getattr(function, "__globals__", {}).get(name) is value
 
 
 def exception_finding(name: str, error: BaseException) -> Finding:

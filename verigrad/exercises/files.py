@@ -34,35 +34,28 @@ called as its exercise, what the environment lacks, the time limit).
 """
 from __future__ import annotations
 
-import argparse
 import ast
-import builtins
 import codecs
 import importlib
-import inspect
 import io
 import json
 import linecache
 import math
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import textwrap
 import tokenize
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..gradcheck import check_pair
 from ..gradcheck.findings import Finding
-from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
-from .isolation import TimeLimitExceeded, time_limit
-from .notebook_globals import globals_read
-
-if TYPE_CHECKING:
-    from .core import Result
+from . import check_functions
+from .core import Result, where
+from .environment import is_course_module
+from .remote import CannotStart, LearnerProcess, OutOfTime
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -163,7 +156,7 @@ def statements(cells: Iterable[tuple[str, str]], run_all: bool = False,
         try:
             tree = ast.parse(_without_magics(source), filename)
         except SyntaxError as error:
-            message = f"{_place(filename, error.lineno)} does not parse: {error.msg}"
+            message = f"{place(filename, error.lineno)} does not parse: {error.msg}"
             if notes is None:
                 raise CannotCheck(message) from None
             notes.append(message + "; the cell was skipped (a function it defines is not "
@@ -216,7 +209,7 @@ def defines_cost_and_grads(path: str | os.PathLike[str]) -> bool:
     return "params" in names and bool(names & {"cost", "grads"})
 
 
-def _place(filename: str, line: int | None) -> str:
+def place(filename: str, line: int | None) -> str:
     """'notebook.ipynb, cell 3, line 4' or 'file.py, line 4'."""
     if _CELL in filename:
         path, cell = filename.rsplit(_CELL, 1)
@@ -224,102 +217,11 @@ def _place(filename: str, line: int | None) -> str:
     return f"{Path(filename).name}, line {line}"
 
 
-# ---- the worker: runs in its own process ---------------------------------------------------
-
-
-def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = None,
-             notebook: bool = False
-             ) -> tuple[dict[str, Any], list[str], dict[str, set[str]], Numpy1]:
-    """The learner's namespace after running the chosen statements one by one, the notes,
-    and the imports that failed ({module: the names it was to give, or {'*'}}). Whatever
-    one statement does (raise, exit, run past ``limit`` seconds) is noted, and the next one
-    runs."""
-    numpy_1 = Numpy1()
-    namespace: dict[str, Any]
-    notes: list[str]
-    failed: dict[str, set[str]]  # module -> the names it was to give
-    places: dict[str, tuple[str, list[str]]]  # top-level module -> (module, where imported)
-    namespace, notes, failed, places = {"__name__": "__learner__"}, [], {}, {}
-    source: str | None
-    for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    chosen = statements(cells, run_all, notes if notebook else None)
-    for filename, node, is_import in chosen:
-        code = compile(ast.Module([node], type_ignores=[]), filename, "exec")
-        place = _place(filename, node.lineno)
-        try:
-            with time_limit(limit):
-                exec(code, namespace)  # noqa: S102 - the learner's own code, in this process
-        except ImportError as error:
-            module = getattr(error, "name", None) or _imported(node) or str(error)
-            names = {a.asname or a.name for a in node.names} if isinstance(
-                node, ast.ImportFrom) else {"*"}
-            failed.setdefault(module, set()).update(names)
-            places.setdefault(module.split(".")[0], (module, []))[1].append(place)
-        except SystemExit:
-            notes.append(f"{place} called sys.exit; the check went on")
-        except TimeLimitExceeded as error:
-            notes.append(f"{place} {error} and was stopped; the check went on")
-        except NameError as error:
-            source = next((m for m, names in failed.items() if error.name in names), None)
-            notes.append(f"{place} was skipped: it uses {error.name}, from {source}, which "
-                         f"did not import" if source else
-                         f"{place} raised NameError: {error}; the check went on")
-        except Exception as error:
-            notes.append(f"{place} raised {type(error).__name__}: {error}; the check went on")
-        if is_import:
-            numpy_1.install(namespace)
-    numpy_1.install(namespace)
-    missing = [missing_module_note(module, where[0] + (
-        f" (and {len(where) - 1} more import{'s' if len(where) > 2 else ''} of it)"
-        if len(where) > 1 else "")) for module, where in places.values()]
-    return namespace, missing + notes, failed, numpy_1
-
-
-def _imported(node: ast.stmt) -> str | None:
-    if isinstance(node, ast.ImportFrom):
-        return node.module
-    if isinstance(node, ast.Import) and node.names:
-        return node.names[0].name
-    return None  # another statement raised the ImportError (a call into an imported module)
-
-
-def _supply(namespace: dict[str, Any], functions: Mapping[str, Any],
-            failed: Mapping[str, set[str]], numpy_1: Numpy1) -> list[str]:
-    """What the learner's functions use but the file lacks, supplied, with the notes that
-    say so: NumPy as ``np``, and the courses' provided helpers."""
-    notes: list[str] = []
-    used: set[str] = set().union(*(globals_read(f) for f in functions.values()
-                         if hasattr(f, "__code__"))) if functions else set()
-    absent = {n for n in used if n not in namespace and not hasattr(builtins, n)}
-    if "np" in absent:
-        namespace["np"] = numpy_1.module
-        notes.append("the file uses np but never imports NumPy: add `import numpy as np` "
-                     "at its top. The check supplied it, to check the functions.")
-    unpacked: set[str] = set()
-    for function in functions.values():
-        try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
-            continue
-        unpacked.update(re.findall(r"\w+\s*,\s*\w+\s*=\s*(\w+)\s*\(", source))
-    helpers = provided_helpers(failed, absent, unpacked)
-    if helpers:
-        namespace.update(helpers)
-        sources = {m for m, names in failed.items() if names & set(helpers)} or {
-            m for m, names in failed.items() if "*" in names and is_course_module(m)}
-        source = ", ".join(sorted(sources)) or "the course's helper module"
-        notes.append(f"the file uses {', '.join(sorted(helpers))} from {source}, which is "
-                     f"not here: the check supplied verigrad's equivalents (the course's "
-                     f"provided code, not an exercise).")
-    return notes
-
-
 _UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def _not_the_learners(result: Result, failed: Mapping[str, set[str]],
-                      namespace: Mapping[str, Any]) -> None:
+                      namespace: Collection[str]) -> None:
     """A function that failed on a name its file meant to import from a module that is not
     here (a course helper the check has no equivalent for) cannot be checked: the
     environment's doing, not the learner's."""
@@ -338,12 +240,6 @@ def _not_the_learners(result: Result, failed: Mapping[str, set[str]],
         f"{result.name} uses {name}, which the file imports from {module}; {module} is not "
         f"beside the file, and the check has no equivalent of {name}. Put the file in the "
         f"course's folder to check it. This is not a mistake in your code.")))
-
-
-def _own_functions(namespace: Mapping[str, Any], filenames: Collection[str]) -> dict[str, Any]:
-    return {name: value for name, value in namespace.items()
-            if callable(value) and getattr(getattr(value, "__code__", None), "co_filename",
-                                           None) in filenames}
 
 
 # ---- classes: their methods are exercises too (CS231n's TwoLayerNet.loss, ...) --------------
@@ -417,21 +313,18 @@ def import_in_package(path: str | os.PathLike[str]
         sys.path.remove(root)
 
 
-def _declared(namespace: Mapping[str, Any], functions: Mapping[str, Any],
-              seed: int) -> list[Result]:
-    """Results for the pairs VERIGRAD_CHECKS declares."""
-    from ..gradcheck import check_pair
-    from .core import Result, where
+def _declared(declared: Any, functions: Mapping[str, Any], seed: int) -> list[Result]:
+    """Results for the pairs VERIGRAD_CHECKS (``declared``, or None) declares."""
     results: list[Result] = []
-    declared = namespace.get(DECLARED, {})
+    if declared is None:
+        return results
     if not isinstance(declared, dict):
         raise CannotCheck(f"{DECLARED} must be a dict: forward name -> {{'backward': name, "
                           f"'inputs': (...), 'kwargs': {{...}}}}")
     for forward_name, spec in declared.items():
-        forward = functions.get(forward_name, namespace.get(forward_name))
+        forward = functions.get(forward_name)
         backward = spec.get("backward") if isinstance(spec, dict) else None
-        backward = functions.get(backward, namespace.get(backward)) if isinstance(
-            backward, str) else backward
+        backward = functions.get(backward) if isinstance(backward, str) else backward
         if not callable(forward) or not callable(backward) or "inputs" not in spec:
             raise CannotCheck(f"{DECLARED}[{forward_name!r}] must name a forward defined in "
                               f"the file and give 'backward' (a function or its name) and "
@@ -449,52 +342,6 @@ def _declared(namespace: Mapping[str, Any], functions: Mapping[str, Any],
     return results
 
 
-def worker(path: str | os.PathLike[str], out: str | os.PathLike[str], run_all: bool, seed: int,
-           limit: float | None = None) -> None:
-    """Run the learner's file and write the results as JSON to ``out``: after each
-    function's verdict (``"complete": false`` until the last), so that a check stopped at
-    the time limit still reports what it found."""
-    from . import check_functions
-    folder = str(Path(path).resolve().parent)
-    sys.path.insert(0, folder)
-    os.chdir(folder)
-    try:
-        cells = read_cells(path)
-        packaged, notes = import_in_package(path) or (None, [])
-        if packaged is None:
-            namespace, executed, failed, numpy_1 = _execute(
-                cells, run_all, limit, notebook=Path(path).suffix == ".ipynb")
-            notes += executed
-        else:  # imported as a module of its package: its imports all worked
-            namespace, failed, numpy_1 = packaged, {}, Numpy1()
-            numpy_1.install(namespace)
-        filenames = {filename for filename, _ in cells}
-        functions = {**_own_functions(namespace, filenames),
-                     **class_members(namespace, filenames)}
-        notes += _supply(namespace, functions, failed, numpy_1)
-        found: list[Result] = []
-
-        def progress(result: Result) -> None:
-            found.append(result)
-            _write(out, {**as_payload(found, notes), "complete": False})
-
-        results = check_functions(functions, seed, limit, progress)
-        results += _declared(namespace, functions, seed)
-        for result in results:
-            _not_the_learners(result, failed, namespace)
-        payload = as_payload(results, notes + list(filter(None, [numpy_1.note()])))
-    except CannotCheck as error:
-        payload = {"error": str(error)}
-    _write(out, payload)
-
-
-def _write(out: str | os.PathLike[str], payload: Mapping[str, Any]) -> None:
-    """Write atomically: the parent never reads half a file."""
-    part = Path(f"{out}.part")
-    part.write_text(json.dumps(payload), encoding="utf-8")
-    os.replace(part, out)
-
-
 def as_payload(results: Iterable[Result], notes: Iterable[str] = ()) -> dict[str, Any]:
     """The results as the worker sends them: what ``table``, ``as_json`` and ``exit_code``
     read."""
@@ -502,7 +349,7 @@ def as_payload(results: Iterable[Result], notes: Iterable[str] = ()) -> dict[str
 
 
 def _as_dict(result: Result) -> dict[str, Any]:
-    line = _place(result.file, result.line) if result.file else None
+    line = place(result.file, result.line) if result.file else None
     return {"name": result.name, "exercise": result.exercise, "verdict": result.verdict,
             "ok": result.ok, "config": result.config, "where": line,
             "assumed": getattr(result, "assumed", None),
@@ -512,52 +359,57 @@ def _as_dict(result: Result) -> dict[str, Any]:
             else None}
 
 
-# ---- the parent: starts the worker, prints the table -----------------------------------------
+
+# ---- the checking process: runs the catalogue on the learner's functions ------------------
 
 
 def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: float = 120,
                seed: int = 0) -> dict[str, Any]:
-    """{'results': [...], 'notes': [...]} for the learner's file, from a worker process.
+    """{'results': [...], 'notes': [...]} for the learner's file.
 
-    ``timeout`` counts the worker's CPU time (``cpu_limit``), and each statement or
-    function check gets ``function_limit(timeout)`` of CPU time (see
-    ``isolation.time_limit`` for why CPU time); ``wall_limit(timeout)`` stops a worker that
-    waits rather than computes."""
-    read_cells(path)  # a missing or unreadable file is reported before anything starts
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "results.json"
-        package_root = str(Path(__file__).resolve().parent.parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root,
-                                                          env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "verigrad.exercises.files", str(Path(path).resolve()),
-                   str(out), "--seed", str(seed), "--limit", str(function_limit(timeout)),
-                   "--cpu-limit", str(timeout)] + (["--all"] if run_all else [])
-        try:
-            done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=wall_limit(timeout), env=env)
-            status, tail = done.returncode, (done.stderr or done.stdout).strip()
-        except subprocess.TimeoutExpired:
-            status, tail = None, ""
-        payload = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
-    over = status is None or status == -getattr(signal, "SIGXCPU", -1)
-    if payload is not None and "error" in payload:
-        raise CannotCheck(payload["error"])
-    if payload is None and over:
+    The file runs in a process of its own (``learner_process``); the catalogue runs here,
+    on proxies of the learner's functions (``remote``), so that every verdict is computed
+    in this process from the values the learner's returns. ``timeout`` counts the learner's
+    process's CPU time (``cpu_limit``), and each statement or function check gets
+    ``function_limit(timeout)`` of CPU time (see ``isolation.time_limit`` for why CPU
+    time); ``wall_limit(timeout)`` stops a check that waits rather than computes."""
+    cells = read_cells(path)  # a missing or unreadable file is reported before anything starts
+    for filename, source in cells:  # inspect reads the functions' source from here
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    results: list[Result] = []
+    over = False
+    try:
+        with LearnerProcess(path, run_all, timeout, function_limit(timeout)) as learner:
+            first = learner.first
+            notes = [str(n) for n in first.get("notes") or []]
+            failed = {str(m): set(map(str, names)) for m, names in
+                      (first.get("failed") or {}).items() if isinstance(names, list)}
+            names = set(map(str, first.get("names") or []))
+
+            def progress(result: Result) -> None:
+                results.append(result)
+                learner.new_exercise()
+
+            try:
+                check_functions(learner.functions(), seed, None, progress)
+                learner.new_exercise()
+                results += _declared(learner.declared(), learner.functions(), seed)
+                notes += learner.finish()
+            except OutOfTime:
+                over = True
+    except CannotStart as error:
+        raise CannotCheck(str(error)) from None
+    except OutOfTime:
         raise CannotCheck(f"the file's code ran longer than {timeout} s (a training loop? "
                           f"only imports, definitions and simple assignments run unless "
-                          f"--all is given; raise the limit with --timeout)")
-    if payload is None:
-        raise CannotCheck(f"the file's code stopped the check (exit status {status}) before "
-                          f"any result: " + " / ".join(tail.splitlines()[-5:]))
-    if payload.pop("complete", True) is False:
-        payload["notes"].append(
-            f"the check reached its time limit of {timeout} s after "
-            f"{len(payload['results'])} function(s); the others were not checked (raise the "
-            f"limit with --timeout)" if over else
-            f"the check's process ended (exit status {status}) after "
-            f"{len(payload['results'])} function(s); the others were not checked")
-    return payload
+                          f"--all is given; raise the limit with --timeout)") from None
+    for result in results:
+        _not_the_learners(result, failed, names)
+    if over:
+        notes.append(f"the check reached its time limit of {timeout} s after {len(results)} "
+                     f"function(s); the others were not checked (raise the limit with "
+                     f"--timeout)")
+    return as_payload(results, notes)
 
 
 def function_limit(timeout: float) -> float:
@@ -649,22 +501,3 @@ def as_json(payload: Mapping[str, Any], path: str | os.PathLike[str]) -> dict[st
     return {"file": str(path), "exit_code": exit_code(payload),
             "score": sum(t["score"] for t in tests), "max_score": len(tests),
             "functions": payload["results"], "notes": payload["notes"], "tests": tests}
-
-
-def _main() -> None:
-    parser = argparse.ArgumentParser(description="the worker of verigrad check (internal)")
-    parser.add_argument("path")
-    parser.add_argument("out")
-    parser.add_argument("--all", action="store_true")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=float, default=None)
-    parser.add_argument("--cpu-limit", type=float, default=None)
-    args = parser.parse_args()
-    if args.cpu_limit:
-        cpu_limit(args.cpu_limit)
-    worker(args.path, args.out, args.all, args.seed, args.limit)
-
-
-if __name__ == "__main__":
-    _main()
-

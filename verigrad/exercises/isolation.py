@@ -12,7 +12,6 @@ The verdict then says whose problem it is:
 """
 from __future__ import annotations
 
-import inspect
 import re
 import signal
 import threading
@@ -26,7 +25,7 @@ from ..gradcheck.findings import EXCEPTION, Finding
 from ..gradcheck.pairs import learner_frame
 from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Exercise, Result, where
 from .environment import HELPER_NAMES, is_course_module
-from .stubs import template_reason
+from .stubs import source_lines, template_reason
 
 
 class TimeLimitExceeded(BaseException):
@@ -129,7 +128,7 @@ def _blame_callee(result: Result, functions: Mapping[str, Any],
         if other.ok is True or callee is None or callee is functions.get(result.name):
             continue
         try:
-            lines, first = inspect.getsourcelines(callee)
+            lines, first = source_lines(callee)
         except (OSError, TypeError):
             continue
         if result.file == callee.__code__.co_filename and \

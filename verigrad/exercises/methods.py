@@ -15,20 +15,30 @@ from typing import Any, Callable
 
 from ..gradcheck.findings import Finding
 from .core import Exercise, Result, where
+from .remote import RemoteClass
 
 
-def learner_class(functions: Mapping[str, Any], name: str) -> type | None:
+def subclass(cls: Any, members: Mapping[str, Any]) -> Any:
+    """A subclass of the learner's class ``cls`` with ``members`` (name -> function) in
+    place of its own; a class of the learner's process (``remote.RemoteClass``) makes it
+    there (``make_subclass``), where its instances live."""
+    if isinstance(cls, RemoteClass):
+        return cls.make_subclass(members)
+    return type(cls.__name__, (cls,), {**members, "__module__": cls.__module__})
+
+
+def learner_class(functions: Mapping[str, Any], name: str) -> Any:
     """The learner's class of the exercise ``name`` ("Class.method"), with the function
     under that name installed as the method, or None when the file defines no such class."""
     class_name, method = name.split(".", 1)
     cls = functions.get(class_name)
-    if not isinstance(cls, type):
+    if not isinstance(cls, (type, RemoteClass)):
         return None
-    return type(class_name, (cls,), {method: functions[name], "__module__": cls.__module__})
+    return subclass(cls, {method: functions[name]})
 
 
 def method_exercise(name: str, course: str, parameters: tuple,
-                    check: Callable[[type, Callable, int], Result]) -> Exercise:
+                    check: Callable[[Any, Callable, int], Result]) -> Exercise:
     """An exercise of the method ``name`` ("Class.method"); parameters start with "self".
     check(cls, method, seed) -> Result, with cls the learner's class carrying the method."""
 

@@ -30,6 +30,7 @@ from ..layers import LSTM, RNN, BatchNorm, Conv2D, Dense, LayerNorm, MaxPool2D, 
 from .classifiers import central_differences, softmax_data_loss
 from .core import Result, close, exception_finding, where
 from .methods import method_exercise
+from .remote import RemoteObject
 
 CS231N_1 = "CS231n assignment 1 (neural_net.py)"
 CS231N_2 = "CS231n assignment 2"
@@ -97,6 +98,15 @@ def _values(shapes: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
     return values
 
 
+def _update_params(model: Any, values: dict[str, np.ndarray]) -> None:
+    """model.params.update(values); an instance in the learner's process
+    (``remote.RemoteObject``) reads its params as a copy, so the updated dict is set back."""
+    params = model.params
+    params.update(values)
+    if isinstance(model, RemoteObject):
+        model.params = params
+
+
 def _loss_of(model: Any, inputs: tuple[Any, ...]) -> tuple[float, dict[str, np.ndarray]]:
     out = model.loss(*[x.copy() if isinstance(x, np.ndarray) else x for x in inputs])
     if not isinstance(out, tuple) or len(out) != 2:
@@ -124,7 +134,7 @@ def check_model(name: str, course: str, cls: type, function: Callable[..., Any],
                         + f"; the assignment's is {shape}")], case.label, where(function),
                         configs=len(cases))
             values = _values(case.shapes, seed)
-            model.params.update({k: v.copy() for k, v in values.items()})
+            _update_params(model, {k: v.copy() for k, v in values.items()})
             loss, _ = _loss_of(model, case.inputs)
             findings = _compare_loss(name, case, values, loss)
             if findings:
@@ -132,12 +142,12 @@ def check_model(name: str, course: str, cls: type, function: Callable[..., Any],
                               where(function, None, findings), configs=len(cases))
 
             def cost(p: dict[str, np.ndarray], model: Any = model, case: Case = case) -> float:
-                model.params.update(p)
+                _update_params(model, p)
                 return _loss_of(model, case.inputs)[0]
 
             def grads(p: dict[str, np.ndarray], model: Any = model,
                       case: Case = case) -> dict[str, np.ndarray]:
-                model.params.update(p)
+                _update_params(model, p)
                 return _loss_of(model, case.inputs)[1]
 
             report = check_backprop(cost, grads, values)
@@ -157,13 +167,13 @@ def _reg_gradient(model: Any, case: Case, values: dict[str, np.ndarray]) -> list
     the L2 part, or with that part halved or doubled; else []."""
     if not case.reg:
         return []
-    model.params.update({k: v.copy() for k, v in values.items()})
+    _update_params(model, {k: v.copy() for k, v in values.items()})
     grads = _loss_of(model, case.inputs)[1]
     for name in case.weights:
         W = values[name]
 
         def loss(w: np.ndarray, name: str = name) -> float:
-            model.params.update({**values, name: w})
+            _update_params(model, {**values, name: w})
             return _loss_of(model, case.inputs)[0]
 
         numeric = central_differences(loss, W)
@@ -219,7 +229,7 @@ def _environment(error: BaseException) -> Finding | None:
 
 def _parameters(cls: type[Any]) -> Any:
     try:
-        return inspect.signature(cls.__init__).parameters
+        return inspect.signature(cls).parameters
     except (TypeError, ValueError):
         return {}
 
@@ -361,7 +371,7 @@ def _dropout_scores(cls: type[Any], function: Callable[..., Any], case: Case, co
     try:
         model = cls(**case.init)
         values = _values(case.shapes, 0)
-        model.params.update({k: v.copy() for k, v in values.items()})
+        _update_params(model, {k: v.copy() for k, v in values.items()})
         X, y = case.inputs
         scores = model.loss(X.copy())
     except Exception as error:  # the learner's code

@@ -36,8 +36,10 @@ from .core import (
     backward_exercise,
     close,
     forward_exercise,
+    holds_global,
     pair_problem,
     register_mistakes,
+    substituted,
     where,
 )
 from .dense import loss_exercise
@@ -494,16 +496,13 @@ def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
 
     def checked(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         result = check(functions, seed)
-        scope = getattr(functions[name], "__globals__", {})
         mine = functions.get(cell)
-        if result.ok is not False or mine is None or scope.get(cell) is not mine or \
+        if result.ok is not False or mine is None or \
+                not holds_global(functions[name], cell, mine) or \
                 cell_exercise().check(functions, seed).ok is True:
             return result
-        scope[cell] = reference
-        try:
+        with substituted(functions[name], {cell: reference}):
             alone = check(functions, seed)
-        finally:
-            scope[cell] = mine
         alone.findings.insert(0, Finding("missing", None, (
             f"{name} calls your {cell}, which is wrong (see above); {name} was checked "
             f"with a right {cell} in its place, and "

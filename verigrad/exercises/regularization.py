@@ -23,6 +23,7 @@ with J(θ) = θ·x and a backward_propagation that returns x, then 2x.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from .core import (
     exception_finding,
     forward_exercise,
     register_mistakes,
+    substituted,
     where,
 )
 from .dense import activate, cross_entropy, linear
@@ -417,24 +419,17 @@ def _check_gradient_checker(functions: dict[str, Callable[..., Any]], seed: int 
     wrong = true.copy()
     wrong[20:35] *= 2  # dW2 twice as large, as in the notebook's deliberate mistakes
     wrong[:20] += 0.1
-    namespace = function.__globals__
-    added = {k: v for k, v in _HELPERS.items()
-             if k == "forward_propagation_n" or k not in namespace}
-    saved = {k: namespace[k] for k in added if k in namespace}
     results = {}
     try:
-        namespace.update(added)
-        for label, vector in (("correct", true), ("wrong", wrong)):
-            result = function({k: v.copy() for k, v in parameters.items()},
-                              _as_gradients(vector), X.copy(), Y.copy())
-            results[label] = float(np.squeeze(result[0] if isinstance(result, tuple) else result))
+        with substituted(function, {"forward_propagation_n": _cost_n}, _HELPERS):
+            for label, vector in (("correct", true), ("wrong", wrong)):
+                result = function({k: v.copy() for k, v in parameters.items()},
+                                  _as_gradients(vector), X.copy(), Y.copy())
+                results[label] = float(np.squeeze(result[0] if isinstance(result, tuple)
+                                                  else result))
     except Exception as error:  # the learner's code
         return Result(name, COURSE2, None, [exception_finding(name, error)],
                       "the notebook's 4-5-3-1 network", where(function, error), configs=2)
-    finally:
-        for k in added:
-            namespace.pop(k, None)
-        namespace.update(saved)
     good, bad = results["correct"], results["wrong"]
     if good < THRESHOLD < bad:
         return Result(name, COURSE2, True, where=where(function), configs=2)
@@ -464,28 +459,27 @@ def _scalar_forward(x: float, theta: float) -> float:
     return theta * x
 
 
+def _scalar_backward(x: float, theta: float, factor: float = 1.0) -> float:
+    """dJ/dθ = x (times ``factor``: 2 makes the wrong gradient the checker must flag)."""
+    return factor * x
+
+
 def _check_scalar_checker(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
     """gradient_check(x, theta): run with J = θ·x and a backward_propagation that returns x
     (correct) or 2x (wrong); it must return below the threshold only for the first."""
     name = "gradient_check"
     function = functions[name]
-    namespace = function.__globals__
-    saved = {k: namespace[k] for k in ("forward_propagation", "backward_propagation")
-             if k in namespace}
     results = {}
     try:
-        namespace["forward_propagation"] = _scalar_forward
         for label, factor in (("correct", 1.0), ("wrong", 2.0)):
-            namespace["backward_propagation"] = lambda x, theta, factor=factor: factor * x
-            result = function(_X, _THETA)
+            with substituted(function, {"forward_propagation": _scalar_forward,
+                                        "backward_propagation": partial(_scalar_backward,
+                                                                        factor=factor)}):
+                result = function(_X, _THETA)
             results[label] = float(np.squeeze(result[0] if isinstance(result, tuple) else result))
     except Exception as error:  # the learner's code
         return Result(name, COURSE2, None, [exception_finding(name, error)],
                       "J(θ) = θ·x", where(function, error), configs=2)
-    finally:
-        for k in ("forward_propagation", "backward_propagation"):
-            namespace.pop(k, None)
-        namespace.update(saved)
     good, bad = results["correct"], results["wrong"]
     if good < THRESHOLD < bad:
         return Result(name, COURSE2, True, where=where(function), configs=2)

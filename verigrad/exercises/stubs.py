@@ -15,6 +15,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Sequence
+from types import CodeType
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,24 @@ MARKERS = ("START CODE HERE", "YOUR CODE STARTS HERE", "YOUR CODE HERE", "TODO")
 _END_MARKERS = ("END CODE HERE", "YOUR CODE ENDS HERE", "END OF YOUR CODE")
 
 
+def source_lines(function: Any) -> tuple[list[str], int]:
+    """``inspect.getsourcelines(function)``; for a function of another process (a proxy
+    with a ``__code__`` that has the learner's file and first line, ``remote``), the lines
+    of that code, read from this process's ``linecache``. Raises OSError or TypeError when
+    there is no source."""
+    code = getattr(function, "__code__", None)
+    if not inspect.isfunction(function) and not inspect.ismethod(function) and \
+            isinstance(code, CodeType):
+        return inspect.getsourcelines(code)
+    return inspect.getsourcelines(function)
+
+
 def _function_node(function: Any
                    ) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, int, list[str]] | None:
     """(the def's node, its first line number in the file, its source lines), or None when
     the source cannot be read (a function defined by exec, a builtin)."""
     try:
-        lines, first = inspect.getsourcelines(function)
+        lines, first = source_lines(function)
     except (OSError, TypeError):
         return None
     try:

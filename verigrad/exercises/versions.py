@@ -70,6 +70,8 @@ def adapt(function: Callable[..., Any]) -> tuple[Callable[..., Any], str] | None
     """(the function as its version meant it, what was assumed) for a function from an
     older notebook version, or None for any other. The adapted function has the learner's
     signature, file and line numbers."""
+    if not inspect.isfunction(function):  # a function of another process adapts there
+        return None
     try:
         lines, first = inspect.getsourcelines(function)
         tree = ast.parse(textwrap.dedent("".join(lines)))

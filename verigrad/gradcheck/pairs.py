@@ -55,7 +55,16 @@ class LearnerError(Exception):
 
 def learner_frame(error: BaseException) -> traceback.FrameSummary | None:
     """The innermost frame of error's traceback in the learner's code (outside verigrad and
-    NumPy), or None."""
+    NumPy), or None.
+
+    The contract for an exception raised in another process (the learner's, in ``verigrad
+    check``: ``verigrad.wire.rebuild_error``): it carries ``learner_frames``, the frames of
+    its traceback there in the learner's files, and ``learner_compared``, what a failed
+    ``assert`` compared (``compared``, evaluated there); its own traceback, in this
+    process, is never read."""
+    remote = getattr(error, "learner_frames", None)
+    if remote is not None:
+        return remote[-1] if remote else None
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(_PACKAGE) and "/numpy/" not in f.filename]
     return frames[-1] if frames else None
@@ -87,6 +96,8 @@ def compared(error: BaseException, line: str) -> str:
     """' (it compared (3, 4) with (3, 5))' for a failed ``assert a == b`` (a shape check,
     as the notebooks' templates write them), evaluated in the learner's failing frame;
     '' when the line is no such comparison or its sides cannot be evaluated again."""
+    if getattr(error, "learner_frames", None) is not None:  # evaluated where it was raised
+        return str(getattr(error, "learner_compared", ""))
     try:
         test = ast.parse(line.strip()).body[0].test  # type: ignore[attr-defined]
     except (SyntaxError, IndexError, AttributeError):

@@ -35,7 +35,7 @@ from typing import Any, BinaryIO, cast
 
 import numpy as np
 
-from ..cli import wire
+from .. import wire
 from ..cli.child import ChildEnded, ChildProcess
 from .compare import Evidence, decide, gather, one_line
 

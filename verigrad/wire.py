@@ -1,0 +1,248 @@
+"""The messages between ``verigrad check`` and the process that runs a learner's file: a
+JSON header and NumPy arrays, written without pickle so that the checking process can read
+what the learner's process sends without running anything it chose.
+
+    send(stream, {"op": "cost"}, [array, ...])
+    header, arrays = receive(stream)        # WireError on anything malformed or too large
+
+A message is 8 bytes (the header's length, little-endian), the header (a JSON object that
+says how many arrays follow, under "arrays"), then each array in NumPy's ``.npy`` format.
+The reader refuses object arrays, headers over ``MAX_HEADER`` bytes and arrays over
+``MAX_ARRAY`` bytes before allocating them.
+
+Values (the arguments and results of a learner's functions) travel as trees: ``Codec``
+packs None, bools, ints, floats, strings, NumPy arrays and scalars, and tuples, lists and
+dicts of them into a JSON tree (arrays beside it), and unpacks that tree again. What cannot
+travel (a function, an instance of the learner's class) is left to the two sides: each
+packs it as a tagged reference to an object it keeps (``Codec.pack_other``) and resolves
+the references the other side sends (``Codec.unpack_other``). Unpacking builds only the
+plain types above and what ``unpack_other`` allows: it never imports or calls anything the
+tree names. ``describe_error`` and ``rebuild_error`` do the same for an exception.
+"""
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO
+
+import numpy as np
+
+MAX_HEADER = 1 << 20
+MAX_ARRAY = 1 << 30  # bytes
+_KINDS = "biufc"  # booleans, integers, floats, complex: no objects, strings or records
+
+
+class WireError(Exception):
+    """A message that ended early, is malformed, or is larger than the limits."""
+
+
+def send(stream: BinaryIO, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> None:
+    """Write one message (header and arrays) and flush it."""
+    contiguous = [np.ascontiguousarray(a) for a in arrays]
+    data = json.dumps({**header, "arrays": len(contiguous)}).encode("utf-8")
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    for array in contiguous:
+        # through memory: NumPy writes a real file with tofile, which a pipe cannot take
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        stream.write(buffer.getvalue())
+    stream.flush()
+
+
+def _exactly(stream: BinaryIO, n: int) -> bytes:
+    data = stream.read(n)
+    if data is None or len(data) != n:
+        raise WireError("the message ended early (the process ended?)")
+    return data
+
+
+def receive(stream: BinaryIO) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """Read one message: (header, arrays)."""
+    size = int.from_bytes(_exactly(stream, 8), "little")
+    if size > MAX_HEADER:
+        raise WireError(f"a message header of {size} bytes (at most {MAX_HEADER})")
+    try:
+        header = json.loads(_exactly(stream, size).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise WireError("a message header that is not JSON") from None
+    count = header.get("arrays") if isinstance(header, dict) else None
+    if not isinstance(count, int) or not 0 <= count <= 100_000:
+        raise WireError("a message header without a valid array count")
+    return header, [_read_array(stream) for _ in range(count)]
+
+
+def _read_array(stream: BinaryIO) -> np.ndarray:
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    except ValueError as err:
+        raise WireError(f"a malformed array: {err}") from None
+    if dtype.kind not in _KINDS or dtype.hasobject:
+        raise WireError(f"an array of dtype {dtype} (numbers only)")
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if count < 0 or count * dtype.itemsize > MAX_ARRAY:
+        raise WireError(f"an array of shape {shape} larger than {MAX_ARRAY} bytes")
+    data = _exactly(stream, count * dtype.itemsize)
+    array = np.frombuffer(data, dtype=dtype).copy()
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+# ---- values: trees of containers, numbers and arrays ----------------------------------------
+
+#: the tag of a packed container or array (a JSON object is always a tagged value)
+TAG = "$"
+#: how deep a tree may nest
+MAX_DEPTH = 64
+
+
+class Codec:
+    """Packs a value into (a JSON tree, arrays) and unpacks it again; one per message.
+
+    ``known`` (id of an object -> a path of keys from ``root``): an object this side
+    received in the same exchange is packed as a reference to where it was (a function that
+    returns the very dict it was given returns that dict, not a copy). ``unpack`` records
+    the containers and arrays it builds under their paths in ``built``, for the next reply's
+    ``known``."""
+
+    def __init__(self, arrays: Sequence[np.ndarray] = (),
+                 known: dict[int, list[Any]] | None = None, root: Any = None) -> None:
+        self.arrays: list[np.ndarray] = list(arrays)
+        self.known = known or {}
+        self.root = root
+        self.built: dict[int, list[Any]] = {}
+
+    # -- packing --
+    def pack(self, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise WireError(f"a value nested deeper than {MAX_DEPTH} levels")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, float)) and type(value) in (int, float):
+            return value
+        path = self.known.get(id(value))
+        if path is not None:
+            return {TAG: "ref", "path": path}
+        if isinstance(value, np.ndarray) and value.dtype.kind in _KINDS:
+            self.arrays.append(np.asarray(value))
+            return {TAG: "array", "i": len(self.arrays) - 1}
+        if isinstance(value, np.generic) and value.dtype.kind in _KINDS:
+            self.arrays.append(np.asarray(value))
+            return {TAG: "scalar", "i": len(self.arrays) - 1}
+        if type(value) in (tuple, list):
+            return {TAG: type(value).__name__, "v": [self.pack(v, depth + 1) for v in value]}
+        if type(value) is dict:
+            return {TAG: "dict", "k": [self.pack(k, depth + 1) for k in value],
+                    "v": [self.pack(v, depth + 1) for v in value.values()]}
+        return self.pack_other(value, depth)
+
+    def pack_other(self, value: Any, depth: int) -> Any:
+        """A value that is not plain data: this side's reference to it (overridden)."""
+        raise WireError(f"a {type(value).__name__} cannot be sent")
+
+    # -- unpacking --
+    def unpack(self, tree: Any, path: tuple[Any, ...] = ()) -> Any:
+        if tree is None or isinstance(tree, (bool, int, float, str)):
+            return tree
+        if not isinstance(tree, dict) or not isinstance(tree.get(TAG), str):
+            raise WireError("a value that is neither plain data nor tagged")
+        tag = tree[TAG]
+        if tag in ("array", "scalar"):
+            index = tree.get("i")
+            if not isinstance(index, int) or not 0 <= index < len(self.arrays):
+                raise WireError("a value that names an array the message lacks")
+            array = self.arrays[index]
+            value: Any = array[()] if tag == "scalar" and array.ndim == 0 else array
+        elif tag in ("tuple", "list"):
+            items = [self.unpack(v, (*path, i)) for i, v in enumerate(_listed(tree, "v"))]
+            value = tuple(items) if tag == "tuple" else items
+        elif tag == "dict":
+            keys, values = _listed(tree, "k"), _listed(tree, "v")
+            if len(keys) != len(values):
+                raise WireError("a dict whose keys and values differ in number")
+            value = {}
+            for k, v in zip(keys, values):
+                key = self.unpack(k)
+                if isinstance(key, (list, dict, np.ndarray)):
+                    raise WireError("a dict key that cannot be a key")
+                value[key] = self.unpack(v, (*path, key))
+        elif tag == "ref":
+            return self.resolve(_listed(tree, "path"))
+        else:
+            return self.unpack_other(tree)
+        if isinstance(value, (list, dict, np.ndarray)):
+            self.built[id(value)] = list(path)
+        return value
+
+    def resolve(self, path: Sequence[Any]) -> Any:
+        """The object at ``path`` (keys and indices) inside ``root``."""
+        value = self.root
+        try:
+            for key in path:
+                value = value[key if not isinstance(key, list) else tuple(key)]
+        except (KeyError, IndexError, TypeError):
+            raise WireError("a reference to an argument that does not exist") from None
+        return value
+
+    def unpack_other(self, tree: dict[str, Any]) -> Any:
+        """A tagged reference to an object the other side keeps (overridden)."""
+        raise WireError(f"a value tagged {tree[TAG]!r}, which this side does not take")
+
+
+def _listed(tree: dict[str, Any], key: str) -> list[Any]:
+    value = tree.get(key)
+    if not isinstance(value, list):
+        raise WireError(f"a tagged value without its list {key!r}")
+    return value
+
+
+# ---- exceptions -------------------------------------------------------------------------------
+
+
+def describe_error(error: BaseException,
+                   mine: Callable[[str], bool]) -> dict[str, Any]:
+    """An exception as a message: its type's name, the builtin exception types it derives
+    from, its arguments (when they are plain), its text, and the frames of its traceback in
+    files ``mine(filename)`` accepts ([file, line, function, source line])."""
+    bases = [t.__name__ for t in type(error).__mro__
+             if getattr(builtins, t.__name__, None) is t and issubclass(t, BaseException)]
+    plain = all(isinstance(a, (str, int, float, type(None))) and not isinstance(a, bool)
+                for a in error.args)
+    frames = [[f.filename, f.lineno, f.name, f.line or ""]
+              for f in traceback.extract_tb(error.__traceback__) if mine(f.filename)]
+    return {"type": type(error).__name__, "bases": bases, "text": str(error),
+            "args": list(error.args) if plain else None, "frames": frames}
+
+
+def rebuild_error(described: Any) -> Exception:
+    """The exception ``describe_error`` described, as an instance of the same builtin type
+    (or of a new class of the same name derived from the nearest builtin one), carrying
+    ``learner_frames``: a list of ``traceback.FrameSummary``. Never a BaseException that is
+    not an Exception (SystemExit, KeyboardInterrupt): those become a RuntimeError, so that
+    the learner's exit cannot end the process that rebuilds it."""
+    if not isinstance(described, dict):
+        raise WireError("an exception that is not described")
+    name, text = str(described.get("type", "Exception")), str(described.get("text", ""))
+    bases = [getattr(builtins, b) for b in described.get("bases") or []
+             if isinstance(b, str) and isinstance(getattr(builtins, b, None), type)
+             and issubclass(getattr(builtins, b), Exception)]
+    base: type[Exception] = bases[0] if bases else RuntimeError
+    kind = base if base.__name__ == name else type(name if name.isidentifier() else "Error",
+                                                     (base,), {})
+    args = described.get("args")
+    try:
+        error = kind(*args) if isinstance(args, list) and args is not None else kind(text)
+    except Exception:  # noqa: BLE001 -- a builtin type that wants other arguments
+        error = kind(text)
+    frames = described.get("frames") or []
+    error.learner_frames = [  # type: ignore[attr-defined]
+        traceback.FrameSummary(str(f[0]), int(f[1]), str(f[2]), line=str(f[3]))
+        for f in frames if isinstance(f, list) and len(f) == 4 and isinstance(f[1], int)]
+    error.learner_compared = str(described.get("compared", ""))  # type: ignore[attr-defined]
+    return error
