@@ -386,12 +386,12 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
                       (first.get("failed") or {}).items() if isinstance(names, list)}
             names = set(map(str, first.get("names") or []))
 
-            def progress(result: Result) -> None:
+            def progress(result: Result) -> None:  # the verdicts so far, should time run out
                 results.append(result)
                 learner.new_exercise()
 
             try:
-                check_functions(learner.functions(), seed, None, progress)
+                results = check_functions(learner.functions(), seed, None, progress)
                 learner.new_exercise()
                 results += _declared(learner.declared(), learner.functions(), seed)
                 notes += learner.finish()
