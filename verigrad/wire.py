@@ -41,7 +41,8 @@ class WireError(Exception):
 
 def send(stream: BinaryIO, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> None:
     """Write one message (header and arrays) and flush it."""
-    contiguous = [np.ascontiguousarray(a) for a in arrays]
+    # (not np.ascontiguousarray, which makes a 0-d array 1-d)
+    contiguous = [a if a.flags.c_contiguous else a.copy(order="C") for a in arrays]
     data = json.dumps({**header, "arrays": len(contiguous)}).encode("utf-8")
     stream.write(len(data).to_bytes(8, "little"))
     stream.write(data)
