@@ -136,6 +136,11 @@ class Codec:
         if isinstance(value, np.generic) and value.dtype.kind in _KINDS:
             self.arrays.append(np.asarray(value))
             return {TAG: "scalar", "i": len(self.arrays) - 1}
+        if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(
+                value, np.generic)):  # dtype=np.float64, a setting
+            dtype = np.dtype(value)
+            if dtype.kind in _KINDS:
+                return {TAG: "dtype", "v": dtype.str, "type": isinstance(value, type)}
         if type(value) in (tuple, list):
             return {TAG: type(value).__name__, "v": [self.pack(v, depth + 1) for v in value]}
         if type(value) is dict:
@@ -173,6 +178,14 @@ class Codec:
                 if isinstance(key, (list, dict, np.ndarray)):
                     raise WireError("a dict key that cannot be a key")
                 value[key] = self.unpack(v, (*path, key))
+        elif tag == "dtype":
+            try:
+                dtype = np.dtype(str(tree.get("v")))
+            except TypeError:
+                raise WireError("a dtype NumPy does not know") from None
+            if dtype.kind not in _KINDS:
+                raise WireError(f"a dtype {dtype} (numbers only)")
+            return dtype.type if tree.get("type") else dtype
         elif tag == "ref":
             return self.resolve(_listed(tree, "path"))
         else:
