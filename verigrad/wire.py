@@ -223,15 +223,18 @@ def describe_error(error: BaseException,
                    mine: Callable[[str], bool]) -> dict[str, Any]:
     """An exception as a message: its type's name, the builtin exception types it derives
     from, its arguments (when they are plain), its text, and the frames of its traceback in
-    files ``mine(filename)`` accepts ([file, line, function, source line])."""
+    files ``mine(filename)`` accepts ([file, line, function, source line]), and the name a
+    NameError or an ImportError missed."""
     bases = [t.__name__ for t in type(error).__mro__
              if getattr(builtins, t.__name__, None) is t and issubclass(t, BaseException)]
     plain = all(isinstance(a, (str, int, float, type(None))) and not isinstance(a, bool)
                 for a in error.args)
     frames = [[f.filename, f.lineno, f.name, f.line or ""]
               for f in traceback.extract_tb(error.__traceback__) if mine(f.filename)]
+    name = getattr(error, "name", None)  # NameError's, ImportError's missing name
     return {"type": type(error).__name__, "bases": bases, "text": str(error),
-            "args": list(error.args) if plain else None, "frames": frames}
+            "args": list(error.args) if plain else None, "frames": frames,
+            "name": name if isinstance(name, str) else None}
 
 
 def rebuild_error(described: Any) -> Exception:
@@ -254,6 +257,9 @@ def rebuild_error(described: Any) -> Exception:
         error = kind(*args) if isinstance(args, list) and args is not None else kind(text)
     except Exception:  # noqa: BLE001 -- a builtin type that wants other arguments
         error = kind(text)
+    if isinstance(described.get("name"), str) and isinstance(
+            error, (NameError, ImportError, AttributeError)):
+        error.name = described["name"]
     frames = described.get("frames") or []
     error.learner_frames = [  # type: ignore[attr-defined]
         traceback.FrameSummary(str(f[0]), int(f[1]), str(f[2]), line=str(f[3]))
