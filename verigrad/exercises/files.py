@@ -52,7 +52,7 @@ from typing import Any
 
 from ..gradcheck import check_pair
 from ..gradcheck.findings import Finding
-from . import check_functions
+from . import EXERCISES, check_functions
 from .core import Result, where
 from .environment import is_course_module
 from .remote import CannotStart, LearnerProcess, OutOfTime
@@ -390,6 +390,7 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
                 results.append(result)
                 learner.new_exercise()
 
+            learner_functions = set(learner.functions())
             try:
                 results = check_functions(learner.functions(), seed, None, progress)
                 learner.new_exercise()
@@ -403,6 +404,7 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
         raise CannotCheck(f"the file's code ran longer than {timeout} s (a training loop? "
                           f"only imports, definitions and simple assignments run unless "
                           f"--all is given; raise the limit with --timeout)") from None
+    results += _unreported(cells, learner_functions, results)
     for result in results:
         _not_the_learners(result, failed, names)
     if over:
@@ -410,6 +412,31 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
                      f"function(s); the others were not checked (raise the limit with "
                      f"--timeout)")
     return as_payload(results, notes)
+
+
+def defined_names(cells: Iterable[tuple[str, str]]) -> set[str]:
+    """The functions, classes and "Class.method"s the cells define at their top level, read
+    from their source (nothing runs)."""
+    names: set[str] = set()
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    for _, node, _ in statements(cells, run_all=True, notes=[]):
+        if isinstance(node, (*functions, ast.ClassDef)):
+            names.add(node.name)
+        if isinstance(node, ast.ClassDef):
+            names.update(f"{node.name}.{n.name}" for n in node.body if isinstance(n, functions))
+    return names
+
+
+def _unreported(cells: list[tuple[str, str]], reported: Collection[str],
+                results: Iterable[Result]) -> list[Result]:
+    """A "cannot check" Result for each exercise the file defines (by its source) that its
+    process did not report: the file's own code removed or replaced it, and it is not
+    passed over in silence."""
+    judged = {r.name for r in results}
+    missing = (defined_names(cells) - set(reported) - judged) & {e.name for e in EXERCISES}
+    return [Result(name, next(e.course for e in EXERCISES if e.name == name), None, [Finding(
+        "missing", None, f"{name} is defined in the file, but the file's own code removed or "
+        f"replaced it as it ran, so it could not be checked")]) for name in sorted(missing)]
 
 
 def function_limit(timeout: float) -> float:
