@@ -14,9 +14,15 @@ The file's NumPy is NumPy with the aliases NumPy 1.x had (``np.float``, ``np.ass
 and ``float``/``int`` that take a one-element array, in its namespace only (see
 ``environment``).
 
-The learner's code runs in a separate Python process with a time limit, which writes its
-results to a file: the learner's ``sys.exit``, crash or endless loop cannot decide the
-outcome. The catalogue's functions are found by name and signature; a function the
+The learner's code runs in a process of its own (``learner_process``), with a time limit;
+the checks run in this one (``check_file``), on proxies of the learner's functions and
+classes (``remote``) that send each call's arguments to that process and get back its
+values (``wire``: JSON and NumPy arrays, never pickle). That process only runs the
+learner's code and returns values; every verdict is computed here, and the table and the
+JSON are written here: nothing the file does in its process (write files, print, change
+verigrad there, ``sys.exit``, ``os._exit``, crash, loop forever) can decide them. This
+module holds what both sides use (reading the file, choosing its statements) and the
+checking side. The catalogue's functions are found by name and signature; a function the
 catalogue does not know is checked with ``vg.check_layer`` when the file declares example
 inputs for it in a dict named ``VERIGRAD_CHECKS``:
 
