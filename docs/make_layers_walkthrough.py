@@ -79,7 +79,8 @@ verigrad check layers.py --json results.json      # per-function results and poi
 
 It takes the notebook's code cells in order and runs only the imports, the function
 definitions and simple assignments (no training loops, no plots; `--all` runs every cell),
-in a separate Python process with a time limit (`--timeout`, 120 s). It finds the courses'
+in a separate Python process with a time limit (`--timeout`, 120 s); the verdicts are
+computed outside it, so nothing the file does can decide them. It finds the courses'
 exercises by name and signature, runs each on generated configurations (the edge cases
 where bugs hide: pad 0 and pad > 0, stride 1 and 2, a single example, non-square images,
 ties in a max-pool window), compares every forward with verigrad's own layers and every
