@@ -5,10 +5,10 @@ what the learner's process sends without running anything it chose.
     send(stream, {"op": "cost"}, [array, ...])
     header, arrays = receive(stream)        # WireError on anything malformed or too large
 
-A message is 8 bytes (the header's length, little-endian), the header (a JSON object that
-says how many arrays follow, under "arrays"), then each array in NumPy's ``.npy`` format.
-The reader refuses object arrays, headers over ``MAX_HEADER`` bytes and arrays over
-``MAX_ARRAY`` bytes before allocating them.
+A message is 8 bytes (the header's length, little-endian), the header (a JSON object whose
+"arrays" lists the dtype and shape of each array that follows), then each array's bytes in
+C order. The reader refuses object and record dtypes, headers over ``MAX_HEADER`` bytes and
+arrays over ``MAX_ARRAY`` bytes before allocating them.
 
 Values (the arguments and results of a learner's functions) travel as trees: ``Codec``
 packs None, bools, ints, floats, strings, NumPy arrays and scalars, and tuples, lists and
@@ -22,7 +22,6 @@ tree names. ``describe_error`` and ``rebuild_error`` do the same for an exceptio
 from __future__ import annotations
 
 import builtins
-import io
 import json
 import traceback
 from collections.abc import Callable, Sequence
@@ -43,14 +42,10 @@ def send(stream: BinaryIO, header: dict[str, Any], arrays: Sequence[np.ndarray] 
     """Write one message (header and arrays) and flush it."""
     # (not np.ascontiguousarray, which makes a 0-d array 1-d)
     contiguous = [a if a.flags.c_contiguous else a.copy(order="C") for a in arrays]
-    data = json.dumps({**header, "arrays": len(contiguous)}).encode("utf-8")
-    stream.write(len(data).to_bytes(8, "little"))
-    stream.write(data)
-    for array in contiguous:
-        # through memory: NumPy writes a real file with tofile, which a pipe cannot take
-        buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, array, allow_pickle=False)
-        stream.write(buffer.getvalue())
+    layout = [[a.dtype.str, list(a.shape)] for a in contiguous]
+    data = json.dumps({**header, "arrays": layout}).encode("utf-8")
+    stream.write(b"".join([len(data).to_bytes(8, "little"), data,
+                           *(a.tobytes() for a in contiguous)]))
     stream.flush()
 
 
@@ -70,29 +65,29 @@ def receive(stream: BinaryIO) -> tuple[dict[str, Any], list[np.ndarray]]:
         header = json.loads(_exactly(stream, size).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise WireError("a message header that is not JSON") from None
-    count = header.get("arrays") if isinstance(header, dict) else None
-    if not isinstance(count, int) or not 0 <= count <= 100_000:
-        raise WireError("a message header without a valid array count")
-    return header, [_read_array(stream) for _ in range(count)]
+    layout = header.get("arrays") if isinstance(header, dict) else None
+    if not isinstance(layout, list) or len(layout) > 100_000:
+        raise WireError("a message header without a valid list of arrays")
+    return header, [_read_array(stream, described) for described in layout]
 
 
-def _read_array(stream: BinaryIO) -> np.ndarray:
+def _read_array(stream: BinaryIO, described: Any) -> np.ndarray:
+    """The array the header describes as [dtype, shape], read from the stream."""
     try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-    except ValueError as err:
-        raise WireError(f"a malformed array: {err}") from None
-    if dtype.kind not in _KINDS or dtype.hasobject:
+        kind, shape = described
+        dtype = np.dtype(str(kind))
+        shape = tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        raise WireError(f"a malformed array description {described!r:.80}") from None
+    if dtype.kind not in _KINDS or dtype.hasobject or dtype.fields is not None:
         raise WireError(f"an array of dtype {dtype} (numbers only)")
+    if len(shape) > 32 or any(n < 0 for n in shape):
+        raise WireError(f"an array of shape {shape}")
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    if count < 0 or count * dtype.itemsize > MAX_ARRAY:
+    if count * dtype.itemsize > MAX_ARRAY:
         raise WireError(f"an array of shape {shape} larger than {MAX_ARRAY} bytes")
     data = _exactly(stream, count * dtype.itemsize)
-    array = np.frombuffer(data, dtype=dtype).copy()
-    return array.reshape(shape, order="F" if fortran else "C")
+    return np.frombuffer(data, dtype=dtype).copy().reshape(shape)
 
 
 # ---- values: trees of containers, numbers and arrays ----------------------------------------

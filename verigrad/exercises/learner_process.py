@@ -51,7 +51,7 @@ from .files import (
 )
 from .isolation import TimeLimitExceeded, time_limit
 from .notebook_globals import globals_read
-from .peer import CallFailed, Peer, random_state
+from .peer import CallFailed, Peer
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
@@ -376,8 +376,7 @@ def _callback(end: LearnerEnd, number: int, name: str) -> Callable[..., Any]:
 
     def callback(*args: Any, **kwargs: Any) -> Any:
         try:
-            header = end.ask("call", {"args": args, "kwargs": kwargs,
-                                      "random": random_state()}, callback=number)
+            header = end.ask("call", end.call_values(args, kwargs), callback=number)
         except CallFailed as failed:
             if failed.time_limit is not None:
                 raise TimeLimitExceeded(failed.time_limit) from None

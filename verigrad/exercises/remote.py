@@ -50,7 +50,7 @@ import numpy as np
 
 from .. import wire
 from .isolation import TimeLimitExceeded
-from .peer import CallFailed, Peer, random_state
+from .peer import CallFailed, Peer
 
 #: how many times its CPU time a call may take in wall-clock time (a busy machine)
 WALL_FACTOR = 4
@@ -133,6 +133,7 @@ class LearnerProcess(Peer):
         self.rx: BinaryIO = os.fdopen(from_child, "rb")
         self.generation += 1
         self.cpu_last, self.killed = 0.0, False
+        self.synced = None  # a new process has its own random state
         self.deadline = self.began + self.wall
         try:
             header, arrays = wire.receive(self.rx)
@@ -403,8 +404,7 @@ class Remote:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         learner: LearnerProcess = object.__getattribute__(self, "_learner")
         target = self.target()
-        return learner.request("call", {"args": args, "kwargs": kwargs,
-                                        "random": random_state()}, target,
+        return learner.request("call", learner.call_values(args, kwargs), target,
                                errstate=np.geterr())
 
     def __repr__(self) -> str:
