@@ -277,6 +277,31 @@ class LearnerEnd(Peer):
         self.run_call(self.target(header), values, codec,
                       errstate if isinstance(errstate, dict) else None, self._limited(header))
 
+    def handle_map(self, header: dict[str, Any], values: dict[str, Any],
+                   codec: wire.Codec) -> None:
+        calls, seed = values.get("calls"), header.get("seed")
+        if not isinstance(calls, list) or not all(
+                isinstance(c, list) and len(c) == 2 and isinstance(c[0], tuple)
+                and isinstance(c[1], dict) for c in calls):
+            raise wire.WireError("a map without its list of calls")
+        function, trim = self.target(header), bool(header.get("outputs_only"))
+
+        def each() -> list[Any]:
+            results = []
+            for args, kwargs in calls:
+                if isinstance(seed, int):
+                    np.random.seed(seed)
+                result = function(*args, **kwargs)
+                if trim and isinstance(result, tuple) and len(result) >= 2:
+                    result = (*result[:-1], None)
+                results.append(result)
+            return results
+
+        errstate = header.get("errstate")
+        self.run_call(each, {"args": (), "kwargs": {}, **{
+            k: v for k, v in values.items() if k == "random"}}, codec,
+                      errstate if isinstance(errstate, dict) else None, self._limited(header))
+
     def handle_getattr(self, header: dict[str, Any], values: dict[str, Any],
                        codec: wire.Codec) -> None:
         with self._limited(header)():

@@ -24,7 +24,7 @@ import numpy as np
 from .. import wire
 
 #: the requests an end may send: the serving end has a handler for each
-OPS = ("call", "getattr", "setattr", "subclass", "substitute", "restore", "global_is",
+OPS = ("call", "map", "getattr", "setattr", "subclass", "substitute", "restore", "global_is",
        "finish")
 
 

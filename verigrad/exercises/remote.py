@@ -58,6 +58,8 @@ WALL_FACTOR = 4
 SLACK_SECONDS = 10
 
 _MODULE = "__learner__"
+#: calls sent in one message by ``RemoteFunction.map``
+MAP_CHUNK = 128
 
 
 class ProcessEnded(Exception):
@@ -436,6 +438,22 @@ class RemoteFunction(Remote):
             file, line = entry.get("file"), entry.get("line")
             if isinstance(file, str) and isinstance(line, int):
                 self.__code__ = _code(self.__name__, parameters, file, line)
+
+    def map(self, calls: list[tuple[tuple[Any, ...], Mapping[str, Any]]],
+            seed: int | None = None, outputs_only: bool = False) -> list[Any]:
+        """[function(*args, **kwargs) for args, kwargs in calls], sent ``MAP_CHUNK`` calls
+        to a message (a gradient check's central differences call a forward hundreds of
+        times); NumPy's global generator reseeded with ``seed`` before each call when
+        given; with ``outputs_only``, a tuple's last element (a forward's cache) comes back
+        as None. The first call that raises raises, as in a loop."""
+        learner, results = self._learner, []
+        for start in range(0, len(calls), MAP_CHUNK):
+            chunk = calls[start:start + MAP_CHUNK]
+            results += learner.request("map", {"calls": [[a, dict(k)] for a, k in chunk],
+                                               **learner.call_values((), {})},
+                                       self.target(), errstate=np.geterr(), seed=seed,
+                                       outputs_only=outputs_only)
+        return results
 
     @contextlib.contextmanager
     def substitute_globals(self, replacements: Mapping[str, Any],

@@ -39,7 +39,7 @@ import numpy as np
 
 from .engine import check_settings, run
 from .findings import EXCEPTION, MISSING_GRADIENT, MUTATION, Diagnosis, mutation_diagnosis
-from .problems import FunctionProblem, promote
+from .problems import FREEZE_SEED, FunctionProblem, promote
 from .report import GradcheckReport
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
@@ -269,7 +269,9 @@ class LayerProblem(FunctionProblem):
         self.in_dict = {key for kind, members in self.slots if kind == "dict"
                         for key in members if key in params}
         try:
-            super().__init__(self._cost_of, self._grads_of, params, None)
+            cost = _BatchedLayerCost(self) if callable(getattr(forward, "map", None)) else \
+                self._cost_of
+            super().__init__(cost, self._grads_of, params, None)
         except LearnerError as error:
             self._fail(params, error)
             return
@@ -307,6 +309,36 @@ class LayerProblem(FunctionProblem):
             result = self.forward(*self._arguments(params), **self.kwargs)
         except Exception as error:
             raise LearnerError("forward", error) from error
+        return self._forward_outputs(result)
+
+    def _many_costs(self, params: dict[str, np.ndarray], name: str, flat: np.ndarray,
+                    values: np.ndarray) -> list[float] | None:
+        """``BatchCost.many`` for a forward that lives in another process and offers
+        ``map(calls, seed=None, outputs_only=False)`` (the learner's, in ``verigrad
+        check``: ``exercises.remote.RemoteFunction``): every point in one message. map
+        returns each call's result, reseeding NumPy's global generator with ``seed`` before
+        each call when given (what ``_before_call`` does here), with ``outputs_only`` the
+        cache (a tuple's last element) left out as None. None when a call raises: each
+        point is then evaluated alone, and the error reported as one call reports it."""
+        calls = []
+        for k, value in zip(flat, values):
+            moved = params[name].copy()
+            moved.flat[k] = value
+            calls.append((tuple(self._arguments({**params, name: moved})), self.kwargs))
+        try:
+            seed = FREEZE_SEED if self.frozen else None
+            results = cast(Any, self.forward).map(calls, seed=seed, outputs_only=True)
+            return [self._weighted(self._forward_outputs(r)[0]) for r in results]
+        except Exception:  # noqa: BLE001 -- one call at a time says what went wrong
+            return None
+
+    def _weighted(self, outputs: list[np.ndarray]) -> float:
+        """J = Σ⟨dout, out⟩."""
+        return sum(float(np.vdot(d, np.asarray(out, dtype=np.float64)))
+                   for d, out in zip(self.douts, outputs))
+
+    def _forward_outputs(self, result: Any) -> tuple[list[np.ndarray], Any]:
+        """(outputs, cache) of what forward returned, checked."""
         if not isinstance(result, tuple) or len(result) < 2:
             raise TypeError(f"forward must return (out, cache) or (out1, ..., cache); it "
                             f"returned {type(result).__name__}")
@@ -352,8 +384,7 @@ class LayerProblem(FunctionProblem):
 
     def _cost_of(self, params: Mapping[str, np.ndarray]) -> float:
         outputs, _ = self._run_forward(params)
-        return sum(float(np.vdot(d, np.asarray(out, dtype=np.float64)))
-                   for d, out in zip(self.douts, outputs))
+        return self._weighted(outputs)
 
     def _grads_of(self, params: Mapping[str, np.ndarray]) -> Any:
         _, cache = self._run_forward(params)
@@ -419,6 +450,21 @@ class LayerProblem(FunctionProblem):
 
     def layer_key(self, name: str) -> int | None:
         return None
+
+
+class _BatchedLayerCost:
+    """A LayerProblem's cost (``BatchCost``) when its forward evaluates many calls in one
+    message (``LayerProblem._many_costs``)."""
+
+    def __init__(self, problem: LayerProblem) -> None:
+        self.problem = problem
+
+    def __call__(self, params: dict[str, np.ndarray]) -> float:
+        return self.problem._cost_of(params)
+
+    def many(self, params: dict[str, np.ndarray], name: str, flat: np.ndarray,
+             values: np.ndarray, before_each: Callable[[], None]) -> list[Any] | None:
+        return self.problem._many_costs(params, name, flat, values)
 
 
 def check_pair(forward: Callable[..., tuple], backward: Callable[..., Any], inputs: Sequence,

@@ -27,7 +27,8 @@ from .findings import (
 from .report import join
 
 # Seed for re-seeding np.random before each call of a learner's random cost (dropout on).
-_FREEZE_SEED = 1234
+#: the seed NumPy's global generator gets before each call once dropout is frozen
+FREEZE_SEED = 1234
 
 _T = TypeVar("_T")
 
@@ -165,7 +166,7 @@ class FunctionProblem:
     def _before_call(self) -> None:
         """What precedes every call of the learner's functions: dropout frozen, once found."""
         if self.frozen:
-            np.random.seed(_FREEZE_SEED)
+            np.random.seed(FREEZE_SEED)
 
     def _call(self, function: Callable[[dict[str, np.ndarray]], Any], copy: bool = False) -> Any:
         params = {k: v.copy() for k, v in self.work.items()} if copy else self.work
