@@ -256,8 +256,9 @@ def rebuild_error(described: Any) -> Exception:
             error, (NameError, ImportError, AttributeError)):
         error.name = described["name"]
     frames = described.get("frames") or []
-    error.learner_frames = [  # type: ignore[attr-defined]
+    error.learner_frames = [  # type: ignore[attr-defined,unused-ignore]
         traceback.FrameSummary(str(f[0]), int(f[1]), str(f[2]), line=str(f[3]))
         for f in frames if isinstance(f, list) and len(f) == 4 and isinstance(f[1], int)]
-    error.learner_compared = str(described.get("compared", ""))  # type: ignore[attr-defined]
+    error.learner_compared = str(  # type: ignore[attr-defined,unused-ignore]
+        described.get("compared", ""))
     return error

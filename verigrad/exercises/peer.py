@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -30,7 +30,7 @@ OPS = ("call", "map", "getattr", "setattr", "subclass", "substitute", "restore",
 
 def random_state() -> list[Any]:
     """NumPy's global random state as plain data: [position, has_gauss, gauss, keys]."""
-    _, keys, position, has_gauss, gauss = np.random.get_state()  # type: ignore[misc]
+    _, keys, position, has_gauss, gauss = cast(Any, np.random.get_state())
     return [int(position), int(has_gauss), float(gauss), keys]
 
 
@@ -209,17 +209,17 @@ class Peer:
             raise wire.WireError("a call without a tuple of arguments and a dict of keywords")
         if "random" in values:
             self.random_in(values["random"])
-        before = copy.deepcopy([args, kwargs])
+        before_args, before_kwargs = copy.deepcopy((args, kwargs))
         met: list[str] = []
         settings = {k: ("call" if v == "call" else v) for k, v in (errstate or {}).items()
                     if k in ("divide", "over", "under", "invalid")
                     and v in ("ignore", "warn", "raise", "call", "print", "log")}
-        with np.errstate(**settings, call=lambda kind, flag: met.append(kind)):  # type: ignore[call-overload]
+        with np.errstate(**cast(Any, settings), call=lambda kind, flag: met.append(kind)):
             if guard is None:
                 value = function(*args, **kwargs)
             else:
                 with guard():
                     value = function(*args, **kwargs)
-        changes = [([0, i], a) for i, a in enumerate(args) if not same(a, before[0][i])]
-        changes += [([1, k], v) for k, v in kwargs.items() if not same(v, before[1][k])]
+        changes = [([0, i], a) for i, a in enumerate(args) if not same(a, before_args[i])]
+        changes += [([1, k], v) for k, v in kwargs.items() if not same(v, before_kwargs[k])]
         self.reply(value, known=codec.built, changes=changes, floating=sorted(set(met)))

@@ -44,7 +44,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import CodeType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -294,7 +294,8 @@ class LearnerProcess(Peer):
         for kind in header.get("floating") or []:
             if isinstance(kind, str) and kind.split()[0] in _ERRSTATE:
                 key = _ERRSTATE[kind.split()[0]]
-                if np.geterr()[key] == "call" and callable(np.geterrcall()):
+                if cast(Mapping[str, str], np.geterr())[key] == "call" and callable(
+                        np.geterrcall()):
                     np.geterrcall()(kind, 0)  # type: ignore[misc,operator]
         return header["value"]
 
@@ -384,6 +385,9 @@ class Remote:
     """An object of the learner's process: by name (a function or class of the manifest,
     found again when the process is started again) or by handle (an object a call
     returned, valid in the process that made it)."""
+
+    _learner: LearnerProcess
+    __name__: str
 
     def __init__(self, learner: LearnerProcess, name: str | None,
                  entry: Mapping[str, Any]) -> None:
