@@ -9,6 +9,7 @@ checking process, says the function is wrong (or that nothing could be checked).
 import json
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,17 @@ def test_an_endless_loop_obeys_timeout_and_the_others_are_judged(tmp_path, capsy
 def test_a_right_file_still_passes(tmp_path, capsys, notebook):
     code, result = _check(tmp_path, _write(tmp_path, _source("", "", RIGHT), notebook))
     assert code == 0 and result["score"] == result["max_score"] == 2
+
+
+def test_a_pytorch_module_is_checked_through_the_pipe(tmp_path, capsys):
+    # the module lives in the learner's process: its nn.Linear weights are read there, and
+    # its nn.Dropout is recorded by a hook that calls back the checking process
+    pytest.importorskip("torch")
+    source = (Path(__file__).parent / "learners_torch_attention.py").read_text()
+    path = tmp_path / "transformer_layers.py"
+    path.write_text(source + "\nMultiHeadAttention.forward = forward_dropout_on_output\n")
+    code, result = _check(tmp_path, path, "--all")
+    verdicts = {f["name"]: f for f in result["functions"]}
+    assert code == 1 and verdicts["PositionalEncoding.forward"]["ok"] is True
+    wrong = verdicts["MultiHeadAttention.forward"]
+    assert wrong["ok"] is False and wrong["findings"][0]["kind"] == "dropout_place"

@@ -302,6 +302,12 @@ class LearnerEnd(Peer):
             k: v for k, v in values.items() if k == "random"}}, codec,
                       errstate if isinstance(errstate, dict) else None, self._limited(header))
 
+    def handle_iterate(self, header: dict[str, Any], values: dict[str, Any],
+                       codec: wire.Codec) -> None:
+        with self._limited(header)():
+            items = list(self.target(header))
+        self.reply(items)
+
     def handle_getattr(self, header: dict[str, Any], values: dict[str, Any],
                        codec: wire.Codec) -> None:
         with self._limited(header)():
@@ -381,7 +387,8 @@ class _LearnerCodec(wire.Codec):
         kind = "class" if isinstance(value, type) else "function" if callable(value) else \
             "object"
         return {wire.TAG: "handle", "id": self.end.handle(value), "kind": kind,
-                "name": str(getattr(value, "__name__", type(value).__name__))}
+                "name": str(getattr(value, "__name__", type(value).__name__)),
+                "types": [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__]}
 
     def unpack_other(self, tree: dict[str, Any]) -> Any:
         tag = tree[wire.TAG]

@@ -24,8 +24,8 @@ import numpy as np
 from .. import wire
 
 #: the requests an end may send: the serving end has a handler for each
-OPS = ("call", "map", "getattr", "setattr", "subclass", "substitute", "restore", "global_is",
-       "finish")
+OPS = ("call", "map", "iterate", "getattr", "setattr", "subclass", "substitute", "restore",
+       "global_is", "finish")
 
 
 def random_state() -> list[Any]:

@@ -366,8 +366,12 @@ class _CheckingCodec(wire.Codec):
         if tag == "handle" and isinstance(number, int):
             kind = {"class": RemoteClass, "function": RemoteObject}.get(
                 str(tree.get("kind")), RemoteObject)
-            return kind(self.learner, None, {"handle": number,
+            made = kind(self.learner, None, {"handle": number,
                                              "name": str(tree.get("name", "object"))})
+            types = tree.get("types")
+            object.__setattr__(made, "remote_types", tuple(
+                str(t) for t in types) if isinstance(types, list) else ())
+            return made
         if tag == "callback" and isinstance(number, int) and \
                 0 <= number < len(self.learner.callbacks):
             return self.learner.callbacks[number]
@@ -415,6 +419,12 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<the learner's {object.__getattribute__(self, '__name__')}>"
+
+    def __copy__(self) -> Remote:  # a reference: a copy is the same object there
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Remote:
+        return self
 
 
 class RemoteFunction(Remote):
@@ -505,6 +515,20 @@ class RemoteObject(Remote):
     def __setattr__(self, name: str, value: Any) -> None:
         learner: LearnerProcess = object.__getattribute__(self, "_learner")
         learner.request("setattr", {"value": value}, self.target(), name=name)
+
+    def __iter__(self) -> Iterator[Any]:
+        learner: LearnerProcess = object.__getattribute__(self, "_learner")
+        return iter(learner.request("iterate", {}, self.target()))
+
+
+def is_instance(value: Any, cls: type) -> bool:
+    """isinstance(value, cls), also for an object of the learner's process (its type's
+    classes, by module and name, come with its handle): the checks of the learner's
+    PyTorch modules ask whether an attribute is an ``nn.Linear``."""
+    if isinstance(value, cls):
+        return True
+    types = getattr(value, "remote_types", ()) if isinstance(value, Remote) else ()
+    return f"{cls.__module__}.{cls.__qualname__}" in types
 
 
 def _parameters(learner: LearnerProcess, described: Any) -> list[inspect.Parameter] | None:

@@ -43,6 +43,7 @@ from .attention import (
 )
 from .core import Result, register_mistakes, where
 from .methods import method_exercise
+from .remote import is_instance
 
 CS231N = "CS231n assignment 3 (transformer_layers.py)"
 PROJECTIONS = ("query", "key", "value", "proj")
@@ -81,8 +82,8 @@ def _weights(module: Any, torch: Any) -> dict[str, tuple[np.ndarray, np.ndarray]
     one that is not an nn.Linear."""
     found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in PROJECTIONS:
-        linear = getattr(module, name, None)
-        if not isinstance(linear, torch.nn.Linear) or linear.bias is None:
+        linear: Any = getattr(module, name, None)
+        if not is_instance(linear, torch.nn.Linear) or linear.bias is None:
             return name
         found[name] = (as_array(linear.weight), as_array(linear.bias))
     return found
@@ -215,7 +216,7 @@ def _dropout_calls(module: Any, torch: Any) -> list[tuple[np.ndarray, np.ndarray
     """The (input, output) of every call of the module's nn.Dropout layers, recorded."""
     calls: list[tuple[np.ndarray, np.ndarray]] = []
     for layer in module.modules():
-        if isinstance(layer, torch.nn.Dropout):
+        if is_instance(layer, torch.nn.Dropout):
             layer.register_forward_hook(
                 lambda _, inputs, output: calls.append((as_array(inputs[0]), as_array(output))))
     return calls
