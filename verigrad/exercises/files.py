@@ -385,7 +385,8 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
     results: list[Result] = []
     over = False
     try:
-        with LearnerProcess(path, run_all, timeout, function_limit(timeout)) as learner:
+        with LearnerProcess(path, run_all, timeout, function_limit(timeout),
+                            wall_limit(timeout)) as learner:
             first = learner.first
             notes = [str(n) for n in first.get("notes") or []]
             failed = {str(m): set(map(str, names)) for m, names in

@@ -24,7 +24,8 @@ behind handles (``RemoteObject``: attributes are read and set as values, methods
 
 Time: each exercise's check may use ``limit`` seconds of the learner's process's CPU time
 (each call runs under ``isolation.time_limit`` there, with what is left); a call that does
-not answer within ``WALL_FACTOR`` times that in wall-clock time is stopped here. A call
+not answer within ``WALL_FACTOR`` times that in wall-clock time is stopped here, and the
+whole check within ``wall`` seconds. A call
 past its time raises ``TimeLimitExceeded``; a call during which the learner's process ends
 (os._exit, a crash, a kill) raises ``ProcessEnded``, and the process is started again, the
 file run again, for the next call. When the whole check's CPU time (``timeout``) or its
@@ -80,10 +81,11 @@ class LearnerProcess(Peer):
     it in a ``with`` block; ``functions()`` gives the proxies to check."""
 
     def __init__(self, path: str | os.PathLike[str], run_all: bool = False,
-                 timeout: float = 120, limit: float | None = None) -> None:
+                 timeout: float = 120, limit: float | None = None,
+                 wall: float | None = None) -> None:
         self.path, self.run_all, self.timeout = Path(path).resolve(), run_all, timeout
         self.limit = limit or timeout
-        self.wall = WALL_FACTOR * timeout + 20
+        self.wall = wall or WALL_FACTOR * timeout + SLACK_SECONDS
         self.began = time.monotonic()
         self.generation, self.starts = 0, 0
         self.child: subprocess.Popen[bytes] | None = None
