@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-MAX_HEADER = 1 << 20
+MAX_HEADER = 1 << 24  # a call with many arguments (a batch of central differences)
 MAX_ARRAY = 1 << 30  # bytes
 _KINDS = "biufc"  # booleans, integers, floats, complex: no objects, strings or records
 
