@@ -54,6 +54,7 @@ import textwrap
 import tokenize
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from ..gradcheck import check_pair
@@ -379,14 +380,15 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
     process's CPU time (``cpu_limit``), and each statement or function check gets
     ``function_limit(timeout)`` of CPU time (see ``isolation.time_limit`` for why CPU
     time); ``wall_limit(timeout)`` stops a check that waits rather than computes."""
-    cells = read_cells(path)  # a missing or unreadable file is reported before anything starts
+    read_cells(path)  # a missing or unreadable file is reported before anything starts
+    cells = read_cells(Path(path).resolve())  # named as the learner's process names them
     for filename, source in cells:  # inspect reads the functions' source from here
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     results: list[Result] = []
     over = False
     try:
         with LearnerProcess(path, run_all, timeout, function_limit(timeout),
-                            wall_limit(timeout)) as learner:
+                            wall_limit(timeout), compiled(cells)) as learner:
             first = learner.first
             notes = [str(n) for n in first.get("notes") or []]
             failed = {str(m): set(map(str, names)) for m, names in
@@ -419,6 +421,23 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
                      f"function(s); the others were not checked (raise the limit with "
                      f"--timeout)")
     return as_payload(results, notes)
+
+
+def compiled(cells: Iterable[tuple[str, str]]) -> dict[tuple[str, int, str], CodeType]:
+    """(file, first line, name) -> the code object of each function and class the cells
+    define (nested ones too), compiled from their source as the learner's process compiles
+    it, without running it; a cell that does not parse gives none."""
+    codes: dict[tuple[str, int, str], CodeType] = {}
+    for filename, source in cells:
+        try:
+            found = [compile(_without_magics(source), filename, "exec")]
+        except (SyntaxError, ValueError):
+            continue
+        while found:
+            code = found.pop()
+            codes[(code.co_filename, code.co_firstlineno, code.co_name)] = code
+            found += [c for c in code.co_consts if isinstance(c, CodeType)]
+    return codes
 
 
 def defined_names(cells: Iterable[tuple[str, str]]) -> set[str]:

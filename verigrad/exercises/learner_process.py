@@ -50,7 +50,7 @@ from .files import (
     statements,
 )
 from .isolation import TimeLimitExceeded, time_limit
-from .notebook_globals import globals_read
+from .notebook_globals import globals_read, is_data
 from .peer import CallFailed, Peer
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
@@ -457,6 +457,8 @@ def manifest(learner: LearnerFile, end: LearnerEnd) -> tuple[dict[str, Any], lis
         packed_declared, learner.notes = None, [*learner.notes, f"{DECLARED}: {error}"]
     return {"op": "ready", "functions": functions, "declared": packed_declared,
             "names": sorted(k for k in learner.namespace if isinstance(k, str)),
+            "data": sorted(k for k, v in learner.namespace.items()
+                           if isinstance(k, str) and is_data(v)),
             "failed": {m: sorted(names) for m, names in learner.failed.items()},
             "notes": learner.notes}, codec.arrays
 

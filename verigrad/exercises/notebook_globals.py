@@ -16,8 +16,10 @@ linear_forward_test_case()``), the function fails on the undefined name, and tha
 told the same way when the name stands for one of its arguments.
 
 The arguments compared are those of the function's first call in its exercise's check,
-recorded with ``sys.setprofile`` (``first_call``); a function without a code object (run
-elsewhere, through a proxy) is checked as it was, without this reading.
+recorded with ``sys.setprofile`` (``first_call``). A function of the learner's process in
+``verigrad check`` (``remote.RemoteFunction``) is read the same way: its ``__code__`` is
+compiled here from the file's source, its ``__globals__`` stands for the learner's
+namespace (``is_data`` of each value, told by that process) and it records its first call.
 """
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ def globals_read(function: Any) -> dict[str, int | None]:
     return found
 
 
-def _data(value: Any) -> bool:
+def is_data(value: Any) -> bool:
     """A notebook variable a function may compute with by mistake: an array, a number or
     a container, not a function, class or module."""
     return isinstance(value, (np.ndarray, np.generic, int, float, dict, list, tuple)) and \
@@ -81,14 +83,20 @@ def suspects(function: Any) -> dict[str, int | None]:
     have (a variable an earlier cell left, in a cell the check did not run)."""
     namespace = getattr(function, "__globals__", {})
     return {name: line for name, line in globals_read(function).items()
-            if (_data(namespace[name]) if name in namespace else
+            if (is_data(namespace[name]) if name in namespace else
                 not hasattr(builtins, name))}
 
 
 @contextlib.contextmanager
 def first_call(function: Any, calls: list[dict[str, Any]]) -> Iterator[None]:
     """Within the block, the arguments of ``function``'s first call (by parameter name,
-    deep copies) are appended to ``calls``."""
+    deep copies) are appended to ``calls``. A function of the learner's process
+    (``remote.RemoteFunction``) records them itself, in its ``recording(calls)``."""
+    recording = getattr(function, "recording", None)
+    if recording is not None:  # a function of the learner's process records its own calls
+        with recording(calls):
+            yield
+        return
     code = function.__code__
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
 

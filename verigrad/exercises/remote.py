@@ -16,11 +16,14 @@ that argument, NumPy's floating-point errors reach this process's ``np.errstate`
 global random state goes on from the learner's draws.
 
 What the catalogue reads of a function is in the manifest the learner's process sends
-first: ``__name__``, ``__signature__``, ``__defaults__``, ``__doc__`` and a ``__code__``
-with the learner's parameter names, file and first line (made here from the signature:
-inspect reads the source from the cells this process read itself; nothing of the
-learner's code runs here). Instances of the learner's classes stay in the learner's process
-behind handles (``RemoteObject``: attributes are read and set as values, methods called).
+first: ``__name__``, ``__signature__``, ``__defaults__``, ``__doc__``, and its file and first
+line, by which its ``__code__`` is found among the code objects this process compiled from
+the file's source itself (``codes``; compiling is not running; else one is made from the
+signature), so that inspect reads its source and ``notebook_globals`` the globals it reads.
+``__globals__`` stands for the learner's namespace: its names, each 0 where it holds data
+and None elsewhere (read-only). Nothing of the learner's code runs here. Instances of the
+learner's classes stay in the learner's process behind handles (``RemoteObject``:
+attributes are read and set as values, methods called).
 
 Time: each exercise's check may use ``limit`` seconds of the learner's process's CPU time
 (each call runs under ``isolation.time_limit`` there, with what is left); a call that does
@@ -34,6 +37,7 @@ wall-clock time (``files.wall_limit``) is spent, ``OutOfTime`` ends the check.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import os
 import signal
@@ -44,7 +48,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from types import CodeType
+from types import CodeType, MappingProxyType
 from typing import Any, BinaryIO, cast
 
 import numpy as np
@@ -82,8 +86,10 @@ class LearnerProcess(Peer):
 
     def __init__(self, path: str | os.PathLike[str], run_all: bool = False,
                  timeout: float = 120, limit: float | None = None,
-                 wall: float | None = None) -> None:
+                 wall: float | None = None,
+                 codes: Mapping[tuple[str, int, str], CodeType] | None = None) -> None:
         self.path, self.run_all, self.timeout = Path(path).resolve(), run_all, timeout
+        self.codes = dict(codes or {})
         self.limit = limit or timeout
         self.wall = wall or WALL_FACTOR * timeout + SLACK_SECONDS
         self.began = time.monotonic()
@@ -108,6 +114,8 @@ class LearnerProcess(Peer):
             self.close()
             raise
         self.first = self.manifest
+        names, data = self.first.get("names") or [], set(self.first.get("data") or [])
+        self.namespace = MappingProxyType({str(n): 0 if n in data else None for n in names})
 
     # ---- the child process ----------------------------------------------------------------
 
@@ -453,7 +461,34 @@ class RemoteFunction(Remote):
                                    if p.kind == p.KEYWORD_ONLY and p.default is not p.empty}
             file, line = entry.get("file"), entry.get("line")
             if isinstance(file, str) and isinstance(line, int):
-                self.__code__ = _code(self.__name__, parameters, file, line)
+                code = learner.codes.get((file, line, self.__name__))
+                self.__code__ = code or _code(self.__name__, parameters, file, line)
+        self.__globals__ = learner.namespace
+        self._calls: list[dict[str, Any]] | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._calls is not None and not self._calls:
+            self._record(args, kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def _record(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+        signature = getattr(self, "__signature__", None)
+        try:
+            bound = signature.bind(*args, **kwargs) if signature is not None else None
+            cast(list, self._calls).append(copy.deepcopy(dict(bound.arguments))
+                                           if bound is not None else {})
+        except Exception:  # noqa: BLE001 -- arguments that do not bind or copy: no record
+            cast(list, self._calls).append({})
+
+    @contextlib.contextmanager
+    def recording(self, calls: list[dict[str, Any]]) -> Iterator[None]:
+        """Within the block, the arguments of this function's first call (by parameter
+        name, deep copies) are appended to ``calls`` (``notebook_globals.first_call``)."""
+        self._calls = calls
+        try:
+            yield
+        finally:
+            self._calls = None
 
     def map(self, calls: list[tuple[tuple[Any, ...], Mapping[str, Any]]],
             seed: int | None = None, outputs_only: bool = False) -> list[Any]:
