@@ -182,3 +182,18 @@ def test_a_pytorch_module_is_checked_through_the_pipe(tmp_path, capsys):
     assert code == 1 and verdicts["PositionalEncoding.forward"]["ok"] is True
     wrong = verdicts["MultiHeadAttention.forward"]
     assert wrong["ok"] is False and wrong["findings"][0]["kind"] == "dropout_place"
+
+
+def test_a_forged_manifest_on_its_pipe_cannot_pass(tmp_path, capsys):
+    # the file writes, on the pipe its process answers through, a manifest that reports
+    # no function, then ends: what its source defines is "cannot check", never passed over
+    forge = textwrap.dedent("""
+        import sys, os, json
+        data = json.dumps({"op": "ready", "functions": {}, "arrays": []}).encode()
+        os.write(int(sys.argv[3]), len(data).to_bytes(8, "little") + data)
+        os._exit(0)
+        """)
+    code, result = _check(tmp_path, _write(tmp_path, _source(forge, ""), False), "--all")
+    verdicts = {f["name"]: f for f in result["functions"]}
+    assert code == 2 and result["exit_code"] == 2
+    assert verdicts["linear_backward"]["ok"] is None and result["score"] == 0
