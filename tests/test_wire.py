@@ -24,7 +24,7 @@ def test_values_come_back_equal_with_their_types():
     value = {"W": np.arange(6.0).reshape(2, 3), "n": 3, "ok": True, "lr": 0.5, "name": "x",
              "none": None, 1: (np.float32(1.5), np.int64(2), np.array(3.0)),
              "list": [np.zeros((0, 2)), np.ones(2, dtype=bool), np.float64],
-             "nan": float("nan")}
+             "nan": float("nan"), "other": (slice(1, None, 2), range(3), {1, 2}, 1 + 2j)}
     back = _round_trip(value)
     assert list(back) == list(value)
     assert back["W"].dtype == np.float64 and np.array_equal(back["W"], value["W"])
@@ -32,6 +32,7 @@ def test_values_come_back_equal_with_their_types():
     assert back[1][2].shape == ()  # a 0-d array stays 0-d
     assert back["list"][0].shape == (0, 2) and back["list"][2] is np.float64
     assert np.isnan(back["nan"]) and back["ok"] is True and back["none"] is None
+    assert back["other"] == value["other"]
 
 
 def test_a_reference_to_an_argument_is_that_argument():

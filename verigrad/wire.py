@@ -11,8 +11,9 @@ C order. The reader refuses object and record dtypes, headers over ``MAX_HEADER`
 arrays over ``MAX_ARRAY`` bytes before allocating them.
 
 Values (the arguments and results of a learner's functions) travel as trees: ``Codec``
-packs None, bools, ints, floats, strings, NumPy arrays and scalars, and tuples, lists and
-dicts of them into a JSON tree (arrays beside it), and unpacks that tree again. What cannot
+packs None, bools, ints, floats, complex numbers, strings, slices, ranges, NumPy arrays,
+scalars and dtypes, and tuples, lists, sets and dicts of them into a JSON tree (arrays
+beside it), and unpacks that tree again. What cannot
 travel (a function, an instance of the learner's class) is left to the two sides: each
 packs it as a tagged reference to an object it keeps (``Codec.pack_other``) and resolves
 the references the other side sends (``Codec.unpack_other``). Unpacking builds only the
@@ -136,8 +137,13 @@ class Codec:
             dtype = np.dtype(value)
             if dtype.kind in _KINDS:
                 return {TAG: "dtype", "v": dtype.str, "type": isinstance(value, type)}
-        if type(value) in (tuple, list):
+        if type(value) in (tuple, list, set, frozenset):
             return {TAG: type(value).__name__, "v": [self.pack(v, depth + 1) for v in value]}
+        if type(value) is complex:
+            return {TAG: "complex", "v": [value.real, value.imag]}
+        if type(value) in (slice, range):
+            return {TAG: type(value).__name__,
+                    "v": [self.pack(v, depth + 1) for v in (value.start, value.stop, value.step)]}
         if type(value) is dict:
             return {TAG: "dict", "k": [self.pack(k, depth + 1) for k in value],
                     "v": [self.pack(v, depth + 1) for v in value.values()]}
@@ -163,6 +169,14 @@ class Codec:
         elif tag in ("tuple", "list"):
             items = [self.unpack(v, (*path, i)) for i, v in enumerate(_listed(tree, "v"))]
             value = tuple(items) if tag == "tuple" else items
+        elif tag in ("set", "frozenset", "complex", "slice", "range"):
+            parts = [self.unpack(v) for v in _listed(tree, "v")]
+            try:
+                return {"set": set, "frozenset": frozenset}[tag](parts) if "set" in tag else \
+                    complex(*parts) if tag == "complex" else slice(*parts) if tag == "slice" \
+                    else range(*parts)
+            except (TypeError, ValueError):
+                raise WireError(f"a {tag} that cannot be made from {tree['v']!r:.80}") from None
         elif tag == "dict":
             keys, values = _listed(tree, "k"), _listed(tree, "v")
             if len(keys) != len(values):
