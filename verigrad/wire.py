@@ -39,6 +39,12 @@ class WireError(Exception):
     """A message that ended early, is malformed, or is larger than the limits."""
 
 
+class CannotSend(TypeError):
+    """A value of the checking process that cannot travel to the learner's (an object that
+    is neither data nor a function): the check cannot call the learner's function with it,
+    which says nothing about the learner's code."""
+
+
 def send(stream: BinaryIO, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> None:
     """Write one message (header and arrays) and flush it."""
     # (not np.ascontiguousarray, which makes a 0-d array 1-d)

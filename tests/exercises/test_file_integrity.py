@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from verigrad.cli import main
@@ -197,3 +198,22 @@ def test_a_forged_manifest_on_its_pipe_cannot_pass(tmp_path, capsys):
     verdicts = {f["name"]: f for f in result["functions"]}
     assert code == 2 and result["exit_code"] == 2
     assert verdicts["linear_backward"]["ok"] is None and result["score"] == 0
+
+
+def test_what_cannot_travel_is_the_checks_limit_not_the_learners_mistake(tmp_path):
+    from verigrad import wire
+    from verigrad.exercises.core import Result, exception_finding
+    from verigrad.exercises.isolation import judge
+    from verigrad.exercises.remote import LearnerProcess
+
+    path = tmp_path / "exercises.py"
+    path.write_text(_source("", ""))
+    with LearnerProcess(path) as learner:
+        forward = learner.functions()["linear_forward"]
+        Z, cache = forward(np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+        assert Z.shape == (4, 2) and cache[0].shape == (3, 2)
+        with pytest.raises(wire.CannotSend) as raised:
+            forward(object(), np.ones((4, 3)), np.zeros((4, 1)))
+    result = judge(Result("linear_forward", "x", None, [exception_finding(
+        "linear_forward", raised.value)]), forward)
+    assert result.ok is None and result.findings[0].kind == "environment"

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from .. import wire
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..gradcheck.pairs import learner_frame
 from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Exercise, Result, where
@@ -197,6 +198,11 @@ def judge(result: Result, function: Any) -> Result:
             f"{reason or 'it raises NotImplementedError, as the template does'}."))]
         return result
     if kind is None:
+        return result
+    if kind == wire.CannotSend.__name__:  # verigrad's limit, not the learner's code
+        result.ok = None
+        result.findings = [Finding(ENVIRONMENT, None, (
+            f"{first.message} This is a limit of the check, not a mistake in your code."))]
         return result
     missing = _NAME.search(text)
     if kind in ("ModuleNotFoundError", "ImportError") or (

@@ -369,7 +369,8 @@ class _CheckingCodec(wire.Codec):
         if callable(value):
             return {wire.TAG: "callback", "id": self.learner.callback(value),
                     "name": str(getattr(value, "__name__", "callback"))}
-        raise TypeError(f"a {type(value).__name__} cannot be sent to the learner's process")
+        raise wire.CannotSend(f"a {type(value).__name__} cannot be sent to the process "
+                              f"running the file")
 
     def unpack_other(self, tree: dict[str, Any]) -> Any:
         tag, number = tree[wire.TAG], tree.get("id")
