@@ -62,7 +62,7 @@ from ..gradcheck.findings import Finding
 from . import EXERCISES, check_functions
 from .core import Result, where
 from .environment import is_course_module
-from .remote import CannotStart, LearnerProcess, OutOfTime
+from .remote import WALL_FACTOR, CannotStart, LearnerProcess, OutOfTime
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -487,8 +487,6 @@ def cpu_limit(seconds: float) -> None:
                                              else hard))
 
 
-#: how many times its CPU-time limit a file's whole check may take in wall-clock time
-WALL_FACTOR = 4
 #: wall-clock seconds, beyond that, for starting Python and the imports
 START_SECONDS = 20
 

@@ -57,7 +57,8 @@ from .. import wire
 from .isolation import TimeLimitExceeded
 from .peer import CallFailed, Peer
 
-#: how many times its CPU time a call may take in wall-clock time (a busy machine)
+#: how many times its CPU time a call, or a file's whole check (``files.wall_limit``), may
+#: take in wall-clock time (a busy machine)
 WALL_FACTOR = 4
 #: wall-clock seconds, beyond that, for a call's messages and a slow start
 SLACK_SECONDS = 10
