@@ -75,7 +75,7 @@ mm.exit_code = lambda payload: 0
 """),
     "sends made-up messages through its pipe": ("after", """
 import os, sys
-from verigrad.cli import wire
+from verigrad import wire
 from verigrad.pytorch.compare import Evidence
 tx = os.fdopen(int(sys.argv[1]), "wb")
 header, arrays = Evidence("W", W.grad.numpy(), W.grad.numpy()).to_message()
