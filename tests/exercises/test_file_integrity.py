@@ -7,6 +7,7 @@ of its temporary folder, print a fake table, monkeypatch verigrad.exercises in i
 checking process: each attempt exits 1 (or 2), never 0, and --json, written by the
 checking process, says the function is wrong (or that nothing could be checked)."""
 import json
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -50,6 +51,8 @@ for folder in [pathlib.Path(tempfile.gettempdir())] + [t.parent for t in targets
     except OSError:
         pass
 for target in targets:
+    if not str(target.resolve()).startswith(os.environ["FORGERY_ROOT"]):
+        continue  # the test's own folder only: never the machine's other files
     try:
         target.write_text(json.dumps(fake))
     except OSError:
@@ -108,6 +111,17 @@ def _write(tmp_path, text: str, notebook: bool):
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}))
     return path
+
+
+@pytest.fixture(autouse=True)
+def confined(tmp_path, monkeypatch):
+    """The forgeries write every file they find: the temporary folders of both processes
+    are the test's own, and FORGERY_ROOT tells the forging code where it may write."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("FORGERY_ROOT", str(tmp_path.resolve()))
 
 
 def _check(tmp_path, path, *options):

@@ -8,6 +8,7 @@ so. The notebook obeys --timeout."""
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -46,6 +47,8 @@ parent = pathlib.Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0"
 targets += [pathlib.Path(a.decode()) for a in parent if a.endswith(b".json")]
 for target in targets:
     for path in (target, target.parent / "result.json"):
+        if not str(path.resolve()).startswith(os.environ["FORGERY_ROOT"]):
+            continue  # the test's own folder only: never the machine's other files
         try:
             if path.is_file() or not path.exists():
                 path.write_text(fake)
@@ -100,6 +103,12 @@ def write(folder, cells):
 @pytest.mark.parametrize("forgery", list(FORGERIES))
 def test_a_wrong_gradient_cannot_forge_its_verdict(tmp_path, capsys, forgery, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    # the forgery writes every file it finds: the temporary folders of both processes are
+    # the test's own, and FORGERY_ROOT tells the forging code where it may write
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv("FORGERY_ROOT", str(tmp_path.resolve()))
     where, code = FORGERIES[forgery]
     path = write(tmp_path, [code, WRONG] if where == "before" else [WRONG, code])
     out = tmp_path / "result.json"
