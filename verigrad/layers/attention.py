@@ -126,8 +126,7 @@ class MultiHeadAttention(Layer):
         self.QKV = self.X.T @ self.W_in.T
         self.QKV += b_in.T
         q, k, v = self.heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
-        q *= q.dtype.type(1 / math.sqrt(self.d_head))      # the scale, once, on q
-        S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T)
+        S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T), the softmax scales
         self.P = self._softmax(S, T, m, lengths, key_mask)
         self.P_dropped = self.attention_dropout.forward(self.P, training)
         self.O = np.empty((T * m, d), X.dtype)             # one row per token, like QKV
@@ -148,10 +147,9 @@ class MultiHeadAttention(Layer):
         dq, dk, dv = self.heads(dQKV, T, m, 3)
         np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
         dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
-        dS = self._softmax_backward(self.attention_dropout.backward(dP))
+        dS = self._softmax_backward(self.attention_dropout.backward(dP))  # 1/√d_h in it
         np.matmul(dS, k, out=dq)
-        dq *= dq.dtype.type(1 / math.sqrt(self.d_head))
-        np.matmul(dS.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
+        np.matmul(dS.swapaxes(-1, -2), q, out=dk)
         dW_in = dQKV.T @ self.X.T                          # [dWq; dWk; dWv] (3d, d): one
         db_in = dQKV.sum(axis=0)                           # product beats three on slices
         for j, x in enumerate("qkv"):
@@ -169,9 +167,11 @@ class MultiHeadAttention(Layer):
 
     def _softmax(self, S: np.ndarray, T: int, m: int, lengths: np.ndarray | None,
                  key_mask: np.ndarray | None) -> np.ndarray:
-        """P = softmax(S + mask) over the keys, in place in S (m, h, T, T). The compiled
-        kernel handles the causal mask by skipping the keys after each query; the NumPy
-        reference adds −∞ there."""
+        """P = softmax(S/√d_h + mask) over the keys, in place in S = q·kᵀ (m, h, T, T).
+        The compiled kernels scale S in the pass that subtracts each row's max (no pass of
+        its own for the scale) and handle the causal mask by skipping the keys after each
+        query; the NumPy reference adds −∞ there."""
+        scale = S.dtype.type(1 / math.sqrt(self.d_head))
         kernels = self._kernels(S)
         bias = self._mask_bias(T, m, S.dtype, lengths, key_mask,
                                causal=self.causal and kernels is None)
@@ -179,25 +179,30 @@ class MultiHeadAttention(Layer):
             S += bias
         if kernels is not None:
             rows = S.reshape(-1, T, T)
-            kernels.softmax_shift(rows, self.causal)
+            kernels.softmax_shift(rows, self.causal, scale)
             np.exp(S, out=S)
             kernels.softmax_normalise(rows, self.causal, S.dtype.type(1))
             return S
+        S *= scale
         S -= S.max(axis=-1, keepdims=True)
         np.exp(S, out=S)
         S /= S.sum(axis=-1, keepdims=True)
         return S
 
     def _softmax_backward(self, dP: np.ndarray) -> np.ndarray:
-        """dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP (m, h, T, T)."""
+        """dJ/d(q·kᵀ) = dS/√d_h, dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP (m, h, T, T)
+        (the kernel scales in the same pass)."""
         P = cast(np.ndarray, self.P)  # set by forward
+        scale = dP.dtype.type(1 / math.sqrt(self.d_head))
         kernels = self._kernels(dP, P)
         if kernels is not None:
             T = P.shape[-1]
-            kernels.softmax_backward(dP.reshape(-1, T, T), P.reshape(-1, T, T), self.causal)
+            kernels.softmax_backward(dP.reshape(-1, T, T), P.reshape(-1, T, T), self.causal,
+                                     scale)
             return dP
         dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
         dP *= P
+        dP *= scale
         return dP
 
     def _kernels(self, *arrays: np.ndarray) -> Any:
