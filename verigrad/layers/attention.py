@@ -126,11 +126,16 @@ class MultiHeadAttention(Layer):
         self.QKV = self.X.T @ self.W_in.T
         self.QKV += b_in.T
         q, k, v = self.heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
-        S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T), the softmax scales
+        self.blocks = self._query_blocks(T, self._kernels(self.QKV) is not None)
+        S = np.empty((m, self.num_heads, T, T), X.dtype)   # the softmax scales it
+        for a, b in self.blocks:                           # queries a … b−1 see keys < b
+            np.matmul(q[..., a:b, :], k[..., :b, :].swapaxes(-1, -2), out=S[..., a:b, :b])
         self.P = self._softmax(S, T, m, lengths, key_mask)
         self.P_dropped = self.attention_dropout.forward(self.P, training)
         self.O = np.empty((T * m, d), X.dtype)             # one row per token, like QKV
-        np.matmul(self.P_dropped, v, out=self.heads(self.O, T, m)[0])
+        (O,) = self.heads(self.O, T, m)
+        for a, b in self.blocks:
+            np.matmul(self.P_dropped[..., a:b, :b], v[..., :b, :], out=O[..., a:b, :])
         Y = self.params["Wo"] @ self.O.T                   # (d, T·m)
         Y += self.params["bo"]
         return Y.reshape(d, T, m)
@@ -145,11 +150,14 @@ class MultiHeadAttention(Layer):
         q, k, v = self.heads(self.QKV, T, m, 3)
         dQKV = np.empty_like(self.QKV)                     # (T·m, 3d), rows as QKV's
         dq, dk, dv = self.heads(dQKV, T, m, 3)
-        np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
-        dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
+        P, dP = self.P_dropped, np.empty_like(self.P_dropped)  # dP: dJ/dP̃ (m, h, T, T)
+        for a, b in self.blocks:                           # keys a … b−1 seen by queries ≥ a
+            np.matmul(P[..., a:, a:b].swapaxes(-1, -2), dO[..., a:, :], out=dv[..., a:b, :])
+            np.matmul(dO[..., a:b, :], v[..., :b, :].swapaxes(-1, -2), out=dP[..., a:b, :b])
         dS = self._softmax_backward(self.attention_dropout.backward(dP))  # 1/√d_h in it
-        np.matmul(dS, k, out=dq)
-        np.matmul(dS.swapaxes(-1, -2), q, out=dk)
+        for a, b in self.blocks:
+            np.matmul(dS[..., a:b, :b], k[..., :b, :], out=dq[..., a:b, :])
+            np.matmul(dS[..., a:, a:b].swapaxes(-1, -2), q[..., a:, :], out=dk[..., a:b, :])
         dW_in = dQKV.T @ self.X.T                          # [dWq; dWk; dWv] (3d, d): one
         db_in = dQKV.sum(axis=0)                           # product beats three on slices
         for j, x in enumerate("qkv"):
@@ -158,6 +166,17 @@ class MultiHeadAttention(Layer):
         if not self.needs_input_grad:
             return None
         return (self.W_in.T @ dQKV.T).reshape(d, T, m)     # Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
+
+    def _query_blocks(self, T: int, compiled: bool) -> list[tuple[int, int]]:
+        """The blocks [a, b) of queries whose products with keys 0 … b−1 make all that the
+        (T, T) products need: all queries at once, or with a causal mask two halves, the
+        first against the first half of the keys alone, so that a quarter of each (T, T)
+        product is never made. Those entries stay unset: only the compiled kernels never
+        read them (the NumPy reference adds −∞ to every score), and only without attention
+        dropout, whose backward would multiply them."""
+        if self.causal and compiled and not self.dropout and T > 1:
+            return [(0, (T + 1) // 2), ((T + 1) // 2, T)]
+        return [(0, T)]
 
     def heads(self, rows: np.ndarray, T: int, m: int, parts: int = 1) -> np.ndarray:
         """Views (m, h, T, d_h) of the ``parts`` blocks of d columns of ``rows`` (T·m,
