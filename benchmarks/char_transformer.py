@@ -119,7 +119,8 @@ def torch_optimizer(net):
 
 def gemm_floor(V, threads):
     """One step's matrix products alone, as verigrad makes them: per block the stacked
-    q/k/v projection, the (m, h) stacks of scores and weighted values, the output
+    q/k/v projection, the (m, h) stacks of scores and weighted values (causal: in two
+    halves of the queries, the first against the first half of the keys), the output
     projection and the two FFN layers, each with its two gradient products; the output
     layer likewise. With threads > 1, as ``fit(threads=...)`` steps: each thread makes the
     products of its slice of the batch (``batch_slices``) with one BLAS thread."""
@@ -152,13 +153,22 @@ def slice_products(V, m, seed):
     W_in, W_o, W_up, W_down, W_y = a(3 * D, D), a(D, D), a(4 * D, D), a(D, 4 * D), a(V, D)
     X, H, dQKV, dH, dY = a(D, N), a(4 * D, N), a(3 * D, N), a(4 * D, N), a(V, N)
     q, k, P = a(m, HEADS, SEQ_LEN, d_h), a(m, HEADS, SEQ_LEN, d_h), a(m, HEADS, SEQ_LEN, SEQ_LEN)
+    out_d, out_T = np.empty_like(q), np.empty_like(P)
+    half = (SEQ_LEN + 1) // 2
+    blocks = [(0, half), (half, SEQ_LEN)]  # causal: the query halves of MultiHeadAttention
 
     def run():
         for _ in range(LAYERS):
             W_in @ X, dQKV @ X.T, W_in.T @ dQKV                      # q, k, v
-            q @ k.swapaxes(-1, -2), P @ k                            # scores, P·v
-            P.swapaxes(-1, -2) @ q, q @ k.swapaxes(-1, -2)           # dv, dP
-            P @ k, P.swapaxes(-1, -2) @ q                            # dq, dk
+            for lo, hi in blocks:
+                kt = k[..., :hi, :].swapaxes(-1, -2)
+                np.matmul(q[..., lo:hi, :], kt, out=out_T[..., lo:hi, :hi])        # scores, dP
+                np.matmul(q[..., lo:hi, :], kt, out=out_T[..., lo:hi, :hi])
+                np.matmul(P[..., lo:hi, :hi], k[..., :hi, :], out=out_d[..., lo:hi, :])  # P·v, dq
+                np.matmul(P[..., lo:hi, :hi], k[..., :hi, :], out=out_d[..., lo:hi, :])
+                Pt = P[..., lo:, lo:hi].swapaxes(-1, -2)
+                np.matmul(Pt, q[..., lo:, :], out=out_d[..., lo:hi, :])          # dv, dk
+                np.matmul(Pt, q[..., lo:, :], out=out_d[..., lo:hi, :])
             W_o @ X, X @ X.T[:, :D], W_o.T @ X                       # output projection
             W_up @ X, dH @ X.T, W_up.T @ dH                          # FFN up
             W_down @ H, X @ H.T, W_down.T @ X                        # FFN down

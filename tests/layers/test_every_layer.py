@@ -119,9 +119,11 @@ def test_backward_matches_central_differences_in_float64(name):
         assert grads[key].shape == p.shape
         numeric = numeric_gradient(J, p)
         # a gradient that is zero in exact arithmetic (attention's key bias: the softmax
-        # ignores a shift of every score of a row) is judged by its absolute size
+        # ignores a shift of every score of a row) is judged by its absolute size: the
+        # central difference of a flat J is then rounding alone, an ulp of J (about 4e-16
+        # for J near 2) over 2·eps = 2e-6, so up to a few 1e-10
         assert (relative_error(grads[key], numeric) < 1e-6
-                or np.max(np.abs(grads[key] - numeric)) < 1e-12), key
+                or np.max(np.abs(grads[key] - numeric)) < 1e-8), key
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

@@ -20,11 +20,18 @@ _FLAGS = {"reassoc", "nsz", "contract"}
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
-def softmax_shift(S: np.ndarray, causal: bool) -> None:
-    """S (B, T, K) ← S − (each row's max), in place, the first step of a stable softmax over
-    the last axis. causal: row i sees keys 0 … i only; the others become −∞ unread (so that
-    ``np.exp``, vectorised where numba's exp is not, makes them 0)."""
+def softmax_shift(S: np.ndarray, causal: bool, scale: float) -> None:
+    """S (B, T, K) ← (S − each row's max)·scale, in place, the first step of a stable
+    softmax of scale·S over the last axis (scale > 0 keeps the max where it is). causal: row
+    i sees keys 0 … i only; the others become −∞ unread (so that ``np.exp``, vectorised
+    where numba's exp is not, makes them 0)."""
     B, T, K = S.shape
+    if causal:
+        # the masked keys first, all rows, then each row's visible keys: writing them
+        # after the max and the shift of the same row keeps LLVM from vectorising well
+        for b in range(B):
+            for i in range(T):
+                S[b, i, i + 1:] = -np.inf
     for b in range(B):
         for i in range(T):
             row = S[b, i]
@@ -33,9 +40,7 @@ def softmax_shift(S: np.ndarray, causal: bool) -> None:
             for j in range(1, n):
                 top = max(top, row[j])
             for j in range(n):
-                row[j] -= top
-            for j in range(n, K):
-                row[j] = -np.inf
+                row[j] = (row[j] - top) * scale
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
@@ -56,9 +61,10 @@ def softmax_normalise(E: np.ndarray, causal: bool, one: float) -> None:
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
-def softmax_backward(dP: np.ndarray, P: np.ndarray, causal: bool) -> None:
-    """dP (B, T, K) ← dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place; causal rows as in
-    ``softmax_rows`` (P is 0 past the diagonal, so dS is too)."""
+def softmax_backward(dP: np.ndarray, P: np.ndarray, causal: bool, scale: float) -> None:
+    """dP (B, T, K) ← scale·dS, dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place: the gradient
+    with respect to S of P = softmax(scale·S); causal rows as in ``softmax_shift`` (P is 0
+    past the diagonal, so dS is too)."""
     B, T, K = dP.shape
     for b in range(B):
         for i in range(T):
@@ -68,7 +74,7 @@ def softmax_backward(dP: np.ndarray, P: np.ndarray, causal: bool) -> None:
             for j in range(1, n):
                 dot += d[j] * p[j]
             for j in range(n):
-                d[j] = p[j] * (d[j] - dot)
+                d[j] = scale * p[j] * (d[j] - dot)
             for j in range(n, K):
                 d[j] = 0
 
@@ -84,6 +90,17 @@ def gelu_erf_forward(Z: np.ndarray, A: np.ndarray, Phi: np.ndarray, half: float,
         p = half * (one + math.erf(z * scale))
         Phi[i] = p
         A[i] = z * p
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)
+def gelu_tanh_argument(Z: np.ndarray, U: np.ndarray, scale: float, cubic: float) -> None:
+    """U ← scale·(Z + cubic·Z³) = Z·(scale + scale·cubic·Z²), tanh's argument in GELU's tanh
+    form (scale = √(2/π), cubic = 0.044715), flat arrays of one size: one pass where NumPy
+    makes four, and no temporary array."""
+    scale_cubic = scale * cubic
+    for i in range(Z.size):
+        z = Z[i]
+        U[i] = z * (scale + scale_cubic * (z * z))
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)

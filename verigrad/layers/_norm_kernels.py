@@ -33,12 +33,14 @@ def layer_norm_forward(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
             var[j] += c * c
     for j in range(N):
         inv_std[j] = one / np.sqrt(var[j] * inv_n + eps)
+    # two loops per row, one store each: with two stores in one loop LLVM does not
+    # vectorise it (too many pairs of arrays that might overlap to check at run time)
     for i in range(n):
+        for j in range(N):
+            xhat[i, j] = (X[i, j] - mean[j]) * inv_std[j]
         g, b = gamma[i], beta[i]
         for j in range(N):
-            x = (X[i, j] - mean[j]) * inv_std[j]
-            xhat[i, j] = x
-            Y[i, j] = x * g + b
+            Y[i, j] = xhat[i, j] * g + b
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=_FLAGS)

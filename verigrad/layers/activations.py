@@ -150,14 +150,16 @@ class GELU(Layer):
             self.cdf = F.gelu_cdf(Z, self.approximate)
             return Z * self.cdf
         A = np.empty_like(Z)
-        _, half, scale, _, _ = self._constants(Z.dtype)
+        _, half, scale, cubic, _ = self._constants(Z.dtype)
+        self.cdf = np.empty_like(Z)
         if self.approximate == "tanh":
-            # numba's tanh is a scalar call, NumPy's is vectorised: NumPy makes u, one
-            # kernel pass the rest
-            self.cdf = F.gelu_tanh(Z)
-            kernels.gelu_tanh_forward(Z.reshape(-1), self.cdf.reshape(-1), A.reshape(-1), half)
+            # numba's tanh is a scalar call, NumPy's is vectorised: a kernel pass makes
+            # tanh's argument, NumPy u = tanh(argument) in place, one kernel pass the rest
+            u = self.cdf.reshape(-1)
+            kernels.gelu_tanh_argument(Z.reshape(-1), u, scale, cubic)
+            np.tanh(u, out=u)
+            kernels.gelu_tanh_forward(Z.reshape(-1), u, A.reshape(-1), half)
         else:
-            self.cdf = np.empty_like(Z)
             kernels.gelu_erf_forward(Z.reshape(-1), A.reshape(-1), self.cdf.reshape(-1), half,
                                      scale)
         return A

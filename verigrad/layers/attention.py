@@ -126,12 +126,16 @@ class MultiHeadAttention(Layer):
         self.QKV = self.X.T @ self.W_in.T
         self.QKV += b_in.T
         q, k, v = self.heads(self.QKV, T, m, 3)           # (m, h, T, d_h) views each
-        q *= q.dtype.type(1 / math.sqrt(self.d_head))      # the scale, once, on q
-        S = q @ k.swapaxes(-1, -2)                         # (m, h, T, T)
+        self.blocks = self._query_blocks(T, self._kernels(self.QKV) is not None)
+        S = np.empty((m, self.num_heads, T, T), X.dtype)   # the softmax scales it
+        for a, b in self.blocks:                           # queries a … b−1 see keys < b
+            np.matmul(q[..., a:b, :], k[..., :b, :].swapaxes(-1, -2), out=S[..., a:b, :b])
         self.P = self._softmax(S, T, m, lengths, key_mask)
         self.P_dropped = self.attention_dropout.forward(self.P, training)
         self.O = np.empty((T * m, d), X.dtype)             # one row per token, like QKV
-        np.matmul(self.P_dropped, v, out=self.heads(self.O, T, m)[0])
+        (O,) = self.heads(self.O, T, m)
+        for a, b in self.blocks:
+            np.matmul(self.P_dropped[..., a:b, :b], v[..., :b, :], out=O[..., a:b, :])
         Y = self.params["Wo"] @ self.O.T                   # (d, T·m)
         Y += self.params["bo"]
         return Y.reshape(d, T, m)
@@ -146,12 +150,14 @@ class MultiHeadAttention(Layer):
         q, k, v = self.heads(self.QKV, T, m, 3)
         dQKV = np.empty_like(self.QKV)                     # (T·m, 3d), rows as QKV's
         dq, dk, dv = self.heads(dQKV, T, m, 3)
-        np.matmul(self.P_dropped.swapaxes(-1, -2), dO, out=dv)
-        dP = dO @ v.swapaxes(-1, -2)                       # dJ/dP̃ (m, h, T, T)
-        dS = self._softmax_backward(self.attention_dropout.backward(dP))
-        np.matmul(dS, k, out=dq)
-        dq *= dq.dtype.type(1 / math.sqrt(self.d_head))
-        np.matmul(dS.swapaxes(-1, -2), q, out=dk)          # q is stored already scaled
+        P, dP = self.P_dropped, np.empty_like(self.P_dropped)  # dP: dJ/dP̃ (m, h, T, T)
+        for a, b in self.blocks:                           # keys a … b−1 seen by queries ≥ a
+            np.matmul(P[..., a:, a:b].swapaxes(-1, -2), dO[..., a:, :], out=dv[..., a:b, :])
+            np.matmul(dO[..., a:b, :], v[..., :b, :].swapaxes(-1, -2), out=dP[..., a:b, :b])
+        dS = self._softmax_backward(self.attention_dropout.backward(dP))  # 1/√d_h in it
+        for a, b in self.blocks:
+            np.matmul(dS[..., a:b, :b], k[..., :b, :], out=dq[..., a:b, :])
+            np.matmul(dS[..., a:, a:b].swapaxes(-1, -2), q[..., a:, :], out=dk[..., a:b, :])
         dW_in = dQKV.T @ self.X.T                          # [dWq; dWk; dWv] (3d, d): one
         db_in = dQKV.sum(axis=0)                           # product beats three on slices
         for j, x in enumerate("qkv"):
@@ -161,6 +167,17 @@ class MultiHeadAttention(Layer):
             return None
         return (self.W_in.T @ dQKV.T).reshape(d, T, m)     # Wqᵀ·dQ + Wkᵀ·dK + Wvᵀ·dV
 
+    def _query_blocks(self, T: int, compiled: bool) -> list[tuple[int, int]]:
+        """The blocks [a, b) of queries whose products with keys 0 … b−1 make all that the
+        (T, T) products need: all queries at once, or with a causal mask two halves, the
+        first against the first half of the keys alone, so that a quarter of each (T, T)
+        product is never made. Those entries stay unset: only the compiled kernels never
+        read them (the NumPy reference adds −∞ to every score), and only without attention
+        dropout, whose backward would multiply them."""
+        if self.causal and compiled and not self.dropout and T > 1:
+            return [(0, (T + 1) // 2), ((T + 1) // 2, T)]
+        return [(0, T)]
+
     def heads(self, rows: np.ndarray, T: int, m: int, parts: int = 1) -> np.ndarray:
         """Views (m, h, T, d_h) of the ``parts`` blocks of d columns of ``rows`` (T·m,
         parts·d), one row per token (t, n): head i of block j is columns j·d + i·d_h …"""
@@ -169,9 +186,11 @@ class MultiHeadAttention(Layer):
 
     def _softmax(self, S: np.ndarray, T: int, m: int, lengths: np.ndarray | None,
                  key_mask: np.ndarray | None) -> np.ndarray:
-        """P = softmax(S + mask) over the keys, in place in S (m, h, T, T). The compiled
-        kernel handles the causal mask by skipping the keys after each query; the NumPy
-        reference adds −∞ there."""
+        """P = softmax(S/√d_h + mask) over the keys, in place in S = q·kᵀ (m, h, T, T).
+        The compiled kernels scale S in the pass that subtracts each row's max (no pass of
+        its own for the scale) and handle the causal mask by skipping the keys after each
+        query; the NumPy reference adds −∞ there."""
+        scale = S.dtype.type(1 / math.sqrt(self.d_head))
         kernels = self._kernels(S)
         bias = self._mask_bias(T, m, S.dtype, lengths, key_mask,
                                causal=self.causal and kernels is None)
@@ -179,25 +198,30 @@ class MultiHeadAttention(Layer):
             S += bias
         if kernels is not None:
             rows = S.reshape(-1, T, T)
-            kernels.softmax_shift(rows, self.causal)
+            kernels.softmax_shift(rows, self.causal, scale)
             np.exp(S, out=S)
             kernels.softmax_normalise(rows, self.causal, S.dtype.type(1))
             return S
+        S *= scale
         S -= S.max(axis=-1, keepdims=True)
         np.exp(S, out=S)
         S /= S.sum(axis=-1, keepdims=True)
         return S
 
     def _softmax_backward(self, dP: np.ndarray) -> np.ndarray:
-        """dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP (m, h, T, T)."""
+        """dJ/d(q·kᵀ) = dS/√d_h, dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP (m, h, T, T)
+        (the kernel scales in the same pass)."""
         P = cast(np.ndarray, self.P)  # set by forward
+        scale = dP.dtype.type(1 / math.sqrt(self.d_head))
         kernels = self._kernels(dP, P)
         if kernels is not None:
             T = P.shape[-1]
-            kernels.softmax_backward(dP.reshape(-1, T, T), P.reshape(-1, T, T), self.causal)
+            kernels.softmax_backward(dP.reshape(-1, T, T), P.reshape(-1, T, T), self.causal,
+                                     scale)
             return dP
         dP -= np.einsum("mhij,mhij->mhi", dP, P)[..., None]
         dP *= P
+        dP *= scale
         return dP
 
     def _kernels(self, *arrays: np.ndarray) -> Any:
