@@ -1,7 +1,5 @@
 """The gallery of learner bugs is a test: each buggy implementation is flagged on the right
 parameters with the right kind, and each correct variant passes with no findings."""
-import difflib
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -50,16 +48,8 @@ def test_the_documentation_shows_every_case():
         assert case.title in text, case.key
 
 
-def test_the_documentation_is_what_the_generator_writes(mnist_batch):
+def test_the_documentation_is_what_the_generator_writes(mnist_batch, generated_pages):
     """docs/debugging.md in full, against the page rendered now: a changed message, case or
     intro shows up here until the page is regenerated."""
-    spec = importlib.util.spec_from_file_location("make_debugging_gallery",
-                                                  DOCS / "make_debugging_gallery.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    rendered = generator.render(mnist_batch)
-    committed = DOC.read_text(encoding="utf-8")
-    diff = "".join(difflib.unified_diff(committed.splitlines(True), rendered.splitlines(True),
-                                        "docs/debugging.md", "rendered now", n=1))
-    assert rendered == committed, (
-        "docs/debugging.md is stale: run python docs/make_debugging_gallery.py\n" + diff[:3000])
+    rendered = generated_pages.load("make_debugging_gallery").render(mnist_batch)
+    generated_pages.assert_current("debugging.md", rendered, "make_debugging_gallery")

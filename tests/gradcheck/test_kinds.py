@@ -3,7 +3,6 @@ description and advice; an unknown kind is refused; the documentation's tables a
 registry's."""
 import ast
 import copy
-import importlib.util
 import json
 import pickle
 from pathlib import Path
@@ -18,14 +17,6 @@ from verigrad.gradcheck import Finding, Kind, kinds, register_kind, registered_k
 from verigrad.gradcheck.findings import KINDS, Diagnosis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _tables():
-    spec = importlib.util.spec_from_file_location("make_kind_tables",
-                                                  ROOT / "docs" / "make_kind_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -130,8 +121,8 @@ def test_every_finding_of_a_real_check_is_a_registered_kind():
     assert all(type(f.kind) is Kind for f in report.findings)
 
 
-def test_the_documentations_tables_are_the_registrys():
-    tables = _tables()
+def test_the_documentations_tables_are_the_registrys(generated_pages):
+    tables = generated_pages.load("make_kind_tables")
     assert tables.stale() == [], ("a table of kinds in docs/ is out of date: run "
                                   "python docs/make_kind_tables.py")
     for page, origin in tables.PAGES.items():
@@ -140,8 +131,8 @@ def test_the_documentations_tables_are_the_registrys():
             assert f"| `{kind}` | {kind.description} | {kind.advice} |" in text
 
 
-def test_a_stale_table_is_found_and_rewritten(scratch_registry, tmp_path):
-    tables = _tables()
+def test_a_stale_table_is_found_and_rewritten(scratch_registry, tmp_path, generated_pages):
+    tables = generated_pages.load("make_kind_tables")
     for page in tables.PAGES:
         (tmp_path / page).write_text((ROOT / "docs" / page).read_text(encoding="utf-8"),
                                      encoding="utf-8")
