@@ -8,6 +8,10 @@ and the NumPy the courses were written for.
   exercises: ``provided_helpers`` supplies equivalents built on verigrad's own layers, with
   the calling convention of the module that failed to import.
 - A package that is not installed is named with the command that installs it.
+- Code written for Python 2 with the ``future`` package (``from past.builtins import
+  xrange``, as CS231n's 2016-2017 files have it) gets ``PastBuiltins``' stand-in for
+  ``past.builtins`` when ``future`` is not installed: the names as ``future`` defines them
+  on Python 3.
 - ``numpy_1`` is a stand-in for the ``numpy`` module that only the learner's namespace
   sees: NumPy as it is, plus the aliases NumPy 1.x had (``np.int``, ``np.float``,
   ``np.asscalar``, ``np.NaN``, ...); ``float`` and ``int`` there also accept a one-element
@@ -16,6 +20,10 @@ and the NumPy the courses were written for.
 from __future__ import annotations
 
 import builtins
+import functools
+import importlib.abc
+import importlib.machinery
+import sys
 import types
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
@@ -42,7 +50,8 @@ COURSE_MODULES = ("dnn_utils", "dnn_app_utils", "testCases", "testcases", "publi
 #: import name -> the name pip installs it under, where they differ
 PIP_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "cv2": "opencv-python",
              "skimage": "scikit-image", "yaml": "pyyaml", "tensorflow_datasets":
-             "tensorflow-datasets", "IPython": "ipython", "bs4": "beautifulsoup4"}
+             "tensorflow-datasets", "IPython": "ipython", "bs4": "beautifulsoup4",
+             "past": "future"}
 
 
 def is_course_module(name: str) -> bool:
@@ -142,6 +151,61 @@ def provided_helpers(failed_modules: Collection[str], wanted: Iterable[str],
         if function is not None:
             chosen[name] = function
     return chosen
+
+
+# ---- Python 2's names, as the future package gives them on Python 3 ----------------------
+
+
+class _Basestring(type):
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, (str, bytes))
+
+
+#: past.builtins' names on Python 3 (``range``, ``map``, ``filter`` and ``zip`` return
+#: lists there, as in Python 2)
+_PAST_BUILTINS: dict[str, Any] = {
+    "xrange": range, "range": lambda *a: list(range(*a)), "unicode": str, "long": int,
+    "basestring": _Basestring("basestring", (), {}), "unichr": chr, "raw_input": input,
+    "reduce": functools.reduce, "intern": sys.intern,
+    "map": lambda *a: list(map(*a)), "filter": lambda *a: list(filter(*a)),
+    "zip": lambda *a: list(zip(*a)), "cmp": lambda a, b: (a > b) - (a < b)}
+
+
+class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``past`` and ``past.builtins`` (of the ``future`` package) when they are not
+    installed: appended to the end of ``sys.meta_path``, it is asked only after every real
+    finder failed. ``used`` says whether a file imported it."""
+
+    NAMES = ("past", "past.builtins")
+
+    def __init__(self) -> None:
+        self.used = False
+
+    def install(self) -> None:
+        if self not in sys.meta_path:
+            sys.meta_path.append(self)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.NAMES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname == "past")
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self.used = True
+        if module.__name__ == "past.builtins":
+            module.__dict__.update(_PAST_BUILTINS)
+
+    def note(self) -> str | None:
+        if not self.used:
+            return None
+        return ("the code imports past.builtins (Python 2 names such as xrange), whose "
+                "package future is not installed (pip install future): the check gave it "
+                "those names as future defines them on Python 3. This is not a mistake in "
+                "your code.")
 
 
 # ---- NumPy as the courses ran it --------------------------------------------------------

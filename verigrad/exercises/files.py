@@ -396,6 +396,7 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
             names = set(map(str, first.get("names") or []))
 
             def progress(result: Result) -> None:  # the verdicts so far, should time run out
+                _not_the_learners(result, failed, names)  # before a backward reads it
                 results.append(result)
                 learner.new_exercise()
 

@@ -111,10 +111,15 @@ def check_isolated(exercise: Exercise, functions: Mapping[str, Any], seed: int =
                 return result
             return Result(exercise.name, exercise.course, None, [Finding(
                 "missing", None, f"{exercise.name} is checked with your {partner}, which "
-                f"is {verdict.verdict.lower()} (see above); check it again once {partner} "
+                f"{_was(verdict)} (see above); check it again once {partner} "
                 f"is right")], where=where(function))
     return _blame_callee(judge(_run(exercise, functions, seed, limit), function), functions,
                          earlier or {})
+
+
+def _was(result: Result) -> str:
+    """'is wrong', 'is not done' or 'could not be checked' (the environment's doing)."""
+    return "could not be checked" if result.ok is None else f"is {result.verdict.lower()}"
 
 
 def _blame_callee(result: Result, functions: Mapping[str, Any],
@@ -136,8 +141,8 @@ def _blame_callee(result: Result, functions: Mapping[str, Any],
                 first <= (result.line or 0) < first + len(lines):
             result.ok = None
             result.findings.insert(0, Finding("missing", None, (
-                f"{result.name} raised inside your {name}, which is "
-                f"{other.verdict.lower()} (see above); check it again once {name} is "
+                f"{result.name} raised inside your {name}, which "
+                f"{_was(other)} (see above); check it again once {name} is "
                 f"right")))
             break
     return result

@@ -38,7 +38,13 @@ import numpy as np
 from .. import wire
 from ..gradcheck.pairs import compared, learner_frame
 from . import EXERCISES, versions
-from .environment import Numpy1, is_course_module, missing_module_note, provided_helpers
+from .environment import (
+    Numpy1,
+    PastBuiltins,
+    is_course_module,
+    missing_module_note,
+    provided_helpers,
+)
 from .files import (
     DECLARED,
     CannotCheck,
@@ -165,6 +171,8 @@ class LearnerFile:
     def __init__(self, path: str | os.PathLike[str], run_all: bool,
                  limit: float | None) -> None:
         cells = read_cells(path)
+        past = PastBuiltins()
+        past.install()
         packaged, notes = import_in_package(path) or (None, [])
         if packaged is None:
             namespace, executed, failed, numpy_1 = _execute(
@@ -177,6 +185,7 @@ class LearnerFile:
         functions = {**_own_functions(namespace, filenames),
                      **class_members(namespace, filenames)}
         notes += _supply(namespace, functions, failed, numpy_1)
+        notes += filter(None, [past.note()])
         self.namespace, self.functions, self.notes = namespace, functions, notes
         self.failed, self.numpy_1 = failed, numpy_1
         self.assumed = _adapt_versions(functions)

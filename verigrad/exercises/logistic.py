@@ -58,7 +58,8 @@ def _sigmoid_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     return [Config("z = np.array([0, 2])", (np.array([0.0, 2.0]),)),
             Config("z of shape (3, 4)", (rng.standard_normal((3, 4)) * 3,)),
-            Config("z = 0", (0.0,))]
+            Config("z = np.array(0.)", (np.array(0.0),))]  # CS231n's given sigmoid masks
+    # its input, which a Python number cannot take: the courses call it on arrays only
 
 
 def _zeros_configs(seed: int) -> list[Config]:
