@@ -9,9 +9,10 @@ and the NumPy the courses were written for.
   the calling convention of the module that failed to import.
 - A package that is not installed is named with the command that installs it.
 - Code written for Python 2 with the ``future`` package (``from past.builtins import
-  xrange``, as CS231n's 2016-2017 files have it) gets ``PastBuiltins``' stand-in for
+  xrange``, as CS231n's 2016-2017 files have it) gets ``StandIns``' stand-in for
   ``past.builtins`` when ``future`` is not installed: the names as ``future`` defines them
-  on Python 3.
+  on Python 3; so does CS231n's Cython ``im2col_cython`` when it is not built (NumPy
+  equivalents of the course's given functions).
 - ``numpy_1`` is a stand-in for the ``numpy`` module that only the learner's namespace
   sees: NumPy as it is, plus the aliases NumPy 1.x had (``np.int``, ``np.float``,
   ``np.asscalar``, ``np.NaN``, ...); ``float`` and ``int`` there also accept a one-element
@@ -171,15 +172,79 @@ _PAST_BUILTINS: dict[str, Any] = {
     "zip": lambda *a: list(zip(*a)), "cmp": lambda a, b: (a > b) - (a < b)}
 
 
-class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves ``past`` and ``past.builtins`` (of the ``future`` package) when they are not
-    installed: appended to the end of ``sys.meta_path``, it is asked only after every real
-    finder failed. ``used`` says whether a file imported it."""
+def _padded_shape(N: int, C: int, H: int, W: int, pad: int) -> tuple[int, int, int, int]:
+    return N, C, H + 2 * pad, W + 2 * pad
 
-    NAMES = ("past", "past.builtins")
+
+def _unpad(x: np.ndarray, pad: int) -> np.ndarray:
+    return x[:, :, pad:x.shape[2] - pad, pad:x.shape[3] - pad]
+
+
+def _im2col(x: np.ndarray, field_height: int, field_width: int, padding: int,
+            stride: int) -> np.ndarray:
+    """CS231n's im2col_cython: (C·fh·fw, HH·WW·N) columns of the padded x, the row
+    c·fh·fw + i·fh + j (the extension's own index) and the column (y·WW + x)·N + n."""
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    HH = (H + 2 * padding - field_height) // stride + 1
+    WW = (W + 2 * padding - field_width) // stride + 1
+    cols = np.zeros((C * field_height * field_width, HH * WW * N), dtype=x.dtype)
+    for i in range(field_height):
+        for j in range(field_width):
+            patch = xp[:, :, i:i + stride * HH:stride, j:j + stride * WW:stride]  # N,C,HH,WW
+            rows = np.arange(C) * field_height * field_width + i * field_height + j
+            cols[rows] = patch.transpose(1, 2, 3, 0).reshape(C, -1)
+    return cols
+
+
+def _col2im(cols: np.ndarray, N: int, C: int, H: int, W: int, field_height: int,
+            field_width: int, padding: int, stride: int) -> np.ndarray:
+    """CS231n's col2im_cython: the adjoint of ``_im2col`` (overlaps summed)."""
+    xp = np.zeros(_padded_shape(N, C, H, W, padding), dtype=cols.dtype)
+    HH = (H + 2 * padding - field_height) // stride + 1
+    WW = (W + 2 * padding - field_width) // stride + 1
+    for i in range(field_height):
+        for j in range(field_width):
+            rows = np.arange(C) * field_height * field_width + i * field_height + j
+            patch = cols[rows].reshape(C, HH, WW, N).transpose(3, 0, 1, 2)
+            xp[:, :, i:i + stride * HH:stride, j:j + stride * WW:stride] += patch
+    return _unpad(xp, padding)
+
+
+def _col2im_6d(cols: np.ndarray, N: int, C: int, H: int, W: int, HH: int, WW: int,
+               pad: int, stride: int) -> np.ndarray:
+    """CS231n's col2im_6d_cython: cols (C, HH, WW, N, out_h, out_w) summed back into x."""
+    xp = np.zeros(_padded_shape(N, C, H, W, pad), dtype=cols.dtype)
+    out_h, out_w = cols.shape[4], cols.shape[5]
+    for i in range(HH):
+        for j in range(WW):
+            xp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += \
+                cols[:, i, j].transpose(1, 0, 2, 3)
+    return _unpad(xp, pad)
+
+
+#: module -> (its names, why it is missing): what ``StandIns`` serves
+_STAND_INS: dict[str, tuple[dict[str, Any], str]] = {
+    "past": ({}, ""),
+    "past.builtins": (_PAST_BUILTINS, (
+        "the code imports past.builtins (Python 2 names such as xrange), whose package "
+        "future is not installed (pip install future): the check gave it those names as "
+        "future defines them on Python 3")),
+    "cs231n.im2col_cython": ({"im2col_cython": _im2col, "col2im_cython": _col2im,
+                              "col2im_6d_cython": _col2im_6d}, (
+        "the course's Cython extension cs231n.im2col_cython is not built (python setup.py "
+        "build_ext --inplace in the cs231n folder): the check used NumPy equivalents of "
+        "its im2col_cython, col2im_cython and col2im_6d_cython, which the course gives"))}
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves stand-ins for modules a course's code imports that are not installed or not
+    built here: ``future``'s ``past.builtins`` and CS231n's Cython ``im2col_cython``.
+    Appended to the end of ``sys.meta_path``, it is asked only after every real finder
+    failed; ``notes()`` says which were used."""
 
     def __init__(self) -> None:
-        self.used = False
+        self.used: list[str] = []
 
     def install(self) -> None:
         if self not in sys.meta_path:
@@ -187,7 +252,7 @@ class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None
                   ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in self.NAMES:
+        if fullname not in _STAND_INS:
             return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname == "past")
 
@@ -195,17 +260,13 @@ class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
-        self.used = True
-        if module.__name__ == "past.builtins":
-            module.__dict__.update(_PAST_BUILTINS)
+        names, _ = _STAND_INS[module.__name__]
+        module.__dict__.update(names)
+        self.used.append(module.__name__)
 
-    def note(self) -> str | None:
-        if not self.used:
-            return None
-        return ("the code imports past.builtins (Python 2 names such as xrange), whose "
-                "package future is not installed (pip install future): the check gave it "
-                "those names as future defines them on Python 3. This is not a mistake in "
-                "your code.")
+    def notes(self) -> list[str]:
+        return [f"{_STAND_INS[name][1]}. This is not a mistake in your code."
+                for name in self.used if _STAND_INS[name][1]]
 
 
 # ---- NumPy as the courses ran it --------------------------------------------------------

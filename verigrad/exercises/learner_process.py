@@ -40,7 +40,7 @@ from ..gradcheck.pairs import compared, learner_frame
 from . import EXERCISES, versions
 from .environment import (
     Numpy1,
-    PastBuiltins,
+    StandIns,
     is_course_module,
     missing_module_note,
     provided_helpers,
@@ -171,8 +171,8 @@ class LearnerFile:
     def __init__(self, path: str | os.PathLike[str], run_all: bool,
                  limit: float | None) -> None:
         cells = read_cells(path)
-        past = PastBuiltins()
-        past.install()
+        stand_ins = StandIns()
+        stand_ins.install()
         packaged, notes = import_in_package(path) or (None, [])
         if packaged is None:
             namespace, executed, failed, numpy_1 = _execute(
@@ -185,7 +185,7 @@ class LearnerFile:
         functions = {**_own_functions(namespace, filenames),
                      **class_members(namespace, filenames)}
         notes += _supply(namespace, functions, failed, numpy_1)
-        notes += filter(None, [past.note()])
+        notes += stand_ins.notes()
         self.namespace, self.functions, self.notes = namespace, functions, notes
         self.failed, self.numpy_1 = failed, numpy_1
         self.assumed = _adapt_versions(functions)
