@@ -285,7 +285,7 @@ def _assignment_line(function: Callable[..., Any], variable: str) -> int | None:
     by +=, or into a slice of it), or None."""
     try:
         lines, first = source_lines(function)
-    except (OSError, TypeError):
+    except (OSError, TypeError, SyntaxError):
         return None
     pattern = re.compile(rf"^\s*{re.escape(variable)}\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)",
                          re.IGNORECASE)

@@ -172,6 +172,13 @@ _PAST_BUILTINS: dict[str, Any] = {
     "zip": lambda *a: list(zip(*a)), "cmp": lambda a, b: (a > b) - (a < b)}
 
 
+def python2_builtins(wanted: Iterable[str]) -> dict[str, Any]:
+    """Python 2's builtins among ``wanted`` (names a file uses but neither defines nor
+    imports, such as ``xrange``), as ``future`` gives them on Python 3."""
+    return {name: _PAST_BUILTINS[name] for name in sorted(wanted)
+            if name in _PAST_BUILTINS and not hasattr(builtins, name)}
+
+
 def _padded_shape(N: int, C: int, H: int, W: int, pad: int) -> tuple[int, int, int, int]:
     return N, C, H + 2 * pad, W + 2 * pad
 

@@ -62,6 +62,7 @@ from ..gradcheck.findings import Finding
 from . import EXERCISES, check_functions
 from .core import Result, where
 from .environment import is_course_module
+from .python2 import with_print_calls
 from .remote import WALL_FACTOR, CannotStart, LearnerProcess, OutOfTime
 
 #: the dict a file fills to have functions outside the catalogue checked
@@ -149,7 +150,22 @@ def _without_magics(source: str) -> str:
             stripped.startswith("?"))
         continued = magic and line.rstrip().endswith("\\")
         kept.append("" if magic else line)
-    return "\n".join(kept)
+    return with_print_calls("\n".join(kept))[0]
+
+
+def python2_notes(cells: Iterable[tuple[str, str]]) -> list[str]:
+    """A note for each cell whose Python 2 print statements ran as calls
+    (``_without_magics`` rewrites them)."""
+    notes = []
+    for filename, source in cells:
+        lines = with_print_calls(source)[1]
+        if lines:
+            at = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+            notes.append(f"{place(filename, lines[0])}: Python 2's print statement (line"
+                         f"{'s' if len(lines) > 1 else ''} {at}): the check ran it as "
+                         f"print(...), as Python 3 needs it written. This is not a mistake "
+                         f"in the exercise.")
+    return notes
 
 
 def statements(cells: Iterable[tuple[str, str]], run_all: bool = False,

@@ -135,7 +135,7 @@ def _blame_callee(result: Result, functions: Mapping[str, Any],
             continue
         try:
             lines, first = source_lines(callee)
-        except (OSError, TypeError):
+        except (OSError, TypeError, SyntaxError):
             continue
         if result.file == callee.__code__.co_filename and \
                 first <= (result.line or 0) < first + len(lines):

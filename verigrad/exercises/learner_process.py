@@ -44,20 +44,24 @@ from .environment import (
     is_course_module,
     missing_module_note,
     provided_helpers,
+    python2_builtins,
 )
 from .files import (
     DECLARED,
+    PACKAGE,
     CannotCheck,
     class_members,
     cpu_limit,
     import_in_package,
     place,
+    python2_notes,
     read_cells,
     statements,
 )
 from .isolation import TimeLimitExceeded, time_limit
 from .notebook_globals import globals_read, is_data
 from .peer import CallFailed, Peer
+from .python2 import PrintCallsFinder
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
@@ -82,6 +86,7 @@ def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = 
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     chosen = statements(cells, run_all, notes if notebook else None)
+    notes += python2_notes(cells)
     for filename, node, is_import in chosen:
         code = compile(ast.Module([node], type_ignores=[]), filename, "exec")
         location = place(filename, node.lineno)
@@ -134,11 +139,18 @@ def _supply(namespace: dict[str, Any], functions: Mapping[str, Any],
         namespace["np"] = numpy_1.module
         notes.append("the file uses np but never imports NumPy: add `import numpy as np` "
                      "at its top. The check supplied it, to check the functions.")
+    older = python2_builtins(absent)
+    if older:
+        namespace.update(older)
+        notes.append(f"the file uses {', '.join(older)}, which Python 2 had and Python 3 "
+                     f"does not: the check gave {'them' if len(older) > 1 else 'it'} as "
+                     f"Python 2 did (xrange is range in Python 3). This is not a mistake "
+                     f"in the exercise.")
     unpacked: set[str] = set()
     for function in functions.values():
         try:
             source = inspect.getsource(function)
-        except (OSError, TypeError):
+        except (OSError, TypeError, SyntaxError):  # inspect parses a class's whole file
             continue
         unpacked.update(re.findall(r"\w+\s*,\s*\w+\s*=\s*(\w+)\s*\(", source))
     helpers = provided_helpers(failed, absent, unpacked)
@@ -171,8 +183,9 @@ class LearnerFile:
     def __init__(self, path: str | os.PathLike[str], run_all: bool,
                  limit: float | None) -> None:
         cells = read_cells(path)
-        stand_ins = StandIns()
+        stand_ins, prints = StandIns(), PrintCallsFinder(PACKAGE)
         stand_ins.install()
+        prints.install()
         packaged, notes = import_in_package(path) or (None, [])
         if packaged is None:
             namespace, executed, failed, numpy_1 = _execute(
@@ -185,7 +198,7 @@ class LearnerFile:
         functions = {**_own_functions(namespace, filenames),
                      **class_members(namespace, filenames)}
         notes += _supply(namespace, functions, failed, numpy_1)
-        notes += stand_ins.notes()
+        notes += stand_ins.notes() + prints.notes()
         self.namespace, self.functions, self.notes = namespace, functions, notes
         self.failed, self.numpy_1 = failed, numpy_1
         self.assumed = _adapt_versions(functions)

@@ -43,7 +43,7 @@ def _function_node(function: Any
     the source cannot be read (a function defined by exec, a builtin)."""
     try:
         lines, first = source_lines(function)
-    except (OSError, TypeError):
+    except (OSError, TypeError, SyntaxError):
         return None
     try:
         tree = ast.parse(textwrap.dedent("".join(lines)))
