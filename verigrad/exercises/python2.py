@@ -72,11 +72,11 @@ def with_print_calls(source: str) -> tuple[str, list[int]]:
 
 
 class _PrintCallsLoader(importlib.machinery.SourceFileLoader):
-    def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> Any:
+    def source_to_code(self, data: Any, path: Any = "<string>") -> Any:  # type: ignore[override]
         source = importlib.util.decode_source(data)
         return compile(with_print_calls(source)[0], path, "exec", dont_inherit=True)
 
-    def set_data(self, path: Any, data: bytes, *, _mode: int = 0o666) -> None:
+    def set_data(self, path: Any, data: Any, *, _mode: int = 0o666) -> None:
         """No bytecode is written for the rewritten source: the learner's own Python
         must still see the file as it is."""
 
