@@ -107,3 +107,17 @@ def test_the_courses_own_probability_domain_softmax_loss_is_right_on_large_score
 
     assert run({"softmax_loss": softmax_loss})["softmax_loss"].ok is True
     assert run({"softmax_loss": unshifted})["softmax_loss"].ok is False
+
+
+def test_a_sequence_backward_that_calls_a_wrong_step_backward_is_not_called_wrong(tmp_path):
+    path = tmp_path / "rnn_layers.py"
+    source = (TREE / "cs231n" / "rnn_layers.py").read_text().replace(
+        "from past.builtins import xrange\n", "xrange = range\n")
+    path.write_text(source.replace("da = dnext_h * (1 - next_h ** 2)",  # tanh applied twice
+                                   "da = dnext_h * (1 - np.tanh(next_h) ** 2)"))
+    results = {r["name"]: r for r in files.check_file(path)["results"]}
+    assert results["rnn_step_backward"]["verdict"] == "WRONG"
+    assert results["rnn_backward"]["verdict"] == "cannot check"
+    assert "calls your rnn_step_backward, which is wrong" in \
+        results["rnn_backward"]["findings"][0]["message"]
+    assert results["rnn_forward"]["ok"] is True

@@ -708,7 +708,32 @@ def _cs_sequence_backward(name: str, configs: Callable[..., Any], lstm: bool) ->
     gradient of one time step named (``_named_through_time``)."""
     base = backward_exercise(name, CS231N, ("dh", "cache"), name.replace("backward", "forward"),
                              configs, gradients=("dx", "dh0", "dWx", "dWh", "db"))
-    return base._replace(check=_named_through_time(base, configs, None, _cs_steps(lstm)))
+    check = _named_through_time(base, configs, None, _cs_steps(lstm))
+    step = name.replace("_backward", "_step_backward")
+    return base._replace(check=_after_learners_step(check, name, step))
+
+
+def _after_learners_step(check: Callable[..., Any], name: str,
+                         step: str) -> Callable[..., Any]:
+    """check, but a sequence backward that fails while it calls the learner's step backward,
+    which is wrong itself, cannot be judged yet: that step reads the cache in the learner's
+    own format, so no right step can stand in for it (as the course's format allows for
+    ``_with_reference_cell``)."""
+
+    def checked(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
+        result = check(functions, seed)
+        mine = functions.get(step)
+        if result.ok is not False or mine is None or \
+                not holds_global(functions[name], step, mine):
+            return result
+        verdict = next(e for e in EXERCISES if e.name == step).check(functions, seed)
+        if verdict.ok is not False:
+            return result
+        return Result(name, result.exercise, None, [Finding("missing", None, (
+            f"{name} calls your {step}, which is {verdict.verdict.lower()} (see above); "
+            f"check it again once {step} is right"))], where=(result.file, result.line))
+
+    return checked
 
 
 def _embedding_configs(seed: int) -> list[Config]:
