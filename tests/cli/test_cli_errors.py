@@ -6,6 +6,8 @@ without a checking type fails ``test_every_numeric_flag_checks_its_value``)."""
 import argparse
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -400,3 +402,12 @@ def test_cbow_errors_name_the_file_and_the_fault(saved_runs, tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and says in err, err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # `verigrad gradcheck | head -1`: the pipe closes before the report is printed
+    child = subprocess.Popen([sys.executable, "-m", "verigrad.cli", "gradcheck", "--layers",
+                              "4", "3", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait() == 141 and err == ""  # 128 + SIGPIPE, and no traceback

@@ -12,6 +12,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -74,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail(args, f"verigrad {args.command}: interrupted; files already written are "
                            f"complete (each is written whole or not at all)", status=130)
+    except BrokenPipeError:
+        # the reader of our output went away (``verigrad check FILE | head``): stop quietly,
+        # as Unix tools do; stdout goes to devnull so that Python's flush at exit is silent
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status a shell shows for a tool ended by it
 
 
 def _fail(args: argparse.Namespace, message: str, status: int = 2) -> int:
