@@ -80,7 +80,7 @@ def test_lstm_backward_is_judged_on_its_own_beside_a_wrong_cell_backward():
     assert results["lstm_cell_backward"].ok is False
     right = results["lstm_backward"]
     assert right.ok is True, right.summary()
-    assert "checked with a right lstm_cell_backward in its place, and is right" in \
+    assert "checked with a right lstm_cell_backward in its place (verigrad's), and is right" in \
         right.summary()
     assert scope["lstm_cell_backward"] is learners.lstm_cell_backward_dc_prev_unforgotten
     # a sequence that is wrong itself stays wrong with the right cell in its place
@@ -92,7 +92,8 @@ def test_lstm_backward_is_judged_on_its_own_beside_a_wrong_cell_backward():
     lost_result = run({**with_helpers(learners), "lstm_backward": lost,
                        "lstm_cell_backward": scope["lstm_cell_backward"]})["lstm_backward"]
     assert lost_result.ok is False
-    assert "is wrong on its own too" in lost_result.summary()
+    assert lost_result.findings[0].kind == "mismatch"  # its own mistake first, then the note
+    assert "is wrong on its own too" in lost_result.findings[-1].message
 
 
 def test_a_right_conv_backward_is_right_beside_a_wrong_conv_single_step():
@@ -102,7 +103,10 @@ def test_a_right_conv_backward_is_right_beside_a_wrong_conv_single_step():
     forward = types.FunctionType(learners_conv.conv_forward.__code__, scope, "conv_forward")
     results = run({**with_helpers(learners_conv), "conv_forward": forward,
                    "conv_single_step": scope["conv_single_step"]})
-    assert results["conv_forward"].findings[0].kind == "bias_count"
+    assert results["conv_single_step"].findings[0].kind == "bias_count"
+    # conv_forward is right with a right conv_single_step in its place: its verdict is its own
+    assert results["conv_forward"].ok is True
+    assert results["conv_forward"].findings[0].kind == "right_callee"
     assert results["conv_backward"].ok is True, results["conv_backward"].summary()
 
 

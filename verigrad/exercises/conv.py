@@ -24,7 +24,15 @@ import numpy as np
 
 from ..gradcheck.findings import Finding
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
-from .core import Config, Mistake, backward_exercise, forward_exercise, register_mistakes
+from .core import (
+    RIGHT_CALLEES,
+    Config,
+    Mistake,
+    backward_exercise,
+    first_output,
+    forward_exercise,
+    register_mistakes,
+)
 
 KINDS = register_mistakes({
     "bias_count": ("the output equals the one with the bias added to every product of the "
@@ -360,6 +368,14 @@ def _distribute_configs(seed: int) -> list[Config]:
             Config("dz=-1.5, shape (3, 2)", (-1.5, (3, 2)))]
 
 
+def _mask_reference(x: np.ndarray) -> tuple[np.ndarray]:
+    return (x == np.max(x),)
+
+
+def _distribute_reference(dz: float, shape: tuple[int, int]) -> tuple[np.ndarray]:
+    return (np.full(shape, dz / (shape[0] * shape[1])),)
+
+
 def _cs231n_conv_configs(seed: int) -> list[Config]:
     rng = np.random.default_rng(seed)
     cases = []
@@ -483,19 +499,19 @@ EXERCISES = [
                       Mistake("pool_mode", "the other mode's output: the branches for \"max\" "
                               "and \"average\" are swapped", _course_pool_other_mode)],
                      names=("A",)),
-    backward_exercise("pool_backward", COURSE4, ("dA", "cache"), "pool_forward",
-                      _course_pool_configs, _course_pool_builder, _POOL_BACKWARD_MISTAKES,
-                      gradients=("dA_prev",)),
     forward_exercise("create_mask_from_window", COURSE4, ("x",), _mask_configs,
-                     lambda x: (x == np.max(x),), names=("mask",)),
+                     _mask_reference, names=("mask",)),
     forward_exercise("distribute_value", COURSE4, ("dz", "shape"), _distribute_configs,
-                     lambda dz, shape: (np.full(shape, dz / (shape[0] * shape[1])),),
+                     _distribute_reference,
                      [Mistake("pool_count", "dz divided by n_H only: the average is over "
                               "n_H·n_W entries",
                               lambda dz, shape: (np.full(shape, dz / shape[0]),)),
                       Mistake("pool_count", "dz not divided among the n_H·n_W entries of "
                               "the window", lambda dz, shape: (np.full(shape, dz),))],
                      names=("a",)),
+    backward_exercise("pool_backward", COURSE4, ("dA", "cache"), "pool_forward",
+                      _course_pool_configs, _course_pool_builder, _POOL_BACKWARD_MISTAKES,
+                      gradients=("dA_prev",)),
     forward_exercise("conv_forward_naive", CS231N, ("x", "w", "b", "conv_param"),
                      _cs231n_conv_configs,
                      lambda x, w, b, p: (_cs231n_conv(x, w, b, p),),
@@ -515,3 +531,9 @@ EXERCISES = [
                        for m in _POOL_BACKWARD_MISTAKES if m.kind in ("stride", "accumulate")],
                       gradients=("dx",)),
 ]
+
+# pool_backward calls create_mask_from_window and distribute_value, conv_forward
+# conv_single_step and zero_pad, conv_backward zero_pad; listed before their callers above
+RIGHT_CALLEES.update({(COURSE4, name): first_output(reference) for name, reference in (
+    ("zero_pad", _pad_reference), ("conv_single_step", _single_step_reference),
+    ("create_mask_from_window", _mask_reference), ("distribute_value", _distribute_reference))})

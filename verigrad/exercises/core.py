@@ -142,10 +142,14 @@ MISTAKES = {
     "activation": ("the output equals the other activation's (sigmoid and ReLU swapped) or a "
                    "network with one activation everywhere",
                    "LINEAR -> RELU for the hidden layers, LINEAR -> SIGMOID for the last"),
+    "right_callee": ("a function calls another of the learner's exercises that is wrong or "
+                     "not done, and was checked with a right one in its place: the verdict "
+                     "beside it is its own", "the exercise it calls, named in the message"),
 }
 _KINDS = register_mistakes(MISTAKES)
-FORWARD, NOT_IMPLEMENTED, ENVIRONMENT, RETURNS, TIME_LIMIT = (
-    _KINDS[k] for k in ("forward", "not_implemented", "environment", "returns", "time_limit"))
+FORWARD, NOT_IMPLEMENTED, ENVIRONMENT, RETURNS, TIME_LIMIT, RIGHT_CALLEE = (
+    _KINDS[k] for k in ("forward", "not_implemented", "environment", "returns", "time_limit",
+                        "right_callee"))
 
 
 class Config(NamedTuple):
@@ -448,6 +452,23 @@ def _same(a: object, b: object) -> bool:
         return isinstance(b, dict) and all(
             k in a and _same(a[k], v) for k, v in b.items() if isinstance(v, np.ndarray))
     return True
+
+
+#: (course, exercise) -> a right function with that exercise's calling convention (the
+#: course's caches, tuple or scalar returns), built on verigrad's own layers. When the
+#: learner's function for that exercise is not right, the other exercises that call it
+#: (linear_activation_forward calls linear_forward, pool_backward calls
+#: create_mask_from_window) are checked again with this one in its place
+#: (``isolation.check_isolated``), so that their verdict is their own. Topic modules fill it.
+RIGHT_CALLEES: dict[tuple[str, str], Callable[..., Any]] = {}
+
+
+def first_output(reference: Callable[..., tuple[Any, ...]]) -> Callable[..., Any]:
+    """A reference that returns a 1-tuple (forward_exercise's convention) as the function
+    the notebook calls, which returns the value itself."""
+    def called(*args: Any, **kwargs: Any) -> Any:
+        return reference(*args, **kwargs)[0]
+    return called
 
 
 @contextlib.contextmanager

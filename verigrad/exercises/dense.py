@@ -21,9 +21,10 @@ import numpy as np
 
 from ..gradcheck import check_backprop
 from ..gradcheck.findings import Finding
-from ..layers import ReLU
+from ..layers import Dense, ReLU
 from ..losses import SoftmaxCrossEntropy
 from .core import (
+    RIGHT_CALLEES,
     Config,
     Exercise,
     Mistake,
@@ -34,7 +35,7 @@ from .core import (
     forward_exercise,
     where,
 )
-from .networks import activate, linear
+from .networks import ACTIVATIONS, activate, linear
 
 COURSE1 = "Deep Learning Specialization, course 1 week 4"
 CS231N = "CS231n"
@@ -95,6 +96,29 @@ def _linear_activation_builder(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
                                activation: str) -> tuple[np.ndarray, tuple[Any, ...]]:
     Z = linear(A_prev, W, b)
     return activate(Z, activation), ((A_prev, W, b), Z)
+
+
+def _linear_grads(dZ: np.ndarray, cache: tuple[Any, ...]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dA_prev, dW, db) from verigrad's Dense layer on the notebook's cache (A_prev, W, b),
+    with the notebook's 1/m on dW and db."""
+    A_prev, W, b = (np.asarray(a, dtype=float) for a in cache)
+    layer = Dense(W.shape[1], W.shape[0])
+    layer.params["W"][...], layer.params["b"][...] = W, b
+    layer.forward(A_prev)
+    dA_prev = layer.backward(np.asarray(dZ, dtype=float))
+    m = A_prev.shape[1]
+    return dA_prev, layer.grads["W"] / m, layer.grads["b"] / m
+
+
+def _linear_activation_grads(dA: np.ndarray, cache: tuple[Any, ...],
+                             activation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """linear_backward's gradients after verigrad's activation layer, on the notebook's
+    cache (linear_cache, Z)."""
+    linear_cache, Z = cache
+    layer = ACTIVATIONS[activation]()
+    layer.forward(np.asarray(Z, dtype=float))
+    return _linear_grads(layer.backward(np.asarray(dA, dtype=float)), linear_cache)
 
 
 def _model_configs(seed: int) -> list[Config]:
@@ -330,3 +354,8 @@ EXERCISES = [
                       _relu_configs, _relu_builder,
                       gradients=("dx",)),
 ]
+
+RIGHT_CALLEES.update({(COURSE1, "linear_forward"): _linear_builder,
+                      (COURSE1, "linear_backward"): _linear_grads,
+                      (COURSE1, "linear_activation_forward"): _linear_activation_builder,
+                      (COURSE1, "linear_activation_backward"): _linear_activation_grads})

@@ -17,14 +17,26 @@ import signal
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from types import FrameType
 from typing import Any
 
 from .. import wire
 from ..gradcheck.findings import EXCEPTION, Finding
 from ..gradcheck.pairs import learner_frame
-from .core import ENVIRONMENT, NOT_IMPLEMENTED, RETURNS, TIME_LIMIT, Exercise, Result, where
+from .core import (
+    ENVIRONMENT,
+    NOT_IMPLEMENTED,
+    RETURNS,
+    RIGHT_CALLEE,
+    RIGHT_CALLEES,
+    TIME_LIMIT,
+    Exercise,
+    Result,
+    holds_global,
+    substituted,
+    where,
+)
 from .environment import HELPER_NAMES, is_course_module
 from .stubs import source_lines, template_reason
 
@@ -96,7 +108,56 @@ def check_isolated(exercise: Exercise, functions: Mapping[str, Any], seed: int =
                    earlier: Mapping[str, Result] | None = None) -> Result:
     """exercise.check(functions, seed) as a Result whatever happens. ``earlier``: the
     results so far by name; a backward whose forward (its partner) is not right is checked
-    with the exercise's reference forward first, so that its verdict is its own."""
+    with the exercise's reference forward first, and a function that calls another of the
+    learner's exercises which is not right (``RIGHT_CALLEES``) is checked again with a right
+    one in its place, so that its verdict is its own."""
+    result = _check_with_partner(exercise, functions, seed, limit, earlier)
+    owners = _right_callees(exercise, functions, earlier or {})
+    if result.ok is True or not owners:
+        return result
+    with ExitStack() as stack:
+        for owner, right in owners:
+            stack.enter_context(substituted(owner, right))
+        again = _check_with_partner(exercise, functions, seed, limit, earlier)
+    if again.ok is None:  # no verdict with right callees either: the first run's stands
+        return result
+    replaced = sorted({name for _, right in owners for name in right})
+    names = ", ".join(replaced)
+    # first where it explains an ok verdict; after the finding that makes a wrong one
+    again.findings.insert(0 if again.ok else len(again.findings), Finding(RIGHT_CALLEE, None, (
+        f"{exercise.name} calls your {names}, not right itself (see above); it was checked "
+        f"with a right {names} in {'its' if len(replaced) == 1 else 'their'} place "
+        f"(verigrad's), and {'is right' if again.ok else 'is wrong on its own too'}")))
+    return again
+
+
+def _right_callees(exercise: Exercise, functions: Mapping[str, Any],
+                   earlier: Mapping[str, Result]) -> list[tuple[Any, dict[str, Any]]]:
+    """(a function, name -> a right function to put in its namespace) for the learner's
+    exercises that the exercise's function or the forward it is checked with (its partner)
+    calls, directly or through the learner's other functions, which were not found right
+    and have a right replacement; one entry per namespace."""
+    todo = [exercise.name, *([exercise.partner] if exercise.partner else [])]
+    seen, owners = set(todo), {}
+    while todo:
+        caller = functions.get(todo.pop())
+        for callee in getattr(getattr(caller, "__code__", None), "co_names", ()):
+            if callee not in functions or not holds_global(caller, callee, functions[callee]):
+                continue
+            other = earlier.get(callee)
+            right = RIGHT_CALLEES.get((other.exercise, callee)) if other else None
+            if other is not None and other.ok is not True and right is not None and \
+                    callee != exercise.name:
+                space = id(getattr(caller, "__globals__", caller))
+                owners.setdefault(space, (caller, {}))[1][callee] = right
+            if callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    return list(owners.values())
+
+
+def _check_with_partner(exercise: Exercise, functions: Mapping[str, Any], seed: int,
+                        limit: float | None, earlier: Mapping[str, Result] | None) -> Result:
     function = functions[exercise.name]
     partner = exercise.partner
     verdict = (earlier or {}).get(partner)  # type: ignore[arg-type]  # None when no partner

@@ -29,6 +29,7 @@ from ..gradcheck.report import join
 from ..layers import LSTM, RNN, Dense, Embedding
 from ..losses import SoftmaxCrossEntropy
 from .core import (
+    RIGHT_CALLEES,
     Config,
     Exercise,
     Mistake,
@@ -36,10 +37,8 @@ from .core import (
     backward_exercise,
     close,
     forward_exercise,
-    holds_global,
     pair_problem,
     register_mistakes,
-    substituted,
     where,
 )
 from .dense import loss_exercise
@@ -487,31 +486,6 @@ def _lstm_cell_grads(da_next: np.ndarray, dc_next: np.ndarray,
             **{f"d{k}": v.copy() for k, v in layer.grads.items()}}
 
 
-def _with_reference_cell(check: Callable[..., Any], name: str, cell: str,
-                         reference: Callable[..., Any],
-                         cell_exercise: Callable[..., Any]) -> Callable[..., Any]:
-    """check, but when the learner's sequence backward fails and calls their own ``cell``
-    backward, which is wrong itself, the sequence is checked again with ``reference`` in
-    that cell's place: its verdict is then its own, not the cell's."""
-
-    def checked(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
-        result = check(functions, seed)
-        mine = functions.get(cell)
-        if result.ok is not False or mine is None or \
-                not holds_global(functions[name], cell, mine) or \
-                cell_exercise().check(functions, seed).ok is True:
-            return result
-        with substituted(functions[name], {cell: reference}):
-            alone = check(functions, seed)
-        alone.findings.insert(0, Finding("missing", None, (
-            f"{name} calls your {cell}, which is wrong (see above); {name} was checked "
-            f"with a right {cell} in its place, and "
-            f"{'is right' if alone.ok else 'is wrong on its own too'}")))
-        return alone
-
-    return checked
-
-
 def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
                        builder: Callable[..., Any] | None, grads_of: Callable[..., Any],
                        mistakes: list[Any], gradients: tuple[str, ...],
@@ -522,12 +496,6 @@ def _sequence_backward(name: str, partner: str, configs: Callable[..., Any],
                              mistakes, gradients=gradients)
     check = _named_through_time(base, configs, builder, steps, grads_of)
 
-    cells = {"rnn_backward": ("rnn_cell_backward", _rnn_cell_grads),
-             "lstm_backward": ("lstm_cell_backward", _lstm_cell_grads)}
-    if name in cells:
-        cell, reference = cells[name]
-        check = _with_reference_cell(check, name, cell, reference,
-                                     lambda: next(e for e in EXERCISES if e.name == cell))
     return Exercise(name, COURSE5, ("da", "caches"), check, partner, base.gradients)
 
 
@@ -804,6 +772,12 @@ def _temporal_loss(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[floa
 def _temporal_loss_unmasked(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float]:
     return _temporal_loss(x, y, np.ones_like(mask))
 
+
+# the sequences call the cells: checked with these where the learner's cell is not right
+RIGHT_CALLEES.update({(COURSE5, "rnn_cell_forward"): _rnn_cell_builder,
+                      (COURSE5, "lstm_cell_forward"): _lstm_cell_builder,
+                      (COURSE5, "rnn_cell_backward"): _rnn_cell_grads,
+                      (COURSE5, "lstm_cell_backward"): _lstm_cell_grads})
 
 EXERCISES += [
     forward_exercise("rnn_step_forward", CS231N, ("x", "prev_h", "Wx", "Wh", "b"),
