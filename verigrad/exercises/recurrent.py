@@ -18,6 +18,7 @@ the steps' contributions add up) is named with that step (``time_sum``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -158,10 +159,11 @@ def _rnn_cell_builder(xt: np.ndarray, a_prev: np.ndarray,
 
 
 def _rnn_cell_tanh_from_z(xt: np.ndarray, a_prev: np.ndarray, parameters: dict[str, np.ndarray],
-                          douts: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """The cell's gradients with tanh' computed from the pre-activation z as 1 − z²."""
+                          douts: list[np.ndarray], twice: bool = False) -> dict[str, np.ndarray]:
+    """The cell's gradients with tanh' computed from the pre-activation z as 1 − z², or
+    (twice) as 1 − tanh(a_next)², tanh applied again to a_next = tanh(z)."""
     z = parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"]
-    dz = douts[0] * (1 - z ** 2)
+    dz = douts[0] * (1 - (np.tanh(np.tanh(z)) if twice else z) ** 2)
     return {"xt": parameters["Wax"].T @ dz, "a_prev": parameters["Waa"].T @ dz,
             "Wax": dz @ xt.T, "Waa": dz @ a_prev.T, "ba": dz.sum(axis=1, keepdims=True)}
 
@@ -511,7 +513,11 @@ EXERCISES = [
                       [Mistake("tanh_derivative", "the gradient with tanh' taken as 1 − z² of "
                                "the pre-activation z: look at the array tanh's derivative is "
                                "computed from",
-                               _rnn_cell_tanh_from_z)],
+                               _rnn_cell_tanh_from_z),
+                       Mistake("tanh_derivative", "the gradient with tanh' taken as "
+                               "1 − tanh(a_next)², tanh applied twice: look at what "
+                               "a_next already holds",
+                               partial(_rnn_cell_tanh_from_z, twice=True))],
                       gradients=("dxt", "da_prev", "dWax", "dWaa", "dba")),
     forward_exercise("rnn_forward", COURSE5, ("x", "a0", "parameters"), _sequence_configs(False),
                      _rnn_reference,
