@@ -138,7 +138,8 @@ def _right_callees(exercise: Exercise, functions: Mapping[str, Any],
     calls, directly or through the learner's other functions, which were not found right
     and have a right replacement; one entry per namespace."""
     todo = [exercise.name, *([exercise.partner] if exercise.partner else [])]
-    seen, owners = set(todo), {}
+    seen = set(todo)
+    owners: dict[int, tuple[Any, dict[str, Any]]] = {}
     while todo:
         caller = functions.get(todo.pop())
         for callee in getattr(getattr(caller, "__code__", None), "co_names", ()):

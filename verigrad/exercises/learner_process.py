@@ -81,6 +81,8 @@ def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = 
     notes: list[str]
     failed: dict[str, set[str]]  # module -> the names it was to give
     places: dict[str, tuple[str, list[str]]]  # top-level module -> (module, where imported)
+    # a name a skipped statement was to set -> (that statement, why it was skipped)
+    undefined: dict[str, tuple[str, str]] = {}
     namespace, notes, failed, places = {"__name__": "__learner__"}, [], {}, {}
     source: str | None
     for filename, source in cells:  # so that tracebacks and inspect see the cells' lines
@@ -105,9 +107,19 @@ def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = 
             notes.append(f"{location} {error} and was stopped; the check went on")
         except NameError as error:
             source = next((m for m, names in failed.items() if error.name in names), None)
-            notes.append(f"{location} was skipped: it uses {error.name}, from {source}, which "
-                         f"did not import" if source else
-                         f"{location} raised NameError: {error}; the check went on")
+            if source is not None:
+                notes.append(f"{location} was skipped: it uses {error.name}, from {source}, "
+                             f"which did not import")
+                why = f"{error.name}, from {source}, did not import"
+            elif error.name in undefined:  # a name a statement skipped above was to set
+                setter, why = undefined[error.name]
+                notes.append(f"{location} was skipped: it uses {error.name}, which {setter} "
+                             f"was to set ({why})")
+            else:
+                notes.append(f"{location} raised NameError: {error}; the check went on")
+                why = None
+            if why is not None:  # what this statement was to set is missing too
+                undefined.update(dict.fromkeys(assigned_names(node), (location, why)))
         except Exception as error:
             notes.append(f"{location} raised {type(error).__name__}: {error}; the check went on")
         if is_import:
@@ -117,6 +129,13 @@ def _execute(cells: list[tuple[str, str]], run_all: bool, limit: float | None = 
         f" (and {len(where) - 1} more import{'s' if len(where) > 2 else ''} of it)"
         if len(where) > 1 else "")) for module, where in places.values()]
     return namespace, missing + notes, failed, numpy_1
+
+
+def assigned_names(node: ast.stmt) -> list[str]:
+    """The plain names an assignment statement sets (``a, b = ...``, ``x: int = ...``)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+        node, (ast.AnnAssign, ast.AugAssign)) else []
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
 
 
 def _imported(node: ast.stmt) -> str | None:
