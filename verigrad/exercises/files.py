@@ -60,7 +60,7 @@ from typing import Any
 from ..gradcheck import check_pair
 from ..gradcheck.findings import Finding
 from . import EXERCISES, check_functions
-from .core import Result, where
+from .core import RIGHT_CALLEE, Result, where
 from .environment import is_course_module
 from .python2 import with_print_calls
 from .remote import WALL_FACTOR, CannotStart, LearnerProcess, OutOfTime
@@ -540,11 +540,13 @@ def table(payload: Mapping[str, Any]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     for r in payload["results"]:
-        if r["ok"] is True:
+        # an ok verdict says no more, unless it was given with a right callee in place
+        shown = [f for f in r["findings"] if r["ok"] is not True or f["kind"] == RIGHT_CALLEE]
+        if not shown:
             continue
         lines += ["", f"{r['name']} ({r['exercise']})" +
-                  (f", on {r['config']}" if r["config"] else "") + ":"]
-        for f in r["findings"]:
+                  (f", on {r['config']}" if r["config"] and r["ok"] is not True else "") + ":"]
+        for f in shown:
             lines.append(textwrap.fill(f"[{f['kind']}]" + (f" {f['param']}" if f["param"] else
                                                            "") + f": {f['message']}", 100,
                                        initial_indent="- ", subsequent_indent="  "))
