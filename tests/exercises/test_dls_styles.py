@@ -1,0 +1,98 @@
+"""``verigrad check`` on Deep Learning Specialization files written as learners write them,
+in the notebook versions of 2017-2021 (fixtures/dls_styles: test data, not solutions):
+loops or vectorised, ``np.dot`` or ``@``, helpers of the learner's own, a function
+redefined in a later cell, outputs with errors saved, ``!pip``, ``np.float``, a cost of
+shape (1, 1), template stubs, and functions that call a wrong or unfinished exercise of the
+same file -- which are then judged with a right one in its place, on their own."""
+import pytest
+
+from verigrad.cli import main
+
+from .test_check_files import FIXTURES
+
+STYLES = FIXTURES / "dls_styles"
+
+
+def _rows(printed):
+    return {line.split()[0]: line for line in printed.split("\n\n")[0].splitlines()[1:]}
+
+
+def _check(path, capsys):
+    code = main(["check", str(path)])
+    printed = capsys.readouterr().out
+    return code, _rows(printed), " ".join(printed.split())
+
+
+CALLS_WRONG = "calls your {callee}, not right itself (see above); it was checked with a right " \
+              "{callee} in its place (verigrad's), and is {verdict}"
+
+# file -> (exit code, verdict by function, texts the output must hold)
+CASES = {
+    "c1w2_2018_loops.ipynb": (0, dict.fromkeys(
+        ("sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict"), "ok"), [
+        "cell 2, line 2 was skipped: it uses train_set_x_orig, which c1w2_2018_loops.ipynb, "
+        "cell 2, line 1 was to set (load_dataset, from lr_utils, did not import)"]),
+    "c1w2_2021_stubs.ipynb": (1, {
+        "sigmoid": "NOT DONE", "initialize_with_zeros": "ok", "propagate": "ok",
+        "optimize": "ok", "predict": "NOT DONE"}, [
+        "propagate " + CALLS_WRONG.format(callee="sigmoid", verdict="right")]),
+    "c1w4_2021_styles.ipynb": (0, dict.fromkeys(
+        ("update_parameters", "initialize_parameters_deep", "linear_forward", "linear_backward",
+         "linear_activation_forward", "linear_activation_backward", "L_model_forward",
+         "compute_cost", "L_model_backward"), "ok"), ["np.float, which NumPy 2 no longer"]),
+    "c4w1_2018_half_done.ipynb": (1, {
+        "zero_pad": "ok", "conv_single_step": "WRONG bias_count", "conv_forward": "ok",
+        "conv_backward": "ok", "pool_forward": "ok", "create_mask_from_window": "NOT DONE",
+        "distribute_value": "NOT DONE", "pool_backward": "ok"}, [
+        "conv_forward " + CALLS_WRONG.format(callee="conv_single_step", verdict="right"),
+        "pool_backward calls your create_mask_from_window, distribute_value, not right itself "
+        "(see above); it was checked with a right create_mask_from_window, distribute_value in "
+        "their place"]),
+    "c5w1_rnn_half_done.py": (1, {
+        "rnn_cell_forward": "NOT DONE", "rnn_cell_backward": "WRONG tanh_derivative",
+        "rnn_forward": "ok", "rnn_backward": "ok", "lstm_cell_forward": "ok",
+        "lstm_forward": "ok"}, [
+        "1 − tanh(a_next)², tanh applied twice", "rnn_utils is one of the course's helper",
+        "rnn_forward " + CALLS_WRONG.format(callee="rnn_cell_forward", verdict="right"),
+        # with the cells of the forward it is checked with
+        "rnn_backward calls your rnn_cell_backward, rnn_cell_forward, not right itself"]),
+    "c5w4_numpy_early.ipynb": (0, dict.fromkeys(
+        ("get_angles", "positional_encoding", "scaled_dot_product_attention"), "ok"),
+        ["pip install tensorflow"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_learners_files_of_every_version_get_their_verdicts(name, capsys, monkeypatch):
+    monkeypatch.chdir(STYLES)  # the messages name files relative to where check runs
+    code, verdicts, texts = CASES[name]
+    got, rows, flat = _check(STYLES / name, capsys)
+    assert got == code, flat
+    assert set(rows) == set(verdicts), flat
+    for function, verdict in verdicts.items():
+        assert f" {verdict} " in " ".join(rows[function].split()) + " ", (function, flat)
+    for text in texts:
+        assert " ".join(text.split()) in flat, (text, flat)
+
+
+def test_callers_of_a_stub_and_a_wrong_exercise_are_judged_on_their_own(tmp_path, capsys):
+    source = (STYLES / "c1w4_v4a.py").read_text()
+    edits = [("    Z = np.dot(W, A) + b\n", "    ### START CODE HERE ###\n    Z = None\n"
+              "    ### END CODE HERE ###\n"),  # linear_forward: a stub
+             ("db = 1./m * np.sum(dZ, axis = 1, keepdims = True)",
+              "db = np.sum(dZ, axis = 1, keepdims = True)"),  # linear_backward: no 1/m in db
+             ("dAL = - (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))",
+              "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)")]  # L_model_backward: sign
+    for old, new in edits:
+        assert old in source
+        source = source.replace(old, new)
+    (tmp_path / "half.py").write_text(source)
+    code, rows, flat = _check(tmp_path / "half.py", capsys)
+    assert code == 1
+    assert "NOT DONE" in rows["linear_forward"] and "WRONG" in rows["linear_backward"]
+    for right in ("linear_activation_forward", "linear_activation_backward", "L_model_forward"):
+        assert " ok " in rows[right] and "right_callee" in rows[right], flat
+    assert "WRONG" in rows["L_model_backward"] and "sign" in rows["L_model_backward"], flat
+    assert "L_model_backward calls your linear_backward, linear_forward, not right itself " \
+           "(see above); it was checked with a right linear_backward, linear_forward in their " \
+           "place (verigrad's), and is wrong on its own too" in flat
