@@ -36,6 +36,11 @@ CASES = {
         "sigmoid": "NOT DONE", "initialize_with_zeros": "ok", "propagate": "ok",
         "optimize": "ok", "predict": "NOT DONE"}, [
         "propagate " + CALLS_WRONG.format(callee="sigmoid", verdict="right")]),
+    # the cache with an extra entry (X), boolean predictions, from __future__ imports
+    "c1w3_2021_extra_cache_key.py": (0, dict.fromkeys(
+        ("layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost",
+         "backward_propagation", "update_parameters", "predict"), "ok"),
+        ["planar_utils is one of the course's helper modules"]),
     "c1w4_2021_styles.ipynb": (0, dict.fromkeys(
         ("update_parameters", "initialize_parameters_deep", "linear_forward", "linear_backward",
          "linear_activation_forward", "linear_activation_backward", "L_model_forward",
