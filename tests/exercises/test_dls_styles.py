@@ -101,3 +101,21 @@ def test_callers_of_a_stub_and_a_wrong_exercise_are_judged_on_their_own(tmp_path
     assert "L_model_backward calls your linear_backward, linear_forward, not right itself " \
            "(see above); it was checked with a right linear_backward, linear_forward in their " \
            "place (verigrad's), and is wrong on its own too" in flat
+
+
+def test_a_one_element_z_stored_in_one_entry_is_numpy_2s_change_not_a_mistake(tmp_path, capsys):
+    # 2017-2018: conv_single_step returned Z + b of shape (1, 1, 1), and NumPy 1 stored it
+    # in Z[i, h, w, c]; NumPy 2 refuses
+    source = (STYLES / "c4w1_2018_half_done.ipynb").read_text()
+    for old, new in (("np.multiply(a_slice_prev, W) + b", "np.multiply(a_slice_prev, W)"),
+                     ("Z = float(Z)", "Z = Z + b")):
+        assert old in source
+        source = source.replace(old, new)
+    (tmp_path / "z_array.ipynb").write_text(source)
+    code, rows, flat = _check(tmp_path / "z_array.ipynb", capsys)
+    assert code == 1  # the template's stubs
+    for right in ("conv_single_step", "conv_forward", "conv_backward", "pool_backward"):
+        assert " ok " in rows[right], flat
+    assert "conv_forward stores what your conv_single_step returns in one entry of an array; " \
+           "that returns a one-element array, which NumPy 1 stored there and NumPy 2 " \
+           "refuses" in flat

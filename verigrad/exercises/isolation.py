@@ -112,6 +112,8 @@ def check_isolated(exercise: Exercise, functions: Mapping[str, Any], seed: int =
     learner's exercises which is not right (``RIGHT_CALLEES``) is checked again with a right
     one in its place, so that its verdict is its own."""
     result = _check_with_partner(exercise, functions, seed, limit, earlier)
+    if _stored_one_element(result):
+        return _as_numpy_1_stored(exercise, functions, seed, limit, earlier, result)
     owners = _right_callees(exercise, functions, earlier or {})
     if result.ok is True or not owners:
         return result
@@ -131,12 +133,49 @@ def check_isolated(exercise: Exercise, functions: Mapping[str, Any], seed: int =
     return again
 
 
+def _stored_one_element(result: Result) -> bool:
+    """NumPy 2's refusal to store an array in one entry (``Z[i, h, w, c] = f(...)``), which
+    NumPy 1 did for a one-element array: the 2017-2018 conv_single_step returned Z of shape
+    (1, 1, 1), and conv_forward stored it so."""
+    first = result.findings[0] if result.findings else None
+    return result.ok is False and first is not None and first.kind == EXCEPTION and \
+        "setting an array element with a sequence" in first.message
+
+
+def _as_numpy_1_stored(exercise: Exercise, functions: Mapping[str, Any], seed: int,
+                       limit: float | None, earlier: Mapping[str, Result] | None,
+                       result: Result) -> Result:
+    """The check again with the exercises called on the line that raised returning numbers
+    (right callees, ok or not): right then, the function stored a one-element array as
+    NumPy 1 did, and is right."""
+    line = result.findings[0].message  # quotes the learner's line that raised
+    owners = [(owner, {k: v for k, v in right.items() if f"{k}(" in line})
+              for owner, right in _right_callees(exercise, functions, earlier or {}, every=True)]
+    owners = [(owner, right) for owner, right in owners if right]
+    if not owners:
+        return result
+    with ExitStack() as stack:
+        for owner, right in owners:
+            stack.enter_context(substituted(owner, right))
+        again = _check_with_partner(exercise, functions, seed, limit, earlier)
+    if again.ok is not True:
+        return result
+    names = ", ".join(sorted({name for _, right in owners for name in right}))
+    again.findings.insert(0, Finding(RIGHT_CALLEE, None, (
+        f"{exercise.name} stores what your {names} returns in one entry of an array; that "
+        f"returns a one-element array, which NumPy 1 stored there and NumPy 2 refuses "
+        f"(\"setting an array element with a sequence\"). Checked with {names} returning a "
+        f"number, {exercise.name} is right: this is not a mistake in your formula")))
+    return again
+
+
 def _right_callees(exercise: Exercise, functions: Mapping[str, Any],
-                   earlier: Mapping[str, Result]) -> list[tuple[Any, dict[str, Any]]]:
+                   earlier: Mapping[str, Result],
+                   every: bool = False) -> list[tuple[Any, dict[str, Any]]]:
     """(a function, name -> a right function to put in its namespace) for the learner's
     exercises that the exercise's function or the forward it is checked with (its partner)
     calls, directly or through the learner's other functions, which were not found right
-    and have a right replacement; one entry per namespace."""
+    and have a right replacement (every: right ones too); one entry per namespace."""
     todo = [exercise.name, *([exercise.partner] if exercise.partner else [])]
     seen = set(todo)
     owners: dict[int, tuple[Any, dict[str, Any]]] = {}
@@ -147,8 +186,8 @@ def _right_callees(exercise: Exercise, functions: Mapping[str, Any],
                 continue
             other = earlier.get(callee)
             right = RIGHT_CALLEES.get((other.exercise, callee)) if other else None
-            if other is not None and other.ok is not True and right is not None and \
-                    callee != exercise.name:
+            if other is not None and (every or other.ok is not True) and \
+                    right is not None and callee != exercise.name:
                 space = id(getattr(caller, "__globals__", caller))
                 owners.setdefault(space, (caller, {}))[1][callee] = right
             if callee not in seen:
