@@ -38,6 +38,7 @@ from .core import (
     backward_exercise,
     close,
     forward_exercise,
+    holds_global,
     pair_problem,
     register_mistakes,
     where,
@@ -692,7 +693,7 @@ def _after_learners_step(check: Callable[..., Any], name: str,
     """check, but a sequence backward that fails while it calls the learner's step backward,
     which is wrong itself, cannot be judged yet: that step reads the cache in the learner's
     own format, so no right step can stand in for it (as the course's format allows for
-    ``_with_reference_cell``)."""
+    its cells: ``core.RIGHT_CALLEES``)."""
 
     def checked(functions: dict[str, Callable[..., Any]], seed: int = 0) -> Result:
         result = check(functions, seed)
