@@ -203,3 +203,21 @@ def test_the_provided_helpers_follow_the_module_that_failed_to_import():
 ])
 def test_ipython_syntax_is_blanked_keeping_line_numbers(source, kept):
     assert files._without_magics(source) == kept
+
+
+def test_numpy_2s_refusals_of_numpy_1_code_are_told_from_the_learners_errors():
+    from verigrad.exercises.environment import is_numpy_removal
+
+    messages = []
+    try:
+        np.float  # noqa: B018 -- the alias NumPy 2 removed
+    except AttributeError as err:
+        messages.append(str(err))
+    try:
+        float(np.ones(2))
+    except TypeError as err:
+        messages.append(str(err))
+    assert len(messages) == 2 and all(is_numpy_removal(m) for m in messages)
+    for learners in ("name 'W1' is not defined", "shapes (3,4) and (5,1) not aligned",
+                     "'dict' object has no attribute 'shape'"):
+        assert not is_numpy_removal(learners)

@@ -37,7 +37,7 @@ from .core import (
     substituted,
     where,
 )
-from .environment import HELPER_NAMES, is_course_module
+from .environment import HELPER_NAMES, is_course_module, is_numpy_removal
 from .stubs import source_lines, template_reason
 
 
@@ -320,8 +320,7 @@ def judge(result: Result, function: Any) -> Result:
             f"{missing.group(1) if missing else 'helper module'} is missing here (see the "
             f"notes)."))]
         return result
-    if "only 0-dimensional arrays" in text or "has no attribute" in text and (
-            "numpy" in text and ("removed" in text or "alias" in text)):
+    if is_numpy_removal(text):
         result.ok = None
         result.findings = [Finding(ENVIRONMENT, None, (
             f"{first.message} NumPy 2 changed this (it ran under NumPy 1); this is not "
