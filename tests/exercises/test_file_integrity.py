@@ -205,7 +205,7 @@ def test_a_forged_manifest_on_its_pipe_cannot_pass(tmp_path, capsys):
     forge = textwrap.dedent("""
         import sys, os, json
         data = json.dumps({"op": "ready", "functions": {}, "arrays": []}).encode()
-        os.write(int(sys.argv[3]), len(data).to_bytes(8, "little") + data)
+        os.write(int(sys.argv[2]), len(data).to_bytes(8, "little") + data)  # WRITE_FD
         os._exit(0)
         """)
     code, result = _check(tmp_path, _write(tmp_path, _source(forge, ""), False), "--all")

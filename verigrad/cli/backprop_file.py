@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from ..child import ChildEnded, ChildProcess
 from ..exercises import files
 from ..gradcheck import check_backprop
-from .child import ChildEnded, ChildProcess
 from .common import CommandError
 from .output import write_output
 

@@ -1,6 +1,6 @@
 """The process in which ``verigrad check`` runs a learner's notebook or exercise file.
 
-    python -m verigrad.exercises.learner_process FILE READ_FD WRITE_FD [--all] [--limit S]
+    python -m verigrad.exercises.learner_process READ_FD WRITE_FD FILE [--all] [--limit S]
                                                  [--cpu-limit S]
 
 It runs the file as ``files`` describes (the chosen statements one by one, each under a
@@ -517,9 +517,9 @@ def _protocol_streams(read_fd: int, write_fd: int) -> Iterator[tuple[BinaryIO, B
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="the learner's process of verigrad check "
                                                  "(internal)")
-    parser.add_argument("path")
     parser.add_argument("read_fd", type=int)
     parser.add_argument("write_fd", type=int)
+    parser.add_argument("path")
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--limit", type=float, default=None)
     parser.add_argument("--cpu-limit", type=float, default=None)

@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 
 from .. import wire
+from ..child import spawn
 from .core import right_callee_key
 from .isolation import TimeLimitExceeded
 from .peer import CallFailed, Peer
@@ -128,21 +129,14 @@ class LearnerProcess(Peer):
             raise OutOfTime()
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": os.pathsep.join(
-            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-        command = [sys.executable, "-m", "verigrad.exercises.learner_process",
-                   str(self.path), str(to_child), str(to_parent), "--limit", str(self.limit),
-                   "--cpu-limit", str(left)] + (["--all"] if self.run_all else [])
+        args = [str(self.path), "--limit", str(self.limit), "--cpu-limit", str(left)] + (
+            ["--all"] if self.run_all else [])
         self.starts += 1
         if self.output is not None:
             self.output.close()
         self.output = open(Path(self._folder.name) / f"output{self.starts}", "w+b")  # noqa: SIM115
-        self.child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                      stdout=self.output, stderr=self.output,
-                                      pass_fds=(to_child, to_parent))
-        os.close(to_child)
-        os.close(to_parent)
+        self.child = spawn("verigrad.exercises.learner_process", (to_child, to_parent), args,
+                           self.output, self.output)
         self.tx: BinaryIO = os.fdopen(from_parent, "wb")
         self.rx: BinaryIO = os.fdopen(from_child, "rb")
         self.generation += 1

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 
 from .. import wire
-from ..cli.child import ChildEnded, ChildProcess
+from ..child import ChildEnded, ChildProcess
 from .compare import Evidence, decide, gather, one_line
 
 NAMES_FILE = "names.txt"

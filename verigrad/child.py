@@ -1,6 +1,8 @@
 """A child process that runs a learner's code and talks to the checking process in
 ``wire``'s messages only: what ``verigrad check`` uses for params/cost/grads files
-(``backprop_file``) and for makemore's PyTorch notebook (``verigrad.pytorch.makemore``).
+(``verigrad.cli.backprop_file``) and for makemore's PyTorch notebook
+(``verigrad.pytorch.makemore``); ``spawn`` also starts the learner's process of notebooks
+and exercise files (``verigrad.exercises.remote``).
 
     child = ChildProcess("verigrad.cli._learner", [FILE], timeout=60, replies=True)
     header, arrays = child.receive()     # ChildEnded: it hung past timeout, exited, or lied
@@ -22,14 +24,31 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from .. import wire
+from . import wire
 
 # Seconds a child that was told it is done (its pipes closed) has to exit by itself.
 _GRACE = 5
+
+
+def spawn(module: str, fds: Sequence[int], args: Sequence[str], stdout: BinaryIO,
+          stderr: BinaryIO, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``python -m module FDS... ARGS...``, importing this very verigrad (wherever it
+    was imported from), reading nothing, printing into the files ``stdout`` and ``stderr``
+    (they may be one), and holding the pipe ends ``fds``, which this process then closes."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    environment = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8",
+                   "PYTHONPATH": os.pathsep.join(
+                       [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    child = subprocess.Popen([sys.executable, "-m", module, *map(str, fds), *args],
+                             env=environment, stdin=subprocess.DEVNULL, stdout=stdout,
+                             stderr=stderr, pass_fds=tuple(fds))
+    for fd in fds:
+        os.close(fd)
+    return child
 
 
 class ChildEnded(Exception):
@@ -56,16 +75,7 @@ class ChildProcess:
         if replies:
             to_child, from_parent = os.pipe()
             fds.insert(0, to_child)
-        # the child imports this very verigrad, wherever it was imported from
-        package_root = str(Path(__file__).resolve().parents[2])
-        environment = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8",
-                       "PYTHONPATH": os.pathsep.join(
-                           [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self.child = subprocess.Popen(
-            [sys.executable, "-m", module, *map(str, fds), *args], env=environment,
-            stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, pass_fds=fds)
-        for fd in fds:
-            os.close(fd)
+        self.child = spawn(module, fds, args, self.out, self.err, env)
         self.rx = os.fdopen(from_child, "rb")
         self.tx = os.fdopen(from_parent, "wb") if replies else None
         self._timer = threading.Timer(timeout, self._expire)
