@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_text
-from .files import wall_limit
+from .remote import wall_limit
 
 #: the files of a folder that are submissions
 SUFFIXES = (".ipynb", ".py")
@@ -83,7 +83,7 @@ def result_path(json_dir: str | os.PathLike, key: str) -> Path:
 
 def process_limit(timeout: float) -> float:
     """Wall-clock seconds a file's whole ``verigrad check`` process may take before it is
-    stopped: the limit its worker has (``files.wall_limit``), plus the start of the
+    stopped: the limit its worker has (``remote.wall_limit``), plus the start of the
     ``verigrad check`` process itself on a busy machine. Above the worker's own limit, so
     that the check's own time-out note, not this stop, is what a slow file gets."""
     return wall_limit(timeout) + 30

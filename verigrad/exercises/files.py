@@ -63,7 +63,7 @@ from . import EXERCISES, check_functions
 from .core import RIGHT_CALLEE, Result, where
 from .environment import is_course_module
 from .python2 import with_print_calls
-from .remote import WALL_FACTOR, CannotStart, LearnerProcess, OutOfTime
+from .remote import CannotStart, LearnerProcess, OutOfTime
 
 #: the dict a file fills to have functions outside the catalogue checked
 DECLARED = "VERIGRAD_CHECKS"
@@ -382,7 +382,6 @@ def _as_dict(result: Result) -> dict[str, Any]:
             else None}
 
 
-
 # ---- the checking process: runs the catalogue on the learner's functions ------------------
 
 
@@ -395,7 +394,7 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
     in this process from the values the learner's returns. ``timeout`` counts the learner's
     process's CPU time (``cpu_limit``), and each statement or function check gets
     ``function_limit(timeout)`` of CPU time (see ``isolation.time_limit`` for why CPU
-    time); ``wall_limit(timeout)`` stops a check that waits rather than computes."""
+    time); ``remote.wall_limit(timeout)`` stops a check that waits rather than computes."""
     read_cells(path)  # a missing or unreadable file is reported before anything starts
     cells = read_cells(Path(path).resolve())  # named as the learner's process names them
     for filename, source in cells:  # inspect reads the functions' source from here
@@ -404,7 +403,7 @@ def check_file(path: str | os.PathLike[str], run_all: bool = False, timeout: flo
     over = False
     try:
         with LearnerProcess(path, run_all, timeout, function_limit(timeout),
-                            wall_limit(timeout), compiled(cells)) as learner:
+                            codes=compiled(cells)) as learner:
             first = learner.first
             notes = [str(n) for n in first.get("notes") or []]
             failed = {str(m): set(map(str, names)) for m, names in
@@ -502,19 +501,6 @@ def cpu_limit(seconds: float) -> None:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1 if hard == resource.RLIM_INFINITY
                                              else hard))
-
-
-#: wall-clock seconds, beyond that, for starting Python and the imports
-START_SECONDS = 20
-
-
-def wall_limit(timeout: float) -> float:
-    """Wall-clock seconds the worker of a check with ``timeout`` seconds of CPU time may
-    take before it is stopped: ``WALL_FACTOR`` times its CPU time, so that a file whose
-    statements keep waiting (each stopped after its own limit) is stopped as a whole, while
-    on a machine busy enough to give the worker a quarter of a core a correct file still
-    finishes; plus the start. A worker stopped here keeps the verdicts it wrote."""
-    return WALL_FACTOR * timeout + START_SECONDS
 
 
 def exit_code(payload: Mapping[str, Any]) -> int:

@@ -32,7 +32,7 @@ whole check within ``wall`` seconds. A call
 past its time raises ``TimeLimitExceeded``; a call during which the learner's process ends
 (os._exit, a crash, a kill) raises ``ProcessEnded``, and the process is started again, the
 file run again, for the next call. When the whole check's CPU time (``timeout``) or its
-wall-clock time (``files.wall_limit``) is spent, ``OutOfTime`` ends the check.
+wall-clock time (``wall_limit``) is spent, ``OutOfTime`` ends the check.
 """
 from __future__ import annotations
 
@@ -59,11 +59,24 @@ from .core import right_callee_key
 from .isolation import TimeLimitExceeded
 from .peer import CallFailed, Peer
 
-#: how many times its CPU time a call, or a file's whole check (``files.wall_limit``), may
+#: how many times its CPU time a call, or a file's whole check (``wall_limit``), may
 #: take in wall-clock time (a busy machine)
 WALL_FACTOR = 4
 #: wall-clock seconds, beyond that, for a call's messages and a slow start
 SLACK_SECONDS = 10
+
+#: wall-clock seconds, beyond that, for starting Python and the imports
+START_SECONDS = 20
+
+
+def wall_limit(timeout: float) -> float:
+    """Wall-clock seconds the learner's process of a check with ``timeout`` seconds of CPU time may
+    take before it is stopped: ``WALL_FACTOR`` times its CPU time, so that a file whose
+    statements keep waiting (each stopped after its own limit) is stopped as a whole, while
+    on a machine busy enough to give the worker a quarter of a core a correct file still
+    finishes; plus the start. The verdicts reached by then are kept."""
+    return WALL_FACTOR * timeout + START_SECONDS
+
 
 _MODULE = "__learner__"
 #: calls sent in one message by ``RemoteFunction.map``
@@ -89,12 +102,11 @@ class LearnerProcess(Peer):
 
     def __init__(self, path: str | os.PathLike[str], run_all: bool = False,
                  timeout: float = 120, limit: float | None = None,
-                 wall: float | None = None,
                  codes: Mapping[tuple[str, int, str], CodeType] | None = None) -> None:
         self.path, self.run_all, self.timeout = Path(path).resolve(), run_all, timeout
         self.codes = dict(codes or {})
         self.limit = limit or timeout
-        self.wall = wall or WALL_FACTOR * timeout + SLACK_SECONDS
+        self.wall = wall_limit(timeout)
         self.began = time.monotonic()
         self.generation, self.starts = 0, 0
         self.child: subprocess.Popen[bytes] | None = None
